@@ -1,0 +1,75 @@
+"""Who may do what in which ente. Every view and API endpoint asks this module (or the access
+module of its own app, which builds on it); nothing else decides access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+
+from accounts.models import Membership, MembershipRole
+from organization.models import Ente
+
+ADMIN = MembershipRole.ADMIN
+RESPONSABILE = MembershipRole.RESPONSABILE
+DIPENDENTE = MembershipRole.DIPENDENTE
+NUCLEO = MembershipRole.NUCLEO
+GIUNTA = MembershipRole.GIUNTA
+
+# Roles that may read the whole plan of their ente.
+PLAN_READERS = frozenset({ADMIN, RESPONSABILE, DIPENDENTE, NUCLEO, GIUNTA})
+
+
+@dataclass(frozen=True)
+class EnteAccess:
+    """The roles a user holds in one ente (platform admins hold every role)."""
+
+    ente: Ente
+    roles: frozenset[str]
+    person_ids: frozenset[int] = field(default_factory=frozenset)
+    is_platform_admin: bool = False
+
+    def has(self, *roles: str) -> bool:
+        return self.is_platform_admin or any(role in self.roles for role in roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has(ADMIN)
+
+    @property
+    def person_id(self) -> int | None:
+        return min(self.person_ids) if self.person_ids else None
+
+
+def enti_for(user) -> list[Ente]:
+    """The enti a user may enter, in name order."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if user.is_platform_admin or user.is_superuser:
+        return list(Ente.objects.order_by("name"))
+    return list(Ente.objects.filter(memberships__user=user).distinct().order_by("name"))
+
+
+def access_for(user, ente: Ente) -> EnteAccess | None:
+    """The user's access to `ente`, or None when they have no role there."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    platform = bool(user.is_platform_admin or user.is_superuser)
+    rows: Iterable[Membership] = Membership.objects.filter(user=user, ente=ente)
+    roles = frozenset(m.role for m in rows)
+    persons = frozenset(m.person_id for m in rows if m.person_id)
+    if not roles and not platform:
+        return None
+    return EnteAccess(ente=ente, roles=roles, person_ids=persons, is_platform_admin=platform)
+
+
+def require_access(user, ente: Ente, *roles: str) -> EnteAccess:
+    """Access of the user to the ente, holding one of `roles` (any role if none given)."""
+    access = access_for(user, ente)
+    if access is None:
+        raise PermissionDenied("Non hai accesso a questo ente.")
+    if roles and not access.has(*roles):
+        raise PermissionDenied("Il tuo ruolo non consente questa operazione.")
+    return access

@@ -1,0 +1,19 @@
+"""Attach the ente the user is working in (chosen at login, kept in the session)."""
+
+from __future__ import annotations
+
+from organization.models import Ente
+
+SESSION_KEY = "performa_ente_id"
+
+
+class CurrentEnteMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.ente = None
+        ente_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+        if ente_id and getattr(request, "user", None) and request.user.is_authenticated:
+            request.ente = Ente.objects.filter(pk=ente_id).first()
+        return self.get_response(request)
