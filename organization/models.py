@@ -119,9 +119,7 @@ class Unit(models.Model):
         related_name="units_led",
         verbose_name="responsabile",
     )
-    responsible_label = models.CharField(
-        "responsabile (come scritto)", max_length=255, blank=True
-    )
+    responsible_label = models.CharField("responsabile (come scritto)", max_length=255, blank=True)
     assessore = models.CharField("assessore di riferimento", max_length=255, blank=True)
     order = models.PositiveIntegerField("ordine", default=0)
 
@@ -177,9 +175,7 @@ class Parameter(models.Model):
         ordering = ["unit", "order", "id"]
         verbose_name = "parametro"
         verbose_name_plural = "parametri"
-        constraints = [
-            models.UniqueConstraint(fields=["unit", "key"], name="parameter_unique_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["unit", "key"], name="parameter_unique_key")]
 
     def __str__(self) -> str:
         return f"{self.group} {self.name}".strip()
@@ -289,17 +285,19 @@ class Employment(models.Model):
         blank=True,
         help_text="Es. Comune di Casalbuttano ed Uniti, Azienda Sociale Cremonese.",
     )
-    ccnl_area = models.CharField(
-        "area CCNL", max_length=30, choices=CcnlArea.choices, blank=True
-    )
+    ccnl_area = models.CharField("area CCNL", max_length=30, choices=CcnlArea.choices, blank=True)
     legacy_category = models.CharField(
-        "categoria (ordinamento previgente)", max_length=1, choices=LegacyCategory.choices,
+        "categoria (ordinamento previgente)",
+        max_length=1,
+        choices=LegacyCategory.choices,
         blank=True,
     )
     profile = models.CharField("profilo professionale", max_length=160, blank=True)
     role = models.CharField("ruolo", max_length=20, choices=Role.choices, default=Role.DIPENDENTE)
     contract = models.CharField(
-        "tipo di rapporto", max_length=20, choices=ContractKind.choices,
+        "tipo di rapporto",
+        max_length=20,
+        choices=ContractKind.choices,
         default=ContractKind.PERMANENT,
     )
     part_time_percent = models.DecimalField(
@@ -354,7 +352,9 @@ class Assignment(models.Model):
         "ruolo nell'unità", max_length=160, blank=True, help_text="Es. Vice comandante, Agente."
     )
     source_ente_name = models.CharField(
-        "ente di provenienza", max_length=255, blank=True,
+        "ente di provenienza",
+        max_length=255,
+        blank=True,
         help_text="Per il personale in convenzione o in comando.",
     )
     hours_per_week = models.DecimalField(

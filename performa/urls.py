@@ -2,5 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("organizzazione/", include("organization.urls")),
+    path("piano/", include("planning.urls")),
+    path("api/", include("api.urls")),
+    path("django-admin/", admin.site.urls),
 ]

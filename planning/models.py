@@ -482,9 +482,7 @@ class Indicator(models.Model):
     code = models.CharField("codice", max_length=30, blank=True)
     name = models.TextField("denominazione")
     description = models.TextField("definizione / descrizione", blank=True)
-    dimension = models.CharField(
-        "dimensione", max_length=20, choices=Dimension.choices, blank=True
-    )
+    dimension = models.CharField("dimensione", max_length=20, choices=Dimension.choices, blank=True)
     dimension_label = models.CharField("dimensione (come scritta)", max_length=120, blank=True)
     formula = models.TextField("formula / algoritmo di calcolo", blank=True)
     unit_of_measure = models.CharField("unità di misura", max_length=40, blank=True)
@@ -495,8 +493,12 @@ class Indicator(models.Model):
     baseline_value = models.DecimalField(
         "valore di partenza", max_digits=18, decimal_places=4, null=True, blank=True
     )
-    baseline_text = models.CharField("valore di partenza (come scritto)", max_length=255, blank=True)
-    baseline_year = models.PositiveIntegerField("anno del valore di partenza", null=True, blank=True)
+    baseline_text = models.CharField(
+        "valore di partenza (come scritto)", max_length=255, blank=True
+    )
+    baseline_year = models.PositiveIntegerField(
+        "anno del valore di partenza", null=True, blank=True
+    )
     standard_text = models.TextField("standard (come scritto)", blank=True)
     tolerance_text = models.TextField("tolleranza", blank=True)
     responsible_label = models.TextField("responsabile (come scritto)", blank=True)
@@ -535,9 +537,7 @@ class Target(models.Model):
     year = models.PositiveIntegerField("anno")
     kind = models.CharField("tipo", max_length=20, choices=TargetKind.choices)
     value = models.DecimalField("valore", max_digits=18, decimal_places=4, null=True, blank=True)
-    value_to = models.DecimalField(
-        "fino a", max_digits=18, decimal_places=4, null=True, blank=True
-    )
+    value_to = models.DecimalField("fino a", max_digits=18, decimal_places=4, null=True, blank=True)
     target_date = models.DateField("data", null=True, blank=True)
     text = models.TextField("target (come scritto)", blank=True)
 

@@ -1,0 +1,41 @@
+"""Shared fixtures. App-specific fixtures live next to their tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import Membership, User
+from organization.models import Ente, EnteKind, Person
+
+
+@pytest.fixture
+def make_ente(db):
+    def _make(slug: str = "ente-prova", **fields) -> Ente:
+        fields.setdefault("name", f"Ente {slug}")
+        fields.setdefault("kind", EnteKind.COMUNE)
+        return Ente.objects.create(slug=slug, **fields)
+
+    return _make
+
+
+@pytest.fixture
+def make_person(db):
+    def _make(ente: Ente, key: str = "mario-rossi", **fields) -> Person:
+        fields.setdefault("first_name", "Mario")
+        fields.setdefault("last_name", "Rossi")
+        return Person.objects.create(ente=ente, key=key, **fields)
+
+    return _make
+
+
+@pytest.fixture
+def make_user(db):
+    def _make(
+        username: str, ente: Ente | None = None, role: str | None = None, person=None, **fields
+    ) -> User:
+        user = User.objects.create_user(username=username, password="prova-Performa-1", **fields)
+        if ente is not None and role is not None:
+            Membership.objects.create(user=user, ente=ente, role=role, person=person)
+        return user
+
+    return _make
