@@ -399,6 +399,9 @@ class Absence(models.Model):
         verbose_name = "assenza"
         verbose_name_plural = "assenze"
 
+    def __str__(self) -> str:
+        return f"{self.person} – {self.get_kind_display()} {self.start_date}–{self.end_date}"
+
     @property
     def is_protected_leave(self) -> bool:
         return self.kind in {AbsenceKind.MATERNITY, AbsenceKind.PATERNITY, AbsenceKind.PARENTAL}

@@ -290,7 +290,9 @@ class OperationalObjective(BudgetClassification):
         "sezione (come scritta)",
         max_length=400,
         blank=True,
-        help_text="Intestazione del documento, es. «OBIETTIVO OPERATIVO SPECIFICO DEL RESPONSABILE».",
+        help_text=(
+            "Intestazione del documento, es. «OBIETTIVO OPERATIVO SPECIFICO DEL RESPONSABILE»."
+        ),
     )
     title = models.TextField("titolo")
     description = models.TextField("descrizione", blank=True)
@@ -606,3 +608,6 @@ class ObjectiveVersion(models.Model):
                 fields=["objective", "number"], name="objective_version_unique_number"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.objective} – versione {self.number}"
