@@ -1,0 +1,48 @@
+# Performa — the two commands a fresh machine needs are `make run` and `make test`.
+# The other targets are helpers for development.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY := .venv/bin/python
+RUFF := .venv/bin/ruff
+
+.PHONY: help run test lint format check ci demo-reset migrate shell deps chromium
+
+help: ## Elenca i comandi disponibili
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+run: ## Installa, migra il database SQLite, carica gli enti demo e serve su 127.0.0.1:8000
+	@scripts/run.sh
+
+test: deps chromium ## Esegue tutti i test (compreso il test end-to-end nel browser)
+	@scripts/test.sh
+
+deps: ## Installa le dipendenze bloccate in uv.lock nel virtualenv .venv
+	@scripts/bootstrap.sh
+
+chromium: ## Installa chromium (Debian) per il test end-to-end, se manca e se possibile
+	@scripts/ensure-chromium.sh
+
+lint: deps ## Controlli statici: ruff e migrazioni mancanti
+	$(RUFF) check .
+	$(RUFF) format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: deps ## Corregge e riformatta il codice con ruff
+	$(RUFF) check --fix .
+	$(RUFF) format .
+
+migrate: deps ## Applica le migrazioni al database configurato
+	$(PY) manage.py migrate --noinput
+
+demo-reset: deps ## Ricarica da capo gli enti demo (sostituisce i cicli demo già presenti)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo --reset
+
+shell: deps ## Shell Django
+	$(PY) manage.py shell
+
+ci: ## Quello che esegue la CI: test su SQLite e PostgreSQL, lint, migrazioni
+	@bash .ci/run
