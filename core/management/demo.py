@@ -1,0 +1,308 @@
+"""The demo installation: three real plans (with fictional names) and a login per role.
+
+`load_demo` imports the demo enti from `demo/data/` through the interchange importer, prepares
+next year's draft plan where the demo needs one, and creates the demo users. Everything is
+idempotent: a second run finds what the first one made and creates nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import Membership, MembershipRole, User
+from core.audit import record
+from core.exceptions import ServiceError
+from interchange.importer import InterchangeError, import_cycle
+from organization.models import Ente, Person
+from planning.models import Cycle, CycleState
+from planning.services import cycle_copy_as_draft
+
+DEMO_PASSWORD = "performa-demo"
+DEMO_DATA_DIR = Path(settings.BASE_DIR) / "demo" / "data"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    person_key: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoEnte:
+    """One demo file and the logins that go with its ente."""
+
+    filename: str
+    slug: str
+    users: tuple[DemoUser, ...]
+    draft_year: int | None = None  # prepare this year's draft plan from the file's cycle
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    enti: tuple[DemoEnte, ...]
+    platform_admins: tuple[str, ...] = ()
+    data_dir: Path = field(default=DEMO_DATA_DIR)
+
+
+ADMIN = MembershipRole.ADMIN
+RESPONSABILE = MembershipRole.RESPONSABILE
+DIPENDENTE = MembershipRole.DIPENDENTE
+NUCLEO = MembershipRole.NUCLEO
+GIUNTA = MembershipRole.GIUNTA
+
+DEMO = DemoSetup(
+    enti=(
+        DemoEnte(
+            filename="unione-sorbara-2024.json",
+            slug="unione-sorbara",
+            draft_year=2025,
+            users=(
+                DemoUser("segretario.sorbara", ADMIN, "segretario"),
+                DemoUser("comandante.sorbara", RESPONSABILE, "comandante-pl"),
+                DemoUser("sociale.sorbara", RESPONSABILE, "resp-area-sociale"),
+                DemoUser("agente.sorbara", DIPENDENTE, "agente-pl-1"),
+                DemoUser("nucleo.sorbara", NUCLEO),
+                DemoUser("giunta.sorbara", GIUNTA),
+            ),
+        ),
+        DemoEnte(
+            filename="consorzio-socio-assistenziale-2021.json",
+            slug="consorzio-socio-assistenziale",
+            users=(
+                DemoUser("direttore.consorzio", ADMIN, "direttore"),
+                DemoUser("po.consorzio", RESPONSABILE, "po-area-amministrativa"),
+                DemoUser("dipendente.consorzio", DIPENDENTE, "assistente-sociale-1"),
+                DemoUser("nucleo.consorzio", NUCLEO),
+            ),
+        ),
+        DemoEnte(
+            filename="unione-casalbuttano-2021.json",
+            slug="unione-casalbuttano",
+            users=(
+                DemoUser("segretario.casalbuttano", ADMIN, "segretario"),
+                DemoUser("comandante.casalbuttano", RESPONSABILE, "comandante-pl"),
+                DemoUser("agente.casalbuttano", DIPENDENTE, "agente-pl-1"),
+                # The same Nucleo serves two enti: its login shows the choice of ente.
+                DemoUser("nucleo.sorbara", NUCLEO),
+            ),
+        ),
+    ),
+    platform_admins=("ict.unione",),
+)
+
+
+@dataclass
+class DemoReport:
+    """What a run did, for the command's output and for tests."""
+
+    imported: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    drafts: list[str] = field(default_factory=list)
+    users_created: list[str] = field(default_factory=list)
+    memberships_created: int = 0
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, ente
+
+
+# --- services --------------------------------------------------------------------------------
+
+
+def demo_user_ensure(
+    *, user, username: str, password: str, is_platform_admin: bool = False, reset: bool = False
+) -> tuple[User, bool]:
+    """The demo login `username`, created if missing. `reset` restores its demo password.
+
+    Returns the user and whether it was created.
+    """
+    with transaction.atomic():
+        account = User.objects.filter(username=username).first()
+        if account is None:
+            account = User(username=username, is_platform_admin=is_platform_admin)
+            account.set_password(password)
+            account.full_clean()
+            account.save()
+            record(
+                user=user,
+                action="user.create",
+                obj=account,
+                changes={"username": [None, username], "is_platform_admin": [None, True]}
+                if is_platform_admin
+                else {"username": [None, username]},
+            )
+            return account, True
+        changes = {}
+        if account.is_platform_admin != is_platform_admin:
+            changes["is_platform_admin"] = [account.is_platform_admin, is_platform_admin]
+            account.is_platform_admin = is_platform_admin
+        if reset and not account.check_password(password):
+            changes["password"] = ["***", "***"]
+            account.set_password(password)
+        if changes:
+            account.save()
+            record(user=user, action="user.update", obj=account, changes=changes)
+        return account, False
+
+
+def demo_membership_ensure(
+    *, user, account: User, ente: Ente, role: str, person_key: str | None
+) -> tuple[Membership, bool]:
+    """`account` holds `role` in `ente`, linked to the person with `person_key` (if given).
+
+    Returns the membership and whether it was created. A missing person is an error that names
+    the key, the ente and the login.
+    """
+    person = None
+    if person_key:
+        person = Person.objects.filter(ente=ente, key=person_key).first()
+        if person is None:
+            raise ServiceError(
+                f"Nell'ente «{ente.slug}» non esiste la persona con chiave «{person_key}», "
+                f"a cui va collegato l'utente «{account.username}».",
+                field="person",
+            )
+    with transaction.atomic():
+        membership = Membership.objects.filter(user=account, ente=ente, role=role).first()
+        if membership is None:
+            membership = Membership.objects.create(
+                user=account, ente=ente, role=role, person=person
+            )
+            record(
+                user=user,
+                action="membership.create",
+                obj=membership,
+                changes={
+                    "user_id": [None, account.pk],
+                    "role": [None, role],
+                    "person_id": [None, person.pk if person else None],
+                },
+            )
+            return membership, True
+        if membership.person_id != (person.pk if person else None):
+            before = membership.person_id
+            membership.person = person
+            membership.save(update_fields=["person"])
+            record(
+                user=user,
+                action="membership.update",
+                obj=membership,
+                changes={"person_id": [before, membership.person_id]},
+            )
+        return membership, False
+
+
+# --- the whole demo --------------------------------------------------------------------------
+
+
+def _read(path: Path) -> dict:
+    if not path.is_file():
+        raise ServiceError(f"Manca il file dei dati dimostrativi: {path}.")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ServiceError(f"Il file {path.name} non è un JSON valido: {exc}.") from exc
+
+
+def _cycle_of(data: dict, filename: str) -> tuple[str, int]:
+    try:
+        return str(data["ente"]["slug"]), int(data["cycle"]["year"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ServiceError(
+            f"Il file {filename} non indica l'ente ($.ente.slug) o l'anno ($.cycle.year)."
+        ) from exc
+
+
+def load_demo(
+    *,
+    setup: DemoSetup = DEMO,
+    reset: bool = False,
+    password: str = DEMO_PASSWORD,
+    log: Callable[[str], None] = lambda message: None,
+) -> DemoReport:
+    """Load the demo enti, their next-year drafts and the demo logins. Idempotent.
+
+    With `reset` every demo cycle is replaced by the file's content, the prepared drafts are
+    prepared again and the demo logins get the demo password back.
+    """
+    report = DemoReport()
+    for demo in setup.enti:
+        data = _read(setup.data_dir / demo.filename)
+        slug, year = _cycle_of(data, demo.filename)
+        if slug != demo.slug:
+            raise ServiceError(
+                f"Il file {demo.filename} descrive l'ente «{slug}», non «{demo.slug}»."
+            )
+        with transaction.atomic():
+            exists = Cycle.objects.filter(ente__slug=slug, year=year).exists()
+            if exists and not reset:
+                report.skipped.append(f"{slug} {year}")
+                log(f"  {slug} {year}: già presente")
+            else:
+                if exists and demo.draft_year is not None:
+                    _discard_draft(slug=slug, year=demo.draft_year, log=log)
+                try:
+                    import_cycle(data, user=None, replace=exists)
+                except InterchangeError as exc:
+                    raise ServiceError(f"Importazione di {demo.filename}: {exc}") from exc
+                report.imported.append(f"{slug} {year}")
+                log(f"  {slug} {year}: importato" + (" (sostituito)" if exists else ""))
+            if demo.draft_year is not None:
+                _prepare_draft(slug=slug, year=year, draft_year=demo.draft_year, report=report)
+                log(f"  {slug} {demo.draft_year}: piano in bozza pronto")
+
+    for demo in setup.enti:
+        ente = Ente.objects.get(slug=demo.slug)
+        for spec in demo.users:
+            account, created = demo_user_ensure(
+                user=None, username=spec.username, password=password, reset=reset
+            )
+            if created:
+                report.users_created.append(spec.username)
+            _, new = demo_membership_ensure(
+                user=None, account=account, ente=ente, role=spec.role, person_key=spec.person_key
+            )
+            report.memberships_created += int(new)
+            report.logins.append(
+                (spec.username, MembershipRole(spec.role).label, ente.short_name or ente.name)
+            )
+    for username in setup.platform_admins:
+        _, created = demo_user_ensure(
+            user=None, username=username, password=password, is_platform_admin=True, reset=reset
+        )
+        if created:
+            report.users_created.append(username)
+        report.logins.append((username, "Amministratore di piattaforma (ICT)", "tutti gli enti"))
+    return report
+
+
+def _prepare_draft(*, slug: str, year: int, draft_year: int, report: DemoReport) -> None:
+    if Cycle.objects.filter(ente__slug=slug, year=draft_year).exists():
+        return
+    source = Cycle.objects.get(ente__slug=slug, year=year)
+    cycle_copy_as_draft(user=None, cycle=source, year=draft_year)
+    report.drafts.append(f"{slug} {draft_year}")
+
+
+def _discard_draft(*, slug: str, year: int, log: Callable[[str], None]) -> None:
+    """Remove the draft prepared by an earlier run, so that --reset prepares it afresh."""
+    cycle = Cycle.objects.filter(ente__slug=slug, year=year).first()
+    if cycle is None:
+        return
+    if cycle.state != CycleState.DRAFT:
+        raise ServiceError(
+            f"Il ciclo {year} dell'ente «{slug}» non è più in bozza: non lo elimino. "
+            "Eliminalo a mano se vuoi davvero ricaricare i dati dimostrativi."
+        )
+    record(
+        user=None,
+        action="cycle.delete",
+        obj=cycle,
+        changes={"year": [year, None], "reason": [None, "load_demo --reset"]},
+    )
+    cycle.delete()
+    log(f"  {slug} {year}: bozza precedente eliminata")
