@@ -1,0 +1,286 @@
+"""Export a cycle as a canonical `performa-cycle` document (see docs/interchange.md).
+
+Every list is read with one query (references become keys through id -> key maps rather
+than joins), so the number of queries does not depend on the size of the plan. Lists follow
+`order` then id; lists without an `order` column (people, employments, absences, targets…)
+follow creation order, which for an imported plan is the order of the file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Prefetch
+
+from interchange import spec
+from interchange.fields import document_values
+from organization.models import (
+    Absence,
+    Assignment,
+    Employment,
+    EvaluationBody,
+    EvaluationBodyMember,
+    Parameter,
+    ParameterValue,
+    Person,
+    Unit,
+    UnitActivity,
+)
+from planning.models import (
+    Cycle,
+    Indicator,
+    IndicatorGroup,
+    OperationalObjective,
+    Phase,
+    StrategicObjective,
+    Target,
+)
+
+IN_ORDER = ("order", "id")
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """The text of a document: two-space indentation, UTF-8 characters, a final newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def export_cycle(cycle: Cycle) -> dict[str, Any]:
+    """The canonical document of `cycle`, with its ente, units, people and bodies."""
+    ente = cycle.ente
+    people = list(
+        Person.objects.filter(ente=ente)
+        .order_by("id")
+        .prefetch_related(
+            Prefetch("employments", queryset=Employment.objects.order_by("id")),
+            Prefetch("assignments", queryset=Assignment.objects.order_by(*IN_ORDER)),
+            Prefetch("absences", queryset=Absence.objects.order_by("id")),
+        )
+    )
+    person_keys = {p.id: p.key for p in people}
+    units = list(
+        Unit.objects.filter(ente=ente)
+        .order_by(*IN_ORDER)
+        .prefetch_related(
+            Prefetch("activities", queryset=UnitActivity.objects.order_by(*IN_ORDER)),
+            Prefetch(
+                "parameters",
+                queryset=Parameter.objects.order_by(*IN_ORDER).prefetch_related(
+                    Prefetch("values", queryset=ParameterValue.objects.order_by("id"))
+                ),
+            ),
+        )
+    )
+    unit_keys = {u.id: u.key for u in units}
+    document = {
+        "format": spec.FORMAT,
+        "version": spec.VERSION,
+        "ente": _ente(ente),
+        "units": [_unit(u, unit_keys, person_keys) for u in parents_first(units)],
+        "people": [_person(p, unit_keys) for p in people],
+        "evaluation_bodies": _evaluation_bodies(ente, person_keys),
+        "cycle": CyclePlanExport(cycle, unit_keys, person_keys).document(),
+    }
+    return spec.canonical(document)
+
+
+def parents_first(rows: list, parent_attr: str = "parent_id") -> list:
+    """Keep the given order, but hold each row back until its parent has been written."""
+    placed: set[int] = set()
+    waiting: dict[int, list] = defaultdict(list)
+    ids = {row.id for row in rows}
+    result: list = []
+
+    def place(row) -> None:
+        result.append(row)
+        placed.add(row.id)
+        for child in waiting.pop(row.id, []):
+            place(child)
+
+    for row in rows:
+        parent = getattr(row, parent_attr)
+        if parent is None or parent in placed or parent not in ids:
+            place(row)
+        else:
+            waiting[parent].append(row)
+    return result
+
+
+def _ente(ente) -> dict[str, Any]:
+    data = document_values(spec.ENTE, ente, frozenset({"members"}))
+    data["members"] = [
+        document_values(spec.MEMBER_ENTE, member) for member in ente.members.order_by(*IN_ORDER)
+    ]
+    return data
+
+
+def _unit(unit: Unit, unit_keys: dict[int, str], person_keys: dict[int, str]) -> dict[str, Any]:
+    data = document_values(spec.UNIT, unit, frozenset({"activities"}))
+    data["parent"] = unit_keys.get(unit.parent_id)
+    data["responsible"] = person_keys.get(unit.responsible_id)
+    data["activities"] = [activity.text for activity in unit.activities.all()]
+    data["parameters"] = [
+        {
+            **document_values(spec.PARAMETER, parameter),
+            "values": [document_values(spec.PARAMETER_VALUE, v) for v in parameter.values.all()],
+        }
+        for parameter in unit.parameters.all()
+    ]
+    return data
+
+
+def _person(person: Person, unit_keys: dict[int, str]) -> dict[str, Any]:
+    data = document_values(spec.PERSON, person)
+    data["employments"] = [document_values(spec.EMPLOYMENT, e) for e in person.employments.all()]
+    data["assignments"] = [
+        {**document_values(spec.ASSIGNMENT, a), "unit": unit_keys[a.unit_id]}
+        for a in person.assignments.all()
+    ]
+    data["absences"] = [document_values(spec.ABSENCE, a) for a in person.absences.all()]
+    return data
+
+
+def _evaluation_bodies(ente, person_keys: dict[int, str]) -> list[dict[str, Any]]:
+    bodies = EvaluationBody.objects.filter(ente=ente).order_by("id")
+    bodies = bodies.prefetch_related(
+        Prefetch("members", queryset=EvaluationBodyMember.objects.order_by(*IN_ORDER))
+    )
+    return [
+        {
+            **document_values(spec.EVALUATION_BODY, body),
+            "members": [
+                {**document_values(spec.BODY_MEMBER, m), "person": person_keys.get(m.person_id)}
+                for m in body.members.all()
+            ],
+        }
+        for body in bodies
+    ]
+
+
+def _pairs(through, owner: str, target: str, owners: Iterable[int]) -> dict[int, list[int]]:
+    """Many-to-many links in the order they were made (the order of the file)."""
+    links: dict[int, list[int]] = defaultdict(list)
+    rows = through.objects.filter(**{f"{owner}__in": list(owners)}).order_by("id")
+    for owner_id, target_id in rows.values_list(owner, target):
+        links[owner_id].append(target_id)
+    return links
+
+
+class CyclePlanExport:
+    """The `cycle` section."""
+
+    def __init__(self, cycle: Cycle, unit_keys: dict[int, str], person_keys: dict[int, str]):
+        self.cycle = cycle
+        self.unit_keys = unit_keys
+        self.person_keys = person_keys
+
+    def document(self) -> dict[str, Any]:
+        cycle = self.cycle
+        data = document_values(spec.CYCLE, cycle)
+        data["org_levels"] = [
+            document_values(spec.ORG_LEVEL, level) for level in cycle.org_levels.order_by(*IN_ORDER)
+        ]
+        areas = list(cycle.strategic_areas.order_by(*IN_ORDER))
+        area_keys = {a.id: a.key for a in areas}
+        data["strategic_areas"] = [document_values(spec.STRATEGIC_AREA, a) for a in areas]
+        data["strategic_objectives"] = self.strategic_objectives(area_keys)
+        groups = list(cycle.weight_groups.order_by(*IN_ORDER))
+        group_keys = {g.id: g.key for g in groups}
+        data["weight_groups"] = [
+            {
+                **document_values(spec.WEIGHT_GROUP, g),
+                "unit": self.unit_keys.get(g.unit_id),
+                "responsible": self.person_keys.get(g.responsible_id),
+            }
+            for g in groups
+        ]
+        data["objectives"] = self.objectives(group_keys)
+        data["indicator_groups"] = self.indicator_groups()
+        data["indicators"] = self.indicators()
+        data["revisions"] = [
+            document_values(spec.REVISION, r) for r in cycle.revisions.order_by("id")
+        ]
+        return data
+
+    def strategic_objectives(self, area_keys: dict[int, str]) -> list[dict[str, Any]]:
+        objectives = list(self.cycle.strategic_objectives.order_by(*IN_ORDER))
+        self.strategic_keys = {o.id: o.key for o in objectives}
+        units = _pairs(
+            StrategicObjective.units.through,
+            "strategicobjective_id",
+            "unit_id",
+            self.strategic_keys,
+        )
+        return [
+            {
+                **document_values(spec.STRATEGIC_OBJECTIVE, o),
+                "area": area_keys.get(o.area_id),
+                "units": [self.unit_keys[u] for u in units[o.id]],
+            }
+            for o in objectives
+        ]
+
+    def objectives(self, group_keys: dict[int, str]) -> list[dict[str, Any]]:
+        objectives = list(
+            self.cycle.operational_objectives.order_by(*IN_ORDER).prefetch_related(
+                Prefetch("phases", queryset=Phase.objects.order_by(*IN_ORDER))
+            )
+        )
+        self.objective_keys = {o.id: o.key for o in objectives}
+        # Indicators name a phase by its position within its objective.
+        self.phase_positions = {
+            phase.id: (o.id, index)
+            for o in objectives
+            for index, phase in enumerate(o.phases.all())
+        }
+        responsibles = _pairs(
+            OperationalObjective.responsibles.through,
+            "operationalobjective_id",
+            "person_id",
+            self.objective_keys,
+        )
+        return [
+            {
+                **document_values(spec.OBJECTIVE, o),
+                "unit": self.unit_keys.get(o.unit_id),
+                "responsibles": [self.person_keys[p] for p in responsibles[o.id]],
+                "strategic_objective": self.strategic_keys.get(o.strategic_objective_id),
+                "weight_group": group_keys.get(o.weight_group_id),
+                "phases": [document_values(spec.PHASE, p) for p in o.phases.all()],
+            }
+            for o in objectives
+        ]
+
+    def indicator_groups(self) -> list[dict[str, Any]]:
+        groups = list(IndicatorGroup.objects.filter(cycle=self.cycle).order_by(*IN_ORDER))
+        self.group_keys = {g.id: g.key for g in groups}
+        return [
+            {
+                **document_values(spec.INDICATOR_GROUP, g),
+                "unit": self.unit_keys.get(g.unit_id),
+                "parent": self.group_keys.get(g.parent_id),
+            }
+            for g in parents_first(groups)
+        ]
+
+    def indicators(self) -> list[dict[str, Any]]:
+        indicators = Indicator.objects.filter(cycle=self.cycle).order_by(*IN_ORDER)
+        indicators = indicators.prefetch_related(
+            Prefetch("targets", queryset=Target.objects.order_by("id"))
+        )
+        return [self.indicator(i) for i in indicators]
+
+    def indicator(self, indicator: Indicator) -> dict[str, Any]:
+        data = document_values(spec.INDICATOR, indicator, frozenset({"phase"}))
+        data["group"] = self.group_keys.get(indicator.group_id)
+        data["objective"] = self.objective_keys.get(indicator.objective_id)
+        data["strategic_objective"] = self.strategic_keys.get(indicator.strategic_objective_id)
+        data["unit"] = self.unit_keys.get(indicator.unit_id)
+        position = self.phase_positions.get(indicator.phase_id)
+        # A phase of another objective cannot be written as an index of this one.
+        if position is not None and position[0] == indicator.objective_id:
+            data["phase"] = position[1]
+        data["targets"] = [document_values(spec.TARGET, t) for t in indicator.targets.all()]
+        return data

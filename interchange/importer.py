@@ -1,0 +1,455 @@
+"""Import a `performa-cycle` document (see docs/interchange.md).
+
+The document is checked completely before the first write (`validation.document_errors`);
+then everything is written inside one transaction, so a refused file leaves no trace.
+
+Units and people belong to the ente, not to a cycle: they are matched by key and updated in
+place, so that logins linked to a person and the other years of the ente keep pointing at the
+same rows. With `replace=True`, the cycle of that year is deleted first and, when the ente
+has no other cycle, units, people and evaluation bodies missing from the file are deleted too:
+the file then describes the ente completely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import ProtectedError, Q
+
+from core.audit import record
+from interchange import spec
+from interchange.fields import model_values
+from interchange.validation import document_errors
+from organization.models import (
+    Absence,
+    Assignment,
+    Employment,
+    Ente,
+    EvaluationBody,
+    EvaluationBodyMember,
+    MemberEnte,
+    Parameter,
+    ParameterValue,
+    Person,
+    Unit,
+    UnitActivity,
+)
+from planning.models import (
+    Cycle,
+    Indicator,
+    IndicatorGroup,
+    OperationalObjective,
+    OrganisationalPerformanceLevel,
+    Phase,
+    PlanRevision,
+    StrategicArea,
+    StrategicObjective,
+    Target,
+    WeightGroup,
+)
+
+
+class InterchangeError(Exception):
+    """The document cannot be imported; `errors` lists every message (with its JSON path)."""
+
+    def __init__(self, errors: Iterable[str]):
+        self.errors = list(errors)
+        super().__init__("\n".join(self.errors))
+
+
+def import_cycle(data: dict[str, Any], *, user=None, replace: bool = False) -> Cycle:
+    """Create the cycle described by `data` (and its ente, units, people); return it."""
+    errors = document_errors(data)
+    if errors:
+        raise InterchangeError(errors)
+    try:
+        with transaction.atomic():
+            return CycleImport(data, user=user, replace=replace).run()
+    except ProtectedError as exc:
+        blocking = sorted({str(obj) for obj in exc.protected_objects})[:5]
+        raise InterchangeError(
+            [
+                "Impossibile sostituire i dati esistenti: altri dati vi fanno riferimento ("
+                + "; ".join(blocking)
+                + ")"
+            ]
+        ) from exc
+
+
+def _without(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+class CycleImport:
+    """One import run. Keeps the key -> row maps that resolve references."""
+
+    def __init__(self, data: dict[str, Any], *, user, replace: bool):
+        self.data = data
+        self.user = user
+        self.replace = replace
+        self.units: dict[str, Unit] = {}
+        self.people: dict[str, Person] = {}
+
+    def run(self) -> Cycle:
+        self.ente = self.save_ente()
+        prune = self.clear_existing_cycle()
+        self.save_people(prune)
+        self.save_units(prune)
+        self.save_person_details()
+        self.save_unit_details()
+        self.save_evaluation_bodies(prune)
+        cycle = CyclePlanImport(self.data["cycle"], self.ente, self.units, self.people, self.user)
+        result = cycle.run()
+        record(
+            user=self.user,
+            action="cycle.import",
+            obj=result,
+            ente=self.ente,
+            changes={
+                "replace": self.replace,
+                "units": len(self.units),
+                "people": len(self.people),
+                "objectives": len(cycle.objectives),
+                "indicators": cycle.indicator_count,
+            },
+        )
+        return result
+
+    # --- ente ---------------------------------------------------------------------------------
+
+    def save_ente(self) -> Ente:
+        item = self.data["ente"]
+        values = model_values(spec.ENTE, item, _without("slug"))
+        ente = Ente.objects.filter(slug=item["slug"]).first() or Ente(slug=item["slug"])
+        for name, value in values.items():
+            setattr(ente, name, value)
+        ente.save()
+        # The file is the current description of the ente: its member list replaces ours.
+        MemberEnte.objects.filter(ente=ente).delete()
+        MemberEnte.objects.bulk_create(
+            MemberEnte(ente=ente, order=index, **model_values(spec.MEMBER_ENTE, member))
+            for index, member in enumerate(item.get("members") or [])
+        )
+        return ente
+
+    def clear_existing_cycle(self) -> bool:
+        """Refuse or delete an existing cycle of the year; True when the ente starts afresh."""
+        year = self.data["cycle"]["year"]
+        existing = Cycle.objects.filter(ente=self.ente, year=year).first()
+        if existing is not None and not self.replace:
+            raise InterchangeError(
+                [
+                    f'$.cycle.year: il ciclo {year} dell\'ente "{self.ente.slug}" esiste già; '
+                    "per sostituirlo importare con --replace"
+                ]
+            )
+        if existing is not None:
+            existing.delete()
+        return self.replace and not Cycle.objects.filter(ente=self.ente).exists()
+
+    # --- people and units ---------------------------------------------------------------------
+
+    def save_people(self, prune: bool) -> None:
+        items = self.data.get("people") or []
+        existing = {p.key: p for p in Person.objects.filter(ente=self.ente)}
+        skip = _without("employments", "assignments", "absences")
+        rows = []
+        for item in items:
+            person = existing.get(item["key"]) or Person(ente=self.ente)
+            for name, value in model_values(spec.PERSON, item, skip).items():
+                setattr(person, name, value)
+            rows.append(person)
+        _save_rows(Person, rows, [f.name for f in spec.PERSON.fields if f.name not in skip])
+        self.people = {p.key: p for p in rows}
+        if prune:
+            Person.objects.filter(ente=self.ente).exclude(key__in=self.people).delete()
+
+    def save_units(self, prune: bool) -> None:
+        items = self.data.get("units") or []
+        existing = {u.key: u for u in Unit.objects.filter(ente=self.ente)}
+        skip = _without("activities", "parameters")
+        rows = []
+        for index, item in enumerate(items):
+            unit = existing.get(item["key"]) or Unit(ente=self.ente)
+            for name, value in model_values(spec.UNIT, item, skip).items():
+                setattr(unit, name, value)
+            unit.order = index
+            rows.append(unit)
+        fields = [f.name for f in spec.UNIT.fields if f.name not in skip]
+        # New units are created first without links: a parent may be new as well.
+        _save_rows(
+            Unit, rows, [n for n in fields if n not in ("parent", "responsible")] + ["order"]
+        )
+        self.units = {u.key: u for u in rows}
+        for unit, item in zip(rows, items, strict=True):
+            unit.parent = self.units.get(item.get("parent"))
+            unit.responsible = self.people.get(item.get("responsible"))
+        Unit.objects.bulk_update(rows, ["parent", "responsible"])
+        if prune:
+            Unit.objects.filter(ente=self.ente).exclude(key__in=self.units).delete()
+
+    def save_unit_details(self) -> None:
+        items = self.data.get("units") or []
+        units = list(self.units.values())
+        UnitActivity.objects.filter(unit__in=units).delete()
+        Parameter.objects.filter(unit__in=units).delete()
+        activities, parameters, value_items = [], [], []
+        for item in items:
+            unit = self.units[item["key"]]
+            for index, activity in enumerate(item.get("activities") or []):
+                activities.append(UnitActivity(unit=unit, text=activity, order=index))
+            for index, p_item in enumerate(item.get("parameters") or []):
+                values = model_values(spec.PARAMETER, p_item, _without("values"))
+                parameters.append(Parameter(unit=unit, order=index, **values))
+                value_items.append(p_item.get("values") or [])
+        UnitActivity.objects.bulk_create(activities)
+        Parameter.objects.bulk_create(parameters)
+        ParameterValue.objects.bulk_create(
+            ParameterValue(parameter=parameter, **model_values(spec.PARAMETER_VALUE, value))
+            for parameter, values in zip(parameters, value_items, strict=True)
+            for value in values
+        )
+
+    def save_person_details(self) -> None:
+        items = self.data.get("people") or []
+        people = list(self.people.values())
+        for model in (Employment, Assignment, Absence):
+            model.objects.filter(person__in=people).delete()
+        employers = self.employers(items)
+        employments, assignments, absences = [], [], []
+        for item in items:
+            person = self.people[item["key"]]
+            for e_item in item.get("employments") or []:
+                values = model_values(spec.EMPLOYMENT, e_item)
+                employer = employers.get(values["employer_name"])
+                employments.append(Employment(person=person, employer=employer, **values))
+            for a_item in item.get("assignments") or []:
+                values = model_values(spec.ASSIGNMENT, a_item)
+                values["unit"] = self.units[a_item["unit"]]
+                # A running position keeps, within each unit, the order of the document.
+                assignments.append(Assignment(person=person, order=len(assignments), **values))
+            for b_item in item.get("absences") or []:
+                absences.append(Absence(person=person, **model_values(spec.ABSENCE, b_item)))
+        Employment.objects.bulk_create(employments)
+        Assignment.objects.bulk_create(assignments)
+        Absence.objects.bulk_create(absences)
+
+    def employers(self, items: list[dict[str, Any]]) -> dict[str, Ente]:
+        """Employer name -> ente when Performa manages it; "" is the ente itself."""
+        names = {
+            e.get("employer_name")
+            for item in items
+            for e in item.get("employments") or []
+            if e.get("employer_name")
+        }
+        found: dict[str, Ente] = {"": self.ente}
+        if names:
+            for ente in Ente.objects.filter(Q(name__in=names) | Q(short_name__in=names)):
+                found.setdefault(ente.name, ente)
+                if ente.short_name:
+                    found.setdefault(ente.short_name, ente)
+        return found
+
+    def save_evaluation_bodies(self, prune: bool) -> None:
+        items = self.data.get("evaluation_bodies") or []
+        current = EvaluationBody.objects.filter(ente=self.ente)
+        if not prune:
+            # Another year of a known ente: only the bodies the file lists are rewritten.
+            same = Q(pk__in=[])
+            for item in items:
+                same |= Q(kind=item["kind"], name=item["name"])
+            current = current.filter(same)
+        current.delete()
+        skip = _without("members")
+        bodies = [
+            EvaluationBody(ente=self.ente, **model_values(spec.EVALUATION_BODY, item, skip))
+            for item in items
+        ]
+        EvaluationBody.objects.bulk_create(bodies)
+        EvaluationBodyMember.objects.bulk_create(
+            EvaluationBodyMember(
+                body=body,
+                order=index,
+                person=self.people.get(member.get("person")),
+                **model_values(spec.BODY_MEMBER, member, _without("person")),
+            )
+            for body, item in zip(bodies, items, strict=True)
+            for index, member in enumerate(item.get("members") or [])
+        )
+
+
+def _save_rows(model, rows: list, fields: list[str]) -> None:
+    """Insert the new rows and update the existing ones, in two queries."""
+    new = [row for row in rows if row.pk is None]
+    old = [row for row in rows if row.pk is not None]
+    model.objects.bulk_create(new)
+    if old:
+        model.objects.bulk_update(old, [name for name in fields if name != "key"])
+
+
+class CyclePlanImport:
+    """The `cycle` section: the plan itself, always created afresh."""
+
+    def __init__(self, item: dict[str, Any], ente: Ente, units, people, user):
+        self.item = item
+        self.ente = ente
+        self.units: dict[str, Unit] = units
+        self.people: dict[str, Person] = people
+        self.user = user
+        self.objectives: dict[str, OperationalObjective] = {}
+        self.indicator_count = 0
+
+    def items(self, name: str) -> list[dict[str, Any]]:
+        return self.item.get(name) or []
+
+    def run(self) -> Cycle:
+        plain = _without(*(f.name for f in spec.CYCLE.fields if f.kind == spec.OBJECTS))
+        self.cycle = Cycle.objects.create(
+            ente=self.ente, **model_values(spec.CYCLE, self.item, plain)
+        )
+        OrganisationalPerformanceLevel.objects.bulk_create(
+            OrganisationalPerformanceLevel(
+                cycle=self.cycle, order=index, **model_values(spec.ORG_LEVEL, level)
+            )
+            for index, level in enumerate(self.items("org_levels"))
+        )
+        self.save_strategy()
+        self.save_weight_groups()
+        self.save_objectives()
+        self.save_indicator_groups()
+        self.save_indicators()
+        PlanRevision.objects.bulk_create(
+            PlanRevision(
+                cycle=self.cycle,
+                created_by=_user_or_none(self.user),
+                **model_values(spec.REVISION, r),
+            )
+            for r in self.items("revisions")
+        )
+        return self.cycle
+
+    def save_strategy(self) -> None:
+        areas = [
+            StrategicArea(cycle=self.cycle, order=index, **model_values(spec.STRATEGIC_AREA, item))
+            for index, item in enumerate(self.items("strategic_areas"))
+        ]
+        StrategicArea.objects.bulk_create(areas)
+        self.areas = {a.key: a for a in areas}
+        skip = _without("area", "units")
+        objectives = [
+            StrategicObjective(
+                cycle=self.cycle,
+                order=index,
+                area=self.areas.get(item.get("area")),
+                **model_values(spec.STRATEGIC_OBJECTIVE, item, skip),
+            )
+            for index, item in enumerate(self.items("strategic_objectives"))
+        ]
+        StrategicObjective.objects.bulk_create(objectives)
+        self.strategic = {o.key: o for o in objectives}
+        through = StrategicObjective.units.through
+        through.objects.bulk_create(
+            through(strategicobjective=objective, unit=self.units[key])
+            for objective, item in zip(objectives, self.items("strategic_objectives"), strict=True)
+            for key in item.get("units") or []
+        )
+
+    def save_weight_groups(self) -> None:
+        skip = _without("unit", "responsible")
+        groups = [
+            WeightGroup(
+                cycle=self.cycle,
+                order=index,
+                unit=self.units.get(item.get("unit")),
+                responsible=self.people.get(item.get("responsible")),
+                **model_values(spec.WEIGHT_GROUP, item, skip),
+            )
+            for index, item in enumerate(self.items("weight_groups"))
+        ]
+        WeightGroup.objects.bulk_create(groups)
+        self.weight_groups = {g.key: g for g in groups}
+
+    def save_objectives(self) -> None:
+        items = self.items("objectives")
+        skip = _without("unit", "responsibles", "strategic_objective", "weight_group", "phases")
+        objectives = [
+            OperationalObjective(
+                cycle=self.cycle,
+                order=index,
+                unit=self.units.get(item.get("unit")),
+                strategic_objective=self.strategic.get(item.get("strategic_objective")),
+                weight_group=self.weight_groups.get(item.get("weight_group")),
+                **model_values(spec.OBJECTIVE, item, skip),
+            )
+            for index, item in enumerate(items)
+        ]
+        OperationalObjective.objects.bulk_create(objectives)
+        self.objectives = {o.key: o for o in objectives}
+        through = OperationalObjective.responsibles.through
+        through.objects.bulk_create(
+            through(operationalobjective=objective, person=self.people[key])
+            for objective, item in zip(objectives, items, strict=True)
+            for key in item.get("responsibles") or []
+        )
+        self.phases: dict[str, list[Phase]] = {}
+        for objective, item in zip(objectives, items, strict=True):
+            self.phases[objective.key] = [
+                Phase(objective=objective, order=index, **model_values(spec.PHASE, phase))
+                for index, phase in enumerate(item.get("phases") or [])
+            ]
+        Phase.objects.bulk_create(p for phases in self.phases.values() for p in phases)
+
+    def save_indicator_groups(self) -> None:
+        items = self.items("indicator_groups")
+        skip = _without("unit", "parent")
+        groups = [
+            IndicatorGroup(
+                cycle=self.cycle,
+                order=index,
+                unit=self.units.get(item.get("unit")),
+                **model_values(spec.INDICATOR_GROUP, item, skip),
+            )
+            for index, item in enumerate(items)
+        ]
+        IndicatorGroup.objects.bulk_create(groups)
+        self.groups = {g.key: g for g in groups}
+        children = []
+        for group, item in zip(groups, items, strict=True):
+            if item.get("parent") is not None:
+                group.parent = self.groups[item["parent"]]
+                children.append(group)
+        IndicatorGroup.objects.bulk_update(children, ["parent"])
+
+    def save_indicators(self) -> None:
+        items = self.items("indicators")
+        skip = _without("group", "objective", "strategic_objective", "phase", "unit", "targets")
+        indicators = []
+        for index, item in enumerate(items):
+            objective_key = item.get("objective")
+            phase_index = item.get("phase")
+            phase = None if phase_index is None else self.phases[objective_key][phase_index]
+            indicators.append(
+                Indicator(
+                    cycle=self.cycle,
+                    order=index,
+                    group=self.groups.get(item.get("group")),
+                    objective=self.objectives.get(objective_key),
+                    strategic_objective=self.strategic.get(item.get("strategic_objective")),
+                    phase=phase,
+                    unit=self.units.get(item.get("unit")),
+                    **model_values(spec.INDICATOR, item, skip),
+                )
+            )
+        Indicator.objects.bulk_create(indicators)
+        self.indicator_count = len(indicators)
+        Target.objects.bulk_create(
+            Target(indicator=indicator, **model_values(spec.TARGET, target))
+            for indicator, item in zip(indicators, items, strict=True)
+            for target in item.get("targets") or []
+        )
+
+
+def _user_or_none(user):
+    return user if getattr(user, "is_authenticated", False) else None

@@ -1,0 +1,523 @@
+"""Checks of a `performa-cycle` document before anything is written.
+
+Three passes, each stopping the import when it finds problems:
+
+1. `check_header`: `format` and `version` (a reader refuses a version it does not know);
+2. `schema_errors`: the JSON Schema, with Italian messages in document order;
+3. `semantic_errors`: what a schema cannot say — unique keys, references to keys, real dates,
+   the digits a decimal column can store, the year within its three-year horizon.
+
+Every message starts with the JSON path of the offending value (`$.cycle.objectives[3].weight`)
+so that whoever edits the file can find it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from interchange import spec
+
+# Beyond this many messages the rest is summarised: the first ones are enough to fix the file.
+MAX_MESSAGES = 25
+
+TYPE_NAMES = {
+    "string": "un testo",
+    "integer": "un numero intero",
+    "number": "un numero",
+    "boolean": "un valore vero/falso",
+    "array": "un elenco",
+    "object": "un oggetto",
+    "null": "null",
+}
+
+
+def schema_path() -> str:
+    return str(settings.BASE_DIR / "docs" / "interchange.schema.json")
+
+
+@cache
+def validator() -> Draft202012Validator:
+    with open(schema_path(), encoding="utf-8") as handle:
+        return Draft202012Validator(json.load(handle))
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    text = "$"
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+            text += f".{part}"
+        else:
+            text += f"[{json.dumps(part, ensure_ascii=False)}]"
+    return text
+
+
+def show(value: Any) -> str:
+    """A value as it appears in the file, shortened when long."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+# --- 1. header ------------------------------------------------------------------------------
+
+
+def check_header(data: Any) -> list[str]:
+    if not isinstance(data, dict):
+        return [
+            f"$: il documento deve essere un oggetto JSON, trovato {TYPE_NAMES[json_type(data)]}"
+        ]
+    if "format" not in data:
+        return ["$.format: campo obbligatorio mancante"]
+    if data["format"] != spec.FORMAT:
+        return [
+            f'$.format: formato {show(data["format"])} non riconosciuto (atteso "{spec.FORMAT}")'
+        ]
+    if "version" not in data:
+        return ["$.version: campo obbligatorio mancante"]
+    version = data["version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        return [f"$.version: {show(version)} non è un numero di versione (atteso {spec.VERSION})"]
+    if version != spec.VERSION:
+        return [f"$.version: versione {version} non supportata (atteso {spec.VERSION})"]
+    return []
+
+
+# --- 2. JSON Schema -------------------------------------------------------------------------
+
+
+def _position(data: Any, path: Iterable[str | int]) -> tuple:
+    """Where a path sits in the document, so that messages come in reading order."""
+    key: list[int] = []
+    node = data
+    for part in path:
+        if isinstance(node, dict):
+            keys = list(node)
+            key.append(keys.index(part) if part in node else len(keys))
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int):
+            key.append(part)
+            node = node[part] if part < len(node) else None
+        else:
+            key.append(0)
+            node = None
+    return tuple(key)
+
+
+def _messages_for(error: ValidationError) -> Iterator[tuple[list[str | int], str]]:
+    path = list(error.absolute_path)
+    instance = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    kind = error.validator
+    if kind == "required":
+        present = instance if isinstance(instance, dict) else {}
+        for name in error.validator_value:
+            if name not in present:
+                yield [*path, name], "campo obbligatorio mancante"
+    elif kind == "additionalProperties":
+        allowed = schema.get("properties", {})
+        for name in instance:
+            if name not in allowed:
+                yield [*path, name], "campo non previsto"
+    elif kind == "type":
+        yield path, _type_message(instance, schema)
+    elif kind == "pattern":
+        yield path, _pattern_message(instance, schema["pattern"])
+    elif kind in ("enum", "const"):
+        yield path, _choice_message(instance, schema)
+    elif kind == "minLength":
+        yield path, "il testo non può essere vuoto"
+    elif kind == "maxLength":
+        yield (
+            path,
+            f"testo troppo lungo ({len(instance)} caratteri, al massimo {error.validator_value})",
+        )
+    elif kind == "minimum":
+        yield path, f"{show(instance)} è inferiore al minimo ammesso ({error.validator_value})"
+    elif kind == "maximum":
+        yield path, f"{show(instance)} è superiore al massimo ammesso ({error.validator_value})"
+    elif kind == "uniqueItems":
+        yield path, "l'elenco contiene valori ripetuti"
+    else:  # a keyword this module does not translate: still name the path
+        yield path, f"valore non valido ({error.message})"
+
+
+def _type_message(instance: Any, schema: dict[str, Any]) -> str:
+    expected = schema.get("type")
+    expected = [expected] if isinstance(expected, str) else list(expected or [])
+    found = TYPE_NAMES[json_type(instance)]
+    if schema.get("pattern") == spec.DECIMAL_PATTERN and isinstance(instance, int | float):
+        return f'i numeri decimali vanno scritti come testo: "{instance}" invece di {instance}'
+    wanted = " o ".join(TYPE_NAMES[t] for t in expected if t != "null") or "un altro tipo"
+    return f"atteso {wanted}, trovato {found} ({show(instance)})"
+
+
+def _pattern_message(instance: str, pattern: str) -> str:
+    if pattern == spec.DECIMAL_PATTERN:
+        hint = " (usare il punto)" if "," in instance else ""
+        return f"{show(instance)} non è un numero decimale{hint}"
+    if pattern == spec.DATE_PATTERN:
+        return f"{show(instance)} non è una data nel formato AAAA-MM-GG"
+    if pattern == spec.PARAMETER_KEY_PATTERN:
+        return (
+            f"{show(instance)} non è una chiave valida "
+            "(solo lettere minuscole, cifre, trattini e trattini bassi)"
+        )
+    return f"{show(instance)} non è una chiave valida (solo lettere minuscole, cifre e trattini)"
+
+
+def _choice_message(instance: Any, schema: dict[str, Any]) -> str:
+    if "const" in schema:
+        return f"{show(instance)} non ammesso (atteso {show(schema['const'])})"
+    allowed = ", ".join(choice for choice in schema["enum"] if choice)
+    return f"{show(instance)} non è un valore ammesso (valori ammessi: {allowed})"
+
+
+def schema_errors(data: dict[str, Any]) -> list[str]:
+    found: list[tuple[tuple, str]] = []
+    for error in validator().iter_errors(data):
+        for path, message in _messages_for(error):
+            found.append((_position(data, path), f"{format_path(path)}: {message}"))
+    found.sort(key=lambda item: item[0])
+    unique = list(dict.fromkeys(message for _, message in found))
+    return limit(unique)
+
+
+def limit(messages: list[str]) -> list[str]:
+    if len(messages) <= MAX_MESSAGES:
+        return messages
+    rest = len(messages) - MAX_MESSAGES
+    return [*messages[:MAX_MESSAGES], f"… e altri {rest} problemi non mostrati"]
+
+
+# --- 3. meaning -----------------------------------------------------------------------------
+
+
+class SemanticChecker:
+    """Checks that need more than one value at a time. Call `run()` on a schema-valid document."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+        self.cycle = data["cycle"]
+        self.errors: list[str] = []
+
+    def error(self, path: Iterable[str | int], message: str) -> None:
+        self.errors.append(f"{format_path(path)}: {message}")
+
+    def run(self) -> list[str]:
+        self.check_scalars()
+        self.check_horizon()
+        self.check_ente()
+        units = self.check_units()
+        people = self.check_people(units)
+        self.check_evaluation_bodies(people)
+        self.check_cycle(units, people)
+        return limit(self.errors)
+
+    # generic: every date is a real day, every decimal fits its column
+    def check_scalars(self) -> None:
+        for path, fld, value in spec.iter_scalars(spec.DOCUMENT, self.data, ()):
+            if fld.kind == spec.DATE:
+                try:
+                    dt.date.fromisoformat(value)
+                except ValueError:
+                    self.error(path, f"{show(value)} non è una data esistente")
+            elif fld.kind == spec.DECIMAL:
+                self.check_digits(path, fld, Decimal(value))
+
+    def check_digits(self, path, fld: spec.Field, value: Decimal) -> None:
+        max_digits, places = fld.digits
+        exponent = value.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            self.error(path, f'"{value}" ha troppe cifre decimali (al massimo {places})')
+            return
+        limit_value = Decimal(10) ** (max_digits - places)
+        if abs(value) >= limit_value:
+            self.error(
+                path, f'"{value}" è troppo grande (al massimo {max_digits - places} cifre intere)'
+            )
+
+    def check_horizon(self) -> None:
+        year, first, last = self.cycle["year"], self.cycle["first_year"], self.cycle["last_year"]
+        if first > last:
+            self.error(
+                ("cycle", "first_year"),
+                f"il primo anno del triennio ({first}) è successivo all'ultimo ({last})",
+            )
+        elif not first <= year <= last:
+            self.error(("cycle", "year"), f"l'anno {year} è fuori dal triennio {first}-{last}")
+
+    def unique_keys(self, items: list[dict], path: tuple, field: str = "key") -> dict[Any, int]:
+        """Map key -> index; reports every repeated key with the place it was first used."""
+        seen: dict[Any, int] = {}
+        for index, item in enumerate(items):
+            key = item.get(field)
+            if key is None:
+                continue
+            if key in seen:
+                first = format_path((*path, seen[key]))
+                self.error((*path, index, field), f"{show(key)} già usato in {first}")
+            else:
+                seen[key] = index
+        return seen
+
+    def reference(self, path: tuple, value: Any, known, what: str, where: str) -> None:
+        if value is not None and value not in known:
+            self.error(path, f'{what} "{value}" non definita in {where}')
+
+    def date_order(self, item: dict, path: tuple, start: str, end: str) -> None:
+        first, last = item.get(start), item.get(end)
+        if first and last and first <= last:
+            return
+        if first and last:
+            self.error((*path, end), f"la data di fine {last} precede quella di inizio {first}")
+
+    def check_ente(self) -> None:
+        self.unique_keys(self.data["ente"].get("members") or [], ("ente", "members"), "name")
+
+    def check_units(self) -> dict[str, int]:
+        units = self.data.get("units") or []
+        keys = self.unique_keys(units, ("units",))
+        people = {p.get("key") for p in self.data.get("people") or []}
+        for index, unit in enumerate(units):
+            path = ("units", index)
+            parent = unit.get("parent")
+            if parent is not None and keys.get(parent, index) >= index:
+                if parent in keys:
+                    self.error(
+                        (*path, "parent"), f'l\'unità "{parent}" deve precedere le sue figlie'
+                    )
+                else:
+                    self.error((*path, "parent"), f'unità "{parent}" non definita in $.units')
+            self.reference(
+                (*path, "responsible"), unit.get("responsible"), people, "persona", "$.people"
+            )
+            for p_index, parameter in enumerate(unit.get("parameters") or []):
+                p_path = (*path, "parameters", p_index)
+                self.unique_keys(parameter.get("values") or [], (*p_path, "values"), "year")
+            self.unique_keys(unit.get("parameters") or [], (*path, "parameters"))
+        return keys
+
+    def check_people(self, units: dict[str, int]) -> dict[str, int]:
+        people = self.data.get("people") or []
+        keys = self.unique_keys(people, ("people",))
+        for index, person in enumerate(people):
+            path = ("people", index)
+            for e_index, employment in enumerate(person.get("employments") or []):
+                e_path = (*path, "employments", e_index)
+                self.date_order(employment, e_path, "start_date", "end_date")
+                share = employment.get("part_time_percent")
+                if share is not None and not Decimal(0) < Decimal(share) <= Decimal(100):
+                    self.error((*e_path, "part_time_percent"), f'"{share}" deve essere tra 0 e 100')
+            for a_index, assignment in enumerate(person.get("assignments") or []):
+                a_path = (*path, "assignments", a_index)
+                self.reference((*a_path, "unit"), assignment.get("unit"), units, "unità", "$.units")
+                self.date_order(assignment, a_path, "start_date", "end_date")
+            for b_index, absence in enumerate(person.get("absences") or []):
+                self.date_order(absence, (*path, "absences", b_index), "start_date", "end_date")
+        return keys
+
+    def check_evaluation_bodies(self, people: dict[str, int]) -> None:
+        for index, body in enumerate(self.data.get("evaluation_bodies") or []):
+            path = ("evaluation_bodies", index)
+            self.date_order(body, path, "start_date", "end_date")
+            for m_index, member in enumerate(body.get("members") or []):
+                self.reference(
+                    (*path, "members", m_index, "person"),
+                    member.get("person"),
+                    people,
+                    "persona",
+                    "$.people",
+                )
+
+    def check_cycle(self, units: dict[str, int], people: dict[str, int]) -> None:
+        cycle = self.cycle
+        areas = self.unique_keys(cycle.get("strategic_areas") or [], ("cycle", "strategic_areas"))
+        strategic = self.check_strategic_objectives(areas, units)
+        groups = self.check_weight_groups(units, people)
+        objectives = self.check_objectives(units, people, strategic, groups)
+        tables = self.check_indicator_groups(units)
+        self.check_indicators(units, strategic, objectives, tables)
+        self.unique_keys(cycle.get("revisions") or [], ("cycle", "revisions"), "number")
+
+    def check_strategic_objectives(self, areas, units) -> dict[str, int]:
+        items = self.cycle.get("strategic_objectives") or []
+        keys = self.unique_keys(items, ("cycle", "strategic_objectives"))
+        for index, item in enumerate(items):
+            path = ("cycle", "strategic_objectives", index)
+            self.reference(
+                (*path, "area"),
+                item.get("area"),
+                areas,
+                "area strategica",
+                "$.cycle.strategic_areas",
+            )
+            for u_index, unit in enumerate(item.get("units") or []):
+                self.reference((*path, "units", u_index), unit, units, "unità", "$.units")
+        return keys
+
+    def check_weight_groups(self, units, people) -> dict[str, int]:
+        items = self.cycle.get("weight_groups") or []
+        keys = self.unique_keys(items, ("cycle", "weight_groups"))
+        for index, item in enumerate(items):
+            path = ("cycle", "weight_groups", index)
+            self.reference((*path, "unit"), item.get("unit"), units, "unità", "$.units")
+            self.reference(
+                (*path, "responsible"), item.get("responsible"), people, "persona", "$.people"
+            )
+        return keys
+
+    def check_objectives(self, units, people, strategic, groups) -> dict[str, int]:
+        items = self.cycle.get("objectives") or []
+        keys = self.unique_keys(items, ("cycle", "objectives"))
+        for index, item in enumerate(items):
+            path = ("cycle", "objectives", index)
+            self.reference((*path, "unit"), item.get("unit"), units, "unità", "$.units")
+            for r_index, person in enumerate(item.get("responsibles") or []):
+                self.reference(
+                    (*path, "responsibles", r_index), person, people, "persona", "$.people"
+                )
+            if len(set(item.get("responsibles") or [])) < len(item.get("responsibles") or []):
+                self.error((*path, "responsibles"), "l'elenco contiene persone ripetute")
+            self.reference(
+                (*path, "strategic_objective"),
+                item.get("strategic_objective"),
+                strategic,
+                "obiettivo strategico",
+                "$.cycle.strategic_objectives",
+            )
+            self.reference(
+                (*path, "weight_group"),
+                item.get("weight_group"),
+                groups,
+                "gruppo di pesatura",
+                "$.cycle.weight_groups",
+            )
+            for p_index, phase in enumerate(item.get("phases") or []):
+                p_path = (*path, "phases", p_index)
+                self.date_order(phase, p_path, "planned_start", "planned_end")
+        return keys
+
+    def check_indicator_groups(self, units) -> dict[str, int]:
+        items = self.cycle.get("indicator_groups") or []
+        keys = self.unique_keys(items, ("cycle", "indicator_groups"))
+        for index, item in enumerate(items):
+            path = ("cycle", "indicator_groups", index)
+            self.reference((*path, "unit"), item.get("unit"), units, "unità", "$.units")
+            parent = item.get("parent")
+            if parent is not None and keys.get(parent, index) >= index:
+                if parent in keys:
+                    self.error(
+                        (*path, "parent"), f'la tabella "{parent}" deve precedere le sue figlie'
+                    )
+                else:
+                    self.error(
+                        (*path, "parent"),
+                        f'tabella "{parent}" non definita in $.cycle.indicator_groups',
+                    )
+        return keys
+
+    def check_indicators(self, units, strategic, objectives, tables) -> None:
+        items = self.cycle.get("indicators") or []
+        self.unique_keys(items, ("cycle", "indicators"))
+        objective_items = self.cycle.get("objectives") or []
+        for index, item in enumerate(items):
+            path = ("cycle", "indicators", index)
+            self.reference(
+                (*path, "group"),
+                item.get("group"),
+                tables,
+                "tabella di indicatori",
+                "$.cycle.indicator_groups",
+            )
+            self.reference(
+                (*path, "objective"),
+                item.get("objective"),
+                objectives,
+                "obiettivo",
+                "$.cycle.objectives",
+            )
+            self.reference(
+                (*path, "strategic_objective"),
+                item.get("strategic_objective"),
+                strategic,
+                "obiettivo strategico",
+                "$.cycle.strategic_objectives",
+            )
+            self.reference((*path, "unit"), item.get("unit"), units, "unità", "$.units")
+            self.check_phase_index(path, item, objectives, objective_items)
+            targets = item.get("targets") or []
+            self.unique_keys(targets, (*path, "targets"), "year")
+            for t_index, target in enumerate(targets):
+                self.check_target((*path, "targets", t_index), target)
+
+    def check_phase_index(self, path, item, objectives, objective_items) -> None:
+        phase = item.get("phase")
+        if phase is None:
+            return
+        objective = item.get("objective")
+        if objective is None:
+            self.error((*path, "phase"), "una fase richiede anche il campo objective")
+            return
+        if objective not in objectives:
+            return  # already reported on `objective`
+        phases = objective_items[objectives[objective]].get("phases") or []
+        if phase >= len(phases):
+            self.error(
+                (*path, "phase"),
+                f"l'obiettivo \"{objective}\" ha {len(phases)} fasi: l'indice {phase} non esiste "
+                "(si conta da 0)",
+            )
+
+    def check_target(self, path, target: dict) -> None:
+        """The structured fields a target kind needs to be computed by the engine."""
+        kind = target["kind"]
+        needs = {
+            "gte": ("value",),
+            "lte": ("value",),
+            "eq": ("value",),
+            "value": ("value",),
+            "between": ("value", "value_to"),
+            "by_date": ("target_date",),
+        }.get(kind, ())
+        for name in needs:
+            if target.get(name) is None:
+                self.error((*path, name), f'obbligatorio per un target di tipo "{kind}"')
+        low, high = target.get("value"), target.get("value_to")
+        if kind == "between" and low and high and Decimal(low) > Decimal(high):
+            self.error((*path, "value_to"), "il limite superiore è minore di quello inferiore")
+
+
+def semantic_errors(data: dict[str, Any]) -> list[str]:
+    return SemanticChecker(data).run()
+
+
+def document_errors(data: Any) -> list[str]:
+    """Every problem of the document, in order of the checks; empty when it can be imported."""
+    return check_header(data) or schema_errors(data) or semantic_errors(data)
