@@ -1,0 +1,529 @@
+"""Achievement of one indicator: measured value + target + SMVP rule → percentage and explanation.
+
+Every function here is pure. The result is always an `Achievement`, never an exception for
+ordinary situations: a descriptive target is «non misurabile», a missing value is «dato
+mancante»; both carry a percent of None so that the roll-up can apply the ente's missing-data
+policy. Only misuse (e.g. a bands rule without bands) raises ValueError.
+
+Order of the steps for a numeric target
+1. the raw achievement by the rule's method (linear, ratio, binary, bands; ranges apart);
+2. full credit when the value misses the target by no more than the tolerance;
+3. zero below the minimum threshold;
+4. clamp to 0..cap (ranges and milestones never exceed 100).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from engine.config import (
+    Band,
+    BandBasis,
+    IndicatorRule,
+    LatePolicy,
+    RangeOutside,
+    ScoringMethod,
+    ToleranceKind,
+)
+from engine.explanation import Explanation
+from engine.numbers import (
+    HUNDRED,
+    ZERO,
+    arithmetic,
+    clamp,
+    format_date,
+    format_number,
+    format_percent,
+    internal,
+    present,
+)
+
+
+class TargetKind(StrEnum):
+    """Same values as planning.models.TargetKind."""
+
+    GTE = "gte"
+    LTE = "lte"
+    EQ = "eq"
+    BETWEEN = "between"
+    GTE_PREVIOUS = "gte_previous"
+    BY_DATE = "by_date"
+    VALUE = "value"
+    TEXT = "text"
+
+
+class Polarity(StrEnum):
+    """Same values as planning.models.Polarity; decides the direction of a plain VALUE target."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+    RANGE = "range"
+    MILESTONE = "milestone"
+    NONE = "none"
+
+
+class Outcome(StrEnum):
+    SCORED = "scored"
+    NOT_MEASURABLE = "not_measurable"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: TargetKind
+    value: Decimal | None = None
+    value_to: Decimal | None = None  # upper bound of BETWEEN
+    due_date: date | None = None  # BY_DATE
+    previous_value: Decimal | None = None  # the previous year's actual, for GTE_PREVIOUS
+    polarity: Polarity = Polarity.HIGHER  # direction of a VALUE target
+    text: str = ""  # the target as written in the plan
+
+
+@dataclass(frozen=True)
+class Measurement:
+    value: Decimal | None = None
+    completed_on: date | None = None  # a milestone's completion date
+    as_of: date | None = None  # when the measurement was taken (for unfinished milestones)
+
+
+@dataclass(frozen=True)
+class Achievement:
+    outcome: Outcome
+    percent: Decimal | None  # internal precision (6 places); None unless SCORED
+    explanation: Explanation
+
+    @property
+    def is_scored(self) -> bool:
+        return self.outcome is Outcome.SCORED
+
+    @property
+    def display_percent(self) -> Decimal | None:
+        return None if self.percent is None else present(self.percent)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome.value,
+            "percent": None if self.percent is None else str(self.percent),
+            "display_percent": None if self.percent is None else str(self.display_percent),
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+def score_indicator(
+    target: Target,
+    measurement: Measurement,
+    rule: IndicatorRule | None = None,
+    *,
+    baseline: Decimal | None = None,
+    cap: Decimal = HUNDRED,
+) -> Achievement:
+    """The achievement of an indicator against its target under the SMVP rule."""
+    rule = rule or IndicatorRule()
+    with arithmetic():
+        if target.kind is TargetKind.TEXT:
+            return _not_measurable(target)
+        if target.kind is TargetKind.BY_DATE:
+            return _score_milestone(target, measurement, rule)
+        return _score_numeric(target, measurement, rule, baseline, cap)
+
+
+# -- outcomes without a number --------------------------------------------------------------------
+
+
+def _not_measurable(target: Target) -> Achievement:
+    written = f" («{target.text}»)" if target.text else ""
+    return Achievement(
+        Outcome.NOT_MEASURABLE,
+        None,
+        Explanation(
+            "not_measurable",
+            "Non misurabile",
+            f"Target descrittivo{written}: non misurabile, escluso dal calcolo.",
+            {"target_kind": target.kind, "target_text": target.text},
+        ),
+    )
+
+
+def _missing(reason: str, data: dict[str, Any]) -> Achievement:
+    return Achievement(Outcome.MISSING, None, Explanation("missing", "Dato mancante", reason, data))
+
+
+# -- numeric targets ------------------------------------------------------------------------------
+
+
+# A rule as shown in an explanation: (stable code, Italian name).
+RuleName = tuple[str, str]
+RANGE_RULE: RuleName = ("range", "Intervallo")
+
+
+def _named(method: ScoringMethod) -> RuleName:
+    return method.value, method.label
+
+
+class Direction(StrEnum):
+    HIGHER = "higher"
+    LOWER = "lower"
+    RANGE = "range"
+
+
+@dataclass(frozen=True)
+class _Goal:
+    direction: Direction
+    low: Decimal  # the target (HIGHER/LOWER) or the lower bound (RANGE)
+    high: Decimal  # equal to low except for a RANGE
+    description: str
+
+
+@dataclass
+class _Work:
+    """The steps of one computation, written as they happen."""
+
+    steps: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, sentence: str) -> None:
+        self.steps.append(sentence)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.steps)
+
+
+def _score_numeric(
+    target: Target,
+    measurement: Measurement,
+    rule: IndicatorRule,
+    baseline: Decimal | None,
+    cap: Decimal,
+) -> Achievement:
+    inputs = {
+        "target_kind": target.kind,
+        "target": target.value,
+        "target_to": target.value_to,
+        "previous_value": target.previous_value,
+        "measured": measurement.value,
+        "baseline": baseline,
+        "method": rule.method,
+    }
+    goal = _goal(target)
+    if goal is None:
+        return _missing(_missing_target_reason(target), inputs)
+    if measurement.value is None:
+        return _missing(f"{goal.description}. Valore misurato mancante.", inputs)
+
+    work = _Work(data=dict(inputs))
+    work.say(f"{goal.description}; valore misurato {format_number(measurement.value)}.")
+    if goal.direction is Direction.RANGE:
+        raw, (code, label) = _range_achievement(goal, measurement.value, rule, work)
+        ceiling = HUNDRED
+    else:
+        raw, (code, label) = _directional_achievement(goal, measurement.value, rule, baseline, work)
+        ceiling = cap
+    percent = _finish(raw, rule, ceiling, work)
+    return Achievement(Outcome.SCORED, percent, Explanation(code, label, work.text, work.data))
+
+
+def _goal(target: Target) -> _Goal | None:
+    kind, value = target.kind, target.value
+    if kind is TargetKind.GTE_PREVIOUS:
+        if target.previous_value is None:
+            return None
+        previous = format_number(target.previous_value)
+        return _Goal(
+            Direction.HIGHER,
+            target.previous_value,
+            target.previous_value,
+            f"Target ≥ valore dell'anno precedente ({previous})",
+        )
+    if value is None:
+        return None
+    if kind is TargetKind.VALUE:
+        kind = {
+            Polarity.HIGHER: TargetKind.GTE,
+            Polarity.LOWER: TargetKind.LTE,
+        }.get(target.polarity, TargetKind.EQ)
+    if kind is TargetKind.GTE:
+        return _Goal(Direction.HIGHER, value, value, f"Target ≥ {format_number(value)}")
+    if kind is TargetKind.LTE:
+        return _Goal(Direction.LOWER, value, value, f"Target ≤ {format_number(value)}")
+    if kind is TargetKind.EQ:
+        return _Goal(Direction.RANGE, value, value, f"Target = {format_number(value)}")
+    if kind is TargetKind.BETWEEN:
+        if target.value_to is None:
+            return None
+        low, high = sorted((value, target.value_to))
+        return _Goal(
+            Direction.RANGE,
+            low,
+            high,
+            f"Target compreso tra {format_number(low)} e {format_number(high)}",
+        )
+    raise ValueError(f"tipo di target non numerico: {target.kind}")
+
+
+def _missing_target_reason(target: Target) -> str:
+    if target.kind is TargetKind.GTE_PREVIOUS:
+        return "Target ≥ anno precedente: manca il valore dell'anno precedente."
+    if target.kind is TargetKind.BETWEEN and target.value is not None:
+        return "Target «compreso tra»: manca il limite superiore dell'intervallo."
+    return "Target senza valore numerico."
+
+
+def _tolerance_for(bound: Decimal, rule: IndicatorRule) -> Decimal:
+    if rule.tolerance_kind is ToleranceKind.ABSOLUTE:
+        return rule.tolerance
+    return abs(bound) * rule.tolerance / HUNDRED
+
+
+def _tolerance_words(rule: IndicatorRule) -> str:
+    if rule.tolerance_kind is ToleranceKind.ABSOLUTE:
+        return format_number(rule.tolerance)
+    return f"{format_number(rule.tolerance)} % del target"
+
+
+def _directional_achievement(
+    goal: _Goal, value: Decimal, rule: IndicatorRule, baseline: Decimal | None, work: _Work
+) -> tuple[Decimal, RuleName]:
+    target = goal.low
+    higher = goal.direction is Direction.HIGHER
+    tolerance = _tolerance_for(target, rule)
+    met_exactly = value >= target if higher else value <= target
+    met = value >= target - tolerance if higher else value <= target + tolerance
+
+    if rule.method is ScoringMethod.BINARY:
+        raw = HUNDRED if met else ZERO
+        work.say(f"Target {'raggiunto' if met else 'non raggiunto'} → {format_percent(raw)}.")
+        return raw, _named(rule.method)
+    if rule.method is ScoringMethod.BANDS and rule.bands_basis is BandBasis.VALUE:
+        return _band_lookup(rule.bands, value, "valore", work), _named(rule.method)
+
+    if rule.method is ScoringMethod.RATIO:
+        raw, label = _ratio(target, value, higher, work)
+    else:
+        raw, label = _linear(target, value, higher, baseline, work)
+    if met and not met_exactly:
+        work.say(
+            f"Scostamento entro la tolleranza ({_tolerance_words(rule)}): "
+            f"riconosciuto {format_percent(HUNDRED)}."
+        )
+        raw = max(raw, HUNDRED)
+    if rule.method is ScoringMethod.BANDS:
+        return _band_lookup(rule.bands, raw, "grado di raggiungimento", work), _named(rule.method)
+    return raw, label
+
+
+def _linear(
+    target: Decimal, value: Decimal, higher: bool, baseline: Decimal | None, work: _Work
+) -> tuple[Decimal, RuleName]:
+    label = _named(ScoringMethod.LINEAR)
+    if baseline is None:
+        work.say("Baseline non indicata: si usa il rapporto al target.")
+        return _ratio(target, value, higher, work)[0], label
+    span = target - baseline if higher else baseline - target
+    if span <= ZERO:
+        work.say(
+            f"Il target non migliora la baseline ({format_number(baseline)}): "
+            "si usa il rapporto al target."
+        )
+        return _ratio(target, value, higher, work)[0], label
+    gained = value - baseline if higher else baseline - value
+    raw = gained / span * HUNDRED
+    v, b, t = format_number(value), format_number(baseline), format_number(target)
+    formula = f"({v} − {b}) / ({t} − {b}) × 100" if higher else f"({b} − {v}) / ({b} − {t}) × 100"
+    work.say(f"Lineare tra baseline e target: {formula} = {format_percent(raw)}.")
+    work.data["raw"] = internal(raw)
+    return raw, label
+
+
+def _ratio(target: Decimal, value: Decimal, higher: bool, work: _Work) -> tuple[Decimal, RuleName]:
+    label = _named(ScoringMethod.RATIO)
+    defined = target > ZERO and (higher or value > ZERO)
+    if not defined:
+        met = value >= target if higher else value <= target
+        raw = HUNDRED if met else ZERO
+        work.say(
+            "Rapporto non definito per valori nulli o negativi: target "
+            f"{'raggiunto' if met else 'non raggiunto'} → {format_percent(raw)}."
+        )
+        return raw, label
+    v, t = format_number(value), format_number(target)
+    if higher:
+        raw = value / target * HUNDRED
+        formula = f"{v} / {t} × 100"
+    else:
+        raw = target / value * HUNDRED
+        formula = f"{t} / {v} × 100"
+    work.say(f"Rapporto al target: {formula} = {format_percent(raw)}.")
+    work.data["raw"] = internal(raw)
+    return raw, label
+
+
+def _range_achievement(
+    goal: _Goal, value: Decimal, rule: IndicatorRule, work: _Work
+) -> tuple[Decimal, RuleName]:
+    label = RANGE_RULE
+    if rule.method is ScoringMethod.BANDS and rule.bands_basis is BandBasis.VALUE:
+        return _band_lookup(rule.bands, value, "valore", work), _named(rule.method)
+    low = goal.low - _tolerance_for(goal.low, rule)
+    high = goal.high + _tolerance_for(goal.high, rule)
+    if low <= value <= high:
+        widened = " (tolleranza compresa)" if not goal.low <= value <= goal.high else ""
+        work.say(f"Valore nell'intervallo{widened} → {format_percent(HUNDRED)}.")
+        return HUNDRED, label
+    if rule.method is ScoringMethod.BINARY or rule.range_outside is RangeOutside.ZERO:
+        work.say(f"Valore fuori dall'intervallo → {format_percent(ZERO)}.")
+        return ZERO, label
+    bound = goal.low if value < goal.low else goal.high
+    raw = _range_decrease(bound, value, rule, work)
+    if rule.method is ScoringMethod.BANDS:
+        return _band_lookup(rule.bands, raw, "grado di raggiungimento", work), _named(rule.method)
+    return raw, label
+
+
+def _range_decrease(bound: Decimal, value: Decimal, rule: IndicatorRule, work: _Work) -> Decimal:
+    """Credit falls linearly from 100 at the nearest bound to 0 at `range_zero_deviation` %."""
+    if bound == ZERO:
+        work.say("Fuori dall'intervallo con limite pari a zero: scostamento non misurabile → 0 %.")
+        return ZERO
+    deviation = abs(value - bound) / abs(bound) * HUNDRED
+    raw = HUNDRED - deviation / rule.range_zero_deviation * HUNDRED
+    work.say(
+        f"Fuori dall'intervallo: scostamento dal limite {format_number(bound)} = "
+        f"|{format_number(value)} − {format_number(bound)}| / {format_number(abs(bound))} × 100 = "
+        f"{format_percent(deviation)}; riduzione proporzionale fino a 0 % con uno scostamento del "
+        f"{format_percent(rule.range_zero_deviation)}: 100 − {format_number(deviation, 2)} / "
+        f"{format_number(rule.range_zero_deviation)} × 100 = {format_percent(max(raw, ZERO))}."
+    )
+    work.data["deviation"] = internal(deviation)
+    return max(raw, ZERO)
+
+
+def _band_lookup(bands: tuple[Band, ...], basis: Decimal, basis_name: str, work: _Work) -> Decimal:
+    if not bands:
+        raise ValueError("regola a fasce senza fasce")
+    ordered = sorted(bands, key=lambda band: band.lower)
+    chosen = None
+    for band in ordered:
+        if basis >= band.lower:
+            chosen = band
+    shown = format_number(internal(basis)) if basis_name == "valore" else format_percent(basis)
+    if chosen is None:
+        work.say(
+            f"Fasce: {basis_name} {shown} sotto la prima fascia "
+            f"(da {format_number(ordered[0].lower)}) → {format_percent(ZERO)}."
+        )
+        work.data["band"] = None
+        return ZERO
+    work.say(
+        f"Fasce: {basis_name} {shown} nella fascia da {format_number(chosen.lower)} "
+        f"→ {format_percent(chosen.score)}."
+    )
+    work.data["band"] = {"from": chosen.lower, "score": chosen.score}
+    return chosen.score
+
+
+def _finish(raw: Decimal, rule: IndicatorRule, ceiling: Decimal, work: _Work) -> Decimal:
+    if ZERO < raw < rule.minimum:
+        work.say(
+            f"Sotto la soglia minima del {format_percent(rule.minimum)} → {format_percent(ZERO)}."
+        )
+        raw = ZERO
+    result = clamp(raw, ZERO, ceiling)
+    if result < raw:
+        work.say(f"Limitato al massimo riconoscibile: {format_percent(ceiling)}.")
+    elif result > raw:
+        work.say(f"Un raggiungimento negativo vale {format_percent(ZERO)}.")
+    work.say(f"Raggiungimento: {format_percent(result)}.")
+    work.data.update({"minimum": rule.minimum, "cap": ceiling, "percent": internal(result)})
+    return internal(result)
+
+
+# -- milestones ------------------------------------------------------------------------------------
+
+
+def _score_milestone(target: Target, measurement: Measurement, rule: IndicatorRule) -> Achievement:
+    inputs = {
+        "target_kind": target.kind,
+        "due_date": target.due_date,
+        "completed_on": measurement.completed_on,
+        "as_of": measurement.as_of,
+        "late_policy": rule.late_policy,
+    }
+    due = target.due_date
+    if due is None:
+        return _missing("Traguardo senza data di scadenza.", inputs)
+    work = _Work(data=dict(inputs))
+    work.say(f"Traguardo entro il {format_date(due)}.")
+    done = measurement.completed_on
+    if done is not None and done <= due:
+        work.say(f"Concluso il {format_date(done)}, nei tempi → {format_percent(HUNDRED)}.")
+        return _milestone_result(HUNDRED, rule, work)
+    if done is not None:
+        days_late = (done - due).days
+        work.say(f"Concluso il {format_date(done)}, con {days_late} giorni di ritardo.")
+    elif measurement.as_of is None:
+        work.say(f"Non concluso → {format_percent(ZERO)}.")
+        return _milestone_result(ZERO, rule, work)
+    elif measurement.as_of <= due:
+        return _missing(
+            f"Traguardo entro il {format_date(due)} non ancora concluso al "
+            f"{format_date(measurement.as_of)}: scadenza non ancora passata.",
+            inputs,
+        )
+    else:
+        days_late = (measurement.as_of - due).days
+        work.say(
+            f"Non ancora concluso al {format_date(measurement.as_of)}: "
+            f"almeno {days_late} giorni di ritardo."
+        )
+    work.data["days_late"] = days_late
+    return _milestone_result(_late_credit(days_late, rule, work), rule, work)
+
+
+def _late_credit(days_late: int, rule: IndicatorRule, work: _Work) -> Decimal:
+    policies: dict[LatePolicy, Callable[[int, IndicatorRule, _Work], Decimal]] = {
+        LatePolicy.ZERO: _late_zero,
+        LatePolicy.LINEAR: _late_linear,
+        LatePolicy.BANDS: _late_bands,
+    }
+    return policies[rule.late_policy](days_late, rule, work)
+
+
+def _late_zero(days_late: int, rule: IndicatorRule, work: _Work) -> Decimal:
+    work.say(f"In ritardo → {format_percent(ZERO)}.")
+    return ZERO
+
+
+def _late_linear(days_late: int, rule: IndicatorRule, work: _Work) -> Decimal:
+    days = Decimal(rule.late_days_to_zero)
+    raw = max(HUNDRED - Decimal(days_late) * HUNDRED / days, ZERO)
+    work.say(
+        f"Riduzione lineare fino a 0 in {rule.late_days_to_zero} giorni: "
+        f"100 − {days_late} × 100 / {rule.late_days_to_zero} = {format_percent(raw)}."
+    )
+    return raw
+
+
+def _late_bands(days_late: int, rule: IndicatorRule, work: _Work) -> Decimal:
+    if not rule.late_bands:
+        raise ValueError("regola a fasce di ritardo senza fasce")
+    for band in sorted(rule.late_bands, key=lambda band: band.max_days):
+        if days_late <= band.max_days:
+            work.say(
+                f"Fascia di ritardo fino a {band.max_days} giorni → {format_percent(band.score)}."
+            )
+            return band.score
+    work.say(f"Ritardo oltre l'ultima fascia → {format_percent(ZERO)}.")
+    return ZERO
+
+
+def _milestone_result(raw: Decimal, rule: IndicatorRule, work: _Work) -> Achievement:
+    percent = _finish(raw, rule, HUNDRED, work)
+    return Achievement(
+        Outcome.SCORED, percent, Explanation("milestone", "Traguardo a data", work.text, work.data)
+    )
