@@ -1,0 +1,68 @@
+"""End to end, in a real browser: a responsabile edits a weight of the draft plan and the
+running total of the weight group follows while typing, before anything is saved.
+
+Debian's chromium, driven by Playwright (fixtures in conftest.py), against pytest-django's live
+server with the demo loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.e2e
+
+USERNAME = "comandante.sorbara"
+PASSWORD = "performa-demo"
+OBJECTIVE_TITLE = re.compile(r"ufficio di coordinamento", re.IGNORECASE)
+ITALIAN_NUMBER = re.compile(r"\d{1,3}(?:\.\d{3})*(?:,\d+)?")
+
+
+def _number_in(text: str) -> Decimal:
+    """The first number written the Italian way in `text` ("100,00 %" → 100.00)."""
+    match = ITALIAN_NUMBER.search(text)
+    if match is None:
+        raise AssertionError(f"Nessun numero nel testo {text!r}")
+    return Decimal(match.group(0).replace(".", "").replace(",", "."))
+
+
+def _input_number(value: str) -> Decimal:
+    """The value of a number input: "70", "70.00" or, when localised, "70,00"."""
+    return Decimal(value.strip().replace(",", "."))
+
+
+def _italian(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def test_weight_edit_updates_the_running_total(transactional_db, live_server, page):
+    call_command("load_demo", verbosity=0)
+
+    page.goto(f"{live_server.url}/accedi/")
+    page.fill("#id_username", USERNAME)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Accedi").click()
+    page.wait_for_url(lambda url: "/accedi/" not in url)
+
+    page.goto(f"{live_server.url}/piano/")
+    page.get_by_role("link", name=OBJECTIVE_TITLE).first.click()
+    page.get_by_role("link", name="Modifica obiettivo").click()
+
+    weight = page.locator("#id_weight")
+    total = page.locator("#weight-total")
+    old_weight = _input_number(weight.input_value())
+    old_total = _number_in(total.inner_text())
+    new_weight = old_weight - 10
+    expected = _italian(old_total - old_weight + new_weight)
+    assert expected not in total.inner_text()
+
+    weight.fill(f"{new_weight.normalize():f}")
+
+    page.wait_for_function(
+        "([selector, text]) => document.querySelector(selector).textContent.includes(text)",
+        arg=["#weight-total", expected],
+    )
+    assert expected in total.inner_text()
