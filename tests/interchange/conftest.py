@@ -1,0 +1,13 @@
+"""Fixtures of the interchange tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from interchange.importer import import_cycle
+from tests.interchange.documents import rich_document
+
+
+@pytest.fixture
+def rich_cycle(db):
+    return import_cycle(rich_document())

@@ -1,0 +1,443 @@
+"""A hand-made `performa-cycle` document that uses every field of the format.
+
+It is deliberately *not* canonical in places (explicit defaults, `null`s, decimals with
+trailing zeros) so that the tests also exercise the canonical pass. All names are fictional.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+_RICH: dict[str, Any] = {
+    "format": "performa-cycle",
+    "version": 1,
+    "ente": {
+        "slug": "unione-val-prova",
+        "name": "Unione dei Comuni della Val di Prova",
+        "short_name": "Unione Val di Prova",
+        "kind": "unione",
+        "ipa_code": "uvdp_001",
+        "istat_code": "036999",
+        "fiscal_code": "94000000000",
+        "province": "MO",
+        "headcount": 42,
+        "governing_body": "Giunta dell'Unione",
+        "smvp_settings": {"scale": {"max": 100, "min": 0}, "bands": [60, 80, 90]},
+        "notes": "Ente di prova per i test di interscambio.",
+        "members": [
+            {"name": "Comune di Monteprova", "istat_code": "036901"},
+            {"name": "Comune di Pianprova", "istat_code": ""},
+        ],
+    },
+    "units": [
+        {
+            "key": "area-finanziaria",
+            "parent": None,
+            "kind": "area",
+            "name": "Area Finanziaria",
+            "peg_code": "RA01",
+            "description": "Bilancio, tributi ed economato.",
+            "responsible": "anna-verdi",
+            "responsible_label": "Dott.ssa Anna Verdi",
+            "assessore": "Assessore al Bilancio",
+            "activities": ["Predisposizione del bilancio", "Gestione delle entrate"],
+            "parameters": [
+                {
+                    "key": "reversali_emesse",
+                    "name": "Numero reversali emesse",
+                    "group": "Contabilità",
+                    "unit_of_measure": "n.",
+                    "values": [
+                        {
+                            "year": 2023,
+                            "reference_date": "2023-12-31",
+                            "value": "2633.0000",
+                            "value_text": "2.633",
+                        },
+                        {"year": 2022, "value": "-9157.80"},
+                    ],
+                }
+            ],
+        },
+        {
+            "key": "servizio-tributi",
+            "parent": "area-finanziaria",
+            "kind": "servizio",
+            "name": "Servizio Tributi",
+            "peg_code": "---",
+        },
+        {"key": "polizia-locale", "kind": "direzione", "name": "Corpo di Polizia Locale"},
+        {
+            "key": "ufficio-verbali",
+            "parent": "polizia-locale",
+            "kind": "ufficio",
+            "name": "Verbali",
+        },
+        {"key": "staff", "kind": "altro", "name": "Staff del Segretario"},
+    ],
+    "people": [
+        {
+            "key": "anna-verdi",
+            "first_name": "Anna",
+            "last_name": "Verdi",
+            "title": "dott.ssa",
+            "fiscal_code": "VRDNNA80A41F257X",
+            "email": "anna.verdi@example.org",
+            "employments": [
+                {
+                    "employer_name": "",
+                    "ccnl_area": "funzionari_eq",
+                    "profile": "Funzionario contabile",
+                    "role": "eq",
+                    "contract": "indeterminato",
+                    "part_time_percent": "100.00",
+                    "start_date": "2015-04-01",
+                }
+            ],
+            "assignments": [{"unit": "area-finanziaria", "kind": "ordinaria", "position": ""}],
+            "absences": [
+                {
+                    "kind": "maternita",
+                    "start_date": "2024-02-01",
+                    "end_date": "2024-06-30",
+                    "note": "Congedo obbligatorio",
+                }
+            ],
+        },
+        {
+            "key": "luca-neri",
+            "first_name": "Luca",
+            "last_name": "Neri",
+            "employments": [
+                {
+                    "employer_name": "Comune di Monteprova",
+                    "legacy_category": "C",
+                    "profile": "Agente di Polizia Locale",
+                    "role": "dipendente",
+                    "contract": "determinato",
+                    "part_time_percent": "66.67",
+                    "hours_per_week": "24",
+                    "start_date": "2023-01-01",
+                    "end_date": "2024-12-31",
+                },
+                {"ccnl_area": "operatori_esperti", "role": "esterno", "contract": "altro"},
+            ],
+            "assignments": [
+                {
+                    "unit": "polizia-locale",
+                    "kind": "convenzione",
+                    "position": "Vice comandante",
+                    "source_ente_name": "Comune di Monteprova",
+                    "hours_per_week": "9.00",
+                    "share_percent": "25",
+                    "start_date": "2024-01-01",
+                    "end_date": "2024-12-31",
+                    "note": "Convenzione rep. n. 12/2023",
+                },
+                {"unit": "ufficio-verbali", "kind": "comando"},
+                {"unit": "staff", "kind": "accordo"},
+                {"unit": "servizio-tributi", "kind": "esterno"},
+            ],
+            "absences": [
+                {"kind": "paternita", "start_date": "2024-03-01", "end_date": "2024-03-10"},
+                {"kind": "parentale", "start_date": "2024-05-01", "end_date": "2024-05-31"},
+                {"kind": "malattia", "start_date": "2024-09-02", "end_date": "2024-09-06"},
+                {"kind": "altro", "start_date": "2024-10-01", "end_date": "2024-10-01"},
+            ],
+        },
+        {
+            "key": "paola-gialli",
+            "first_name": "Paola",
+            "last_name": "Gialli",
+            "employments": [
+                {"ccnl_area": "segretari", "role": "segretario"},
+                {"ccnl_area": "dirigenti", "role": "dirigente", "legacy_category": "D"},
+                {"ccnl_area": "istruttori", "role": "direttore", "legacy_category": "B"},
+                {"ccnl_area": "operatori", "role": "comandante", "legacy_category": "A"},
+            ],
+        },
+    ],
+    "evaluation_bodies": [
+        {
+            "kind": "nucleo",
+            "name": "Nucleo di Valutazione associato",
+            "appointment_act": "Decreto del Presidente n. 3",
+            "appointment_date": "2023-01-15",
+            "start_date": "2023-02-01",
+            "end_date": "2026-01-31",
+            "members": [
+                {
+                    "full_name": "Prof. Marco Azzurri",
+                    "is_external": True,
+                    "is_chair": True,
+                    "appointment_act": "Decreto n. 3/2023",
+                },
+                {"full_name": "Paola Gialli", "person": "paola-gialli", "is_external": False},
+            ],
+        },
+        {"kind": "oiv", "name": "OIV in forma monocratica"},
+    ],
+    "cycle": {
+        "year": 2024,
+        "first_year": 2024,
+        "last_year": 2026,
+        "document_kind": "peg",
+        "title": "Piano Integrato di Attività e Organizzazione 2024-2026",
+        "subtitle": "Sottosezione 2.2 – Performance",
+        "state": "approved",
+        "approval_body": "Giunta dell'Unione",
+        "approval_act_number": "12",
+        "approval_act_date": "2024-03-28",
+        "smvp_reference": "Delibera di Giunta n. 5 del 2019",
+        "introduction": "Il piano declina gli obiettivi del DUP.",
+        "notes": "Note al piano.",
+        "org_levels": [
+            {"level": "ente", "label": "Performance organizzativa di ente", "weight": "50.00"},
+            {"level": "area", "label": "Performance organizzativa di area", "weight": "50"},
+            {"level": "unit", "label": "Unità", "weight": "0"},
+        ],
+        "strategic_areas": [
+            {
+                "key": "ente-efficiente",
+                "code": "A",
+                "name": "Un ente efficiente",
+                "description": "Semplificare e digitalizzare.",
+                "assessore": "Presidente dell'Unione",
+            }
+        ],
+        "strategic_objectives": [
+            {
+                "key": "bilancio-sano",
+                "area": "ente-efficiente",
+                "code": "1",
+                "title": "Bilancio sano e pagamenti puntuali",
+                "description": "Ridurre i tempi di pagamento.",
+                "mission_code": "01",
+                "mission_name": "Servizi istituzionali, generali e di gestione",
+                "programme_code": "03",
+                "programme_name": "Gestione economica, finanziaria, programmazione, provveditorato",
+                "units": ["area-finanziaria", "servizio-tributi"],
+                "units_label": "Area Finanziaria; Tributi",
+                "responsible_label": "Responsabile Area Finanziaria",
+                "stakeholders_final": "Fornitori",
+                "stakeholders_intermediate": "Uffici dell'ente",
+                "peg_services": "101, 401",
+                "criticalities": "Carenza di personale",
+                "expected_impact": "Pagamenti entro 30 giorni",
+                "assessore": "Assessore al Bilancio",
+            }
+        ],
+        "weight_groups": [
+            {
+                "key": "tempi-pagamento-verdi",
+                "kind": "tempi_pagamento",
+                "label": "Tempi di pagamento – Anna Verdi",
+                "unit": "area-finanziaria",
+                "responsible": "anna-verdi",
+                "expected_total": "30.00",
+                "scheme_share": "30",
+                "note": "Quota separata del 30%",
+            },
+            {
+                "key": "altri-verdi",
+                "kind": "responsabile",
+                "label": "Altri obiettivi",
+                "expected_total": "100",
+                "scheme_share": "70",
+            },
+            {"key": "servizio-pl", "kind": "servizio", "label": "Polizia Locale"},
+            {"key": "area-fin", "kind": "area", "label": "Area Finanziaria"},
+            {"key": "vari", "kind": "altro", "label": "Altro"},
+        ],
+        "objectives": [
+            {
+                "key": "tempi-pagamento",
+                "code": "OB.1",
+                "section": "OBIETTIVO OPERATIVO SPECIFICO DEL RESPONSABILE",
+                "title": "RISPETTO DEI TEMPI DI PAGAMENTO",
+                "description": "Pagare le fatture entro i termini di legge.",
+                "expected_result": "Indicatore di ritardo ≤ 0",
+                "kind": "mantenimento",
+                "is_transversal": True,
+                "is_payment_time": True,
+                "tags": ["tempi_pagamento", "anticorruzione"],
+                "unit": "area-finanziaria",
+                "responsibles": ["anna-verdi", "luca-neri"],
+                "responsible_label": "Tutti i Responsabili",
+                "strategic_objective": "bilancio-sano",
+                "weight_group": "tempi-pagamento-verdi",
+                "weight": "30.00",
+                "years": [2024, 2025, 2026],
+                "deadline": "2024-12-31",
+                "deadline_text": "31/12/2024",
+                "mission_code": "01",
+                "mission_name": "Servizi istituzionali",
+                "programme_code": "03",
+                "programme_name": "Gestione economica",
+                "phases": [
+                    {
+                        "kind": "azione",
+                        "label": "a)",
+                        "description": "Monitoraggio mensile delle fatture",
+                        "responsible_label": "Anna Verdi",
+                        "planned_text": "Annuale",
+                        "planned_start": "2024-01-01",
+                        "planned_end": "2024-12-31",
+                        "actual_text": "Svolto",
+                        "actual_end": "2024-12-20",
+                        "progress": "100.00",
+                    },
+                    {"kind": "fase", "description": "Relazione finale", "planned_text": "dicembre"},
+                ],
+            },
+            {
+                "key": "servizi-educativi",
+                "title": "Servizi educativi",
+                "kind": "sviluppo",
+                "is_transversal": False,
+                "tags": [
+                    "semplificazione",
+                    "digitalizzazione",
+                    "accessibilita",
+                    "pari_opportunita",
+                    "pnrr",
+                ],
+                "weight_group": "altri-verdi",
+                "weight": "11.1100",
+                "years": [],
+            },
+            {"key": "protezione-civile", "title": "Protezione civile", "kind": "straordinario"},
+        ],
+        "indicator_groups": [
+            {
+                "key": "stato-salute",
+                "scope": "ente",
+                "code": "1",
+                "title": "Stato di salute – 1 Rigidità strutturale di bilancio",
+                "description": "Valori del piano degli indicatori di bilancio.",
+                "columns": ["Indicatore", "2024", "2025", "2026"],
+            },
+            {
+                "key": "indicatori-tributi",
+                "scope": "unit",
+                "unit": "servizio-tributi",
+                "parent": "stato-salute",
+                "title": "INDICATORI – Servizio Tributi",
+            },
+            {"key": "indicatori-obiettivo", "scope": "objective", "title": "Risultato"},
+        ],
+        "indicators": [
+            {
+                "key": "ritardo-pagamenti",
+                "scope": "objective",
+                "group": "indicatori-obiettivo",
+                "objective": "tempi-pagamento",
+                "strategic_objective": "bilancio-sano",
+                "phase": 1,
+                "unit": "area-finanziaria",
+                "code": "I.1",
+                "name": "Indicatore di ritardo annuale dei pagamenti",
+                "description": "Media ponderata dei giorni di ritardo.",
+                "dimension": "tempestivita",
+                "dimension_label": "Tempestività Efficienza",
+                "formula": "somma(giorni × importo) / somma(importi)",
+                "unit_of_measure": "gg",
+                "data_source": "Piattaforma dei crediti commerciali",
+                "polarity": "lower",
+                "baseline_value": "-9157.8000",
+                "baseline_text": "-9.157,80",
+                "baseline_year": 2023,
+                "standard_text": "≤ 0",
+                "tolerance_text": "5 giorni",
+                "responsible_label": "Anna Verdi",
+                "weight": "50",
+                "targets": [
+                    {"year": 2024, "kind": "lte", "value": "0", "text": "≤ 0"},
+                    {
+                        "year": 2025,
+                        "kind": "between",
+                        "value": "700",
+                        "value_to": "800.00",
+                        "text": "compreso tra 700 e 800",
+                    },
+                    {"year": 2026, "kind": "gte", "value": "30", "text": "nr. controlli ≥ 30"},
+                ],
+            },
+            {
+                "key": "rigidita",
+                "scope": "ente",
+                "group": "stato-salute",
+                "name": "Incidenza spese rigide",
+                "dimension": "stato_risorse",
+                "polarity": "range",
+                "targets": [
+                    {"year": 2024, "kind": "eq", "value": "100"},
+                    {"year": 2025, "kind": "gte_previous", "text": "≥ 2024"},
+                    {"year": 2026, "kind": "value", "value": "60.36"},
+                ],
+            },
+            {
+                "key": "certificazione",
+                "scope": "unit",
+                "unit": "servizio-tributi",
+                "name": "Certificazione",
+                "polarity": "milestone",
+                "targets": [
+                    {
+                        "year": 2024,
+                        "kind": "by_date",
+                        "target_date": "2024-03-31",
+                        "text": "entro il 31.03.2024",
+                    },
+                    {"year": 2025, "kind": "text", "text": "Questionario"},
+                ],
+            },
+            {"key": "d-efficacia", "scope": "ente", "name": "A", "dimension": "efficacia"},
+            {
+                "key": "d-efficienza",
+                "scope": "ente",
+                "name": "B",
+                "dimension": "efficienza",
+                "polarity": "none",
+            },
+            {"key": "d-economicita", "scope": "ente", "name": "C", "dimension": "economicita"},
+            {"key": "d-qualita", "scope": "ente", "name": "D", "dimension": "qualita"},
+            {"key": "d-quantita", "scope": "ente", "name": "E", "dimension": "quantita"},
+            {"key": "d-impatto", "scope": "ente", "name": "F", "dimension": "impatto"},
+            {"key": "d-senza", "scope": "ente", "name": "G", "polarity": "higher"},
+        ],
+        "revisions": [
+            {
+                "number": 1,
+                "date": "2024-07-15",
+                "motivation": "Variazione di bilancio",
+                "act_label": "Delibera di Giunta n. 40",
+                "is_open": False,
+            },
+            {"number": 2, "date": "2024-10-01", "motivation": "Nuovo obiettivo", "is_open": True},
+        ],
+    },
+}
+
+
+def rich_document() -> dict[str, Any]:
+    """A fresh copy, so a test may change it freely."""
+    return copy.deepcopy(_RICH)
+
+
+def minimal_document(slug: str = "comune-minimo", year: int = 2024) -> dict[str, Any]:
+    return {
+        "format": "performa-cycle",
+        "version": 1,
+        "ente": {"slug": slug, "name": "Comune Minimo", "kind": "comune"},
+        "units": [{"key": "segreteria", "kind": "servizio", "name": "Segreteria"}],
+        "people": [{"key": "mara-blu", "first_name": "Mara", "last_name": "Blu"}],
+        "cycle": {
+            "year": year,
+            "first_year": year,
+            "last_year": year + 2,
+            "title": f"Piano {year}",
+            "objectives": [{"key": "ob-1", "title": "Obiettivo", "unit": "segreteria"}],
+        },
+    }

@@ -1,0 +1,196 @@
+"""Import then export gives back the canonical form of the file, byte for byte."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.models import AuditEntry
+from interchange import spec
+from interchange.exporter import dumps, export_cycle
+from interchange.importer import import_cycle
+from organization.models import Assignment, Employment, Person, Unit
+from planning.models import Indicator, OperationalObjective, StrategicObjective
+from tests.interchange.documents import rich_document
+
+
+def _used_fields(object_spec, items, used):
+    for item in items:
+        for fld in object_spec.fields:
+            value = item.get(fld.name)
+            if value is None:
+                continue
+            if fld.kind == spec.OBJECTS:
+                _used_fields(fld.item, value, used)
+            elif object_spec is spec.DOCUMENT and fld.name in spec.SECTIONS:
+                _used_fields(spec.SECTIONS[fld.name], [value], used)
+            if fld.required or not spec.is_default(fld, value):
+                used.add((object_spec.name, fld.name))
+
+
+def _all_fields(object_spec, found):
+    for fld in object_spec.fields:
+        found.add((object_spec.name, fld.name))
+        child = fld.item or (spec.SECTIONS.get(fld.name) if object_spec is spec.DOCUMENT else None)
+        if child is not None:
+            _all_fields(child, found)
+
+
+def test_the_fixture_uses_every_field_of_the_format():
+    used, every = set(), set()
+    _used_fields(spec.DOCUMENT, [rich_document()], used)
+    _all_fields(spec.DOCUMENT, every)
+    assert every - used == set()
+
+
+def test_every_choice_of_the_main_enums_is_used():
+    text = json.dumps(rich_document())
+    for choices in (
+        spec.TARGET_KINDS,
+        spec.DIMENSIONS,
+        spec.POLARITIES,
+        spec.ASSIGNMENT_KINDS,
+        spec.ABSENCE_KINDS,
+        spec.ROLES,
+        spec.CCNL_AREAS,
+        spec.WEIGHT_GROUP_KINDS,
+        spec.TAGS,
+    ):
+        missing = [c for c in choices if f'"{c}"' not in text]
+        assert missing == []
+
+
+def test_export_of_an_import_is_the_canonical_form_of_the_file(rich_cycle):
+    expected = dumps(spec.canonical(rich_document()))
+    assert dumps(export_cycle(rich_cycle)) == expected
+    # The fixture is not canonical itself, so the canonical pass did real work.
+    assert expected != dumps(rich_document())
+
+
+def test_export_import_export_is_identical(rich_cycle):
+    first = dumps(export_cycle(rich_cycle))
+    again = import_cycle(json.loads(first), replace=True)
+    assert again.pk != rich_cycle.pk
+    assert dumps(export_cycle(again)) == first
+
+
+def test_canonical_text_details(rich_cycle):
+    text = dumps(export_cycle(rich_cycle))
+    data = json.loads(text)
+    assert text.endswith("}\n") and not text.endswith("\n\n")
+    assert '\n  "ente": {\n    "slug": "unione-val-prova",' in text
+    assert "≤ 0" in text  # UTF-8 characters, not \u escapes
+    assert list(data) == [
+        "format",
+        "version",
+        "ente",
+        "units",
+        "people",
+        "evaluation_bodies",
+        "cycle",
+    ]
+    objectives = data["cycle"]["objectives"]
+    assert objectives[1]["weight"] == "11.11"
+    assert objectives[0]["weight"] == "30"
+    assert data["cycle"]["indicators"][0]["baseline_value"] == "-9157.8"
+    assert data["units"][0]["parameters"][0]["values"][0]["value"] == "2633"
+    assert data["cycle"]["org_levels"][2]["weight"] == "0"
+    assert "parent" not in data["units"][0]  # null omitted
+    assert "position" not in data["people"][0]["assignments"][0]  # empty string omitted
+    assert data["people"][0]["assignments"][0] == {"unit": "area-finanziaria"}
+    anna_job = data["people"][0]["employments"][0]
+    assert "part_time_percent" not in anna_job and "contract" not in anna_job
+    assert data["people"][1]["employments"][0]["part_time_percent"] == "66.67"
+    assert "expected_total" not in data["cycle"]["weight_groups"][1]
+    assert data["cycle"]["weight_groups"][0]["expected_total"] == "30"
+    assert "years" not in objectives[1] and "is_transversal" not in objectives[1]
+    assert "kind" not in objectives[1]  # "sviluppo" is the default
+    members = data["evaluation_bodies"][0]["members"]
+    assert members[0]["is_external"] is True and "is_external" not in members[1]
+    assert list(data["ente"]["smvp_settings"]) == ["bands", "scale"]  # free-form keys sorted
+    assert data["cycle"]["revisions"][1]["is_open"] is True
+    assert "is_open" not in data["cycle"]["revisions"][0]
+
+
+def test_import_links_rows_as_the_file_says(rich_cycle):
+    ente = rich_cycle.ente
+    assert ente.governing_body == "Giunta dell'Unione"
+    assert ente.smvp_settings == {"scale": {"max": 100, "min": 0}, "bands": [60, 80, 90]}
+    assert [m.name for m in ente.members.all()] == ["Comune di Monteprova", "Comune di Pianprova"]
+    tributi = Unit.objects.get(ente=ente, key="servizio-tributi")
+    assert tributi.parent.key == "area-finanziaria"
+    assert Unit.objects.get(ente=ente, key="area-finanziaria").responsible.key == "anna-verdi"
+    anna_job = Employment.objects.get(person__key="anna-verdi")
+    assert anna_job.employer == ente and anna_job.part_time_percent == Decimal("100")
+    luca_jobs = Employment.objects.filter(person__key="luca-neri").order_by("id")
+    assert luca_jobs[0].employer is None and luca_jobs[0].is_part_time
+    convention = Assignment.objects.get(person__key="luca-neri", kind="convenzione")
+    assert convention.hours_per_week == Decimal("9")
+    assert convention.source_ente_name == "Comune di Monteprova"
+    payment = OperationalObjective.objects.get(cycle=rich_cycle, key="tempi-pagamento")
+    assert payment.weight_group.expected_total == Decimal("30")
+    assert set(payment.responsibles.values_list("key", flat=True)) == {"anna-verdi", "luca-neri"}
+    delay = Indicator.objects.get(cycle=rich_cycle, key="ritardo-pagamenti")
+    assert delay.phase.description == "Relazione finale"
+    assert delay.targets.get(year=2025).value_to == Decimal("800")
+    strategic = StrategicObjective.objects.get(cycle=rich_cycle, key="bilancio-sano")
+    assert strategic.units.count() == 2 and strategic.area.key == "ente-efficiente"
+    assert rich_cycle.revisions.get(number=2).is_open is True
+    entry = AuditEntry.objects.get(action="cycle.import")
+    assert entry.ente == ente and entry.object_id == str(rich_cycle.pk)
+    assert entry.changes["objectives"] == 3 and entry.changes["indicators"] == 10
+
+
+def test_people_keep_the_order_of_the_file(db):
+    document = rich_document()
+    document["people"].reverse()
+    cycle = import_cycle(document)
+    keys = [p["key"] for p in export_cycle(cycle)["people"]]
+    assert keys == ["paola-gialli", "luca-neri", "anna-verdi"]
+    assert Person.objects.filter(ente=cycle.ente).count() == 3
+
+
+def _grown_document(copies: int) -> dict:
+    """The rich document with `copies` more objectives, each with a phase and an indicator."""
+    document = rich_document()
+    cycle = document["cycle"]
+    for index in range(copies):
+        cycle["objectives"].append(
+            {
+                "key": f"extra-{index}",
+                "title": f"Obiettivo {index}",
+                "unit": "polizia-locale",
+                "responsibles": ["luca-neri"],
+                "phases": [{"description": "Fase unica"}],
+            }
+        )
+        cycle["indicators"].append(
+            {
+                "key": f"extra-ind-{index}",
+                "scope": "objective",
+                "objective": f"extra-{index}",
+                "phase": 0,
+                "name": "Indicatore",
+                "targets": [{"year": 2024, "kind": "gte", "value": "1"}],
+            }
+        )
+    return document
+
+
+def _export_queries(cycle) -> int:
+    with CaptureQueriesContext(connection) as context:
+        export_cycle(cycle)
+    return len(context.captured_queries)
+
+
+def test_export_uses_a_constant_number_of_queries(db, django_assert_max_num_queries):
+    small = import_cycle(_grown_document(0))
+    big_document = _grown_document(40)
+    big_document["ente"]["slug"] = "unione-grande"
+    big = import_cycle(big_document)
+    assert _export_queries(big) == _export_queries(small)
+    with django_assert_max_num_queries(25):
+        export_cycle(big)
