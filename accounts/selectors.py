@@ -1,0 +1,141 @@
+"""Reads of the accounts pages: the ente choice list and the ente overview.
+
+Each function runs a fixed number of queries, whatever the size of the ente.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from accounts.access import EnteAccess, enti_for
+from accounts.models import Membership, MembershipRole
+from organization.models import Ente, EvaluationBody, MemberEnte, Person, Unit
+from planning.models import (
+    WEIGHT_TOLERANCE,
+    Cycle,
+    Indicator,
+    OperationalObjective,
+    WeightGroup,
+)
+
+
+@dataclass
+class EnteChoice:
+    ente: Ente
+    roles: list[str]
+
+
+def ente_choices(user) -> list[EnteChoice]:
+    """The enti the user may enter with the labels of their roles there (two queries)."""
+    enti = enti_for(user)
+    roles: dict[int, list[str]] = defaultdict(list)
+    labels = dict(MembershipRole.choices)
+    for ente_id, role in Membership.objects.filter(user=user).values_list("ente_id", "role"):
+        roles[ente_id].append(labels.get(role, role))
+    return [EnteChoice(ente=ente, roles=sorted(roles.get(ente.pk, []))) for ente in enti]
+
+
+@dataclass
+class CycleSummary:
+    cycle: Cycle
+    units: int
+    people: int
+    objectives: int
+    indicators: int
+    weight_groups: int
+    weight_groups_off: int
+
+
+@dataclass
+class EnteOverview:
+    ente: Ente
+    unit_count: int
+    people_count: int
+    members: list[MemberEnte]
+    bodies: list[EvaluationBody]
+    cycles: list[CycleSummary]
+    roles: list[str] = field(default_factory=list)
+    is_platform_admin: bool = False
+
+
+def _count(queryset, column: str = "pk", *, distinct: bool = False) -> Coalesce:
+    """A correlated COUNT per cycle, so the cycle list stays one query."""
+    counted = (
+        queryset.order_by().values("cycle").annotate(n=Count(column, distinct=distinct)).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _cycles_with_counts(ente: Ente) -> list[Cycle]:
+    objectives = OperationalObjective.objects.filter(cycle=OuterRef("pk"))
+    return list(
+        Cycle.objects.filter(ente=ente)
+        .annotate(
+            n_objectives=_count(objectives),
+            n_units=_count(objectives.filter(unit__isnull=False), "unit", distinct=True),
+            n_people=_responsible_count(),
+            n_indicators=_count(Indicator.objects.filter(cycle=OuterRef("pk"))),
+            n_weight_groups=_count(WeightGroup.objects.filter(cycle=OuterRef("pk"))),
+        )
+        .order_by("-year")
+    )
+
+
+def _responsible_count() -> Coalesce:
+    """Distinct people named responsible of at least one objective of the cycle."""
+    through = OperationalObjective.responsibles.through
+    counted = (
+        through.objects.filter(operationalobjective__cycle=OuterRef("pk"))
+        .order_by()
+        .values("operationalobjective__cycle")
+        .annotate(n=Count("person", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _weight_groups_off(ente: Ente) -> dict[int, int]:
+    """Per cycle, how many weight groups miss their expected total by more than the tolerance."""
+    off: dict[int, int] = defaultdict(int)
+    rows = (
+        WeightGroup.objects.filter(cycle__ente=ente)
+        .annotate(total=Coalesce(Sum("objectives__weight"), Decimal("0")))
+        .values_list("cycle_id", "expected_total", "total")
+    )
+    for cycle_id, expected, total in rows:
+        if abs(Decimal(total) - expected) > WEIGHT_TOLERANCE:
+            off[cycle_id] += 1
+    return off
+
+
+def ente_overview(ente: Ente, access: EnteAccess) -> EnteOverview:
+    """Everything the overview page shows, in seven queries."""
+    off = _weight_groups_off(ente)
+    cycles = [
+        CycleSummary(
+            cycle=cycle,
+            units=cycle.n_units,
+            people=cycle.n_people,
+            objectives=cycle.n_objectives,
+            indicators=cycle.n_indicators,
+            weight_groups=cycle.n_weight_groups,
+            weight_groups_off=off.get(cycle.pk, 0),
+        )
+        for cycle in _cycles_with_counts(ente)
+    ]
+    labels = dict(MembershipRole.choices)
+    return EnteOverview(
+        ente=ente,
+        unit_count=Unit.objects.filter(ente=ente).count(),
+        people_count=Person.objects.filter(ente=ente).count(),
+        members=list(MemberEnte.objects.filter(ente=ente)),
+        bodies=list(EvaluationBody.objects.filter(ente=ente).prefetch_related("members")),
+        cycles=cycles,
+        roles=sorted(labels.get(role, role) for role in access.roles),
+        is_platform_admin=access.is_platform_admin,
+    )

@@ -1,0 +1,168 @@
+"""Forms of the organisation pages.
+
+Plain forms (not ModelForms): they only parse and type-check the input; the business rules
+and the Italian messages live in `organization.services`, so that imports, API and UI share
+them. Fields are taken from the models to keep labels and help texts in one place.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.db.models import Model
+from django.forms.models import model_to_dict
+from django.urls import reverse
+
+from organization.models import Assignment, Employment, Person, Unit
+from organization.selectors import unit_choices_by_depth
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXT_INPUTS = (forms.TextInput, forms.NumberInput, forms.EmailInput, forms.DateInput)
+
+
+def _model_field(model: type[Model], name: str, **kwargs) -> forms.Field:
+    field = model._meta.get_field(name)
+    if field.get_internal_type() == "DecimalField":
+        kwargs.setdefault("localize", True)  # accept "50,5" as well as "50.5"
+    if field.get_internal_type() == "DateField":
+        kwargs.setdefault("widget", DATE_WIDGET)
+    return field.formfield(**kwargs)
+
+
+class OrganizationForm(forms.Form):
+    """Bootstrap Italia classes on every widget; initial values from an existing row."""
+
+    model: type[Model]
+
+    def __init__(self, *args, instance: Model | None = None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = model_to_dict(instance, fields=list(self.base_fields))
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.Select):
+                continue
+            if isinstance(widget, TEXT_INPUTS | forms.Textarea):
+                widget.attrs.setdefault("class", "form-control")
+            if isinstance(widget, forms.Textarea):
+                widget.attrs.setdefault("rows", 3)
+
+    def add_service_error(self, error) -> None:
+        """Show a ServiceError next to its field, or on top of the form."""
+        field = error.field if error.field in self.fields else None
+        self.add_error(field, error.message)
+
+
+class UnitForm(OrganizationForm):
+    name = _model_field(Unit, "name", widget=forms.TextInput)
+    kind = _model_field(Unit, "kind")
+    parent = forms.TypedChoiceField(
+        label="unità superiore", required=False, coerce=int, empty_value=None
+    )
+    peg_code = _model_field(Unit, "peg_code")
+    key = _model_field(
+        Unit,
+        "key",
+        required=False,
+        help_text="Lascia vuoto per ricavarla dalla denominazione.",
+    )
+    responsible = forms.ModelChoiceField(
+        label="responsabile", queryset=Person.objects.none(), required=False
+    )
+    responsible_label = _model_field(Unit, "responsible_label")
+    assessore = _model_field(Unit, "assessore")
+    description = _model_field(Unit, "description")
+    order = _model_field(Unit, "order")
+
+    def __init__(self, *args, ente, **kwargs):
+        super().__init__(*args, **kwargs)
+        own_pk = self.instance.pk if self.instance is not None else None
+        # Only units of the same ente can be chosen as parent (the service re-checks cycles).
+        self.fields["parent"].choices = [("", "— nessuna (unità di primo livello) —")] + [
+            (pk, label) for pk, label in unit_choices_by_depth(ente) if pk != own_pk
+        ]
+        self.fields["responsible"].queryset = Person.objects.filter(ente=ente)
+        self.ente = ente
+        for name in ("key", "peg_code"):
+            self._live_check(name, own_pk)
+
+    def _live_check(self, name: str, own_pk: int | None) -> None:
+        """Ask the server, while typing, whether the value is already taken (HTMX)."""
+        field = self.fields[name]
+        field.live_check = True
+        vals = {"field": name}
+        if own_pk:
+            vals["unit"] = own_pk
+        field.widget.attrs.update(
+            {
+                "hx-get": reverse("organization:unit_check"),
+                "hx-trigger": "input changed delay:400ms, change",
+                "hx-target": f"#id_{name}_check",
+                "hx-vals": json.dumps(vals),
+            }
+        )
+
+    def clean_parent(self):
+        pk = self.cleaned_data["parent"]
+        if pk is None:
+            return None
+        return Unit.objects.filter(ente=self.ente, pk=pk).first()
+
+
+class PersonForm(OrganizationForm):
+    title = _model_field(Person, "title")
+    first_name = _model_field(Person, "first_name")
+    last_name = _model_field(Person, "last_name")
+    email = _model_field(Person, "email")
+    fiscal_code = _model_field(Person, "fiscal_code")
+    key = _model_field(
+        Person, "key", required=False, help_text="Lascia vuoto per ricavarla da nome e cognome."
+    )
+
+
+class EmploymentForm(OrganizationForm):
+    employer_name = _model_field(Employment, "employer_name")
+    role = _model_field(Employment, "role")
+    contract = _model_field(Employment, "contract")
+    ccnl_area = _model_field(Employment, "ccnl_area")
+    legacy_category = _model_field(Employment, "legacy_category")
+    profile = _model_field(Employment, "profile")
+    part_time_percent = _model_field(Employment, "part_time_percent")
+    hours_per_week = _model_field(Employment, "hours_per_week")
+    start_date = _model_field(Employment, "start_date")
+    end_date = _model_field(Employment, "end_date")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employer_name"].help_text = (
+            "Lascia vuoto se il datore di lavoro è questo ente; altrimenti scrivilo come nel "
+            "documento (es. Comune di Casalbuttano ed Uniti)."
+        )
+
+
+class AssignmentForm(OrganizationForm):
+    unit = forms.TypedChoiceField(label="unità organizzativa", coerce=int)
+    kind = _model_field(Assignment, "kind")
+    position = _model_field(Assignment, "position")
+    source_ente_name = _model_field(Assignment, "source_ente_name")
+    hours_per_week = _model_field(Assignment, "hours_per_week")
+    share_percent = _model_field(Assignment, "share_percent")
+    start_date = _model_field(Assignment, "start_date")
+    end_date = _model_field(Assignment, "end_date")
+    note = _model_field(Assignment, "note")
+
+    def __init__(self, *args, ente, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", "— scegli l'unità —")] + unit_choices_by_depth(ente)
+        self.fields["unit"].error_messages["required"] = "Scegli l'unità organizzativa."
+        self.ente = ente
+
+    def clean_unit(self):
+        # Choices are already limited to the ente; the query returns the row for the service.
+        return Unit.objects.filter(ente=self.ente, pk=self.cleaned_data["unit"]).first()
+
+
+class AssignmentEndForm(OrganizationForm):
+    end_date = forms.DateField(label="ultimo giorno nell'unità", widget=DATE_WIDGET)

@@ -1,0 +1,236 @@
+"""Reads of the organisation pages, each in a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from organization.models import (
+    Absence,
+    Assignment,
+    AssignmentKind,
+    Employment,
+    Ente,
+    Parameter,
+    Person,
+    Unit,
+)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _current(on: dt.date) -> Q:
+    """Rows in force on `on` (open dates count as "always")."""
+    started = Q(start_date__isnull=True) | Q(start_date__lte=on)
+    not_ended = Q(end_date__isnull=True) | Q(end_date__gte=on)
+    return started & not_ended
+
+
+def current_employments(person_ids, on: dt.date) -> dict[int, Employment]:
+    """The employment in force for each person (the latest started, if several): one query."""
+    by_person: dict[int, Employment] = {}
+    rows = Employment.objects.filter(person_id__in=person_ids).filter(_current(on))
+    for employment in rows.order_by("person_id", "start_date", "id"):
+        by_person[employment.person_id] = employment  # later starts overwrite earlier ones
+    return by_person
+
+
+@dataclass
+class StaffRow:
+    assignment: Assignment
+    employment: Employment | None
+
+    @property
+    def person(self) -> Person:
+        return self.assignment.person
+
+    @property
+    def is_lent(self) -> bool:
+        """Convenzione / comando / accordo: staff of another body working here."""
+        return self.assignment.kind in {
+            AssignmentKind.CONVENTION,
+            AssignmentKind.SECONDMENT,
+            AssignmentKind.AGREEMENT,
+        }
+
+
+@dataclass
+class UnitNode:
+    unit: Unit
+    children: list[UnitNode] = field(default_factory=list)
+    staff: list[StaffRow] = field(default_factory=list)
+
+    @property
+    def people_in_subtree(self) -> int:
+        return len(self.staff) + sum(child.people_in_subtree for child in self.children)
+
+
+@dataclass
+class OrgChart:
+    roots: list[UnitNode]
+    unit_count: int
+    people_count: int
+    lent_count: int
+    unassigned: list[Person]
+
+
+def org_chart(ente: Ente, *, on: dt.date | None = None) -> OrgChart:
+    """The unit tree with the people assigned today: four queries whatever the ente's size."""
+    on = on or _today()
+    units = list(Unit.objects.filter(ente=ente).select_related("responsible"))
+    assignments = list(
+        Assignment.objects.filter(unit__ente=ente)
+        .filter(_current(on))
+        .select_related("person")
+        .order_by("unit_id", "order", "person__last_name", "person__first_name", "id")
+    )
+    people = list(Person.objects.filter(ente=ente))
+    employments = current_employments([p.pk for p in people], on)
+
+    nodes = {unit.pk: UnitNode(unit=unit) for unit in units}
+    for assignment in assignments:
+        employment = employments.get(assignment.person_id)
+        nodes[assignment.unit_id].staff.append(StaffRow(assignment, employment))
+    roots = []
+    for unit in units:  # already in display order
+        parent = nodes.get(unit.parent_id)
+        (parent.children if parent else roots).append(nodes[unit.pk])
+
+    assigned = {a.person_id for a in assignments}
+    return OrgChart(
+        roots=roots,
+        unit_count=len(units),
+        people_count=len(assigned),
+        lent_count=len({a.person_id for a in assignments if StaffRow(a, None).is_lent}),
+        unassigned=[person for person in people if person.pk not in assigned],
+    )
+
+
+@dataclass
+class ParameterTable:
+    years: list[int]
+    rows: list[tuple[Parameter, list]]  # values aligned with `years` (None where missing)
+
+
+@dataclass
+class UnitDetail:
+    unit: Unit
+    ancestors: list[Unit]
+    children: list[Unit]
+    activities: list
+    parameters: ParameterTable
+    current_staff: list[StaffRow]
+    past_assignments: list[Assignment]
+
+
+def _ancestors(unit: Unit) -> list[Unit]:
+    """Breadcrumb chain from the root, read in one query over the ente's units."""
+    units = Unit.objects.filter(ente_id=unit.ente_id).only("pk", "parent", "name", "peg_code")
+    by_pk = {u.pk: u for u in units}
+    chain: list[Unit] = []
+    node = by_pk.get(unit.parent_id)
+    while node is not None and node.pk != unit.pk and node not in chain:
+        chain.append(node)
+        node = by_pk.get(node.parent_id)
+    return list(reversed(chain))
+
+
+def _parameter_table(unit: Unit) -> ParameterTable:
+    parameters = list(unit.parameters.prefetch_related("values"))
+    years = sorted({value.year for p in parameters for value in p.values.all()})
+    rows = []
+    for parameter in parameters:
+        by_year = {value.year: value for value in parameter.values.all()}
+        rows.append((parameter, [by_year.get(year) for year in years]))
+    return ParameterTable(years=years, rows=rows)
+
+
+def unit_detail(unit: Unit, *, on: dt.date | None = None) -> UnitDetail:
+    on = on or _today()
+    assignments = list(
+        unit.assignments.select_related("person").order_by(
+            "order", "person__last_name", "person__first_name", "id"
+        )
+    )
+    current = [a for a in assignments if _in_force(a, on)]
+    employments = current_employments([a.person_id for a in current], on)
+    return UnitDetail(
+        unit=unit,
+        ancestors=_ancestors(unit),
+        children=list(
+            unit.children.select_related("responsible").annotate(
+                staff_count=Count("assignments", filter=_current_assignment(on), distinct=True)
+            )
+        ),
+        activities=list(unit.activities.all()),
+        parameters=_parameter_table(unit),
+        current_staff=[StaffRow(a, employments.get(a.person_id)) for a in current],
+        past_assignments=[a for a in assignments if not _in_force(a, on)],
+    )
+
+
+def _current_assignment(on: dt.date) -> Q:
+    started = Q(assignments__start_date__isnull=True) | Q(assignments__start_date__lte=on)
+    not_ended = Q(assignments__end_date__isnull=True) | Q(assignments__end_date__gte=on)
+    return started & not_ended
+
+
+def _in_force(row, on: dt.date) -> bool:
+    return (row.start_date is None or row.start_date <= on) and (
+        row.end_date is None or row.end_date >= on
+    )
+
+
+@dataclass
+class PersonDetail:
+    person: Person
+    employments: list[Employment]
+    assignments: list[Assignment]
+    units_led: list[Unit]
+    absences: list[Absence] | None  # None: the viewer may not see them
+    show_personal_data: bool
+
+
+def person_detail(person: Person, *, show_personal_data: bool) -> PersonDetail:
+    return PersonDetail(
+        person=person,
+        employments=list(person.employments.all()),
+        assignments=list(person.assignments.select_related("unit").order_by("-start_date", "id")),
+        units_led=list(person.units_led.all()),
+        absences=list(person.absences.all()) if show_personal_data else None,
+        show_personal_data=show_personal_data,
+    )
+
+
+def people_list(ente: Ente, *, on: dt.date | None = None) -> list[Person]:
+    """The ente's people with how many units they work in today (one query)."""
+    on = on or _today()
+    return list(
+        Person.objects.filter(ente=ente).annotate(
+            unit_count=Count("assignments", filter=_current_assignment(on), distinct=True)
+        )
+    )
+
+
+def unit_choices_by_depth(ente: Ente) -> list[tuple[int, str]]:
+    """(pk, label) of the ente's units in tree order, indented by depth, for select boxes."""
+    units = list(Unit.objects.filter(ente=ente).only("pk", "parent", "name", "peg_code"))
+    children: dict[int | None, list[Unit]] = defaultdict(list)
+    known = {u.pk for u in units}
+    for unit in units:
+        children[unit.parent_id if unit.parent_id in known else None].append(unit)
+    result: list[tuple[int, str]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for unit in children.get(parent_id, []):
+            result.append((unit.pk, f"{'— ' * depth}{unit}"))
+            walk(unit.pk, depth + 1)
+
+    walk(None, 0)
+    return result

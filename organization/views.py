@@ -1,0 +1,379 @@
+"""Organisation pages: chart, unit and person details, and the admin's edit forms.
+
+Views stay thin: access check → form → service → template. Objects are always fetched with
+the current ente in the query, so ids of another ente give 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import ente_required
+from core.exceptions import ServiceError
+from organization import services
+from organization.access import can_see_personal_data, can_write, require_writer
+from organization.forms import (
+    AssignmentEndForm,
+    AssignmentForm,
+    EmploymentForm,
+    PersonForm,
+    UnitForm,
+)
+from organization.models import Assignment, Employment, Person, Unit
+from organization.selectors import org_chart, people_list, person_detail, unit_detail
+
+
+def _save(request, form, action, success_message: str):
+    """Run `action(form.cleaned_data)` if the form is valid; a ServiceError goes on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except ServiceError as error:
+        form.add_service_error(error)
+        return None
+    messages.success(request, success_message.format(obj=result))
+    return result
+
+
+def _form_page(request, form, *, title: str, cancel_url: str, back_label: str, status=None):
+    context = {"form": form, "title": title, "cancel_url": cancel_url, "back_label": back_label}
+    if status is None:
+        status = 400 if request.method == "POST" else 200
+    return render(request, "organization/form.html", context, status=status)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@ente_required
+@require_GET
+def chart(request):
+    context = {"chart": org_chart(request.ente), "can_write": can_write(request.ente_access)}
+    return render(request, "organization/chart.html", context)
+
+
+@ente_required
+@require_GET
+def people(request):
+    context = {"people": people_list(request.ente), "can_write": can_write(request.ente_access)}
+    return render(request, "organization/people.html", context)
+
+
+@ente_required
+@require_GET
+def unit_view(request, pk: int):
+    unit = get_object_or_404(
+        Unit.objects.select_related("parent", "responsible"), pk=pk, ente=request.ente
+    )
+    context = {"detail": unit_detail(unit), "can_write": can_write(request.ente_access)}
+    return render(request, "organization/unit_detail.html", context)
+
+
+@ente_required
+@require_GET
+def person_view(request, pk: int):
+    person = get_object_or_404(Person, pk=pk, ente=request.ente)
+    personal = can_see_personal_data(request.ente_access, person)
+    context = {
+        "detail": person_detail(person, show_personal_data=personal),
+        "can_write": can_write(request.ente_access),
+    }
+    return render(request, "organization/person_detail.html", context)
+
+
+# --- units ---------------------------------------------------------------------------------
+
+
+@ente_required
+@require_http_methods(["GET", "POST"])
+def unit_create(request):
+    require_writer(request.user, request.ente)
+    initial = {}
+    parent_pk = request.GET.get("parent", "")
+    if parent_pk.isdigit() and Unit.objects.filter(pk=parent_pk, ente=request.ente).exists():
+        initial["parent"] = int(parent_pk)
+    form = UnitForm(request.POST or None, ente=request.ente, initial=initial)
+    if request.method == "POST":
+        unit = _save(
+            request,
+            form,
+            lambda data: services.unit_create(user=request.user, ente=request.ente, data=data),
+            "Unità «{obj.name}» creata.",
+        )
+        if unit:
+            return redirect("organization:unit", pk=unit.pk)
+    return _form_page(
+        request,
+        form,
+        title="Nuova unità organizzativa",
+        cancel_url=reverse("organization:chart"),
+        back_label="Organigramma",
+    )
+
+
+@ente_required
+@require_http_methods(["GET", "POST"])
+def unit_update(request, pk: int):
+    require_writer(request.user, request.ente)
+    unit = get_object_or_404(Unit, pk=pk, ente=request.ente)
+    form = UnitForm(request.POST or None, ente=request.ente, instance=unit)
+    if request.method == "POST":
+        saved = _save(
+            request,
+            form,
+            lambda data: services.unit_update(user=request.user, unit=unit, data=data),
+            "Unità «{obj.name}» aggiornata.",
+        )
+        if saved:
+            return redirect("organization:unit", pk=unit.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"Modifica unità: {unit.name}",
+        cancel_url=reverse("organization:unit", args=[unit.pk]),
+        back_label=unit.name,
+    )
+
+
+@ente_required
+@require_http_methods(["GET", "POST"])
+def unit_delete(request, pk: int):
+    require_writer(request.user, request.ente)
+    unit = get_object_or_404(Unit, pk=pk, ente=request.ente)
+    error = None
+    if request.method == "POST":
+        try:
+            services.unit_delete(user=request.user, unit=unit)
+        except ServiceError as refused:
+            error = refused.message
+        else:
+            messages.success(request, f"Unità «{unit.name}» eliminata.")
+            return redirect("organization:chart")
+    context = {"unit": unit, "error": error}
+    status = 400 if error else 200
+    return render(request, "organization/unit_confirm_delete.html", context, status=status)
+
+
+@ente_required
+@require_GET
+def unit_check(request):
+    """HTMX inline check of a unit's key or PEG code while the admin types it."""
+    require_writer(request.user, request.ente)
+    exclude = request.GET.get("unit", "")
+    exclude_pk = int(exclude) if exclude.isdigit() else None
+    field = request.GET.get("field", "")
+    value = request.GET.get(field, "").strip() if field in {"key", "peg_code"} else ""
+    message, ok = "", True
+    if field == "key" and value:
+        clash = services.unit_key_clash(request.ente, value, exclude_pk=exclude_pk)
+        if clash:
+            message, ok = f"La chiave «{value}» è già usata dall'unità «{clash.name}».", False
+        else:
+            message = f"La chiave «{value}» è disponibile."
+    elif field == "peg_code" and value:
+        clash = services.peg_code_clash(request.ente, value, exclude_pk=exclude_pk)
+        if clash:
+            message, ok = f"Il codice PEG «{value}» è già usato dall'unità «{clash.name}».", False
+        elif services.is_real_peg_code(value):
+            message = f"Il codice PEG «{value}» è disponibile."
+    context = {"message": message, "ok": ok}
+    return render(request, "organization/_unit_check.html", context)
+
+
+# --- people --------------------------------------------------------------------------------
+
+
+@ente_required
+@require_http_methods(["GET", "POST"])
+def person_create(request):
+    require_writer(request.user, request.ente)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST":
+        person = _save(
+            request,
+            form,
+            lambda data: services.person_create(user=request.user, ente=request.ente, data=data),
+            "Persona «{obj}» inserita.",
+        )
+        if person:
+            return redirect("organization:person", pk=person.pk)
+    return _form_page(
+        request,
+        form,
+        title="Nuova persona",
+        cancel_url=reverse("organization:people"),
+        back_label="Persone",
+    )
+
+
+@ente_required
+@require_http_methods(["GET", "POST"])
+def person_update(request, pk: int):
+    require_writer(request.user, request.ente)
+    person = get_object_or_404(Person, pk=pk, ente=request.ente)
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST":
+        saved = _save(
+            request,
+            form,
+            lambda data: services.person_update(user=request.user, person=person, data=data),
+            "Dati di «{obj}» aggiornati.",
+        )
+        if saved:
+            return redirect("organization:person", pk=person.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"Modifica persona: {person}",
+        cancel_url=reverse("organization:person", args=[person.pk]),
+        back_label=str(person),
+    )
+
+
+@ente_required
+@require_http_methods(["GET", "POST"])
+def employment_create(request, person_pk: int):
+    require_writer(request.user, request.ente)
+    person = get_object_or_404(Person, pk=person_pk, ente=request.ente)
+    form = EmploymentForm(request.POST or None)
+    if request.method == "POST":
+        saved = _save(
+            request,
+            form,
+            lambda data: services.employment_create(user=request.user, person=person, data=data),
+            "Rapporto di lavoro registrato.",
+        )
+        if saved:
+            return redirect("organization:person", pk=person.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"Nuovo rapporto di lavoro di {person}",
+        cancel_url=reverse("organization:person", args=[person.pk]),
+        back_label=str(person),
+    )
+
+
+@ente_required
+@require_http_methods(["GET", "POST"])
+def employment_update(request, pk: int):
+    require_writer(request.user, request.ente)
+    employment = get_object_or_404(
+        Employment.objects.select_related("person__ente"), pk=pk, person__ente=request.ente
+    )
+    person = employment.person
+    form = EmploymentForm(request.POST or None, instance=employment)
+    if request.method == "POST":
+        saved = _save(
+            request,
+            form,
+            lambda data: services.employment_update(
+                user=request.user, employment=employment, data=data
+            ),
+            "Rapporto di lavoro aggiornato.",
+        )
+        if saved:
+            return redirect("organization:person", pk=person.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"Modifica rapporto di lavoro di {person}",
+        cancel_url=reverse("organization:person", args=[person.pk]),
+        back_label=str(person),
+    )
+
+
+# --- assignments ---------------------------------------------------------------------------
+
+
+@ente_required
+@require_http_methods(["GET", "POST"])
+def assignment_create(request, person_pk: int):
+    require_writer(request.user, request.ente)
+    person = get_object_or_404(Person, pk=person_pk, ente=request.ente)
+    initial = {}
+    unit_pk = request.GET.get("unit", "")
+    if unit_pk.isdigit():
+        initial["unit"] = int(unit_pk)
+    form = AssignmentForm(request.POST or None, ente=request.ente, initial=initial)
+    if request.method == "POST":
+        saved = _save(
+            request,
+            form,
+            lambda data: services.assignment_create(user=request.user, person=person, data=data),
+            "{obj.person} assegnato/a a «{obj.unit.name}».",
+        )
+        if saved:
+            return redirect("organization:person", pk=person.pk)
+    return _form_page(
+        request,
+        form,
+        title=f"Nuova assegnazione di {person}",
+        cancel_url=reverse("organization:person", args=[person.pk]),
+        back_label=str(person),
+    )
+
+
+def _assignment_or_404(request, pk: int) -> Assignment:
+    return get_object_or_404(
+        Assignment.objects.select_related("person__ente", "unit__ente"),
+        pk=pk,
+        person__ente=request.ente,
+        unit__ente=request.ente,
+    )
+
+
+@ente_required
+@require_http_methods(["GET", "POST"])
+def assignment_update(request, pk: int):
+    require_writer(request.user, request.ente)
+    assignment = _assignment_or_404(request, pk)
+    form = AssignmentForm(request.POST or None, ente=request.ente, instance=assignment)
+    if request.method == "POST":
+        saved = _save(
+            request,
+            form,
+            lambda data: services.assignment_update(
+                user=request.user, assignment=assignment, data=data
+            ),
+            "Assegnazione aggiornata.",
+        )
+        if saved:
+            return redirect("organization:person", pk=assignment.person_id)
+    return _form_page(
+        request,
+        form,
+        title=f"Modifica assegnazione di {assignment.person} a «{assignment.unit.name}»",
+        cancel_url=reverse("organization:person", args=[assignment.person_id]),
+        back_label=str(assignment.person),
+    )
+
+
+@ente_required
+@require_POST
+def assignment_end(request, pk: int):
+    require_writer(request.user, request.ente)
+    assignment = _assignment_or_404(request, pk)
+    form = AssignmentEndForm(request.POST)
+    saved = _save(
+        request,
+        form,
+        lambda data: services.assignment_end(
+            user=request.user, assignment=assignment, end_date=data["end_date"]
+        ),
+        "Assegnazione di {obj.person} a «{obj.unit.name}» conclusa.",
+    )
+    if saved:
+        return HttpResponseRedirect(reverse("organization:person", args=[assignment.person_id]))
+    return _form_page(
+        request,
+        form,
+        title=f"Concludi l'assegnazione di {assignment.person} a «{assignment.unit.name}»",
+        cancel_url=reverse("organization:person", args=[assignment.person_id]),
+        back_label=str(assignment.person),
+    )
