@@ -306,5 +306,5 @@ def test_improvement_objective(cycle):
 @pytest.mark.django_db
 def test_round_trip_is_byte_identical(cycle, tmp_path):
     out = tmp_path / "export.json"
-    call_command("export_cycle", ente=SLUG, year=2021, file=str(out))
+    call_command("export_cycle", str(out), ente=SLUG, year=2021)
     assert out.read_bytes() == DATA.read_bytes()
