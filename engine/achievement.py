@@ -443,7 +443,7 @@ def _finish(raw: Decimal, rule: IndicatorRule, ceiling: Decimal, work: _Work) ->
     return internal(result)
 
 
-# -- milestones ------------------------------------------------------------------------------------
+# -- milestones -----------------------------------------------------------------------------------
 
 
 def _score_milestone(target: Target, measurement: Measurement, rule: IndicatorRule) -> Achievement:
