@@ -189,6 +189,16 @@ class CycleImport:
         Unit.objects.bulk_update(rows, ["parent", "responsible"])
         if prune:
             Unit.objects.filter(ente=self.ente).exclude(key__in=self.units).delete()
+        else:
+            self.move_other_units_last(existing, len(rows))
+
+    def move_other_units_last(self, existing: dict[str, Unit], start: int) -> None:
+        """Units the file does not list (used by other years) follow the file's units."""
+        others = [u for key, u in existing.items() if key not in self.units]
+        others.sort(key=lambda unit: (unit.order, unit.pk))
+        for offset, unit in enumerate(others):
+            unit.order = start + offset
+        Unit.objects.bulk_update(others, ["order"])
 
     def save_unit_details(self) -> None:
         items = self.data.get("units") or []

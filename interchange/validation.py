@@ -219,6 +219,10 @@ def limit(messages: list[str]) -> list[str]:
 # --- 3. meaning -----------------------------------------------------------------------------
 
 
+# Nouns that take a masculine participle in "… non definito in …".
+MASCULINE = frozenset({"obiettivo", "obiettivo strategico", "gruppo di pesatura"})
+
+
 class SemanticChecker:
     """Checks that need more than one value at a time. Call `run()` on a schema-valid document."""
 
@@ -289,7 +293,8 @@ class SemanticChecker:
 
     def reference(self, path: tuple, value: Any, known, what: str, where: str) -> None:
         if value is not None and value not in known:
-            self.error(path, f'{what} "{value}" non definita in {where}')
+            defined = "definito" if what in MASCULINE else "definita"
+            self.error(path, f'{what} "{value}" non {defined} in {where}')
 
     def date_order(self, item: dict, path: tuple, start: str, end: str) -> None:
         first, last = item.get(start), item.get(end)
