@@ -40,6 +40,7 @@ from planning.models import (
     Cycle,
     Indicator,
     IndicatorGroup,
+    ObjectiveVersion,
     OperationalObjective,
     OrganisationalPerformanceLevel,
     Phase,
@@ -146,6 +147,8 @@ class CycleImport:
                 ]
             )
         if existing is not None:
+            # A version may point at a revision of the same cycle (PROTECT): both go anyway.
+            ObjectiveVersion.objects.filter(objective__cycle=existing).delete()
             existing.delete()
         return self.replace and not Cycle.objects.filter(ente=self.ente).exists()
 

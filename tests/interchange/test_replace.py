@@ -8,7 +8,7 @@ from accounts.models import Membership
 from interchange.exporter import export_cycle
 from interchange.importer import InterchangeError, import_cycle
 from organization.models import EvaluationBody, MemberEnte, Person, Unit
-from planning.models import Cycle
+from planning.models import Cycle, ObjectiveVersion, PlanRevision
 from tests.interchange.documents import minimal_document
 
 
@@ -83,3 +83,15 @@ def test_a_failure_while_writing_rolls_everything_back(db):
     with pytest.raises(InterchangeError):
         import_cycle(document)  # refused after the ente was already updated in the transaction
     assert Cycle.objects.get().ente.name == "Comune Minimo"
+
+
+def test_replace_removes_the_versions_of_the_old_plan(db):
+    cycle = import_cycle(minimal_document())
+    revision = PlanRevision.objects.create(cycle=cycle, number=1, date="2024-05-01", motivation="x")
+    objective = cycle.operational_objectives.get()
+    ObjectiveVersion.objects.create(
+        objective=objective, number=1, revision=revision, reason="Revisione", data={}
+    )
+    again = import_cycle(minimal_document(), replace=True)
+    assert ObjectiveVersion.objects.count() == 0
+    assert Cycle.objects.get() == again
