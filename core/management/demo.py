@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts.models import Membership, MembershipRole, User
@@ -114,35 +115,39 @@ class DemoReport:
 
 
 def demo_user_ensure(
-    *, user, username: str, password: str, is_platform_admin: bool = False, reset: bool = False
+    *,
+    user,
+    username: str,
+    password_hash: str,
+    is_platform_admin: bool = False,
+    reset: bool = False,
 ) -> tuple[User, bool]:
-    """The demo login `username`, created if missing. `reset` restores its demo password.
+    """The demo login `username`, created if missing. `reset` gives it the demo password back.
 
-    Returns the user and whether it was created.
+    The caller hashes the demo password once (`make_password`) for all the logins: hashing is
+    deliberately slow and the password is the same for everyone. Returns the user and whether
+    it was created.
     """
     with transaction.atomic():
         account = User.objects.filter(username=username).first()
         if account is None:
-            account = User(username=username, is_platform_admin=is_platform_admin)
-            account.set_password(password)
+            account = User(
+                username=username, password=password_hash, is_platform_admin=is_platform_admin
+            )
             account.full_clean()
             account.save()
-            record(
-                user=user,
-                action="user.create",
-                obj=account,
-                changes={"username": [None, username], "is_platform_admin": [None, True]}
-                if is_platform_admin
-                else {"username": [None, username]},
-            )
+            changes = {"username": [None, username]}
+            if is_platform_admin:
+                changes["is_platform_admin"] = [False, True]
+            record(user=user, action="user.create", obj=account, changes=changes)
             return account, True
         changes = {}
         if account.is_platform_admin != is_platform_admin:
             changes["is_platform_admin"] = [account.is_platform_admin, is_platform_admin]
             account.is_platform_admin = is_platform_admin
-        if reset and not account.check_password(password):
-            changes["password"] = ["***", "***"]
-            account.set_password(password)
+        if reset:
+            changes["password"] = ["(precedente)", "password demo"]
+            account.password = password_hash
         if changes:
             account.save()
             record(user=user, action="user.update", obj=account, changes=changes)
@@ -230,6 +235,7 @@ def load_demo(
     prepared again and the demo logins get the demo password back.
     """
     report = DemoReport()
+    password_hash = make_password(password)
     for demo in setup.enti:
         data = _read(setup.data_dir / demo.filename)
         slug, year = _cycle_of(data, demo.filename)
@@ -255,12 +261,17 @@ def load_demo(
                 _prepare_draft(slug=slug, year=year, draft_year=demo.draft_year, report=report)
                 log(f"  {slug} {demo.draft_year}: piano in bozza pronto")
 
+    seen: set[str] = set()  # a login may serve several enti (the Nucleo): reset it once
     for demo in setup.enti:
         ente = Ente.objects.get(slug=demo.slug)
         for spec in demo.users:
             account, created = demo_user_ensure(
-                user=None, username=spec.username, password=password, reset=reset
+                user=None,
+                username=spec.username,
+                password_hash=password_hash,
+                reset=reset and spec.username not in seen,
             )
+            seen.add(spec.username)
             if created:
                 report.users_created.append(spec.username)
             _, new = demo_membership_ensure(
@@ -272,7 +283,11 @@ def load_demo(
             )
     for username in setup.platform_admins:
         _, created = demo_user_ensure(
-            user=None, username=username, password=password, is_platform_admin=True, reset=reset
+            user=None,
+            username=username,
+            password_hash=password_hash,
+            is_platform_admin=True,
+            reset=reset,
         )
         if created:
             report.users_created.append(username)
