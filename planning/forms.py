@@ -1,0 +1,362 @@
+"""Forms of the plan pages.
+
+They are plain forms built from the model fields (labels and help texts come from the models):
+the values go to a service, which validates the business rules, so a form never touches the
+instance it edits.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms.models import fields_for_model, model_to_dict
+
+from core.exceptions import ServiceError
+from organization.models import Person, Unit
+from planning.models import (
+    Cycle,
+    Indicator,
+    OperationalObjective,
+    Phase,
+    PiaoTag,
+    StrategicArea,
+    StrategicObjective,
+    TargetKind,
+    WeightGroup,
+)
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+
+
+class ServiceForm(forms.Form):
+    """Fields generated from `model`/`field_names`; errors linked to inputs for screen readers."""
+
+    model: type = None
+    field_names: tuple[str, ...] = ()
+    widgets: dict = {}
+
+    def __init__(self, *args, instance=None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = model_to_dict(instance, fields=self.field_names)
+        super().__init__(*args, **kwargs)
+        generated = fields_for_model(self.model, fields=self.field_names, widgets=self.widgets)
+        declared = dict(self.fields)
+        names = list(self.field_names) + [n for n in declared if n not in self.field_names]
+        self.fields = {name: declared.get(name) or generated[name] for name in names}
+        for field in self.fields.values():
+            _style(field)
+
+    def full_clean(self):
+        super().full_clean()
+        self.mark_errors()
+
+    def mark_errors(self) -> None:
+        """`aria-invalid` and `aria-describedby` pointing at the error text of each field."""
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            auto_id = self[name].auto_id
+            attrs = self.fields[name].widget.attrs
+            attrs["aria-invalid"] = "true"
+            attrs["aria-describedby"] = f"{auto_id}_errors"
+            if self.fields[name].help_text:
+                attrs["aria-describedby"] += f" {auto_id}_helptext"
+
+    def add_service_error(self, error: ServiceError) -> None:
+        field = error.field if error.field in self.fields else None
+        self.add_error(field, error.message)
+        self.mark_errors()
+
+
+def _style(field: forms.Field) -> None:
+    widget = field.widget
+    if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
+        widget.attrs.setdefault("class", "form-check-input")
+    elif isinstance(widget, forms.Select | forms.SelectMultiple):
+        widget.attrs.setdefault("class", "form-select")
+    else:
+        widget.attrs.setdefault("class", "form-control")
+    if isinstance(field, forms.DateField):
+        # The browser's date picker needs ISO values.
+        field.widget = forms.DateInput(attrs={**widget.attrs, "type": "date"}, format="%Y-%m-%d")
+
+
+class CycleForm(ServiceForm):
+    model = Cycle
+    field_names = (
+        "year",
+        "first_year",
+        "last_year",
+        "document_kind",
+        "title",
+        "subtitle",
+        "smvp_reference",
+        "introduction",
+        "notes",
+    )
+    widgets = {"smvp_reference": TEXTAREA, "introduction": TEXTAREA, "notes": TEXTAREA}
+
+
+class ApproveForm(forms.Form):
+    approval_body = forms.CharField(label="Organo che approva", max_length=120, required=False)
+    act_number = forms.CharField(label="Numero della delibera", max_length=40)
+    act_date = forms.DateField(label="Data della delibera", widget=DATE_WIDGET)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            _style(field)
+
+
+class ReturnToDraftForm(forms.Form):
+    reason = forms.CharField(label="Motivo del ritorno in bozza", widget=TEXTAREA)
+
+
+class RevisionForm(forms.Form):
+    motivation = forms.CharField(label="Motivazione della revisione", widget=TEXTAREA)
+    date = forms.DateField(label="Data", widget=DATE_WIDGET)
+    act_label = forms.CharField(
+        label="Atto di approvazione",
+        max_length=255,
+        required=False,
+        help_text="Es. Delibera di Giunta n. 45 del 12/07/2025.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            _style(field)
+
+
+class CopyForm(forms.Form):
+    year = forms.IntegerField(label="Anno del nuovo piano", min_value=2000, max_value=2100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self.fields["year"])
+
+
+class StrategicAreaForm(ServiceForm):
+    model = StrategicArea
+    field_names = ("code", "name", "description", "assessore")
+    widgets = {"description": TEXTAREA}
+
+
+class StrategicObjectiveForm(ServiceForm):
+    model = StrategicObjective
+    field_names = (
+        "area",
+        "code",
+        "title",
+        "description",
+        "mission_code",
+        "mission_name",
+        "programme_code",
+        "programme_name",
+        "units",
+        "units_label",
+        "responsible_label",
+        "stakeholders_final",
+        "stakeholders_intermediate",
+        "peg_services",
+        "criticalities",
+        "expected_impact",
+        "assessore",
+    )
+    widgets = {
+        "title": TEXTAREA,
+        "description": TEXTAREA,
+        "units_label": TEXTAREA,
+        "stakeholders_final": TEXTAREA,
+        "stakeholders_intermediate": TEXTAREA,
+        "peg_services": TEXTAREA,
+        "criticalities": TEXTAREA,
+        "expected_impact": TEXTAREA,
+    }
+
+    def __init__(self, *args, cycle: Cycle, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = StrategicArea.objects.filter(cycle=cycle)
+        self.fields["units"].queryset = Unit.objects.filter(ente_id=cycle.ente_id)
+
+
+class WeightGroupForm(ServiceForm):
+    model = WeightGroup
+    field_names = ("label", "kind", "unit", "responsible", "expected_total", "scheme_share", "note")
+    widgets = {"note": TEXTAREA}
+
+    def __init__(self, *args, cycle: Cycle, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(ente_id=cycle.ente_id)
+        self.fields["responsible"].queryset = Person.objects.filter(ente_id=cycle.ente_id)
+
+
+class ObjectiveForm(ServiceForm):
+    model = OperationalObjective
+    field_names = (
+        "code",
+        "title",
+        "description",
+        "expected_result",
+        "kind",
+        "unit",
+        "responsibles",
+        "responsible_label",
+        "strategic_objective",
+        "weight_group",
+        "weight",
+        "tags",
+        "deadline",
+        "deadline_text",
+        "mission_code",
+        "mission_name",
+        "programme_code",
+        "programme_name",
+        "is_transversal",
+        "is_payment_time",
+        "section",
+    )
+    widgets = {
+        "title": forms.Textarea(attrs={"rows": 2}),
+        "description": TEXTAREA,
+        "expected_result": TEXTAREA,
+        "responsible_label": forms.TextInput(),
+    }
+    tags = forms.MultipleChoiceField(
+        label="Ambiti PIAO 2.2",
+        choices=PiaoTag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, cycle: Cycle, unit_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.filter(ente_id=cycle.ente_id)
+        if unit_ids is not None:
+            # A responsabile picks among the units they lead.
+            units = units.filter(pk__in=unit_ids)
+            self.fields["unit"].required = True
+        self.fields["unit"].queryset = units
+        self.fields["responsibles"].queryset = Person.objects.filter(ente_id=cycle.ente_id)
+        self.fields["strategic_objective"].queryset = StrategicObjective.objects.filter(cycle=cycle)
+        self.fields["weight_group"].queryset = WeightGroup.objects.filter(cycle=cycle)
+        self.fields["weight"].widget.attrs.update(
+            inputmode="decimal", step="0.01", min="0", max="100"
+        )
+
+    def enable_running_total(self, url: str) -> None:
+        """Weight and group ask `url` for the group's total while the user types (HTMX)."""
+        common = {"hx-get": url, "hx-target": "#weight-total", "hx-swap": "innerHTML"}
+        self.fields["weight"].widget.attrs.update(
+            common,
+            **{
+                "hx-trigger": "input changed delay:300ms, keyup changed delay:300ms",
+                "hx-include": "[name='weight_group']",
+                "aria-controls": "weight-total",
+            },
+        )
+        self.fields["weight_group"].widget.attrs.update(
+            common, **{"hx-trigger": "change", "hx-include": "[name='weight']"}
+        )
+
+
+class PhaseForm(ServiceForm):
+    model = Phase
+    field_names = (
+        "kind",
+        "label",
+        "description",
+        "responsible_label",
+        "planned_text",
+        "planned_start",
+        "planned_end",
+        "actual_text",
+        "actual_end",
+        "progress",
+    )
+    widgets = {
+        "description": TEXTAREA,
+        "responsible_label": forms.TextInput(),
+        "actual_text": TEXTAREA,
+    }
+
+
+class IndicatorForm(ServiceForm):
+    model = Indicator
+    field_names = (
+        "code",
+        "name",
+        "description",
+        "phase",
+        "dimension",
+        "dimension_label",
+        "formula",
+        "unit_of_measure",
+        "data_source",
+        "polarity",
+        "baseline_value",
+        "baseline_text",
+        "baseline_year",
+        "standard_text",
+        "tolerance_text",
+        "responsible_label",
+        "weight",
+    )
+    widgets = {
+        "name": forms.Textarea(attrs={"rows": 2}),
+        "description": TEXTAREA,
+        "formula": TEXTAREA,
+        "standard_text": forms.TextInput(),
+        "tolerance_text": forms.TextInput(),
+        "responsible_label": forms.TextInput(),
+    }
+
+    def __init__(self, *args, objective: OperationalObjective | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phase"].queryset = (
+            Phase.objects.filter(objective=objective) if objective else Phase.objects.none()
+        )
+        if objective is None:
+            del self.fields["phase"]
+
+
+class TargetForm(forms.Form):
+    """The target of one year; leaving the type empty removes it."""
+
+    kind = forms.ChoiceField(
+        label="Tipo di target",
+        choices=[("", "— nessun target —"), *TargetKind.choices],
+        required=False,
+    )
+    value = forms.DecimalField(label="Valore", max_digits=18, decimal_places=4, required=False)
+    value_to = forms.DecimalField(label="Fino a", max_digits=18, decimal_places=4, required=False)
+    target_date = forms.DateField(label="Data", required=False, widget=DATE_WIDGET)
+    text = forms.CharField(label="Target (come scritto)", required=False, max_length=1000)
+
+    def __init__(self, *args, year: int, **kwargs):
+        self.year = year
+        kwargs.setdefault("prefix", f"t{year}")
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            _style(field)
+
+    def full_clean(self):
+        super().full_clean()
+        ServiceForm.mark_errors(self)
+
+    def add_service_error(self, error: ServiceError) -> None:
+        ServiceForm.add_service_error(self, error)
+
+
+def target_forms(indicator: Indicator | None, cycle: Cycle, data=None) -> list[TargetForm]:
+    existing = {t.year: t for t in indicator.targets.all()} if indicator is not None else {}
+    forms_ = []
+    for year in range(cycle.first_year, cycle.last_year + 1):
+        target = existing.get(year)
+        initial = (
+            model_to_dict(target, fields=["kind", "value", "value_to", "target_date", "text"])
+            if target
+            else None
+        )
+        forms_.append(TargetForm(data, year=year, initial=initial))
+    return forms_

@@ -1,0 +1,350 @@
+"""Reads of the plan pages, each in a constant number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
+
+from organization.models import Ente, Person, Unit
+from planning.access import subtree_ids
+from planning.formatting import decimal_it
+from planning.models import (
+    WEIGHT_TOLERANCE,
+    Cycle,
+    Indicator,
+    IndicatorGroup,
+    IndicatorScope,
+    ObjectiveVersion,
+    OperationalObjective,
+    PlanRevision,
+    StrategicArea,
+    StrategicObjective,
+    Target,
+    WeightGroup,
+)
+
+ZERO = Decimal("0")
+
+
+# ---------------------------------------------------------------------------------------------
+# Weights
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeightTotal:
+    """The sum of the weights of a group against the total its document expects."""
+
+    group: WeightGroup
+    total: Decimal
+    expected: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.total - self.expected
+
+    @property
+    def ok(self) -> bool:
+        return abs(self.difference) <= WEIGHT_TOLERANCE
+
+    @property
+    def verdict(self) -> str:
+        """Text that says what the colour says (WCAG 1.4.1)."""
+        if self.ok:
+            return "corretto"
+        gap = decimal_it(abs(self.difference))
+        if self.difference < 0:
+            return f"non corretto: mancano {gap} punti"
+        return f"non corretto: eccedono {gap} punti"
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"Totale del gruppo «{self.group.label}»: {decimal_it(self.total)}% "
+            f"su {decimal_it(self.expected)}%"
+        )
+
+    @property
+    def problem(self) -> str:
+        return (
+            f"Il gruppo «{self.group.label}» totalizza {decimal_it(self.total)}% "
+            f"invece di {decimal_it(self.expected)}%"
+        )
+
+
+def weight_totals(cycle: Cycle) -> dict[int, WeightTotal]:
+    """Every weight group of the cycle with its total, keyed by group id (one query)."""
+    groups = WeightGroup.objects.filter(cycle=cycle).annotate(weight_sum=Sum("objectives__weight"))
+    return {
+        group.pk: WeightTotal(
+            group=group, total=group.weight_sum or ZERO, expected=group.expected_total
+        )
+        for group in groups
+    }
+
+
+def weight_total_with(
+    group: WeightGroup, *, objective: OperationalObjective | None, weight: Decimal | None
+) -> WeightTotal:
+    """The group's total if `objective` (None: a new one) had `weight` instead of its own."""
+    others = OperationalObjective.objects.filter(weight_group=group)
+    if objective is not None and objective.pk is not None:
+        others = others.exclude(pk=objective.pk)
+    total = others.aggregate(total=Sum("weight"))["total"] or ZERO
+    return WeightTotal(group=group, total=total + (weight or ZERO), expected=group.expected_total)
+
+
+def weighted_objectives_without_group(cycle: Cycle) -> list[OperationalObjective]:
+    return list(
+        OperationalObjective.objects.filter(
+            cycle=cycle, weight__isnull=False, weight_group__isnull=True
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Cycles
+# ---------------------------------------------------------------------------------------------
+
+
+def cycles_of(ente: Ente) -> list[Cycle]:
+    return list(Cycle.objects.filter(ente=ente).order_by("-year"))
+
+
+def current_cycle(ente: Ente, year: int | None = None) -> Cycle | None:
+    """The cycle of `year`, or the latest one of the ente."""
+    cycles = Cycle.objects.filter(ente=ente)
+    if year is not None:
+        return cycles.filter(year=year).first()
+    return cycles.order_by("-year").first()
+
+
+def open_revision(cycle: Cycle) -> PlanRevision | None:
+    return PlanRevision.objects.filter(cycle=cycle, is_open=True).order_by("-number").first()
+
+
+# ---------------------------------------------------------------------------------------------
+# Plan tree
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TreeFilters:
+    area: int | None = None  # a unit: the objectives of its whole subtree
+    service: int | None = None  # a unit: its own objectives only
+    kind: str = ""
+    tag: str = ""
+    person: int | None = None
+    text: str = ""
+
+    @property
+    def active(self) -> bool:
+        return any([self.area, self.service, self.kind, self.tag, self.person, self.text])
+
+
+@dataclass
+class StrategicNode:
+    objective: StrategicObjective
+    objectives: list[OperationalObjective] = field(default_factory=list)
+
+
+@dataclass
+class AreaNode:
+    area: StrategicArea | None
+    strategic: list[StrategicNode] = field(default_factory=list)
+
+
+@dataclass
+class UnitNode:
+    unit: Unit | None
+    path: str
+    objectives: list[OperationalObjective] = field(default_factory=list)
+
+
+@dataclass
+class PlanTree:
+    cycle: Cycle
+    areas: list[AreaNode]
+    unlinked: list[UnitNode]
+    indicator_groups: list[IndicatorGroup]
+    loose_indicators: list[Indicator]
+    totals: dict[int, WeightTotal]
+    objective_count: int
+
+    @property
+    def flagged_totals(self) -> list[WeightTotal]:
+        return [total for total in self.totals.values() if not total.ok]
+
+
+def _targets_prefetch() -> Prefetch:
+    return Prefetch("targets", queryset=Target.objects.order_by("year"))
+
+
+def _indicators_prefetch(to_attr: str | None = None) -> Prefetch:
+    queryset = Indicator.objects.select_related("phase").prefetch_related(_targets_prefetch())
+    return Prefetch("indicators", queryset=queryset, to_attr=to_attr)
+
+
+def objectives_queryset(cycle: Cycle) -> QuerySet[OperationalObjective]:
+    """Objectives with everything the tree and detail pages show (fixed number of queries)."""
+    return (
+        OperationalObjective.objects.filter(cycle=cycle)
+        .select_related("unit", "unit__parent", "weight_group", "strategic_objective")
+        .prefetch_related("responsibles", "phases", _indicators_prefetch())
+    )
+
+
+def _filter_objectives(
+    queryset: QuerySet[OperationalObjective], filters: TreeFilters, units: list[Unit]
+) -> QuerySet[OperationalObjective]:
+    if filters.area:
+        queryset = queryset.filter(unit_id__in=subtree_ids(units, {filters.area}))
+    if filters.service:
+        queryset = queryset.filter(unit_id=filters.service)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.person:
+        led = subtree_ids(units, {u.pk for u in units if u.responsible_id == filters.person})
+        queryset = queryset.filter(
+            Q(responsibles__pk=filters.person) | Q(unit_id__in=led)
+        ).distinct()
+    if filters.text:
+        words = filters.text
+        queryset = queryset.filter(
+            Q(title__icontains=words)
+            | Q(description__icontains=words)
+            | Q(code__icontains=words)
+            | Q(expected_result__icontains=words)
+        )
+    return queryset
+
+
+def _unit_path(unit: Unit | None, by_id: dict[int, Unit]) -> str:
+    if unit is None:
+        return "Senza unità responsabile"
+    names = [unit.name]
+    parent_id = unit.parent_id
+    while parent_id is not None and parent_id in by_id:
+        names.append(by_id[parent_id].name)
+        parent_id = by_id[parent_id].parent_id
+    return " › ".join(reversed(names))
+
+
+def plan_tree(cycle: Cycle, filters: TreeFilters | None = None) -> PlanTree:
+    """Strategic areas → strategic objectives → operational objectives, then the objectives
+    without a strategic link grouped by unit, then the ente and unit indicator tables."""
+    filters = filters or TreeFilters()
+    units = list(Unit.objects.filter(ente_id=cycle.ente_id))
+    units_by_id = {unit.pk: unit for unit in units}
+    objectives = list(_filter_objectives(objectives_queryset(cycle), filters, units))
+    if filters.tag:
+        # Tags are a JSON list: filtered here because SQLite has no JSON containment lookup.
+        objectives = [o for o in objectives if filters.tag in (o.tags or [])]
+
+    by_strategic: dict[int, list[OperationalObjective]] = defaultdict(list)
+    by_unit: dict[int | None, list[OperationalObjective]] = defaultdict(list)
+    for objective in objectives:
+        if objective.strategic_objective_id:
+            by_strategic[objective.strategic_objective_id].append(objective)
+        else:
+            by_unit[objective.unit_id].append(objective)
+
+    areas = _area_nodes(cycle, by_strategic, hide_empty=filters.active)
+    unit_order = {unit.pk: index for index, unit in enumerate(units)}
+    unlinked = [
+        UnitNode(
+            unit=units_by_id.get(unit_id),
+            path=_unit_path(units_by_id.get(unit_id), units_by_id),
+            objectives=items,
+        )
+        for unit_id, items in sorted(
+            by_unit.items(), key=lambda pair: unit_order.get(pair[0], len(unit_order))
+        )
+    ]
+    groups = list(
+        IndicatorGroup.objects.filter(
+            cycle=cycle, scope__in=[IndicatorScope.ENTE, IndicatorScope.UNIT]
+        )
+        .select_related("unit")
+        .prefetch_related(_indicators_prefetch(to_attr="indicator_list"))
+    )
+    loose = list(
+        Indicator.objects.filter(cycle=cycle, group__isnull=True, objective__isnull=True)
+        .select_related("unit", "strategic_objective")
+        .prefetch_related(_targets_prefetch())
+    )
+    return PlanTree(
+        cycle=cycle,
+        areas=areas,
+        unlinked=unlinked,
+        indicator_groups=groups,
+        loose_indicators=loose,
+        totals=weight_totals(cycle),
+        objective_count=len(objectives),
+    )
+
+
+def _area_nodes(
+    cycle: Cycle, by_strategic: dict[int, list[OperationalObjective]], *, hide_empty: bool
+) -> list[AreaNode]:
+    areas = list(StrategicArea.objects.filter(cycle=cycle))
+    strategic = list(StrategicObjective.objects.filter(cycle=cycle).prefetch_related("units"))
+    nodes: dict[int | None, AreaNode] = {area.pk: AreaNode(area=area) for area in areas}
+    for item in strategic:
+        children = by_strategic.get(item.pk, [])
+        if hide_empty and not children:
+            continue
+        node = nodes.setdefault(item.area_id, AreaNode(area=None))
+        node.strategic.append(StrategicNode(objective=item, objectives=children))
+    ordered = [nodes[area.pk] for area in areas]
+    if None in nodes:
+        ordered.append(nodes[None])
+    return [node for node in ordered if node.strategic or not hide_empty]
+
+
+def filter_choices(ente: Ente) -> dict:
+    """Options for the filters of the tree page (two queries)."""
+    units = list(Unit.objects.filter(ente=ente).select_related("parent"))
+    by_id = {unit.pk: unit for unit in units}
+    people = list(
+        Person.objects.filter(ente=ente)
+        .filter(Q(units_led__isnull=False) | Q(objectives__isnull=False))
+        .distinct()
+    )
+    return {
+        "units": [(unit.pk, _unit_path(unit, by_id)) for unit in units],
+        "people": people,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# One objective
+# ---------------------------------------------------------------------------------------------
+
+
+def objective_for_ente(ente: Ente, pk: int) -> OperationalObjective | None:
+    """The objective with everything its page shows, or None if it is not of `ente`."""
+    return (
+        objectives_queryset_for_ente(ente)
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=ObjectiveVersion.objects.select_related("revision", "created_by"),
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def objectives_queryset_for_ente(ente: Ente) -> QuerySet[OperationalObjective]:
+    return (
+        OperationalObjective.objects.filter(cycle__ente=ente)
+        .select_related(
+            "cycle", "unit", "unit__parent", "weight_group", "strategic_objective__area"
+        )
+        .prefetch_related("responsibles", "phases", _indicators_prefetch())
+    )

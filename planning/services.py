@@ -1,0 +1,1261 @@
+"""Every write to the plan.
+
+Each function takes keyword arguments with the acting `user` first (None for system actions
+such as the demo loader), validates, runs in a transaction and writes one audit row.
+
+The life of a cycle: draft → proposed → approved. While draft the plan is edited freely (by
+admins, and by responsabili on their own objectives); once approved it is frozen, and a change
+needs an open `PlanRevision` with its motivation: every objective touched under a revision gets a
+new `ObjectiveVersion`, so its history stays readable (art. 10 c.3 D.Lgs. 150/2009).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max, Model
+from django.utils import timezone
+from django.utils.text import slugify
+
+from core.audit import diff, record, snapshot
+from core.exceptions import AccessDenied, ServiceError
+from organization.models import Ente, Person, Unit
+from planning import access as plan_rules
+from planning import selectors
+from planning.formatting import decimal_it
+from planning.models import (
+    Cycle,
+    CycleState,
+    Dimension,
+    Indicator,
+    IndicatorGroup,
+    IndicatorScope,
+    ObjectiveKind,
+    ObjectiveVersion,
+    OperationalObjective,
+    OrganisationalPerformanceLevel,
+    Phase,
+    PiaoTag,
+    PlanDocumentKind,
+    PlanRevision,
+    Polarity,
+    StrategicArea,
+    StrategicObjective,
+    Target,
+    TargetKind,
+    WeightGroup,
+    WeightGroupKind,
+)
+
+HUNDRED = Decimal("100")
+MAX_HORIZON_YEARS = 3
+
+CYCLE_FIELDS = (
+    "year",
+    "first_year",
+    "last_year",
+    "document_kind",
+    "title",
+    "subtitle",
+    "smvp_reference",
+    "introduction",
+    "notes",
+)
+AREA_FIELDS = ("code", "name", "description", "assessore", "order")
+STRATEGIC_FIELDS = (
+    "area",
+    "code",
+    "title",
+    "description",
+    "mission_code",
+    "mission_name",
+    "programme_code",
+    "programme_name",
+    "units_label",
+    "responsible_label",
+    "stakeholders_final",
+    "stakeholders_intermediate",
+    "peg_services",
+    "criticalities",
+    "expected_impact",
+    "assessore",
+    "order",
+)
+WEIGHT_GROUP_FIELDS = (
+    "kind",
+    "label",
+    "unit",
+    "responsible",
+    "expected_total",
+    "scheme_share",
+    "note",
+    "order",
+)
+OBJECTIVE_FIELDS = (
+    "code",
+    "section",
+    "title",
+    "description",
+    "expected_result",
+    "kind",
+    "is_transversal",
+    "is_payment_time",
+    "tags",
+    "unit",
+    "responsible_label",
+    "strategic_objective",
+    "weight_group",
+    "weight",
+    "years",
+    "deadline",
+    "deadline_text",
+    "mission_code",
+    "mission_name",
+    "programme_code",
+    "programme_name",
+    "order",
+)
+PHASE_FIELDS = (
+    "kind",
+    "label",
+    "description",
+    "responsible_label",
+    "planned_text",
+    "planned_start",
+    "planned_end",
+    "actual_text",
+    "actual_end",
+    "progress",
+    "order",
+)
+INDICATOR_FIELDS = (
+    "scope",
+    "group",
+    "objective",
+    "strategic_objective",
+    "phase",
+    "unit",
+    "code",
+    "name",
+    "description",
+    "dimension",
+    "dimension_label",
+    "formula",
+    "unit_of_measure",
+    "data_source",
+    "polarity",
+    "baseline_value",
+    "baseline_text",
+    "baseline_year",
+    "standard_text",
+    "tolerance_text",
+    "responsible_label",
+    "weight",
+    "order",
+)
+TARGET_FIELDS = ("kind", "value", "value_to", "target_date", "text")
+
+# Fields left out of version snapshots and audit diffs: they change on every save.
+NOISE_FIELDS = {"updated_at"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _state(instance: Model) -> dict[str, Any]:
+    data = snapshot(instance)
+    for name in NOISE_FIELDS:
+        data.pop(name, None)
+        data.pop(f"{name}_id", None)
+    return data
+
+
+def _audit(user, action: str, obj: Model, ente: Ente, changes: dict | None = None) -> None:
+    record(user=user, action=action, obj=obj, ente=ente, changes=changes or {})
+
+
+def _authorize(user, ente: Ente, check: Callable[[plan_rules.PlanAccess], bool]) -> None:
+    """System actions (user None) are trusted; people need the rule of `planning.access`."""
+    if user is None:
+        return
+    try:
+        pa = plan_rules.plan_access(user, ente)
+    except PermissionDenied as exc:
+        raise AccessDenied(str(exc)) from exc
+    if not check(pa):
+        raise AccessDenied("Il tuo ruolo non consente di modificare questa parte del piano.")
+
+
+def _require_admin(user, ente: Ente) -> None:
+    _authorize(user, ente, plan_rules.can_manage_cycle)
+
+
+def _pick(data: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    return {name: data[name] for name in fields if name in data}
+
+
+def _apply(instance: Model, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(instance, name, "" if value is None and _is_text(instance, name) else value)
+
+
+def _is_text(instance: Model, name: str) -> bool:
+    field = instance._meta.get_field(name)
+    return field.get_internal_type() in {"CharField", "TextField", "SlugField"}
+
+
+def _decimal(value: Any, label: str, field: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value).replace(",", "."))
+    except InvalidOperation as exc:
+        raise ServiceError(f"{label}: «{value}» non è un numero.", field=field) from exc
+
+
+def _percent(value: Any, label: str, field: str) -> Decimal | None:
+    number = _decimal(value, label, field)
+    if number is not None and not (Decimal("0") <= number <= HUNDRED):
+        raise ServiceError(
+            f"{label} deve essere compreso tra 0 e 100 (indicato {decimal_it(number)}).",
+            field=field,
+        )
+    return number
+
+
+def _required_text(value: Any, message: str, field: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ServiceError(message, field=field)
+    return text
+
+
+def _choice(value: Any, choices, label: str, field: str, *, blank: bool = False) -> str:
+    if blank and value in (None, ""):
+        return ""
+    if value not in choices.values:
+        raise ServiceError(f"{label}: valore «{value}» non previsto.", field=field)
+    return value
+
+
+def _same_cycle(obj: Model | None, cycle: Cycle, label: str, field: str) -> None:
+    if obj is not None and obj.cycle_id != cycle.pk:
+        raise ServiceError(f"{label} non appartiene al piano {cycle.year}.", field=field)
+
+
+def _same_ente(obj: Model | None, ente: Ente, label: str, field: str) -> None:
+    if obj is not None and obj.ente_id != ente.pk:
+        raise ServiceError(f"{label} non appartiene all'ente {ente}.", field=field)
+
+
+def unique_key(model: type[Model], cycle: Cycle, text: str, *, fallback: str) -> str:
+    """A slug from `text`, unique among the rows of `model` in the cycle (80 chars at most)."""
+    base = slugify(text)[:70].strip("-") or fallback
+    taken = set(
+        model.objects.filter(cycle=cycle, key__startswith=base).values_list("key", flat=True)
+    )
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+def _next_order(queryset) -> int:
+    return (queryset.aggregate(top=Max("order"))["top"] or 0) + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# When may the content of a plan change
+# ---------------------------------------------------------------------------------------------
+
+
+def _guard_content(cycle: Cycle) -> PlanRevision | None:
+    """None while the cycle is a draft; the open revision of a frozen cycle; otherwise refuse."""
+    if cycle.state == CycleState.DRAFT:
+        return None
+    if cycle.state == CycleState.PROPOSED:
+        raise ServiceError(
+            f"Il piano {cycle.year} è stato proposto per l'approvazione: "
+            "per modificarlo riportalo prima in bozza.",
+            code="frozen",
+        )
+    revision = selectors.open_revision(cycle)
+    if revision is None:
+        raise ServiceError(
+            f"Il piano {cycle.year} è approvato e non si modifica: "
+            "apri una revisione motivata (art. 10 c. 3 D.Lgs. 150/2009).",
+            code="frozen",
+        )
+    return revision
+
+
+def _guard_draft(cycle: Cycle, what: str) -> None:
+    if cycle.state != CycleState.DRAFT:
+        raise ServiceError(
+            f"{what} solo finché il piano {cycle.year} è in bozza "
+            f"(stato attuale: {cycle.get_state_display().lower()}).",
+            code="frozen",
+        )
+
+
+def _open(cycle: Cycle) -> bool:
+    return selectors.open_revision(cycle) is not None
+
+
+def _may_edit_objective(user, objective: OperationalObjective) -> None:
+    cycle = objective.cycle
+    has_open = _open(cycle) if cycle.is_frozen else False
+    _authorize(
+        user,
+        cycle.ente,
+        lambda pa: plan_rules.can_edit_objective(pa, objective, has_open_revision=has_open),
+    )
+
+
+def _may_edit_structure(user, cycle: Cycle) -> None:
+    has_open = _open(cycle) if cycle.is_frozen else False
+    _authorize(
+        user,
+        cycle.ente,
+        lambda pa: plan_rules.can_edit_structure(pa, cycle, has_open_revision=has_open),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Versions
+# ---------------------------------------------------------------------------------------------
+
+
+def objective_snapshot(objective: OperationalObjective) -> dict[str, Any]:
+    """The objective with phases, indicators and targets as plain JSON (fresh from the DB)."""
+    data = _state(objective)
+    data["responsibles"] = list(
+        Person.objects.filter(objectives=objective).order_by("key").values_list("key", flat=True)
+    )
+    data["weight_group_label"] = objective.weight_group.label if objective.weight_group else ""
+    data["phases"] = [_state(phase) for phase in Phase.objects.filter(objective=objective)]
+    indicators = Indicator.objects.filter(objective=objective).prefetch_related("targets")
+    data["indicators"] = [
+        {**_state(ind), "targets": [_state(t) for t in ind.targets.all()]} for ind in indicators
+    ]
+    return data
+
+
+def _created_by(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _next_version(objective: OperationalObjective) -> int:
+    top = ObjectiveVersion.objects.filter(objective=objective).aggregate(top=Max("number"))["top"]
+    return (top or 0) + 1
+
+
+def _ensure_baseline(objective: OperationalObjective, user) -> None:
+    """An approved objective without history (e.g. imported) gets its approved text first."""
+    if not ObjectiveVersion.objects.filter(objective=objective).exists():
+        ObjectiveVersion.objects.create(
+            objective=objective,
+            number=1,
+            reason="Versione approvata",
+            data=objective_snapshot(objective),
+            created_by=_created_by(user),
+        )
+
+
+def _record_revision_version(
+    objective: OperationalObjective, revision: PlanRevision, user, *, reason: str = ""
+) -> None:
+    """One version per objective and revision, refreshed by each write of that revision."""
+    data = objective_snapshot(objective)
+    version = ObjectiveVersion.objects.filter(objective=objective, revision=revision).first()
+    if version is not None:
+        version.data = data
+        version.save(update_fields=["data"])
+        return
+    ObjectiveVersion.objects.create(
+        objective=objective,
+        number=_next_version(objective),
+        revision=revision,
+        reason=(reason or f"Revisione n. {revision.number}: {revision.motivation}")[:400],
+        data=data,
+        created_by=_created_by(user),
+    )
+
+
+class _ObjectiveWrite:
+    """Context for a write touching one objective: checks access and state, keeps history."""
+
+    def __init__(self, user, objective: OperationalObjective):
+        self.user = user
+        self.objective = objective
+        self.revision: PlanRevision | None = None
+
+    def __enter__(self) -> _ObjectiveWrite:
+        _may_edit_objective(self.user, self.objective)
+        self.revision = _guard_content(self.objective.cycle)
+        if self.revision is not None:
+            _ensure_baseline(self.objective, self.user)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None and self.revision is not None:
+            _record_revision_version(self.objective, self.revision, self.user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cycles
+# ---------------------------------------------------------------------------------------------
+
+
+def _clean_cycle(values: dict[str, Any], ente: Ente, exclude_pk: int | None) -> dict[str, Any]:
+    try:
+        year = int(values["year"])
+        first = int(values.get("first_year") or year)
+        last = int(values.get("last_year") or first + MAX_HORIZON_YEARS - 1)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ServiceError("L'anno del ciclo è obbligatorio.", field="year") from exc
+    if not first <= year <= last:
+        raise ServiceError(f"L'anno {year} deve cadere nel triennio {first}-{last}.", field="year")
+    if last - first >= MAX_HORIZON_YEARS:
+        raise ServiceError(
+            f"L'orizzonte {first}-{last} supera i tre anni del piano.", field="last_year"
+        )
+    taken = Cycle.objects.filter(ente=ente, year=year).exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ServiceError(f"Esiste già un ciclo {year} per {ente}.", field="year")
+    values.update(year=year, first_year=first, last_year=last)
+    values["title"] = _required_text(
+        values.get("title"), "Il titolo del documento è obbligatorio.", "title"
+    )
+    if "document_kind" in values:
+        _choice(values["document_kind"], PlanDocumentKind, "Documento", "document_kind")
+    return values
+
+
+@transaction.atomic
+def cycle_create(*, user, ente: Ente, data: dict[str, Any]) -> Cycle:
+    _require_admin(user, ente)
+    values = _clean_cycle(_pick(data, CYCLE_FIELDS), ente, None)
+    cycle = Cycle(ente=ente, state=CycleState.DRAFT)
+    _apply(cycle, values)
+    cycle.save()
+    _audit(user, "cycle.create", cycle, ente, diff({}, _state(cycle)))
+    return cycle
+
+
+@transaction.atomic
+def cycle_update(*, user, cycle: Cycle, data: dict[str, Any]) -> Cycle:
+    _require_admin(user, cycle.ente)
+    _guard_draft(cycle, "I dati del ciclo si modificano")
+    before = _state(cycle)
+    values = _pick(data, CYCLE_FIELDS)
+    values.setdefault("year", cycle.year)
+    values.setdefault("first_year", cycle.first_year)
+    values.setdefault("last_year", cycle.last_year)
+    values.setdefault("title", cycle.title)
+    _apply(cycle, _clean_cycle(values, cycle.ente, cycle.pk))
+    cycle.save()
+    _audit(user, "cycle.update", cycle, cycle.ente, diff(before, _state(cycle)))
+    return cycle
+
+
+def proposal_problems(cycle: Cycle) -> list[str]:
+    """Why the plan cannot be proposed yet: weight groups off their total, loose weights."""
+    problems = [total.problem for total in selectors.weight_totals(cycle).values() if not total.ok]
+    for objective in selectors.weighted_objectives_without_group(cycle):
+        problems.append(
+            f"L'obiettivo «{objective.title[:120]}» ha un peso "
+            f"({decimal_it(objective.weight)}%) ma nessun gruppo di pesatura"
+        )
+    return problems
+
+
+@transaction.atomic
+def cycle_propose(*, user, cycle: Cycle) -> Cycle:
+    _require_admin(user, cycle.ente)
+    _guard_draft(cycle, "Il piano si propone")
+    problems = proposal_problems(cycle)
+    if problems:
+        error = ServiceError(
+            "Il piano non può essere proposto: " + "; ".join(problems) + ".", field="weight"
+        )
+        error.problems = problems
+        raise error
+    cycle.state = CycleState.PROPOSED
+    cycle.proposed_at = timezone.now()
+    cycle.save(update_fields=["state", "proposed_at"])
+    _audit(user, "cycle.propose", cycle, cycle.ente, {"state": ["draft", "proposed"]})
+    return cycle
+
+
+@transaction.atomic
+def cycle_approve(
+    *,
+    user,
+    cycle: Cycle,
+    act_number: str,
+    act_date: dt.date | None,
+    approval_body: str = "",
+) -> Cycle:
+    """Approve a proposed plan and freeze it: every objective gets its version 1."""
+    _require_admin(user, cycle.ente)
+    if cycle.state != CycleState.PROPOSED:
+        raise ServiceError(
+            f"Si approva solo un piano proposto (il piano {cycle.year} è "
+            f"{cycle.get_state_display().lower()}).",
+            code="state",
+        )
+    number = _required_text(
+        act_number, "Il numero della delibera di approvazione è obbligatorio.", "act_number"
+    )
+    if act_date is None:
+        raise ServiceError(
+            "La data della delibera di approvazione è obbligatoria.", field="act_date"
+        )
+    before = _state(cycle)
+    cycle.approval_body = (approval_body or "").strip() or cycle.ente.governing_body
+    cycle.approval_act_number = number
+    cycle.approval_act_date = act_date
+    cycle.state = CycleState.APPROVED
+    cycle.approved_at = timezone.now()
+    cycle.save()
+    for objective in OperationalObjective.objects.filter(cycle=cycle).select_related(
+        "weight_group"
+    ):
+        ObjectiveVersion.objects.create(
+            objective=objective,
+            number=_next_version(objective),
+            reason=f"Approvato con delibera n. {number} del {act_date:%d/%m/%Y}",
+            data=objective_snapshot(objective),
+            created_by=_created_by(user),
+        )
+    _audit(user, "cycle.approve", cycle, cycle.ente, diff(before, _state(cycle)))
+    return cycle
+
+
+@transaction.atomic
+def cycle_return_to_draft(*, user, cycle: Cycle, reason: str) -> Cycle:
+    _require_admin(user, cycle.ente)
+    if cycle.state != CycleState.PROPOSED:
+        raise ServiceError("Si riporta in bozza solo un piano proposto.", code="state")
+    text = _required_text(reason, "Indica il motivo per cui il piano torna in bozza.", "reason")
+    cycle.state = CycleState.DRAFT
+    cycle.proposed_at = None
+    cycle.save(update_fields=["state", "proposed_at"])
+    _audit(
+        user,
+        "cycle.return_to_draft",
+        cycle,
+        cycle.ente,
+        {"state": ["proposed", "draft"], "reason": [None, text]},
+    )
+    return cycle
+
+
+@transaction.atomic
+def revision_open(
+    *, user, cycle: Cycle, motivation: str, date: dt.date | None, act_label: str = ""
+) -> PlanRevision:
+    _require_admin(user, cycle.ente)
+    if not cycle.is_frozen:
+        raise ServiceError(
+            "Una revisione si apre solo su un piano approvato: la bozza si modifica direttamente.",
+            code="state",
+        )
+    if selectors.open_revision(cycle) is not None:
+        raise ServiceError(
+            f"Il piano {cycle.year} ha già una revisione aperta: chiudila prima di aprirne "
+            "un'altra.",
+            code="state",
+        )
+    text = _required_text(
+        motivation, "La motivazione della revisione è obbligatoria.", "motivation"
+    )
+    if date is None:
+        raise ServiceError("La data della revisione è obbligatoria.", field="date")
+    number = (cycle.revisions.aggregate(top=Max("number"))["top"] or 0) + 1
+    revision = PlanRevision.objects.create(
+        cycle=cycle,
+        number=number,
+        date=date,
+        motivation=text,
+        act_label=(act_label or "").strip(),
+        is_open=True,
+        created_by=_created_by(user),
+    )
+    _audit(user, "revision.open", revision, cycle.ente, diff({}, _state(revision)))
+    return revision
+
+
+@transaction.atomic
+def revision_close(*, user, revision: PlanRevision) -> PlanRevision:
+    _require_admin(user, revision.cycle.ente)
+    if not revision.is_open:
+        raise ServiceError(f"La revisione n. {revision.number} è già chiusa.", code="state")
+    revision.is_open = False
+    revision.closed_at = timezone.now()
+    revision.save(update_fields=["is_open", "closed_at"])
+    _audit(user, "revision.close", revision, revision.cycle.ente, {"is_open": [True, False]})
+    return revision
+
+
+# ---------------------------------------------------------------------------------------------
+# Strategic layer and weight groups (admins; draft or open revision)
+# ---------------------------------------------------------------------------------------------
+
+
+def _structure_write(user, cycle: Cycle) -> None:
+    _may_edit_structure(user, cycle)
+    _guard_content(cycle)
+
+
+@transaction.atomic
+def strategic_area_create(*, user, cycle: Cycle, data: dict[str, Any]) -> StrategicArea:
+    _structure_write(user, cycle)
+    values = _pick(data, AREA_FIELDS)
+    values["name"] = _required_text(
+        values.get("name"), "La denominazione dell'area strategica è obbligatoria.", "name"
+    )
+    values.setdefault("order", _next_order(StrategicArea.objects.filter(cycle=cycle)))
+    area = StrategicArea(
+        cycle=cycle, key=unique_key(StrategicArea, cycle, values["name"], fallback="area")
+    )
+    _apply(area, values)
+    area.save()
+    _audit(user, "strategic_area.create", area, cycle.ente, diff({}, _state(area)))
+    return area
+
+
+@transaction.atomic
+def strategic_area_update(*, user, area: StrategicArea, data: dict[str, Any]) -> StrategicArea:
+    _structure_write(user, area.cycle)
+    before = _state(area)
+    values = _pick(data, AREA_FIELDS)
+    if "name" in values:
+        values["name"] = _required_text(
+            values["name"], "La denominazione dell'area strategica è obbligatoria.", "name"
+        )
+    _apply(area, values)
+    area.save()
+    _audit(user, "strategic_area.update", area, area.cycle.ente, diff(before, _state(area)))
+    return area
+
+
+@transaction.atomic
+def strategic_area_delete(*, user, area: StrategicArea) -> None:
+    _structure_write(user, area.cycle)
+    _guard_draft(area.cycle, "Le aree strategiche si eliminano")
+    ente = area.cycle.ente
+    _audit(user, "strategic_area.delete", area, ente, diff(_state(area), {}))
+    area.delete()
+
+
+def _clean_strategic(values: dict[str, Any], cycle: Cycle) -> dict[str, Any]:
+    if "title" in values:
+        values["title"] = _required_text(
+            values["title"], "Il titolo dell'obiettivo strategico è obbligatorio.", "title"
+        )
+    _same_cycle(values.get("area"), cycle, "L'area strategica", "area")
+    return values
+
+
+def _set_units(strategic: StrategicObjective, units: Iterable[Unit] | None) -> None:
+    if units is None:
+        return
+    units = list(units)
+    for unit in units:
+        _same_ente(unit, strategic.cycle.ente, f"L'unità «{unit.name}»", "units")
+    strategic.units.set(units)
+
+
+@transaction.atomic
+def strategic_objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> StrategicObjective:
+    _structure_write(user, cycle)
+    values = _clean_strategic(_pick(data, STRATEGIC_FIELDS), cycle)
+    if "title" not in values:
+        raise ServiceError("Il titolo dell'obiettivo strategico è obbligatorio.", field="title")
+    values.setdefault("order", _next_order(StrategicObjective.objects.filter(cycle=cycle)))
+    key = unique_key(StrategicObjective, cycle, values["title"], fallback="obiettivo-strategico")
+    strategic = StrategicObjective(cycle=cycle, key=key)
+    _apply(strategic, values)
+    strategic.save()
+    _set_units(strategic, data.get("units"))
+    _audit(user, "strategic_objective.create", strategic, cycle.ente, diff({}, _state(strategic)))
+    return strategic
+
+
+@transaction.atomic
+def strategic_objective_update(
+    *, user, strategic: StrategicObjective, data: dict[str, Any]
+) -> StrategicObjective:
+    cycle = strategic.cycle
+    _structure_write(user, cycle)
+    before = _state(strategic)
+    _apply(strategic, _clean_strategic(_pick(data, STRATEGIC_FIELDS), cycle))
+    strategic.save()
+    _set_units(strategic, data.get("units"))
+    _audit(
+        user, "strategic_objective.update", strategic, cycle.ente, diff(before, _state(strategic))
+    )
+    return strategic
+
+
+@transaction.atomic
+def strategic_objective_delete(*, user, strategic: StrategicObjective) -> None:
+    cycle = strategic.cycle
+    _structure_write(user, cycle)
+    _guard_draft(cycle, "Gli obiettivi strategici si eliminano")
+    _audit(user, "strategic_objective.delete", strategic, cycle.ente, diff(_state(strategic), {}))
+    strategic.delete()
+
+
+def _clean_weight_group(values: dict[str, Any], cycle: Cycle) -> dict[str, Any]:
+    if "label" in values:
+        values["label"] = _required_text(
+            values["label"], "La denominazione del gruppo di pesatura è obbligatoria.", "label"
+        )
+    if "kind" in values:
+        _choice(values["kind"], WeightGroupKind, "Tipo di gruppo", "kind")
+    if "expected_total" in values:
+        expected = _decimal(values["expected_total"], "Il totale atteso", "expected_total")
+        if expected is None or not (Decimal("0") < expected <= HUNDRED):
+            raise ServiceError(
+                "Il totale atteso del gruppo deve essere maggiore di 0 e non superiore a 100.",
+                field="expected_total",
+            )
+        values["expected_total"] = expected
+    if "scheme_share" in values:
+        values["scheme_share"] = _percent(
+            values["scheme_share"], "La quota nella scheda del responsabile", "scheme_share"
+        )
+    _same_ente(values.get("unit"), cycle.ente, "L'unità organizzativa", "unit")
+    _same_ente(values.get("responsible"), cycle.ente, "Il responsabile", "responsible")
+    return values
+
+
+@transaction.atomic
+def weight_group_create(*, user, cycle: Cycle, data: dict[str, Any]) -> WeightGroup:
+    _structure_write(user, cycle)
+    values = _clean_weight_group(_pick(data, WEIGHT_GROUP_FIELDS), cycle)
+    if "label" not in values:
+        raise ServiceError("La denominazione del gruppo di pesatura è obbligatoria.", field="label")
+    values.setdefault("kind", WeightGroupKind.OTHER)
+    values.setdefault("order", _next_order(WeightGroup.objects.filter(cycle=cycle)))
+    group = WeightGroup(
+        cycle=cycle, key=unique_key(WeightGroup, cycle, values["label"], fallback="gruppo")
+    )
+    _apply(group, values)
+    group.save()
+    _audit(user, "weight_group.create", group, cycle.ente, diff({}, _state(group)))
+    return group
+
+
+@transaction.atomic
+def weight_group_update(*, user, group: WeightGroup, data: dict[str, Any]) -> WeightGroup:
+    cycle = group.cycle
+    _structure_write(user, cycle)
+    before = _state(group)
+    _apply(group, _clean_weight_group(_pick(data, WEIGHT_GROUP_FIELDS), cycle))
+    group.save()
+    _audit(user, "weight_group.update", group, cycle.ente, diff(before, _state(group)))
+    return group
+
+
+# ---------------------------------------------------------------------------------------------
+# Operational objectives
+# ---------------------------------------------------------------------------------------------
+
+
+def _clean_objective(values: dict[str, Any], cycle: Cycle, title_hint: str) -> dict[str, Any]:
+    if "title" in values:
+        values["title"] = _required_text(
+            values["title"], "Il titolo dell'obiettivo è obbligatorio.", "title"
+        )
+    label = f"Il peso dell'obiettivo «{(values.get('title') or title_hint)[:80]}»"
+    if "weight" in values:
+        values["weight"] = _percent(values["weight"], label, "weight")
+    if "kind" in values:
+        _choice(values["kind"], ObjectiveKind, "Tipo di obiettivo", "kind")
+    if "tags" in values:
+        tags = list(values["tags"] or [])
+        unknown = [tag for tag in tags if tag not in PiaoTag.values]
+        if unknown:
+            raise ServiceError(f"Ambiti PIAO non previsti: {', '.join(unknown)}.", field="tags")
+        values["tags"] = tags
+    if "years" in values:
+        values["years"] = sorted({int(year) for year in values["years"] or []})
+    _same_ente(values.get("unit"), cycle.ente, "L'unità responsabile", "unit")
+    _same_cycle(values.get("weight_group"), cycle, "Il gruppo di pesatura", "weight_group")
+    _same_cycle(
+        values.get("strategic_objective"), cycle, "L'obiettivo strategico", "strategic_objective"
+    )
+    return values
+
+
+def _set_responsibles(objective: OperationalObjective, people: Iterable[Person] | None) -> None:
+    if people is None:
+        return
+    people = list(people)
+    for person in people:
+        _same_ente(person, objective.cycle.ente, f"La persona {person}", "responsibles")
+    objective.responsibles.set(people)
+
+
+@transaction.atomic
+def objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> OperationalObjective:
+    values = _clean_objective(_pick(data, OBJECTIVE_FIELDS), cycle, "")
+    if "title" not in values:
+        raise ServiceError("Il titolo dell'obiettivo è obbligatorio.", field="title")
+    unit = values.get("unit")
+    has_open = _open(cycle) if cycle.is_frozen else False
+    _authorize(
+        user,
+        cycle.ente,
+        lambda pa: plan_rules.can_add_objective(
+            pa, cycle, has_open_revision=has_open, unit_id=unit.pk if unit else -1
+        ),
+    )
+    revision = _guard_content(cycle)
+    values.setdefault("order", _next_order(OperationalObjective.objects.filter(cycle=cycle)))
+    values.setdefault("years", [cycle.year])
+    key = unique_key(OperationalObjective, cycle, values["title"], fallback="obiettivo")
+    objective = OperationalObjective(cycle=cycle, key=key)
+    _apply(objective, values)
+    objective.save()
+    _set_responsibles(objective, data.get("responsibles"))
+    if revision is not None:
+        _record_revision_version(
+            objective,
+            revision,
+            user,
+            reason=f"Inserito con la revisione n. {revision.number}: {revision.motivation}",
+        )
+    _audit(user, "objective.create", objective, cycle.ente, diff({}, _state(objective)))
+    return objective
+
+
+@transaction.atomic
+def objective_update(
+    *, user, objective: OperationalObjective, data: dict[str, Any]
+) -> OperationalObjective:
+    cycle = objective.cycle
+    with _ObjectiveWrite(user, objective):
+        before = _state(objective)
+        before_people = sorted(objective.responsibles.values_list("pk", flat=True))
+        _apply(objective, _clean_objective(_pick(data, OBJECTIVE_FIELDS), cycle, objective.title))
+        _set_responsibles(objective, data.get("responsibles"))
+        # A responsabile may not move an objective out of their own units.
+        _may_edit_objective(user, objective)
+        objective.save()
+        changes = diff(before, _state(objective))
+        after_people = sorted(objective.responsibles.values_list("pk", flat=True))
+        if before_people != after_people:
+            changes["responsibles"] = [before_people, after_people]
+    _audit(user, "objective.update", objective, cycle.ente, changes)
+    return objective
+
+
+@transaction.atomic
+def objective_delete(*, user, objective: OperationalObjective) -> None:
+    cycle = objective.cycle
+    _may_edit_objective(user, objective)
+    _guard_content(cycle)
+    if cycle.state != CycleState.DRAFT:
+        # Deleting would also delete its versions: the history of an approved plan must stay.
+        raise ServiceError(
+            f"L'obiettivo «{objective.title[:80]}» fa parte di un piano approvato e non si "
+            "elimina: con la revisione puoi azzerarne il peso e motivare la scelta.",
+            code="frozen",
+        )
+    _audit(user, "objective.delete", objective, cycle.ente, diff(_state(objective), {}))
+    objective.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Phases
+# ---------------------------------------------------------------------------------------------
+
+
+def _clean_phase(values: dict[str, Any]) -> dict[str, Any]:
+    if "description" in values:
+        values["description"] = _required_text(
+            values["description"], "La descrizione della fase è obbligatoria.", "description"
+        )
+    if "kind" in values:
+        _choice(values["kind"], Phase.Kind, "Tipo", "kind")
+    if "progress" in values:
+        values["progress"] = _percent(values["progress"], "L'avanzamento della fase", "progress")
+    start, end = values.get("planned_start"), values.get("planned_end")
+    if start and end and end < start:
+        raise ServiceError(
+            f"La fine prevista ({end:%d/%m/%Y}) precede l'inizio ({start:%d/%m/%Y}).",
+            field="planned_end",
+        )
+    return values
+
+
+@transaction.atomic
+def phase_create(*, user, objective: OperationalObjective, data: dict[str, Any]) -> Phase:
+    with _ObjectiveWrite(user, objective):
+        values = _clean_phase(_pick(data, PHASE_FIELDS))
+        if "description" not in values:
+            raise ServiceError("La descrizione della fase è obbligatoria.", field="description")
+        values.setdefault("order", _next_order(Phase.objects.filter(objective=objective)))
+        phase = Phase(objective=objective)
+        _apply(phase, values)
+        phase.save()
+    _audit(user, "phase.create", phase, objective.cycle.ente, diff({}, _state(phase)))
+    return phase
+
+
+@transaction.atomic
+def phase_update(*, user, phase: Phase, data: dict[str, Any]) -> Phase:
+    objective = phase.objective
+    with _ObjectiveWrite(user, objective):
+        before = _state(phase)
+        _apply(phase, _clean_phase(_pick(data, PHASE_FIELDS)))
+        _clean_phase({"planned_start": phase.planned_start, "planned_end": phase.planned_end})
+        phase.save()
+    _audit(user, "phase.update", phase, objective.cycle.ente, diff(before, _state(phase)))
+    return phase
+
+
+@transaction.atomic
+def phase_delete(*, user, phase: Phase) -> None:
+    objective = phase.objective
+    with _ObjectiveWrite(user, objective):
+        _audit(user, "phase.delete", phase, objective.cycle.ente, diff(_state(phase), {}))
+        phase.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Indicators and targets
+# ---------------------------------------------------------------------------------------------
+
+
+def _clean_indicator(values: dict[str, Any], cycle: Cycle) -> dict[str, Any]:
+    if "name" in values:
+        values["name"] = _required_text(
+            values["name"], "La denominazione dell'indicatore è obbligatoria.", "name"
+        )
+    if "scope" in values:
+        _choice(values["scope"], IndicatorScope, "Livello", "scope")
+    if "dimension" in values:
+        values["dimension"] = _choice(
+            values["dimension"], Dimension, "Dimensione", "dimension", blank=True
+        )
+    if "polarity" in values:
+        _choice(values["polarity"], Polarity, "Polarità", "polarity")
+    if "weight" in values:
+        values["weight"] = _percent(values["weight"], "Il peso dell'indicatore", "weight")
+    if "baseline_value" in values:
+        values["baseline_value"] = _decimal(
+            values["baseline_value"], "Il valore di partenza", "baseline_value"
+        )
+    _same_cycle(values.get("group"), cycle, "La tabella di indicatori", "group")
+    _same_cycle(values.get("objective"), cycle, "L'obiettivo", "objective")
+    _same_cycle(
+        values.get("strategic_objective"), cycle, "L'obiettivo strategico", "strategic_objective"
+    )
+    _same_ente(values.get("unit"), cycle.ente, "L'unità organizzativa", "unit")
+    phase, objective = values.get("phase"), values.get("objective")
+    if phase is not None and (objective is None or phase.objective_id != objective.pk):
+        raise ServiceError("La fase indicata non è una fase di questo obiettivo.", field="phase")
+    return values
+
+
+class _IndicatorWrite:
+    """An indicator of an objective follows the objective's rules; the others are structure."""
+
+    def __init__(self, user, cycle: Cycle, objective: OperationalObjective | None):
+        self.inner = _ObjectiveWrite(user, objective) if objective is not None else None
+        self.user, self.cycle = user, cycle
+
+    def __enter__(self) -> _IndicatorWrite:
+        if self.inner is not None:
+            self.inner.__enter__()
+        else:
+            _structure_write(self.user, self.cycle)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.inner is not None:
+            self.inner.__exit__(exc_type, exc, tb)
+
+
+@transaction.atomic
+def indicator_create(*, user, cycle: Cycle, data: dict[str, Any]) -> Indicator:
+    values = _clean_indicator(_pick(data, INDICATOR_FIELDS), cycle)
+    if "name" not in values:
+        raise ServiceError("La denominazione dell'indicatore è obbligatoria.", field="name")
+    objective = values.get("objective")
+    values.setdefault("scope", IndicatorScope.OBJECTIVE if objective else IndicatorScope.ENTE)
+    with _IndicatorWrite(user, cycle, objective):
+        values.setdefault("order", _next_order(Indicator.objects.filter(cycle=cycle)))
+        key = unique_key(Indicator, cycle, values.get("code") or values["name"], fallback="ind")
+        indicator = Indicator(cycle=cycle, key=key)
+        _apply(indicator, values)
+        indicator.save()
+    _audit(user, "indicator.create", indicator, cycle.ente, diff({}, _state(indicator)))
+    return indicator
+
+
+@transaction.atomic
+def indicator_update(*, user, indicator: Indicator, data: dict[str, Any]) -> Indicator:
+    cycle = indicator.cycle
+    values = _pick(data, INDICATOR_FIELDS)
+    # An indicator stays with its objective: moving it would escape the objective's history.
+    values.pop("objective", None)
+    values.setdefault("phase", indicator.phase)
+    values["objective"] = indicator.objective
+    values = _clean_indicator(values, cycle)
+    with _IndicatorWrite(user, cycle, indicator.objective):
+        before = _state(indicator)
+        _apply(indicator, values)
+        indicator.save()
+    _audit(user, "indicator.update", indicator, cycle.ente, diff(before, _state(indicator)))
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, user, indicator: Indicator) -> None:
+    cycle = indicator.cycle
+    with _IndicatorWrite(user, cycle, indicator.objective):
+        _audit(user, "indicator.delete", indicator, cycle.ente, diff(_state(indicator), {}))
+        indicator.delete()
+
+
+def _clean_target(values: dict[str, Any], year: int) -> dict[str, Any]:
+    label = f"Target {year}"
+    kind = _choice(values.get("kind"), TargetKind, label, "kind")
+    for name in ("value", "value_to"):
+        if name in values:
+            values[name] = _decimal(values[name], label, name)
+    value, value_to = values.get("value"), values.get("value_to")
+    text = (values.get("text") or "").strip()
+    values["text"] = text
+    if kind == TargetKind.BETWEEN:
+        if value is None or value_to is None:
+            raise ServiceError(
+                f"{label}: per un intervallo servono il valore minimo e il valore massimo.",
+                field="value_to" if value is not None else "value",
+            )
+        if not value < value_to:
+            raise ServiceError(
+                f"{label}: il valore minimo deve essere inferiore al valore massimo.",
+                field="value_to",
+            )
+    elif kind == TargetKind.BY_DATE and not values.get("target_date"):
+        raise ServiceError(
+            f"{label}: per un target «entro la data» serve la data.", field="target_date"
+        )
+    elif (
+        kind in {TargetKind.GTE, TargetKind.LTE, TargetKind.EQ, TargetKind.VALUE} and value is None
+    ):
+        raise ServiceError(f"{label}: per questo tipo di target serve il valore.", field="value")
+    elif kind == TargetKind.TEXT and not text:
+        raise ServiceError(f"{label}: un target descrittivo richiede il testo.", field="text")
+    return values
+
+
+@transaction.atomic
+def target_set(*, user, indicator: Indicator, year: int, data: dict[str, Any]) -> Target:
+    """Create or replace the target of `indicator` for `year` (one per year)."""
+    cycle = indicator.cycle
+    if not cycle.first_year <= int(year) <= cycle.last_year:
+        raise ServiceError(
+            f"L'anno {year} è fuori dal triennio {cycle.horizon_label} del piano.", field="year"
+        )
+    values = _clean_target(_pick(data, TARGET_FIELDS), int(year))
+    with _IndicatorWrite(user, cycle, indicator.objective):
+        target = Target.objects.filter(indicator=indicator, year=year).first()
+        before = _state(target) if target else {}
+        target = target or Target(indicator=indicator, year=year)
+        _apply(target, {name: values.get(name) for name in TARGET_FIELDS})
+        target.save()
+    _audit(user, "target.set", target, cycle.ente, diff(before, _state(target)))
+    return target
+
+
+@transaction.atomic
+def target_clear(*, user, indicator: Indicator, year: int) -> None:
+    target = Target.objects.filter(indicator=indicator, year=year).first()
+    if target is None:
+        return
+    cycle = indicator.cycle
+    with _IndicatorWrite(user, cycle, indicator.objective):
+        _audit(user, "target.clear", target, cycle.ente, diff(_state(target), {}))
+        target.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Next year's plan
+# ---------------------------------------------------------------------------------------------
+
+
+def _shift_date(value: dt.date | None, years: int) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return value.replace(year=value.year + years)
+    except ValueError:  # 29 February into a common year
+        return value.replace(year=value.year + years, day=28)
+
+
+def _copy(instance: Model, **overrides) -> Model:
+    """An unsaved copy of `instance` with `overrides` (many-to-many left to the caller)."""
+    instance.pk = None
+    instance.id = None
+    instance._state.adding = True
+    for name, value in overrides.items():
+        setattr(instance, name, value)
+    return instance
+
+
+def _copied_title(title: str, source: Cycle, first: int, last: int, year: int) -> str:
+    new = title.replace(source.horizon_label, f"{first}-{last}")
+    if new == title:
+        new = title.replace(str(source.year), str(year))
+    return new
+
+
+@transaction.atomic
+def cycle_copy_as_draft(*, user, cycle: Cycle, year: int) -> Cycle:
+    """Start the plan of `year` from `cycle`: the whole plan becomes a new draft.
+
+    Structured dates and years move by the difference in years; the texts "as written" are
+    copied unchanged for the authors to review. Measurements (phase progress and actuals),
+    revisions and versions stay with the old cycle.
+    """
+    ente = cycle.ente
+    _require_admin(user, ente)
+    year = int(year)
+    if Cycle.objects.filter(ente=ente, year=year).exists():
+        raise ServiceError(f"Esiste già un ciclo {year} per {ente}.", field="year")
+    shift = year - cycle.year
+    source_pk = cycle.pk
+    first, last = cycle.first_year + shift, cycle.last_year + shift
+    source = Cycle.objects.get(pk=source_pk)
+    new = _copy(
+        Cycle.objects.get(pk=source_pk),
+        year=year,
+        first_year=first,
+        last_year=last,
+        title=_copied_title(source.title, source, first, last, year),
+        state=CycleState.DRAFT,
+        approval_body="",
+        approval_act_number="",
+        approval_act_date=None,
+        proposed_at=None,
+        approved_at=None,
+    )
+    new.save()
+    for level in OrganisationalPerformanceLevel.objects.filter(cycle_id=source_pk):
+        _copy(level, cycle=new).save()
+    maps = _copy_strategic_layer(source_pk, new)
+    maps["group"] = _copy_by_key(WeightGroup, source_pk, new)
+    maps["objective"], maps["phase"] = _copy_objectives(source_pk, new, maps, shift)
+    _copy_indicators(source_pk, new, maps, shift)
+    _audit(
+        user,
+        "cycle.copy_as_draft",
+        new,
+        ente,
+        {"copied_from": [None, source_pk], "year": [source.year, year]},
+    )
+    return new
+
+
+def _copy_by_key(model: type[Model], source_pk: int, new: Cycle, **remap) -> dict[int, Model]:
+    mapping = {}
+    for row in model.objects.filter(cycle_id=source_pk):
+        old_pk = row.pk
+        overrides = {name: fn(row) for name, fn in remap.items()}
+        mapping[old_pk] = _copy(row, cycle=new, **overrides)
+        mapping[old_pk].save()
+    return mapping
+
+
+def _copy_strategic_layer(source_pk: int, new: Cycle) -> dict[str, dict[int, Model]]:
+    areas = _copy_by_key(StrategicArea, source_pk, new)
+    strategic = {}
+    rows = StrategicObjective.objects.filter(cycle_id=source_pk).prefetch_related("units")
+    for row in rows:
+        old_pk, units = row.pk, list(row.units.all())
+        copy = _copy(row, cycle=new, area=areas.get(row.area_id))
+        copy.save()
+        copy.units.set(units)
+        strategic[old_pk] = copy
+    return {"area": areas, "strategic": strategic}
+
+
+def _copy_objectives(source_pk: int, new: Cycle, maps: dict, shift: int):
+    objectives, phases = {}, {}
+    rows = OperationalObjective.objects.filter(cycle_id=source_pk).prefetch_related(
+        "responsibles", "phases"
+    )
+    for row in rows:
+        old_pk, people, old_phases = row.pk, list(row.responsibles.all()), list(row.phases.all())
+        copy = _copy(
+            row,
+            cycle=new,
+            strategic_objective=maps["strategic"].get(row.strategic_objective_id),
+            weight_group=maps["group"].get(row.weight_group_id),
+            years=[int(y) + shift for y in row.years or []],
+            deadline=_shift_date(row.deadline, shift),
+        )
+        copy.save()
+        copy.responsibles.set(people)
+        objectives[old_pk] = copy
+        for phase in old_phases:
+            old_phase_pk = phase.pk
+            phases[old_phase_pk] = _copy(
+                phase,
+                objective=copy,
+                planned_start=_shift_date(phase.planned_start, shift),
+                planned_end=_shift_date(phase.planned_end, shift),
+                actual_text="",
+                actual_end=None,
+                progress=None,
+            )
+            phases[old_phase_pk].save()
+    return objectives, phases
+
+
+def _copy_indicators(source_pk: int, new: Cycle, maps: dict, shift: int) -> None:
+    groups: dict[int, IndicatorGroup] = {}
+    # Parents come before children only by id, so parents are linked in a second pass.
+    old_groups = list(IndicatorGroup.objects.filter(cycle_id=source_pk).order_by("pk"))
+    parents = {row.pk: row.parent_id for row in old_groups}
+    for row in old_groups:
+        old_pk = row.pk
+        groups[old_pk] = _copy(row, cycle=new, parent=None)
+        groups[old_pk].save()
+    for old_pk, parent_id in parents.items():
+        if parent_id:
+            groups[old_pk].parent = groups[parent_id]
+            groups[old_pk].save(update_fields=["parent"])
+    rows = Indicator.objects.filter(cycle_id=source_pk).prefetch_related("targets")
+    for row in rows:
+        targets = list(row.targets.all())
+        copy = _copy(
+            row,
+            cycle=new,
+            group=groups.get(row.group_id),
+            objective=maps["objective"].get(row.objective_id),
+            strategic_objective=maps["strategic"].get(row.strategic_objective_id),
+            phase=maps["phase"].get(row.phase_id),
+        )
+        copy.save()
+        for target in targets:
+            # Targets are per calendar year: the 2025 target of the 2024 plan is the 2025 one.
+            _copy(target, indicator=copy, target_date=target.target_date).save()
