@@ -222,7 +222,9 @@ def _score_numeric(
         raw, (code, label) = _range_achievement(goal, measurement.value, rule, work)
         ceiling = HUNDRED
     else:
-        raw, (code, label) = _directional_achievement(goal, measurement.value, rule, baseline, work)
+        raw, (code, label) = _directional_achievement(
+            goal, measurement.value, rule, baseline, cap, work
+        )
         ceiling = cap
     percent = _finish(raw, rule, ceiling, work)
     return Achievement(Outcome.SCORED, percent, Explanation(code, label, work.text, work.data))
@@ -287,7 +289,12 @@ def _tolerance_words(rule: IndicatorRule) -> str:
 
 
 def _directional_achievement(
-    goal: _Goal, value: Decimal, rule: IndicatorRule, baseline: Decimal | None, work: _Work
+    goal: _Goal,
+    value: Decimal,
+    rule: IndicatorRule,
+    baseline: Decimal | None,
+    cap: Decimal,
+    work: _Work,
 ) -> tuple[Decimal, RuleName]:
     target = goal.low
     higher = goal.direction is Direction.HIGHER
@@ -303,9 +310,9 @@ def _directional_achievement(
         return _band_lookup(rule.bands, value, "valore", work), _named(rule.method)
 
     if rule.method is ScoringMethod.RATIO:
-        raw, label = _ratio(target, value, higher, work)
+        raw, label = _ratio(target, value, higher, cap, work)
     else:
-        raw, label = _linear(target, value, higher, baseline, work)
+        raw, label = _linear(target, value, higher, baseline, cap, work)
     if met and not met_exactly:
         work.say(
             f"Scostamento entro la tolleranza ({_tolerance_words(rule)}): "
@@ -318,19 +325,24 @@ def _directional_achievement(
 
 
 def _linear(
-    target: Decimal, value: Decimal, higher: bool, baseline: Decimal | None, work: _Work
+    target: Decimal,
+    value: Decimal,
+    higher: bool,
+    baseline: Decimal | None,
+    cap: Decimal,
+    work: _Work,
 ) -> tuple[Decimal, RuleName]:
     label = _named(ScoringMethod.LINEAR)
     if baseline is None:
         work.say("Baseline non indicata: si usa il rapporto al target.")
-        return _ratio(target, value, higher, work)[0], label
+        return _ratio(target, value, higher, cap, work)[0], label
     span = target - baseline if higher else baseline - target
     if span <= ZERO:
         work.say(
             f"Il target non migliora la baseline ({format_number(baseline)}): "
             "si usa il rapporto al target."
         )
-        return _ratio(target, value, higher, work)[0], label
+        return _ratio(target, value, higher, cap, work)[0], label
     gained = value - baseline if higher else baseline - value
     raw = gained / span * HUNDRED
     v, b, t = format_number(value), format_number(baseline), format_number(target)
@@ -340,10 +352,18 @@ def _linear(
     return raw, label
 
 
-def _ratio(target: Decimal, value: Decimal, higher: bool, work: _Work) -> tuple[Decimal, RuleName]:
+def _ratio(
+    target: Decimal, value: Decimal, higher: bool, cap: Decimal, work: _Work
+) -> tuple[Decimal, RuleName]:
     label = _named(ScoringMethod.RATIO)
-    defined = target > ZERO and (higher or value > ZERO)
-    if not defined:
+    if not higher and target > ZERO and value <= ZERO:
+        # target / value grows without limit as the value falls to zero: the best possible result.
+        work.say(
+            f"Valore nullo o negativo con target ≤ {format_number(target)}: "
+            f"massimo riconoscibile {format_percent(cap)}."
+        )
+        return cap, label
+    if target <= ZERO:
         met = value >= target if higher else value <= target
         raw = HUNDRED if met else ZERO
         work.say(

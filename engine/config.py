@@ -98,6 +98,14 @@ class CompositionSource(StrEnum):
         }[self]
 
 
+def _coerce_enums(instance: Any, **enums: type[StrEnum]) -> None:
+    """Let callers write method="binary" as well as ScoringMethod.BINARY (invalid values raise)."""
+    for name, enum in enums.items():
+        value = getattr(instance, name)
+        if not isinstance(value, enum):
+            object.__setattr__(instance, name, enum(value))
+
+
 @dataclass(frozen=True)
 class Band:
     """From `lower` (inclusive) up to the next band's lower bound, the achievement is `score`."""
@@ -130,6 +138,16 @@ class IndicatorRule:
     late_policy: LatePolicy = LatePolicy.ZERO
     late_days_to_zero: int = 30
     late_bands: tuple[DelayBand, ...] = ()
+
+    def __post_init__(self) -> None:
+        _coerce_enums(
+            self,
+            method=ScoringMethod,
+            tolerance_kind=ToleranceKind,
+            bands_basis=BandBasis,
+            range_outside=RangeOutside,
+            late_policy=LatePolicy,
+        )
 
     @classmethod
     def from_dict(cls, data: Any, path: str = f"{ROOT}.indicator") -> IndicatorRule:
@@ -183,6 +201,9 @@ class EnteComponent:
     source: CompositionSource
     weight: Decimal
 
+    def __post_init__(self) -> None:
+        _coerce_enums(self, source=CompositionSource)
+
 
 DEFAULT_COMPOSITION = (EnteComponent(CompositionSource.UNITS, HUNDRED),)
 
@@ -195,6 +216,9 @@ class SmvpSettings:
     missing: MissingPolicy = MissingPolicy.EXCLUDE
     status: StatusThresholds = field(default_factory=StatusThresholds)
     ente_composition: tuple[EnteComponent, ...] = DEFAULT_COMPOSITION
+
+    def __post_init__(self) -> None:
+        _coerce_enums(self, objective_aggregation=ObjectiveAggregation, missing=MissingPolicy)
 
     @classmethod
     def from_dict(cls, data: Any) -> SmvpSettings:
