@@ -49,7 +49,8 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
 
     def line(row) -> str:
-        return "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+        cells = (str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+        return "  ".join(cells).rstrip()
 
     rule = "  ".join("-" * width for width in widths)
-    return "\n".join([line(header), rule, *(line(row) for row in rows)]).rstrip()
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
