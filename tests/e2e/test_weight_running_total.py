@@ -18,12 +18,13 @@ pytestmark = pytest.mark.e2e
 USERNAME = "comandante.sorbara"
 PASSWORD = "performa-demo"
 OBJECTIVE_TITLE = re.compile(r"ufficio di coordinamento", re.IGNORECASE)
-ITALIAN_NUMBER = re.compile(r"\d{1,3}(?:\.\d{3})*(?:,\d+)?")
+# A decimal written the Italian way ("1.234,50"); years and counts in labels have no comma.
+ITALIAN_DECIMAL = re.compile(r"\d{1,3}(?:\.\d{3})*,\d+")
 
 
-def _number_in(text: str) -> Decimal:
-    """The first number written the Italian way in `text` ("100,00 %" → 100.00)."""
-    match = ITALIAN_NUMBER.search(text)
+def _first_decimal(text: str) -> Decimal:
+    """The first Italian decimal in `text`: "Totale del gruppo «… 2024»: 70,00% su 70,00%" → 70."""
+    match = ITALIAN_DECIMAL.search(text)
     if match is None:
         raise AssertionError(f"Nessun numero nel testo {text!r}")
     return Decimal(match.group(0).replace(".", "").replace(",", "."))
@@ -54,7 +55,7 @@ def test_weight_edit_updates_the_running_total(transactional_db, live_server, pa
     weight = page.locator("#id_weight")
     total = page.locator("#weight-total")
     old_weight = _input_number(weight.input_value())
-    old_total = _number_in(total.inner_text())
+    old_total = _first_decimal(total.inner_text())
     new_weight = old_weight - 10
     expected = _italian(old_total - old_weight + new_weight)
     assert expected not in total.inner_text()
