@@ -72,7 +72,7 @@ def tokenize(text: str) -> list[Token]:
         char = text[index]
         if char.isspace():
             index += 1
-        elif char.isdigit() or (char == "." and _digit_at(text, index + 1)):
+        elif _digit_at(text, index) or (char == "." and _digit_at(text, index + 1)):
             token, index = _read_number(text, index)
             tokens.append(token)
         elif char.isascii() and (char.islower() or char == "_"):
