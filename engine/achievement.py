@@ -156,6 +156,9 @@ def _missing(reason: str, data: dict[str, Any]) -> Achievement:
 # -- numeric targets ------------------------------------------------------------------------------
 
 
+# The raw achievement of a ≤ target met with a zero value; only ever compared, then capped.
+UNBOUNDED = Decimal("Infinity")
+
 # A rule as shown in an explanation: (stable code, Italian name).
 RuleName = tuple[str, str]
 RANGE_RULE: RuleName = ("range", "Intervallo")
@@ -357,12 +360,12 @@ def _ratio(
 ) -> tuple[Decimal, RuleName]:
     label = _named(ScoringMethod.RATIO)
     if not higher and target > ZERO and value <= ZERO:
-        # target / value grows without limit as the value falls to zero: the best possible result.
+        # target / value grows without limit as the value falls to zero: better than any ratio,
+        # so bands pick their top band and the cap applies, keeping the rule monotone.
         work.say(
-            f"Valore nullo o negativo con target ≤ {format_number(target)}: "
-            f"massimo riconoscibile {format_percent(cap)}."
+            f"Valore nullo o negativo con target ≤ {format_number(target)}: rapporto illimitato."
         )
-        return cap, label
+        return UNBOUNDED, label
     if target <= ZERO:
         met = value >= target if higher else value <= target
         raw = HUNDRED if met else ZERO
@@ -431,7 +434,10 @@ def _band_lookup(bands: tuple[Band, ...], basis: Decimal, basis_name: str, work:
     for band in ordered:
         if basis >= band.lower:
             chosen = band
-    shown = format_number(internal(basis)) if basis_name == "valore" else format_percent(basis)
+    if basis_name == "valore":
+        shown = format_number(internal(basis))
+    else:
+        shown = "illimitato" if basis == UNBOUNDED else format_percent(basis)
     if chosen is None:
         work.say(
             f"Fasce: {basis_name} {shown} sotto la prima fascia "

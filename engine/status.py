@@ -99,8 +99,15 @@ def objective_status(
     period_start: date | None = None,
     thresholds: StatusThresholds | None = None,
 ) -> StatusResult:
+    """The status at `evaluation_date`.
+
+    Without a `deadline` the objective is due at the end of the cycle year: the year of
+    `period_start` when given (pass it when evaluating after the year is over), otherwise the
+    evaluation year. Without a `period_start` the period starts on 1 January of the deadline year.
+    """
     thresholds = thresholds or StatusThresholds()
-    deadline = deadline or date(evaluation_date.year, 12, 31)
+    cycle_year = period_start.year if period_start else evaluation_date.year
+    deadline = deadline or date(cycle_year, 12, 31)
     period_start = period_start or date(deadline.year, 1, 1)
     data: dict[str, Any] = {
         "achievement": achievement,

@@ -12,8 +12,11 @@ PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[Heal
 
 
 def decimals(low: int | str = -1000, high: int | str = 1000, places: int = 2) -> st.SearchStrategy:
-    return st.decimals(
-        min_value=Decimal(low), max_value=Decimal(high), places=places, allow_nan=False
+    """Decimals with `places` places in [low, high], drawn as scaled integers (much faster than
+    st.decimals, and shrinking towards small round numbers all the same)."""
+    scale = 10**places
+    return st.integers(int(Decimal(low) * scale), int(Decimal(high) * scale)).map(
+        lambda units: Decimal(units).scaleb(-places)
     )
 
 

@@ -6,7 +6,7 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.achievement import Measurement, Target, TargetKind
@@ -138,6 +138,7 @@ def test_mean_lies_between_the_smallest_and_largest_achievement(pairs):
 @given(maybe_missing_items, decimals("0.01", 100), st.randoms(use_true_random=False))
 def test_mean_is_invariant_to_weight_scale_and_order(pairs, factor, random):
     original = weighted_mean(as_items(pairs), EXCLUDE)
+    assert weighted_mean(as_items(pairs), EXCLUDE) == original  # deterministic
     scaled = [(p, None if w is None else w * factor) for p, w in pairs]
     random.shuffle(scaled)
     assert weighted_mean(as_items(scaled), EXCLUDE).percent == original.percent
@@ -164,12 +165,6 @@ def test_counting_missing_as_zero_never_scores_more(pairs):
     zeroed = weighted_mean(as_items(pairs), ZERO_POLICY).percent
     if excluded is not None and zeroed is not None:
         assert zeroed <= excluded
-
-
-@PROPERTY
-@given(maybe_missing_items, st.sampled_from(list(MissingPolicy)))
-def test_mean_is_deterministic(pairs, policy):
-    assert weighted_mean(as_items(pairs), policy) == weighted_mean(as_items(pairs), policy)
 
 
 # -- the whole cycle ------------------------------------------------------------------------------
@@ -310,7 +305,7 @@ def test_cyclic_unit_hierarchy_is_refused():
         score_cycle(records)
 
 
-@PROPERTY
+@settings(max_examples=25, deadline=None)  # shuffles of one fixed cycle: few suffice
 @given(st.randoms(use_true_random=False))
 def test_cycle_does_not_depend_on_the_order_of_the_rows(random):
     records = seed_002_records()
