@@ -27,6 +27,10 @@ def _safe_next(request, candidate: str | None) -> str:
     return ""
 
 
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = LoginForm
@@ -57,7 +61,7 @@ class LogoutView(auth_views.LogoutView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def choose_ente(request):
-    form = EnteChoiceForm(request.POST or None)
+    form = EnteChoiceForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         ente = get_object_or_404(Ente, pk=form.cleaned_data["ente"])
         # The list shown may be stale (a role revoked meanwhile): check again before entering.

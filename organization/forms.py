@@ -18,7 +18,13 @@ from organization.models import Assignment, Employment, Person, Unit
 from organization.selectors import unit_choices_by_depth
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TEXT_INPUTS = (forms.TextInput, forms.NumberInput, forms.EmailInput, forms.DateInput)
+TEXT_INPUTS = (
+    forms.TextInput,
+    forms.NumberInput,
+    forms.EmailInput,
+    forms.DateInput,
+    forms.Textarea,
+)
 
 
 def _model_field(model: type[Model], name: str, **kwargs) -> forms.Field:
@@ -44,7 +50,7 @@ class OrganizationForm(forms.Form):
             widget = field.widget
             if isinstance(widget, forms.Select):
                 continue
-            if isinstance(widget, TEXT_INPUTS | forms.Textarea):
+            if isinstance(widget, TEXT_INPUTS):
                 widget.attrs.setdefault("class", "form-control")
             if isinstance(widget, forms.Textarea):
                 widget.attrs.setdefault("rows", 3)

@@ -47,6 +47,11 @@ def _form_page(request, form, *, title: str, cancel_url: str, back_label: str, s
     return render(request, "organization/form.html", context, status=status)
 
 
+def _posted(request):
+    """The submitted data on POST (even when empty, so the form reports missing fields)."""
+    return request.POST if request.method == "POST" else None
+
+
 # --- reading -------------------------------------------------------------------------------
 
 
@@ -97,7 +102,7 @@ def unit_create(request):
     parent_pk = request.GET.get("parent", "")
     if parent_pk.isdigit() and Unit.objects.filter(pk=parent_pk, ente=request.ente).exists():
         initial["parent"] = int(parent_pk)
-    form = UnitForm(request.POST or None, ente=request.ente, initial=initial)
+    form = UnitForm(_posted(request), ente=request.ente, initial=initial)
     if request.method == "POST":
         unit = _save(
             request,
@@ -121,7 +126,7 @@ def unit_create(request):
 def unit_update(request, pk: int):
     require_writer(request.user, request.ente)
     unit = get_object_or_404(Unit, pk=pk, ente=request.ente)
-    form = UnitForm(request.POST or None, ente=request.ente, instance=unit)
+    form = UnitForm(_posted(request), ente=request.ente, instance=unit)
     if request.method == "POST":
         saved = _save(
             request,
@@ -192,7 +197,7 @@ def unit_check(request):
 @require_http_methods(["GET", "POST"])
 def person_create(request):
     require_writer(request.user, request.ente)
-    form = PersonForm(request.POST or None)
+    form = PersonForm(_posted(request))
     if request.method == "POST":
         person = _save(
             request,
@@ -216,7 +221,7 @@ def person_create(request):
 def person_update(request, pk: int):
     require_writer(request.user, request.ente)
     person = get_object_or_404(Person, pk=pk, ente=request.ente)
-    form = PersonForm(request.POST or None, instance=person)
+    form = PersonForm(_posted(request), instance=person)
     if request.method == "POST":
         saved = _save(
             request,
@@ -240,7 +245,7 @@ def person_update(request, pk: int):
 def employment_create(request, person_pk: int):
     require_writer(request.user, request.ente)
     person = get_object_or_404(Person, pk=person_pk, ente=request.ente)
-    form = EmploymentForm(request.POST or None)
+    form = EmploymentForm(_posted(request))
     if request.method == "POST":
         saved = _save(
             request,
@@ -267,7 +272,7 @@ def employment_update(request, pk: int):
         Employment.objects.select_related("person__ente"), pk=pk, person__ente=request.ente
     )
     person = employment.person
-    form = EmploymentForm(request.POST or None, instance=employment)
+    form = EmploymentForm(_posted(request), instance=employment)
     if request.method == "POST":
         saved = _save(
             request,
@@ -300,7 +305,7 @@ def assignment_create(request, person_pk: int):
     unit_pk = request.GET.get("unit", "")
     if unit_pk.isdigit():
         initial["unit"] = int(unit_pk)
-    form = AssignmentForm(request.POST or None, ente=request.ente, initial=initial)
+    form = AssignmentForm(_posted(request), ente=request.ente, initial=initial)
     if request.method == "POST":
         saved = _save(
             request,
@@ -333,7 +338,7 @@ def _assignment_or_404(request, pk: int) -> Assignment:
 def assignment_update(request, pk: int):
     require_writer(request.user, request.ente)
     assignment = _assignment_or_404(request, pk)
-    form = AssignmentForm(request.POST or None, ente=request.ente, instance=assignment)
+    form = AssignmentForm(_posted(request), ente=request.ente, instance=assignment)
     if request.method == "POST":
         saved = _save(
             request,
