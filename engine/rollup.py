@@ -276,6 +276,7 @@ class CycleScores:
 
 def score_cycle(records: CycleRecords, settings: SmvpSettings | None = None) -> CycleScores:
     settings = settings or SmvpSettings()
+    _check_references(records)
     indicators = {
         record.id: score_indicator(
             record.target,
@@ -475,6 +476,23 @@ def _ente_parts(
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+def _check_references(records: CycleRecords) -> None:
+    """Rows that point to an objective missing from the records are a loading bug: say so."""
+    known = {objective.id for objective in records.objectives}
+    references = [
+        *(
+            ("indicatore", r.id, r.objective_id)
+            for r in records.indicators
+            if r.objective_id is not None
+        ),
+        *(("fase", phase.id, phase.objective_id) for phase in records.phases),
+        *(("assegnazione", a.person_id, a.objective_id) for a in records.assignments),
+    ]
+    for kind, row_id, objective_id in references:
+        if objective_id not in known:
+            raise ValueError(f"{kind} «{row_id}»: obiettivo «{objective_id}» assente dai dati")
 
 
 class _UnitTree:

@@ -318,3 +318,14 @@ def test_cycle_does_not_depend_on_the_order_of_the_rows(random):
             k: v.percent for k, v in getattr(second, level).items()
         }
     assert first.ente.percent == second.ente.percent
+
+
+def test_rows_pointing_to_unknown_objectives_are_refused():
+    orphan_indicator = CycleRecords(
+        indicators=[IndicatorRecord("i", "o-x", Target(TargetKind.GTE, D(1)), Measurement(D(1)))]
+    )
+    with pytest.raises(ValueError, match="indicatore «i»: obiettivo «o-x» assente"):
+        score_cycle(orphan_indicator)
+    orphan_assignment = CycleRecords(assignments=[AssignmentRecord("rossi", "o-x")])
+    with pytest.raises(ValueError, match="assegnazione «rossi»"):
+        score_cycle(orphan_assignment)
