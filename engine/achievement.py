@@ -225,9 +225,7 @@ def _score_numeric(
         raw, (code, label) = _range_achievement(goal, measurement.value, rule, work)
         ceiling = HUNDRED
     else:
-        raw, (code, label) = _directional_achievement(
-            goal, measurement.value, rule, baseline, cap, work
-        )
+        raw, (code, label) = _directional_achievement(goal, measurement.value, rule, baseline, work)
         ceiling = cap
     percent = _finish(raw, rule, ceiling, work)
     return Achievement(Outcome.SCORED, percent, Explanation(code, label, work.text, work.data))
@@ -296,7 +294,6 @@ def _directional_achievement(
     value: Decimal,
     rule: IndicatorRule,
     baseline: Decimal | None,
-    cap: Decimal,
     work: _Work,
 ) -> tuple[Decimal, RuleName]:
     target = goal.low
@@ -313,9 +310,9 @@ def _directional_achievement(
         return _band_lookup(rule.bands, value, "valore", work), _named(rule.method)
 
     if rule.method is ScoringMethod.RATIO:
-        raw, label = _ratio(target, value, higher, cap, work)
+        raw, label = _ratio(target, value, higher, work)
     else:
-        raw, label = _linear(target, value, higher, baseline, cap, work)
+        raw, label = _linear(target, value, higher, baseline, work)
     if met and not met_exactly:
         work.say(
             f"Scostamento entro la tolleranza ({_tolerance_words(rule)}): "
@@ -332,20 +329,19 @@ def _linear(
     value: Decimal,
     higher: bool,
     baseline: Decimal | None,
-    cap: Decimal,
     work: _Work,
 ) -> tuple[Decimal, RuleName]:
     label = _named(ScoringMethod.LINEAR)
     if baseline is None:
         work.say("Baseline non indicata: si usa il rapporto al target.")
-        return _ratio(target, value, higher, cap, work)[0], label
+        return _ratio(target, value, higher, work)[0], label
     span = target - baseline if higher else baseline - target
     if span <= ZERO:
         work.say(
             f"Il target non migliora la baseline ({format_number(baseline)}): "
             "si usa il rapporto al target."
         )
-        return _ratio(target, value, higher, cap, work)[0], label
+        return _ratio(target, value, higher, work)[0], label
     gained = value - baseline if higher else baseline - value
     raw = gained / span * HUNDRED
     v, b, t = format_number(value), format_number(baseline), format_number(target)
@@ -355,9 +351,7 @@ def _linear(
     return raw, label
 
 
-def _ratio(
-    target: Decimal, value: Decimal, higher: bool, cap: Decimal, work: _Work
-) -> tuple[Decimal, RuleName]:
+def _ratio(target: Decimal, value: Decimal, higher: bool, work: _Work) -> tuple[Decimal, RuleName]:
     label = _named(ScoringMethod.RATIO)
     if not higher and target > ZERO and value <= ZERO:
         # target / value grows without limit as the value falls to zero: better than any ratio,
