@@ -222,6 +222,7 @@ def _cycle_of(data: dict, filename: str) -> tuple[str, int]:
         ) from exc
 
 
+@transaction.atomic
 def load_demo(
     *,
     setup: DemoSetup = DEMO,
@@ -232,7 +233,8 @@ def load_demo(
     """Load the demo enti, their next-year drafts and the demo logins. Idempotent.
 
     With `reset` every demo cycle is replaced by the file's content, the prepared drafts are
-    prepared again and the demo logins get the demo password back.
+    prepared again and the demo logins get the demo password back. On any error nothing is
+    written.
     """
     report = DemoReport()
     password_hash = make_password(password)
@@ -243,23 +245,22 @@ def load_demo(
             raise ServiceError(
                 f"Il file {demo.filename} descrive l'ente «{slug}», non «{demo.slug}»."
             )
-        with transaction.atomic():
-            exists = Cycle.objects.filter(ente__slug=slug, year=year).exists()
-            if exists and not reset:
-                report.skipped.append(f"{slug} {year}")
-                log(f"  {slug} {year}: già presente")
-            else:
-                if exists and demo.draft_year is not None:
-                    _discard_draft(slug=slug, year=demo.draft_year, log=log)
-                try:
-                    import_cycle(data, user=None, replace=exists)
-                except InterchangeError as exc:
-                    raise ServiceError(f"Importazione di {demo.filename}: {exc}") from exc
-                report.imported.append(f"{slug} {year}")
-                log(f"  {slug} {year}: importato" + (" (sostituito)" if exists else ""))
-            if demo.draft_year is not None:
-                _prepare_draft(slug=slug, year=year, draft_year=demo.draft_year, report=report)
-                log(f"  {slug} {demo.draft_year}: piano in bozza pronto")
+        exists = Cycle.objects.filter(ente__slug=slug, year=year).exists()
+        if exists and not reset:
+            report.skipped.append(f"{slug} {year}")
+            log(f"  {slug} {year}: già presente")
+        else:
+            if exists and demo.draft_year is not None:
+                _discard_draft(slug=slug, year=demo.draft_year, log=log)
+            try:
+                import_cycle(data, user=None, replace=exists)
+            except InterchangeError as exc:
+                raise ServiceError(f"Importazione di {demo.filename}: {exc}") from exc
+            report.imported.append(f"{slug} {year}")
+            log(f"  {slug} {year}: importato" + (" (sostituito)" if exists else ""))
+        if demo.draft_year is not None:
+            _prepare_draft(slug=slug, year=year, draft_year=demo.draft_year, report=report)
+            log(f"  {slug} {demo.draft_year}: piano in bozza pronto")
 
     seen: set[str] = set()  # a login may serve several enti (the Nucleo): reset it once
     for demo in setup.enti:

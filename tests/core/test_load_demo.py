@@ -135,7 +135,7 @@ def test_membership_is_relinked_when_the_person_changed():
 
 
 @pytest.mark.django_db
-def test_missing_person_key_is_an_italian_error_naming_key_and_login():
+def test_missing_person_key_is_an_italian_error_and_writes_nothing():
     broken = DemoSetup(
         data_dir=FIXTURES,
         enti=(
@@ -154,6 +154,9 @@ def test_missing_person_key_is_an_italian_error_naming_key_and_login():
     assert "non esiste la persona con chiave «non-esiste»" in message
     assert "fantasma.prova" in message
     assert "comune-prova" in message
+    # The whole load is one transaction: the imported ente and the login are rolled back too.
+    assert not Ente.objects.filter(slug="comune-prova").exists()
+    assert not User.objects.filter(username="fantasma.prova").exists()
 
 
 @pytest.mark.django_db
