@@ -8,6 +8,12 @@ from accounts.models import Membership, User
 from organization.models import Ente, EnteKind, Person
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 is deliberately slow; tests create many users, so hash them cheaply."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_ente(db):
     def _make(slug: str = "ente-prova", **fields) -> Ente:
