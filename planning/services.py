@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max, Model
+from django.db.models import DecimalField, Max, Model
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -170,7 +170,14 @@ NOISE_FIELDS = {"updated_at"}
 
 
 def _state(instance: Model) -> dict[str, Any]:
+    """Field values as stored: decimals at their field's places, so `70` and `70.00` agree."""
     data = snapshot(instance)
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if isinstance(field, DecimalField) and value is not None:
+            data[field.attname] = str(
+                Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+            )
     for name in NOISE_FIELDS:
         data.pop(name, None)
         data.pop(f"{name}_id", None)
@@ -222,11 +229,15 @@ def _decimal(value: Any, label: str, field: str) -> Decimal | None:
 
 def _percent(value: Any, label: str, field: str) -> Decimal | None:
     number = _decimal(value, label, field)
-    if number is not None and not (Decimal("0") <= number <= HUNDRED):
+    if number is None:
+        return None
+    if not (Decimal("0") <= number <= HUNDRED):
         raise ServiceError(
             f"{label} deve essere compreso tra 0 e 100 (indicato {decimal_it(number)}).",
             field=field,
         )
+    if number != number.quantize(Decimal("0.01")):
+        raise ServiceError(f"{label} ammette al massimo due decimali.", field=field)
     return number
 
 
@@ -400,8 +411,9 @@ class _ObjectiveWrite:
         self.revision: PlanRevision | None = None
 
     def __enter__(self) -> _ObjectiveWrite:
-        _may_edit_objective(self.user, self.objective)
+        # State first: "the plan is approved, open a revision" says more than "not allowed".
         self.revision = _guard_content(self.objective.cycle)
+        _may_edit_objective(self.user, self.objective)
         if self.revision is not None:
             _ensure_baseline(self.objective, self.user)
         return self
@@ -614,8 +626,8 @@ def revision_close(*, user, revision: PlanRevision) -> PlanRevision:
 
 
 def _structure_write(user, cycle: Cycle) -> None:
-    _may_edit_structure(user, cycle)
     _guard_content(cycle)
+    _may_edit_structure(user, cycle)
 
 
 @transaction.atomic
@@ -816,7 +828,8 @@ def objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> Operational
     if "title" not in values:
         raise ServiceError("Il titolo dell'obiettivo è obbligatorio.", field="title")
     unit = values.get("unit")
-    has_open = _open(cycle) if cycle.is_frozen else False
+    revision = _guard_content(cycle)
+    has_open = revision is not None
     _authorize(
         user,
         cycle.ente,
@@ -824,7 +837,6 @@ def objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> Operational
             pa, cycle, has_open_revision=has_open, unit_id=unit.pk if unit else -1
         ),
     )
-    revision = _guard_content(cycle)
     values.setdefault("order", _next_order(OperationalObjective.objects.filter(cycle=cycle)))
     values.setdefault("years", [cycle.year])
     key = unique_key(OperationalObjective, cycle, values["title"], fallback="obiettivo")
@@ -867,8 +879,8 @@ def objective_update(
 @transaction.atomic
 def objective_delete(*, user, objective: OperationalObjective) -> None:
     cycle = objective.cycle
-    _may_edit_objective(user, objective)
     _guard_content(cycle)
+    _may_edit_objective(user, objective)
     if cycle.state != CycleState.DRAFT:
         # Deleting would also delete its versions: the history of an approved plan must stay.
         raise ServiceError(
@@ -1116,6 +1128,8 @@ def _copy(instance: Model, **overrides) -> Model:
     instance.pk = None
     instance.id = None
     instance._state.adding = True
+    # Prefetched relations describe the original row: `set()` on the copy would trust them.
+    instance._prefetched_objects_cache = {}
     for name, value in overrides.items():
         setattr(instance, name, value)
     return instance
