@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -98,13 +99,37 @@ def unique_key(queryset: QuerySet, text: str, *, exclude_pk: int | None = None) 
 def _apply(instance: Model, data: Mapping[str, Any], fields: tuple[str, ...]) -> None:
     for name in fields:
         if name in data:
-            value = data[name]
-            setattr(instance, name, "" if value is None and _is_text(instance, name) else value)
+            setattr(instance, name, _normalised(instance, name, data[name]))
 
 
-def _is_text(instance: Model, name: str) -> bool:
+def _normalised(instance: Model, name: str, value: Any) -> Any:
+    """Blank text is "", decimals carry the column's scale (so "100" equals the stored
+    "100.00" and the audit diff shows only real changes)."""
     field = instance._meta.get_field(name)
-    return field.get_internal_type() in {"CharField", "TextField", "SlugField", "EmailField"}
+    kind = field.get_internal_type()
+    if value is None and kind in {"CharField", "TextField", "SlugField", "EmailField"}:
+        return ""
+    if value is not None and kind == "DecimalField":
+        return Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+    return value
+
+
+@contextmanager
+def _restored_on_error(instance: Model):
+    """Put the instance back as it was if validation refuses the change.
+
+    Update services edit the caller's object in place; after a refusal the caller (a view
+    re-rendering the form, a test, an import) must not keep half-applied invalid values.
+    """
+    raw = {
+        field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields
+    }
+    try:
+        yield
+    except ServiceError:
+        for attname, value in raw.items():
+            setattr(instance, attname, value)
+        raise
 
 
 def _check_dates(start: dt.date | None, end: dt.date | None, row: str) -> None:
@@ -244,9 +269,10 @@ def unit_create(*, user, ente: Ente, data: Mapping[str, Any]) -> Unit:
 def unit_update(*, user, unit: Unit, data: Mapping[str, Any]) -> Unit:
     ensure_writer(user, unit.ente)
     before = snapshot(unit)
-    _apply(unit, data, UNIT_FIELDS)
-    unit.key = (unit.key or "").strip() or before["key"]
-    _validate_unit(unit)
+    with _restored_on_error(unit):
+        _apply(unit, data, UNIT_FIELDS)
+        unit.key = (unit.key or "").strip() or before["key"]
+        _validate_unit(unit)
     unit.save()
     record(user=user, action="unit.update", obj=unit, changes=diff(before, snapshot(unit)))
     return unit
@@ -328,9 +354,10 @@ def person_create(*, user, ente: Ente, data: Mapping[str, Any]) -> Person:
 def person_update(*, user, person: Person, data: Mapping[str, Any]) -> Person:
     ensure_writer(user, person.ente)
     before = snapshot(person)
-    _apply(person, data, PERSON_FIELDS)
-    person.key = (person.key or "").strip() or before["key"]
-    _validate_person(person)
+    with _restored_on_error(person):
+        _apply(person, data, PERSON_FIELDS)
+        person.key = (person.key or "").strip() or before["key"]
+        _validate_person(person)
     person.save()
     record(user=user, action="person.update", obj=person, changes=diff(before, snapshot(person)))
     return person
@@ -384,8 +411,9 @@ def employment_update(*, user, employment: Employment, data: Mapping[str, Any]) 
     ente = employment.person.ente
     ensure_writer(user, ente)
     before = snapshot(employment)
-    _apply(employment, data, EMPLOYMENT_FIELDS)
-    _validate_employment(employment)
+    with _restored_on_error(employment):
+        _apply(employment, data, EMPLOYMENT_FIELDS)
+        _validate_employment(employment)
     employment.save()
     record(
         user=user,
@@ -442,8 +470,9 @@ def assignment_create(*, user, person: Person, data: Mapping[str, Any]) -> Assig
 def assignment_update(*, user, assignment: Assignment, data: Mapping[str, Any]) -> Assignment:
     ensure_writer(user, assignment.person.ente)
     before = snapshot(assignment)
-    _apply(assignment, data, ASSIGNMENT_FIELDS)
-    _validate_assignment(assignment)
+    with _restored_on_error(assignment):
+        _apply(assignment, data, ASSIGNMENT_FIELDS)
+        _validate_assignment(assignment)
     assignment.save()
     _record_assignment(user, "assignment.update", assignment, diff(before, snapshot(assignment)))
     return assignment
@@ -459,8 +488,9 @@ def assignment_end(*, user, assignment: Assignment, end_date: dt.date | None) ->
             field="end_date",
         )
     before = snapshot(assignment)
-    assignment.end_date = end_date
-    _check_dates(assignment.start_date, end_date, f"Assegnazione di {assignment.person}")
+    with _restored_on_error(assignment):
+        assignment.end_date = end_date
+        _check_dates(assignment.start_date, end_date, f"Assegnazione di {assignment.person}")
     assignment.save(update_fields=["end_date"])
     _record_assignment(user, "assignment.end", assignment, diff(before, snapshot(assignment)))
     return assignment
@@ -487,7 +517,7 @@ def ente_create(
     ente = _new_ente(data)
     admin = _new_admin(admin_username, admin_email, admin_password)
     membership = Membership.objects.create(user=admin, ente=ente, role=MembershipRole.ADMIN)
-    record(user=user, action="ente.create", obj=ente, changes=diff({}, snapshot(ente)))
+    record(user=user, action="ente.create", obj=ente, ente=ente, changes=diff({}, snapshot(ente)))
     record(
         user=user,
         action="membership.create",
