@@ -1178,7 +1178,7 @@ def cycle_copy_as_draft(*, user, cycle: Cycle, year: int) -> Cycle:
     maps = _copy_strategic_layer(source_pk, new)
     maps["group"] = _copy_by_key(WeightGroup, source_pk, new)
     maps["objective"], maps["phase"] = _copy_objectives(source_pk, new, maps, shift)
-    _copy_indicators(source_pk, new, maps, shift)
+    _copy_indicators(source_pk, new, maps)
     _audit(
         user,
         "cycle.copy_as_draft",
@@ -1245,7 +1245,7 @@ def _copy_objectives(source_pk: int, new: Cycle, maps: dict, shift: int):
     return objectives, phases
 
 
-def _copy_indicators(source_pk: int, new: Cycle, maps: dict, shift: int) -> None:
+def _copy_indicators(source_pk: int, new: Cycle, maps: dict) -> None:
     groups: dict[int, IndicatorGroup] = {}
     # Parents come before children only by id, so parents are linked in a second pass.
     old_groups = list(IndicatorGroup.objects.filter(cycle_id=source_pk).order_by("pk"))
@@ -1270,6 +1270,27 @@ def _copy_indicators(source_pk: int, new: Cycle, maps: dict, shift: int) -> None
             phase=maps["phase"].get(row.phase_id),
         )
         copy.save()
-        for target in targets:
-            # Targets are per calendar year: the 2025 target of the 2024 plan is the 2025 one.
-            _copy(target, indicator=copy, target_date=target.target_date).save()
+        for target in _targets_for(targets, new):
+            target.indicator = copy
+            target.save()
+
+
+def _targets_for(targets: list[Target], new: Cycle) -> list[Target]:
+    """Targets of the new horizon: those already written for its years (a triennial plan sets
+    them ahead) and, for the plan's own year when none was written, the latest earlier target
+    moved forward, so that every indicator starts with something to review."""
+    kept = [t for t in targets if new.first_year <= t.year <= new.last_year]
+    if any(t.year == new.year for t in kept):
+        return [_copy(t) for t in kept]
+    earlier = [t for t in targets if t.year < new.year]
+    if earlier:
+        latest = max(earlier, key=lambda t: t.year)
+        moved = _copy(
+            latest,
+            year=new.year,
+            target_date=_shift_date(latest.target_date, new.year - latest.year),
+        )
+        kept = [moved, *[_copy(t) for t in kept]]
+    else:
+        kept = [_copy(t) for t in kept]
+    return kept

@@ -518,7 +518,8 @@ def test_copy_as_draft_copies_the_whole_plan(plan):
     assert phase.actual_text == ""
     indicator = copy.indicators.get()
     assert indicator.cycle == new and indicator.phase == phase
-    assert [(t.year, t.text) for t in indicator.targets.all()] == [(2025, "n. 30")]
+    # No 2026 target was written: the 2025 one moves forward to be reviewed.
+    assert [(t.year, t.text) for t in indicator.targets.all()] == [(2026, "n. 30")]
     assert new.operational_objectives.count() == 4
     budget = new.operational_objectives.get(key="bilancio")
     assert list(budget.responsibles.all()) == [plan.ragioniere]
@@ -535,3 +536,22 @@ def test_copy_as_draft_refuses_an_existing_year_and_non_admins(plan):
         services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2025)
     with pytest.raises(AccessDenied):
         services.cycle_copy_as_draft(user=plan.users.comandante, cycle=plan.cycle, year=2026)
+
+
+def test_copy_keeps_targets_written_for_the_new_horizon(plan):
+    for year, value in [(2026, "35"), (2027, "40")]:
+        services.target_set(
+            user=None, indicator=plan.controls, year=year, data={"kind": "gte", "value": value}
+        )
+    services.target_set(
+        user=None,
+        indicator=plan.controls,
+        year=2025,
+        data={"kind": "by_date", "target_date": dt.date(2025, 3, 31)},
+    )
+    new = services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2026)
+    indicator = new.indicators.get(key="controlli-edilizi")
+    assert [(t.year, t.value) for t in indicator.targets.all()] == [(2026, 35), (2027, 40)]
+    copy = services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2028)
+    moved = copy.indicators.get(key="controlli-edilizi").targets.get()
+    assert (moved.year, moved.value) == (2028, 40)
