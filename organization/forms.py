@@ -65,7 +65,7 @@ class UnitForm(OrganizationForm):
     name = _model_field(Unit, "name", widget=forms.TextInput)
     kind = _model_field(Unit, "kind")
     parent = forms.TypedChoiceField(
-        label="unità superiore", required=False, coerce=int, empty_value=None
+        label="Unità superiore", required=False, coerce=int, empty_value=None
     )
     peg_code = _model_field(Unit, "peg_code")
     key = _model_field(
@@ -75,7 +75,7 @@ class UnitForm(OrganizationForm):
         help_text="Lascia vuoto per ricavarla dalla denominazione.",
     )
     responsible = forms.ModelChoiceField(
-        label="responsabile", queryset=Person.objects.none(), required=False
+        label="Responsabile", queryset=Person.objects.none(), required=False
     )
     responsible_label = _model_field(Unit, "responsible_label")
     assessore = _model_field(Unit, "assessore")
@@ -149,7 +149,7 @@ class EmploymentForm(OrganizationForm):
 
 
 class AssignmentForm(OrganizationForm):
-    unit = forms.TypedChoiceField(label="unità organizzativa", coerce=int)
+    unit = forms.TypedChoiceField(label="Unità organizzativa", coerce=int)
     kind = _model_field(Assignment, "kind")
     position = _model_field(Assignment, "position")
     source_ente_name = _model_field(Assignment, "source_ente_name")
@@ -171,4 +171,4 @@ class AssignmentForm(OrganizationForm):
 
 
 class AssignmentEndForm(OrganizationForm):
-    end_date = forms.DateField(label="ultimo giorno nell'unità", widget=DATE_WIDGET)
+    end_date = forms.DateField(label="Ultimo giorno nell'unità", widget=DATE_WIDGET)
