@@ -87,7 +87,7 @@ class UnitForm(OrganizationForm):
         own_pk = self.instance.pk if self.instance is not None else None
         # Only units of the same ente can be chosen as parent (the service re-checks cycles).
         self.fields["parent"].choices = [("", "— nessuna (unità di primo livello) —")] + [
-            (pk, label) for pk, label in unit_choices_by_depth(ente) if pk != own_pk
+            *unit_choices_by_depth(ente, without_subtree=own_pk)
         ]
         self.fields["responsible"].queryset = Person.objects.filter(ente=ente)
         self.ente = ente

@@ -218,8 +218,14 @@ def people_list(ente: Ente, *, on: dt.date | None = None) -> list[Person]:
     )
 
 
-def unit_choices_by_depth(ente: Ente) -> list[tuple[int, str]]:
-    """(pk, label) of the ente's units in tree order, indented by depth, for select boxes."""
+def unit_choices_by_depth(
+    ente: Ente, *, without_subtree: int | None = None
+) -> list[tuple[int, str]]:
+    """(pk, label) of the ente's units in tree order, indented by depth, for select boxes.
+
+    `without_subtree` leaves out a unit and everything below it: the choices for its new
+    parent (picking one of them would make the tree circular).
+    """
     units = list(Unit.objects.filter(ente=ente).only("pk", "parent", "name", "peg_code"))
     children: dict[int | None, list[Unit]] = defaultdict(list)
     known = {u.pk for u in units}
@@ -229,6 +235,8 @@ def unit_choices_by_depth(ente: Ente) -> list[tuple[int, str]]:
 
     def walk(parent_id: int | None, depth: int) -> None:
         for unit in children.get(parent_id, []):
+            if unit.pk == without_subtree:
+                continue
             result.append((unit.pk, f"{'— ' * depth}{unit}"))
             walk(unit.pk, depth + 1)
 

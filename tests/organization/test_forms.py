@@ -47,13 +47,26 @@ def test_parent_of_another_ente_is_not_a_choice(admin_client, world):
 def test_service_error_shown_next_to_field(admin_client, world):
     response = admin_client.post(
         reverse("organization:unit_update", args=[world.area.pk]),
-        {"name": "Area amministrativa", "kind": "area", "parent": world.office.pk, "order": "0"},
+        {"name": "Area amministrativa", "kind": "area", "key": "polizia-locale", "order": "0"},
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert 'id="id_parent_error"' in body and "circolare" in body
-    assert 'aria-describedby="id_parent_error"' in body and 'aria-invalid="true"' in body
-    assert 'role="alert"' in body
+    assert 'id="id_key_error"' in body and "«polizia-locale» è già usata" in body
+    assert 'aria-describedby="id_key_helptext id_key_error"' in body
+    assert 'aria-invalid="true"' in body and 'role="alert"' in body
+    world.area.refresh_from_db()
+    assert world.area.key == "area-amministrativa"
+
+
+def test_sub_unit_cannot_become_parent(admin_client, world):
+    response = admin_client.post(
+        reverse("organization:unit_update", args=[world.area.pk]),
+        {"name": "Area amministrativa", "kind": "area", "parent": world.office.pk, "order": "0"},
+    )
+    assert response.status_code == 400
+    assert 'id="id_parent_error"' in response.content.decode()
+    world.area.refresh_from_db()
+    assert world.area.parent is None
 
 
 def test_duplicate_peg_code_refused_in_form(admin_client, world):
