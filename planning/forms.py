@@ -28,23 +28,8 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
 
-class ServiceForm(forms.Form):
-    """Fields generated from `model`/`field_names`; errors linked to inputs for screen readers."""
-
-    model: type = None
-    field_names: tuple[str, ...] = ()
-    widgets: dict = {}
-
-    def __init__(self, *args, instance=None, **kwargs):
-        if instance is not None and "initial" not in kwargs:
-            kwargs["initial"] = model_to_dict(instance, fields=self.field_names)
-        super().__init__(*args, **kwargs)
-        generated = fields_for_model(self.model, fields=self.field_names, widgets=self.widgets)
-        declared = dict(self.fields)
-        names = list(self.field_names) + [n for n in declared if n not in self.field_names]
-        self.fields = {name: declared.get(name) or generated[name] for name in names}
-        for field in self.fields.values():
-            _style(field)
+class AccessibleForm(forms.Form):
+    """Styled inputs; errors linked to their input for screen readers (WCAG 3.3.1)."""
 
     def full_clean(self):
         super().full_clean()
@@ -66,6 +51,25 @@ class ServiceForm(forms.Form):
         field = error.field if error.field in self.fields else None
         self.add_error(field, error.message)
         self.mark_errors()
+
+
+class ServiceForm(AccessibleForm):
+    """Fields generated from `model`/`field_names` (labels and help from the model)."""
+
+    model: type = None
+    field_names: tuple[str, ...] = ()
+    widgets: dict = {}
+
+    def __init__(self, *args, instance=None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = model_to_dict(instance, fields=self.field_names)
+        generated = fields_for_model(self.model, fields=self.field_names, widgets=self.widgets)
+        super().__init__(*args, **kwargs)
+        declared = dict(self.fields)
+        names = list(self.field_names) + [n for n in declared if n not in self.field_names]
+        self.fields = {name: declared.get(name) or generated[name] for name in names}
+        for field in self.fields.values():
+            _style(field)
 
 
 def _style(field: forms.Field) -> None:
@@ -97,22 +101,17 @@ class CycleForm(ServiceForm):
     widgets = {"smvp_reference": TEXTAREA, "introduction": TEXTAREA, "notes": TEXTAREA}
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(AccessibleForm):
     approval_body = forms.CharField(label="Organo che approva", max_length=120, required=False)
     act_number = forms.CharField(label="Numero della delibera", max_length=40)
     act_date = forms.DateField(label="Data della delibera", widget=DATE_WIDGET)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            _style(field)
 
-
-class ReturnToDraftForm(forms.Form):
+class ReturnToDraftForm(AccessibleForm):
     reason = forms.CharField(label="Motivo del ritorno in bozza", widget=TEXTAREA)
 
 
-class RevisionForm(forms.Form):
+class RevisionForm(AccessibleForm):
     motivation = forms.CharField(label="Motivazione della revisione", widget=TEXTAREA)
     date = forms.DateField(label="Data", widget=DATE_WIDGET)
     act_label = forms.CharField(
@@ -122,18 +121,9 @@ class RevisionForm(forms.Form):
         help_text="Es. Delibera di Giunta n. 45 del 12/07/2025.",
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            _style(field)
 
-
-class CopyForm(forms.Form):
+class CopyForm(AccessibleForm):
     year = forms.IntegerField(label="Anno del nuovo piano", min_value=2000, max_value=2100)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _style(self.fields["year"])
 
 
 class StrategicAreaForm(ServiceForm):
@@ -320,7 +310,7 @@ class IndicatorForm(ServiceForm):
             del self.fields["phase"]
 
 
-class TargetForm(forms.Form):
+class TargetForm(AccessibleForm):
     """The target of one year; leaving the type empty removes it."""
 
     kind = forms.ChoiceField(
@@ -337,15 +327,6 @@ class TargetForm(forms.Form):
         self.year = year
         kwargs.setdefault("prefix", f"t{year}")
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            _style(field)
-
-    def full_clean(self):
-        super().full_clean()
-        ServiceForm.mark_errors(self)
-
-    def add_service_error(self, error: ServiceError) -> None:
-        ServiceForm.add_service_error(self, error)
 
 
 def target_forms(indicator: Indicator | None, cycle: Cycle, data=None) -> list[TargetForm]:

@@ -674,13 +674,17 @@ def indicator_delete(request, pa, pk):
 # ---------------------------------------------------------------------------------------------
 
 
-def _structure_page(request, pa, cycle, form_class, *, instance=None, create, update, title, **kw):
+def _structure_page(
+    request, pa, plan_cycle, form_class, *, instance=None, create, update, title, **form_kwargs
+):
+    """Create or edit a piece of the strategic layer or a weight group (admins only)."""
+    cycle = plan_cycle
     rules.require(
         rules.can_edit_structure(pa, cycle, has_open_revision=_has_open(cycle)),
         "Solo il Segretario o il Direttore modifica questa parte del piano, e solo in bozza o "
         "con una revisione aperta.",
     )
-    form = form_class(request.POST or None, instance=instance, **kw)
+    form = form_class(request.POST or None, instance=instance, **form_kwargs)
     if request.method == "POST" and form.is_valid():
         try:
             if instance is None:
