@@ -12,6 +12,7 @@ new `ObjectiveVersion`, so its history stays readable (art. 10 c.3 D.Lgs. 150/20
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -53,6 +54,7 @@ from planning.models import (
 )
 
 HUNDRED = Decimal("100")
+YEAR_PATTERN = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 MAX_HORIZON_YEARS = 3
 
 CYCLE_FIELDS = (
@@ -1135,11 +1137,18 @@ def _copy(instance: Model, **overrides) -> Model:
     return instance
 
 
-def _copied_title(title: str, source: Cycle, first: int, last: int, year: int) -> str:
-    new = title.replace(source.horizon_label, f"{first}-{last}")
-    if new == title:
-        new = title.replace(str(source.year), str(year))
-    return new
+def _shift_years_in_text(text: str, source: Cycle, shift: int) -> str:
+    """Move the years of the source horizon written in a title: «PIAO 2024 – 2026» → 2025 – 2027.
+
+    Other years (a law of 2009, a past report) stay as they are.
+    """
+
+    def move(match: re.Match) -> str:
+        year = int(match.group(0))
+        inside = source.first_year <= year <= source.last_year
+        return str(year + shift) if inside else match.group(0)
+
+    return YEAR_PATTERN.sub(move, text)
 
 
 @transaction.atomic
@@ -1164,7 +1173,8 @@ def cycle_copy_as_draft(*, user, cycle: Cycle, year: int) -> Cycle:
         year=year,
         first_year=first,
         last_year=last,
-        title=_copied_title(source.title, source, first, last, year),
+        title=_shift_years_in_text(source.title, source, shift),
+        subtitle=_shift_years_in_text(source.subtitle, source, shift),
         state=CycleState.DRAFT,
         approval_body="",
         approval_act_number="",

@@ -555,3 +555,14 @@ def test_copy_keeps_targets_written_for_the_new_horizon(plan):
     copy = services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2028)
     moved = copy.indicators.get(key="controlli-edilizi").targets.get()
     assert (moved.year, moved.value) == (2028, 40)
+
+
+def test_copy_moves_the_years_of_the_horizon_in_titles(plan):
+    Cycle.objects.filter(pk=plan.cycle.pk).update(
+        title="PIAO 2025 – 2027 (D.Lgs. 150/2009, DL 80/2021)",
+        subtitle="Obiettivi specifici Triennio 2025-2027, dati 2023",
+    )
+    plan.cycle.refresh_from_db()
+    new = services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2026)
+    assert new.title == "PIAO 2026 – 2028 (D.Lgs. 150/2009, DL 80/2021)"
+    assert new.subtitle == "Obiettivi specifici Triennio 2026-2028, dati 2023"
