@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,6 +53,9 @@ def browser(monkeypatch):
             yield chromium
         finally:
             chromium.close()
+            # While Playwright's loop runs, Django keeps database connections in a separate
+            # context; close them here, or PostgreSQL refuses to drop the test database.
+            connections.close_all()
 
 
 @pytest.fixture

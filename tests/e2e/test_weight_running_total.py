@@ -39,9 +39,13 @@ def _italian(value: Decimal) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
-def test_weight_edit_updates_the_running_total(transactional_db, live_server, page):
+@pytest.fixture
+def demo(transactional_db):
+    """The demo enti and logins, loaded before the browser starts."""
     call_command("load_demo", verbosity=0)
 
+
+def test_weight_edit_updates_the_running_total(live_server, demo, page):
     page.goto(f"{live_server.url}/accedi/")
     page.fill("#id_username", USERNAME)
     page.fill("#id_password", PASSWORD)
