@@ -8,6 +8,7 @@ instance it edits.
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.forms.models import fields_for_model, model_to_dict
 
 from core.exceptions import ServiceError
@@ -220,14 +221,18 @@ class ObjectiveForm(ServiceForm):
     )
 
     def __init__(self, *args, cycle: Cycle, unit_ids=None, **kwargs):
+        instance = kwargs.get("instance")
         super().__init__(*args, **kwargs)
         units = Unit.objects.filter(ente_id=cycle.ente_id)
         if unit_ids is not None:
-            # A responsabile picks among the units they lead.
-            units = units.filter(pk__in=unit_ids)
-            self.fields["unit"].required = True
+            # A responsabile picks among the units they lead; an objective they edit as one of
+            # its responsibles keeps its own unit (or none, for a transversal objective).
+            current = instance.unit_id if instance is not None else None
+            units = units.filter(Q(pk__in=unit_ids) | Q(pk=current))
+            self.fields["unit"].required = instance is None or current is not None
         self.fields["unit"].queryset = units
         self.fields["responsibles"].queryset = Person.objects.filter(ente_id=cycle.ente_id)
+        self.fields["responsibles"].widget.attrs["size"] = 8
         self.fields["strategic_objective"].queryset = StrategicObjective.objects.filter(cycle=cycle)
         self.fields["weight_group"].queryset = WeightGroup.objects.filter(cycle=cycle)
         self.fields["weight"].widget.attrs.update(

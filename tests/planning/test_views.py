@@ -391,3 +391,23 @@ def test_tree_page_queries_do_not_grow(plan, login, django_assert_max_num_querie
         objective.responsibles.add(plan.comandante)
     with django_assert_max_num_queries(len(small)):
         client.get(reverse("planning:tree"))
+
+
+def test_responsabile_named_on_a_transversal_objective_keeps_it_unitless(plan, login):
+    transversal = OperationalObjective.objects.create(
+        cycle=plan.cycle, key="azioni-positive", title="Piano di azioni positive"
+    )
+    transversal.responsibles.add(plan.comandante, plan.ragioniere)
+    client = login(plan.users.ragioniere, plan.ente)
+    response = client.post(
+        reverse("planning:objective_edit", args=[transversal.pk]),
+        {
+            "title": transversal.title,
+            "kind": "sviluppo",
+            "responsibles": [plan.comandante.pk, plan.ragioniere.pk],
+            "description": "Tutti i Responsabili",
+        },
+    )
+    assert response.status_code == 302
+    transversal.refresh_from_db()
+    assert transversal.unit is None and transversal.description == "Tutti i Responsabili"
