@@ -16,7 +16,7 @@ why=""
 if [[ "$(id -u)" != "0" ]]; then
     why="serve l'utente root per installarlo con apt-get (sudo apt-get install -y chromium)"
 elif ! command -v apt-get >/dev/null 2>&1; then
-    why="apt-get non è disponibile (sistema non Debian/Ubuntu)"
+    why="apt-get non è disponibile (sistema non Debian)"
 else
     echo "==> Browser per il test end-to-end: apt-get install -y chromium"
     export DEBIAN_FRONTEND=noninteractive
