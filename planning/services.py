@@ -1166,15 +1166,14 @@ def cycle_copy_as_draft(*, user, cycle: Cycle, year: int) -> Cycle:
         raise ServiceError(f"Esiste già un ciclo {year} per {ente}.", field="year")
     shift = year - cycle.year
     source_pk = cycle.pk
-    first, last = cycle.first_year + shift, cycle.last_year + shift
-    source = Cycle.objects.get(pk=source_pk)
+    # `_copy` turns the row it gets into the new cycle: give it a fresh one, not the caller's.
     new = _copy(
         Cycle.objects.get(pk=source_pk),
         year=year,
-        first_year=first,
-        last_year=last,
-        title=_shift_years_in_text(source.title, source, shift),
-        subtitle=_shift_years_in_text(source.subtitle, source, shift),
+        first_year=cycle.first_year + shift,
+        last_year=cycle.last_year + shift,
+        title=_shift_years_in_text(cycle.title, cycle, shift),
+        subtitle=_shift_years_in_text(cycle.subtitle, cycle, shift),
         state=CycleState.DRAFT,
         approval_body="",
         approval_act_number="",
@@ -1186,7 +1185,7 @@ def cycle_copy_as_draft(*, user, cycle: Cycle, year: int) -> Cycle:
     for level in OrganisationalPerformanceLevel.objects.filter(cycle_id=source_pk):
         _copy(level, cycle=new).save()
     maps = _copy_strategic_layer(source_pk, new)
-    maps["group"] = _copy_by_key(WeightGroup, source_pk, new)
+    maps["group"] = _copy_rows(WeightGroup, source_pk, new)
     maps["objective"], maps["phase"] = _copy_objectives(source_pk, new, maps, shift)
     _copy_indicators(source_pk, new, maps)
     _audit(
@@ -1194,12 +1193,12 @@ def cycle_copy_as_draft(*, user, cycle: Cycle, year: int) -> Cycle:
         "cycle.copy_as_draft",
         new,
         ente,
-        {"copied_from": [None, source_pk], "year": [source.year, year]},
+        {"copied_from": [None, source_pk], "year": [cycle.year, year]},
     )
     return new
 
 
-def _copy_by_key(model: type[Model], source_pk: int, new: Cycle, **remap) -> dict[int, Model]:
+def _copy_rows(model: type[Model], source_pk: int, new: Cycle, **remap) -> dict[int, Model]:
     mapping = {}
     for row in model.objects.filter(cycle_id=source_pk):
         old_pk = row.pk
@@ -1210,7 +1209,7 @@ def _copy_by_key(model: type[Model], source_pk: int, new: Cycle, **remap) -> dic
 
 
 def _copy_strategic_layer(source_pk: int, new: Cycle) -> dict[str, dict[int, Model]]:
-    areas = _copy_by_key(StrategicArea, source_pk, new)
+    areas = _copy_rows(StrategicArea, source_pk, new)
     strategic = {}
     rows = StrategicObjective.objects.filter(cycle_id=source_pk).prefetch_related("units")
     for row in rows:
