@@ -145,6 +145,8 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("PERFORMA_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+# Evidence attached to measurements (PDF, images, office files).
+PERFORMA_EVIDENCE_MAX_BYTES = int(os.environ.get("PERFORMA_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024))
 
 EMAIL_BACKEND = os.environ.get(
     "PERFORMA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

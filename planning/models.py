@@ -487,6 +487,15 @@ class Indicator(models.Model):
     dimension = models.CharField("dimensione", max_length=20, choices=Dimension.choices, blank=True)
     dimension_label = models.CharField("dimensione (come scritta)", max_length=120, blank=True)
     formula = models.TextField("formula / algoritmo di calcolo", blank=True)
+    formula_expression = models.TextField(
+        "formula di calcolo automatico",
+        blank=True,
+        help_text=(
+            "Espressione sui codici dei parametri e degli indicatori (es. "
+            "depositi_istruiti / depositi_ricevuti_controllo * 100). Se presente, il valore "
+            "dell'indicatore è calcolato e non si inserisce a mano."
+        ),
+    )
     unit_of_measure = models.CharField("unità di misura", max_length=40, blank=True)
     data_source = models.CharField("fonte dei dati", max_length=400, blank=True)
     polarity = models.CharField(
@@ -519,6 +528,15 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name[:80]}".strip()
+
+    @property
+    def is_computed(self) -> bool:
+        return bool(self.formula_expression.strip())
+
+    @property
+    def formula_name(self) -> str:
+        """The name other formulas use for this indicator (keys may contain '-', names not)."""
+        return self.key.replace("-", "_")
 
 
 class TargetKind(models.TextChoices):
