@@ -1,0 +1,1395 @@
+"""Premiums: the fund shared among staff with the CCNL differentiation, EQ/dirigenti risultato,
+the payment-time withholding, the art. 20 D.Lgs. 33/2013 tables and the personnel indicators.
+
+Staff premiums (`distribute_fund`)
+----------------------------------
+1. Who takes part: a person is excluded, with the reason written on their line, when the
+   integrative contract's flag says so, when their service is shorter than `min_service_days`,
+   when the evaluation is negative, or when their share is zero. The others are the
+   «personale valutato positivamente» (N).
+2. Share: band % × category coefficient × part-time % × presence ratio (part-time and presence
+   proportional by default: art. 55 c.11 CCNL 2018 leaves it to the integrative contract).
+3. Differentiation (art. 69 CCNL 2018, art. 81 CCNL 2022): the average pro-capite premium of
+   the positively evaluated is P̄ = fund / N; the top k = q % of N in the ranking (rounded as
+   configured, at least one person when q > 0) receive a maggiorazione M = m % × P̄ (m ≥ 30),
+   rounded *up* to the cent so that it is never below m % of P̄. The ranking follows the
+   configured criteria, score first; people still tied at the cut-off are all included or all
+   left out, as configured. The maggiorazioni are funded within the fund: if k × M would
+   exceed it, M becomes fund / k rounded down (and the explanation says so).
+4. Base: the rest, fund − k × M, is shared in proportion to the shares, each amount rounded
+   down to the cent (ROUND_DOWN per person), so no one gets a negative or invented cent.
+5. Payment times (DL 13/2023 art. 4-bis): for a responsabile whose payment-time objective was
+   missed, `payment_time_share` % (≥ 30) of the premium is withheld, rounded up to the cent.
+
+Guarantee: paid + residual = fund exactly; paid ≤ fund; with W the withheld total and N the
+people sharing the base, 0 ≤ residual − W < 0,01 € × N when N > 0 (each ROUND_DOWN loses less
+than a cent), and residual = fund when N = 0 (nothing can be shared).
+
+EQ and dirigenti risultato (`distribute_result_pay`)
+----------------------------------------------------
+Each holder's risultato is position allowance × `max_result_rate` % × band %. The pool must be
+at least `minimum_result_quota` % (15, art. 15 c.4 CCNL 2018, art. 17 c.4 CCNL 2022) of the
+resources for posizione + risultato: the check is reported. When the amounts exceed the pool they
+are scaled down in proportion; the payment-time share is withheld as above.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
+from enum import StrEnum
+from typing import Any
+
+from engine.appraisal import ScoreBands, raise_if_errors
+from engine.config import _Reader
+from engine.explanation import Explanation
+from engine.numbers import (
+    HUNDRED,
+    ZERO,
+    arithmetic,
+    format_number,
+    format_percent,
+    internal,
+    jsonable,
+    to_decimal,
+)
+
+ROOT = "premi"
+RESULT_ROOT = "risultato"
+CENT = Decimal("0.01")
+ONE = Decimal(1)
+MIN_MAGGIORAZIONE = Decimal(30)  # art. 69 c.2 CCNL 21/5/2018, art. 81 CCNL 16/11/2022
+MIN_PAYMENT_TIME_SHARE = Decimal(30)  # DL 13/2023 art. 4-bis c.2
+MIN_RESULT_QUOTA = Decimal(15)  # art. 15 c.4 CCNL 2018, art. 17 c.4 CCNL 2022
+
+
+def euro(value: Decimal) -> str:
+    return f"{format_number(value, 2)} €"
+
+
+def _cents_down(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_DOWN)
+
+
+def _cents_up(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_UP)
+
+
+class QuotaRounding(StrEnum):
+    FLOOR = "floor"
+    CEIL = "ceil"
+    ROUND = "round"  # half up
+
+    @property
+    def label(self) -> str:
+        return {
+            QuotaRounding.FLOOR: "per difetto",
+            QuotaRounding.CEIL: "per eccesso",
+            QuotaRounding.ROUND: "all'intero più vicino",
+        }[self]
+
+    @property
+    def mode(self) -> str:
+        return {
+            QuotaRounding.FLOOR: ROUND_FLOOR,
+            QuotaRounding.CEIL: ROUND_CEILING,
+            QuotaRounding.ROUND: ROUND_HALF_UP,
+        }[self]
+
+
+class TieBreak(StrEnum):
+    SCORE = "score"  # higher score first
+    ABSENCES = "absences"  # fewer absence days first
+    COEFFICIENT = "coefficient"  # higher category coefficient first
+    SENIORITY = "seniority"  # earlier seniority date first
+    ID = "id"  # the person's id, ascending
+
+    @property
+    def label(self) -> str:
+        return {
+            TieBreak.SCORE: "punteggio più alto",
+            TieBreak.ABSENCES: "meno giorni di assenza",
+            TieBreak.COEFFICIENT: "coefficiente di categoria più alto",
+            TieBreak.SENIORITY: "maggiore anzianità",
+            TieBreak.ID: "identificativo",
+        }[self]
+
+
+class CutoffTies(StrEnum):
+    INCLUDE = "include"  # all tied at the cut-off receive the maggiorazione
+    EXCLUDE = "exclude"  # none of them does
+
+    @property
+    def label(self) -> str:
+        if self is CutoffTies.INCLUDE:
+            return "tutti i pari merito al limite ricevono la maggiorazione"
+        return "nessuno dei pari merito al limite riceve la maggiorazione"
+
+
+def _coerce(instance: Any, **enums: type[StrEnum]) -> None:
+    for name, enum in enums.items():
+        value = getattr(instance, name)
+        if not isinstance(value, enum):
+            object.__setattr__(instance, name, enum(value))
+
+
+# -- parameters ------------------------------------------------------------------------------------
+
+
+DEFAULT_TIE_BREAK = (TieBreak.SCORE, TieBreak.ABSENCES, TieBreak.COEFFICIENT, TieBreak.ID)
+
+
+@dataclass(frozen=True)
+class PremiumParameters:
+    """The integrative contract's (CCDI) rules for the staff premiums."""
+
+    maggiorazione_percent: Decimal = MIN_MAGGIORAZIONE  # m, ≥ 30
+    differentiation_quota: Decimal = Decimal(10)  # q, % of the positively evaluated
+    quota_rounding: QuotaRounding = QuotaRounding.FLOOR
+    tie_break: tuple[TieBreak, ...] = DEFAULT_TIE_BREAK
+    cutoff_ties: CutoffTies = CutoffTies.INCLUDE
+    coefficients: Mapping[str, Decimal] = field(default_factory=dict)  # category → coefficient
+    part_time_proportional: bool = True
+    presence_proportional: bool = True
+    protected_leave_as_service: bool = True  # art. 9 c.3 D.Lgs. 150/2009
+    min_service_days: int = 0
+    negative_below: Decimal | None = None  # None: the bands' threshold, or band % = 0
+    payment_time_share: Decimal = MIN_PAYMENT_TIME_SHARE
+
+    def __post_init__(self) -> None:
+        _coerce(self, quota_rounding=QuotaRounding, cutoff_ties=CutoffTies)
+        object.__setattr__(self, "tie_break", tuple(TieBreak(item) for item in self.tie_break))
+
+    @classmethod
+    def from_dict(cls, data: Any) -> PremiumParameters:
+        reader = _PremiumReader()
+        parameters = reader.parameters(data)
+        reader.raise_if_errors()
+        reader.errors.extend(check_parameters(parameters))
+        reader.raise_if_errors()
+        return parameters
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(
+            {
+                "maggiorazione_percent": self.maggiorazione_percent,
+                "differentiation_quota": self.differentiation_quota,
+                "quota_rounding": self.quota_rounding,
+                "tie_break": list(self.tie_break),
+                "cutoff_ties": self.cutoff_ties,
+                "coefficients": dict(self.coefficients),
+                "part_time_proportional": self.part_time_proportional,
+                "presence_proportional": self.presence_proportional,
+                "protected_leave_as_service": self.protected_leave_as_service,
+                "min_service_days": self.min_service_days,
+                "negative_below": self.negative_below,
+                "payment_time_share": self.payment_time_share,
+            }
+        )
+
+
+def check_parameters(parameters: PremiumParameters, path: str = ROOT) -> list[tuple[str, str]]:
+    errors = []
+    if parameters.maggiorazione_percent < MIN_MAGGIORAZIONE:
+        errors.append(
+            (
+                f"{path}.maggiorazione_percent",
+                "deve essere almeno 30 (art. 69 CCNL 2018, art. 81 CCNL 2022)",
+            )
+        )
+    if not ZERO <= parameters.differentiation_quota <= HUNDRED:
+        errors.append((f"{path}.differentiation_quota", "deve essere un numero tra 0 e 100"))
+    if not parameters.tie_break or parameters.tie_break[0] is not TieBreak.SCORE:
+        errors.append(
+            (f"{path}.tie_break", "il primo criterio deve essere il punteggio (graduatoria SMVP)")
+        )
+    if len(set(parameters.tie_break)) < len(parameters.tie_break):
+        errors.append((f"{path}.tie_break", "un criterio compare più di una volta"))
+    for category, coefficient in parameters.coefficients.items():
+        if coefficient <= ZERO:
+            errors.append((f"{path}.coefficients.{category}", "deve essere maggiore di zero"))
+    if parameters.min_service_days < 0:
+        errors.append((f"{path}.min_service_days", "non può essere negativo"))
+    errors.extend(_payment_share_errors(parameters.payment_time_share, path))
+    return errors
+
+
+def _payment_share_errors(share: Decimal, path: str) -> list[tuple[str, str]]:
+    if MIN_PAYMENT_TIME_SHARE <= share <= HUNDRED:
+        return []
+    return [(f"{path}.payment_time_share", "deve essere tra 30 e 100 (DL 13/2023 art. 4-bis)")]
+
+
+# -- people in, lines out --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    id: Hashable
+    score: Decimal
+    band_percent: Decimal | None = None  # None: from the bands, by score
+    category: str = ""
+    part_time: Decimal = HUNDRED  # percent of full time
+    service_days: int | None = None  # days of service in the year (with `year_days`) …
+    year_days: int = 365
+    presence_ratio: Decimal | None = None  # … or the presence ratio directly (0..1)
+    protected_days: int = 0  # maternity/paternity/parental leave (not in service_days)
+    absence_days: int = 0  # for the tie-break
+    seniority: date | None = None  # for the tie-break
+    eligible: bool = True  # the integrative contract's own exclusions
+    ineligible_reason: str = ""
+    payment_time_missed: bool = False  # responsabili only: DL 13/2023 art. 4-bis
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or str(self.id)
+
+
+@dataclass(frozen=True)
+class PremiumLine:
+    person_id: Hashable
+    label: str
+    score: Decimal
+    band_percent: Decimal
+    eligible: bool
+    reason: str  # why the person takes no part (empty when they do)
+    negative: bool
+    rank: int | None  # position in the ranking of the positively evaluated (ties share it)
+    share: Decimal
+    base: Decimal
+    maggiorazione: Decimal
+    withheld: Decimal
+    total: Decimal
+    explanation: Explanation
+
+    @property
+    def gross(self) -> Decimal:
+        return self.base + self.maggiorazione
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "person_id": _key(self.person_id),
+            "label": self.label,
+            "score": jsonable(self.score),
+            "band_percent": jsonable(self.band_percent),
+            "eligible": self.eligible,
+            "reason": self.reason,
+            "negative": self.negative,
+            "rank": self.rank,
+            "share": jsonable(internal(self.share)),
+            "base": jsonable(self.base),
+            "maggiorazione": jsonable(self.maggiorazione),
+            "withheld": jsonable(self.withheld),
+            "total": jsonable(self.total),
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Totals:
+    allocated: Decimal  # stanziato
+    distributed: Decimal  # distribuito (paid)
+    withheld: Decimal  # trattenuto (payment times)
+    residual: Decimal  # residuo = stanziato − distribuito
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(
+            {
+                "stanziato": self.allocated,
+                "distribuito": self.distributed,
+                "trattenuto": self.withheld,
+                "residuo": self.residual,
+                "residuo_arrotondamenti": self.residual - self.withheld,
+            }
+        )
+
+
+def _totals(allocated: Decimal, paid: Sequence[Decimal], withheld: Sequence[Decimal]) -> Totals:
+    distributed = sum(paid, ZERO)
+    return Totals(allocated, distributed, sum(withheld, ZERO), allocated - distributed)
+
+
+@dataclass(frozen=True)
+class BandCount:
+    """One row of the art. 20 c.2 table: how many evaluated people fall in a band."""
+
+    label: str
+    lower: Decimal | None
+    upper: Decimal | None
+    premium_percent: Decimal
+    count: int
+    staff_percent: Decimal  # of the evaluated people
+
+    @property
+    def text(self) -> str:
+        return (
+            f"{self.label}: {self.count} {'dipendente' if self.count == 1 else 'dipendenti'}, "
+            f"{format_percent(self.staff_percent)} "
+            f"(premio al {format_percent(self.premium_percent)})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(
+            {
+                "label": self.label,
+                "from": self.lower,
+                "to": self.upper,
+                "premium_percent": self.premium_percent,
+                "count": self.count,
+                "staff_percent": self.staff_percent,
+                "text": self.text,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Differentiation:
+    """The maggiorazione: who gets it and how much (art. 69 CCNL 2018 / art. 81 CCNL 2022)."""
+
+    positive_count: int  # N, the positively evaluated sharing the fund
+    quota_count: int  # k from q % of N, before the cut-off ties
+    awarded_count: int  # after the cut-off ties
+    average: Decimal  # P̄ = fund / N
+    amount: Decimal  # M per person
+    explanation: Explanation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "positive_count": self.positive_count,
+            "quota_count": self.quota_count,
+            "awarded_count": self.awarded_count,
+            "average": jsonable(internal(self.average)),
+            "amount": jsonable(self.amount),
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Distribution:
+    lines: tuple[PremiumLine, ...]  # in the order of the input
+    totals: Totals
+    differentiation: Differentiation
+    bands: tuple[BandCount, ...]  # from the highest band down
+    mean_score: Decimal | None
+    explanation: Explanation
+
+    def line(self, person_id: Hashable) -> PremiumLine:
+        for line in self.lines:
+            if line.person_id == person_id:
+                return line
+        raise KeyError(person_id)
+
+    @property
+    def premiums(self) -> list[Decimal]:
+        return [line.total for line in self.lines if line.total > ZERO]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lines": [line.to_dict() for line in self.lines],
+            "totals": self.totals.to_dict(),
+            "differentiation": self.differentiation.to_dict(),
+            "bands": [band.to_dict() for band in self.bands],
+            "mean_score": jsonable(self.mean_score),
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    person: Person
+    band_percent: Decimal
+    coefficient: Decimal
+    part_time: Decimal  # as a factor 0..1
+    presence: Decimal  # 0..1
+    presence_text: str
+    share: Decimal
+    negative: bool
+    reason: str
+
+    @property
+    def sharing(self) -> bool:
+        return not self.reason
+
+
+def distribute_fund(
+    fund: Decimal,
+    people: Sequence[Person],
+    parameters: PremiumParameters | None = None,
+    bands: ScoreBands | None = None,
+) -> Distribution:
+    """Share the fund among the people; see the module's docstring for every step."""
+    parameters = parameters or PremiumParameters()
+    raise_if_errors(check_parameters(parameters))
+    with arithmetic():
+        fund = to_decimal(fund)
+        if fund < ZERO:
+            raise ValueError("il fondo non può essere negativo")
+        _check_unique(people)
+        threshold_text, threshold = _negative_rule(parameters, bands)
+        prepared = [_prepare(person, parameters, bands, threshold) for person in people]
+        sharing = [item for item in prepared if item.sharing]
+        ranked = sorted(sharing, key=lambda item: _rank_key(item, parameters.tie_break))
+        ranks = _ranks(ranked, parameters.tie_break)
+        differentiation, awarded = _differentiate(fund, ranked, parameters)
+        pool = fund - differentiation.amount * differentiation.awarded_count
+        total_share = sum((item.share for item in sharing), ZERO)
+        lines = tuple(
+            _line(item, pool, total_share, awarded, differentiation.amount, ranks, parameters)
+            for item in prepared
+        )
+        totals = _totals(fund, [line.total for line in lines], [line.withheld for line in lines])
+        counts = _band_counts(prepared, bands)
+        mean = internal(sum((p.score for p in people), ZERO) / len(people)) if people else None
+        explanation = _distribution_explanation(
+            fund, prepared, pool, total_share, differentiation, totals, threshold_text, mean
+        )
+        return Distribution(lines, totals, differentiation, counts, mean, explanation)
+
+
+def _check_unique(people: Sequence[Person]) -> None:
+    seen: set[Hashable] = set()
+    for person in people:
+        if person.id in seen:
+            raise ValueError(f"la persona «{person.id}» compare più di una volta")
+        seen.add(person.id)
+
+
+def _negative_rule(
+    parameters: PremiumParameters, bands: ScoreBands | None
+) -> tuple[str, Decimal | None]:
+    """The negative-evaluation rule: a score threshold, or (None) a band at 0 %."""
+    if parameters.negative_below is not None:
+        threshold = parameters.negative_below
+    elif bands is not None:
+        threshold = bands.negative_threshold
+    else:
+        return "valutazione negativa: fascia al 0 %", None
+    return f"valutazione negativa: punteggio inferiore a {format_number(threshold)}", threshold
+
+
+def _prepare(
+    person: Person,
+    parameters: PremiumParameters,
+    bands: ScoreBands | None,
+    threshold: Decimal | None,
+) -> _Prepared:
+    who = person.name
+    score = to_decimal(person.score)
+    if person.band_percent is not None:
+        band_percent = to_decimal(person.band_percent)
+    elif bands is not None:
+        band_percent = bands.band_for(score).percent
+    else:
+        raise ValueError(f"{who}: manca la percentuale della fascia (e non ci sono fasce)")
+    if not ZERO <= band_percent <= HUNDRED:
+        raise ValueError(f"{who}: la percentuale della fascia deve essere tra 0 e 100")
+    part_time = to_decimal(person.part_time)
+    if not ZERO < part_time <= HUNDRED:
+        raise ValueError(f"{who}: il part-time deve essere tra 0 (escluso) e 100")
+    if parameters.coefficients:
+        if person.category not in parameters.coefficients:
+            raise ValueError(f"{who}: categoria «{person.category}» senza coefficiente")
+        coefficient = to_decimal(parameters.coefficients[person.category])
+    else:
+        coefficient = ONE
+    presence, service, presence_text = _presence(person, parameters)
+    factor = part_time / HUNDRED if parameters.part_time_proportional else ONE
+    applied = presence if parameters.presence_proportional else ONE
+    share = band_percent / HUNDRED * coefficient * factor * applied
+    negative = band_percent == ZERO if threshold is None else score < threshold
+    reason = ""
+    if not person.eligible:
+        reason = person.ineligible_reason or "escluso secondo il contratto integrativo"
+    elif service < parameters.min_service_days:
+        reason = (
+            f"servizio di {format_number(service, 0)} giorni, inferiore al minimo di "
+            f"{parameters.min_service_days} stabilito dal contratto integrativo"
+        )
+    elif negative:
+        reason = f"valutazione negativa (punteggio {format_number(score, 2)})"
+    elif share == ZERO:
+        reason = "quota nulla"
+    return _Prepared(
+        person, band_percent, coefficient, factor, applied, presence_text, share, negative, reason
+    )
+
+
+def _presence(person: Person, parameters: PremiumParameters) -> tuple[Decimal, Decimal, str]:
+    """(presence ratio, days of service for the minimum, text)."""
+    who = person.name
+    if person.year_days <= 0:
+        raise ValueError(f"{who}: i giorni dell'anno devono essere più di zero")
+    if person.protected_days < 0:
+        raise ValueError(f"{who}: i giorni di congedo non possono essere negativi")
+    if person.service_days is not None and person.presence_ratio is not None:
+        raise ValueError(f"{who}: indicare i giorni di servizio oppure il rapporto, non entrambi")
+    protected = person.protected_days if parameters.protected_leave_as_service else 0
+    if person.presence_ratio is not None:
+        ratio = to_decimal(person.presence_ratio)
+        if not ZERO <= ratio <= ONE:
+            raise ValueError(f"{who}: il rapporto di presenza deve essere tra 0 e 1")
+        days = ratio * person.year_days
+        text = f"presenza {format_number(ratio, 4)}"
+    elif person.service_days is None:
+        ratio, days, text = ONE, Decimal(person.year_days), "servizio per tutto l'anno"
+    else:
+        days = Decimal(person.service_days + protected)
+        if person.service_days < 0 or days > person.year_days:
+            raise ValueError(f"{who}: i giorni di servizio devono essere tra 0 e quelli dell'anno")
+        ratio = internal(days / person.year_days)
+        text = f"presenza {format_number(days)}/{person.year_days}"
+        if protected:
+            text += f" (compresi {protected} giorni di congedo tutelato)"
+    return ratio, days, text
+
+
+def _rank_key(item: _Prepared, criteria: Sequence[TieBreak]) -> tuple:
+    person = item.person
+    parts: list[Any] = []
+    for criterion in criteria:
+        if criterion is TieBreak.SCORE:
+            parts.append(-to_decimal(person.score))
+        elif criterion is TieBreak.ABSENCES:
+            parts.append(person.absence_days)
+        elif criterion is TieBreak.COEFFICIENT:
+            parts.append(-item.coefficient)
+        elif criterion is TieBreak.SENIORITY:
+            parts.append((person.seniority is None, person.seniority or date.min))
+        else:
+            parts.append(_id_key(person.id))
+    return tuple(parts)
+
+
+def _id_key(value: Hashable) -> tuple:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (0, value, "")
+    return (1, 0, str(value))
+
+
+def _ranks(ranked: Sequence[_Prepared], criteria: Sequence[TieBreak]) -> dict[Hashable, int]:
+    ranks: dict[Hashable, int] = {}
+    previous = None
+    for position, item in enumerate(ranked, start=1):
+        key = _rank_key(item, criteria)
+        if key != previous:
+            rank, previous = position, key
+        ranks[item.person.id] = rank
+    return ranks
+
+
+def _differentiate(
+    fund: Decimal, ranked: Sequence[_Prepared], parameters: PremiumParameters
+) -> tuple[Differentiation, set[Hashable]]:
+    n = len(ranked)
+    m, q = parameters.maggiorazione_percent, parameters.differentiation_quota
+    label = "Differenziazione dei premi (art. 69 CCNL 2018, art. 81 CCNL 2022)"
+    if n == 0:
+        text = (
+            f"{label}: nessun dipendente valutato positivamente con quota, nessuna maggiorazione."
+        )
+        explanation = Explanation("differentiation", label, text, {"positive_count": 0})
+        return Differentiation(0, 0, 0, ZERO, ZERO, explanation), set()
+    quota = int((q * n / HUNDRED).to_integral_value(rounding=parameters.quota_rounding.mode))
+    if q > ZERO:
+        quota = min(max(quota, 1), n)
+    sentences = [
+        f"{label}: quota {format_percent(q)} di {n} valutati positivamente = "
+        f"{format_number(q * n / HUNDRED, 2)}, arrotondata {parameters.quota_rounding.label}"
+        f"{' (almeno 1)' if q > ZERO else ''} → {quota}."
+    ]
+    awarded_count, tie_text = _cutoff(ranked, quota, parameters)
+    if tie_text:
+        sentences.append(tie_text)
+    average = fund / n
+    target = average * m / HUNDRED
+    amount = _cents_up(target) if awarded_count else ZERO
+    sentences.append(
+        f"Premio medio pro capite P̄ = {euro(fund)} / {n} = {euro(average)}; "
+        f"maggiorazione = {format_percent(m)} × P̄ = {format_number(target, 4)} € → "
+        f"{euro(amount)} (arrotondata per eccesso al centesimo) a {awarded_count} dipendenti."
+    )
+    if awarded_count and amount * awarded_count > fund:
+        amount = _cents_down(fund / awarded_count)
+        sentences.append(
+            f"Il fondo non consente {awarded_count} maggiorazioni di quell'importo: "
+            f"ridotte a {euro(fund)} / {awarded_count} = {euro(amount)}."
+        )
+    criteria = ", ".join(criterion.label for criterion in parameters.tie_break)
+    sentences.append(f"Graduatoria: {criteria}.")
+    data = {
+        "positive_count": n,
+        "quota_percent": q,
+        "quota_count": quota,
+        "awarded_count": awarded_count,
+        "average": internal(average),
+        "maggiorazione_percent": m,
+        "amount": amount,
+    }
+    explanation = Explanation("differentiation", label, " ".join(sentences), data)
+    awarded = {item.person.id for item in ranked[:awarded_count]}
+    return Differentiation(n, quota, awarded_count, average, amount, explanation), awarded
+
+
+def _cutoff(
+    ranked: Sequence[_Prepared], quota: int, parameters: PremiumParameters
+) -> tuple[int, str]:
+    """How many of the ranked get the maggiorazione, given the ties at the cut-off."""
+    if quota == 0 or quota >= len(ranked):
+        return quota, ""
+    keys = [_rank_key(item, parameters.tie_break) for item in ranked]
+    if keys[quota - 1] != keys[quota]:
+        return quota, ""
+    start = keys.index(keys[quota])
+    end = start
+    while end < len(keys) and keys[end] == keys[quota]:
+        end += 1
+    names = ", ".join(item.person.name for item in ranked[start:end])
+    count = end if parameters.cutoff_ties is CutoffTies.INCLUDE else start
+    text = (
+        f"Al limite della quota {end - start} dipendenti restano a pari merito dopo tutti i "
+        f"criteri ({names}): {parameters.cutoff_ties.label}, quindi la maggiorazione va a "
+        f"{count} dipendenti invece di {quota}."
+    )
+    return count, text
+
+
+def _line(
+    item: _Prepared,
+    pool: Decimal,
+    total_share: Decimal,
+    awarded: set[Hashable],
+    amount: Decimal,
+    ranks: Mapping[Hashable, int],
+    parameters: PremiumParameters,
+) -> PremiumLine:
+    person = item.person
+    score = to_decimal(person.score)
+    share_text = (
+        f"Quota = {format_percent(item.band_percent)} (fascia) × "
+        f"{format_number(item.coefficient)} (coefficiente"
+        f"{f' {person.category}' if person.category else ''}) × "
+        f"{format_number(item.part_time, 4)} (part-time"
+        f"{'' if parameters.part_time_proportional else ' non proporzionale'}) × "
+        f"{format_number(item.presence, 4)} ({item.presence_text}"
+        f"{'' if parameters.presence_proportional else ', non proporzionale'}) = "
+        f"{format_number(item.share, 6)}."
+    )
+    data: dict[str, Any] = {
+        "band_percent": item.band_percent,
+        "coefficient": item.coefficient,
+        "part_time": item.part_time,
+        "presence": item.presence,
+        "share": internal(item.share),
+    }
+    if not item.sharing:
+        text = f"{person.name}: nessun premio ({item.reason}). {share_text}"
+        data["reason"] = item.reason
+        explanation = Explanation("premium", "Premio individuale", text, data)
+        return PremiumLine(
+            person.id,
+            person.name,
+            score,
+            item.band_percent,
+            person.eligible,
+            item.reason,
+            item.negative,
+            None,
+            item.share,
+            ZERO,
+            ZERO,
+            ZERO,
+            ZERO,
+            explanation,
+        )
+    base = _cents_down(pool * item.share / total_share)
+    extra = amount if person.id in awarded else ZERO
+    gross = base + extra
+    withheld = ZERO
+    sentences = [
+        f"{person.name}: {share_text}",
+        f"Premio base = {euro(pool)} × {format_number(item.share, 6)} / "
+        f"{format_number(total_share, 6)} = {euro(base)} (per difetto al centesimo).",
+    ]
+    if extra:
+        sentences.append(
+            f"Maggiorazione per la posizione n. {ranks[person.id]} in graduatoria: {euro(extra)}."
+        )
+    if person.payment_time_missed:
+        share = parameters.payment_time_share
+        withheld = _cents_up(gross * share / HUNDRED)
+        sentences.append(
+            f"Obiettivo sui tempi di pagamento non raggiunto (DL 13/2023 art. 4-bis): "
+            f"trattenuto {format_percent(share)} di {euro(gross)} = {euro(withheld)} "
+            f"(per eccesso al centesimo), che torna al fondo."
+        )
+    total = gross - withheld
+    sentences.append(f"Totale {euro(total)}.")
+    data.update(base=base, maggiorazione=extra, withheld=withheld, total=total)
+    explanation = Explanation("premium", "Premio individuale", " ".join(sentences), data)
+    return PremiumLine(
+        person.id,
+        person.name,
+        score,
+        item.band_percent,
+        True,
+        "",
+        item.negative,
+        ranks[person.id],
+        item.share,
+        base,
+        extra,
+        withheld,
+        total,
+        explanation,
+    )
+
+
+def _band_counts(prepared: Sequence[_Prepared], bands: ScoreBands | None) -> tuple[BandCount, ...]:
+    total = len(prepared)
+
+    def percent(count: int) -> Decimal:
+        return internal(Decimal(count) * HUNDRED / total) if total else ZERO
+
+    if bands is not None:
+        counts = dict.fromkeys(bands.bands, 0)
+        for item in prepared:
+            counts[bands.band_for(to_decimal(item.person.score))] += 1
+        return tuple(
+            BandCount(band.name, band.lower, band.upper, band.percent, count, percent(count))
+            for band, count in reversed(counts.items())
+        )
+    by_percent: dict[Decimal, int] = {}
+    for item in prepared:
+        by_percent[item.band_percent] = by_percent.get(item.band_percent, 0) + 1
+    return tuple(
+        BandCount(f"Fascia al {format_percent(p)}", None, None, p, count, percent(count))
+        for p, count in sorted(by_percent.items(), reverse=True)
+    )
+
+
+def _distribution_explanation(
+    fund: Decimal,
+    prepared: Sequence[_Prepared],
+    pool: Decimal,
+    total_share: Decimal,
+    differentiation: Differentiation,
+    totals: Totals,
+    threshold_text: str,
+    mean: Decimal | None,
+) -> Explanation:
+    sharing = sum(1 for item in prepared if item.sharing)
+    excluded = len(prepared) - sharing
+    rounding = totals.residual - totals.withheld
+    sentences = [
+        f"Fondo stanziato {euro(fund)} per {len(prepared)} dipendenti valutati; "
+        f"{sharing} partecipano alla ripartizione, {excluded} esclusi ({threshold_text}).",
+        differentiation.explanation.text,
+    ]
+    if sharing:
+        sentences.append(
+            f"Restano {euro(pool)} ripartiti in proporzione alle quote "
+            f"(somma {format_number(total_share, 6)}), per difetto al centesimo."
+        )
+    else:
+        sentences.append("Nessuna quota da ripartire: il fondo resta interamente residuo.")
+    sentences.append(
+        f"Distribuito {euro(totals.distributed)}, trattenuto {euro(totals.withheld)}, "
+        f"residuo {euro(totals.residual)} (di cui {euro(rounding)} da arrotondamenti"
+        f"{' e quote non ripartibili' if not sharing else ''})."
+    )
+    if mean is not None:
+        sentences.append(f"Punteggio medio {format_number(mean, 2)}.")
+    data = {
+        "fund": fund,
+        "people": len(prepared),
+        "sharing": sharing,
+        "pool": pool,
+        "total_share": internal(total_share),
+        "distributed": totals.distributed,
+        "withheld": totals.withheld,
+        "residual": totals.residual,
+        "mean_score": mean,
+    }
+    return Explanation("fund", "Ripartizione del fondo", " ".join(sentences), data)
+
+
+# -- EQ and dirigenti: retribuzione di risultato ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultParameters:
+    max_result_rate: Decimal = Decimal(25)  # risultato at 100 % band, % of the position allowance
+    minimum_result_quota: Decimal = MIN_RESULT_QUOTA  # risultato pool ≥ this % of pos. + ris.
+    payment_time_share: Decimal = MIN_PAYMENT_TIME_SHARE
+    distribute_whole_pool: bool = False  # also scale *up* to spend the whole pool
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ResultParameters:
+        reader = _PremiumReader()
+        parameters = reader.result_parameters(data)
+        reader.raise_if_errors()
+        reader.errors.extend(check_result_parameters(parameters))
+        reader.raise_if_errors()
+        return parameters
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(
+            {
+                "max_result_rate": self.max_result_rate,
+                "minimum_result_quota": self.minimum_result_quota,
+                "payment_time_share": self.payment_time_share,
+                "distribute_whole_pool": self.distribute_whole_pool,
+            }
+        )
+
+
+def check_result_parameters(
+    parameters: ResultParameters, path: str = RESULT_ROOT
+) -> list[tuple[str, str]]:
+    errors = []
+    if not ZERO < parameters.max_result_rate <= HUNDRED:
+        errors.append((f"{path}.max_result_rate", "deve essere un numero tra 0 (escluso) e 100"))
+    if not MIN_RESULT_QUOTA <= parameters.minimum_result_quota <= HUNDRED:
+        errors.append(
+            (
+                f"{path}.minimum_result_quota",
+                "deve essere tra 15 e 100 (art. 15 c.4 CCNL 2018, art. 17 c.4 CCNL 2022)",
+            )
+        )
+    errors.extend(_payment_share_errors(parameters.payment_time_share, path))
+    return errors
+
+
+@dataclass(frozen=True)
+class PositionHolder:
+    id: Hashable
+    position_allowance: Decimal  # retribuzione di posizione, annual
+    score: Decimal
+    band_percent: Decimal
+    payment_time_missed: bool = False  # DL 13/2023 art. 4-bis
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or str(self.id)
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    person_id: Hashable
+    label: str
+    position_allowance: Decimal
+    band_percent: Decimal
+    theoretical: Decimal  # allowance × rate × band, before scaling
+    gross: Decimal  # after scaling, in cents
+    withheld: Decimal
+    total: Decimal
+    explanation: Explanation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "person_id": _key(self.person_id),
+            "label": self.label,
+            "position_allowance": jsonable(self.position_allowance),
+            "band_percent": jsonable(self.band_percent),
+            "theoretical": jsonable(internal(self.theoretical)),
+            "gross": jsonable(self.gross),
+            "withheld": jsonable(self.withheld),
+            "total": jsonable(self.total),
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class PoolCheck:
+    position_pool: Decimal
+    result_pool: Decimal
+    quota: Decimal | None  # risultato / (posizione + risultato) × 100
+    minimum: Decimal
+    respected: bool
+    explanation: Explanation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "position_pool": jsonable(self.position_pool),
+            "result_pool": jsonable(self.result_pool),
+            "quota": jsonable(self.quota),
+            "minimum": jsonable(self.minimum),
+            "respected": self.respected,
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class ResultDistribution:
+    lines: tuple[ResultLine, ...]
+    totals: Totals
+    pool_check: PoolCheck
+    scale: Decimal  # factor applied to the theoretical amounts (1 = none)
+    explanation: Explanation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lines": [line.to_dict() for line in self.lines],
+            "totals": self.totals.to_dict(),
+            "pool_check": self.pool_check.to_dict(),
+            "scale": jsonable(internal(self.scale)),
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+def check_result_pool(
+    result_pool: Decimal, position_pool: Decimal, minimum: Decimal = MIN_RESULT_QUOTA
+) -> PoolCheck:
+    """Risultato pool ≥ minimum % of (posizione + risultato) (art. 15 c.4 CCNL 2018)."""
+    with arithmetic():
+        result_pool, position_pool = to_decimal(result_pool), to_decimal(position_pool)
+        whole = result_pool + position_pool
+        quota = internal(result_pool * HUNDRED / whole) if whole > ZERO else None
+        respected = quota is not None and quota >= minimum
+        label = (
+            "Quota della retribuzione di risultato (art. 15 c.4 CCNL 2018, art. 17 c.4 CCNL 2022)"
+        )
+        if quota is None:
+            text = f"{label}: nessuna risorsa per posizione e risultato."
+        else:
+            text = (
+                f"{label}: {euro(result_pool)} / ({euro(position_pool)} + {euro(result_pool)}) "
+                f"= {format_percent(quota)}, "
+                f"{'rispettata' if respected else 'NON rispettata'} la quota minima del "
+                f"{format_percent(minimum)}."
+            )
+        data = {
+            "position_pool": position_pool,
+            "result_pool": result_pool,
+            "quota": quota,
+            "minimum": minimum,
+            "respected": respected,
+        }
+        explanation = Explanation("result_pool", "Quota di risultato", text, data)
+        return PoolCheck(position_pool, result_pool, quota, minimum, respected, explanation)
+
+
+def distribute_result_pay(
+    result_pool: Decimal,
+    holders: Sequence[PositionHolder],
+    parameters: ResultParameters | None = None,
+    position_pool: Decimal | None = None,
+) -> ResultDistribution:
+    """EQ/dirigenti risultato: % of the allowance by band, scaled down to the pool if needed.
+
+    `position_pool` is the posizione resources of all the positions (vacant ones included);
+    by default the sum of the holders' allowances.
+    """
+    parameters = parameters or ResultParameters()
+    raise_if_errors(check_result_parameters(parameters))
+    with arithmetic():
+        result_pool = to_decimal(result_pool)
+        if result_pool < ZERO:
+            raise ValueError("il fondo per la retribuzione di risultato non può essere negativo")
+        seen: set[Hashable] = set()
+        for holder in holders:
+            if holder.id in seen:
+                raise ValueError(f"la persona «{holder.id}» compare più di una volta")
+            seen.add(holder.id)
+            if to_decimal(holder.position_allowance) < ZERO:
+                raise ValueError(f"{holder.name}: la retribuzione di posizione è negativa")
+            if not ZERO <= to_decimal(holder.band_percent) <= HUNDRED:
+                raise ValueError(f"{holder.name}: la percentuale della fascia deve essere 0–100")
+        if position_pool is None:
+            position_pool = sum((to_decimal(h.position_allowance) for h in holders), ZERO)
+        check = check_result_pool(result_pool, position_pool, parameters.minimum_result_quota)
+        rate = parameters.max_result_rate
+        theoretical = {
+            holder.id: to_decimal(holder.position_allowance)
+            * rate
+            / HUNDRED
+            * to_decimal(holder.band_percent)
+            / HUNDRED
+            for holder in holders
+        }
+        wanted = sum(theoretical.values(), ZERO)
+        scale = ONE
+        if wanted > ZERO and (wanted > result_pool or parameters.distribute_whole_pool):
+            scale = result_pool / wanted
+        lines = tuple(_result_line(h, theoretical[h.id], scale, rate, parameters) for h in holders)
+        totals = _totals(
+            result_pool, [line.total for line in lines], [line.withheld for line in lines]
+        )
+        sentences = [check.explanation.text]
+        if scale < ONE:
+            sentences.append(
+                f"Importi teorici {euro(wanted)} superiori al fondo {euro(result_pool)}: "
+                f"ridotti in proporzione (× {format_number(scale, 6)})."
+            )
+        elif scale > ONE:
+            sentences.append(
+                f"Importi teorici {euro(wanted)} inferiori al fondo {euro(result_pool)}: "
+                f"aumentati in proporzione per distribuirlo (× {format_number(scale, 6)})."
+            )
+        else:
+            sentences.append(f"Importi teorici {euro(wanted)} entro il fondo {euro(result_pool)}.")
+        sentences.append(
+            f"Distribuito {euro(totals.distributed)}, trattenuto {euro(totals.withheld)}, "
+            f"residuo {euro(totals.residual)}."
+        )
+        data = {
+            "result_pool": result_pool,
+            "theoretical": internal(wanted),
+            "scale": internal(scale),
+            "distributed": totals.distributed,
+            "withheld": totals.withheld,
+            "residual": totals.residual,
+        }
+        explanation = Explanation(
+            "result_pay", "Retribuzione di risultato", " ".join(sentences), data
+        )
+        return ResultDistribution(lines, totals, check, scale, explanation)
+
+
+def _result_line(
+    holder: PositionHolder,
+    theoretical: Decimal,
+    scale: Decimal,
+    rate: Decimal,
+    parameters: ResultParameters,
+) -> ResultLine:
+    gross = _cents_down(theoretical * scale)
+    sentences = [
+        f"{holder.name}: {euro(to_decimal(holder.position_allowance))} × {format_percent(rate)} "
+        f"× {format_percent(to_decimal(holder.band_percent))} (fascia) = {euro(theoretical)}"
+    ]
+    if scale != ONE:
+        sentences[0] += f" × {format_number(scale, 6)}"
+    sentences[0] += f" → {euro(gross)} (per difetto al centesimo)."
+    withheld = ZERO
+    if holder.payment_time_missed:
+        share = parameters.payment_time_share
+        withheld = _cents_up(gross * share / HUNDRED)
+        sentences.append(
+            f"Obiettivo sui tempi di pagamento non raggiunto (DL 13/2023 art. 4-bis): "
+            f"trattenuto {format_percent(share)} = {euro(withheld)}, che torna al fondo."
+        )
+    total = gross - withheld
+    sentences.append(f"Totale {euro(total)}.")
+    data = {
+        "position_allowance": holder.position_allowance,
+        "rate": rate,
+        "band_percent": holder.band_percent,
+        "scale": internal(scale),
+        "gross": gross,
+        "withheld": withheld,
+        "total": total,
+    }
+    explanation = Explanation("result_line", "Retribuzione di risultato", " ".join(sentences), data)
+    return ResultLine(
+        holder.id,
+        holder.name,
+        to_decimal(holder.position_allowance),
+        to_decimal(holder.band_percent),
+        theoretical,
+        gross,
+        withheld,
+        total,
+        explanation,
+    )
+
+
+# -- personnel indicators --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonnelIndicator:
+    code: str
+    label: str
+    value: Decimal | None  # None when the denominator is zero
+    unit: str  # "%" or "€"
+    formula: str
+    explanation: Explanation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "label": self.label,
+            "value": jsonable(self.value),
+            "unit": self.unit,
+            "formula": self.formula,
+            "explanation": self.explanation.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class PersonnelIndicators:
+    incentivazione_complessiva: PersonnelIndicator
+    capacita_incentivazione: PersonnelIndicator
+    selettivita: PersonnelIndicator
+    differenziazione: PersonnelIndicator
+    aggiornamento_professionale: PersonnelIndicator
+
+    @property
+    def all(self) -> tuple[PersonnelIndicator, ...]:
+        return (
+            self.incentivazione_complessiva,
+            self.capacita_incentivazione,
+            self.selettivita,
+            self.differenziazione,
+            self.aggiornamento_professionale,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {indicator.code: indicator.to_dict() for indicator in self.all}
+
+
+def _indicator(
+    code: str,
+    label: str,
+    formula: str,
+    numerator: Decimal,
+    denominator: Decimal,
+    unit: str,
+    money: tuple[bool, bool] = (False, False),
+) -> PersonnelIndicator:
+    """numerator / denominator, × 100 for a percentage; `money` says which terms are euros."""
+    top = euro(numerator) if money[0] else format_number(numerator)
+    bottom = euro(denominator) if money[1] else format_number(denominator)
+    if denominator == ZERO:
+        value = None
+        text = f"{label} = {formula}: {top} / {bottom}, non calcolabile."
+    elif unit == "€":
+        value = internal(numerator / denominator)
+        text = f"{label} = {formula} = {top} / {bottom} = {euro(value)}."
+    else:
+        value = internal(numerator / denominator * HUNDRED)
+        text = f"{label} = {formula} = {top} / {bottom} × 100 = {format_percent(value)}."
+    data = {"numerator": numerator, "denominator": denominator, "value": value, "unit": unit}
+    explanation = Explanation(code, label, text, data)
+    return PersonnelIndicator(code, label, value, unit, formula, explanation)
+
+
+def personnel_indicators(
+    *,
+    fund_total: Decimal,
+    personnel_expense: Decimal,
+    variable_part: Decimal,
+    staff_count: int,
+    incentivised_count: int,
+    min_premium: Decimal,
+    max_premium: Decimal,
+    trained_count: int,
+) -> PersonnelIndicators:
+    """The indicators of the state of the personnel (as in the seed PIAO 2.1.2 table)."""
+    with arithmetic():
+        counts = (staff_count, incentivised_count, trained_count)
+        if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in counts):
+            raise ValueError("i conteggi del personale devono essere interi non negativi")
+        if incentivised_count > staff_count or trained_count > staff_count:
+            raise ValueError("incentivati e formati non possono superare il totale del personale")
+        amounts = [to_decimal(v) for v in (fund_total, personnel_expense, variable_part)]
+        premiums = [to_decimal(min_premium), to_decimal(max_premium)]
+        if any(value < ZERO for value in amounts + premiums):
+            raise ValueError("gli importi non possono essere negativi")
+        if premiums[0] > premiums[1]:
+            raise ValueError("il premio minimo supera il premio massimo")
+        fund, expense, variable = amounts
+        staff = Decimal(staff_count)
+        return PersonnelIndicators(
+            _indicator(
+                "incentivazione_complessiva",
+                "Incentivazione complessiva",
+                "Fondo contrattazione decentrata / Spesa per il personale (Tit. I, Macr. 1)",
+                fund,
+                expense,
+                "%",
+                money=(True, True),
+            ),
+            _indicator(
+                "capacita_incentivazione",
+                "Capacità di incentivazione",
+                "Fondo decentrato, parte variabile / Totale personale",
+                variable,
+                staff,
+                "€",
+                money=(True, False),
+            ),
+            _indicator(
+                "selettivita",
+                "Selettività e merito",
+                "N. dipendenti che hanno ottenuto incentivi / Totale personale",
+                Decimal(incentivised_count),
+                staff,
+                "%",
+            ),
+            _indicator(
+                "differenziazione",
+                "Differenziazione dei premi",
+                "Premio minimo erogato / Premio massimo erogato",
+                premiums[0],
+                premiums[1],
+                "%",
+                money=(True, True),
+            ),
+            _indicator(
+                "aggiornamento_professionale",
+                "Aggiornamento professionale",
+                "Dipendenti coinvolti in percorsi formativi / Totale personale dipendente",
+                Decimal(trained_count),
+                staff,
+                "%",
+            ),
+        )
+
+
+def personnel_indicators_for(
+    distribution: Distribution,
+    *,
+    fund_total: Decimal,
+    personnel_expense: Decimal,
+    variable_part: Decimal,
+    trained_count: int,
+    staff_count: int | None = None,
+) -> PersonnelIndicators:
+    """The indicators with incentivised count and min/max premium taken from a distribution.
+
+    Incentivised are the people paid more than zero; staff defaults to everyone evaluated.
+    """
+    paid = distribution.premiums
+    return personnel_indicators(
+        fund_total=fund_total,
+        personnel_expense=personnel_expense,
+        variable_part=variable_part,
+        staff_count=len(distribution.lines) if staff_count is None else staff_count,
+        incentivised_count=len(paid),
+        min_premium=min(paid, default=ZERO),
+        max_premium=max(paid, default=ZERO),
+        trained_count=trained_count,
+    )
+
+
+# -- reading from JSON -----------------------------------------------------------------------------
+
+
+PARAMETER_KEYS = frozenset(
+    {
+        "maggiorazione_percent",
+        "differentiation_quota",
+        "quota_rounding",
+        "tie_break",
+        "cutoff_ties",
+        "coefficients",
+        "part_time_proportional",
+        "presence_proportional",
+        "protected_leave_as_service",
+        "min_service_days",
+        "negative_below",
+        "payment_time_share",
+    }
+)
+RESULT_KEYS = frozenset(
+    {"max_result_rate", "minimum_result_quota", "payment_time_share", "distribute_whole_pool"}
+)
+
+
+class _PremiumReader(_Reader):
+    def flag(self, items: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
+        raw = items.get(key, default)
+        if not isinstance(raw, bool):
+            self.error(f"{path}.{key}", "deve essere vero o falso")
+            return default
+        return raw
+
+    def parameters(self, data: Any) -> PremiumParameters:
+        defaults = PremiumParameters()
+        if data is None:
+            return defaults
+        items = self.mapping(data, ROOT, PARAMETER_KEYS)
+        if items is None:
+            return defaults
+        negative_below = None
+        if items.get("negative_below") is not None:
+            negative_below = self.number(items, "negative_below", ROOT, None, ZERO, None)
+        return PremiumParameters(
+            maggiorazione_percent=self.number(
+                items, "maggiorazione_percent", ROOT, defaults.maggiorazione_percent, ZERO, None
+            ),
+            differentiation_quota=self.number(
+                items, "differentiation_quota", ROOT, defaults.differentiation_quota, ZERO, None
+            ),
+            quota_rounding=self.choice(items, "quota_rounding", ROOT, QuotaRounding, defaults),
+            tie_break=self.tie_break(items, defaults.tie_break),
+            cutoff_ties=self.choice(items, "cutoff_ties", ROOT, CutoffTies, defaults),
+            coefficients=self.coefficients(items),
+            part_time_proportional=self.flag(items, "part_time_proportional", ROOT, True),
+            presence_proportional=self.flag(items, "presence_proportional", ROOT, True),
+            protected_leave_as_service=self.flag(items, "protected_leave_as_service", ROOT, True),
+            min_service_days=self.integer(
+                items, "min_service_days", ROOT, defaults.min_service_days, 0, 366
+            ),
+            negative_below=negative_below,
+            payment_time_share=self.number(
+                items, "payment_time_share", ROOT, defaults.payment_time_share, ZERO, None
+            ),
+        )
+
+    def tie_break(
+        self, items: Mapping[str, Any], default: tuple[TieBreak, ...]
+    ) -> tuple[TieBreak, ...]:
+        rows = self.rows(items, "tie_break", ROOT)
+        if rows is None:
+            return default
+        criteria = []
+        for index, raw in enumerate(rows):
+            try:
+                criteria.append(TieBreak(raw))
+            except ValueError:
+                allowed = ", ".join(member.value for member in TieBreak)
+                self.error(
+                    f"{ROOT}.tie_break[{index}]", f"valore «{raw}» non ammesso (ammessi: {allowed})"
+                )
+        return tuple(criteria)
+
+    def coefficients(self, items: Mapping[str, Any]) -> dict[str, Decimal]:
+        raw = items.get("coefficients")
+        if raw is None:
+            return {}
+        path = f"{ROOT}.coefficients"
+        if not isinstance(raw, Mapping):
+            self.error(path, "deve essere un oggetto (categoria: coefficiente)")
+            return {}
+        table = {}
+        for category in raw:
+            value = self.number(raw, category, path, None, ZERO, None)
+            if value is not None:
+                table[str(category)] = value
+        return table
+
+    def result_parameters(self, data: Any) -> ResultParameters:
+        defaults = ResultParameters()
+        if data is None:
+            return defaults
+        items = self.mapping(data, RESULT_ROOT, RESULT_KEYS)
+        if items is None:
+            return defaults
+        return ResultParameters(
+            max_result_rate=self.number(
+                items, "max_result_rate", RESULT_ROOT, defaults.max_result_rate, ZERO, None
+            ),
+            minimum_result_quota=self.number(
+                items,
+                "minimum_result_quota",
+                RESULT_ROOT,
+                defaults.minimum_result_quota,
+                ZERO,
+                None,
+            ),
+            payment_time_share=self.number(
+                items, "payment_time_share", RESULT_ROOT, defaults.payment_time_share, ZERO, None
+            ),
+            distribute_whole_pool=self.flag(items, "distribute_whole_pool", RESULT_ROOT, False),
+        )
+
+
+def _key(key: Hashable) -> Any:
+    return key if isinstance(key, int | str) else str(key)
