@@ -53,6 +53,16 @@ class EvaluatorKind(models.TextChoices):
     RESPONSABILE = "responsabile", "Responsabile"
 
 
+class BehaviourConversion(models.TextChoices):
+    PROPORTIONAL = "proportional", "Voto / massimo della scala"
+    FROM_MINIMUM = "from_minimum", "(Voto − minimo) / (massimo − minimo)"
+
+
+class Prevalence(models.TextChoices):
+    LARGEST = "largest", "Peso maggiore di ogni altro componente"
+    MAJORITY = "majority", "Peso superiore al 50%"
+
+
 class EvaluationScheme(models.Model):
     """How a group of people is evaluated in a cycle (SMVP of the ente)."""
 
@@ -91,8 +101,25 @@ class EvaluationScheme(models.Model):
         "soglia di valutazione negativa",
         max_digits=6,
         decimal_places=2,
-        default=Decimal("0"),
-        help_text="Un punteggio inferiore è una valutazione negativa.",
+        null=True,
+        blank=True,
+        default=None,
+        help_text="Un punteggio inferiore è una valutazione negativa. Vuoto: sotto la prima "
+        "fascia che assegna un premio.",
+    )
+    behaviour_conversion = models.CharField(
+        "conversione dei voti dei comportamenti",
+        max_length=20,
+        choices=BehaviourConversion.choices,
+        default=BehaviourConversion.PROPORTIONAL,
+    )
+    prevalence = models.CharField(
+        "prevalenza della performance dell'unità",
+        max_length=20,
+        choices=Prevalence.choices,
+        default=Prevalence.LARGEST,
+        help_text="Per dirigenti ed EQ (art. 9 c.1 lett. a D.Lgs. 150/2009), come la definisce "
+        "il SMVP.",
     )
     contest_days = models.PositiveSmallIntegerField(
         "giorni per contestare", default=15, help_text="Dalla consegna della scheda."
