@@ -17,6 +17,14 @@ from django.db.models import Prefetch
 
 from interchange import spec
 from interchange.fields import document_values
+from measurement.models import (
+    CorrectiveAction,
+    Evidence,
+    Measurement,
+    MeasurementCorrection,
+    MonitoringWindow,
+    ObjectiveDelegate,
+)
 from organization.models import (
     Absence,
     Assignment,
@@ -74,6 +82,11 @@ def export_cycle(cycle: Cycle) -> dict[str, Any]:
         )
     )
     unit_keys = {u.id: u.key for u in units}
+    parameter_keys = {
+        parameter.id: {"unit": unit.key, "key": parameter.key}
+        for unit in units
+        for parameter in unit.parameters.all()
+    }
     document = {
         "format": spec.FORMAT,
         "version": spec.VERSION,
@@ -81,7 +94,7 @@ def export_cycle(cycle: Cycle) -> dict[str, Any]:
         "units": [_unit(u, unit_keys, person_keys) for u in parents_first(units)],
         "people": [_person(p, unit_keys) for p in people],
         "evaluation_bodies": _evaluation_bodies(ente, person_keys),
-        "cycle": CyclePlanExport(cycle, unit_keys, person_keys).document(),
+        "cycle": CyclePlanExport(cycle, unit_keys, person_keys, parameter_keys).document(),
     }
     return spec.canonical(document)
 
@@ -171,10 +184,17 @@ def _pairs(through, owner: str, target: str, owners: Iterable[int]) -> dict[int,
 class CyclePlanExport:
     """The `cycle` section."""
 
-    def __init__(self, cycle: Cycle, unit_keys: dict[int, str], person_keys: dict[int, str]):
+    def __init__(
+        self,
+        cycle: Cycle,
+        unit_keys: dict[int, str],
+        person_keys: dict[int, str],
+        parameter_keys: dict[int, dict[str, str]],
+    ):
         self.cycle = cycle
         self.unit_keys = unit_keys
         self.person_keys = person_keys
+        self.parameter_keys = parameter_keys
 
     def document(self) -> dict[str, Any]:
         cycle = self.cycle
@@ -202,7 +222,69 @@ class CyclePlanExport:
         data["revisions"] = [
             document_values(spec.REVISION, r) for r in cycle.revisions.order_by("id")
         ]
+        data["monitoring_windows"] = self.monitoring_windows()
+        data["measurements"] = self.measurements()
+        data["delegates"] = [
+            {
+                "objective": self.objective_keys[d.objective_id],
+                "person": self.person_keys[d.person_id],
+            }
+            for d in ObjectiveDelegate.objects.filter(objective__cycle=cycle).order_by("id")
+        ]
+        actions = CorrectiveAction.objects.filter(objective__cycle=cycle).order_by("id")
+        data["corrective_actions"] = [
+            {
+                **document_values(spec.CORRECTIVE_ACTION, a),
+                "objective": self.objective_keys[a.objective_id],
+                "window": self.window_keys.get(a.window_id),
+            }
+            for a in actions
+        ]
         return data
+
+    def monitoring_windows(self) -> list[dict[str, Any]]:
+        """In date order (the validator asks the same of a file); the snapshot as stored."""
+        windows = list(
+            MonitoringWindow.objects.filter(cycle=self.cycle)
+            .order_by("period_end", "id")
+            .select_related("snapshot")
+        )
+        self.window_keys = {w.id: w.key for w in windows}
+        result = []
+        for window in windows:
+            data = document_values(spec.MONITORING_WINDOW, window, frozenset({"snapshot"}))
+            snapshot = getattr(window, "snapshot", None)
+            data["snapshot"] = None if snapshot is None else snapshot.data
+            result.append(data)
+        return result
+
+    def measurements(self) -> list[dict[str, Any]]:
+        """In the order they were made (the order of the file, for an imported cycle)."""
+        rows = (
+            Measurement.objects.filter(cycle=self.cycle)
+            .order_by("id")
+            .prefetch_related(
+                Prefetch("evidence", queryset=Evidence.objects.order_by("id")),
+                Prefetch("corrections", queryset=MeasurementCorrection.objects.order_by("id")),
+            )
+        )
+        skip = frozenset({"indicator", "parameter"})
+        return [
+            {
+                **document_values(spec.MEASUREMENT, m, skip),
+                "indicator": self.indicator_keys.get(m.indicator_id),
+                "parameter": self.parameter_keys.get(m.parameter_id),
+                "evidence": [document_values(spec.EVIDENCE, e) for e in m.evidence.all()],
+                "corrections": [
+                    {
+                        **document_values(spec.CORRECTION, c, frozenset({"window"})),
+                        "window": self.window_keys[c.window_id],
+                    }
+                    for c in m.corrections.all()
+                ],
+            }
+            for m in rows
+        ]
 
     def strategic_objectives(self, area_keys: dict[int, str]) -> list[dict[str, Any]]:
         objectives = list(self.cycle.strategic_objectives.order_by(*IN_ORDER))
@@ -270,7 +352,9 @@ class CyclePlanExport:
         indicators = indicators.prefetch_related(
             Prefetch("targets", queryset=Target.objects.order_by("id"))
         )
-        return [self.indicator(i) for i in indicators]
+        result = [self.indicator(i) for i in indicators]
+        self.indicator_keys = {i.id: i.key for i in indicators}
+        return result
 
     def indicator(self, indicator: Indicator) -> dict[str, Any]:
         data = document_values(spec.INDICATOR, indicator, frozenset({"phase"}))

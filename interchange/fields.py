@@ -22,6 +22,7 @@ PLAIN_KINDS = frozenset(
         spec.INTEGER,
         spec.DECIMAL,
         spec.DATE,
+        spec.DATETIME,
         spec.BOOLEAN,
         spec.ENUM,
         spec.STRING_LIST,
@@ -45,6 +46,8 @@ def to_python(fld: spec.Field, value: Any) -> Any:
         return Decimal(value)
     if fld.kind == spec.DATE:
         return dt.date.fromisoformat(value)
+    if fld.kind == spec.DATETIME:
+        return dt.datetime.fromisoformat(value)
     if isinstance(value, list | dict):
         return type(value)(value)  # never share the default list/dict between rows
     return value
@@ -58,6 +61,8 @@ def model_values(
 
 
 def to_json(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return spec.format_datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

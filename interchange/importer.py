@@ -22,6 +22,15 @@ from core.audit import record
 from interchange import spec
 from interchange.fields import model_values
 from interchange.validation import document_errors
+from measurement.models import (
+    CorrectiveAction,
+    Evidence,
+    Measurement,
+    MeasurementCorrection,
+    MonitoringWindow,
+    ObjectiveDelegate,
+    WindowSnapshot,
+)
 from organization.models import (
     Absence,
     Assignment,
@@ -92,6 +101,7 @@ class CycleImport:
         self.replace = replace
         self.units: dict[str, Unit] = {}
         self.people: dict[str, Person] = {}
+        self.parameters: dict[tuple[str, str], Parameter] = {}
 
     def run(self) -> Cycle:
         self.ente = self.save_ente()
@@ -103,6 +113,8 @@ class CycleImport:
         self.save_evaluation_bodies(prune)
         cycle = CyclePlanImport(self.data["cycle"], self.ente, self.units, self.people, self.user)
         result = cycle.run()
+        monitoring = MonitoringImport(self.data["cycle"], result, cycle, self.parameters)
+        monitoring.run()
         record(
             user=self.user,
             action="cycle.import",
@@ -114,6 +126,7 @@ class CycleImport:
                 "people": len(self.people),
                 "objectives": len(cycle.objectives),
                 "indicators": cycle.indicator_count,
+                "measurements": monitoring.measurement_count,
             },
         )
         return result
@@ -123,6 +136,8 @@ class CycleImport:
     def save_ente(self) -> Ente:
         item = self.data["ente"]
         values = model_values(spec.ENTE, item, _without("slug"))
+        # Stored complete (`SmvpSettings.to_dict()`), or empty when they are the defaults.
+        values["smvp_settings"] = spec.canonical_smvp(item.get("smvp_settings")) or {}
         ente = Ente.objects.filter(slug=item["slug"]).first() or Ente(slug=item["slug"])
         for name, value in values.items():
             setattr(ente, name, value)
@@ -147,8 +162,10 @@ class CycleImport:
                 ]
             )
         if existing is not None:
-            # A version may point at a revision of the same cycle (PROTECT): both go anyway.
+            # A version may point at a revision of the same cycle, a correction at a window
+            # (PROTECT): both go anyway.
             ObjectiveVersion.objects.filter(objective__cycle=existing).delete()
+            MeasurementCorrection.objects.filter(window__cycle=existing).delete()
             existing.delete()
         return self.replace and not Cycle.objects.filter(ente=self.ente).exists()
 
@@ -204,21 +221,32 @@ class CycleImport:
         Unit.objects.bulk_update(others, ["order"])
 
     def save_unit_details(self) -> None:
+        """Activities and parameter values are replaced; parameters are matched by key and
+        updated in place, because the measurements of other years point at them."""
         items = self.data.get("units") or []
         units = list(self.units.values())
         UnitActivity.objects.filter(unit__in=units).delete()
-        Parameter.objects.filter(unit__in=units).delete()
+        existing = {(p.unit_id, p.key): p for p in Parameter.objects.filter(unit__in=units)}
+        skip = _without("values")
         activities, parameters, value_items = [], [], []
         for item in items:
             unit = self.units[item["key"]]
             for index, activity in enumerate(item.get("activities") or []):
                 activities.append(UnitActivity(unit=unit, text=activity, order=index))
             for index, p_item in enumerate(item.get("parameters") or []):
-                values = model_values(spec.PARAMETER, p_item, _without("values"))
-                parameters.append(Parameter(unit=unit, order=index, **values))
+                parameter = existing.pop((unit.pk, p_item["key"]), None) or Parameter(unit=unit)
+                for name, value in model_values(spec.PARAMETER, p_item, skip).items():
+                    setattr(parameter, name, value)
+                parameter.order = index
+                parameters.append(parameter)
                 value_items.append(p_item.get("values") or [])
+        Parameter.objects.filter(pk__in=[p.pk for p in existing.values()]).delete()
         UnitActivity.objects.bulk_create(activities)
-        Parameter.objects.bulk_create(parameters)
+        fields = [f.name for f in spec.PARAMETER.fields if f.name not in skip] + ["order"]
+        _save_rows(Parameter, parameters, fields)
+        ParameterValue.objects.filter(parameter__in=parameters).delete()
+        unit_keys = {unit.pk: key for key, unit in self.units.items()}
+        self.parameters = {(unit_keys[p.unit_id], p.key): p for p in parameters}
         ParameterValue.objects.bulk_create(
             ParameterValue(parameter=parameter, **model_values(spec.PARAMETER_VALUE, value))
             for parameter, values in zip(parameters, value_items, strict=True)
@@ -462,6 +490,116 @@ class CyclePlanImport:
             for indicator, item in zip(indicators, items, strict=True)
             for target in item.get("targets") or []
         )
+
+
+class MonitoringImport:
+    """Windows (with their frozen snapshots), values, evidence metadata, corrections,
+    delegates and corrective actions of the cycle just created."""
+
+    def __init__(self, item: dict[str, Any], cycle: Cycle, plan: CyclePlanImport, parameters):
+        self.item = item
+        self.cycle = cycle
+        self.plan = plan
+        self.parameters: dict[tuple[str, str], Parameter] = parameters
+        self.measurement_count = 0
+
+    def items(self, name: str) -> list[dict[str, Any]]:
+        return self.item.get(name) or []
+
+    def run(self) -> None:
+        self.save_windows()
+        self.save_measurements()
+        self.save_delegates()
+        self.save_corrective_actions()
+
+    def save_windows(self) -> None:
+        items = self.items("monitoring_windows")
+        windows = [
+            MonitoringWindow(
+                cycle=self.cycle, **model_values(spec.MONITORING_WINDOW, w, _without("snapshot"))
+            )
+            for w in items
+        ]
+        MonitoringWindow.objects.bulk_create(windows)
+        self.windows = {w.key: w for w in windows}
+        WindowSnapshot.objects.bulk_create(
+            WindowSnapshot(window=window, data=item["snapshot"])
+            for window, item in zip(windows, items, strict=True)
+            if item.get("snapshot") is not None
+        )
+
+    def save_measurements(self) -> None:
+        items = self.items("measurements")
+        indicators = {i.key: i for i in Indicator.objects.filter(cycle=self.cycle)}
+        skip = _without("indicator", "parameter", "evidence", "corrections")
+        measurements = []
+        for item in items:
+            parameter = item.get("parameter")
+            measurements.append(
+                Measurement(
+                    cycle=self.cycle,
+                    indicator=indicators.get(item.get("indicator")),
+                    parameter=(
+                        None
+                        if parameter is None
+                        else self.parameters[(parameter["unit"], parameter["key"])]
+                    ),
+                    **model_values(spec.MEASUREMENT, item, skip),
+                )
+            )
+        Measurement.objects.bulk_create(measurements)
+        self.measurement_count = len(measurements)
+        # The file describes evidence, not the files themselves: the rows have no file.
+        Evidence.objects.bulk_create(
+            Evidence(measurement=measurement, file="", **model_values(spec.EVIDENCE, e))
+            for measurement, item in zip(measurements, items, strict=True)
+            for e in item.get("evidence") or []
+        )
+        corrections, moments = [], []
+        for measurement, item in zip(measurements, items, strict=True):
+            for c_item in item.get("corrections") or []:
+                values = model_values(spec.CORRECTION, c_item, _without("window"))
+                moments.append(values.pop("corrected_at"))
+                corrections.append(
+                    MeasurementCorrection(
+                        measurement=measurement, window=self.windows[c_item["window"]], **values
+                    )
+                )
+        _create_with_moments(MeasurementCorrection, corrections, "corrected_at", moments)
+
+    def save_delegates(self) -> None:
+        ObjectiveDelegate.objects.bulk_create(
+            ObjectiveDelegate(
+                objective=self.plan.objectives[item["objective"]],
+                person=self.plan.people[item["person"]],
+            )
+            for item in self.items("delegates")
+        )
+
+    def save_corrective_actions(self) -> None:
+        actions, moments = [], []
+        skip = _without("objective", "window")
+        for item in self.items("corrective_actions"):
+            values = model_values(spec.CORRECTIVE_ACTION, item, skip)
+            moments.append(values.pop("recorded_at"))
+            actions.append(
+                CorrectiveAction(
+                    objective=self.plan.objectives[item["objective"]],
+                    window=self.windows.get(item.get("window")),
+                    **values,
+                )
+            )
+        _create_with_moments(CorrectiveAction, actions, "recorded_at", moments)
+
+
+def _create_with_moments(model, rows: list, name: str, moments: list) -> None:
+    """Insert rows whose `name` column is `auto_now_add`, then give it the file's moments
+    (an insert always writes the current time into such a column)."""
+    model.objects.bulk_create(rows)
+    for row, moment in zip(rows, moments, strict=True):
+        setattr(row, name, moment)
+    if rows:
+        model.objects.bulk_update(rows, [name])
 
 
 def _user_or_none(user):

@@ -13,12 +13,15 @@ The module is Django-free, so `python -m interchange.spec` rewrites the schema f
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from engine.config import SmvpSettings
 
 FORMAT = "performa-cycle"
 VERSION = 1
@@ -29,6 +32,8 @@ PARAMETER_KEY_PATTERN = r"^[a-z0-9_-]+$"
 KEY_MAX_LENGTH = 80
 DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+# A moment: ISO 8601 with seconds and an offset; the canonical form is UTC with "Z".
+DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
 YEAR_MIN, YEAR_MAX = 1900, 2200
 
 # Field kinds.
@@ -38,6 +43,7 @@ REF = "ref"  # a key of another list
 INTEGER = "integer"
 DECIMAL = "decimal"  # a plain decimal written as a JSON string
 DATE = "date"
+DATETIME = "datetime"  # a moment (closing of a window, approval, correction)
 BOOLEAN = "boolean"
 ENUM = "enum"
 STRING_LIST = "string_list"
@@ -46,6 +52,7 @@ REF_LIST = "ref_list"
 ENUM_LIST = "enum_list"
 OBJECT = "object"  # free-form JSON object (kept as-is)
 OBJECTS = "objects"  # a list of objects described by `item`
+NESTED = "nested"  # one object described by `item`
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,8 @@ class Field:
     item: ObjectSpec | None = None
     refers_to: str = ""  # what a REF/REF_LIST points at, for documentation only
     pattern: str = KEY_PATTERN  # for KEY fields
+    # The canonical form of a value, when it is more than the generic one (None = default).
+    normalize: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -184,7 +193,7 @@ ENTE = ObjectSpec(
         text("province", 2),
         f("headcount", INTEGER, minimum=0),
         text("governing_body", 80, default="Giunta"),
-        f("smvp_settings", OBJECT),
+        f("smvp_settings", OBJECT, normalize=lambda value: canonical_smvp(value)),
         text("notes"),
         f("members", OBJECTS, item=MEMBER_ENTE),
     ),
@@ -454,6 +463,8 @@ INDICATOR = ObjectSpec(
         f("dimension", ENUM, choices=DIMENSIONS),
         text("dimension_label", 120),
         text("formula"),
+        # Machine formula over parameter keys and indicator keys ("-" read as "_").
+        text("formula_expression"),
         text("unit_of_measure", 40),
         text("data_source", 400),
         f("polarity", ENUM, choices=POLARITIES, default="higher"),
@@ -476,6 +487,95 @@ REVISION = ObjectSpec(
         req("motivation"),
         text("act_label", 255),
         f("is_open", BOOLEAN),
+    ),
+)
+
+WINDOW_STATES = ("open", "closed")
+PERIOD_KINDS = ("mese", "trimestre", "quadrimestre", "semestre", "anno", "data")
+MEASUREMENT_STATES = ("draft", "approved")
+CORRECTIVE_STATUSES = ("planned", "done")
+
+MONITORING_WINDOW = ObjectSpec(
+    "monitoring_window",
+    (
+        req("key", KEY),
+        req("label", max_length=200),
+        req("period_end", DATE),
+        f("is_final", BOOLEAN),
+        f("state", ENUM, choices=WINDOW_STATES, default="open"),
+        f("closed_at", DATETIME),
+        # Frozen history: every value and score when the window closed, kept as written.
+        f("snapshot", OBJECT, default=None),
+    ),
+)
+
+MEASURED_PARAMETER = ObjectSpec(
+    "measured_parameter",
+    (
+        req("unit", REF, refers_to="units"),
+        req("key", REF, pattern=PARAMETER_KEY_PATTERN, refers_to="units[].parameters"),
+    ),
+)
+
+EVIDENCE = ObjectSpec(
+    "evidence",
+    (
+        req("original_name", max_length=255),
+        req("content_type", max_length=120),
+        req("size", INTEGER, minimum=0, maximum=2147483647),
+    ),
+)
+
+CORRECTION = ObjectSpec(
+    "correction",
+    (
+        req("window", REF, refers_to="cycle.monitoring_windows"),
+        dec("old_value", *AMOUNT),
+        dec("new_value", *AMOUNT),
+        f("old_completed_on", DATE),
+        f("new_completed_on", DATE),
+        req("reason"),
+        req("corrected_at", DATETIME),
+    ),
+)
+
+MEASUREMENT = ObjectSpec(
+    "measurement",
+    (
+        f("indicator", REF, refers_to="cycle.indicators"),
+        f("parameter", NESTED, item=MEASURED_PARAMETER),
+        req("period_kind", ENUM, choices=PERIOD_KINDS),
+        req("period_start", DATE),
+        req("period_end", DATE),
+        f("is_cumulative", BOOLEAN, default=True),
+        dec("value", *AMOUNT),
+        f("completed_on", DATE),
+        text("note"),
+        text("deviation_note"),
+        f("state", ENUM, choices=MEASUREMENT_STATES, default="draft"),
+        f("approved_at", DATETIME),
+        f("evidence", OBJECTS, item=EVIDENCE),
+        f("corrections", OBJECTS, item=CORRECTION),
+    ),
+)
+
+DELEGATE = ObjectSpec(
+    "delegate",
+    (
+        req("objective", REF, refers_to="cycle.objectives"),
+        req("person", REF, refers_to="people"),
+    ),
+)
+
+CORRECTIVE_ACTION = ObjectSpec(
+    "corrective_action",
+    (
+        req("objective", REF, refers_to="cycle.objectives"),
+        f("window", REF, refers_to="cycle.monitoring_windows"),
+        req("description"),
+        f("due_date", DATE),
+        f("status", ENUM, choices=CORRECTIVE_STATUSES, default="planned"),
+        req("recorded_at", DATETIME),
     ),
 )
 
@@ -503,6 +603,10 @@ CYCLE = ObjectSpec(
         f("indicator_groups", OBJECTS, item=INDICATOR_GROUP),
         f("indicators", OBJECTS, item=INDICATOR),
         f("revisions", OBJECTS, item=REVISION),
+        f("monitoring_windows", OBJECTS, item=MONITORING_WINDOW),
+        f("measurements", OBJECTS, item=MEASUREMENT),
+        f("delegates", OBJECTS, item=DELEGATE),
+        f("corrective_actions", OBJECTS, item=CORRECTIVE_ACTION),
     ),
 )
 
@@ -532,6 +636,33 @@ def format_decimal(value: Decimal | str) -> str:
     return "0" if text_value in ("-0", "0") else text_value
 
 
+def format_datetime(value: dt.datetime | str) -> str:
+    """UTC with a final "Z", microseconds only when there are some."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone")
+    moment = moment.astimezone(dt.UTC)
+    text_value = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text_value += f".{moment.microsecond:06d}"
+    return text_value + "Z"
+
+
+DEFAULT_SMVP = SmvpSettings().to_dict()
+
+
+def smvp_settings(value: dict[str, Any] | None) -> SmvpSettings:
+    """The settings an `smvp_settings` object describes; raises `ConfigError`."""
+    return SmvpSettings.from_dict(value or {})
+
+
+def canonical_smvp(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The complete settings (`SmvpSettings.to_dict()`, keys sorted); None for the defaults,
+    which the canonical form leaves out like any other default."""
+    data = smvp_settings(value).to_dict()
+    return None if data == DEFAULT_SMVP else _sorted_json(data)
+
+
 def _sorted_json(value: Any) -> Any:
     """Free-form objects get sorted keys, so the output does not depend on the database
     (PostgreSQL `jsonb` does not keep key order)."""
@@ -547,8 +678,12 @@ def canonical_value(fld: Field, value: Any) -> Any:
         return None
     if fld.kind == DECIMAL:
         return format_decimal(value)
+    if fld.kind == DATETIME:
+        return format_datetime(value)
     if fld.kind == OBJECTS:
         return [canonical_object(fld.item, item) for item in value]
+    if fld.kind == NESTED:
+        return canonical_object(fld.item, value)
     if fld.kind == OBJECT:
         return _sorted_json(value)
     return value
@@ -574,6 +709,8 @@ def canonical_object(spec: ObjectSpec, data: dict[str, Any]) -> dict[str, Any]:
         if fld.name not in data:
             continue
         value = data[fld.name]
+        if fld.normalize is not None and value is not None:
+            value = fld.normalize(value)
         if not fld.required and is_default(fld, value):
             continue
         if fld.name in SECTIONS and spec is DOCUMENT:
@@ -610,6 +747,8 @@ def iter_scalars(spec: ObjectSpec, data: dict[str, Any], path: Path) -> Iterator
         elif fld.kind == OBJECTS:
             for index, item in enumerate(value):
                 yield from iter_scalars(fld.item, item, (*here, index))
+        elif fld.kind == NESTED:
+            yield from iter_scalars(fld.item, value, here)
         else:
             yield here, fld, value
 
@@ -652,6 +791,11 @@ def _scalar_schema(fld: Field) -> dict[str, Any]:
         return {"type": ["string", "null"] if nullable else "string", "pattern": DECIMAL_PATTERN}
     if kind == DATE:
         return {"type": ["string", "null"] if nullable else "string", "pattern": DATE_PATTERN}
+    if kind == DATETIME:
+        return {
+            "type": ["string", "null"] if nullable else "string",
+            "pattern": DATETIME_PATTERN,
+        }
     if kind == BOOLEAN:
         return {"type": "boolean"}
     if kind == ENUM:
@@ -674,7 +818,7 @@ def _scalar_schema(fld: Field) -> dict[str, Any]:
             "uniqueItems": True,
         }
     if kind == OBJECT:
-        return {"type": "object"}
+        return {"type": ["object", "null"] if fld.default is None else "object"}
     raise ValueError(f"unknown field kind {kind!r}")
 
 
@@ -683,6 +827,11 @@ def _object_schema(spec: ObjectSpec) -> dict[str, Any]:
     for fld in spec.fields:
         if fld.kind == OBJECTS:
             properties[fld.name] = {"type": "array", "items": {"$ref": f"#/$defs/{fld.item.name}"}}
+        elif fld.kind == NESTED:
+            reference = {"$ref": f"#/$defs/{fld.item.name}"}
+            properties[fld.name] = (
+                reference if fld.required else {"anyOf": [reference, {"type": "null"}]}
+            )
         elif spec is DOCUMENT and fld.name in SECTIONS:
             properties[fld.name] = {"$ref": f"#/$defs/{SECTIONS[fld.name].name}"}
         else:
@@ -716,7 +865,8 @@ def build_schema() -> dict[str, Any]:
         "title": "Performa – ciclo della performance (performa-cycle, versione 1)",
         "description": (
             "Un ciclo (un anno) di un ente: organizzazione, persone, obiettivi, fasi, "
-            "indicatori e target. Vedi docs/interchange.md."
+            "indicatori e target, finestre di monitoraggio e misurazioni. "
+            "Vedi docs/interchange.md."
         ),
         **document,
         "$defs": {name: _object_schema(spec) for name, spec in specs.items()},

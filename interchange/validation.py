@@ -25,6 +25,7 @@ from django.conf import settings
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from engine.config import ROOT, ConfigError
 from interchange import spec
 
 # Beyond this many messages the rest is summarised: the first ones are enough to fix the file.
@@ -162,6 +163,16 @@ def _messages_for(error: ValidationError) -> Iterator[tuple[list[str | int], str
         yield path, f"{show(instance)} è inferiore al minimo ammesso ({error.validator_value})"
     elif kind == "maximum":
         yield path, f"{show(instance)} è superiore al massimo ammesso ({error.validator_value})"
+    elif kind == "anyOf" and isinstance(instance, dict):
+        # An optional nested object: explain what is wrong inside it.
+        for sub in error.context or ():
+            if sub.relative_schema_path and sub.relative_schema_path[0] == 0:
+                yield from _messages_for(sub)
+    elif kind == "anyOf":
+        yield (
+            path,
+            f"atteso un oggetto, trovato {TYPE_NAMES[json_type(instance)]} ({show(instance)})",
+        )
     elif kind == "uniqueItems":
         yield path, "l'elenco contiene valori ripetuti"
     else:  # a keyword this module does not translate: still name the path
@@ -184,6 +195,11 @@ def _pattern_message(instance: str, pattern: str) -> str:
         return f"{show(instance)} non è un numero decimale{hint}"
     if pattern == spec.DATE_PATTERN:
         return f"{show(instance)} non è una data nel formato AAAA-MM-GG"
+    if pattern == spec.DATETIME_PATTERN:
+        return (
+            f"{show(instance)} non è una data e ora nel formato AAAA-MM-GGThh:mm:ss "
+            "con fuso orario (es. 2024-07-15T10:30:00Z)"
+        )
     if pattern == spec.PARAMETER_KEY_PATTERN:
         return (
             f"{show(instance)} non è una chiave valida "
@@ -220,7 +236,15 @@ def limit(messages: list[str]) -> list[str]:
 
 
 # Nouns that take a masculine participle in "… non definito in …".
-MASCULINE = frozenset({"obiettivo", "obiettivo strategico", "gruppo di pesatura"})
+MASCULINE = frozenset({"obiettivo", "obiettivo strategico", "gruppo di pesatura", "indicatore"})
+
+
+def _moment(value: str) -> dt.datetime | None:
+    """The moment a valid datetime text names; None when it is not one (reported elsewhere)."""
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 class SemanticChecker:
@@ -252,6 +276,11 @@ class SemanticChecker:
                     dt.date.fromisoformat(value)
                 except ValueError:
                     self.error(path, f"{show(value)} non è una data esistente")
+            elif fld.kind == spec.DATETIME:
+                try:
+                    dt.datetime.fromisoformat(value)
+                except ValueError:
+                    self.error(path, f"{show(value)} non è una data e ora esistente")
             elif fld.kind == spec.DECIMAL:
                 self.check_digits(path, fld, Decimal(value))
 
@@ -304,7 +333,16 @@ class SemanticChecker:
             self.error((*path, end), f"la data di fine {last} precede quella di inizio {first}")
 
     def check_ente(self) -> None:
-        self.unique_keys(self.data["ente"].get("members") or [], ("ente", "members"), "name")
+        ente = self.data["ente"]
+        self.unique_keys(ente.get("members") or [], ("ente", "members"), "name")
+        if ente.get("smvp_settings") is not None:
+            try:
+                spec.smvp_settings(ente["smvp_settings"])
+            except ConfigError as exc:
+                for key, message in exc.errors:
+                    # "smvp.indicator.bands[0].from" -> "$.ente.smvp_settings.indicator.bands[0]…"
+                    where = "$.ente.smvp_settings" + key.removeprefix(ROOT)
+                    self.errors.append(f"{where}: {message}")
 
     def check_units(self) -> dict[str, int]:
         units = self.data.get("units") or []
@@ -368,8 +406,12 @@ class SemanticChecker:
         groups = self.check_weight_groups(units, people)
         objectives = self.check_objectives(units, people, strategic, groups)
         tables = self.check_indicator_groups(units)
-        self.check_indicators(units, strategic, objectives, tables)
+        indicators = self.check_indicators(units, strategic, objectives, tables)
         self.unique_keys(cycle.get("revisions") or [], ("cycle", "revisions"), "number")
+        windows = self.check_windows()
+        self.check_measurements(indicators, windows)
+        self.check_delegates(objectives, people)
+        self.check_corrective_actions(objectives, windows)
 
     def check_strategic_objectives(self, areas, units) -> dict[str, int]:
         items = self.cycle.get("strategic_objectives") or []
@@ -448,9 +490,9 @@ class SemanticChecker:
                     )
         return keys
 
-    def check_indicators(self, units, strategic, objectives, tables) -> None:
+    def check_indicators(self, units, strategic, objectives, tables) -> dict[str, int]:
         items = self.cycle.get("indicators") or []
-        self.unique_keys(items, ("cycle", "indicators"))
+        keys = self.unique_keys(items, ("cycle", "indicators"))
         objective_items = self.cycle.get("objectives") or []
         for index, item in enumerate(items):
             path = ("cycle", "indicators", index)
@@ -481,6 +523,7 @@ class SemanticChecker:
             self.unique_keys(targets, (*path, "targets"), "year")
             for t_index, target in enumerate(targets):
                 self.check_target((*path, "targets", t_index), target)
+        return keys
 
     def check_phase_index(self, path, item, objectives, objective_items) -> None:
         phase = item.get("phase")
@@ -517,6 +560,193 @@ class SemanticChecker:
         low, high = target.get("value"), target.get("value_to")
         if kind == "between" and low and high and Decimal(low) > Decimal(high):
             self.error((*path, "value_to"), "il limite superiore è minore di quello inferiore")
+
+    # --- monitoring ---------------------------------------------------------------------------
+
+    def in_year(self, path: tuple, value: str | None) -> bool:
+        year = self.cycle["year"]
+        if value is None or value[:4] == str(year):
+            return True
+        self.error(path, f"la data {value} è fuori dall'anno del ciclo ({year})")
+        return False
+
+    def check_windows(self) -> dict[str, dict]:
+        """Windows in date order, each date once, at most one final window (the last one)."""
+        items = self.cycle.get("monitoring_windows") or []
+        base = ("cycle", "monitoring_windows")
+        keys = self.unique_keys(items, base)
+        self.unique_keys(items, base, "period_end")
+        finals = [index for index, item in enumerate(items) if item.get("is_final")]
+        for index, item in enumerate(items):
+            path = (*base, index)
+            end = item["period_end"]
+            self.in_year((*path, "period_end"), end)
+            previous = items[index - 1]["period_end"] if index else None
+            if previous is not None and end < previous:
+                self.error(
+                    (*path, "period_end"),
+                    f"le finestre vanno elencate in ordine di data: {end} precede {previous}",
+                )
+            closed = item.get("state") == "closed"
+            if closed and item.get("closed_at") is None:
+                self.error((*path, "closed_at"), "obbligatorio per una finestra chiusa")
+            if not closed and item.get("closed_at") is not None:
+                self.error((*path, "closed_at"), "una finestra aperta non ha data di chiusura")
+            if not closed and item.get("snapshot") is not None:
+                self.error((*path, "snapshot"), "solo una finestra chiusa ha un'istantanea")
+        if len(finals) > 1:
+            first = format_path((*base, finals[0]))
+            self.error((*base, finals[1], "is_final"), f"c'è già una finestra finale ({first})")
+        elif finals and finals[0] != len(items) - 1:
+            self.error(
+                (*base, finals[0], "is_final"), "la finestra finale deve essere l'ultima per data"
+            )
+        return {key: items[index] for key, index in keys.items()}
+
+    def parameter_keys(self) -> dict[str, set[str]]:
+        return {
+            unit["key"]: {p["key"] for p in unit.get("parameters") or []}
+            for unit in self.data.get("units") or []
+        }
+
+    def check_measurements(self, indicators: dict[str, int], windows: dict[str, dict]) -> None:
+        items = self.cycle.get("measurements") or []
+        indicator_items = self.cycle.get("indicators") or []
+        parameters = self.parameter_keys()
+        seen: dict[tuple, int] = {}
+        for index, item in enumerate(items):
+            path = ("cycle", "measurements", index)
+            subject = self.measurement_subject(path, item, indicators, parameters)
+            start, end = item["period_start"], item["period_end"]
+            self.in_year((*path, "period_start"), start)
+            self.in_year((*path, "period_end"), end)
+            self.date_order(item, path, "period_start", "period_end")
+            if subject is not None:
+                key = (subject, end)
+                if key in seen:
+                    first = format_path(("cycle", "measurements", seen[key]))
+                    self.error(
+                        (*path, "period_end"),
+                        f"esiste già un valore al {end} per lo stesso oggetto ({first})",
+                    )
+                else:
+                    seen[key] = index
+            done = item.get("completed_on")
+            if done is not None and done > end:
+                self.error(
+                    (*path, "completed_on"),
+                    f"la data di completamento {done} è successiva alla fine del periodo {end}",
+                )
+            value = item.get("value")
+            if value is not None and item.get("indicator") in indicators:
+                indicator = indicator_items[indicators[item["indicator"]]]
+                if indicator.get("unit_of_measure") == "%" and Decimal(value) > 100:
+                    self.error(
+                        (*path, "value"),
+                        f'"{value}" supera 100, ma l\'indicatore "{item["indicator"]}" '
+                        "è espresso in percentuale",
+                    )
+            if item.get("state") == "approved" and item.get("approved_at") is None:
+                self.error((*path, "approved_at"), "obbligatorio per un valore approvato")
+            if item.get("state", "draft") == "draft" and item.get("approved_at") is not None:
+                self.error(
+                    (*path, "approved_at"), "un valore non approvato non ha data di approvazione"
+                )
+            for c_index, correction in enumerate(item.get("corrections") or []):
+                self.check_correction((*path, "corrections", c_index), correction, end, windows)
+
+    def measurement_subject(self, path, item, indicators, parameters) -> tuple | None:
+        """("indicator", key) or ("parameter", unit, key); reports a missing or double subject."""
+        indicator, parameter = item.get("indicator"), item.get("parameter")
+        if (indicator is None) == (parameter is None):
+            self.error(
+                path,
+                "indicare l'indicatore (indicator) oppure il parametro (parameter), "
+                "uno solo dei due",
+            )
+            return None
+        if indicator is not None:
+            if indicator not in indicators:
+                self.reference(
+                    (*path, "indicator"), indicator, indicators, "indicatore", "$.cycle.indicators"
+                )
+                return None
+            return ("indicator", indicator)
+        unit, key = parameter["unit"], parameter["key"]
+        if unit not in parameters:
+            self.reference((*path, "parameter", "unit"), unit, parameters, "unità", "$.units")
+            return None
+        if key not in parameters[unit]:
+            self.error(
+                (*path, "parameter", "key"),
+                f'parametro "{key}" non definito tra i parametri dell\'unità "{unit}"',
+            )
+            return None
+        return ("parameter", unit, key)
+
+    def check_correction(self, path, correction: dict, end: str, windows: dict[str, dict]) -> None:
+        key = correction["window"]
+        if key not in windows:
+            self.reference(
+                (*path, "window"), key, windows, "finestra", "$.cycle.monitoring_windows"
+            )
+            return
+        window = windows[key]
+        if window.get("state") != "closed":
+            self.error(
+                (*path, "window"),
+                f'la finestra "{key}" è aperta: si corregge solo un valore di una finestra chiusa',
+            )
+        elif end > window["period_end"]:
+            self.error(
+                (*path, "window"),
+                f'il valore al {end} non appartiene alla finestra "{key}" ({window["period_end"]})',
+            )
+        closed_at = window.get("closed_at")
+        corrected, closing = _moment(correction["corrected_at"]), _moment(closed_at or "")
+        if corrected and closing and corrected < closing:
+            self.error(
+                (*path, "corrected_at"),
+                f'la correzione precede la chiusura della finestra "{key}" ({closed_at})',
+            )
+
+    def check_delegates(self, objectives, people) -> None:
+        items = self.cycle.get("delegates") or []
+        seen: dict[tuple, int] = {}
+        for index, item in enumerate(items):
+            path = ("cycle", "delegates", index)
+            self.reference(
+                (*path, "objective"),
+                item["objective"],
+                objectives,
+                "obiettivo",
+                "$.cycle.objectives",
+            )
+            self.reference((*path, "person"), item["person"], people, "persona", "$.people")
+            pair = (item["objective"], item["person"])
+            if pair in seen:
+                first = format_path(("cycle", "delegates", seen[pair]))
+                self.error((*path, "person"), f"delega già presente in {first}")
+            else:
+                seen[pair] = index
+
+    def check_corrective_actions(self, objectives, windows) -> None:
+        for index, item in enumerate(self.cycle.get("corrective_actions") or []):
+            path = ("cycle", "corrective_actions", index)
+            self.reference(
+                (*path, "objective"),
+                item["objective"],
+                objectives,
+                "obiettivo",
+                "$.cycle.objectives",
+            )
+            self.reference(
+                (*path, "window"),
+                item.get("window"),
+                windows,
+                "finestra",
+                "$.cycle.monitoring_windows",
+            )
 
 
 def semantic_errors(data: dict[str, Any]) -> list[str]:

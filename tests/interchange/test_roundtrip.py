@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEntry
+from engine.config import SmvpSettings
 from interchange import spec
 from interchange.exporter import dumps, export_cycle
 from interchange.importer import import_cycle
@@ -25,6 +26,8 @@ def _used_fields(object_spec, items, used):
                 continue
             if fld.kind == spec.OBJECTS:
                 _used_fields(fld.item, value, used)
+            elif fld.kind == spec.NESTED:
+                _used_fields(fld.item, [value], used)
             elif object_spec is spec.DOCUMENT and fld.name in spec.SECTIONS:
                 _used_fields(spec.SECTIONS[fld.name], [value], used)
             if fld.required or not spec.is_default(fld, value):
@@ -58,6 +61,10 @@ def test_every_choice_of_the_main_enums_is_used():
         spec.CCNL_AREAS,
         spec.WEIGHT_GROUP_KINDS,
         spec.TAGS,
+        spec.PERIOD_KINDS,
+        spec.WINDOW_STATES,
+        spec.MEASUREMENT_STATES,
+        spec.CORRECTIVE_STATUSES,
     ):
         missing = [c for c in choices if f'"{c}"' not in text]
         assert missing == []
@@ -110,7 +117,15 @@ def test_canonical_text_details(rich_cycle):
     assert "kind" not in objectives[1]  # "sviluppo" is the default
     members = data["evaluation_bodies"][0]["members"]
     assert members[0]["is_external"] is True and "is_external" not in members[1]
-    assert list(data["ente"]["smvp_settings"]) == ["bands", "scale"]  # free-form keys sorted
+    smvp = data["ente"]["smvp_settings"]  # complete, as SmvpSettings.to_dict(), keys sorted
+    assert list(smvp) == sorted(SmvpSettings().to_dict())
+    assert list(smvp["indicator"]) == sorted(smvp["indicator"])
+    assert smvp["cap"] == "120" and smvp["missing"] == "zero"
+    assert smvp["indicator"]["bands"] == [
+        {"from": "60", "score": "50"},
+        {"from": "90", "score": "100"},
+    ]
+    assert smvp["status"] == SmvpSettings().to_dict()["status"]  # defaults filled in
     assert data["cycle"]["revisions"][1]["is_open"] is True
     assert "is_open" not in data["cycle"]["revisions"][0]
 
@@ -118,7 +133,10 @@ def test_canonical_text_details(rich_cycle):
 def test_import_links_rows_as_the_file_says(rich_cycle):
     ente = rich_cycle.ente
     assert ente.governing_body == "Giunta dell'Unione"
-    assert ente.smvp_settings == {"scale": {"max": 100, "min": 0}, "bands": [60, 80, 90]}
+    settings = SmvpSettings.from_dict(ente.smvp_settings)
+    assert ente.smvp_settings == settings.to_dict()  # stored complete
+    assert settings.cap == Decimal("120") and settings.missing.value == "zero"
+    assert [c.source.value for c in settings.ente_composition] == ["ente_indicators", "units"]
     assert [m.name for m in ente.members.all()] == ["Comune di Monteprova", "Comune di Pianprova"]
     tributi = Unit.objects.get(ente=ente, key="servizio-tributi")
     assert tributi.parent.key == "area-finanziaria"
@@ -142,6 +160,7 @@ def test_import_links_rows_as_the_file_says(rich_cycle):
     entry = AuditEntry.objects.get(action="cycle.import")
     assert entry.ente == ente and entry.object_id == str(rich_cycle.pk)
     assert entry.changes["objectives"] == 3 and entry.changes["indicators"] == 10
+    assert entry.changes["measurements"] == 6
 
 
 def test_people_keep_the_order_of_the_file(db):
@@ -177,6 +196,29 @@ def _grown_document(copies: int) -> dict:
                 "targets": [{"year": 2024, "kind": "gte", "value": "1"}],
             }
         )
+        cycle["measurements"].append(
+            {
+                "indicator": f"extra-ind-{index}",
+                "period_kind": "semestre",
+                "period_start": "2024-01-01",
+                "period_end": "2024-06-30",
+                "value": str(index),
+                "evidence": [
+                    {"original_name": "a.pdf", "content_type": "application/pdf", "size": 1}
+                ],
+                "corrections": [
+                    {"window": "30-giugno", "reason": "r", "corrected_at": "2024-08-01T00:00:00Z"}
+                ],
+            }
+        )
+        cycle["delegates"].append({"objective": f"extra-{index}", "person": "anna-verdi"})
+        cycle["corrective_actions"].append(
+            {
+                "objective": f"extra-{index}",
+                "description": "x",
+                "recorded_at": "2024-08-01T00:00:00Z",
+            }
+        )
     return document
 
 
@@ -192,5 +234,7 @@ def test_export_uses_a_constant_number_of_queries(db, django_assert_max_num_quer
     big_document["ente"]["slug"] = "unione-grande"
     big = import_cycle(big_document)
     assert _export_queries(big) == _export_queries(small)
-    with django_assert_max_num_queries(25):
+    # 25 for the plan, 6 for monitoring (windows with snapshots, measurements, evidence,
+    # corrections, delegates, corrective actions).
+    with django_assert_max_num_queries(31):
         export_cycle(big)

@@ -10,6 +10,7 @@ from django.conf import settings
 from jsonschema import Draft202012Validator
 
 from interchange import spec
+from measurement import models as meas
 from organization import models as org
 from planning import models as plan
 from tests.interchange.documents import rich_document
@@ -57,6 +58,12 @@ MODELS = [
     (spec.INDICATOR, plan.Indicator),
     (spec.TARGET, plan.Target),
     (spec.REVISION, plan.PlanRevision),
+    (spec.MONITORING_WINDOW, meas.MonitoringWindow),
+    (spec.MEASUREMENT, meas.Measurement),
+    (spec.EVIDENCE, meas.Evidence),
+    (spec.CORRECTION, meas.MeasurementCorrection),
+    (spec.DELEGATE, meas.ObjectiveDelegate),
+    (spec.CORRECTIVE_ACTION, meas.CorrectiveAction),
 ]
 
 
