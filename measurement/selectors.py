@@ -1,0 +1,1395 @@
+"""Reads of measurement and monitoring: the bridge between the database and the engine.
+
+`cycle_scores(cycle, window=...)` loads a whole cycle in a constant number of queries (one per
+table, whatever the size of the ente), turns the rows into the engine's flat records and scores
+everything in one call of `engine.rollup.score_cycle`. The result, a `ScoreBoard`, answers the
+pages (per-id lookups with labels, statuses, counts), the JSON of `cycle_scores --format json`
+and of the window snapshots (`to_dict()`), and the CSV (`rows()`).
+
+Engine ids are the plan's keys (indicator, objective, unit and person keys), so that every
+explanation and every snapshot reads the same on any database; pages look entries up by pk
+with `board.indicator(pk)`, `board.objective(pk)`, `board.unit(pk)`, `board.person(pk)`.
+
+Which value counts: for each indicator, the latest measurement whose period ends on or before
+the as-of date (the window's date; without a window, the end of the cycle year). A computed
+indicator takes the value of its formula at the latest period where all its inputs have a
+value (a parameter without a measurement for that period falls back to its yearly value,
+`ParameterValue` of the cycle year).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from engine import achievement as ea
+from engine import formula as ef
+from engine.config import SmvpSettings
+from engine.explanation import Explanation
+from engine.numbers import format_date, format_number, internal
+from engine.rollup import (
+    AssignmentRecord,
+    CycleRecords,
+    CycleScores,
+    IndicatorRecord,
+    ObjectiveRecord,
+    PhaseRecord,
+    Score,
+    UnitRecord,
+    score_cycle,
+)
+from engine.status import ObjectiveStatus, PhaseProgress, StatusResult, objective_status
+from measurement import scoring
+from measurement.models import (
+    Measurement,
+    MonitoringWindow,
+    ObjectiveDelegate,
+    WindowSnapshot,
+    WindowState,
+)
+from organization.models import Parameter, ParameterValue, Person, Unit
+from planning.models import (
+    Cycle,
+    Indicator,
+    IndicatorScope,
+    OperationalObjective,
+    Phase,
+    Target,
+)
+
+HUNDRED = Decimal("100")
+DUE_SOON_DAYS = 15  # a window is "to update" from this many days before its date
+
+OUTCOME_LABELS = {
+    ea.Outcome.SCORED: "misurato",
+    ea.Outcome.NOT_MEASURABLE: "non misurabile",
+    ea.Outcome.MISSING: "dato mancante",
+}
+ROW_FIELDS = (
+    "level",
+    "key",
+    "code",
+    "label",
+    "value",
+    "percent",
+    "status",
+    "rule",
+    "explanation",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading a cycle (constant number of queries)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """The rows of a cycle, loaded once."""
+
+    cycle: Cycle
+    units: list[Unit]
+    persons: dict[int, Person]
+    objectives: list[OperationalObjective]
+    responsibles: dict[int, list[int]]  # objective pk → person pks
+    indicators: list[Indicator]
+    targets: dict[int, Target]  # indicator pk → target of the cycle year
+    phases: list[Phase]
+    parameters: list[Parameter]
+    yearly: dict[int, Decimal]  # parameter pk → value of the cycle year
+    measurements: list[Measurement]  # ordered by period_end
+
+    @property
+    def units_by_id(self) -> dict[int, Unit]:
+        return {unit.pk: unit for unit in self.units}
+
+    def owners(self, objective: OperationalObjective) -> list[int]:
+        """The people answerable for an objective: its responsibles, or its unit's lead."""
+        named = self.responsibles.get(objective.pk)
+        if named:
+            return named
+        lead = _unit_lead(objective.unit_id, self.units_by_id)
+        return [lead] if lead is not None else []
+
+
+def _unit_lead(unit_id: int | None, units: dict[int, Unit]) -> int | None:
+    """The responsible of the unit or, when it has none, of the nearest unit above it."""
+    seen: set[int] = set()
+    while unit_id is not None and unit_id in units and unit_id not in seen:
+        seen.add(unit_id)
+        unit = units[unit_id]
+        if unit.responsible_id is not None:
+            return unit.responsible_id
+        unit_id = unit.parent_id
+    return None
+
+
+def _load(cycle: Cycle, cutoff: dt.date) -> _Plan:
+    ente = cycle.ente
+    units = list(Unit.objects.filter(ente=ente).order_by("order", "id"))
+    persons = {person.pk: person for person in Person.objects.filter(ente=ente)}
+    objectives = list(OperationalObjective.objects.filter(cycle=cycle).order_by("order", "id"))
+    through = OperationalObjective.responsibles.through
+    responsibles: dict[int, list[int]] = defaultdict(list)
+    for objective_id, person_id in (
+        through.objects.filter(operationalobjective__cycle=cycle)
+        .order_by("id")
+        .values_list("operationalobjective_id", "person_id")
+    ):
+        responsibles[objective_id].append(person_id)
+    indicators = list(
+        Indicator.objects.filter(cycle=cycle).select_related("group").order_by("order", "id")
+    )
+    targets = {
+        target.indicator_id: target
+        for target in Target.objects.filter(indicator__cycle=cycle, year=cycle.year)
+    }
+    phases = list(Phase.objects.filter(objective__cycle=cycle).order_by("objective", "order", "id"))
+    parameters = list(Parameter.objects.filter(unit__ente=ente).order_by("unit", "order", "id"))
+    yearly = {
+        row.parameter_id: row.value
+        for row in ParameterValue.objects.filter(parameter__unit__ente=ente, year=cycle.year)
+    }
+    measurements = list(
+        Measurement.objects.filter(cycle=cycle, period_end__lte=cutoff)
+        .select_related("entered_by", "approved_by")
+        .order_by("period_end", "id")
+    )
+    return _Plan(
+        cycle=cycle,
+        units=units,
+        persons=persons,
+        objectives=objectives,
+        responsibles=dict(responsibles),
+        indicators=indicators,
+        targets=targets,
+        phases=phases,
+        parameters=parameters,
+        yearly=yearly,
+        measurements=measurements,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Formulas
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormulaInput:
+    name: str
+    label: str
+    value: Decimal
+    source: str  # Italian: "valore al 30/06/2024", "valore annuale 2023", "calcolato"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "value": format(self.value.normalize(), "f"),
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class FormulaResult:
+    expression: str
+    value: Decimal | None
+    period_end: dt.date | None
+    inputs: tuple[FormulaInput, ...] = ()
+    arithmetic: str = ""  # "67 / 111 × 100 = 60,36"
+    error: str = ""
+
+    @property
+    def text(self) -> str:
+        if self.error:
+            return f"Formula «{self.expression}»: {self.error}."
+        used = "; ".join(
+            f"{item.label} = {format_number(item.value)} ({item.source})" for item in self.inputs
+        )
+        return (
+            f"Valore calcolato con la formula «{self.expression}»: {self.arithmetic}. Dati: {used}."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "expression": self.expression,
+            "value": None if self.value is None else format(self.value.normalize(), "f"),
+            "period_end": self.period_end.isoformat() if self.period_end else None,
+            "inputs": [item.to_dict() for item in self.inputs],
+            "arithmetic": self.arithmetic,
+            "error": self.error,
+            "text": self.text,
+        }
+
+
+class _Missing(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class _Formulas:
+    """Evaluates computed indicators over the measured series, period by period."""
+
+    def __init__(self, plan: _Plan):
+        self.series: dict[str, dict[dt.date, Decimal]] = defaultdict(dict)
+        self.labels: dict[str, str] = {}
+        self.fallback: dict[str, tuple[Decimal, str]] = {}
+        self.expressions: dict[str, ef.Expression] = {}
+        self.errors: dict[str, str] = {}
+        parameter_names = {p.pk: scoring.formula_name(p.key) for p in plan.parameters}
+        indicator_names = {i.pk: scoring.formula_name(i.key) for i in plan.indicators}
+        for parameter in plan.parameters:
+            name = parameter_names[parameter.pk]
+            self.labels[name] = str(parameter)
+            if parameter.pk in plan.yearly:
+                self.fallback[name] = (
+                    plan.yearly[parameter.pk],
+                    f"valore annuale {plan.cycle.year}",
+                )
+        for indicator in plan.indicators:
+            name = indicator_names[indicator.pk]
+            self.labels.setdefault(name, indicator.name[:80])
+            text = scoring.formula_expression(indicator)
+            if text:
+                try:
+                    self.expressions[name] = ef.parse(text)
+                except ef.FormulaError as exc:
+                    self.errors[name] = str(exc)
+        for row in plan.measurements:
+            if row.value is None:
+                continue
+            if row.parameter_id is not None:
+                name = parameter_names.get(row.parameter_id)
+            else:
+                name = indicator_names.get(row.indicator_id)
+            if name is not None and name not in self.expressions:
+                self.series[name][row.period_end] = row.value
+
+    def evaluate(self, indicator: Indicator) -> FormulaResult:
+        name = scoring.formula_name(indicator.key)
+        text = scoring.formula_expression(indicator)
+        if name in self.errors:
+            return FormulaResult(text, None, None, error=self.errors[name])
+        expression = self.expressions[name]
+        periods = sorted(
+            {day for leaf in self._leaves(name, ()) for day in self.series.get(leaf, {})},
+            reverse=True,
+        )
+        last_error = ""
+        for period in [*periods, None]:
+            try:
+                values, inputs = self._values(expression, period, (name,))
+                value = expression.evaluate(values)
+                arithmetic = expression.explain(values)
+            except _Missing as exc:
+                last_error = exc.message
+                continue
+            except ef.FormulaError as exc:
+                last_error = str(exc)
+                continue
+            return FormulaResult(text, value, period, tuple(inputs), arithmetic)
+        return FormulaResult(text, None, None, error=last_error or "dati mancanti")
+
+    def _leaves(self, name: str, path: tuple[str, ...]) -> set[str]:
+        if name in path:
+            return set()
+        expression = self.expressions.get(name)
+        if expression is None:
+            return {name}
+        found: set[str] = set()
+        for child in expression.names():
+            found |= self._leaves(child, (*path, name))
+        return found
+
+    def _values(
+        self, expression: ef.Expression, period: dt.date | None, path: tuple[str, ...]
+    ) -> tuple[dict[str, Decimal], list[FormulaInput]]:
+        values: dict[str, Decimal] = {}
+        inputs: list[FormulaInput] = []
+        for name in sorted(expression.names()):
+            value, source = self._value(name, period, path)
+            values[name] = value
+            inputs.append(FormulaInput(name, self.labels.get(name, name), value, source))
+        return values, inputs
+
+    def _value(
+        self, name: str, period: dt.date | None, path: tuple[str, ...]
+    ) -> tuple[Decimal, str]:
+        if name in path:
+            raise _Missing(f"la formula richiama sé stessa tramite «{name}»")
+        if name in self.errors:
+            raise _Missing(f"la formula di «{name}» non è valida")
+        if name in self.expressions:
+            inner = self.expressions[name]
+            values, _ = self._values(inner, period, (*path, name))
+            try:
+                return inner.evaluate(values), "calcolato"
+            except ef.FormulaError as exc:
+                raise _Missing(f"«{name}»: {exc}") from None
+        if period is not None and period in self.series.get(name, {}):
+            return self.series[name][period], f"valore al {format_date(period)}"
+        if name in self.fallback:
+            return self.fallback[name]
+        if name not in self.labels:
+            raise _Missing(f"nome sconosciuto «{name}»")
+        when = f" al {format_date(period)}" if period else ""
+        raise _Missing(f"valore mancante per «{name}»{when}")
+
+
+def formula_names_available(cycle: Cycle) -> set[str]:
+    """The names a formula of the cycle may use: parameters of the ente and indicator keys."""
+    names = {
+        scoring.formula_name(key)
+        for key in Parameter.objects.filter(unit__ente_id=cycle.ente_id).values_list(
+            "key", flat=True
+        )
+    }
+    names |= {
+        scoring.formula_name(key)
+        for key in Indicator.objects.filter(cycle=cycle).values_list("key", flat=True)
+    }
+    return names
+
+
+def validate_formula(cycle: Cycle, text: str, *, indicator: Indicator | None = None) -> list[str]:
+    """Italian messages for everything wrong with a formula ([] when it is fine).
+
+    Checks the syntax, that every name exists (a parameter of the ente or an indicator of the
+    cycle, not the indicator itself), that no chain of computed indicators leads back to
+    `indicator`, and that the formula does not divide by a constant zero.
+    """
+    text = (text or "").strip()
+    if not text:
+        return []
+    try:
+        expression = ef.parse(text)
+    except ef.FormulaError as exc:
+        return [f"Formula non valida: {exc}."]
+    messages: list[str] = []
+    available = formula_names_available(cycle)
+    own = scoring.formula_name(indicator.key) if indicator is not None else None
+    for name in sorted(expression.names()):
+        if name == own:
+            messages.append(f"La formula non può usare l'indicatore stesso («{name}»).")
+        elif name not in available:
+            messages.append(
+                f"Nome sconosciuto «{name}»: non è un parametro dell'ente né un indicatore del "
+                f"piano {cycle.year}."
+            )
+    if own is not None and not messages:
+        loop = _formula_loop(cycle, own, expression)
+        if loop:
+            messages.append(f"Le formule si richiamano in cerchio: {' → '.join(loop)}.")
+    if not messages:
+        # Distinct, non-round sample values: only a divisor that is zero whatever the data
+        # (a literal 0, «a − a») fails here.
+        samples = {
+            name: Decimal(1) + Decimal(index + 1) / Decimal(7)
+            for index, name in enumerate(sorted(expression.names()))
+        }
+        try:
+            expression.evaluate(samples)
+        except ef.FormulaError as exc:
+            messages.append(f"Formula non valida: {exc}.")
+    return messages
+
+
+def _formula_loop(cycle: Cycle, own: str, expression: ef.Expression) -> list[str]:
+    formulas: dict[str, ef.Expression] = {}
+    for indicator in Indicator.objects.filter(cycle=cycle):
+        text = scoring.formula_expression(indicator)
+        if not text:
+            continue
+        try:
+            formulas[scoring.formula_name(indicator.key)] = ef.parse(text)
+        except ef.FormulaError:
+            continue
+    formulas[own] = expression
+    stack: list[tuple[str, list[str]]] = [(name, [own, name]) for name in expression.names()]
+    seen: set[str] = set()
+    while stack:
+        name, path = stack.pop()
+        if name == own:
+            return path
+        if name in seen or name not in formulas:
+            continue
+        seen.add(name)
+        stack.extend((child, [*path, child]) for child in formulas[name].names())
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# The score board
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class IndicatorEntry:
+    indicator: Indicator
+    target: Target | None
+    achievement: ea.Achievement
+    measurement: Measurement | None = None  # the value used (None: computed or missing)
+    formula: FormulaResult | None = None
+    role: str = "objective"  # objective / ente / standalone (not rolled up)
+
+    @property
+    def key(self) -> str:
+        return self.indicator.key
+
+    @property
+    def label(self) -> str:
+        return str(self.indicator)
+
+    @property
+    def is_computed(self) -> bool:
+        return self.formula is not None
+
+    @property
+    def value(self) -> Decimal | None:
+        if self.formula is not None:
+            return self.formula.value
+        return self.measurement.value if self.measurement else None
+
+    @property
+    def completed_on(self) -> dt.date | None:
+        return self.measurement.completed_on if self.measurement else None
+
+    @property
+    def period_end(self) -> dt.date | None:
+        if self.formula is not None:
+            return self.formula.period_end
+        return self.measurement.period_end if self.measurement else None
+
+    @property
+    def percent(self) -> Decimal | None:
+        return self.achievement.display_percent
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS[self.achievement.outcome]
+
+    @property
+    def explanation(self) -> Explanation:
+        return self.achievement.explanation
+
+
+@dataclass
+class ObjectiveEntry:
+    objective: OperationalObjective
+    score: Score
+    status: StatusResult
+    owner_ids: tuple[int, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.objective.key
+
+    @property
+    def label(self) -> str:
+        return str(self.objective)
+
+    @property
+    def percent(self) -> Decimal | None:
+        return self.score.display_percent
+
+    @property
+    def explanation(self) -> Explanation:
+        return self.score.explanation
+
+
+@dataclass
+class UnitEntry:
+    unit: Unit
+    score: Score
+    depth: int = 0
+
+    @property
+    def key(self) -> str:
+        return self.unit.key
+
+    @property
+    def label(self) -> str:
+        return str(self.unit)
+
+    @property
+    def percent(self) -> Decimal | None:
+        return self.score.display_percent
+
+    @property
+    def explanation(self) -> Explanation:
+        return self.score.explanation
+
+
+@dataclass
+class PersonEntry:
+    person: Person
+    score: Score
+
+    @property
+    def key(self) -> str:
+        return self.person.key
+
+    @property
+    def label(self) -> str:
+        return self.person.display_name
+
+    @property
+    def percent(self) -> Decimal | None:
+        return self.score.display_percent
+
+    @property
+    def explanation(self) -> Explanation:
+        return self.score.explanation
+
+
+def _score_dict(score: Score | ea.Achievement) -> dict[str, Any]:
+    return score.to_dict()
+
+
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+@dataclass
+class ScoreBoard:
+    """Every computed number of a cycle at a date, with its explanation."""
+
+    cycle: Cycle
+    as_of: dt.date
+    window: MonitoringWindow | None
+    settings: SmvpSettings
+    scores: CycleScores  # keyed by the plan's keys
+    indicators: list[IndicatorEntry]
+    objectives: list[ObjectiveEntry]
+    units: list[UnitEntry]
+    persons: list[PersonEntry]
+    _by_pk: dict[str, dict[int, Any]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_pk = {
+            "indicator": {entry.indicator.pk: entry for entry in self.indicators},
+            "objective": {entry.objective.pk: entry for entry in self.objectives},
+            "unit": {entry.unit.pk: entry for entry in self.units},
+            "person": {entry.person.pk: entry for entry in self.persons},
+        }
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def indicator(self, pk: int) -> IndicatorEntry | None:
+        return self._by_pk["indicator"].get(pk)
+
+    def objective(self, pk: int) -> ObjectiveEntry | None:
+        return self._by_pk["objective"].get(pk)
+
+    def unit(self, pk: int) -> UnitEntry | None:
+        return self._by_pk["unit"].get(pk)
+
+    def person(self, pk: int) -> PersonEntry | None:
+        return self._by_pk["person"].get(pk)
+
+    @property
+    def ente_score(self) -> Score:
+        return self.scores.ente
+
+    def indicators_of(self, objective_pk: int) -> list[IndicatorEntry]:
+        return [e for e in self.indicators if e.indicator.objective_id == objective_pk]
+
+    def objectives_of_unit(self, unit_pk: int, *, below: bool = True) -> list[ObjectiveEntry]:
+        """The objectives of a unit (and, with `below`, of the units under it)."""
+        ids = {unit_pk}
+        if below:
+            children: dict[int | None, list[int]] = defaultdict(list)
+            for entry in self.units:
+                children[entry.unit.parent_id].append(entry.unit.pk)
+            stack = [unit_pk]
+            while stack:
+                for child in children.get(stack.pop(), []):
+                    if child not in ids:
+                        ids.add(child)
+                        stack.append(child)
+        return [e for e in self.objectives if e.objective.unit_id in ids]
+
+    def objectives_of_person(self, person_pk: int) -> list[ObjectiveEntry]:
+        return [e for e in self.objectives if person_pk in e.owner_ids]
+
+    def status_counts(self, entries: Iterable[ObjectiveEntry] | None = None) -> dict[str, int]:
+        """How many objectives in each status, in the order of `ObjectiveStatus`."""
+        counts = {status.value: 0 for status in ObjectiveStatus}
+        for entry in self.objectives if entries is None else entries:
+            counts[entry.status.status.value] += 1
+        return counts
+
+    # -- output -------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: every score with its explanation ("come è calcolato")."""
+        ente = self.cycle.ente
+        window = None
+        if self.window is not None:
+            window = {
+                "key": self.window.key,
+                "label": self.window.label,
+                "period_end": self.window.period_end.isoformat(),
+                "is_final": self.window.is_final,
+                "state": self.window.state,
+            }
+        units_by_id = {entry.unit.pk: entry.unit for entry in self.units}
+        objectives_by_id = {entry.objective.pk: entry.objective for entry in self.objectives}
+        return {
+            "ente": {"slug": ente.slug, "name": ente.name, **_score_dict(self.scores.ente)},
+            "cycle": {"year": self.cycle.year, "title": self.cycle.title},
+            "as_of": self.as_of.isoformat(),
+            "window": window,
+            "settings": self.settings.to_dict(),
+            "status_counts": self.status_counts(),
+            "units": [
+                {
+                    "key": entry.unit.key,
+                    "label": entry.label,
+                    "parent": (
+                        units_by_id[entry.unit.parent_id].key
+                        if entry.unit.parent_id in units_by_id
+                        else None
+                    ),
+                    **_score_dict(entry.score),
+                }
+                for entry in self.units
+            ],
+            "objectives": [
+                {
+                    "key": entry.objective.key,
+                    "code": entry.objective.code,
+                    "label": entry.label,
+                    "unit": units_by_id[entry.objective.unit_id].key
+                    if entry.objective.unit_id in units_by_id
+                    else None,
+                    "weight": _plain(entry.objective.weight),
+                    **_score_dict(entry.score),
+                    "status": entry.status.to_dict(),
+                }
+                for entry in self.objectives
+            ],
+            "indicators": [
+                self._indicator_dict(entry, objectives_by_id) for entry in self.indicators
+            ],
+            "persons": [
+                {"key": entry.person.key, "label": entry.label, **_score_dict(entry.score)}
+                for entry in self.persons
+            ],
+        }
+
+    def _indicator_dict(
+        self, entry: IndicatorEntry, objectives: dict[int, OperationalObjective]
+    ) -> dict[str, Any]:
+        indicator = entry.indicator
+        objective = objectives.get(indicator.objective_id)
+        return {
+            "key": indicator.key,
+            "code": indicator.code,
+            "label": indicator.name,
+            "scope": indicator.scope,
+            "role": entry.role,
+            "objective": objective.key if objective else None,
+            "unit_of_measure": indicator.unit_of_measure,
+            "weight": _plain(indicator.weight),
+            "target": entry.target.text if entry.target else None,
+            "value": _plain(entry.value),
+            "completed_on": entry.completed_on.isoformat() if entry.completed_on else None,
+            "period_end": entry.period_end.isoformat() if entry.period_end else None,
+            "computed": entry.is_computed,
+            "formula": entry.formula.to_dict() if entry.formula else None,
+            **_score_dict(entry.achievement),
+        }
+
+    def rows(self) -> list[dict[str, str]]:
+        """Flat rows (see ROW_FIELDS) for CSV: ente, units, objectives, indicators, persons."""
+
+        def percent(value: Decimal | None) -> str:
+            return "" if value is None else f"{value:.2f}"
+
+        def row(level, key, code, label, value, score_percent, status, explanation):
+            return {
+                "level": level,
+                "key": key,
+                "code": code,
+                "label": label,
+                "value": value,
+                "percent": percent(score_percent),
+                "status": status,
+                "rule": explanation.rule_label,
+                "explanation": explanation.text,
+            }
+
+        ente = self.cycle.ente
+        rows = [
+            row(
+                "ente",
+                ente.slug,
+                "",
+                ente.name,
+                "",
+                self.scores.ente.display_percent,
+                "",
+                self.scores.ente.explanation,
+            )
+        ]
+        rows += [
+            row("unit", e.key, e.unit.peg_code, e.unit.name, "", e.percent, "", e.explanation)
+            for e in self.units
+        ]
+        rows += [
+            row(
+                "objective",
+                e.key,
+                e.objective.code,
+                e.objective.title,
+                "",
+                e.percent,
+                e.status.label,
+                e.explanation,
+            )
+            for e in self.objectives
+        ]
+        rows += [
+            row(
+                "indicator",
+                e.key,
+                e.indicator.code,
+                e.indicator.name,
+                _plain(e.value) or "",
+                e.percent,
+                e.outcome_label,
+                e.explanation,
+            )
+            for e in self.indicators
+        ]
+        rows += [
+            row("person", e.key, "", e.label, "", e.percent, "", e.explanation)
+            for e in self.persons
+        ]
+        return rows
+
+
+def _with_formula(result: ea.Achievement, formula: FormulaResult) -> ea.Achievement:
+    explanation = result.explanation
+    data = dict(explanation.data)
+    data["formula"] = formula.to_dict()
+    return replace(
+        result,
+        explanation=Explanation(
+            explanation.rule,
+            explanation.rule_label,
+            f"{formula.text} {explanation.text}",
+            data,
+        ),
+    )
+
+
+def _latest_values(plan: _Plan) -> dict[int, Measurement]:
+    latest: dict[int, Measurement] = {}
+    for row in plan.measurements:  # ordered by period_end: the last one wins
+        if row.indicator_id is not None:
+            latest[row.indicator_id] = row
+    return latest
+
+
+def cycle_scores(
+    cycle: Cycle, *, window: MonitoringWindow | None = None, today: dt.date | None = None
+) -> ScoreBoard:
+    """Every score of the cycle as of the window's date (or now), in constant queries."""
+    year_end = dt.date(cycle.year, 12, 31)
+    if window is not None:
+        as_of = cutoff = window.period_end
+    else:
+        cutoff = year_end
+        as_of = min(today or timezone.localdate(), year_end)
+    plan = _load(cycle, cutoff)
+    settings = scoring.ente_settings(cycle.ente.smvp_settings, list(cycle.org_levels.all()))
+    formulas = _Formulas(plan)
+    latest = _latest_values(plan)
+    objectives_by_id = {objective.pk: objective for objective in plan.objectives}
+
+    records: list[IndicatorRecord] = []
+    standalone: list[IndicatorEntry] = []
+    entries: list[IndicatorEntry] = []
+    extras: dict[str, FormulaResult] = {}
+    for indicator in plan.indicators:
+        target_row = plan.targets.get(indicator.pk)
+        target = scoring.engine_target(indicator, target_row)
+        formula = formulas.evaluate(indicator) if scoring.is_computed(indicator) else None
+        row = None if formula is not None else latest.get(indicator.pk)
+        measurement = ea.Measurement(
+            value=formula.value if formula is not None else (row.value if row else None),
+            completed_on=row.completed_on if row else None,
+            as_of=as_of,
+        )
+        if formula is not None:
+            extras[indicator.key] = formula
+        if indicator.objective_id in objectives_by_id:
+            role, objective_key = "objective", objectives_by_id[indicator.objective_id].key
+        elif indicator.scope == IndicatorScope.ENTE:
+            role, objective_key = "ente", None
+        else:
+            role, objective_key = "standalone", None
+        entry = IndicatorEntry(indicator, target_row, None, row, formula, role)  # type: ignore[arg-type]
+        entries.append(entry)
+        if role == "standalone":
+            entry.achievement = ea.score_indicator(
+                target,
+                measurement,
+                settings.indicator,
+                baseline=indicator.baseline_value,
+                cap=settings.cap,
+            )
+            standalone.append(entry)
+            continue
+        records.append(
+            IndicatorRecord(
+                id=indicator.key,
+                objective_id=objective_key,
+                target=target,
+                measurement=measurement,
+                weight=indicator.weight,
+                baseline=indicator.baseline_value,
+                label=str(indicator),
+            )
+        )
+
+    units_by_id = plan.units_by_id
+    relevant = _relevant_units(plan.objectives, units_by_id)
+    unit_records = [
+        UnitRecord(
+            id=unit.key,
+            parent_id=units_by_id[unit.parent_id].key if unit.parent_id in relevant else None,
+            label=str(unit),
+        )
+        for unit in plan.units
+        if unit.pk in relevant
+    ]
+    objective_records = [
+        ObjectiveRecord(
+            id=objective.key,
+            unit_id=(
+                units_by_id[objective.unit_id].key if objective.unit_id in units_by_id else None
+            ),
+            weight=objective.weight,
+            label=str(objective),
+        )
+        for objective in plan.objectives
+    ]
+    phase_records = [
+        PhaseRecord(
+            id=f"{objectives_by_id[phase.objective_id].key}#{phase.pk}",
+            objective_id=objectives_by_id[phase.objective_id].key,
+            progress=HUNDRED if phase.actual_end and phase.progress is None else phase.progress,
+            label=f"{phase.label} {phase.description[:60]}".strip(),
+        )
+        for phase in plan.phases
+    ]
+    owners = {objective.pk: plan.owners(objective) for objective in plan.objectives}
+    assignments = [
+        AssignmentRecord(
+            person_id=plan.persons[person_id].key,
+            objective_id=objective.key,
+            label=plan.persons[person_id].display_name,
+        )
+        for objective in plan.objectives
+        for person_id in owners[objective.pk]
+        if person_id in plan.persons
+    ]
+    scores = score_cycle(
+        CycleRecords(
+            indicators=records,
+            objectives=objective_records,
+            phases=phase_records,
+            units=unit_records,
+            assignments=assignments,
+        ),
+        settings,
+    )
+    achievements = dict(scores.indicators)
+    for key, formula in extras.items():
+        if key in achievements:
+            achievements[key] = _with_formula(achievements[key], formula)
+    for entry in standalone:
+        if entry.formula is not None:
+            entry.achievement = _with_formula(entry.achievement, entry.formula)
+        achievements[entry.indicator.key] = entry.achievement
+    scores = replace(scores, indicators=achievements)
+    for entry in entries:
+        entry.achievement = achievements[entry.indicator.key]
+
+    phases_of: dict[int, list[PhaseProgress]] = defaultdict(list)
+    for phase in plan.phases:
+        phases_of[phase.objective_id].append(
+            PhaseProgress(
+                planned_end=phase.planned_end,
+                actual_end=phase.actual_end,
+                progress=phase.progress,
+                label=phase.label or phase.description[:40],
+            )
+        )
+    objective_entries = []
+    for objective in plan.objectives:
+        score = scores.objectives[objective.key]
+        status = objective_status(
+            achievement=score.percent,
+            evaluation_date=as_of,
+            deadline=objective.deadline,
+            phases=phases_of.get(objective.pk, []),
+            period_start=dt.date(cycle.year, 1, 1),
+            thresholds=settings.status,
+        )
+        objective_entries.append(
+            ObjectiveEntry(objective, score, status, tuple(owners[objective.pk]))
+        )
+    depth = _depths(plan.units)
+    unit_entries = [
+        UnitEntry(unit, scores.units[unit.key], depth.get(unit.pk, 0))
+        for unit in _tree_order(plan.units)
+        if unit.pk in relevant
+    ]
+    persons_by_key = {person.key: person for person in plan.persons.values()}
+    person_entries = sorted(
+        (PersonEntry(persons_by_key[key], score) for key, score in scores.persons.items()),
+        key=lambda entry: (entry.person.last_name, entry.person.first_name, entry.person.pk),
+    )
+    return ScoreBoard(
+        cycle=cycle,
+        as_of=as_of,
+        window=window,
+        settings=settings,
+        scores=scores,
+        indicators=entries,
+        objectives=objective_entries,
+        units=unit_entries,
+        persons=person_entries,
+    )
+
+
+def _relevant_units(objectives: list[OperationalObjective], units: dict[int, Unit]) -> set[int]:
+    """Units with objectives, and the units above them."""
+    found: set[int] = set()
+    for objective in objectives:
+        unit_id = objective.unit_id
+        while unit_id is not None and unit_id in units and unit_id not in found:
+            found.add(unit_id)
+            unit_id = units[unit_id].parent_id
+    return found
+
+
+def _depths(units: list[Unit]) -> dict[int, int]:
+    by_id = {unit.pk: unit for unit in units}
+    depths: dict[int, int] = {}
+    for unit in units:
+        depth, current, seen = 0, unit.parent_id, set()
+        while current is not None and current in by_id and current not in seen:
+            seen.add(current)
+            depth += 1
+            current = by_id[current].parent_id
+        depths[unit.pk] = depth
+    return depths
+
+
+def _tree_order(units: list[Unit]) -> list[Unit]:
+    """Units depth-first, each followed by the units below it, in plan order."""
+    by_id = {unit.pk: unit for unit in units}
+    children: dict[int | None, list[Unit]] = defaultdict(list)
+    for unit in units:
+        parent = unit.parent_id if unit.parent_id in by_id else None
+        children[parent].append(unit)
+    ordered: list[Unit] = []
+    stack = list(reversed(children[None]))
+    seen: set[int] = set()
+    while stack:
+        unit = stack.pop()
+        if unit.pk in seen:
+            continue
+        seen.add(unit.pk)
+        ordered.append(unit)
+        stack.extend(reversed(children.get(unit.pk, [])))
+    return ordered
+
+
+def values_as_of(cycle: Cycle, day: dt.date) -> dict[str, list[dict[str, Any]]]:
+    """Every value and phase progress of the cycle up to `day`, as plain data (snapshots)."""
+    rows = (
+        Measurement.objects.filter(cycle=cycle, period_end__lte=day)
+        .select_related("indicator", "parameter", "entered_by", "approved_by")
+        .order_by("period_end", "id")
+    )
+    measurements = [
+        {
+            "subject": "indicator" if row.indicator_id else "parameter",
+            "key": row.indicator.key if row.indicator_id else row.parameter.key,
+            "period_kind": row.period_kind,
+            "period_start": row.period_start.isoformat(),
+            "period_end": row.period_end.isoformat(),
+            "is_cumulative": row.is_cumulative,
+            "value": _plain(row.value),
+            "completed_on": row.completed_on.isoformat() if row.completed_on else None,
+            "note": row.note,
+            "deviation_note": row.deviation_note,
+            "state": row.state,
+            "version": row.version,
+            "entered_by": str(row.entered_by) if row.entered_by_id else None,
+            "approved_by": str(row.approved_by) if row.approved_by_id else None,
+        }
+        for row in rows
+    ]
+    phases = [
+        {
+            "objective": phase.objective.key,
+            "label": phase.label,
+            "description": phase.description,
+            "progress": _plain(phase.progress),
+            "actual_end": phase.actual_end.isoformat() if phase.actual_end else None,
+            "actual_text": phase.actual_text,
+        }
+        for phase in Phase.objects.filter(objective__cycle=cycle)
+        .select_related("objective")
+        .order_by("objective__order", "objective_id", "order", "id")
+    ]
+    return {"measurements": measurements, "phases": phases}
+
+
+# ---------------------------------------------------------------------------------------------
+# Le mie scadenze, coverage, reminders
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingUpdate:
+    """A value someone must enter: a subject, the period it is expected for, overdue or not."""
+
+    indicator: Indicator | None
+    parameter: Parameter | None
+    objective: OperationalObjective | None
+    period_end: dt.date
+    window: MonitoringWindow | None
+    overdue: bool
+    owner_ids: frozenset[int] = frozenset()
+    delegate_ids: frozenset[int] = frozenset()
+
+    @property
+    def subject_label(self) -> str:
+        if self.indicator is not None:
+            return f"Indicatore «{self.indicator.name[:120]}»"
+        return f"Parametro «{self.parameter}»"
+
+    @property
+    def objective_label(self) -> str:
+        return str(self.objective) if self.objective is not None else ""
+
+    def days_late(self, today: dt.date) -> int:
+        return max((today - self.period_end).days, 0)
+
+
+@dataclass(frozen=True)
+class _Subject:
+    indicator: Indicator | None
+    parameter: Parameter | None
+    objective: OperationalObjective | None
+    owner_ids: frozenset[int]
+    delegate_ids: frozenset[int]
+
+
+def _measurable_subjects(plan: _Plan, delegates: dict[int, set[int]]) -> list[_Subject]:
+    """Indicators measured by hand with a numeric or date target, and parameters of formulas."""
+    units = plan.units_by_id
+    objectives = {objective.pk: objective for objective in plan.objectives}
+    subjects: list[_Subject] = []
+    names_in_formulas: set[str] = set()
+    for indicator in plan.indicators:
+        text = scoring.formula_expression(indicator)
+        if text:
+            with contextlib.suppress(ef.FormulaError):
+                names_in_formulas |= ef.parse(text).names()
+            continue
+        if not scoring.is_measurable(plan.targets.get(indicator.pk)):
+            continue
+        objective = objectives.get(indicator.objective_id)
+        if objective is not None:
+            owners = frozenset(plan.owners(objective))
+            helpers = frozenset(delegates.get(objective.pk, ()))
+        else:
+            unit_id = indicator.unit_id or (indicator.group.unit_id if indicator.group else None)
+            lead = _unit_lead(unit_id, units)
+            owners, helpers = frozenset({lead} if lead else ()), frozenset()
+        subjects.append(_Subject(indicator, None, objective, owners, helpers))
+    for parameter in plan.parameters:
+        if scoring.formula_name(parameter.key) in names_in_formulas:
+            lead = _unit_lead(parameter.unit_id, units)
+            subjects.append(
+                _Subject(None, parameter, None, frozenset({lead} if lead else ()), frozenset())
+            )
+    return subjects
+
+
+def _delegates(cycle: Cycle) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = defaultdict(set)
+    for objective_id, person_id in ObjectiveDelegate.objects.filter(
+        objective__cycle=cycle
+    ).values_list("objective_id", "person_id"):
+        found[objective_id].add(person_id)
+    return found
+
+
+def pending_all(cycle: Cycle, today: dt.date) -> list[PendingUpdate]:
+    """Every value expected and not yet entered, overdue first, then by date."""
+    plan = _load(cycle, dt.date(cycle.year, 12, 31))
+    windows = list(MonitoringWindow.objects.filter(cycle=cycle).order_by("period_end"))
+    subjects = _measurable_subjects(plan, _delegates(cycle))
+    horizon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    # (window, date, previous date) of every period expected by now.
+    periods: list[tuple[MonitoringWindow | None, dt.date, dt.date | None]] = []
+    previous: dt.date | None = None
+    for window in windows:
+        if window.state == WindowState.OPEN and window.period_end <= horizon:
+            periods.append((window, window.period_end, previous))
+        previous = window.period_end
+    if not windows and dt.date(cycle.year, 12, 31) <= horizon:
+        periods.append((None, dt.date(cycle.year, 12, 31), None))
+    index = _ValueIndex(plan)
+    pending = [
+        PendingUpdate(
+            indicator=subject.indicator,
+            parameter=subject.parameter,
+            objective=subject.objective,
+            period_end=day,
+            window=window,
+            overdue=day < today,
+            owner_ids=subject.owner_ids,
+            delegate_ids=subject.delegate_ids,
+        )
+        for window, day, after in periods
+        for subject in subjects
+        if not index.has(subject, after, day)
+    ]
+    order = {objective.pk: n for n, objective in enumerate(plan.objectives)}
+    pending.sort(
+        key=lambda item: (
+            not item.overdue,
+            item.period_end,
+            order.get(item.objective.pk, len(order)) if item.objective else len(order),
+            item.subject_label,
+        )
+    )
+    return pending
+
+
+class _ValueIndex:
+    """Period ends of the values of each subject, for quick "has a value between" checks."""
+
+    def __init__(self, plan: _Plan):
+        self.days: dict[tuple[str, int], list[dt.date]] = defaultdict(list)
+        for row in plan.measurements:
+            if row.indicator_id is not None:
+                self.days[("i", row.indicator_id)].append(row.period_end)
+            else:
+                self.days[("p", row.parameter_id)].append(row.period_end)
+
+    def has(self, subject: _Subject, after: dt.date | None, until: dt.date) -> bool:
+        key = ("i", subject.indicator.pk) if subject.indicator else ("p", subject.parameter.pk)
+        return any(
+            day <= until and (after is None or day > after) for day in self.days.get(key, [])
+        )
+
+    def any(self, subject: _Subject) -> bool:
+        key = ("i", subject.indicator.pk) if subject.indicator else ("p", subject.parameter.pk)
+        return bool(self.days.get(key))
+
+
+def pending_updates(cycle: Cycle, person: Person, today: dt.date) -> list[PendingUpdate]:
+    """«Le mie scadenze»: what `person` (owner or delegate) must update, overdue first."""
+    return [
+        item
+        for item in pending_all(cycle, today)
+        if person.pk in item.owner_ids or person.pk in item.delegate_ids
+    ]
+
+
+def pending_by_owner(cycle: Cycle, today: dt.date) -> list[tuple[Person, list[PendingUpdate]]]:
+    """The owners with something to update, by name, each with their pending values."""
+    grouped: dict[int, list[PendingUpdate]] = defaultdict(list)
+    for item in pending_all(cycle, today):
+        for person_id in item.owner_ids:
+            grouped[person_id].append(item)
+    persons = Person.objects.filter(pk__in=grouped).order_by("last_name", "first_name", "id")
+    return [(person, grouped[person.pk]) for person in persons]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    measurable: int
+    updated: int
+    missing: list[Indicator | Parameter]
+    never_updated: list[Person]  # owners none of whose subjects has any value
+
+    @property
+    def share(self) -> Decimal | None:
+        """Percentage of measurable subjects updated (None when there is nothing to measure)."""
+        if not self.measurable:
+            return None
+        return internal(Decimal(self.updated) / Decimal(self.measurable) * HUNDRED)
+
+    @property
+    def display_share(self) -> str:
+        share = self.share
+        return "" if share is None else f"{format_number(share, 2)} %"
+
+
+def coverage(cycle: Cycle, window: MonitoringWindow | None = None) -> Coverage:
+    """Share of measurable indicators (and formula parameters) with a value for the window
+    (any value of the cycle without a window), and owners who never entered any value."""
+    plan = _load(cycle, dt.date(cycle.year, 12, 31))
+    subjects = _measurable_subjects(plan, _delegates(cycle))
+    index = _ValueIndex(plan)
+    after: dt.date | None = None
+    until = dt.date(cycle.year, 12, 31)
+    if window is not None:
+        until = window.period_end
+        earlier = [
+            other.period_end
+            for other in MonitoringWindow.objects.filter(
+                cycle=cycle, period_end__lt=window.period_end
+            )
+        ]
+        after = max(earlier) if earlier else None
+    updated, missing = 0, []
+    touched: dict[int, bool] = {}
+    for subject in subjects:
+        if index.has(subject, after, until):
+            updated += 1
+        else:
+            missing.append(subject.indicator or subject.parameter)
+        for person_id in subject.owner_ids:
+            touched[person_id] = touched.get(person_id, False) or index.any(subject)
+    never = [plan.persons[pk] for pk, done in touched.items() if not done and pk in plan.persons]
+    never.sort(key=lambda person: (person.last_name, person.first_name, person.pk))
+    return Coverage(len(subjects), updated, missing, never)
+
+
+# ---------------------------------------------------------------------------------------------
+# Trend across windows
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    level: str  # ente / unit / objective
+    key: str
+    label: str
+    percents: tuple[Decimal | None, ...]
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class Trend:
+    columns: tuple[str, ...]  # the closed windows' labels, then «Situazione attuale»
+    rows: tuple[TrendRow, ...]
+
+
+def _percent_of(entry: dict[str, Any] | None) -> Decimal | None:
+    if not entry or entry.get("percent") is None:
+        return None
+    return Decimal(entry["display_percent"])
+
+
+def trend(cycle: Cycle, *, today: dt.date | None = None) -> Trend:
+    """The ente, each unit and each objective in every closed window's snapshot, and now."""
+    snapshots = list(
+        WindowSnapshot.objects.filter(window__cycle=cycle, window__state=WindowState.CLOSED)
+        .select_related("window")
+        .order_by("window__period_end")
+    )
+    board = cycle_scores(cycle, today=today)
+    columns = [f"{snap.window.label} ({format_date(snap.window.period_end)})" for snap in snapshots]
+    columns.append("Situazione attuale")
+    past = [
+        {
+            "ente": snap.data.get("ente"),
+            "unit": {row["key"]: row for row in snap.data.get("units", [])},
+            "objective": {row["key"]: row for row in snap.data.get("objectives", [])},
+        }
+        for snap in snapshots
+    ]
+    rows = [
+        TrendRow(
+            "ente",
+            cycle.ente.slug,
+            cycle.ente.name,
+            (*(_percent_of(p["ente"]) for p in past), board.ente_score.display_percent),
+        )
+    ]
+    rows += [
+        TrendRow(
+            "unit",
+            entry.key,
+            entry.label,
+            (*(_percent_of(p["unit"].get(entry.key)) for p in past), entry.percent),
+            entry.depth,
+        )
+        for entry in board.units
+    ]
+    rows += [
+        TrendRow(
+            "objective",
+            entry.key,
+            entry.label,
+            (*(_percent_of(p["objective"].get(entry.key)) for p in past), entry.percent),
+        )
+        for entry in board.objectives
+    ]
+    return Trend(tuple(columns), tuple(rows))
+
+
+# ---------------------------------------------------------------------------------------------
+# Small reads for the pages
+# ---------------------------------------------------------------------------------------------
+
+
+def windows_of(cycle: Cycle) -> list[MonitoringWindow]:
+    return list(MonitoringWindow.objects.filter(cycle=cycle).order_by("period_end"))
+
+
+def window_for(cycle: Cycle, key: str) -> MonitoringWindow | None:
+    return MonitoringWindow.objects.filter(cycle=cycle, key=key).first()
+
+
+def open_window(cycle: Cycle) -> MonitoringWindow | None:
+    """The earliest open window: the one new values go to."""
+    return (
+        MonitoringWindow.objects.filter(cycle=cycle, state=WindowState.OPEN)
+        .order_by("period_end")
+        .first()
+    )
+
+
+def measurements_of(cycle: Cycle, indicator: Indicator) -> list[Measurement]:
+    return list(
+        Measurement.objects.filter(cycle=cycle, indicator=indicator)
+        .select_related("entered_by", "approved_by")
+        .prefetch_related("evidence", "corrections")
+        .order_by("period_end")
+    )
+
+
+def closing_window(cycle: Cycle, period_end: dt.date) -> MonitoringWindow | None:
+    """The closed window that froze a period ending on `period_end`, if any."""
+    return (
+        MonitoringWindow.objects.filter(
+            cycle=cycle, state=WindowState.CLOSED, period_end__gte=period_end
+        )
+        .order_by("period_end")
+        .first()
+    )
