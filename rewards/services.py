@@ -1,0 +1,1095 @@
+"""Every write to the funds and the premium distributions.
+
+Functions take keyword arguments with the acting `user` first (None for system actions such as
+the `distribute_premiums` command), validate, run in a transaction and write one audit row.
+
+A distribution is computed by the engine (`engine.premiums`) from the schede of the cycle:
+
+* staff funds (performance organizzativa / individuale) share the fund among the people with a
+  non-managerial scheda: share = band % × category coefficient × part-time % × days of service,
+  plus the maggiorazione of art. 69 CCNL 2018 / art. 81 CCNL 2022 for the top-ranked quota;
+* the EQ and dirigenti funds pay the retribuzione di risultato as a % of each position allowance
+  by band, within the fund, checking the minimum quota of art. 15 c.4 CCNL 2018 (15 %);
+* a responsabile whose payment-time objective was not achieved loses `payment_time_share_percent`
+  (≥ 30 %) of it (DL 13/2023 art. 4-bis).
+
+A preview can always be computed and is kept (the history of the what-ifs); finalising needs the
+approved plan (art. 10 c.5 D.Lgs. 150/2009), the Relazione validated by the Nucleo (art. 14 c.6),
+final schede, and no other final distribution of the same fund. `finalisation_problems` lists
+everything missing at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from appraisal.models import Scheda, SchedaItem, SchedaState
+from core.audit import diff, record, snapshot
+from core.exceptions import AccessDenied, ServiceError
+from documents.models import ReportValidation
+from engine import premiums as ep
+from engine.config import ConfigError
+from engine.numbers import format_number, jsonable
+from organization.models import (
+    Absence,
+    AbsenceKind,
+    CcnlArea,
+    Employment,
+    Ente,
+    LegacyCategory,
+    Person,
+    Role,
+)
+from planning.models import FROZEN_STATES, Cycle, OperationalObjective
+from rewards import access as rules
+from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
+
+HUNDRED = Decimal("100")
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("9999999999.99")  # Fund.amount: 12 digits, 2 decimals
+
+STAFF_KINDS = frozenset({FundKind.ORGANISATIONAL, FundKind.INDIVIDUAL})
+RESULT_KINDS = frozenset({FundKind.EQ_RESULT, FundKind.MANAGER_RESULT})
+MANAGER_ROLES = frozenset({Role.DIRIGENTE, Role.DIRETTORE, Role.SEGRETARIO})
+PROTECTED_KINDS = frozenset({AbsenceKind.MATERNITY, AbsenceKind.PATERNITY, AbsenceKind.PARENTAL})
+NO_CATEGORY = "non_indicata"
+
+FUND_FIELDS = ("label", "amount", "pool_amount", "act_label", "note")
+
+# The categories a coefficient may be given for: CCNL 2019-21 areas, the previous categories,
+# and «non indicata» for people whose contract does not say.
+CATEGORY_KEYS = (
+    *(value for value in CcnlArea.values if value),
+    *(value for value in LegacyCategory.values if value),
+    NO_CATEGORY,
+)
+TIE_BREAK_KEYS = tuple(member.value for member in ep.TieBreak)
+QUOTA_ROUNDING_KEYS = tuple(member.value for member in ep.QuotaRounding)
+
+# Every key of the parameters, with its Italian name (used in the messages).
+PARAMETER_LABELS = {
+    "differentiation_share_percent": "Quota di personale con maggiorazione (%)",
+    "maggiorazione_percent": "Maggiorazione del premio (% del premio medio)",
+    "quota_rounding": "Arrotondamento della quota",
+    "category_coefficients": "Coefficienti di categoria",
+    "tie_break": "Criteri di spareggio",
+    "include_ties_at_cutoff": "Pari merito al limite della quota",
+    "part_time_proportional": "Premio proporzionale al part-time",
+    "presence_proportional": "Premio proporzionale ai giorni di servizio",
+    "protected_leave_as_service": "Congedi tutelati contati come servizio",
+    "min_service_days": "Giorni minimi di servizio",
+    "eq_result_min_percent": "Quota minima di risultato EQ/dirigenti (%)",
+    "max_result_rate": "Risultato massimo (% della retribuzione di posizione)",
+    "distribute_whole_pool": "Distribuire l'intero fondo di risultato",
+    "payment_time_share_percent": "Quota legata ai tempi di pagamento (%)",
+    "payment_time_achieved_percent": "Soglia di raggiungimento dell'obiettivo sui pagamenti (%)",
+    "position_allowances": "Retribuzioni di posizione",
+    "personnel_expense": "Spesa per il personale",
+    "fund_total": "Fondo risorse decentrate complessivo",
+    "variable_part": "Parte variabile del fondo",
+    "staff_count": "Totale personale",
+    "trained_count": "Dipendenti formati",
+}
+
+
+class ParameterError(ServiceError):
+    """Invalid distribution parameters: `errors` maps each key to its Italian message."""
+
+    def __init__(self, errors: dict[str, str]):
+        message = " ".join(f"{PARAMETER_LABELS.get(k, k)}: {v}" for k, v in errors.items())
+        super().__init__(message, field=next(iter(errors)), code="parameters")
+        self.errors = errors
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _authorize(user, ente: Ente) -> None:
+    """System actions (user None) are trusted; people need `rewards.access.can_manage_funds`."""
+    if user is None:
+        return
+    try:
+        access = rules.rewards_access(user, ente)
+    except PermissionDenied as exc:
+        raise AccessDenied(str(exc)) from exc
+    if not rules.can_manage_funds(access):
+        raise AccessDenied("Solo l'amministrazione dell'ente gestisce fondi e premi.")
+
+
+def _money(value: Any, what: str, field: str, *, required: bool = True) -> Decimal | None:
+    """An amount in euros with cents; `what` names it («L'importo del fondo»)."""
+    if value in (None, ""):
+        if required:
+            raise ServiceError(f"{what} è obbligatorio.", field=field)
+        return None
+    amount = _as_decimal(value)
+    if amount is None:
+        raise ServiceError(f"{what}: «{value}» non è un importo.", field=field)
+    if amount < 0:
+        raise ServiceError(f"{what} non può essere negativo.", field=field)
+    if amount != amount.quantize(CENT):
+        raise ServiceError(f"{what} ammette al massimo due decimali (centesimi).", field=field)
+    if amount > MAX_AMOUNT:
+        raise ServiceError(f"{what} è troppo grande.", field=field)
+    return amount.quantize(CENT)
+
+
+def _fund_state(fund: Fund) -> dict[str, Any]:
+    data = snapshot(fund)
+    for name in ("amount", "pool_amount"):
+        value = getattr(fund, name)
+        data[name] = None if value is None else str(Decimal(value).quantize(CENT))
+    return data
+
+
+def _euro(value: Decimal) -> str:
+    return f"{format_number(Decimal(value), 2)} €"
+
+
+# -- funds -------------------------------------------------------------------------------------
+
+
+def _clean_fund(values: dict[str, Any], kind: str) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    if "label" in values:
+        label = (values["label"] or "").strip()
+        if not label:
+            raise ServiceError("La denominazione del fondo è obbligatoria.", field="label")
+        cleaned["label"] = label[:255]
+    if "amount" in values:
+        cleaned["amount"] = _money(values["amount"], "L'importo del fondo", "amount")
+    if "pool_amount" in values:
+        cleaned["pool_amount"] = _money(
+            values["pool_amount"],
+            "Il fondo complessivo di posizione e risultato",
+            "pool_amount",
+            required=False,
+        )
+        if cleaned["pool_amount"] is not None and kind in STAFF_KINDS:
+            raise ServiceError(
+                "Il fondo complessivo di posizione e risultato si indica solo per i fondi di "
+                "EQ e dirigenti.",
+                field="pool_amount",
+            )
+    for name in ("act_label", "note"):
+        if name in values:
+            cleaned[name] = (values[name] or "").strip()
+    if "act_label" in cleaned:
+        cleaned["act_label"] = cleaned["act_label"][:255]
+    return cleaned
+
+
+def _check_pool(amount: Decimal, pool: Decimal | None) -> None:
+    if pool is not None and pool < amount:
+        raise ServiceError(
+            f"Il fondo complessivo di posizione e risultato ({_euro(pool)}) non può essere "
+            f"inferiore alla retribuzione di risultato ({_euro(amount)}) che comprende.",
+            field="pool_amount",
+        )
+
+
+@transaction.atomic
+def fund_create(
+    *,
+    user,
+    ente: Ente,
+    year: int,
+    kind: str,
+    label: str,
+    amount,
+    pool_amount=None,
+    act_label: str = "",
+    note: str = "",
+) -> Fund:
+    """Create the fund of a kind for an ente and year (one per kind and year)."""
+    _authorize(user, ente)
+    if kind not in FundKind.values:
+        raise ServiceError(f"Tipo di fondo «{kind}» non previsto.", field="kind")
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ServiceError(f"Anno del fondo: «{year}» non è un anno.", field="year") from None
+    if not 2000 <= year <= 2100:
+        raise ServiceError(f"Anno del fondo: {year} non è un anno valido.", field="year")
+    values = _clean_fund(
+        {
+            "label": label,
+            "amount": amount,
+            "pool_amount": pool_amount,
+            "act_label": act_label,
+            "note": note,
+        },
+        kind,
+    )
+    _check_pool(values["amount"], values["pool_amount"])
+    if Fund.objects.filter(ente=ente, year=year, kind=kind).exists():
+        raise ServiceError(
+            f"Esiste già il fondo «{FundKind(kind).label}» {year} per {ente.name}.",
+            field="kind",
+        )
+    fund = Fund.objects.create(ente=ente, year=year, kind=kind, **values)
+    record(user=user, action="fund.create", obj=fund, ente=ente, changes=_fund_state(fund))
+    return fund
+
+
+@transaction.atomic
+def fund_update(*, user, fund: Fund, data: dict[str, Any]) -> Fund:
+    """Change label, amount, pool, act or note; not once a distribution of it is final."""
+    _authorize(user, fund.ente)
+    fund = Fund.objects.select_for_update().get(pk=fund.pk)
+    unknown = sorted(set(data) - set(FUND_FIELDS))
+    if unknown:
+        raise ServiceError(
+            f"Campi non modificabili del fondo: {', '.join(unknown)}.", field=unknown[0]
+        )
+    values = _clean_fund(dict(data), fund.kind)
+    money_changes = {
+        name
+        for name in ("amount", "pool_amount")
+        if name in values and values[name] != getattr(fund, name)
+    }
+    if money_changes and fund.distributions.filter(state=DistributionState.FINAL).exists():
+        raise ServiceError(
+            f"Il fondo «{fund.label}» {fund.year} ha una distribuzione definitiva: gli importi "
+            "non si modificano più.",
+            field=sorted(money_changes)[0],
+        )
+    _check_pool(values.get("amount", fund.amount), values.get("pool_amount", fund.pool_amount))
+    before = _fund_state(fund)
+    for name, value in values.items():
+        setattr(fund, name, value)
+    fund.save()
+    record(
+        user=user,
+        action="fund.update",
+        obj=fund,
+        ente=fund.ente,
+        changes=diff(before, _fund_state(fund)),
+    )
+    return fund
+
+
+# -- parameters --------------------------------------------------------------------------------
+
+
+def _cycle_of(fund: Fund) -> Cycle | None:
+    return Cycle.objects.filter(ente=fund.ente, year=fund.year).first()
+
+
+def distribution_parameters_default(fund: Fund) -> dict[str, Any]:
+    """The parameters of the integrative contract, with the national minimums as defaults.
+
+    Keys (all documented in `PARAMETER_LABELS`):
+
+    * differentiation_share_percent — quota of the evaluated people who receive the maggiorazione
+      (10; 0 for the organisational-performance fund, where art. 69 does not apply);
+    * maggiorazione_percent — the maggiorazione as % of the average premium (≥ 30, default 30);
+    * quota_rounding — how the quota of people is rounded: floor, ceil, round;
+    * category_coefficients — {area or category → Decimal}, 1 for every category;
+    * tie_break — the ranking: score first, then absences, coefficient, seniority, id;
+    * include_ties_at_cutoff — whether all the people tied at the cut-off get the maggiorazione;
+    * part_time_proportional, presence_proportional, protected_leave_as_service — art. 55 c.11
+      CCNL 2018 and art. 9 c.3 D.Lgs. 150/2009;
+    * min_service_days — minimum days of service in the year (the schemes' minimum, or 0);
+    * eq_result_min_percent (15), max_result_rate (25), distribute_whole_pool (False) and
+      position_allowances {person key → euros} — EQ and dirigenti funds;
+    * payment_time_share_percent (30) and payment_time_achieved_percent (100) — DL 13/2023;
+    * personnel_expense, fund_total, variable_part, staff_count, trained_count — inputs of the
+      personnel indicators (None: not computed, or computed from the distribution).
+    """
+    cycle = _cycle_of(fund)
+    min_days = 0
+    if cycle is not None:
+        days = [s.minimum_service_days for s in cycle.schemes.all()]
+        min_days = min(days) if days else 0
+    return {
+        "differentiation_share_percent": (
+            Decimal("0") if fund.kind == FundKind.ORGANISATIONAL else Decimal("10")
+        ),
+        "maggiorazione_percent": Decimal("30"),
+        "quota_rounding": ep.QuotaRounding.FLOOR.value,
+        "category_coefficients": dict.fromkeys(CATEGORY_KEYS, Decimal("1")),
+        "tie_break": [criterion.value for criterion in ep.DEFAULT_TIE_BREAK],
+        "include_ties_at_cutoff": True,
+        "part_time_proportional": True,
+        "presence_proportional": True,
+        "protected_leave_as_service": True,
+        "min_service_days": min_days,
+        "eq_result_min_percent": Decimal("15"),
+        "max_result_rate": Decimal("25"),
+        "distribute_whole_pool": False,
+        "payment_time_share_percent": Decimal("30"),
+        "payment_time_achieved_percent": Decimal("100"),
+        "position_allowances": {},
+        "personnel_expense": None,
+        "fund_total": None,
+        "variable_part": None,
+        "staff_count": None,
+        "trained_count": None,
+    }
+
+
+class _Checker:
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+        self.errors: dict[str, str] = {}
+
+    def number(
+        self,
+        key: str,
+        *,
+        low: Decimal | None = None,
+        high: Decimal | None = None,
+        optional: bool = False,
+        message: str = "",
+    ) -> Decimal | None:
+        raw = self.data.get(key)
+        if raw in (None, "") and optional:
+            return None
+        value = _as_decimal(raw)
+        if value is None:
+            self.errors[key] = f"«{raw}» non è un numero."
+            return None
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.errors[key] = message or _range_text(low, high)
+            return None
+        return value
+
+    def integer(self, key: str, *, low: int, high: int | None, optional: bool = False):
+        raw = self.data.get(key)
+        if raw in (None, "") and optional:
+            return None
+        value = _as_decimal(raw)
+        if value is None or value != value.to_integral_value() or isinstance(raw, bool):
+            self.errors[key] = f"«{raw}» non è un numero intero."
+            return None
+        number = int(value)
+        if number < low or (high is not None and number > high):
+            self.errors[key] = _range_text(Decimal(low), None if high is None else Decimal(high))
+            return None
+        return number
+
+    def flag(self, key: str) -> bool | None:
+        raw = self.data.get(key)
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.lower() in {"true", "false", "1", "0", "sì", "si", "no"}:
+            return raw.lower() in {"true", "1", "sì", "si"}
+        self.errors[key] = "deve essere vero o falso."
+        return None
+
+
+def _as_decimal(raw: Any) -> Decimal | None:
+    if isinstance(raw, bool) or raw is None:
+        return None
+    try:
+        value = Decimal(str(raw).strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _range_text(low: Decimal | None, high: Decimal | None) -> str:
+    if low is not None and high is not None:
+        return f"deve essere compreso tra {format_number(low)} e {format_number(high)}."
+    if low is not None:
+        return f"non può essere inferiore a {format_number(low)}."
+    return f"non può superare {format_number(high)}."
+
+
+def distribution_parameters_validate(data: dict[str, Any]) -> dict[str, Any]:
+    """The parameters checked and converted (Decimal, int, bool); every key must be present.
+
+    Raises `ParameterError` with one Italian message per wrong key (all of them at once).
+    """
+    if not isinstance(data, dict):
+        raise ParameterError({"parametri": "devono essere un oggetto chiave → valore."})
+    errors: dict[str, str] = {}
+    missing = [key for key in PARAMETER_LABELS if key not in data]
+    unknown = [key for key in data if key not in PARAMETER_LABELS]
+    for key in missing:
+        errors[key] = "manca."
+    for key in unknown:
+        errors[key] = "parametro non previsto."
+    check = _Checker(data)
+    cleaned: dict[str, Any] = {}
+    hundred, zero = HUNDRED, Decimal("0")
+    cleaned["differentiation_share_percent"] = check.number(
+        "differentiation_share_percent", low=zero, high=hundred
+    )
+    cleaned["maggiorazione_percent"] = check.number(
+        "maggiorazione_percent",
+        low=Decimal("30"),
+        high=hundred,
+        message="deve essere tra 30 e 100 (art. 69 CCNL 2018, art. 81 CCNL 2022: almeno il 30 %).",
+    )
+    rounding = data.get("quota_rounding")
+    if rounding not in QUOTA_ROUNDING_KEYS:
+        check.errors["quota_rounding"] = (
+            f"valore «{rounding}» non ammesso (ammessi: {', '.join(QUOTA_ROUNDING_KEYS)})."
+        )
+    cleaned["quota_rounding"] = rounding
+    cleaned["category_coefficients"] = _coefficients(data.get("category_coefficients"), check)
+    cleaned["tie_break"] = _tie_break(data.get("tie_break"), check)
+    for key in (
+        "include_ties_at_cutoff",
+        "part_time_proportional",
+        "presence_proportional",
+        "protected_leave_as_service",
+        "distribute_whole_pool",
+    ):
+        cleaned[key] = check.flag(key)
+    cleaned["min_service_days"] = check.integer("min_service_days", low=0, high=366)
+    cleaned["eq_result_min_percent"] = check.number(
+        "eq_result_min_percent",
+        low=Decimal("15"),
+        high=hundred,
+        message="deve essere tra 15 e 100 (art. 15 c.4 CCNL 2018, art. 17 c.4 CCNL 2022).",
+    )
+    cleaned["max_result_rate"] = check.number(
+        "max_result_rate",
+        low=Decimal("0.01"),
+        high=hundred,
+        message="deve essere un numero maggiore di 0 e non superiore a 100.",
+    )
+    cleaned["payment_time_share_percent"] = check.number(
+        "payment_time_share_percent",
+        low=Decimal("30"),
+        high=hundred,
+        message="deve essere tra 30 e 100 (DL 13/2023 art. 4-bis: almeno il 30 %).",
+    )
+    cleaned["payment_time_achieved_percent"] = check.number(
+        "payment_time_achieved_percent", low=zero, high=hundred
+    )
+    cleaned["position_allowances"] = _allowances(data.get("position_allowances"), check)
+    for key in ("personnel_expense", "fund_total", "variable_part"):
+        value = check.number(key, low=zero, optional=True, message="non può essere negativo.")
+        cleaned[key] = None if value is None else value.quantize(CENT, rounding=ROUND_HALF_UP)
+    for key in ("staff_count", "trained_count"):
+        cleaned[key] = check.integer(key, low=0, high=None, optional=True)
+    if (
+        cleaned["staff_count"] is not None
+        and cleaned["trained_count"] is not None
+        and cleaned["trained_count"] > cleaned["staff_count"]
+    ):
+        check.errors["trained_count"] = "i dipendenti formati non possono superare il totale."
+    for key, message in check.errors.items():
+        errors.setdefault(key, message)
+    if errors:
+        raise ParameterError(errors)
+    return cleaned
+
+
+def _coefficients(raw: Any, check: _Checker) -> dict[str, Decimal]:
+    key = "category_coefficients"
+    if not isinstance(raw, dict):
+        check.errors[key] = "deve essere un elenco categoria → coefficiente."
+        return {}
+    table = dict.fromkeys(CATEGORY_KEYS, Decimal("1"))
+    problems = []
+    for category, value in raw.items():
+        if category not in CATEGORY_KEYS:
+            problems.append(f"categoria «{category}» non prevista")
+            continue
+        number = _as_decimal(value)
+        if number is None or number <= 0:
+            problems.append(f"«{category}»: il coefficiente deve essere un numero maggiore di 0")
+            continue
+        table[category] = number
+    if problems:
+        check.errors[key] = "; ".join(problems) + "."
+    return table
+
+
+def _tie_break(raw: Any, check: _Checker) -> list[str]:
+    key = "tie_break"
+    if not isinstance(raw, list | tuple) or not raw:
+        check.errors[key] = "deve essere un elenco di criteri, il primo è il punteggio."
+        return []
+    problems = []
+    unknown = [str(item) for item in raw if item not in TIE_BREAK_KEYS]
+    if unknown:
+        problems.append(
+            f"criteri non ammessi: {', '.join(unknown)} (ammessi: {', '.join(TIE_BREAK_KEYS)})"
+        )
+    if raw[0] != ep.TieBreak.SCORE.value:
+        problems.append("il primo criterio deve essere il punteggio (graduatoria del SMVP)")
+    if len(set(map(str, raw))) < len(raw):
+        problems.append("un criterio compare più di una volta")
+    if problems:
+        check.errors[key] = "; ".join(problems) + "."
+    return [str(item) for item in raw]
+
+
+def _allowances(raw: Any, check: _Checker) -> dict[str, Decimal]:
+    key = "position_allowances"
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, dict):
+        check.errors[key] = "deve essere un elenco persona → importo."
+        return {}
+    table, problems = {}, []
+    for person_key, value in raw.items():
+        number = _as_decimal(value)
+        if number is None or number < 0:
+            problems.append(f"«{person_key}»: importo non valido")
+            continue
+        table[str(person_key)] = number.quantize(CENT, rounding=ROUND_HALF_UP)
+    if problems:
+        check.errors[key] = "; ".join(problems) + "."
+    return table
+
+
+def _merged_parameters(fund: Fund, parameters: dict[str, Any] | None) -> dict[str, Any]:
+    """Defaults overridden by `parameters` (a what-if may give only the keys it changes)."""
+    merged = distribution_parameters_default(fund)
+    merged.update(parameters or {})
+    return distribution_parameters_validate(merged)
+
+
+# -- the population ----------------------------------------------------------------------------
+
+
+def _days(start: dt.date, end: dt.date) -> int:
+    return max(0, (end - start).days + 1)
+
+
+def _clip(start, end, year_start: dt.date, year_end: dt.date) -> tuple[dt.date, dt.date] | None:
+    start = max(start or year_start, year_start)
+    end = min(end or year_end, year_end)
+    return (start, end) if start <= end else None
+
+
+def _union_days(intervals: Iterable[tuple[dt.date, dt.date]]) -> int:
+    total, current = 0, None
+    for start, end in sorted(intervals):
+        if current is None or start > current[1] + dt.timedelta(days=1):
+            if current is not None:
+                total += _days(*current)
+            current = [start, end]
+        else:
+            current[1] = max(current[1], end)
+    if current is not None:
+        total += _days(*current)
+    return total
+
+
+class _Member:
+    """What the service knows of one person of the population."""
+
+    def __init__(self, scheda: Scheda):
+        self.scheda = scheda
+        self.person: Person = scheda.person
+        self.category = NO_CATEGORY
+        self.role = ""
+        self.part_time = HUNDRED
+        self.service_days: int | None = None
+        self.protected_days = 0
+        self.absence_days = 0
+        self.seniority: dt.date | None = None
+        self.payment_time: dict[str, Any] | None = None  # None: not responsabile of payments
+
+    @property
+    def label(self) -> str:
+        return f"{self.person.last_name} {self.person.first_name}".strip()
+
+
+def _population(fund: Fund, cycle: Cycle) -> list[_Member]:
+    managerial = fund.kind in RESULT_KINDS
+    schede = list(
+        Scheda.objects.filter(cycle=cycle, scheme__is_managerial=managerial)
+        .select_related("person", "scheme", "band")
+        .order_by("person__last_name", "person__first_name", "person__key")
+    )
+    members = [_Member(scheda) for scheda in schede]
+    person_ids = [m.person.pk for m in members]
+    year_start, year_end = dt.date(cycle.year, 1, 1), dt.date(cycle.year, 12, 31)
+    employments: dict[int, list[Employment]] = defaultdict(list)
+    for employment in Employment.objects.filter(person_id__in=person_ids).order_by(
+        "start_date", "id"
+    ):
+        employments[employment.person_id].append(employment)
+    absences: dict[int, list[Absence]] = defaultdict(list)
+    for absence in Absence.objects.filter(
+        person_id__in=person_ids, start_date__lte=year_end, end_date__gte=year_start
+    ):
+        absences[absence.person_id].append(absence)
+    for member in members:
+        _employment_facts(member, employments[member.person.pk], year_start, year_end)
+        _absence_facts(member, absences[member.person.pk], year_start, year_end)
+    if fund.kind == FundKind.EQ_RESULT:
+        members = [m for m in members if m.role not in MANAGER_ROLES]
+    elif fund.kind == FundKind.MANAGER_RESULT:
+        members = [m for m in members if m.role in MANAGER_ROLES]
+    return members
+
+
+def _employment_facts(member: _Member, rows: list[Employment], year_start, year_end) -> None:
+    spans = []
+    for employment in rows:
+        span = _clip(employment.start_date, employment.end_date, year_start, year_end)
+        if span is not None:
+            spans.append((span, employment))
+        if employment.start_date and (
+            member.seniority is None or employment.start_date < member.seniority
+        ):
+            member.seniority = employment.start_date
+    if not rows:
+        return  # no contract recorded: the whole year at full time (said on the line)
+    if not spans:
+        member.service_days = 0
+        return
+    latest = spans[-1][1]
+    member.category = latest.ccnl_area or latest.legacy_category or NO_CATEGORY
+    member.role = latest.role
+    member.service_days = _union_days(span for span, _ in spans)
+    weighted = sum(
+        (Decimal(_days(*span)) * Decimal(e.part_time_percent) for span, e in spans), Decimal(0)
+    )
+    length = sum(_days(*span) for span, _ in spans)
+    member.part_time = (weighted / length).quantize(Decimal("0.01")) if length else HUNDRED
+
+
+def _absence_facts(member: _Member, rows: list[Absence], year_start, year_end) -> None:
+    protected, other = [], []
+    for absence in rows:
+        span = _clip(absence.start_date, absence.end_date, year_start, year_end)
+        if span is None:
+            continue
+        (protected if absence.kind in PROTECTED_KINDS else other).append(span)
+    member.protected_days = _union_days(protected)
+    member.absence_days = _union_days(other)
+    if member.service_days is not None:
+        member.protected_days = min(member.protected_days, member.service_days)
+        member.service_days -= member.protected_days
+
+
+def _objective_scores(cycle: Cycle) -> dict[int, Decimal | None]:
+    """Achievement % of the objectives from `measurement.selectors.cycle_scores`, if present."""
+    try:
+        from measurement.selectors import cycle_scores  # noqa: PLC0415 (optional, other app)
+    except ImportError:
+        return {}
+    scores = cycle_scores(cycle)
+    table = getattr(scores, "objectives", None)
+    if table is None and isinstance(scores, dict):
+        table = scores.get("objectives")
+    result: dict[int, Decimal | None] = {}
+    for key, score in (table or {}).items():
+        percent = getattr(score, "percent", None)
+        if percent is None and isinstance(score, dict):
+            percent = score.get("percent")
+        try:
+            result[int(key)] = None if percent is None else Decimal(str(percent))
+        except (TypeError, ValueError, InvalidOperation):
+            continue
+    return result
+
+
+def _payment_time(members: list[_Member], cycle: Cycle, threshold: Decimal) -> list[str]:
+    """Mark the responsabili of payment-time objectives; return warnings."""
+    objectives = list(
+        OperationalObjective.objects.filter(cycle=cycle, is_payment_time=True)
+        .select_related("unit")
+        .prefetch_related("responsibles")
+    )
+    if not objectives or not members:
+        return []
+    by_person: dict[int, list[OperationalObjective]] = defaultdict(list)
+    for objective in objectives:
+        people = {p.pk for p in objective.responsibles.all()}
+        if objective.unit is not None and objective.unit.responsible_id:
+            people.add(objective.unit.responsible_id)
+        for person_id in people:
+            by_person[person_id].append(objective)
+    concerned = [m for m in members if m.person.pk in by_person]
+    if not concerned:
+        return []
+    measured = _objective_scores(cycle)
+    item_scores: dict[tuple[int, int], Decimal] = {}
+    for item in SchedaItem.objects.filter(
+        scheda__cycle=cycle,
+        scheda__person_id__in=[m.person.pk for m in concerned],
+        objective__is_payment_time=True,
+        raw_score__isnull=False,
+    ).select_related("scheda"):
+        item_scores[(item.scheda.person_id, item.objective_id)] = Decimal(item.raw_score)
+    warnings = []
+    for member in concerned:
+        details, missed = [], False
+        for objective in by_person[member.person.pk]:
+            percent = measured.get(objective.pk)
+            source = "misurazione"
+            if percent is None:
+                percent = item_scores.get((member.person.pk, objective.pk))
+                source = "scheda"
+            name = objective.code or objective.title[:80]
+            if percent is None:
+                missed = True
+                details.append({"objective": name, "percent": None, "source": ""})
+                warnings.append(
+                    f"{member.label}: l'obiettivo sui tempi di pagamento «{name}» non ha un "
+                    "grado di raggiungimento; la quota è trattenuta finché non è misurato."
+                )
+                continue
+            achieved = percent >= threshold
+            missed = missed or not achieved
+            details.append(
+                {"objective": name, "percent": str(percent), "source": source, "ok": achieved}
+            )
+        member.payment_time = {"missed": missed, "objectives": details}
+    return warnings
+
+
+# -- preview -----------------------------------------------------------------------------------
+
+
+def _score(scheda: Scheda) -> Decimal:
+    return Decimal(scheda.total_points) if scheda.total_points is not None else Decimal(0)
+
+
+def _band_facts(scheda: Scheda) -> dict[str, Any]:
+    band = scheda.band
+    return {
+        "score": None if scheda.total_points is None else str(scheda.total_points),
+        "max_points": str(scheda.scheme.max_points),
+        "band_id": band.pk if band else None,
+        "band_from": str(band.min_points) if band else None,
+        "band_to": str(band.max_points) if band else None,
+        "band_label": band.label if band else "",
+        "band_percent": None if scheda.premium_percent is None else str(scheda.premium_percent),
+        "scheme": scheda.scheme.name,
+        "state": scheda.state,
+        "negative": scheda.is_negative,
+        "eligible": scheda.is_eligible,
+    }
+
+
+def _exclusion(scheda: Scheda) -> str:
+    if not scheda.is_eligible:
+        return scheda.eligibility_note or "non ammesso alla valutazione"
+    if scheda.total_points is None or scheda.premium_percent is None:
+        return "scheda senza punteggio"
+    if scheda.is_negative:
+        return f"valutazione negativa, punteggio {format_number(Decimal(scheda.total_points))}"
+    return ""
+
+
+def _staff_distribution(fund: Fund, members: list[_Member], params: dict[str, Any]):
+    engine_params = ep.PremiumParameters(
+        maggiorazione_percent=params["maggiorazione_percent"],
+        differentiation_quota=params["differentiation_share_percent"],
+        quota_rounding=params["quota_rounding"],
+        tie_break=tuple(params["tie_break"]),
+        cutoff_ties=(
+            ep.CutoffTies.INCLUDE if params["include_ties_at_cutoff"] else ep.CutoffTies.EXCLUDE
+        ),
+        coefficients=params["category_coefficients"],
+        part_time_proportional=params["part_time_proportional"],
+        presence_proportional=params["presence_proportional"],
+        protected_leave_as_service=params["protected_leave_as_service"],
+        min_service_days=params["min_service_days"],
+        payment_time_share=params["payment_time_share_percent"],
+    )
+    year_days = _days(dt.date(fund.year, 1, 1), dt.date(fund.year, 12, 31))
+    people = []
+    for m in members:
+        reason = _exclusion(m.scheda)
+        people.append(
+            ep.Person(
+                id=m.person.pk,
+                score=_score(m.scheda),
+                band_percent=Decimal(m.scheda.premium_percent or 0),
+                category=m.category,
+                part_time=m.part_time,
+                service_days=m.service_days,
+                year_days=year_days,
+                protected_days=m.protected_days if m.service_days is not None else 0,
+                absence_days=m.absence_days,
+                seniority=m.seniority,
+                eligible=not reason,
+                ineligible_reason=reason,
+                payment_time_missed=bool(m.payment_time and m.payment_time["missed"]),
+                label=m.label,
+            )
+        )
+    return ep.distribute_fund(fund.amount, people, engine_params)
+
+
+def _result_distribution(fund: Fund, members: list[_Member], params: dict[str, Any]):
+    allowances = params["position_allowances"]
+    missing = [f"{m.label} ({m.person.key})" for m in members if m.person.key not in allowances]
+    if missing:
+        raise ServiceError(
+            "Manca la retribuzione di posizione di: " + ", ".join(missing) + ".",
+            field="position_allowances",
+        )
+    engine_params = ep.ResultParameters(
+        max_result_rate=params["max_result_rate"],
+        minimum_result_quota=params["eq_result_min_percent"],
+        payment_time_share=params["payment_time_share_percent"],
+        distribute_whole_pool=params["distribute_whole_pool"],
+    )
+    holders = []
+    for m in members:
+        reason = _exclusion(m.scheda)
+        holders.append(
+            ep.PositionHolder(
+                id=m.person.pk,
+                position_allowance=allowances[m.person.key],
+                score=_score(m.scheda),
+                band_percent=Decimal(0) if reason else Decimal(m.scheda.premium_percent),
+                payment_time_missed=bool(m.payment_time and m.payment_time["missed"]),
+                label=m.label,
+            )
+        )
+    position_pool = None
+    if fund.pool_amount is not None:
+        position_pool = Decimal(fund.pool_amount) - Decimal(fund.amount)
+    return ep.distribute_result_pay(fund.amount, holders, engine_params, position_pool)
+
+
+def _line_values(kind_staff: bool, line) -> dict[str, Any]:
+    if kind_staff:
+        return {
+            "share": Decimal(line.share).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP),
+            "base_amount": line.base,
+            "bonus_amount": line.maggiorazione,
+            "withheld_amount": line.withheld,
+            "total_amount": line.total,
+            "is_eligible": line.eligible and not line.reason,
+        }
+    rate = (line.gross / line.position_allowance) if line.position_allowance else Decimal(0)
+    return {
+        "share": rate.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP),
+        "base_amount": line.gross,
+        "bonus_amount": Decimal("0.00"),
+        "withheld_amount": line.withheld,
+        "total_amount": line.total,
+        "is_eligible": line.band_percent > 0,
+    }
+
+
+def _check_preview_inputs(fund: Fund, cycle: Cycle) -> None:
+    if cycle.ente_id != fund.ente_id:
+        raise ServiceError("Il ciclo appartiene a un altro ente.", field="cycle")
+    if cycle.year != fund.year:
+        raise ServiceError(
+            f"Il fondo è dell'anno {fund.year}, il ciclo dell'anno {cycle.year}.", field="cycle"
+        )
+
+
+@transaction.atomic
+def distribution_preview(
+    *, user, fund: Fund, cycle: Cycle, parameters: dict[str, Any] | None = None
+) -> Distribution:
+    """Compute and store a preview (always allowed; previews are kept as history).
+
+    `parameters` may hold only the keys that differ from `distribution_parameters_default`.
+    """
+    _authorize(user, fund.ente)
+    _check_preview_inputs(fund, cycle)
+    params = _merged_parameters(fund, parameters)
+    members = _population(fund, cycle)
+    warnings = _payment_time(members, cycle, params["payment_time_achieved_percent"])
+    staff = fund.kind in STAFF_KINDS
+    try:
+        if staff:
+            computed = _staff_distribution(fund, members, params)
+        else:
+            computed = _result_distribution(fund, members, params)
+    except ConfigError as exc:
+        raise ServiceError(f"Parametri non validi: {exc}", field="parameters") from exc
+    except ValueError as exc:
+        raise ServiceError(f"La distribuzione non si può calcolare: {exc}.") from exc
+    if not members:
+        warnings.append(
+            "Nessuna scheda di valutazione per questo fondo nel ciclo: nulla da distribuire."
+        )
+    if not staff and not computed.pool_check.respected:
+        warnings.append(computed.pool_check.explanation.text)
+    by_person = {m.person.pk: m for m in members}
+    computed_data = computed.to_dict()
+    computed_data.pop("lines", None)
+    result = {
+        "kind": "staff" if staff else "result",
+        "fund": {
+            "kind": fund.kind,
+            "label": fund.label,
+            "amount": jsonable(Decimal(fund.amount)),
+            "pool_amount": None if fund.pool_amount is None else jsonable(fund.pool_amount),
+        },
+        "computed": computed_data,
+        "scheda_ids": sorted(m.scheda.pk for m in members),
+        "warnings": warnings,
+        "pool_check": None if staff else computed.pool_check.to_dict(),
+    }
+    distribution = Distribution.objects.create(
+        fund=fund,
+        cycle=cycle,
+        state=DistributionState.PREVIEW,
+        parameters=jsonable(params),
+        result=result,
+        total_paid=computed.totals.distributed,
+        residual=computed.totals.residual,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    DistributionLine.objects.bulk_create(
+        [
+            DistributionLine(
+                distribution=distribution,
+                person_id=line.person_id,
+                scheda=by_person[line.person_id].scheda,
+                explanation={
+                    **line.to_dict(),
+                    **_band_facts(by_person[line.person_id].scheda),
+                    "category": by_person[line.person_id].category,
+                    "role": by_person[line.person_id].role,
+                    "part_time": str(by_person[line.person_id].part_time),
+                    "service_days": by_person[line.person_id].service_days,
+                    "protected_days": by_person[line.person_id].protected_days,
+                    "payment_time": by_person[line.person_id].payment_time,
+                },
+                **_line_values(staff, line),
+            )
+            for line in computed.lines
+        ]
+    )
+    record(
+        user=user,
+        action="distribution.preview",
+        obj=distribution,
+        ente=fund.ente,
+        changes={
+            "fund": fund.pk,
+            "cycle": cycle.pk,
+            "total_paid": str(distribution.total_paid),
+            "residual": str(distribution.residual),
+        },
+    )
+    return distribution
+
+
+# -- finalisation ------------------------------------------------------------------------------
+
+
+def finalisation_problems(distribution: Distribution) -> list[str]:
+    """Everything that prevents finalising, in Italian (empty: it can be finalised)."""
+    fund, cycle = distribution.fund, distribution.cycle
+    problems: list[str] = []
+    if distribution.state != DistributionState.PREVIEW:
+        problems.append("La distribuzione è già definitiva.")
+    if cycle.state not in FROZEN_STATES and cycle.approved_at is None:
+        problems.append(
+            f"Il piano della performance {cycle.year} non è approvato (stato: "
+            f"«{cycle.get_state_display()}»): senza piano non si eroga la retribuzione di "
+            "risultato (art. 10 c.5 D.Lgs. 150/2009)."
+        )
+    if not ReportValidation.objects.filter(cycle=cycle).exists():
+        problems.append(
+            f"La Relazione sulla performance {cycle.year} non è validata dal Nucleo di "
+            "Valutazione: la validazione è condizione per erogare i premi (art. 14 c.6 D.Lgs. "
+            "150/2009)."
+        )
+    other = (
+        fund.distributions.filter(state=DistributionState.FINAL).exclude(pk=distribution.pk).first()
+    )
+    if other is not None:
+        when = ""
+        if other.finalised_at:
+            when = timezone.localtime(other.finalised_at).strftime("%d/%m/%Y")
+        problems.append(
+            f"Il fondo «{fund.label}» {fund.year} ha già una distribuzione definitiva "
+            f"(n. {other.pk}{f' del {when}' if when else ''}): ne è ammessa una sola."
+        )
+    stored_amount = distribution.result.get("fund", {}).get("amount")
+    if stored_amount is not None and Decimal(stored_amount) != Decimal(fund.amount):
+        problems.append(
+            f"L'importo del fondo è cambiato dopo l'anteprima ({_euro(Decimal(stored_amount))} → "
+            f"{_euro(fund.amount)}): calcolare una nuova anteprima."
+        )
+    problems.extend(_schede_problems(distribution))
+    pool_check = distribution.result.get("pool_check")
+    if pool_check and not pool_check.get("respected"):
+        problems.append(
+            "La retribuzione di risultato non raggiunge la quota minima del fondo di posizione "
+            f"e risultato: {pool_check['explanation']['text']}"
+        )
+    return problems
+
+
+def _schede_problems(distribution: Distribution) -> list[str]:
+    members = _population(distribution.fund, distribution.cycle)
+    problems = []
+    not_final = [
+        f"{m.label} ({m.scheda.get_state_display().lower()})"
+        for m in members
+        if m.scheda.state != SchedaState.FINAL
+    ]
+    if not_final:
+        problems.append(
+            f"Schede di valutazione non ancora definitive ({len(not_final)}): "
+            + ", ".join(not_final)
+            + "."
+        )
+    current = sorted(m.scheda.pk for m in members)
+    stale = current != distribution.result.get("scheda_ids") or any(
+        m.scheda.updated_at > distribution.created_at for m in members
+    )
+    if stale:
+        problems.append(
+            "Le schede di valutazione sono cambiate dopo l'anteprima: calcolare una nuova "
+            "anteprima prima di renderla definitiva."
+        )
+    return problems
+
+
+@transaction.atomic
+def distribution_finalise(*, user, distribution: Distribution) -> Distribution:
+    """Make a preview the final distribution of its fund, if every condition holds."""
+    _authorize(user, distribution.fund.ente)
+    Fund.objects.select_for_update().get(pk=distribution.fund_id)  # one finalisation at a time
+    distribution = (
+        Distribution.objects.select_for_update()
+        .select_related("fund", "cycle", "fund__ente")
+        .get(pk=distribution.pk)
+    )
+    problems = finalisation_problems(distribution)
+    if problems:
+        raise ServiceError(
+            "La distribuzione non può diventare definitiva: " + " ".join(problems),
+            code="gates",
+        )
+    before = {"state": distribution.state}
+    distribution.state = DistributionState.FINAL
+    distribution.finalised_by = user if getattr(user, "is_authenticated", False) else None
+    distribution.finalised_at = timezone.now()
+    try:
+        with transaction.atomic():
+            distribution.save(update_fields=["state", "finalised_by", "finalised_at"])
+    except IntegrityError as exc:
+        raise ServiceError(
+            f"Il fondo «{distribution.fund.label}» {distribution.fund.year} ha già una "
+            "distribuzione definitiva: ne è ammessa una sola.",
+            code="gates",
+        ) from exc
+    record(
+        user=user,
+        action="distribution.finalise",
+        obj=distribution,
+        ente=distribution.fund.ente,
+        changes={
+            "state": [before["state"], distribution.state],
+            "total_paid": str(distribution.total_paid),
+            "residual": str(distribution.residual),
+        },
+    )
+    return distribution
