@@ -258,6 +258,7 @@ class PremiumLine:
     reason: str  # why the person takes no part (empty when they do)
     negative: bool
     rank: int | None  # position in the ranking of the positively evaluated (ties share it)
+    top_ranked: bool  # within the differentiation quota: receives the maggiorazione
     share: Decimal
     base: Decimal
     maggiorazione: Decimal
@@ -279,6 +280,7 @@ class PremiumLine:
             "reason": self.reason,
             "negative": self.negative,
             "rank": self.rank,
+            "top_ranked": self.top_ranked,
             "share": jsonable(internal(self.share)),
             "base": jsonable(self.base),
             "maggiorazione": jsonable(self.maggiorazione),
@@ -697,6 +699,7 @@ def _line(
             item.reason,
             item.negative,
             None,
+            False,
             item.share,
             ZERO,
             ZERO,
@@ -738,6 +741,7 @@ def _line(
         "",
         item.negative,
         ranks[person.id],
+        person.id in awarded,
         item.share,
         base,
         extra,
@@ -1015,7 +1019,10 @@ def distribute_result_pay(
         scale = ONE
         if wanted > ZERO and (wanted > result_pool or parameters.distribute_whole_pool):
             scale = result_pool / wanted
-        lines = tuple(_result_line(h, theoretical[h.id], scale, rate, parameters) for h in holders)
+        factor = (result_pool, wanted) if scale != ONE else (ONE, ONE)
+        lines = tuple(
+            _result_line(h, theoretical[h.id], factor, scale, rate, parameters) for h in holders
+        )
         totals = _totals(
             result_pool, [line.total for line in lines], [line.withheld for line in lines]
         )
@@ -1053,11 +1060,13 @@ def distribute_result_pay(
 def _result_line(
     holder: PositionHolder,
     theoretical: Decimal,
+    factor: tuple[Decimal, Decimal],
     scale: Decimal,
     rate: Decimal,
     parameters: ResultParameters,
 ) -> ResultLine:
-    gross = _cents_down(theoretical * scale)
+    # theoretical × pool / wanted: multiplying first keeps a single holder's amount exact.
+    gross = _cents_down(theoretical * factor[0] / factor[1])
     sentences = [
         f"{holder.name}: {euro(to_decimal(holder.position_allowance))} × {format_percent(rate)} "
         f"× {format_percent(to_decimal(holder.band_percent))} (fascia) = {euro(theoretical)}"
