@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("organizzazione/", include("organization.urls")),
     path("piano/", include("planning.urls")),
+    path("monitoraggio/", include("measurement.urls")),
     path("api/", include("api.urls")),
     path("django-admin/", admin.site.urls),
 ]
