@@ -807,11 +807,18 @@ def cycle_scores(
 ) -> ScoreBoard:
     """Every score of the cycle as of the window's date (or now), in constant queries."""
     year_end = dt.date(cycle.year, 12, 31)
+    today = today or timezone.localdate()
     if window is not None:
         as_of = cutoff = window.period_end
+        final = window.is_final
     else:
         cutoff = year_end
-        as_of = min(today or timezone.localdate(), year_end)
+        as_of = min(today, year_end)
+        final = today > year_end
+    # The final reading closes the year: a milestone not completed by then is not achieved
+    # (the engine's "no as-of date"), and statuses are read after the year's deadlines.
+    milestone_as_of = None if final else as_of
+    evaluation_date = year_end + dt.timedelta(days=1) if final else as_of
     plan = _load(cycle, cutoff)
     settings = scoring.ente_settings(cycle.ente.smvp_settings, list(cycle.org_levels.all()))
     formulas = _Formulas(plan)
@@ -830,7 +837,7 @@ def cycle_scores(
         measurement = ea.Measurement(
             value=formula.value if formula is not None else (row.value if row else None),
             completed_on=row.completed_on if row else None,
-            as_of=as_of,
+            as_of=milestone_as_of,
         )
         if formula is not None:
             extras[indicator.key] = formula
@@ -943,7 +950,7 @@ def cycle_scores(
         score = scores.objectives[objective.key]
         status = objective_status(
             achievement=score.percent,
-            evaluation_date=as_of,
+            evaluation_date=evaluation_date,
             deadline=objective.deadline,
             phases=phases_of.get(objective.pk, []),
             period_start=dt.date(cycle.year, 1, 1),

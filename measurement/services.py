@@ -26,6 +26,7 @@ from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import DecimalField
 from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
 
@@ -123,7 +124,13 @@ def _audit(user, action: str, obj, ente: Ente, changes: dict | None = None) -> N
 
 
 def _state(instance) -> dict[str, Any]:
+    """Field values as stored: decimals at their field's places, so `35` and `35.0000` agree."""
     data = snapshot(instance)
+    for model_field in instance._meta.concrete_fields:
+        value = getattr(instance, model_field.attname)
+        if isinstance(model_field, DecimalField) and value is not None:
+            quantum = Decimal(1).scaleb(-model_field.decimal_places)
+            data[model_field.attname] = str(Decimal(value).quantize(quantum))
     for name in ("updated_at", "entered_at"):
         data.pop(name, None)
     return data
