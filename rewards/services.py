@@ -38,6 +38,7 @@ from documents.models import ReportValidation
 from engine import premiums as ep
 from engine.config import ConfigError
 from engine.numbers import format_number, jsonable
+from measurement.selectors import cycle_scores
 from organization.models import (
     Absence,
     AbsenceKind,
@@ -673,25 +674,13 @@ def _absence_facts(member: _Member, rows: list[Absence], year_start, year_end) -
 
 
 def _objective_scores(cycle: Cycle) -> dict[int, Decimal | None]:
-    """Achievement % of the objectives from `measurement.selectors.cycle_scores`, if present."""
-    try:
-        from measurement.selectors import cycle_scores  # noqa: PLC0415 (optional, other app)
-    except ImportError:
-        return {}
-    scores = cycle_scores(cycle)
-    table = getattr(scores, "objectives", None)
-    if table is None and isinstance(scores, dict):
-        table = scores.get("objectives")
-    result: dict[int, Decimal | None] = {}
-    for key, score in (table or {}).items():
-        percent = getattr(score, "percent", None)
-        if percent is None and isinstance(score, dict):
-            percent = score.get("percent")
-        try:
-            result[int(key)] = None if percent is None else Decimal(str(percent))
-        except (TypeError, ValueError, InvalidOperation):
-            continue
-    return result
+    """Achievement % of the payment-time objectives from the normal scoring of the cycle."""
+    board = cycle_scores(cycle)
+    return {
+        entry.objective.pk: entry.score.percent
+        for entry in board.objectives
+        if entry.objective.is_payment_time
+    }
 
 
 def _payment_time(members: list[_Member], cycle: Cycle, threshold: Decimal) -> list[str]:

@@ -1,0 +1,327 @@
+"""Reads of the funds and distributions, each in a constant number of queries.
+
+`distribution_outputs` carries the names of the people: only pages for admins and the Nucleo
+(`rewards.access.can_read_distribution`) may show it. The anonymous tables for everyone else are
+in `transparency.selectors`.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from engine import premiums as ep
+from engine.numbers import format_number, jsonable
+from organization.models import Ente
+from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
+from rewards.services import finalisation_problems
+from transparency import selectors as transparency
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+CENT = Decimal("0.01")
+
+INDICATOR_INPUTS = {
+    "incentivazione_complessiva": ("fund_total", "personnel_expense"),
+    "capacita_incentivazione": ("variable_part", "staff_count"),
+    "selettivita": ("staff_count",),
+    "differenziazione": (),
+    "aggiornamento_professionale": ("trained_count", "staff_count"),
+}
+INPUT_LABELS = {
+    "fund_total": "il fondo risorse decentrate complessivo",
+    "personnel_expense": "la spesa per il personale",
+    "variable_part": "la parte variabile del fondo",
+    "staff_count": "il totale del personale",
+    "trained_count": "il numero di dipendenti formati",
+}
+
+
+def _euro(value) -> str:
+    return transparency.euro(value)
+
+
+def _lines(distribution: Distribution) -> list[DistributionLine]:
+    return list(
+        distribution.lines.select_related("person").order_by(
+            "-total_amount", "person__last_name", "person__first_name", "id"
+        )
+    )
+
+
+def person_table(lines: list[DistributionLine]) -> list[dict[str, Any]]:
+    """One row per person (with the name: admin and Nucleo pages only)."""
+    rows = []
+    for line in lines:
+        facts = line.explanation
+        rows.append(
+            {
+                "person_id": line.person_id,
+                "person_key": line.person.key,
+                "name": f"{line.person.last_name} {line.person.first_name}".strip(),
+                "category": facts.get("category", ""),
+                "role": facts.get("role", ""),
+                "score": facts.get("score"),
+                "band_from": facts.get("band_from"),
+                "band_to": facts.get("band_to"),
+                "band_percent": facts.get("band_percent"),
+                "part_time": facts.get("part_time"),
+                "service_days": facts.get("service_days"),
+                "eligible": line.is_eligible,
+                "reason": facts.get("reason", ""),
+                "rank": facts.get("rank"),
+                "share": str(line.share),
+                "base": str(line.base_amount),
+                "bonus": str(line.bonus_amount),
+                "withheld": str(line.withheld_amount),
+                "total": str(line.total_amount),
+                "payment_time": facts.get("payment_time"),
+                "explanation": (facts.get("explanation") or {}).get("text", ""),
+            }
+        )
+    return rows
+
+
+def allocated_vs_distributed(distribution: Distribution) -> dict[str, Any]:
+    """«Premialità stanziata vs distribuita», with the residual and its parts."""
+    fund = distribution.fund
+    amount = Decimal(distribution.result.get("fund", {}).get("amount", fund.amount))
+    paid = Decimal(distribution.total_paid)
+    residual = Decimal(distribution.residual)
+    withheld = sum(
+        (Decimal(line.withheld_amount) for line in distribution.lines.all()), ZERO
+    ).quantize(CENT)
+    rounding = residual - withheld
+    share = (paid * HUNDRED / amount).quantize(CENT, rounding=ROUND_HALF_UP) if amount else None
+    text = (
+        f"Premialità stanziata {_euro(amount)}, distribuita {_euro(paid)}"
+        f"{f' ({transparency.percent_text(share)})' if share is not None else ''}; residuo "
+        f"{_euro(residual)}, di cui {_euro(withheld)} trattenuti per i tempi di pagamento e "
+        f"{_euro(rounding)} da arrotondamenti e quote non assegnate."
+    )
+    return {
+        "allocated": jsonable(amount),
+        "distributed": jsonable(paid),
+        "distributed_percent": jsonable(share),
+        "residual": jsonable(residual),
+        "withheld": jsonable(withheld),
+        "rounding": jsonable(rounding),
+        "text": text,
+    }
+
+
+def _missing_inputs(code: str, inputs: dict[str, Any]) -> list[str]:
+    return [INPUT_LABELS[key] for key in INDICATOR_INPUTS[code] if inputs.get(key) is None]
+
+
+def personnel_indicators(distribution: Distribution, lines: list[DistributionLine]) -> dict:
+    """The personnel indicators (seed 004 kind) with their formulas and explanations.
+
+    Inputs the parameters do not give make the indicators needing them «non calcolabile»; the
+    staff count defaults to the people of the distribution, the fund total to all the
+    performance funds of the ente in the year.
+    """
+    params = distribution.parameters
+    fund = distribution.fund
+    fund_total = params.get("fund_total")
+    if fund_total is None:
+        fund_total = sum(
+            (Decimal(f.amount) for f in Fund.objects.filter(ente_id=fund.ente_id, year=fund.year)),
+            ZERO,
+        )
+    inputs = {
+        "fund_total": fund_total,
+        "personnel_expense": params.get("personnel_expense"),
+        "variable_part": params.get("variable_part"),
+        "staff_count": params.get("staff_count") or (len(lines) or None),
+        "trained_count": params.get("trained_count"),
+    }
+    paid = [Decimal(line.total_amount) for line in lines if line.total_amount > 0]
+    staff = int(inputs["staff_count"] or 0)
+    trained = int(inputs["trained_count"] or 0)
+    try:
+        computed = ep.personnel_indicators(
+            fund_total=Decimal(str(inputs["fund_total"] or 0)),
+            personnel_expense=Decimal(str(inputs["personnel_expense"] or 0)),
+            variable_part=Decimal(str(inputs["variable_part"] or 0)),
+            staff_count=max(staff, len(paid), trained),
+            incentivised_count=len(paid),
+            min_premium=min(paid, default=ZERO),
+            max_premium=max(paid, default=ZERO),
+            trained_count=trained,
+        )
+    except ValueError as exc:
+        return {"error": f"Indicatori non calcolabili: {exc}.", "rows": []}
+    rows = []
+    for indicator in computed.all:
+        row = indicator.to_dict()
+        missing = _missing_inputs(indicator.code, inputs)
+        if indicator.code == "differenziazione" and not paid:
+            missing = ["premi erogati"]
+        if missing:
+            row["value"] = None
+            row["explanation"]["text"] = (
+                f"{indicator.label} = {indicator.formula}: non calcolabile, manca "
+                + ", ".join(missing)
+                + "."
+            )
+        row["display"] = (
+            "non calcolabile"
+            if row["value"] is None
+            else (
+                _euro(Decimal(row["value"]))
+                if indicator.unit == "€"
+                else transparency.percent_text(Decimal(row["value"]))
+            )
+        )
+        rows.append(row)
+    return {"inputs": jsonable(inputs), "rows": rows}
+
+
+def _bands(distribution: Distribution, lines: list[DistributionLine]) -> list[dict[str, Any]]:
+    kind = distribution.fund.kind
+    category = transparency.category_of(kind)
+    entries = transparency.entries_from_lines(lines)
+    return transparency.bands_table(
+        entries, lambda count: transparency.people_noun(count, category, kind)
+    )
+
+
+def _mean_score(lines: list[DistributionLine]) -> dict[str, Any]:
+    scores = [Decimal(line.explanation["score"]) for line in lines if line.explanation.get("score")]
+    if not scores:
+        return {"value": None, "text": "Punteggio medio: nessuna scheda con punteggio."}
+    mean = (sum(scores, ZERO) / len(scores)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return {
+        "value": jsonable(mean),
+        "text": f"Punteggio medio {format_number(mean, 2)} su {len(scores)} schede.",
+    }
+
+
+def distribution_outputs(distribution: Distribution) -> dict[str, Any]:
+    """Everything a distribution page, the command and the documents show."""
+
+    distribution = Distribution.objects.select_related("fund", "fund__ente", "cycle").get(
+        pk=distribution.pk
+    )
+    lines = _lines(distribution)
+    fund = distribution.fund
+    computed = distribution.result.get("computed", {})
+    category = transparency.category_of(fund.kind)
+    aggregate = transparency.aggregate(transparency.entries_from_lines(lines), category, fund.kind)
+    problems = (
+        finalisation_problems(distribution)
+        if distribution.state == DistributionState.PREVIEW
+        else []
+    )
+    return {
+        "distribution": {
+            "id": distribution.pk,
+            "state": distribution.state,
+            "state_label": distribution.get_state_display(),
+            "created_at": distribution.created_at.isoformat(),
+            "finalised_at": (
+                distribution.finalised_at.isoformat() if distribution.finalised_at else None
+            ),
+            "fund": {
+                "id": fund.pk,
+                "kind": fund.kind,
+                "kind_label": FundKind(fund.kind).label,
+                "label": fund.label,
+                "year": fund.year,
+                "amount": jsonable(Decimal(fund.amount)),
+            },
+            "ente": fund.ente.name,
+            "cycle_year": distribution.cycle.year,
+            "can_finalise": not problems and distribution.state == DistributionState.PREVIEW,
+            "finalisation_problems": problems,
+        },
+        "parameters": distribution.parameters,
+        "lines": person_table(lines),
+        "allocated_vs_distributed": allocated_vs_distributed(distribution),
+        "bands": _bands(distribution, lines),
+        "mean_score": _mean_score(lines),
+        "differentiation": computed.get("differentiation"),
+        "pool_check": distribution.result.get("pool_check"),
+        "explanation": (computed.get("explanation") or {}).get("text", ""),
+        "warnings": distribution.result.get("warnings", []),
+        "indicators": personnel_indicators(distribution, lines),
+        "art20": aggregate,
+    }
+
+
+def csv_rows(distribution: Distribution) -> list[list[str]]:
+    """The per-person lines as CSV rows (header first)."""
+    header = [
+        "cognome e nome",
+        "chiave",
+        "categoria",
+        "punteggio",
+        "fascia da",
+        "fascia a",
+        "fascia %",
+        "part-time %",
+        "giorni di servizio",
+        "ammesso",
+        "motivo",
+        "quota",
+        "premio base €",
+        "maggiorazione €",
+        "trattenuto €",
+        "totale €",
+    ]
+    rows = [header]
+    for row in person_table(_lines(distribution)):
+        rows.append(
+            [
+                row["name"],
+                row["person_key"],
+                row["category"],
+                row["score"] or "",
+                row["band_from"] or "",
+                row["band_to"] or "",
+                row["band_percent"] or "",
+                row["part_time"] or "",
+                "" if row["service_days"] is None else str(row["service_days"]),
+                "sì" if row["eligible"] else "no",
+                row["reason"],
+                row["share"],
+                row["base"],
+                row["bonus"],
+                row["withheld"],
+                row["total"],
+            ]
+        )
+    return rows
+
+
+def funds_overview(ente: Ente, year: int) -> list[dict[str, Any]]:
+    """The funds of an ente and year with their final distribution and latest preview."""
+    funds = list(Fund.objects.filter(ente=ente, year=year).order_by("kind"))
+    distributions = Distribution.objects.filter(fund__in=funds).order_by("-created_at", "-id")
+    final: dict[int, Distribution] = {}
+    latest: dict[int, Distribution] = {}
+    previews: dict[int, int] = {}
+    for item in distributions:
+        if item.state == DistributionState.FINAL:
+            final.setdefault(item.fund_id, item)
+        else:
+            latest.setdefault(item.fund_id, item)
+            previews[item.fund_id] = previews.get(item.fund_id, 0) + 1
+    rows = []
+    for fund in funds:
+        done = final.get(fund.pk)
+        preview = latest.get(fund.pk)
+        rows.append(
+            {
+                "fund": fund,
+                "kind_label": FundKind(fund.kind).label,
+                "amount": Decimal(fund.amount),
+                "final": done,
+                "latest_preview": preview,
+                "previews": previews.get(fund.pk, 0),
+                "distributed": Decimal(done.total_paid) if done else None,
+                "residual": Decimal(done.residual) if done else None,
+            }
+        )
+    return rows

@@ -1,0 +1,278 @@
+"""The tables that art. 20 D.Lgs. 33/2013 requires in «Amministrazione Trasparente > Performance».
+
+* c.1 (sotto-sezione «Ammontare complessivo dei premi»): the premi collegati alla performance
+  stanziati and those effettivamente distribuiti;
+* c.2 (sotto-sezione «Dati relativi ai premi»): the distribution of the trattamento accessorio in
+  aggregate form (selectivity, distribution by band) and the grado di differenziazione of the
+  premiums, for dirigenti/EQ and for dipendenti.
+
+Only aggregates leave this module: counts, sums, means, ratios; never a name or an id of a
+person. The amounts distributed come only from FINAL distributions; a fund without one is shown
+as stanziato and «non ancora distribuito».
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from engine.numbers import format_number, jsonable
+from organization.models import Ente
+from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+CENT = Decimal("0.01")
+
+STAFF = "dipendenti"
+MANAGERS = "dirigenti_eq"
+CATEGORY_LABELS = {
+    MANAGERS: "Dirigenti ed Elevate Qualificazioni",
+    STAFF: "Personale dipendente (non dirigente)",
+}
+STAFF_FUNDS = frozenset({FundKind.ORGANISATIONAL, FundKind.INDIVIDUAL})
+
+
+def category_of(kind: str) -> str:
+    return STAFF if kind in STAFF_FUNDS else MANAGERS
+
+
+def euro(value: Decimal | None) -> str:
+    return "—" if value is None else f"{format_number(Decimal(value), 2)} €"
+
+
+def percent_text(value: Decimal | None) -> str:
+    """«100%», «33,33%»: two places at most, no trailing zeros (as the published tables)."""
+    if value is None:
+        return "—"
+    return f"{format_number(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))}%"
+
+
+def people_noun(count: int, category: str, kind: str = "") -> str:
+    if kind == FundKind.EQ_RESULT:
+        return "incaricato EQ" if count == 1 else "incaricati EQ"
+    if kind == FundKind.MANAGER_RESULT:
+        return "dirigente" if count == 1 else "dirigenti"
+    if category == MANAGERS:
+        return "dirigente o EQ" if count == 1 else "dirigenti ed EQ"
+    return "dipendente" if count == 1 else "dipendenti"
+
+
+def band_sentence(lower, upper, count: int, share: Decimal, noun: str) -> str:
+    """«Valutazione compresa tra 54 e 60 punti: 20 dipendenti, 100%»."""
+    if lower is None:
+        head = "Senza punteggio"
+    elif Decimal(lower) == ZERO:
+        head = f"Valutazione fino a {format_number(Decimal(upper))} punti"
+    else:
+        head = (
+            f"Valutazione compresa tra {format_number(Decimal(lower))} e "
+            f"{format_number(Decimal(upper))} punti"
+        )
+    return f"{head}: {count} {noun}, {percent_text(share)}"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One person's line of one final distribution, reduced to what the aggregates need."""
+
+    person: int
+    total: Decimal
+    band_from: str | None
+    band_to: str | None
+    band_percent: str | None
+    score: str | None
+
+
+def entries_from_lines(lines: Iterable[DistributionLine]) -> list[_Entry]:
+    return [
+        _Entry(
+            person=line.person_id,
+            total=Decimal(line.total_amount),
+            band_from=line.explanation.get("band_from"),
+            band_to=line.explanation.get("band_to"),
+            band_percent=line.explanation.get("band_percent"),
+            score=line.explanation.get("score"),
+        )
+        for line in lines
+    ]
+
+
+def bands_table(entries: list[_Entry], noun_for) -> list[dict[str, Any]]:
+    """People by score band (one row per band range), highest band first.
+
+    `noun_for(count)` gives the noun («dipendenti»). A person counted in several distributions
+    is counted once (their first entry).
+    """
+    seen: set[int] = set()
+    counts: dict[tuple, int] = defaultdict(int)
+    for entry in entries:
+        if entry.person in seen:
+            continue
+        seen.add(entry.person)
+        counts[(entry.band_from, entry.band_to, entry.band_percent)] += 1
+    total = len(seen)
+
+    def order(key: tuple) -> tuple:
+        lower = key[0]
+        return (lower is not None, Decimal(lower) if lower is not None else ZERO)
+
+    rows = []
+    for key in sorted(counts, key=order, reverse=True):
+        lower, upper, premium = key
+        count = counts[key]
+        share = (Decimal(count) * HUNDRED / total).quantize(CENT, rounding=ROUND_HALF_UP)
+        rows.append(
+            {
+                "from": lower,
+                "to": upper,
+                "premium_percent": premium,
+                "count": count,
+                "percent": str(share),
+                "text": band_sentence(lower, upper, count, share, noun_for(count)),
+            }
+        )
+    return rows
+
+
+def aggregate(entries: list[_Entry], category: str, kind: str = "") -> dict[str, Any]:
+    """Valutati, premiati, premio medio/minimo/massimo, differenziazione, fasce: no names."""
+    per_person: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for entry in entries:
+        per_person[entry.person] += entry.total
+    evaluated = len(per_person)
+    paid = sorted(total for total in per_person.values() if total > ZERO)
+    awarded = len(paid)
+    total_paid = sum(paid, ZERO)
+    mean = (total_paid / awarded).quantize(CENT, rounding=ROUND_HALF_UP) if awarded else None
+    low = paid[0] if paid else None
+    high = paid[-1] if paid else None
+    ratio = None
+    if low is not None and high:
+        ratio = (low * HUNDRED / high).quantize(CENT, rounding=ROUND_HALF_UP)
+    selectivity = None
+    if evaluated:
+        selectivity = (Decimal(awarded) * HUNDRED / evaluated).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
+    scores = [Decimal(e.score) for e in {e.person: e for e in entries}.values() if e.score]
+    mean_score = (
+        (sum(scores, ZERO) / len(scores)).quantize(CENT, rounding=ROUND_HALF_UP) if scores else None
+    )
+    noun = people_noun(2, category, kind)
+    text = (
+        f"{CATEGORY_LABELS[category]}: {evaluated} valutati, {awarded} premiati "
+        f"(selettività {percent_text(selectivity)}); premio medio {euro(mean)}, minimo "
+        f"{euro(low)}, massimo {euro(high)}; differenziazione (minimo / massimo) "
+        f"{percent_text(ratio)}."
+    )
+    return {
+        "category": category,
+        "label": CATEGORY_LABELS[category],
+        "evaluated": evaluated,
+        "awarded": awarded,
+        "selectivity_percent": jsonable(selectivity),
+        "total_paid": jsonable(total_paid.quantize(CENT)),
+        "mean_premium": jsonable(mean),
+        "min_premium": jsonable(low),
+        "max_premium": jsonable(high),
+        "differentiation_percent": jsonable(ratio),
+        "mean_score": jsonable(mean_score),
+        "bands": bands_table(entries, lambda count: people_noun(count, category, kind)),
+        "noun": noun,
+        "text": text,
+    }
+
+
+def art20_tables(ente: Ente, year: int) -> dict[str, Any]:
+    """The art. 20 c.1 and c.2 tables of an ente for a year, from final distributions only."""
+    funds = list(Fund.objects.filter(ente=ente, year=year).order_by("kind"))
+    finals = {
+        d.fund_id: d
+        for d in Distribution.objects.filter(fund__in=funds, state=DistributionState.FINAL)
+    }
+    lines = DistributionLine.objects.filter(distribution__in=list(finals.values())).only(
+        "distribution_id", "person_id", "total_amount", "explanation"
+    )
+    by_distribution: dict[int, list[DistributionLine]] = defaultdict(list)
+    for line in lines:
+        by_distribution[line.distribution_id].append(line)
+
+    rows = []
+    allocated = distributed = ZERO
+    entries: dict[str, list[_Entry]] = {STAFF: [], MANAGERS: []}
+    for fund in funds:
+        final = finals.get(fund.pk)
+        amount = Decimal(fund.amount)
+        allocated += amount
+        row = {
+            "kind": fund.kind,
+            "label": FundKind(fund.kind).label,
+            "category": category_of(fund.kind),
+            "allocated": jsonable(amount),
+            "distributed": None,
+            "residual": None,
+            "final": final is not None,
+            "finalised_on": None,
+        }
+        if final is not None:
+            distributed += Decimal(final.total_paid)
+            row.update(
+                distributed=jsonable(Decimal(final.total_paid)),
+                residual=jsonable(Decimal(final.residual)),
+                finalised_on=final.finalised_at.date().isoformat() if final.finalised_at else None,
+            )
+            entries[category_of(fund.kind)].extend(entries_from_lines(by_distribution[final.pk]))
+        rows.append(row)
+    categories = [
+        aggregate(entries[MANAGERS], MANAGERS),
+        aggregate(entries[STAFF], STAFF),
+    ]
+    pending = [row["label"] for row in rows if not row["final"]]
+    text = (
+        f"Premi collegati alla performance {year}: stanziati {euro(allocated)}, effettivamente "
+        f"distribuiti {euro(distributed)}."
+    )
+    if pending:
+        text += " Non ancora distribuiti: " + ", ".join(pending) + "."
+    return {
+        "ente": ente.name,
+        "year": year,
+        "reference": "art. 20 D.Lgs. 33/2013",
+        "amounts": {
+            "rows": rows,
+            "allocated": jsonable(allocated),
+            "distributed": jsonable(distributed),
+            "text": text,
+        },
+        "categories": categories,
+    }
+
+
+def art20_csv_rows(tables: dict[str, Any]) -> list[list[str]]:
+    """The tables as rows for an open-format CSV (art. 7 D.Lgs. 33/2013): header first."""
+    rows = [["sezione", "voce", "categoria", "valore"]]
+    for row in tables["amounts"]["rows"]:
+        rows.append(["premi stanziati", row["label"], row["category"], row["allocated"]])
+        rows.append(["premi distribuiti", row["label"], row["category"], row["distributed"] or ""])
+    for category in tables["categories"]:
+        name = category["category"]
+        for key in (
+            "evaluated",
+            "awarded",
+            "selectivity_percent",
+            "total_paid",
+            "mean_premium",
+            "min_premium",
+            "max_premium",
+            "differentiation_percent",
+            "mean_score",
+        ):
+            value = category[key]
+            rows.append(["dati relativi ai premi", key, name, "" if value is None else str(value)])
+        for band in category["bands"]:
+            rows.append(["distribuzione per fascia", band["text"], name, str(band["count"])])
+    return rows
