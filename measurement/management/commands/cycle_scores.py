@@ -1,0 +1,55 @@
+"""Print every computed score of a cycle with its explanation, for batch use and audits.
+
+    manage.py cycle_scores --ente unione-sorbara --year 2024 --window monitoraggio-al-30-giugno \
+        --format json
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from measurement import selectors
+from organization.models import Ente
+from planning.models import Cycle
+
+
+class Command(BaseCommand):
+    help = (
+        "Stampa tutti i punteggi calcolati di un ciclo (indicatori, obiettivi, strutture, "
+        "persone, ente) con la spiegazione di ciascuno, in JSON o CSV."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--ente", required=True, help="Identificativo (slug) dell'ente.")
+        parser.add_argument("--year", required=True, type=int, help="Anno del ciclo.")
+        parser.add_argument(
+            "--window", help="Chiave della finestra di monitoraggio (valori a quella data)."
+        )
+        parser.add_argument("--format", choices=("json", "csv"), default="json")
+
+    def handle(self, *args, **options):
+        ente = Ente.objects.filter(slug=options["ente"]).first()
+        if ente is None:
+            raise CommandError(f"Ente «{options['ente']}» inesistente.")
+        cycle = Cycle.objects.filter(ente=ente, year=options["year"]).select_related("ente").first()
+        if cycle is None:
+            raise CommandError(f"L'ente «{ente.slug}» non ha un ciclo {options['year']}.")
+        window = None
+        if options.get("window"):
+            window = selectors.window_for(cycle, options["window"])
+            if window is None:
+                known = ", ".join(w.key for w in selectors.windows_of(cycle)) or "nessuna"
+                raise CommandError(
+                    f"Finestra «{options['window']}» inesistente nel ciclo {cycle.year} "
+                    f"(finestre: {known})."
+                )
+        board = selectors.cycle_scores(cycle, window=window)
+        if options["format"] == "csv":
+            writer = csv.DictWriter(self.stdout, fieldnames=selectors.ROW_FIELDS)
+            writer.writeheader()
+            writer.writerows(board.rows())
+        else:
+            self.stdout.write(json.dumps(board.to_dict(), ensure_ascii=False, indent=2))
