@@ -1,0 +1,483 @@
+"""Pages of individual evaluation: who sees what, the workflow buttons, the view log, the PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.access import ADMIN
+from accounts.middleware import SESSION_KEY
+from appraisal import services
+from appraisal.models import Scheda, SchedaState, SchedaView
+from planning.models import Cycle, CycleState
+from tests.appraisal.conftest import staff_items
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def login(client):
+    def _login(user, ente):
+        client.force_login(user)
+        session = client.session
+        session[SESSION_KEY] = ente.pk
+        session.save()
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def other(make_ente, make_person, make_user):
+    """Another ente with a cycle, a scheme and a scheda: its ids must give 404 here."""
+    from types import SimpleNamespace
+
+    from appraisal.models import EvaluationScheme
+
+    ente = make_ente("altro-ente", name="Comune Altro")
+    cycle = Cycle.objects.create(
+        ente=ente, year=2025, first_year=2025, last_year=2027, title="PIAO", state=CycleState.DRAFT
+    )
+    scheme = EvaluationScheme.objects.create(cycle=cycle, key="s", name="Schema altrui")
+    person = make_person(ente, "altro", first_name="Ada", last_name="Lontana")
+    scheda = Scheda.objects.create(
+        cycle=cycle, person=person, scheme=scheme, evaluator_kind="nucleo"
+    )
+    return SimpleNamespace(ente=ente, cycle=cycle, scheme=scheme, scheda=scheda)
+
+
+def detail(scheda):
+    return reverse("appraisal:scheda_detail", args=[scheda.pk])
+
+
+def score(org, scheda, user, **kwargs):
+    services.scheda_score(user=user, scheda=scheda, items=staff_items(**kwargs))
+
+
+def deliver(org, scheda, evaluator):
+    score(org, scheda, evaluator)
+    services.scheda_propose(user=evaluator, scheda=scheda)
+    services.scheda_record_interview(
+        user=evaluator, scheda=scheda, date=timezone.localdate(), notes="Colloquio sereno."
+    )
+    services.scheda_deliver(user=evaluator, scheda=scheda)
+
+
+# -- access ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["index", "evaluator_list", "my_scheda", "nucleo_overview", "aggregates", "scheme_list"],
+)
+def test_anonymous_is_sent_to_login(client, org, name):
+    response = client.get(reverse(f"appraisal:{name}"))
+    assert response.status_code == 302
+    assert "/accedi/" in response["Location"]
+
+
+def test_anonymous_cannot_open_a_scheda_or_its_pdf(client, org, schede):
+    scheda = schede["agente"]
+    for url in (detail(scheda), reverse("appraisal:scheda_pdf", args=[scheda.pk])):
+        assert client.get(url).status_code == 302
+
+
+def test_scheda_readers_and_refusals(org, schede, login):
+    scheda = schede["agente"]
+    allowed = [org.users.agente, org.users.comandante, org.users.nucleo, org.users.admin]
+    refused = [org.users.giunta, org.users.impiegata, org.users.ragioniera]
+    for user in allowed:
+        assert login(user, org.ente).get(detail(scheda)).status_code == 200, user.username
+    for user in refused:
+        assert login(user, org.ente).get(detail(scheda)).status_code == 403, user.username
+
+
+def test_giunta_sees_aggregates_without_names(org, schede, login):
+    score(org, schede["agente"], org.users.comandante)
+    client = login(org.users.giunta, org.ente)
+    response = client.get(reverse("appraisal:aggregates"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Punteggio medio" in body and "54–60 punti" in body
+    for person in vars(org.people).values():
+        assert person.last_name not in body
+    assert client.get(reverse("appraisal:nucleo_overview")).status_code == 403
+    assert client.get(reverse("appraisal:scheme_list")).status_code == 403
+
+
+def test_another_entes_ids_give_404(org, other, login):
+    client = login(org.users.admin, org.ente)
+    urls = [
+        detail(other.scheda),
+        reverse("appraisal:scheda_edit", args=[other.scheda.pk]),
+        reverse("appraisal:scheda_pdf", args=[other.scheda.pk]),
+        reverse("appraisal:scheda_reopen", args=[other.scheda.pk]),
+        reverse("appraisal:scheme_edit", args=[other.scheme.pk]),
+        reverse("appraisal:scheme_components", args=[other.scheme.pk]),
+        reverse("appraisal:report_validate", args=[other.cycle.pk]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    assert (
+        client.post(reverse("appraisal:scheda_propose", args=[other.scheda.pk])).status_code == 404
+    )
+
+
+def test_unknown_year_gives_404(org, login):
+    client = login(org.users.admin, org.ente)
+    assert client.get(reverse("appraisal:evaluator_list"), {"anno": 1999}).status_code == 404
+
+
+# -- the view log ----------------------------------------------------------------------------
+
+
+def test_view_is_logged_for_the_evaluator_not_for_the_evaluated_person(org, schede, login):
+    scheda = schede["agente"]
+    login(org.users.agente, org.ente).get(detail(scheda))
+    login(org.users.agente, org.ente).get(reverse("appraisal:my_scheda"))
+    assert not SchedaView.objects.filter(scheda=scheda).exists()
+    login(org.users.comandante, org.ente).get(detail(scheda))
+    assert list(SchedaView.objects.filter(scheda=scheda).values_list("user", flat=True)) == [
+        org.users.comandante.pk
+    ]
+    login(org.users.nucleo, org.ente).get(reverse("appraisal:scheda_pdf", args=[scheda.pk]))
+    assert SchedaView.objects.filter(scheda=scheda, user=org.users.nucleo).count() == 1
+
+
+def test_refused_reader_leaves_no_log(org, schede, login):
+    scheda = schede["agente"]
+    login(org.users.impiegata, org.ente).get(detail(scheda))
+    assert not SchedaView.objects.exists()
+
+
+# -- evaluator -------------------------------------------------------------------------------
+
+
+def test_evaluator_list_shows_own_schede_and_progress(org, schede, login):
+    body = login(org.users.comandante, org.ente).get(reverse("appraisal:evaluator_list"))
+    text = body.content.decode()
+    assert body.status_code == 200
+    assert "Gialli Paolo" in text or "Paolo Gialli" in text
+    assert "Blu" not in text  # the impiegata is the ragioniera's
+    assert "Le tue schede per stato" in text
+
+
+def test_edit_page_shows_descriptors_as_radios_and_version(org, schede, login):
+    from appraisal.models import Behaviour
+
+    Behaviour.objects.filter(pk=org.behaviours.collaborazione.pk).update(
+        levels=[{"score": s, "descriptor": f"Livello {s} di collaborazione"} for s in range(1, 6)]
+    )
+    scheda = schede["agente"]
+    response = login(org.users.comandante, org.ente).get(
+        reverse("appraisal:scheda_edit", args=[scheda.pk])
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'type="radio"' in body
+    assert "3 – Livello 3 di collaborazione" in body
+    assert f'name="expected_version" value="{scheda.version}"' in body
+    assert 'id="score-preview"' in body and 'aria-live="polite"' in body
+    assert reverse("appraisal:scheda_score_preview", args=[scheda.pk]) in body
+
+
+def _score_post(org, scheda, unit="80", collaborazione="4", precisione="5", version=None):
+    components = {c.key: c for c in scheda.scheme.components.all()}
+    beh, unit_component = components["comportamenti"], components["unita"]
+    return {
+        "expected_version": version if version is not None else scheda.version,
+        f"c{beh.pk}_b{org.behaviours.collaborazione.pk}": collaborazione,
+        f"c{beh.pk}_b{org.behaviours.precisione.pk}": precisione,
+        f"c{unit_component.pk}_c": unit,
+    }
+
+
+def test_preview_computes_total_and_band_without_saving(org, schede, login):
+    scheda = schede["agente"]
+    client = login(org.users.comandante, org.ente)
+    url = reverse("appraisal:scheda_score_preview", args=[scheda.pk])
+    response = client.post(url, _score_post(org, scheda), HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body
+    # 30% × 80 = 14,4 + 70% × (4+5)/2 / 5 → 0,9 × 42 = 37,8 → 52,20 of 60
+    assert "52,20 punti su 60" in body
+    assert "premio al 80,00%" in body
+    scheda.refresh_from_db()
+    assert scheda.total_points is None
+    assert not scheda.items.exists()
+
+
+def test_preview_reports_missing_ratings(org, schede, login):
+    scheda = schede["agente"]
+    client = login(org.users.comandante, org.ente)
+    url = reverse("appraisal:scheda_score_preview", args=[scheda.pk])
+    body = client.post(url, _score_post(org, scheda, precisione="")).content.decode()
+    assert "Totale non ancora calcolabile" in body
+    assert "Manca il voto di «Precisione»" in body
+
+
+def test_evaluator_saves_scores_then_proposes(org, schede, login):
+    scheda = schede["agente"]
+    client = login(org.users.comandante, org.ente)
+    response = client.post(
+        reverse("appraisal:scheda_edit", args=[scheda.pk]), _score_post(org, scheda)
+    )
+    assert response.status_code == 302
+    scheda.refresh_from_db()
+    assert str(scheda.total_points) == "52.20"
+    body = client.get(detail(scheda)).content.decode()
+    assert "Proponi la valutazione" in body
+    client.post(reverse("appraisal:scheda_propose", args=[scheda.pk]))
+    scheda.refresh_from_db()
+    assert scheda.state == SchedaState.PROPOSED
+
+
+def test_stale_version_is_refused_next_to_the_form(org, schede, login):
+    scheda = schede["agente"]
+    score(org, scheda, org.users.comandante)
+    client = login(org.users.comandante, org.ente)
+    response = client.post(
+        reverse("appraisal:scheda_edit", args=[scheda.pk]),
+        _score_post(org, scheda, unit="10", version=1),
+    )
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    scheda.refresh_from_db()
+    assert str(scheda.total_points) == "52.20"
+
+
+def test_colleague_cannot_score_or_propose(org, schede, login):
+    scheda = schede["agente"]
+    client = login(org.users.ragioniera, org.ente)
+    assert client.get(reverse("appraisal:scheda_edit", args=[scheda.pk])).status_code == 403
+    assert client.post(reverse("appraisal:scheda_propose", args=[scheda.pk])).status_code == 403
+
+
+def test_interview_and_delivery(org, schede, login):
+    scheda = schede["agente"]
+    score(org, scheda, org.users.comandante)
+    services.scheda_propose(user=org.users.comandante, scheda=scheda)
+    client = login(org.users.comandante, org.ente)
+    url = reverse("appraisal:scheda_interview", args=[scheda.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"date": timezone.localdate().isoformat(), "notes": "Svolto."})
+    assert response.status_code == 302
+    client.post(reverse("appraisal:scheda_deliver", args=[scheda.pk]))
+    scheda.refresh_from_db()
+    assert scheda.state == SchedaState.DELIVERED
+
+
+# -- evaluated person ------------------------------------------------------------------------
+
+
+def test_my_scheda_shows_deadline_and_buttons_then_acknowledges(org, schede, login):
+    scheda = schede["agente"]
+    deliver(org, scheda, org.users.comandante)
+    client = login(org.users.agente, org.ente)
+    body = client.get(reverse("appraisal:my_scheda")).content.decode()
+    deadline = services.contest_deadline(scheda)
+    assert "Firma per presa visione" in body
+    assert "Contesta la scheda" in body
+    assert f"entro il <strong>{deadline:%d/%m/%Y}</strong>" in body
+    assert "Storia della scheda" in body and "Consegnata" in body
+    client.post(reverse("appraisal:scheda_acknowledge", args=[scheda.pk]))
+    scheda.refresh_from_db()
+    assert scheda.state == SchedaState.ACKNOWLEDGED
+
+
+def test_contest_starts_conciliation_then_nucleo_decides(org, schede, login):
+    scheda = schede["agente"]
+    deliver(org, scheda, org.users.comandante)
+    client = login(org.users.agente, org.ente)
+    url = reverse("appraisal:scheda_contest", args=[scheda.pk])
+    assert "Puoi contestare la scheda entro il" in client.get(url).content.decode()
+    client.post(url, {"reason": "La collaborazione è sottovalutata."})
+    scheda.refresh_from_db()
+    assert scheda.state == SchedaState.CONTESTED
+
+    nucleo = login(org.users.nucleo, org.ente)
+    schedule = reverse("appraisal:conciliation_schedule", args=[scheda.pk])
+    response = nucleo.post(schedule, {"meeting_date": timezone.localdate().isoformat()})
+    assert response.status_code == 302
+    decide = reverse("appraisal:conciliation_decide", args=[scheda.pk])
+    response = nucleo.post(
+        decide,
+        {
+            "outcome": "confirmed",
+            "outcome_text": "Valutazione coerente con le evidenze.",
+            "decided_by": "Nucleo di Valutazione",
+        },
+    )
+    assert response.status_code == 302
+    scheda.refresh_from_db()
+    assert scheda.conciliation.outcome == "confirmed"
+
+
+def test_colleague_cannot_acknowledge_or_contest(org, schede, login):
+    scheda = schede["agente"]
+    deliver(org, scheda, org.users.comandante)
+    client = login(org.users.impiegata, org.ente)
+    assert client.post(reverse("appraisal:scheda_acknowledge", args=[scheda.pk])).status_code == 403
+    assert client.get(reverse("appraisal:scheda_contest", args=[scheda.pk])).status_code == 403
+
+
+def test_my_scheda_without_person(org, login):
+    body = login(org.users.nucleo, org.ente).get(reverse("appraisal:my_scheda")).content.decode()
+    assert "non è collegato a una persona" in body
+
+
+# -- PDF -------------------------------------------------------------------------------------
+
+
+def test_pdf_of_the_scheda(org, schede, login):
+    scheda = schede["agente"]
+    deliver(org, scheda, org.users.comandante)
+    response = login(org.users.agente, org.ente).get(
+        reverse("appraisal:scheda_pdf", args=[scheda.pk])
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert not SchedaView.objects.exists()
+
+
+def test_pdf_refused_to_giunta_and_colleagues(org, schede, login):
+    url = reverse("appraisal:scheda_pdf", args=[schede["agente"].pk])
+    assert login(org.users.giunta, org.ente).get(url).status_code == 403
+    assert login(org.users.impiegata, org.ente).get(url).status_code == 403
+
+
+def test_pdf_html_has_the_ente_person_items_and_signatures(org, schede):
+    from appraisal.pdf import scheda_html
+    from appraisal.selectors import scheda_detail
+
+    scheda = schede["agente"]
+    deliver(org, scheda, org.users.comandante)
+    html = scheda_html(scheda_detail(scheda))
+    assert org.ente.name in html
+    assert str(scheda.person) in html
+    assert "Collaborazione" in html and "Precisione" in html
+    assert "52,20 su 60" in html
+    assert "80,00%" in html
+    assert "Firme" in html and "per presa visione" in html
+    assert "Consegnata" in html
+
+
+# -- Nucleo ----------------------------------------------------------------------------------
+
+
+def test_nucleo_overview_lists_anomalies(org, schede, login):
+    for key in ("agente",):
+        score(org, schede[key], org.users.comandante, unit="10", collaborazione=1, precisione=1)
+    response = login(org.users.nucleo, org.ente).get(reverse("appraisal:nucleo_overview"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Valutazioni negative" in body
+    assert "Relazione sulla performance 2025" in body
+    assert reverse("appraisal:report_validate", args=[org.cycle.pk]) in body
+
+
+def test_nucleo_records_report_validation(org, login):
+    client = login(org.users.nucleo, org.ente)
+    url = reverse("appraisal:report_validate", args=[org.cycle.pk])
+    assert client.get(url).status_code == 200
+    today = timezone.localdate()
+    validated_on = today if today.year > org.cycle.year else dt.date(org.cycle.year + 1, 1, 15)
+    response = client.post(
+        url, {"validated_on": validated_on.isoformat(), "act_label": "Verbale n. 2"}
+    )
+    if validated_on > today:
+        assert response.status_code == 200
+        assert "non può essere futura" in response.content.decode()
+    else:
+        assert response.status_code == 302
+        assert org.cycle.report_validation.act_label == "Verbale n. 2"
+
+
+def test_reopen_with_reason(org, schede, login):
+    scheda = schede["agente"]
+    deliver(org, scheda, org.users.comandante)
+    client = login(org.users.nucleo, org.ente)
+    url = reverse("appraisal:scheda_reopen", args=[scheda.pk])
+    response = client.post(url, {"to_state": "draft", "reason": "Errore nel punteggio."})
+    assert response.status_code == 302
+    scheda.refresh_from_db()
+    assert scheda.state == SchedaState.DRAFT
+    assert scheda.transitions.filter(is_reopening=True).exists()
+    assert login(org.users.comandante, org.ente).get(url).status_code == 403
+
+
+# -- administrator ---------------------------------------------------------------------------
+
+
+def test_scheme_list_shows_validation_and_generates(org, login):
+    client = login(org.users.admin, org.ente)
+    body = client.get(reverse("appraisal:scheme_list")).content.decode()
+    assert "Personale dei livelli" in body
+    assert "è completo e coerente" in body
+    response = client.post(reverse("appraisal:schede_generate", args=[org.cycle.pk]))
+    assert response.status_code == 302
+    assert Scheda.objects.filter(cycle=org.cycle).exists()
+
+
+def test_scheme_pages_refused_to_non_admins(org, login):
+    for user in (org.users.nucleo, org.users.comandante, org.users.agente):
+        client = login(user, org.ente)
+        assert client.get(reverse("appraisal:scheme_list")).status_code == 403
+        url = reverse("appraisal:scheme_bands", args=[org.staff.pk])
+        assert client.get(url).status_code == 403
+
+
+def test_bands_formset_shows_the_services_refusal(org, login):
+    client = login(org.users.admin, org.ente)
+    url = reverse("appraisal:scheme_bands", args=[org.staff.pk])
+    assert client.get(url).status_code == 200
+    data = {
+        "fasce-TOTAL_FORMS": "2",
+        "fasce-INITIAL_FORMS": "0",
+        "fasce-MIN_NUM_FORMS": "0",
+        "fasce-MAX_NUM_FORMS": "1000",
+        "fasce-0-min_points": "30",
+        "fasce-0-max_points": "60",
+        "fasce-0-premium_percent": "100",
+        "fasce-1-min_points": "0",
+        "fasce-1-max_points": "20",
+        "fasce-1-premium_percent": "0",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert 'class="alert alert-danger" role="alert"' in response.content.decode()
+
+
+def test_behaviour_dictionary_with_levels(org, login):
+    client = login(org.users.admin, org.ente)
+    response = client.post(
+        reverse("appraisal:behaviour_create"),
+        {
+            "key": "iniziativa",
+            "name": "Iniziativa",
+            "order": "4",
+            "levels_text": "1: Scarsa\n5: Ottima",
+        },
+    )
+    assert response.status_code == 302
+    from appraisal.models import Behaviour
+
+    behaviour = Behaviour.objects.get(ente=org.ente, key="iniziativa")
+    assert behaviour.levels == [
+        {"score": 1, "descriptor": "Scarsa"},
+        {"score": 5, "descriptor": "Ottima"},
+    ]
+    response = client.post(
+        reverse("appraisal:behaviour_create"),
+        {"key": "x", "name": "X", "order": "1", "levels_text": "uno: niente"},
+    )
+    assert "non è un numero intero" in response.content.decode()
+
+
+def test_platform_admin_role_name_is_admin():
+    assert ADMIN == "admin"
