@@ -1,0 +1,167 @@
+"""The outputs of a distribution: per-person table, stanziato vs distribuito, bands, mean score,
+personnel indicators, and the funds overview."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from rewards import selectors, services
+from rewards.models import FundKind
+from tests.rewards.builders import YEAR, make_cycle, make_member, make_scheme, validate_report
+
+
+def preview(case, amount="1000.00", **parameters):
+    fund = services.fund_create(
+        user=None,
+        ente=case.ente,
+        year=YEAR,
+        kind=FundKind.INDIVIDUAL,
+        label="Performance individuale",
+        amount=amount,
+    )
+    return services.distribution_preview(
+        user=None, fund=fund, cycle=case.cycle, parameters=parameters
+    )
+
+
+def test_outputs_reproduce_the_hand_computed_case(staff_case):
+    outputs = selectors.distribution_outputs(preview(staff_case))
+    table = {row["person_key"]: row for row in outputs["lines"]}
+    assert table["anna-bianchi"]["name"] == "Bianchi Anna"
+    assert table["anna-bianchi"]["total"] == "355.30"
+    assert table["anna-bianchi"]["bonus"] == "75.00"
+    assert table["carla-dini"]["total"] == "224.24"
+    assert table["dario-esposito"]["total"] == "140.15"
+    assert table["elena-fabbri"]["eligible"] is False
+    assert [row["person_key"] for row in outputs["lines"]][0] == "anna-bianchi"
+    assert "Maggiorazione" in table["anna-bianchi"]["explanation"]
+
+    money = outputs["allocated_vs_distributed"]
+    assert money["allocated"] == "1000"
+    assert money["distributed"] == "999.99"
+    assert money["residual"] == "0.01"
+    assert money["rounding"] == "0.01"
+    assert money["withheld"] == "0"
+    assert money["text"] == (
+        "Premialità stanziata 1.000,00 €, distribuita 999,99 € (100%); residuo 0,01 €, di cui "
+        "0,00 € trattenuti per i tempi di pagamento e 0,01 € da arrotondamenti e quote non "
+        "assegnate."
+    )
+    assert outputs["mean_score"]["value"] == "39.6"
+    assert outputs["mean_score"]["text"] == "Punteggio medio 39,60 su 5 schede."
+    assert outputs["distribution"]["state"] == "preview"
+    assert outputs["distribution"]["can_finalise"] is False
+    assert any("art. 14 c.6" in p for p in outputs["distribution"]["finalisation_problems"])
+
+
+def test_band_sentences(staff_case):
+    outputs = selectors.distribution_outputs(preview(staff_case))
+    assert [row["text"] for row in outputs["bands"]] == [
+        "Valutazione compresa tra 54 e 60 punti: 2 dipendenti, 40%",
+        "Valutazione compresa tra 37 e 53 punti: 1 dipendente, 20%",
+        "Valutazione compresa tra 25 e 36 punti: 1 dipendente, 20%",
+        "Valutazione fino a 24 punti: 1 dipendente, 20%",
+    ]
+    assert [row["count"] for row in outputs["bands"]] == [2, 1, 1, 1]
+
+
+def test_the_sentence_of_the_published_tables(make_ente):
+    ente = make_ente("comune-venti")
+    cycle = make_cycle(ente)
+    scheme = make_scheme(cycle)
+    for index in range(20):
+        make_member(ente, cycle, scheme, f"dipendente-{index}", 54 + index % 7)
+    fund = services.fund_create(
+        user=None, ente=ente, year=YEAR, kind=FundKind.INDIVIDUAL, label="F", amount="20000"
+    )
+    distribution = services.distribution_preview(user=None, fund=fund, cycle=cycle)
+    bands = selectors.distribution_outputs(distribution)["bands"]
+    assert [row["text"] for row in bands] == [
+        "Valutazione compresa tra 54 e 60 punti: 20 dipendenti, 100%"
+    ]
+
+
+def test_personnel_indicators_with_formulas(staff_case):
+    """Fondo 1.690 / spesa 20.000 = 8,45 %; parte variabile 1.000 / 5 = 200 €; incentivati
+    4 / 5 = 80 %; premio minimo 140,15 / massimo 355,30 = 39,445539 %; formati 4 / 5 = 80 %."""
+    outputs = selectors.distribution_outputs(
+        preview(
+            staff_case,
+            personnel_expense="20000",
+            fund_total="1690",
+            variable_part="1000",
+            trained_count=4,
+        )
+    )
+    rows = {row["code"]: row for row in outputs["indicators"]["rows"]}
+    assert rows["incentivazione_complessiva"]["value"] == "8.45"
+    assert rows["capacita_incentivazione"]["value"] == "200"
+    assert rows["capacita_incentivazione"]["display"] == "200,00 €"
+    assert rows["selettivita"]["value"] == "80"
+    assert rows["differenziazione"]["value"] == "39.445539"
+    assert rows["differenziazione"]["display"] == "39,45%"
+    assert rows["aggiornamento_professionale"]["value"] == "80"
+    assert "Premio minimo erogato / Premio massimo erogato" in rows["differenziazione"]["formula"]
+    assert "140,15 € / 355,30 €" in rows["differenziazione"]["explanation"]["text"]
+
+
+def test_indicators_without_inputs_say_what_is_missing(staff_case):
+    outputs = selectors.distribution_outputs(preview(staff_case))
+    rows = {row["code"]: row for row in outputs["indicators"]["rows"]}
+    assert rows["incentivazione_complessiva"]["value"] is None
+    assert (
+        "manca la spesa per il personale"
+        in rows["incentivazione_complessiva"]["explanation"]["text"]
+    )
+    assert rows["aggiornamento_professionale"]["display"] == "non calcolabile"
+    assert rows["selettivita"]["value"] == "80"  # staff = the people of the distribution
+
+
+def test_csv_rows_have_one_line_per_person(staff_case):
+    rows = selectors.csv_rows(preview(staff_case))
+    assert rows[0][0] == "cognome e nome"
+    assert len(rows) == 6
+    assert rows[1][0] == "Bianchi Anna" and rows[1][-1] == "355.30"
+
+
+def test_outputs_run_in_a_constant_number_of_queries(staff_case, make_ente):
+    small = preview(staff_case)
+    with CaptureQueriesContext(connection) as few:
+        selectors.distribution_outputs(small)
+    ente = make_ente("comune-grande")
+    cycle = make_cycle(ente)
+    scheme = make_scheme(cycle)
+    for index in range(15):
+        make_member(ente, cycle, scheme, f"persona-{index}", 30 + index)
+    fund = services.fund_create(
+        user=None, ente=ente, year=YEAR, kind=FundKind.INDIVIDUAL, label="F", amount="5000"
+    )
+    large = services.distribution_preview(user=None, fund=fund, cycle=cycle)
+    with CaptureQueriesContext(connection) as many:
+        selectors.distribution_outputs(large)
+    assert len(many) == len(few)
+
+
+def test_funds_overview(staff_case):
+    validate_report(staff_case.cycle)
+    first = preview(staff_case)
+    services.distribution_preview(user=None, fund=first.fund, cycle=staff_case.cycle)
+    services.distribution_finalise(user=None, distribution=first)
+    services.fund_create(
+        user=None,
+        ente=staff_case.ente,
+        year=YEAR,
+        kind=FundKind.ORGANISATIONAL,
+        label="Performance organizzativa",
+        amount="500",
+    )
+    rows = {row["fund"].kind: row for row in selectors.funds_overview(staff_case.ente, YEAR)}
+    individual = rows[FundKind.INDIVIDUAL]
+    assert individual["final"] == first
+    assert individual["previews"] == 1
+    assert individual["distributed"] == Decimal("999.99")
+    assert rows[FundKind.ORGANISATIONAL]["final"] is None
+    assert rows[FundKind.ORGANISATIONAL]["distributed"] is None
