@@ -343,7 +343,7 @@ def test_reopening_is_recorded_and_resets_the_later_steps(org, schede):
         )
     with pytest.raises(ServiceError, match="Indica il motivo della riapertura"):
         services.scheda_reopen(user=org.users.nucleo, scheda=agente, to_state="draft", reason=" ")
-    with pytest.raises(ServiceError, match="non si riapre a «Definitiva»"):
+    with pytest.raises(ServiceError, match="si riapre solo in bozza, proposta, colloquio svolto"):
         services.scheda_reopen(user=org.users.nucleo, scheda=agente, to_state="final", reason="x")
     services.scheda_reopen(
         user=org.users.nucleo, scheda=agente, to_state="draft", reason="Errore di calcolo"
@@ -360,12 +360,16 @@ def test_reopening_is_recorded_and_resets_the_later_steps(org, schede):
     _deliver(org, agente)
     services.scheda_acknowledge(user=org.users.agente, scheda=agente)
     services.scheda_finalise(user=org.users.nucleo, scheda=agente)
-    with pytest.raises(ServiceError, match="«Bozza», che non è uno stato precedente|non si riapre"):
-        services.scheda_reopen(user=org.users.admin, scheda=agente, to_state="final", reason="x")
     services.scheda_reopen(
         user=org.users.admin, scheda=agente, to_state="delivered", reason="Rivista"
     )
+    last = SchedaTransition.objects.filter(scheda=agente).last()
+    assert (last.from_state, last.to_state, last.is_reopening) == ("final", "delivered", True)
     assert agente.state == SchedaState.DELIVERED and agente.finalised_at is None
+    with pytest.raises(ServiceError, match="non si riapre a «Consegnata», che non è uno stato"):
+        services.scheda_reopen(
+            user=org.users.admin, scheda=agente, to_state="delivered", reason="x"
+        )
     # delivered again: a new period to contest starts
     services.scheda_contest(user=org.users.agente, scheda=agente, reason="Ancora")
 
