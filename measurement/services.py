@@ -494,7 +494,7 @@ def measurement_save(
 
     subject = {"indicator": indicator} if indicator is not None else {"parameter": parameter}
     existing = (
-        Measurement.objects.select_for_update()
+        Measurement.objects.select_for_update(of=("self",))
         .select_related("entered_by")
         .filter(period_end=end, **subject)
         .first()
@@ -578,7 +578,7 @@ def measurement_correct(
     if access is not None and not rules.can_correct(access, measurement):
         raise AccessDenied("Solo il responsabile della struttura corregge questo valore.")
     current = (
-        Measurement.objects.select_for_update()
+        Measurement.objects.select_for_update(of=("self",))
         .select_related("indicator", "parameter")
         .get(pk=measurement.pk)
     )
