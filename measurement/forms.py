@@ -142,6 +142,11 @@ class CorrectionForm(AccessibleForm):
 
     value = forms.CharField(label="Valore corretto", required=False, max_length=40)
     completed_on = forms.DateField(label="Data di completamento corretta", required=False)
+    deviation_note = forms.CharField(
+        label="Motivazione dello scostamento",
+        required=False,
+        help_text="Obbligatoria se il valore corretto non raggiunge il target.",
+    )
     reason = forms.CharField(
         label="Motivo della correzione",
         widget=_textarea(3),
@@ -152,6 +157,7 @@ class CorrectionForm(AccessibleForm):
         super().__init__(*args, **kwargs)
         self.fields["value"].widget = _number_input()
         self.fields["completed_on"].widget = _date_input()
+        self.fields["deviation_note"].widget = _textarea(2)
         if not milestone:
             del self.fields["completed_on"]
 
