@@ -6,6 +6,9 @@ urlpatterns = [
     path("organizzazione/", include("organization.urls")),
     path("piano/", include("planning.urls")),
     path("monitoraggio/", include("measurement.urls")),
+    path("valutazione/", include("appraisal.urls")),
+    path("premi/", include("rewards.urls")),
+    path("trasparenza/", include("transparency.urls")),
     path("api/", include("api.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,0 +1,226 @@
+"""Pages of the funds and of the premium distributions.
+
+Admins create the funds, try the distribution with different parameters (each try is a saved
+preview) and finalise it when the plan is approved and the Relazione validated; the Nucleo reads
+the distributions; the Giunta reads the funds and the anonymous tables only. Objects are fetched
+with the ente in the query, so ids of another ente give 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import ente_required
+from core.exceptions import ServiceError
+from planning.models import Cycle
+from rewards import access as rules
+from rewards import forms, selectors, services
+from rewards.models import Distribution, DistributionState, Fund
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _manager(request) -> None:
+    _require(
+        rules.can_manage_funds(request.ente_access),
+        "Solo l'amministratore gestisce i fondi e la distribuzione dei premi.",
+    )
+
+
+def _reader(request) -> None:
+    _require(
+        rules.can_read_distribution(request.ente_access),
+        "La distribuzione con i nomi delle persone è riservata all'amministratore e al Nucleo.",
+    )
+
+
+def _fund(request, pk: int) -> Fund:
+    return get_object_or_404(Fund, pk=pk, ente=request.ente)
+
+
+def _distribution(request, pk: int) -> Distribution:
+    return get_object_or_404(
+        Distribution.objects.select_related("fund", "cycle"), pk=pk, fund__ente=request.ente
+    )
+
+
+def _year(request) -> int | None:
+    try:
+        return int(request.GET.get("anno", ""))
+    except ValueError:
+        return None
+
+
+def _years(request) -> list[int]:
+    years = set(Cycle.objects.filter(ente=request.ente).values_list("year", flat=True))
+    years |= set(Fund.objects.filter(ente=request.ente).values_list("year", flat=True))
+    return sorted(years, reverse=True)
+
+
+def _to_funds(year: int):
+    return redirect(f"{reverse('rewards:fund_list')}?anno={year}")
+
+
+@require_GET
+@ente_required
+def fund_list(request):
+    _require(
+        rules.can_read_aggregates(request.ente_access),
+        "Il tuo ruolo non consente di consultare i premi.",
+    )
+    years = _years(request)
+    year = _year(request)
+    if year is None:
+        year = years[0] if years else None
+    elif year not in years:
+        raise Http404(f"Nessun fondo né ciclo per l'anno {year}.")
+    return render(
+        request,
+        "rewards/fund_list.html",
+        {
+            "year": year,
+            "years": years,
+            "overview": selectors.funds_overview(request.ente, year) if year else None,
+            "can_manage": rules.can_manage_funds(request.ente_access),
+            "can_read": rules.can_read_distribution(request.ente_access),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ente_required
+def fund_create(request):
+    _manager(request)
+    year = _year(request)
+    form = forms.FundForm(request.POST or None, initial={"year": year} if year else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            fund = services.fund_create(
+                user=request.user,
+                ente=request.ente,
+                year=data["year"],
+                kind=data["kind"],
+                label=data["label"],
+                amount=data["amount"],
+                pool_amount=data.get("pool_amount"),
+                act_label=data.get("act_label", ""),
+                note=data.get("note", ""),
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Fondo «{fund.label}» {fund.year} registrato.")
+            return _to_funds(fund.year)
+    return render(request, "rewards/fund_form.html", {"form": form, "title": "Nuovo fondo"})
+
+
+@require_http_methods(["GET", "POST"])
+@ente_required
+def fund_edit(request, pk):
+    _manager(request)
+    fund = _fund(request, pk)
+    form = forms.FundForm(request.POST or None, instance=fund, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.fund_update(user=request.user, fund=fund, data=form.cleaned_data)
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "Fondo aggiornato.")
+            return _to_funds(fund.year)
+    return render(
+        request,
+        "rewards/fund_form.html",
+        {"form": form, "fund": fund, "title": f"Modifica fondo: {fund.label} {fund.year}"},
+    )
+
+
+def _cycle_of(fund: Fund) -> Cycle | None:
+    return Cycle.objects.filter(ente_id=fund.ente_id, year=fund.year).first()
+
+
+@require_http_methods(["GET", "POST"])
+@ente_required
+def distribution_preview(request, pk):
+    """The what-if page: parameters on the left, the outputs of the last preview below.
+
+    A POST computes a new preview (saved, never final); with HTMX only the outputs are sent.
+    """
+    _manager(request)
+    fund = _fund(request, pk)
+    cycle = _cycle_of(fund)
+    defaults = services.distribution_parameters_default(fund)
+    staff = fund.kind in services.STAFF_KINDS
+    form = forms.WhatIfForm(request.POST or None, defaults=defaults, staff=staff)
+    distribution = None
+    error = None
+    if cycle is None:
+        error = f"Non c'è un ciclo della performance {fund.year}: non ci sono schede da premiare."
+    elif request.method == "POST" and form.is_valid():
+        try:
+            parameters = services.distribution_parameters_validate(form.parameters())
+            distribution = services.distribution_preview(
+                user=request.user, fund=fund, cycle=cycle, parameters=parameters
+            )
+        except services.ParameterError as refusal:
+            form.add_parameter_errors(refusal.errors, services.PARAMETER_LABELS)
+        except ServiceError as refusal:
+            form.add_service_error(refusal)
+    elif request.method == "GET":
+        distribution = fund.distributions.order_by("-created_at", "-pk").first()
+    context = {
+        "fund": fund,
+        "cycle": cycle,
+        "form": form,
+        "error": error,
+        "distribution": distribution,
+        "outputs": selectors.distribution_outputs(distribution) if distribution else None,
+        "can_manage": True,
+    }
+    if request.htmx:
+        return render(request, "rewards/_preview_results.html", context)
+    return render(request, "rewards/distribution_preview.html", context)
+
+
+@require_GET
+@ente_required
+def distribution_detail(request, pk):
+    _reader(request)
+    distribution = _distribution(request, pk)
+    return render(
+        request,
+        "rewards/distribution_detail.html",
+        {
+            "fund": distribution.fund,
+            "cycle": distribution.cycle,
+            "distribution": distribution,
+            "outputs": selectors.distribution_outputs(distribution),
+            "can_manage": rules.can_manage_funds(request.ente_access),
+        },
+    )
+
+
+@require_POST
+@ente_required
+def distribution_finalise(request, pk):
+    _manager(request)
+    distribution = _distribution(request, pk)
+    if distribution.state == DistributionState.FINAL:
+        messages.info(request, "Questa distribuzione è già definitiva.")
+        return redirect("rewards:distribution_detail", pk=distribution.pk)
+    try:
+        services.distribution_finalise(user=request.user, distribution=distribution)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "La distribuzione è definitiva.")
+    return redirect("rewards:distribution_detail", pk=distribution.pk)

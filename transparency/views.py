@@ -1,0 +1,59 @@
+"""Public pages of «Amministrazione Trasparente» (no login): the art. 20 D.Lgs. 33/2013 data.
+
+Only the aggregates of `transparency.selectors` reach these pages: counts, sums, means and
+ratios, never a person. The same tables are downloadable as CSV (open format, art. 7).
+"""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from organization.models import Ente
+from planning.models import Cycle
+from rewards.models import Fund
+from transparency import selectors
+
+
+def _years(ente: Ente) -> list[int]:
+    """The years with something to publish: a cycle of the plan or a fund."""
+    years = set(Cycle.objects.filter(ente=ente).values_list("year", flat=True))
+    years |= set(Fund.objects.filter(ente=ente).values_list("year", flat=True))
+    return sorted(years, reverse=True)
+
+
+def _ente_year(slug: str, year: int) -> Ente:
+    ente = get_object_or_404(Ente, slug=slug)
+    if year not in _years(ente):
+        raise Http404(f"Nessun dato sui premi per l'anno {year}.")
+    return ente
+
+
+@require_GET
+def premi_years(request, slug):
+    ente = get_object_or_404(Ente, slug=slug)
+    return render(request, "transparency/premi_years.html", {"ente": ente, "years": _years(ente)})
+
+
+@require_GET
+def premi(request, slug, year):
+    ente = _ente_year(slug, year)
+    return render(
+        request,
+        "transparency/premi.html",
+        {"ente": ente, "year": year, "tables": selectors.art20_tables(ente, year)},
+    )
+
+
+@require_GET
+def premi_csv(request, slug, year):
+    ente = _ente_year(slug, year)
+    rows = selectors.art20_csv_rows(selectors.art20_tables(ente, year))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="premi-{ente.slug}-{year}.csv"'
+    writer = csv.writer(response, lineterminator="\r\n")
+    writer.writerows(rows)
+    return response
