@@ -308,3 +308,25 @@ def test_round_trip_is_byte_identical(cycle, tmp_path):
     out = tmp_path / "export.json"
     call_command("export_cycle", str(out), ente=SLUG, year=2021)
     assert out.read_bytes() == DATA.read_bytes()
+
+
+def test_smvp_settings(cycle):
+    """SMVP settings of the demo (the 2021 plan states none; these are sensible defaults):
+    ente-level indicators (most of the plan's 48 are ente-level) weigh as much as the mean of
+    the units, 50 / 50; linear rule with a tolerance of 5 % of the target, so that a value
+    just short of a social-service target still counts as met; cap 100 (no over-achievement);
+    missing data excluded and the other weights redistributed."""
+    from engine.config import SmvpSettings
+
+    settings = SmvpSettings.from_dict(cycle.ente.smvp_settings)
+    assert settings.indicator.method.value == "linear"
+    assert (settings.indicator.tolerance, settings.indicator.tolerance_kind.value) == (
+        Decimal("5"),
+        "percent",
+    )
+    assert settings.cap == Decimal("100") and settings.missing.value == "exclude"
+    assert [(c.source.value, c.weight) for c in settings.ente_composition] == [
+        ("ente_indicators", Decimal("50")),
+        ("units", Decimal("50")),
+    ]
+    assert cycle.ente.smvp_settings == settings.to_dict()  # stored complete

@@ -342,3 +342,20 @@ def test_evaluation_body(cycle):
     body = cycle.ente.evaluation_bodies.get()
     assert body.kind == "nucleo"
     assert body.members.count() == 1
+
+
+def test_smvp_settings(cycle):
+    """SMVP settings of the demo (the 2021 plan states none; these are sensible defaults):
+    the plan has objectives with phases but no indicators, so an objective is scored on the
+    progress of its phases and the ente on the mean of its objectives (100 %); a phase without
+    progress counts as 0 (missing: zero), as the plan's objectives are all expected to move;
+    linear rule and cap 100 are the defaults."""
+    from engine.config import SmvpSettings
+
+    settings = SmvpSettings.from_dict(cycle.ente.smvp_settings)
+    assert settings.objective_aggregation.value == "phases"
+    assert settings.missing.value == "zero"
+    assert [(c.source.value, c.weight) for c in settings.ente_composition] == [
+        ("objectives", Decimal("100")),
+    ]
+    assert settings.cap == Decimal("100") and settings.indicator.method.value == "linear"

@@ -62,12 +62,24 @@ Interpretations
 from __future__ import annotations
 
 import json
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 
+from engine.config import SmvpSettings
+from measurement.models import (
+    CorrectiveAction,
+    Evidence,
+    Measurement,
+    MeasurementCorrection,
+    MonitoringWindow,
+    ObjectiveDelegate,
+    WindowSnapshot,
+)
 from organization.models import Ente, Parameter, Person, Unit
 from planning.models import Cycle, Indicator, OperationalObjective, WeightGroup
 
@@ -322,3 +334,147 @@ def test_round_trip_is_byte_identical(cycle, tmp_path):
     assert out.read_bytes() == DATA.read_bytes()
     assert json.loads(out.read_text(encoding="utf-8"))["ente"]["slug"] == "unione-sorbara"
     assert Ente.objects.filter(slug="unione-sorbara").count() == 1
+
+
+# --- monitoring 2024 ------------------------------------------------------------------------
+# Three windows: 30/06 and 30/09 closed (with the snapshot Performa froze when closing them,
+# computed by `manage.py freeze_snapshots`, which replays closings and corrections in time
+# order), the final 31/12 open. Values are fictional but follow the 2024 targets; counts are
+# cumulative from January. The Sismica volumes of 2024 are parameter values, so the two
+# computed indicators (formula_expression) get their value from them. SMVP: ente-level
+# indicators 50 / mean of the areas 50, linear rule, cap 100, missing data excluded.
+
+MEASURED_KINDS = {"gte", "lte", "eq", "between", "by_date"}
+
+
+def test_smvp_settings(cycle):
+    settings = SmvpSettings.from_dict(cycle.ente.smvp_settings)
+    assert settings.indicator.method.value == "linear"
+    assert settings.cap == Decimal("100") and settings.missing.value == "exclude"
+    assert [(c.source.value, c.weight) for c in settings.ente_composition] == [
+        ("ente_indicators", Decimal("50")),
+        ("units", Decimal("50")),
+    ]
+
+
+def test_windows(cycle):
+    windows = list(MonitoringWindow.objects.filter(cycle=cycle).order_by("period_end"))
+    assert [(str(w.period_end), w.state, w.is_final) for w in windows] == [
+        ("2024-06-30", "closed", False),
+        ("2024-09-30", "closed", False),
+        ("2024-12-31", "open", True),
+    ]
+    for window in windows[:2]:
+        assert window.closed_at.date() > window.period_end
+        snapshot = window.snapshot.data
+        assert snapshot["as_of"] == str(window.period_end)
+        assert snapshot["window"]["key"] == window.key
+    assert not WindowSnapshot.objects.filter(window=windows[2]).exists()
+
+
+def test_measurement_counts_per_window(cycle):
+    counts = {
+        str(end): count
+        for end, count in Measurement.objects.filter(cycle=cycle)
+        .values_list("period_end")
+        .annotate(count=Count("id"))
+    }
+    assert counts["2024-06-30"] == 75 and counts["2024-09-30"] == 94
+    assert counts["2024-12-31"] == 5  # drafts of the final window
+    by_state = Measurement.objects.filter(cycle=cycle, period_end__lte="2024-09-30")
+    assert set(by_state.values_list("state", flat=True)) == {"approved"}
+    final = Measurement.objects.filter(cycle=cycle, period_end="2024-12-31")
+    assert set(final.values_list("state", flat=True)) == {"draft"}
+    assert Measurement.objects.filter(cycle=cycle, parameter__unit__key="sismica").count() == 10
+
+
+def test_every_objective_with_a_measurable_target_has_a_value(cycle):
+    measured = set(
+        Measurement.objects.filter(cycle=cycle, indicator__isnull=False).values_list(
+            "indicator__objective__key", flat=True
+        )
+    )
+    parameters = set(
+        Measurement.objects.filter(cycle=cycle, parameter__isnull=False).values_list(
+            "parameter__key", flat=True
+        )
+    )
+    expected = set()
+    for indicator in Indicator.objects.filter(cycle=cycle, scope="objective"):
+        target = indicator.targets.filter(year=2024).first()
+        if target is None or target.kind not in MEASURED_KINDS:
+            continue
+        expected.add(indicator.objective.key)
+        if indicator.formula_expression:
+            names = set(re.findall(r"[a-z_]+", indicator.formula_expression))
+            assert names <= parameters, indicator.key  # computed from measured parameters
+            measured.add(indicator.objective.key)
+    assert len(expected) == 41
+    assert expected - measured == set()
+    # ente-level indicators with a number as target are measured in both closed windows
+    for indicator in Indicator.objects.filter(cycle=cycle, scope="ente", targets__kind="lte"):
+        assert indicator.measurements.count() == 2
+
+
+def test_deviations_are_explained(cycle):
+    late = Measurement.objects.get(indicator__key="tec-docfap")
+    assert late.completed_on.isoformat() == "2024-04-18" and late.deviation_note
+    at_risk = Measurement.objects.filter(indicator__key="pl-indicatore-3")
+    assert all(m.deviation_note for m in at_risk)
+    assert Measurement.objects.filter(cycle=cycle).exclude(deviation_note="").count() >= 10
+    assert Measurement.objects.filter(cycle=cycle, indicator__key="pg-evento-partecipato").get(
+        period_end="2024-09-30"
+    ).value == Decimal("0")
+    unmeasured = ["edu-sistema-formativo-06-2", "edu-cultura-infanzia-6", "tec-segnaletica-lavori"]
+    assert not Measurement.objects.filter(indicator__key__in=unmeasured).exists()
+
+
+def test_correction_in_a_closed_window(cycle):
+    correction = MeasurementCorrection.objects.get(measurement__cycle=cycle)
+    assert correction.window.key == "30-giugno"
+    assert (correction.old_value, correction.new_value) == (Decimal("12"), Decimal("14"))
+    assert correction.corrected_at > correction.window.closed_at and correction.reason
+    assert correction.measurement.value == Decimal("14")
+
+    # the snapshot keeps the value as it was when the window closed; the next one the new one
+    def frozen(window_key):
+        data = MonitoringWindow.objects.get(cycle=cycle, key=window_key).snapshot.data
+        return [
+            row["value"]
+            for row in data["values"]["measurements"]
+            if row["key"] == "pl-indicatore-1" and row["period_end"] == "2024-06-30"
+        ]
+
+    assert frozen("30-giugno") == ["12"] and frozen("30-settembre") == ["14"]
+
+
+def test_computed_sismica_indicators(cycle):
+    depositi = Indicator.objects.get(cycle=cycle, key="sismica-indicatore-depositi")
+    assert depositi.formula_expression == "depositi_istruiti / depositi_ricevuti_controllo * 100"
+    assert "/" not in depositi.data_source  # the expression is no longer kept there
+    june = MonitoringWindow.objects.get(cycle=cycle, key="30-giugno").snapshot.data
+    entry = next(i for i in june["indicators"] if i["key"] == depositi.key)
+    assert entry["computed"] is True
+    assert entry["explanation"]["data"]["formula"]["arithmetic"].startswith("38 / 58")
+
+
+def test_monitoring_extras(cycle):
+    delegate = ObjectiveDelegate.objects.get(objective__cycle=cycle)
+    assert (delegate.objective.key, delegate.person.key) == (
+        "pl-ufficio-coordinamento",
+        "agente-pl-1",
+    )
+    actions = CorrectiveAction.objects.filter(objective__cycle=cycle).order_by("id")
+    assert [(a.window.key, a.status) for a in actions] == [
+        ("30-giugno", "done"),
+        ("30-giugno", "planned"),
+        ("30-settembre", "planned"),
+    ]
+    coordination = objectives(cycle, key="pl-ufficio-coordinamento").get()
+    assert [p.progress for p in coordination.phases.order_by("order")] == [
+        Decimal("75"),
+        Decimal("70"),
+        Decimal("50"),
+    ]
+    evidence = Evidence.objects.filter(measurement__cycle=cycle)
+    assert evidence.count() == 3 and {e.file.name for e in evidence} == {""}
