@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.utils import timezone
 
+from accounts.access import ADMIN, DIPENDENTE, GIUNTA, NUCLEO
 from appraisal.models import EvaluationScheme, EvaluatorKind, Scheda, SchedaState, ScoreBand
 from documents.models import ReportValidation
 from organization.models import CcnlArea, Employment, Ente, Person, Role
@@ -110,4 +112,33 @@ def make_member(
         premium_percent=band.premium_percent,
         is_negative=points < scheme.negative_threshold,
         is_eligible=eligible,
+    )
+
+
+def build_staff_case(make_ente, make_user) -> SimpleNamespace:
+    """Five dipendenti on a 60-point scheme: 58, 55, 45, 30 and 10 points (the last negative),
+    an approved plan, and one user per role."""
+    ente = make_ente("comune-premi", name="Comune di Premiano")
+    cycle = make_cycle(ente)
+    scheme = make_scheme(cycle)
+    people = (
+        ("anna-bianchi", 58, "Anna", "Bianchi"),
+        ("bruno-conti", 55, "Bruno", "Conti"),
+        ("carla-dini", 45, "Carla", "Dini"),
+        ("dario-esposito", 30, "Dario", "Esposito"),
+        ("elena-fabbri", 10, "Elena", "Fabbri"),
+    )
+    schede = [
+        make_member(ente, cycle, scheme, key, points, first_name=first, last_name=last)
+        for key, points, first, last in people
+    ]
+    return SimpleNamespace(
+        ente=ente,
+        cycle=cycle,
+        scheme=scheme,
+        schede=schede,
+        admin=make_user("admin", ente, ADMIN),
+        nucleo=make_user("nucleo", ente, NUCLEO),
+        giunta=make_user("giunta", ente, GIUNTA),
+        dipendente=make_user("dipendente", ente, DIPENDENTE),
     )
