@@ -389,3 +389,24 @@ def test_replace_keeps_parameters_and_their_values_of_other_years(db):
     first = dumps(export_cycle(cycle_2024))
     again = import_cycle(json.loads(first), replace=True)
     assert dumps(export_cycle(again)) == first
+
+
+def test_freeze_snapshots_replays_closings_and_corrections(db):
+    from interchange.snapshots import freeze_snapshots
+
+    document = rich_document()
+    windows = document["cycle"]["monitoring_windows"]
+    del windows[0]["snapshot"]  # 30-giugno: closed without snapshot
+    result = freeze_snapshots(document)
+    assert not Cycle.objects.exists()  # the replay was rolled back
+    frozen = result["cycle"]["monitoring_windows"][0]["snapshot"]
+    assert frozen["as_of"] == "2024-06-30"
+    values = [
+        row["value"]
+        for row in frozen["values"]["measurements"]
+        if row["key"] == "ritardo-pagamenti"
+    ]
+    assert values == ["-2"]  # the value before its correction of 2024-07-20
+    assert result["cycle"]["monitoring_windows"][1]["snapshot"] == {}  # kept as written
+    cycle = import_cycle(result)
+    assert dumps(export_cycle(cycle)) == dumps(result)
