@@ -256,7 +256,7 @@ class Aggregates:
 
 
 def aggregates(cycle: Cycle) -> Aggregates:
-    """Counts per band and the mean score of a cycle, with no names: three queries."""
+    """Counts per band and the mean score of a cycle, with no names: four queries."""
     states = {
         row["state"]: row["n"]
         for row in Scheda.objects.filter(cycle=cycle).values("state").annotate(n=Count("pk"))
