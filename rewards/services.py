@@ -867,6 +867,21 @@ def _line_values(kind_staff: bool, line) -> dict[str, Any]:
     }
 
 
+def _line_facts(line, member: _Member, staff: bool) -> dict[str, Any]:
+    """What a line stores besides the amounts: the engine's line, the scheda, the contract."""
+    return {
+        **line.to_dict(),
+        **_band_facts(member.scheda),
+        "category": member.category,
+        "role": member.role,
+        "part_time": str(member.part_time),
+        "service_days": member.service_days,
+        "protected_days": member.protected_days,
+        "payment_time": member.payment_time,
+        "reason": line.reason if staff else _exclusion(member.scheda),
+    }
+
+
 def _check_preview_inputs(fund: Fund, cycle: Cycle) -> None:
     if cycle.ente_id != fund.ente_id:
         raise ServiceError("Il ciclo appartiene a un altro ente.", field="cycle")
@@ -937,16 +952,7 @@ def distribution_preview(
                 distribution=distribution,
                 person_id=line.person_id,
                 scheda=by_person[line.person_id].scheda,
-                explanation={
-                    **line.to_dict(),
-                    **_band_facts(by_person[line.person_id].scheda),
-                    "category": by_person[line.person_id].category,
-                    "role": by_person[line.person_id].role,
-                    "part_time": str(by_person[line.person_id].part_time),
-                    "service_days": by_person[line.person_id].service_days,
-                    "protected_days": by_person[line.person_id].protected_days,
-                    "payment_time": by_person[line.person_id].payment_time,
-                },
+                explanation=_line_facts(line, by_person[line.person_id], staff),
                 **_line_values(staff, line),
             )
             for line in computed.lines

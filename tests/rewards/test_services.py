@@ -538,3 +538,60 @@ def test_paid_never_exceeds_the_fund_and_residual_is_exact(people, cents, share,
         if sharing:  # each share is rounded down by less than a cent (plus the maggiorazione)
             assert distribution.residual < Decimal("0.01") * (len(totals) + 1)
         transaction.set_rollback(True)
+
+
+def test_a_negative_eq_evaluation_gets_no_result_pay(make_ente):
+    ente = make_ente("ente-eq-negativo")
+    cycle = make_cycle(ente)
+    scheme = make_scheme(cycle, managerial=True)
+    make_member(ente, cycle, scheme, "eq-bravo", 58, role=Role.EQ)
+    make_member(ente, cycle, scheme, "eq-negativo", 12, role=Role.EQ)
+    fund = services.fund_create(
+        user=None, ente=ente, year=YEAR, kind=FundKind.EQ_RESULT, label="EQ", amount="5000"
+    )
+    distribution = services.distribution_preview(
+        user=None,
+        fund=fund,
+        cycle=cycle,
+        parameters={"position_allowances": {"eq-bravo": "10000", "eq-negativo": "10000"}},
+    )
+    negative = distribution.lines.get(person__key="eq-negativo")
+    assert negative.total_amount == Decimal("0")
+    assert not negative.is_eligible
+    assert negative.explanation["reason"] == "valutazione negativa, punteggio 12"
+    assert distribution.lines.get(person__key="eq-bravo").total_amount == Decimal("2500.00")
+    assert distribution.residual == Decimal("2500.00")
+
+
+def test_the_organisational_fund_has_no_maggiorazione_by_default(staff_case):
+    fund = services.fund_create(
+        user=None,
+        ente=staff_case.ente,
+        year=YEAR,
+        kind=FundKind.ORGANISATIONAL,
+        label="Performance organizzativa",
+        amount="330",
+    )
+    distribution = services.distribution_preview(user=None, fund=fund, cycle=staff_case.cycle)
+    assert not distribution.lines.filter(bonus_amount__gt=0).exists()
+    # shares 1 + 1 + 0,8 + 0,5 = 3,3 → 100 / 100 / 80 / 50
+    assert sorted(line.total_amount for line in distribution.lines.all()) == money(
+        ["0", "50.00", "80.00", "100.00", "100.00"]
+    )
+    assert distribution.residual == Decimal("0")
+
+
+def test_access_rules(staff_case):
+    from accounts.access import access_for
+    from rewards import access
+
+    admin = access_for(staff_case.admin, staff_case.ente)
+    nucleo = access_for(staff_case.nucleo, staff_case.ente)
+    giunta = access_for(staff_case.giunta, staff_case.ente)
+    dipendente = access_for(staff_case.dipendente, staff_case.ente)
+    assert access.can_manage_funds(admin)
+    assert not access.can_manage_funds(nucleo)
+    assert access.can_read_distribution(admin) and access.can_read_distribution(nucleo)
+    assert not access.can_read_distribution(giunta)
+    assert access.can_read_aggregates(giunta)
+    assert not access.can_read_aggregates(dipendente)
