@@ -1283,68 +1283,18 @@ class PerformanceScores:
     ente: Decimal | None = None
 
 
-def _percent_of(value: Any) -> Decimal | None:
-    if value is None:
-        return None
-    if isinstance(value, Decimal | int):
-        return Decimal(value)
-    for name in ("percent", "display_percent"):
-        inner = getattr(value, name, None)
-        if inner is not None:
-            return Decimal(inner)
-    if isinstance(value, dict) and value.get("percent") is not None:
-        return Decimal(str(value["percent"]))
-    return None
-
-
-def _by_pk(mapping: Any, model: type[Model], cycle: Cycle) -> dict[int, Decimal]:
-    """A board's map keyed by pk, by key, or by row, as {pk: percent}."""
-    if not mapping:
-        return {}
-    items = mapping.items() if hasattr(mapping, "items") else []
-    result: dict[int, Decimal] = {}
-    keys: dict[str, Decimal] = {}
-    for key, value in items:
-        percent = _percent_of(value)
-        if percent is None:
-            continue
-        if isinstance(key, Model):
-            result[key.pk] = percent
-        elif isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-            result[int(key)] = percent
-        else:
-            keys[str(key)] = percent
-    if keys:
-        scope = {"ente_id": cycle.ente_id} if model is Unit else {"cycle": cycle}
-        for pk, key in model.objects.filter(key__in=list(keys), **scope).values_list("pk", "key"):
-            result[pk] = keys[key]
-    return result
-
-
 def performance_scores(cycle: Cycle) -> PerformanceScores:
-    """Unit, objective and ente percentages from `measurement.selectors.cycle_scores`."""
-    try:
-        from measurement.selectors import cycle_scores
-    except ImportError:  # measurement not scored yet: the evaluator types the values
-        return PerformanceScores()
+    """Unit, objective and ente percentages of the cycle from the measurement's score board
+    (`measurement.selectors.cycle_scores`, the final reading once the year is over)."""
+    from measurement.selectors import cycle_scores
+
     board = cycle_scores(cycle)
-    if board is None:
-        return PerformanceScores()
-    scores = getattr(board, "scores", board)
-    ente = getattr(board, "ente_percent", None)
-    if ente is None:
-        ente = _percent_of(getattr(scores, "ente", None))
-    return PerformanceScores(
-        units=_by_pk(
-            getattr(board, "unit_percent", None) or getattr(scores, "units", None), Unit, cycle
-        ),
-        objectives=_by_pk(
-            getattr(board, "objective_percent", None) or getattr(scores, "objectives", None),
-            OperationalObjective,
-            cycle,
-        ),
-        ente=None if ente is None else Decimal(ente),
-    )
+    units = {e.unit.pk: e.score.percent for e in board.units if e.score.percent is not None}
+    objectives = {
+        e.objective.pk: e.score.percent for e in board.objectives if e.score.percent is not None
+    }
+    ente = board.ente_score.percent if board.ente_score is not None else None
+    return PerformanceScores(units=units, objectives=objectives, ente=ente)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -383,3 +383,35 @@ def test_self_evaluation(org, schede):
         services.scheda_self_evaluate(user=org.users.comandante, scheda=agente, text="x")
     services.scheda_self_evaluate(user=org.users.agente, scheda=agente, text="Ho fatto bene")
     assert Scheda.objects.get(pk=agente.pk).self_evaluation_text == "Ho fatto bene"
+
+
+def test_unit_performance_comes_from_the_real_score_board(org, schede):
+    from measurement.models import Measurement, PeriodKind
+    from planning.models import Indicator, IndicatorScope, OperationalObjective, Target, TargetKind
+
+    objective = OperationalObjective.objects.create(
+        cycle=org.cycle, key="verbali-digitali", title="Verbali digitali", unit=org.verbali
+    )
+    indicator = Indicator.objects.create(
+        cycle=org.cycle,
+        key="verbali",
+        scope=IndicatorScope.OBJECTIVE,
+        objective=objective,
+        name="Verbali digitalizzati",
+    )
+    Target.objects.create(indicator=indicator, year=YEAR, kind=TargetKind.GTE, value=D("40"))
+    Measurement.objects.create(
+        cycle=org.cycle,
+        indicator=indicator,
+        period_kind=PeriodKind.YEAR,
+        period_start=dt.date(YEAR, 1, 1),
+        period_end=dt.date(YEAR, 12, 31),
+        value=D("30"),
+    )
+    board = services.performance_scores(org.cycle)
+    assert board.units[org.verbali.pk] == D("75")
+    agente = schede["agente"]
+    services.scheda_score(user=org.users.comandante, scheda=agente, items=staff_items(None))
+    # 75 % of 18 = 13,50; + 37,80
+    assert SchedaItem.objects.get(scheda=agente, component__key="unita").raw_score == D("75")
+    assert agente.total_points == D("51.30")
