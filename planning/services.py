@@ -148,6 +148,7 @@ INDICATOR_FIELDS = (
     "dimension",
     "dimension_label",
     "formula",
+    "formula_expression",
     "unit_of_measure",
     "data_source",
     "polarity",
@@ -987,6 +988,17 @@ def _clean_indicator(values: dict[str, Any], cycle: Cycle) -> dict[str, Any]:
     return values
 
 
+def _check_formula(indicator: Indicator) -> None:
+    """A computed indicator's formula must parse and name only existing parameters/indicators."""
+    from measurement.selectors import validate_formula  # measurement builds on planning
+
+    text = (indicator.formula_expression or "").strip()
+    indicator.formula_expression = text
+    messages = validate_formula(indicator.cycle, text, indicator=indicator)
+    if messages:
+        raise ServiceError(" ".join(messages), field="formula_expression")
+
+
 class _IndicatorWrite:
     """An indicator of an objective follows the objective's rules; the others are structure."""
 
@@ -1018,6 +1030,7 @@ def indicator_create(*, user, cycle: Cycle, data: dict[str, Any]) -> Indicator:
         key = unique_key(Indicator, cycle, values.get("code") or values["name"], fallback="ind")
         indicator = Indicator(cycle=cycle, key=key)
         _apply(indicator, values)
+        _check_formula(indicator)
         indicator.save()
     _audit(user, "indicator.create", indicator, cycle.ente, diff({}, _state(indicator)))
     return indicator
@@ -1035,6 +1048,7 @@ def indicator_update(*, user, indicator: Indicator, data: dict[str, Any]) -> Ind
     with _IndicatorWrite(user, cycle, indicator.objective):
         before = _state(indicator)
         _apply(indicator, values)
+        _check_formula(indicator)
         indicator.save()
     _audit(user, "indicator.update", indicator, cycle.ente, diff(before, _state(indicator)))
     return indicator
