@@ -448,6 +448,23 @@ class InterviewForm(AccessibleForm):
     notes = forms.CharField(label="Note del colloquio", required=False, widget=TEXTAREA)
 
 
+class SelfEvaluationForm(AccessibleForm):
+    text = forms.CharField(
+        label="Autovalutazione",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Il testo resta nella scheda e nel PDF, accanto alle osservazioni del "
+        "valutatore.",
+    )
+
+    def add_service_error(self, error) -> None:
+        # The service names the model field; here it is `text`.
+        if error.field == "self_evaluation_text":
+            self.add_error("text", error.message)
+            self.mark_errors()
+        else:
+            super().add_service_error(error)
+
+
 class ContestForm(AccessibleForm):
     reason = forms.CharField(
         label="Motivi della contestazione",

@@ -18,6 +18,11 @@ urlpatterns = [
     path("schede/<int:pk>/consegna/", views.scheda_deliver, name="scheda_deliver"),
     path("schede/<int:pk>/presa-visione/", views.scheda_acknowledge, name="scheda_acknowledge"),
     path("schede/<int:pk>/contesta/", views.scheda_contest, name="scheda_contest"),
+    path(
+        "schede/<int:pk>/autovalutazione/",
+        views.scheda_self_evaluate,
+        name="scheda_self_evaluate",
+    ),
     path("schede/<int:pk>/pdf/", views.scheda_pdf, name="scheda_pdf"),
     path(
         "schede/<int:pk>/conciliazione/incontro/",

@@ -61,8 +61,13 @@ def _cycles(request) -> list[Cycle]:
     return list(Cycle.objects.filter(ente=request.ente).order_by("-year"))
 
 
-def _chosen_cycle(request) -> tuple[Cycle | None, list[Cycle]]:
-    """The cycle of `?anno=` (404 if the ente has none that year), else the latest one."""
+def _chosen_cycle(request, *, prefer_schede: bool = True) -> tuple[Cycle | None, list[Cycle]]:
+    """The cycle of `?anno=` (404 if the ente has none that year), else the default one.
+
+    The default is the latest cycle that has schede: the plan of the next year is often a draft
+    without schede yet, and the pages would otherwise open empty. Without schede in any cycle
+    (or with `prefer_schede=False`, for the pages that prepare a new year) it is the latest.
+    """
     cycles = _cycles(request)
     year = _int(request.GET.get("anno"))
     if year is not None:
@@ -70,6 +75,15 @@ def _chosen_cycle(request) -> tuple[Cycle | None, list[Cycle]]:
             if cycle.year == year:
                 return cycle, cycles
         raise Http404(f"Nessun ciclo per l'anno {year}.")
+    if prefer_schede and cycles:
+        with_schede = set(
+            Scheda.objects.filter(cycle__ente=request.ente)
+            .values_list("cycle_id", flat=True)
+            .distinct()
+        )
+        for cycle in cycles:
+            if cycle.pk in with_schede:
+                return cycle, cycles
     return (cycles[0] if cycles else None), cycles
 
 
@@ -156,10 +170,21 @@ def _actions(request, scheda: Scheda, conciliation=None) -> dict:
         and (state != SchedaState.DELIVERED or not in_time)
         and (state != SchedaState.CONCILIATION or decided),
         "can_reopen": nucleo and state not in (SchedaState.DRAFT, SchedaState.PROPOSED),
+        "can_self_evaluate": _may_self_evaluate(aa, scheda),
         "is_own": own,
         "deadline": deadline,
         "deadline_passed": deadline is not None and not in_time,
     }
+
+
+def _may_self_evaluate(aa, scheda: Scheda) -> bool:
+    """The evaluated person writes the self-evaluation, if the scheme provides it, before the
+    colloquio (the service checks the same rules and explains a refusal)."""
+    return (
+        _is_own(aa, scheda)
+        and bool(scheda.scheme.self_evaluation)
+        and scheda.state in SCORING_STATES
+    )
 
 
 def _scheda_page(request, scheda: Scheda, *, template="appraisal/scheda_detail.html", **extra):
@@ -445,6 +470,58 @@ def my_scheda(request):
     return _scheda_page(request, scheda, cycles=cycles, mine=True)
 
 
+def _my_scheda_url(scheda: Scheda) -> str:
+    return f"{reverse('appraisal:my_scheda')}?anno={scheda.cycle.year}"
+
+
+@require_http_methods(["GET", "POST"])
+@ente_required
+def scheda_self_evaluate(request, pk):
+    """The evaluated person's self-evaluation (when the scheme provides it), before the
+    colloquio: written while the scheda is a draft or proposed, then read by the evaluator."""
+    scheda = _scheda(request, pk)
+    aa = _aa(request)
+    _require(_is_own(aa, scheda), "Solo la persona valutata scrive la propria autovalutazione.")
+    if not _may_self_evaluate(aa, scheda):
+        if not scheda.scheme.self_evaluation:
+            messages.error(
+                request, f"Il modello «{scheda.scheme.name}» non prevede l'autovalutazione."
+            )
+        else:
+            messages.error(
+                request,
+                f"La scheda è nello stato «{scheda.get_state_display()}»: l'autovalutazione si "
+                "scrive prima del colloquio.",
+            )
+        return redirect(_my_scheda_url(scheda))
+    form = forms.SelfEvaluationForm(
+        request.POST or None, initial={"text": scheda.self_evaluation_text}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.scheda_self_evaluate(
+                user=request.user, scheda=scheda, text=form.cleaned_data["text"]
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(
+                request, "Autovalutazione salvata: il valutatore la legge prima del colloquio."
+            )
+            return redirect(_my_scheda_url(scheda))
+    return _form_page(
+        request,
+        scheda,
+        form,
+        title="La mia autovalutazione",
+        intro="Il modello di scheda prevede l'autovalutazione: descrivi i risultati raggiunti "
+        "e il contributo dato nell'anno. Puoi modificarla finché la scheda non passa al "
+        "colloquio; il valutatore la legge con la scheda.",
+        submit="Salva l'autovalutazione",
+        extra={"back": _my_scheda_url(scheda)},
+    )
+
+
 @require_POST
 @ente_required
 def scheda_acknowledge(request, pk):
@@ -695,7 +772,8 @@ def _manager(request) -> None:
 @ente_required
 def scheme_list(request):
     _manager(request)
-    cycle, cycles = _chosen_cycle(request)
+    # The models are prepared for the newest cycle, before it has any scheda.
+    cycle, cycles = _chosen_cycle(request, prefer_schede=False)
     schemes = []
     if cycle is not None:
         queryset = (
