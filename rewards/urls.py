@@ -10,6 +10,7 @@ urlpatterns = [
     path("fondi/<int:pk>/modifica/", views.fund_edit, name="fund_edit"),
     path("fondi/<int:pk>/distribuzione/", views.distribution_preview, name="distribution_preview"),
     path("distribuzioni/<int:pk>/", views.distribution_detail, name="distribution_detail"),
+    path("distribuzioni/<int:pk>/csv/", views.distribution_csv, name="distribution_csv"),
     path(
         "distribuzioni/<int:pk>/definitiva/",
         views.distribution_finalise,

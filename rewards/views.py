@@ -8,9 +8,13 @@ with the ente in the query, so ids of another ente give 404.
 
 from __future__ import annotations
 
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -65,6 +69,16 @@ def _years(request) -> list[int]:
     return sorted(years, reverse=True)
 
 
+def _default_year(request, years: list[int]) -> int | None:
+    """The latest year with a fund; the latest year of any cycle when there is no fund yet
+    (the newest cycle is often a draft plan of the next year, with no fund to show)."""
+    funded = Fund.objects.filter(ente=request.ente).order_by("-year").values_list("year", flat=True)
+    latest = funded.first()
+    if latest is not None:
+        return latest
+    return years[0] if years else None
+
+
 def _to_funds(year: int):
     return redirect(f"{reverse('rewards:fund_list')}?anno={year}")
 
@@ -79,7 +93,7 @@ def fund_list(request):
     years = _years(request)
     year = _year(request)
     if year is None:
-        year = years[0] if years else None
+        year = _default_year(request, years)
     elif year not in years:
         raise Http404(f"Nessun fondo né ciclo per l'anno {year}.")
     return render(
@@ -224,3 +238,72 @@ def distribution_finalise(request, pk):
     else:
         messages.success(request, "La distribuzione è definitiva.")
     return redirect("rewards:distribution_detail", pk=distribution.pk)
+
+
+# Columns of `selectors.csv_rows` that hold numbers (scores, percentages, euros).
+CSV_NUMBER_COLUMNS = frozenset(
+    {
+        "punteggio",
+        "fascia da",
+        "fascia a",
+        "fascia %",
+        "part-time %",
+        "giorni di servizio",
+        "quota",
+        "premio base €",
+        "maggiorazione €",
+        "trattenuto €",
+        "totale €",
+    }
+)
+
+
+def _italian_number(text: str) -> str:
+    """«1234.50» → «1234,50»: the decimal comma an Italian spreadsheet reads as a number
+    (no thousands separator, so the value is not changed; anything else is left as it is)."""
+    try:
+        Decimal(text)
+    except (InvalidOperation, TypeError, ValueError):
+        return text
+    return text.replace(".", ",")
+
+
+def distribution_csv_content(distribution: Distribution) -> str:
+    """The per-person lines as CSV for Italian spreadsheets.
+
+    Format: UTF-8 with BOM (so Excel recognises the accents and «€»), fields separated by
+    «;», decimals with the comma (e.g. «1234,56»: no thousands separator), first row with the
+    Italian headers of `selectors.csv_rows`.
+    """
+    rows = selectors.csv_rows(distribution)
+    header = rows[0]
+    numeric = [name in CSV_NUMBER_COLUMNS for name in header]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows[1:]:
+        writer.writerow(
+            [
+                _italian_number(str(value)) if is_number else value
+                for value, is_number in zip(row, numeric, strict=True)
+            ]
+        )
+    return "\ufeff" + out.getvalue()
+
+
+@require_GET
+@ente_required
+def distribution_csv(request, pk):
+    """Download the distribution person by person (admins and Nucleo, like the page)."""
+    _reader(request)
+    distribution = _distribution(request, pk)
+    response = HttpResponse(
+        distribution_csv_content(distribution).encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+    )
+    state = "definitiva" if distribution.state == DistributionState.FINAL else "anteprima"
+    name = f"premi-{distribution.fund.year}-{distribution.fund.kind}-{distribution.pk}-{state}"
+    safe = "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in name.lower())
+    response["Content-Disposition"] = f'attachment; filename="{safe}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

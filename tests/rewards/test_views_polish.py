@@ -1,0 +1,115 @@
+"""Rewards pages: the per-person CSV of a distribution, the menu entry by role, the default
+year when the newest cycle has no fund."""
+
+# The `login` and `fund` fixtures come from test_views; tests name them as arguments.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts.access import RESPONSABILE
+from planning.models import Cycle, CycleState
+from rewards.views import distribution_csv_content
+from tests.rewards.test_views import fund, login, other_fund, preview  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def parse(response) -> list[list[str]]:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    assert raw.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_csv_of_a_distribution_for_admin_and_nucleo(staff_case, fund, login):
+    distribution = preview(staff_case, fund)
+    url = reverse("rewards:distribution_csv", args=[distribution.pk])
+    page = login(staff_case.admin, staff_case.ente).get(
+        reverse("rewards:distribution_detail", args=[distribution.pk])
+    )
+    assert url in page.content.decode()
+    for user in (staff_case.admin, staff_case.nucleo):
+        response = login(user, staff_case.ente).get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
+        assert response["Content-Disposition"].startswith('attachment; filename="premi-2025-')
+        rows = parse(response)
+        assert rows[0][0] == "cognome e nome" and rows[0][-1] == "totale €"
+        lines = list(distribution.lines.all())
+        assert len(rows) == len(lines) + 1
+        totals = [Decimal(row[-1].replace(",", ".")) for row in rows[1:]]
+        assert sum(totals) == sum(line.total_amount for line in lines)
+        paid = [row[-1] for row in rows[1:] if row[-1] not in ("0", "0,00")]
+        assert paid and all("," in value and "." not in value for value in paid)
+
+
+def test_csv_uses_the_decimal_comma_only_in_number_columns(staff_case, fund):
+    distribution = preview(staff_case, fund)
+    rows = list(csv.reader(io.StringIO(distribution_csv_content(distribution)[1:]), delimiter=";"))
+    header = rows[0]
+    line = distribution.lines.select_related("person").order_by("-total_amount").first()
+    first = dict(zip(header, rows[1], strict=True))
+    assert first["totale €"] == str(line.total_amount).replace(".", ",")
+    assert first["chiave"] == line.person.key
+    assert first["ammesso"] in ("sì", "no")
+
+
+def test_csv_is_refused_to_giunta_and_staff_and_to_another_ente(
+    staff_case, fund, other_fund, login
+):
+    distribution = preview(staff_case, fund)
+    url = reverse("rewards:distribution_csv", args=[distribution.pk])
+    for user in (staff_case.giunta, staff_case.dipendente):
+        assert login(user, staff_case.ente).get(url).status_code == 403
+    other = other_fund.distributions.create(
+        cycle=Cycle.objects.get(ente=other_fund.ente), total_paid=0, residual=0
+    )
+    client = login(staff_case.admin, staff_case.ente)
+    assert client.get(reverse("rewards:distribution_csv", args=[other.pk])).status_code == 404
+
+
+def test_premi_menu_entry_only_for_who_may_open_it(staff_case, make_user, login):
+    funds = reverse("rewards:fund_list")
+    appraisal = reverse("appraisal:index")
+    responsabile = make_user("resp", staff_case.ente, RESPONSABILE)
+    for user, shown in (
+        (staff_case.admin, True),
+        (staff_case.nucleo, True),
+        (staff_case.giunta, True),
+        (staff_case.dipendente, False),
+        (responsabile, False),
+    ):
+        body = login(user, staff_case.ente).get(appraisal).content.decode()
+        assert (f'href="{funds}"' in body) is shown, user.username
+        assert "<span>Valutazione</span>" in body
+        assert body.count("<span>Premi</span>") == (1 if shown else 0)
+
+
+def test_fund_list_defaults_to_the_latest_year_with_funds(staff_case, fund, login):
+    Cycle.objects.create(
+        ente=staff_case.ente, year=2026, first_year=2026, last_year=2028, title="Bozza",
+        state=CycleState.DRAFT,
+    )  # fmt: skip
+    response = login(staff_case.admin, staff_case.ente).get(reverse("rewards:fund_list"))
+    assert response.context["year"] == 2025
+    assert 2026 in response.context["years"]
+    assert "Performance individuale" in response.content.decode()
+    chosen = login(staff_case.admin, staff_case.ente).get(
+        reverse("rewards:fund_list"), {"anno": 2026}
+    )
+    assert chosen.context["year"] == 2026
+
+
+def test_fund_list_without_funds_shows_the_newest_year(staff_case, login):
+    Cycle.objects.create(
+        ente=staff_case.ente, year=2026, first_year=2026, last_year=2028, title="Bozza",
+        state=CycleState.DRAFT,
+    )  # fmt: skip
+    response = login(staff_case.admin, staff_case.ente).get(reverse("rewards:fund_list"))
+    assert response.context["year"] == 2026
