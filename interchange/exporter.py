@@ -15,6 +15,18 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from appraisal.models import (
+    Behaviour,
+    Conciliation,
+    EvaluationScheme,
+    Scheda,
+    SchedaItem,
+    SchedaTransition,
+    SchemeBehaviour,
+    SchemeComponent,
+    ScoreBand,
+)
+from documents.models import ReportValidation
 from interchange import spec
 from interchange.fields import document_values
 from measurement.models import (
@@ -46,6 +58,7 @@ from planning.models import (
     StrategicObjective,
     Target,
 )
+from rewards.models import Distribution, DistributionLine, Fund
 
 IN_ORDER = ("order", "id")
 
@@ -126,7 +139,21 @@ def _ente(ente) -> dict[str, Any]:
     data["members"] = [
         document_values(spec.MEMBER_ENTE, member) for member in ente.members.order_by(*IN_ORDER)
     ]
+    data["behaviours"] = [
+        {
+            **document_values(spec.BEHAVIOUR, b),
+            "levels": [
+                {"score": spec.format_decimal(str(level["score"])), **_rest(level, "score")}
+                for level in b.levels or []
+            ],
+        }
+        for b in Behaviour.objects.filter(ente=ente).order_by(*IN_ORDER)
+    ]
     return data
+
+
+def _rest(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in names}
 
 
 def _unit(unit: Unit, unit_keys: dict[int, str], person_keys: dict[int, str]) -> dict[str, Any]:
@@ -240,6 +267,7 @@ class CyclePlanExport:
             }
             for a in actions
         ]
+        AppraisalExport(self).fill(data)
         return data
 
     def monitoring_windows(self) -> list[dict[str, Any]]:
@@ -368,3 +396,142 @@ class CyclePlanExport:
             data["phase"] = position[1]
         data["targets"] = [document_values(spec.TARGET, t) for t in indicator.targets.all()]
         return data
+
+
+class AppraisalExport:
+    """Schemes, schede, the validation of the Relazione, funds and distributions."""
+
+    def __init__(self, plan: CyclePlanExport):
+        self.plan = plan
+        self.cycle = plan.cycle
+
+    def fill(self, data: dict[str, Any]) -> None:
+        self.behaviour_keys = dict(
+            Behaviour.objects.filter(ente=self.cycle.ente).values_list("id", "key")
+        )
+        data["schemes"] = self.schemes()
+        data["schede"] = self.schede()
+        validation = ReportValidation.objects.filter(cycle=self.cycle).first()
+        data["report_validation"] = (
+            None if validation is None else document_values(spec.REPORT_VALIDATION, validation)
+        )
+        funds = list(Fund.objects.filter(ente=self.cycle.ente, year=self.cycle.year).order_by("id"))
+        data["funds"] = [document_values(spec.FUND, fund) for fund in funds]
+        data["distributions"] = self.distributions()
+
+    def schemes(self) -> list[dict[str, Any]]:
+        schemes = (
+            EvaluationScheme.objects.filter(cycle=self.cycle)
+            .order_by(*IN_ORDER)
+            .prefetch_related(
+                Prefetch(
+                    "components",
+                    queryset=SchemeComponent.objects.order_by(*IN_ORDER).prefetch_related(
+                        Prefetch("behaviours", queryset=SchemeBehaviour.objects.order_by(*IN_ORDER))
+                    ),
+                ),
+                Prefetch("bands", queryset=ScoreBand.objects.order_by(*IN_ORDER)),
+            )
+        )
+        self.scheme_keys: dict[int, str] = {}
+        self.component_keys: dict[int, str] = {}
+        self.band_positions: dict[int, int] = {}
+        result = []
+        for scheme in schemes:
+            self.scheme_keys[scheme.id] = scheme.key
+            components = []
+            for component in scheme.components.all():
+                self.component_keys[component.id] = component.key
+                components.append(
+                    {
+                        **document_values(spec.SCHEME_COMPONENT, component),
+                        "behaviours": [
+                            {
+                                "behaviour": self.behaviour_keys[sb.behaviour_id],
+                                "weight": sb.weight,
+                            }
+                            for sb in component.behaviours.all()
+                        ],
+                    }
+                )
+            bands = list(scheme.bands.all())
+            self.band_positions.update({band.id: index for index, band in enumerate(bands)})
+            result.append(
+                {
+                    **document_values(spec.SCHEME, scheme),
+                    "components": components,
+                    "bands": [document_values(spec.SCORE_BAND, band) for band in bands],
+                }
+            )
+        return result
+
+    def schede(self) -> list[dict[str, Any]]:
+        schede = (
+            Scheda.objects.filter(cycle=self.cycle)
+            .order_by("id")
+            .prefetch_related(
+                Prefetch("items", queryset=SchedaItem.objects.order_by("id")),
+                Prefetch("transitions", queryset=SchedaTransition.objects.order_by("id")),
+            )
+        )
+        conciliations = {
+            c.scheda_id: c for c in Conciliation.objects.filter(scheda__cycle=self.cycle)
+        }
+        people = self.plan.person_keys
+        self.scheda_people = {}
+        result = []
+        for scheda in schede:
+            self.scheda_people[scheda.id] = people[scheda.person_id]
+            conciliation = conciliations.get(scheda.id)
+            result.append(
+                {
+                    **document_values(spec.SCHEDA, scheda),
+                    "person": people[scheda.person_id],
+                    "scheme": self.scheme_keys[scheda.scheme_id],
+                    "unit": self.plan.unit_keys.get(scheda.unit_id),
+                    "evaluator": people.get(scheda.evaluator_id),
+                    "band": self.band_positions.get(scheda.band_id),
+                    "items": [
+                        {
+                            **document_values(spec.SCHEDA_ITEM, item),
+                            "component": self.component_keys[item.component_id],
+                            "behaviour": self.behaviour_keys.get(item.behaviour_id),
+                            "objective": self.plan.objective_keys.get(item.objective_id),
+                        }
+                        for item in scheda.items.all()
+                    ],
+                    "transitions": [
+                        document_values(spec.SCHEDA_TRANSITION, t) for t in scheda.transitions.all()
+                    ],
+                    "conciliation": (
+                        None
+                        if conciliation is None
+                        else document_values(spec.CONCILIATION, conciliation)
+                    ),
+                }
+            )
+        return result
+
+    def distributions(self) -> list[dict[str, Any]]:
+        distributions = (
+            Distribution.objects.filter(cycle=self.cycle)
+            .order_by("id")
+            .select_related("fund")
+            .prefetch_related(Prefetch("lines", queryset=DistributionLine.objects.order_by("id")))
+        )
+        people = self.plan.person_keys
+        return [
+            {
+                **document_values(spec.DISTRIBUTION, d),
+                "fund": d.fund.kind,
+                "lines": [
+                    {
+                        **document_values(spec.DISTRIBUTION_LINE, line),
+                        "person": people[line.person_id],
+                        "scheda": self.scheda_people.get(line.scheda_id),
+                    }
+                    for line in d.lines.all()
+                ],
+            }
+            for d in distributions
+        ]

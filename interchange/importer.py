@@ -18,7 +18,19 @@ from typing import Any
 from django.db import transaction
 from django.db.models import ProtectedError, Q
 
+from appraisal.models import (
+    Behaviour,
+    Conciliation,
+    EvaluationScheme,
+    Scheda,
+    SchedaItem,
+    SchedaTransition,
+    SchemeBehaviour,
+    SchemeComponent,
+    ScoreBand,
+)
 from core.audit import record
+from documents.models import ReportValidation
 from interchange import spec
 from interchange.fields import model_values
 from interchange.validation import document_errors
@@ -59,6 +71,7 @@ from planning.models import (
     Target,
     WeightGroup,
 )
+from rewards.models import Distribution, DistributionLine, Fund
 
 
 class InterchangeError(Exception):
@@ -111,10 +124,13 @@ class CycleImport:
         self.save_person_details()
         self.save_unit_details()
         self.save_evaluation_bodies(prune)
+        behaviours = self.save_behaviours(prune)
         cycle = CyclePlanImport(self.data["cycle"], self.ente, self.units, self.people, self.user)
         result = cycle.run()
         monitoring = MonitoringImport(self.data["cycle"], result, cycle, self.parameters)
         monitoring.run()
+        appraisal = AppraisalImport(self.data["cycle"], result, cycle, behaviours, self.user)
+        appraisal.run()
         record(
             user=self.user,
             action="cycle.import",
@@ -127,6 +143,8 @@ class CycleImport:
                 "objectives": len(cycle.objectives),
                 "indicators": cycle.indicator_count,
                 "measurements": monitoring.measurement_count,
+                "schede": appraisal.scheda_count,
+                "distributions": appraisal.distribution_count,
             },
         )
         return result
@@ -166,6 +184,9 @@ class CycleImport:
             # (PROTECT): both go anyway.
             ObjectiveVersion.objects.filter(objective__cycle=existing).delete()
             MeasurementCorrection.objects.filter(window__cycle=existing).delete()
+            # Distributions and schede point at people, schemes and objectives (PROTECT).
+            Distribution.objects.filter(cycle=existing).delete()
+            Scheda.objects.filter(cycle=existing).delete()
             existing.delete()
         return self.replace and not Cycle.objects.filter(ente=self.ente).exists()
 
@@ -292,6 +313,32 @@ class CycleImport:
                 if ente.short_name:
                     found.setdefault(ente.short_name, ente)
         return found
+
+    def save_behaviours(self, prune: bool) -> dict[str, Behaviour]:
+        """The dictionary of behaviours belongs to the ente: matched by key and updated in
+        place (the schemes of other years point at it); with `prune`, the rest is deleted."""
+        items = self.data["ente"].get("behaviours") or []
+        existing = {b.key: b for b in Behaviour.objects.filter(ente=self.ente)}
+        rows = []
+        for index, item in enumerate(items):
+            behaviour = existing.pop(item["key"], None) or Behaviour(ente=self.ente)
+            for name, value in model_values(spec.BEHAVIOUR, item).items():
+                setattr(behaviour, name, value)
+            behaviour.levels = [_level(level) for level in item.get("levels") or []]
+            behaviour.order = index
+            rows.append(behaviour)
+        fields = [f.name for f in spec.BEHAVIOUR.fields] + ["order"]
+        _save_rows(Behaviour, rows, fields)
+        if prune:
+            Behaviour.objects.filter(pk__in=[b.pk for b in existing.values()]).delete()
+        else:
+            others = sorted(existing.values(), key=lambda b: (b.order, b.pk))
+            for offset, behaviour in enumerate(others):
+                behaviour.order = len(rows) + offset
+            Behaviour.objects.bulk_update(others, ["order"])
+        behaviours = {b.key: b for b in rows}
+        behaviours.update(existing)
+        return behaviours
 
     def save_evaluation_bodies(self, prune: bool) -> None:
         items = self.data.get("evaluation_bodies") or []
@@ -590,6 +637,170 @@ class MonitoringImport:
                 )
             )
         _create_with_moments(CorrectiveAction, actions, "recorded_at", moments)
+
+
+def _level(item: dict[str, Any]) -> dict[str, Any]:
+    """A level as `appraisal.services` stores it: an integral score as a number."""
+    score = spec.parse_decimal(item["score"])
+    plain: int | str = int(score) if score == score.to_integral_value() else str(score)
+    return {"score": plain, "descriptor": item["descriptor"]}
+
+
+class AppraisalImport:
+    """Schemes, schede (items, transitions, conciliation), the validation of the Relazione,
+    the funds of the cycle's year and the distributions."""
+
+    def __init__(self, item, cycle: Cycle, plan: CyclePlanImport, behaviours, user):
+        self.item = item
+        self.cycle = cycle
+        self.plan = plan
+        self.behaviours: dict[str, Behaviour] = behaviours
+        self.user = user
+        self.scheda_count = 0
+        self.distribution_count = 0
+
+    def items(self, name: str) -> list[dict[str, Any]]:
+        return self.item.get(name) or []
+
+    def run(self) -> None:
+        self.save_schemes()
+        self.save_schede()
+        validation = self.item.get("report_validation")
+        if validation is not None:
+            ReportValidation.objects.create(
+                cycle=self.cycle,
+                recorded_by=_user_or_none(self.user),
+                **model_values(spec.REPORT_VALIDATION, validation),
+            )
+        self.save_funds()
+        self.save_distributions()
+
+    def save_schemes(self) -> None:
+        items = self.items("schemes")
+        skip = _without("components", "bands")
+        schemes = [
+            EvaluationScheme(cycle=self.cycle, order=index, **model_values(spec.SCHEME, s, skip))
+            for index, s in enumerate(items)
+        ]
+        EvaluationScheme.objects.bulk_create(schemes)
+        self.schemes = {s.key: s for s in schemes}
+        self.components: dict[tuple[str, str], SchemeComponent] = {}
+        self.bands: dict[str, list[ScoreBand]] = {}
+        components, links, bands = [], [], []
+        for scheme, item in zip(schemes, items, strict=True):
+            for index, c_item in enumerate(item.get("components") or []):
+                component = SchemeComponent(
+                    scheme=scheme,
+                    order=index,
+                    **model_values(spec.SCHEME_COMPONENT, c_item, _without("behaviours")),
+                )
+                components.append(component)
+                self.components[(scheme.key, component.key)] = component
+                for b_index, b_item in enumerate(c_item.get("behaviours") or []):
+                    links.append(
+                        SchemeBehaviour(
+                            component=component,
+                            behaviour=self.behaviours[b_item["behaviour"]],
+                            order=b_index,
+                            **model_values(spec.SCHEME_BEHAVIOUR, b_item, _without("behaviour")),
+                        )
+                    )
+            self.bands[scheme.key] = [
+                ScoreBand(scheme=scheme, order=index, **model_values(spec.SCORE_BAND, b))
+                for index, b in enumerate(item.get("bands") or [])
+            ]
+            bands.extend(self.bands[scheme.key])
+        SchemeComponent.objects.bulk_create(components)
+        SchemeBehaviour.objects.bulk_create(links)
+        ScoreBand.objects.bulk_create(bands)
+
+    def save_schede(self) -> None:
+        items = self.items("schede")
+        people, units = self.plan.people, self.plan.units
+        skip = _without("items", "transitions", "conciliation")
+        schede = []
+        for item in items:
+            values = model_values(spec.SCHEDA, item, skip | {"band"})
+            band = item.get("band")
+            schede.append(
+                Scheda(
+                    cycle=self.cycle,
+                    person=people[item["person"]],
+                    scheme=self.schemes[item["scheme"]],
+                    unit=units.get(item.get("unit")),
+                    evaluator=people.get(item.get("evaluator")),
+                    band=None if band is None else self.bands[item["scheme"]][band],
+                    **values,
+                )
+            )
+        Scheda.objects.bulk_create(schede)
+        self.scheda_count = len(schede)
+        self.schede = {s.person.key: s for s in schede}
+        scheda_items, transitions, moments, conciliations = [], [], [], []
+        objectives = self.plan.objectives
+        item_skip = _without("component", "behaviour", "objective")
+        for scheda, item in zip(schede, items, strict=True):
+            for i_item in item.get("items") or []:
+                scheda_items.append(
+                    SchedaItem(
+                        scheda=scheda,
+                        component=self.components[(item["scheme"], i_item["component"])],
+                        behaviour=self.behaviours.get(i_item.get("behaviour")),
+                        objective=objectives.get(i_item.get("objective")),
+                        **model_values(spec.SCHEDA_ITEM, i_item, item_skip),
+                    )
+                )
+            for t_item in item.get("transitions") or []:
+                values = model_values(spec.SCHEDA_TRANSITION, t_item)
+                moments.append(values.pop("at"))
+                transitions.append(SchedaTransition(scheda=scheda, **values))
+            conciliation = item.get("conciliation")
+            if conciliation is not None:
+                conciliations.append(
+                    Conciliation(scheda=scheda, **model_values(spec.CONCILIATION, conciliation))
+                )
+        SchedaItem.objects.bulk_create(scheda_items)
+        _create_with_moments(SchedaTransition, transitions, "at", moments)
+        Conciliation.objects.bulk_create(conciliations)
+
+    def save_funds(self) -> None:
+        """The funds of the cycle's year are replaced by those of the file."""
+        old = Fund.objects.filter(ente=self.cycle.ente, year=self.cycle.year)
+        Distribution.objects.filter(fund__in=old).delete()
+        old.delete()
+        funds = [
+            Fund(ente=self.cycle.ente, year=self.cycle.year, **model_values(spec.FUND, item))
+            for item in self.items("funds")
+        ]
+        Fund.objects.bulk_create(funds)
+        self.funds = {fund.kind: fund for fund in funds}
+
+    def save_distributions(self) -> None:
+        items = self.items("distributions")
+        distributions, moments = [], []
+        for item in items:
+            values = model_values(spec.DISTRIBUTION, item, _without("fund"))
+            moments.append(values.pop("created_at"))
+            distributions.append(
+                Distribution(
+                    fund=self.funds[item["fund"]],
+                    cycle=self.cycle,
+                    created_by=_user_or_none(self.user),
+                    **values,
+                )
+            )
+        _create_with_moments(Distribution, distributions, "created_at", moments)
+        self.distribution_count = len(distributions)
+        DistributionLine.objects.bulk_create(
+            DistributionLine(
+                distribution=distribution,
+                person=self.plan.people[line["person"]],
+                scheda=self.schede.get(line.get("scheda")),
+                **model_values(spec.DISTRIBUTION_LINE, line, _without("person", "scheda")),
+            )
+            for distribution, item in zip(distributions, items, strict=True)
+            for line in item.get("lines") or []
+        )
 
 
 def _create_with_moments(model, rows: list, name: str, moments: list) -> None:

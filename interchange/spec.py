@@ -180,6 +180,22 @@ MEMBER_ENTE = ObjectSpec(
     (req("name", max_length=255), text("istat_code", 12)),
 )
 
+BEHAVIOUR_LEVEL = ObjectSpec(
+    "behaviour_level",
+    (dec("score", 7, 2, required=True), req("descriptor")),
+)
+
+BEHAVIOUR = ObjectSpec(
+    "behaviour",
+    (
+        req("key", KEY),
+        req("name", max_length=255),
+        text("description"),
+        f("levels", OBJECTS, item=BEHAVIOUR_LEVEL),
+        f("is_differentiation_capacity", BOOLEAN),
+    ),
+)
+
 ENTE = ObjectSpec(
     "ente",
     (
@@ -196,6 +212,7 @@ ENTE = ObjectSpec(
         f("smvp_settings", OBJECT, normalize=lambda value: canonical_smvp(value)),
         text("notes"),
         f("members", OBJECTS, item=MEMBER_ENTE),
+        f("behaviours", OBJECTS, item=BEHAVIOUR),
     ),
 )
 
@@ -579,6 +596,214 @@ CORRECTIVE_ACTION = ObjectSpec(
     ),
 )
 
+EVALUATOR_KINDS = ("nucleo", "segretario", "responsabile")
+BEHAVIOUR_CONVERSIONS = ("proportional", "from_minimum")
+PREVALENCES = ("largest", "majority")
+COMPONENT_KINDS = (
+    "unit_performance",
+    "ente_performance",
+    "individual_objectives",
+    "group_objectives",
+    "behaviours",
+    "other",
+)
+SCHEDA_STATES = (
+    "draft",
+    "proposed",
+    "interview",
+    "delivered",
+    "acknowledged",
+    "contested",
+    "conciliation",
+    "final",
+)
+CONCILIATION_OUTCOMES = ("confirmed", "modified", "withdrawn")
+FUND_KINDS = (
+    "performance_organizzativa",
+    "performance_individuale",
+    "risultato_eq",
+    "risultato_dirigenti",
+)
+DISTRIBUTION_STATES = ("preview", "final")
+POINTS = (6, 2)
+MONEY = (12, 2)
+SMALL_INT = {"minimum": 0, "maximum": 32767}
+
+SCHEME_BEHAVIOUR = ObjectSpec(
+    "scheme_behaviour",
+    (req("behaviour", REF, refers_to="ente.behaviours"), dec("weight", *PERCENT)),
+)
+
+SCHEME_COMPONENT = ObjectSpec(
+    "scheme_component",
+    (
+        req("key", KEY),
+        req("kind", ENUM, choices=COMPONENT_KINDS),
+        req("label", max_length=255),
+        dec("weight", *PERCENT, required=True),
+        f("presence_sensitive", BOOLEAN),
+        f("behaviours", OBJECTS, item=SCHEME_BEHAVIOUR),
+    ),
+)
+
+SCORE_BAND = ObjectSpec(
+    "score_band",
+    (
+        dec("min_points", *POINTS, required=True),
+        dec("max_points", *POINTS, required=True),
+        dec("premium_percent", *PERCENT, required=True),
+        text("label", 120),
+    ),
+)
+
+SCHEME = ObjectSpec(
+    "scheme",
+    (
+        req("key", KEY),
+        req("name", max_length=255),
+        f("roles", ENUM_LIST, choices=ROLES),
+        f("categories", ENUM_LIST, choices=CCNL_AREAS + LEGACY_CATEGORIES),
+        f("is_managerial", BOOLEAN),
+        f("evaluator_kind", ENUM, choices=EVALUATOR_KINDS, default="responsabile"),
+        dec("max_points", *POINTS, default="100"),
+        f("behaviour_scale_min", INTEGER, default=1, **SMALL_INT),
+        f("behaviour_scale_max", INTEGER, default=5, **SMALL_INT),
+        dec("negative_threshold", *POINTS),
+        f(
+            "behaviour_conversion",
+            ENUM,
+            choices=BEHAVIOUR_CONVERSIONS,
+            default="proportional",
+        ),
+        f("prevalence", ENUM, choices=PREVALENCES, default="largest"),
+        f("contest_days", INTEGER, default=15, **SMALL_INT),
+        f("self_evaluation", BOOLEAN),
+        f("minimum_service_days", INTEGER, default=180, **SMALL_INT),
+        f("components", OBJECTS, item=SCHEME_COMPONENT),
+        f("bands", OBJECTS, item=SCORE_BAND),
+    ),
+)
+
+SCHEDA_ITEM = ObjectSpec(
+    "scheda_item",
+    (
+        req("component", REF, refers_to="cycle.schemes[].components"),
+        f("behaviour", REF, refers_to="ente.behaviours"),
+        f("objective", REF, refers_to="cycle.objectives"),
+        dec("raw_score", 7, 2),
+        dec("points", 7, 2),
+        text("note"),
+    ),
+)
+
+SCHEDA_TRANSITION = ObjectSpec(
+    "scheda_transition",
+    (
+        f("from_state", ENUM, choices=SCHEDA_STATES),
+        req("to_state", ENUM, choices=SCHEDA_STATES),
+        f("is_reopening", BOOLEAN),
+        text("note"),
+        req("at", DATETIME),
+    ),
+)
+
+CONCILIATION = ObjectSpec(
+    "conciliation",
+    (
+        req("requested_at", DATETIME),
+        req("request_text"),
+        f("meeting_date", DATE),
+        text("meeting_notes"),
+        f("outcome", ENUM, choices=CONCILIATION_OUTCOMES),
+        text("outcome_text"),
+        text("decided_by", 255),
+        f("decided_at", DATETIME),
+        dec("previous_points", *POINTS),
+        dec("new_points", *POINTS),
+    ),
+)
+
+SCHEDA = ObjectSpec(
+    "scheda",
+    (
+        req("person", REF, refers_to="people"),
+        req("scheme", REF, refers_to="cycle.schemes"),
+        f("unit", REF, refers_to="units"),
+        f("evaluator", REF, refers_to="people"),
+        req("evaluator_kind", ENUM, choices=EVALUATOR_KINDS),
+        f("state", ENUM, choices=SCHEDA_STATES, default="draft"),
+        dec("total_points", *POINTS),
+        # Position of the band in the scheme's `bands` (counted from 0).
+        f("band", INTEGER, minimum=0),
+        dec("premium_percent", *PERCENT),
+        f("is_negative", BOOLEAN),
+        f("is_eligible", BOOLEAN, default=True),
+        text("eligibility_note"),
+        text("self_evaluation_text"),
+        text("evaluator_notes"),
+        f("interview_date", DATE),
+        text("interview_notes"),
+        f("delivered_at", DATETIME),
+        f("acknowledged_at", DATETIME),
+        f("finalised_at", DATETIME),
+        f("items", OBJECTS, item=SCHEDA_ITEM),
+        f("transitions", OBJECTS, item=SCHEDA_TRANSITION),
+        f("conciliation", NESTED, item=CONCILIATION),
+    ),
+)
+
+REPORT_VALIDATION = ObjectSpec(
+    "report_validation",
+    (
+        req("validated_on", DATE),
+        req("act_label", max_length=255),
+        text("note"),
+    ),
+)
+
+FUND = ObjectSpec(
+    "fund",
+    (
+        req("kind", ENUM, choices=FUND_KINDS),
+        req("label", max_length=255),
+        dec("amount", *MONEY, required=True),
+        dec("pool_amount", *MONEY),
+        text("act_label", 255),
+        text("note"),
+    ),
+)
+
+DISTRIBUTION_LINE = ObjectSpec(
+    "distribution_line",
+    (
+        req("person", REF, refers_to="people"),
+        # The person whose scheda of this cycle the line rests on (normally the same person).
+        f("scheda", REF, refers_to="cycle.schede[].person"),
+        f("is_eligible", BOOLEAN, default=True),
+        dec("share", 14, 6, required=True),
+        dec("base_amount", *MONEY, required=True),
+        dec("bonus_amount", *MONEY, required=True),
+        dec("withheld_amount", *MONEY, required=True),
+        dec("total_amount", *MONEY, required=True),
+        f("explanation", OBJECT),
+    ),
+)
+
+DISTRIBUTION = ObjectSpec(
+    "distribution",
+    (
+        req("fund", ENUM, choices=FUND_KINDS),
+        f("state", ENUM, choices=DISTRIBUTION_STATES, default="preview"),
+        f("parameters", OBJECT),
+        f("result", OBJECT),
+        dec("total_paid", *MONEY, required=True),
+        dec("residual", *MONEY, required=True),
+        req("created_at", DATETIME),
+        f("finalised_at", DATETIME),
+        f("lines", OBJECTS, item=DISTRIBUTION_LINE),
+    ),
+)
+
 CYCLE = ObjectSpec(
     "cycle",
     (
@@ -607,6 +832,11 @@ CYCLE = ObjectSpec(
         f("measurements", OBJECTS, item=MEASUREMENT),
         f("delegates", OBJECTS, item=DELEGATE),
         f("corrective_actions", OBJECTS, item=CORRECTIVE_ACTION),
+        f("schemes", OBJECTS, item=SCHEME),
+        f("schede", OBJECTS, item=SCHEDA),
+        f("report_validation", NESTED, item=REPORT_VALIDATION),
+        f("funds", OBJECTS, item=FUND),
+        f("distributions", OBJECTS, item=DISTRIBUTION),
     ),
 )
 
@@ -865,7 +1095,8 @@ def build_schema() -> dict[str, Any]:
         "title": "Performa – ciclo della performance (performa-cycle, versione 1)",
         "description": (
             "Un ciclo (un anno) di un ente: organizzazione, persone, obiettivi, fasi, "
-            "indicatori e target, finestre di monitoraggio e misurazioni. "
+            "indicatori e target, finestre di monitoraggio e misurazioni, modelli di scheda, "
+            "schede di valutazione, fondi e distribuzione dei premi. "
             "Vedi docs/interchange.md."
         ),
         **document,

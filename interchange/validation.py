@@ -236,7 +236,16 @@ def limit(messages: list[str]) -> list[str]:
 
 
 # Nouns that take a masculine participle in "… non definito in …".
-MASCULINE = frozenset({"obiettivo", "obiettivo strategico", "gruppo di pesatura", "indicatore"})
+MASCULINE = frozenset(
+    {
+        "obiettivo",
+        "obiettivo strategico",
+        "gruppo di pesatura",
+        "indicatore",
+        "comportamento",
+        "modello di scheda",
+    }
+)
 
 
 def _moment(value: str) -> dt.datetime | None:
@@ -412,6 +421,11 @@ class SemanticChecker:
         self.check_measurements(indicators, windows)
         self.check_delegates(objectives, people)
         self.check_corrective_actions(objectives, windows)
+        behaviours = self.check_behaviours()
+        schemes = self.check_schemes(behaviours)
+        schede = self.check_schede(units, people, objectives, behaviours, schemes)
+        funds = self.check_funds()
+        self.check_distributions(people, schede, funds)
 
     def check_strategic_objectives(self, areas, units) -> dict[str, int]:
         items = self.cycle.get("strategic_objectives") or []
@@ -747,6 +761,194 @@ class SemanticChecker:
                 "finestra",
                 "$.cycle.monitoring_windows",
             )
+
+    # --- appraisal and rewards ----------------------------------------------------------------
+
+    def check_behaviours(self) -> dict[str, int]:
+        items = self.data["ente"].get("behaviours") or []
+        keys = self.unique_keys(items, ("ente", "behaviours"))
+        for index, item in enumerate(items):
+            levels = item.get("levels") or []
+            path = ("ente", "behaviours", index, "levels")
+            seen: dict[Decimal, int] = {}
+            for l_index, level in enumerate(levels):
+                score = Decimal(level["score"])
+                if score in seen:
+                    first = format_path((*path, seen[score]))
+                    self.error((*path, l_index, "score"), f"livello già usato in {first}")
+                else:
+                    seen[score] = l_index
+        return keys
+
+    def weights_total(self, path: tuple, weights: list[str | None], what: str) -> None:
+        given = [Decimal(w) for w in weights if w is not None]
+        if given and len(given) < len(weights):
+            self.error(path, f"indicare il peso di tutti i {what} o di nessuno")
+        elif given and abs(sum(given) - 100) > Decimal("0.01"):
+            total = spec.format_decimal(sum(given))
+            self.error(path, f"i pesi dei {what} sommano a {total}, non a 100")
+
+    def check_schemes(self, behaviours: dict[str, int]) -> dict[str, dict]:
+        items = self.cycle.get("schemes") or []
+        base = ("cycle", "schemes")
+        keys = self.unique_keys(items, base)
+        for index, item in enumerate(items):
+            path = (*base, index)
+            low = item.get("behaviour_scale_min", 1)
+            high = item.get("behaviour_scale_max", 5)
+            if low >= high:
+                self.error(
+                    (*path, "behaviour_scale_max"),
+                    f"il massimo della scala ({high}) deve superare il minimo ({low})",
+                )
+            components = item.get("components") or []
+            self.unique_keys(components, (*path, "components"))
+            self.weights_total(
+                (*path, "components"), [c["weight"] for c in components], "componenti"
+            )
+            for c_index, component in enumerate(components):
+                c_path = (*path, "components", c_index, "behaviours")
+                links = component.get("behaviours") or []
+                self.unique_keys(links, c_path, "behaviour")
+                for b_index, link in enumerate(links):
+                    self.reference(
+                        (*c_path, b_index, "behaviour"),
+                        link["behaviour"],
+                        behaviours,
+                        "comportamento",
+                        "$.ente.behaviours",
+                    )
+                self.weights_total(
+                    c_path, [link.get("weight") for link in links], "i comportamenti"
+                )
+            maximum = Decimal(item.get("max_points", "100"))
+            for b_index, band in enumerate(item.get("bands") or []):
+                b_path = (*path, "bands", b_index)
+                low_points, high_points = Decimal(band["min_points"]), Decimal(band["max_points"])
+                if low_points > high_points:
+                    self.error(
+                        (*b_path, "max_points"),
+                        f"il limite superiore ({band['max_points']}) è minore di quello "
+                        f"inferiore ({band['min_points']})",
+                    )
+                if high_points > maximum:
+                    self.error(
+                        (*b_path, "max_points"),
+                        f"supera il punteggio massimo del modello ({format_decimal(maximum)})",
+                    )
+        return {key: items[index] for key, index in keys.items()}
+
+    def check_schede(self, units, people, objectives, behaviours, schemes) -> dict[str, int]:
+        items = self.cycle.get("schede") or []
+        base = ("cycle", "schede")
+        keys = self.unique_keys(items, base, "person")
+        for index, item in enumerate(items):
+            path = (*base, index)
+            self.reference((*path, "person"), item["person"], people, "persona", "$.people")
+            self.reference(
+                (*path, "scheme"), item["scheme"], schemes, "modello di scheda", "$.cycle.schemes"
+            )
+            self.reference((*path, "unit"), item.get("unit"), units, "unità", "$.units")
+            self.reference(
+                (*path, "evaluator"), item.get("evaluator"), people, "persona", "$.people"
+            )
+            scheme = schemes.get(item["scheme"])
+            band = item.get("band")
+            if scheme is not None and band is not None:
+                count = len(scheme.get("bands") or [])
+                if band >= count:
+                    self.error(
+                        (*path, "band"),
+                        f'il modello "{item["scheme"]}" ha {count} fasce: l\'indice {band} non '
+                        "esiste (si conta da 0)",
+                    )
+            components = {c["key"] for c in (scheme or {}).get("components") or []}
+            for i_index, line in enumerate(item.get("items") or []):
+                i_path = (*path, "items", i_index)
+                if scheme is not None and line["component"] not in components:
+                    self.error(
+                        (*i_path, "component"),
+                        f'componente "{line["component"]}" non definito nel modello '
+                        f'"{item["scheme"]}"',
+                    )
+                self.reference(
+                    (*i_path, "behaviour"),
+                    line.get("behaviour"),
+                    behaviours,
+                    "comportamento",
+                    "$.ente.behaviours",
+                )
+                self.reference(
+                    (*i_path, "objective"),
+                    line.get("objective"),
+                    objectives,
+                    "obiettivo",
+                    "$.cycle.objectives",
+                )
+            state = item.get("state", "draft")
+            if state in ("contested", "conciliation") and item.get("conciliation") is None:
+                self.error(
+                    (*path, "conciliation"), f'obbligatoria per una scheda nello stato "{state}"'
+                )
+            if state == "final" and item.get("finalised_at") is None:
+                self.error((*path, "finalised_at"), "obbligatorio per una scheda definitiva")
+            transitions = item.get("transitions") or []
+            if transitions and transitions[-1]["to_state"] != state:
+                self.error(
+                    (*path, "transitions", len(transitions) - 1, "to_state"),
+                    f'l\'ultimo passaggio porta a "{transitions[-1]["to_state"]}", ma la scheda '
+                    f'è nello stato "{state}"',
+                )
+        return keys
+
+    def check_funds(self) -> dict[str, int]:
+        items = self.cycle.get("funds") or []
+        keys = self.unique_keys(items, ("cycle", "funds"), "kind")
+        for index, item in enumerate(items):
+            for name in ("amount", "pool_amount"):
+                value = item.get(name)
+                if value is not None and Decimal(value) < 0:
+                    self.error(
+                        ("cycle", "funds", index, name),
+                        f'"{value}" è negativo: un fondo non può esserlo',
+                    )
+        return keys
+
+    def check_distributions(self, people, schede, funds) -> None:
+        finals: dict[str, int] = {}
+        base = ("cycle", "distributions")
+        for index, item in enumerate(self.cycle.get("distributions") or []):
+            path = (*base, index)
+            fund = item["fund"]
+            if fund not in funds:
+                self.error((*path, "fund"), f'fondo "{fund}" non definito in $.cycle.funds')
+            if item.get("state") == "final":
+                if fund in finals:
+                    first = format_path((*base, finals[fund]))
+                    self.error(
+                        (*path, "state"),
+                        f'il fondo "{fund}" ha già una distribuzione definitiva ({first})',
+                    )
+                else:
+                    finals[fund] = index
+                if item.get("finalised_at") is None:
+                    self.error(
+                        (*path, "finalised_at"), "obbligatorio per una distribuzione definitiva"
+                    )
+            elif item.get("finalised_at") is not None:
+                self.error(
+                    (*path, "finalised_at"), "un'anteprima non ha data di conferma definitiva"
+                )
+            for l_index, line in enumerate(item.get("lines") or []):
+                l_path = (*path, "lines", l_index)
+                self.reference((*l_path, "person"), line["person"], people, "persona", "$.people")
+                self.reference(
+                    (*l_path, "scheda"), line.get("scheda"), schede, "scheda", "$.cycle.schede"
+                )
+
+
+def format_decimal(value: Decimal) -> str:
+    return spec.format_decimal(value)
 
 
 def semantic_errors(data: dict[str, Any]) -> list[str]:

@@ -558,6 +558,260 @@ _RICH: dict[str, Any] = {
 }
 
 
+_RICH["ente"]["behaviours"] = [
+    {
+        "key": "collaborazione",
+        "name": "Collaborazione",
+        "description": "Lavora con i colleghi e con le altre unità.",
+        "levels": [
+            {"score": "1", "descriptor": "Non collabora"},
+            {"score": "2.50", "descriptor": "Collabora se richiesto"},
+            {"score": "5.0", "descriptor": "Promuove la collaborazione"},
+        ],
+        "is_differentiation_capacity": False,
+    },
+    {
+        "key": "differenziazione",
+        "name": "Capacità di differenziare i giudizi",
+        "levels": [],
+        "is_differentiation_capacity": True,
+    },
+]
+
+_RICH["cycle"].update(
+    {
+        "schemes": [
+            {
+                "key": "eq",
+                "name": "Responsabili di area / EQ",
+                "roles": ["eq"],
+                "categories": ["funzionari_eq", "D"],
+                "is_managerial": True,
+                "evaluator_kind": "nucleo",
+                "max_points": "60.00",
+                "behaviour_scale_min": 0,
+                "behaviour_scale_max": 4,
+                "negative_threshold": "19",
+                "behaviour_conversion": "from_minimum",
+                "prevalence": "majority",
+                "contest_days": 10,
+                "self_evaluation": True,
+                "minimum_service_days": 90,
+                "components": [
+                    {
+                        "key": "unita",
+                        "kind": "unit_performance",
+                        "label": "Performance dell'area",
+                        "weight": "60",
+                        "presence_sensitive": True,
+                    },
+                    {
+                        "key": "comportamenti",
+                        "kind": "behaviours",
+                        "label": "Comportamenti",
+                        "weight": "40.00",
+                        "behaviours": [
+                            {"behaviour": "collaborazione", "weight": "50"},
+                            {"behaviour": "differenziazione", "weight": "50.00"},
+                        ],
+                    },
+                ],
+                "bands": [
+                    {"min_points": "54", "max_points": "60", "premium_percent": "100"},
+                    {
+                        "min_points": "0",
+                        "max_points": "53.99",
+                        "premium_percent": "0.00",
+                        "label": "Nessun premio",
+                    },
+                ],
+            },
+            {
+                "key": "personale",
+                "name": "Personale",
+                "evaluator_kind": "responsabile",
+                "max_points": "100",
+                "components": [
+                    {
+                        "key": "obiettivi",
+                        "kind": "individual_objectives",
+                        "label": "Obiettivi",
+                        "weight": "50",
+                    },
+                    {"key": "ente", "kind": "ente_performance", "label": "Ente", "weight": "20"},
+                    {
+                        "key": "gruppo",
+                        "kind": "group_objectives",
+                        "label": "Gruppo",
+                        "weight": "20",
+                    },
+                    {"key": "altro", "kind": "other", "label": "Altro", "weight": "10"},
+                ],
+                "bands": [{"min_points": "0", "max_points": "100", "premium_percent": "80"}],
+            },
+        ],
+        "schede": [
+            {
+                "person": "anna-verdi",
+                "scheme": "eq",
+                "unit": "area-finanziaria",
+                "evaluator": None,
+                "evaluator_kind": "nucleo",
+                "state": "final",
+                "total_points": "50.50",
+                "band": 1,
+                "premium_percent": "0",
+                "is_negative": False,
+                "is_eligible": True,
+                "self_evaluation_text": "Anno impegnativo.",
+                "evaluator_notes": "Buoni risultati.",
+                "interview_date": "2025-02-10",
+                "interview_notes": "Colloquio sereno.",
+                "delivered_at": "2025-02-11T09:00:00+01:00",
+                "acknowledged_at": "2025-02-12T10:00:00Z",
+                "finalised_at": "2025-03-20T10:00:00Z",
+                "items": [
+                    {"component": "unita", "raw_score": "90", "points": "32.40"},
+                    {
+                        "component": "comportamenti",
+                        "behaviour": "collaborazione",
+                        "raw_score": "3",
+                        "points": "9",
+                        "note": "Disponibile.",
+                    },
+                    {"component": "comportamenti", "behaviour": "differenziazione"},
+                ],
+                "transitions": [
+                    {"to_state": "draft", "note": "Scheda generata.", "at": "2025-01-10T08:00:00Z"},
+                    {"from_state": "draft", "to_state": "delivered", "at": "2025-02-11T08:00:00Z"},
+                    {
+                        "from_state": "delivered",
+                        "to_state": "contested",
+                        "at": "2025-02-12T10:00:00Z",
+                    },
+                    {
+                        "from_state": "contested",
+                        "to_state": "final",
+                        "is_reopening": False,
+                        "at": "2025-03-20T10:00:00Z",
+                    },
+                    {
+                        "from_state": "final",
+                        "to_state": "delivered",
+                        "is_reopening": True,
+                        "note": "Errore materiale.",
+                        "at": "2025-03-21T10:00:00Z",
+                    },
+                    {
+                        "from_state": "delivered",
+                        "to_state": "final",
+                        "at": "2025-03-22T10:00:00Z",
+                    },
+                ],
+                "conciliation": {
+                    "requested_at": "2025-02-12T10:00:00Z",
+                    "request_text": "Punteggio dei comportamenti troppo basso.",
+                    "meeting_date": "2025-03-01",
+                    "meeting_notes": "Sentite le parti.",
+                    "outcome": "modified",
+                    "outcome_text": "Punteggio rivisto.",
+                    "decided_by": "Nucleo di Valutazione",
+                    "decided_at": "2025-03-05T12:00:00Z",
+                    "previous_points": "48.00",
+                    "new_points": "50.5",
+                },
+            },
+            {
+                "person": "luca-neri",
+                "scheme": "personale",
+                "unit": "polizia-locale",
+                "evaluator": "anna-verdi",
+                "evaluator_kind": "responsabile",
+                "is_eligible": False,
+                "eligibility_note": "Servizio inferiore al minimo.",
+                "items": [
+                    {"component": "obiettivi", "objective": "tempi-pagamento", "raw_score": "80"},
+                    {"component": "gruppo", "objective": "servizi-educativi"},
+                ],
+            },
+            {
+                "person": "paola-gialli",
+                "scheme": "personale",
+                "evaluator_kind": "segretario",
+                "state": "conciliation",
+                "is_negative": True,
+                "conciliation": {
+                    "requested_at": "2025-02-20T10:00:00Z",
+                    "request_text": "Chiedo il riesame.",
+                },
+            },
+        ],
+        "report_validation": {
+            "validated_on": "2025-06-20",
+            "act_label": "Verbale del Nucleo n. 3/2025",
+            "note": "Validata senza rilievi.",
+        },
+        "funds": [
+            {
+                "kind": "performance_individuale",
+                "label": "Performance individuale",
+                "amount": "1000.00",
+                "act_label": "Determina n. 10/2024",
+                "note": "Parte variabile.",
+            },
+            {
+                "kind": "risultato_eq",
+                "label": "Risultato EQ",
+                "amount": "300",
+                "pool_amount": "1200",
+            },
+            {"kind": "performance_organizzativa", "label": "Organizzativa", "amount": "0"},
+            {"kind": "risultato_dirigenti", "label": "Dirigenti", "amount": "0"},
+        ],
+        "distributions": [
+            {
+                "fund": "performance_individuale",
+                "state": "preview",
+                "parameters": {"b": 1, "a": "x"},
+                "result": {"paid": "1000"},
+                "total_paid": "900.00",
+                "residual": "100",
+                "created_at": "2025-06-21T09:00:00Z",
+                "lines": [
+                    {
+                        "person": "luca-neri",
+                        "scheda": "luca-neri",
+                        "is_eligible": False,
+                        "share": "0.000000",
+                        "base_amount": "0",
+                        "bonus_amount": "0",
+                        "withheld_amount": "0",
+                        "total_amount": "0",
+                        "explanation": {"reason": "non ammesso"},
+                    },
+                    {
+                        "person": "paola-gialli",
+                        "share": "1.5",
+                        "base_amount": "800",
+                        "bonus_amount": "150.50",
+                        "withheld_amount": "50.5",
+                        "total_amount": "900",
+                    },
+                ],
+            },
+            {
+                "fund": "performance_individuale",
+                "state": "final",
+                "total_paid": "900",
+                "residual": "100",
+                "created_at": "2025-06-22T09:00:00Z",
+                "finalised_at": "2025-06-22T10:00:00+02:00",
+            },
+        ],
+    }
+)
+
+
 def rich_document() -> dict[str, Any]:
     """A fresh copy, so a test may change it freely."""
     return copy.deepcopy(_RICH)
