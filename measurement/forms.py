@@ -15,14 +15,13 @@ from django.conf import settings as django_settings
 
 from engine.config import MissingPolicy, ObjectiveAggregation, ScoringMethod, ToleranceKind
 from measurement.models import MonitoringWindow, PeriodKind
+from measurement.services import EVIDENCE_TYPES
 from organization.models import Person
 from planning.forms import AccessibleForm
 
 DATE_FORMAT = "%Y-%m-%d"
-EVIDENCE_EXTENSIONS = (
-    ".pdf,.png,.jpg,.jpeg,.gif,.webp,.tif,.tiff,.doc,.docx,.odt,.rtf,.xls,.xlsx,.ods,.csv,"
-    ".ppt,.pptx,.odp,.txt"
-)
+# The file picker offers exactly the types `services.evidence_add` accepts.
+EVIDENCE_EXTENSIONS = ",".join(f".{extension}" for extension in EVIDENCE_TYPES)
 
 METHOD_CHOICES = [(member.value, member.label) for member in ScoringMethod]
 AGGREGATION_CHOICES = [(member.value, member.label) for member in ObjectiveAggregation]
@@ -180,8 +179,8 @@ class EvidenceForm(AccessibleForm):
         super().__init__(*args, **kwargs)
         limit = django_settings.PERFORMA_EVIDENCE_MAX_BYTES
         self.fields["file"].help_text = (
-            "PDF, immagini o documenti da ufficio (Word, Excel, LibreOffice), "
-            f"al massimo {_megabytes(limit)}."
+            "PDF, immagini PNG o JPEG, documenti da ufficio (Word, Excel, PowerPoint, "
+            f"LibreOffice), CSV o testo, al massimo {_megabytes(limit)}."
         )
 
 

@@ -547,6 +547,11 @@ def _indicator_context(request, ma, indicator, *, form=None, conflict=None):
                 None,
             )
         form = _measurement_form(indicator, target, editing=editing)
+    if form is not None and form.is_bound and "deviation_note" in form.errors:
+        # Refused for a value off target: the note is required until the value changes.
+        form.fields["deviation_note"].widget.attrs.update(
+            {"required": True, "aria-required": "true"}
+        )
     entry = selectors.cycle_scores(cycle).indicator(indicator.pk)
     return {
         "indicator": indicator,
@@ -753,6 +758,9 @@ def _evidence(request, pk: int) -> Evidence:
 def evidence_download(request, ma, pk):
     evidence = _evidence(request, pk)
     rules.require(rules.can_read(ma))
+    if not evidence.file:
+        # Imported from an interchange file: the record came without the document itself.
+        raise Http404("Il documento è stato importato senza il file: non c'è nulla da scaricare.")
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
