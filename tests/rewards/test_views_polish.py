@@ -74,9 +74,10 @@ def test_csv_is_refused_to_giunta_and_staff_and_to_another_ente(
     assert client.get(reverse("rewards:distribution_csv", args=[other.pk])).status_code == 404
 
 
-def test_premi_menu_entry_only_for_who_may_open_it(staff_case, make_user, login):
+@pytest.mark.parametrize("page", ["appraisal:index", "planning:tree"])
+def test_premi_menu_entry_only_for_who_may_open_it(staff_case, make_user, login, page):
     funds = reverse("rewards:fund_list")
-    appraisal = reverse("appraisal:index")
+    url = reverse(page)
     responsabile = make_user("resp", staff_case.ente, RESPONSABILE)
     for user, shown in (
         (staff_case.admin, True),
@@ -85,7 +86,7 @@ def test_premi_menu_entry_only_for_who_may_open_it(staff_case, make_user, login)
         (staff_case.dipendente, False),
         (responsabile, False),
     ):
-        body = login(user, staff_case.ente).get(appraisal).content.decode()
+        body = login(user, staff_case.ente).get(url).content.decode()
         assert (f'href="{funds}"' in body) is shown, user.username
         assert "<span>Valutazione</span>" in body
         assert body.count("<span>Premi</span>") == (1 if shown else 0)
