@@ -39,7 +39,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from engine.config import ConfigError, _Reader
+from engine.config import ConfigError, Reader, coerce_enums
 from engine.explanation import Explanation
 from engine.numbers import (
     HUNDRED,
@@ -119,13 +119,6 @@ class Conversion(StrEnum):
         return "(voto − minimo) / (massimo − minimo)"
 
 
-def _coerce(instance: Any, **enums: type[StrEnum]) -> None:
-    for name, enum in enums.items():
-        value = getattr(instance, name)
-        if not isinstance(value, enum):
-            object.__setattr__(instance, name, enum(value))
-
-
 # -- the scheme ------------------------------------------------------------------------------------
 
 
@@ -177,7 +170,7 @@ class Component:
     presence_sensitive: bool = False  # computed on presence: protected leave is neutralised
 
     def __post_init__(self) -> None:
-        _coerce(self, kind=ComponentKind)
+        coerce_enums(self, kind=ComponentKind)
 
     @property
     def name(self) -> str:
@@ -345,7 +338,7 @@ class AppraisalScheme:
     bands: ScoreBands | None = None
 
     def __post_init__(self) -> None:
-        _coerce(self, role=Role, conversion=Conversion, prevalence=Prevalence)
+        coerce_enums(self, role=Role, conversion=Conversion, prevalence=Prevalence)
 
     def component(self, code: str) -> Component:
         for component in self.components:
@@ -889,7 +882,7 @@ BAND_KEYS = frozenset({"from", "to", "percent", "label"})
 SCALE_KEYS = frozenset({"min", "max", "step"})
 
 
-class _SchemeReader(_Reader):
+class _SchemeReader(Reader):
     """Reads the JSON form of schemes and band tables, collecting errors with their key paths."""
 
     def text(self, items: Mapping[str, Any], key: str, path: str, default: str | None) -> str:

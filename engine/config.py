@@ -98,7 +98,7 @@ class CompositionSource(StrEnum):
         }[self]
 
 
-def _coerce_enums(instance: Any, **enums: type[StrEnum]) -> None:
+def coerce_enums(instance: Any, **enums: type[StrEnum]) -> None:
     """Let callers write method="binary" as well as ScoringMethod.BINARY (invalid values raise)."""
     for name, enum in enums.items():
         value = getattr(instance, name)
@@ -140,7 +140,7 @@ class IndicatorRule:
     late_bands: tuple[DelayBand, ...] = ()
 
     def __post_init__(self) -> None:
-        _coerce_enums(
+        coerce_enums(
             self,
             method=ScoringMethod,
             tolerance_kind=ToleranceKind,
@@ -151,7 +151,7 @@ class IndicatorRule:
 
     @classmethod
     def from_dict(cls, data: Any, path: str = f"{ROOT}.indicator") -> IndicatorRule:
-        reader = _Reader()
+        reader = Reader()
         rule = reader.indicator_rule(data, path)
         reader.raise_if_errors()
         return rule
@@ -202,7 +202,7 @@ class EnteComponent:
     weight: Decimal
 
     def __post_init__(self) -> None:
-        _coerce_enums(self, source=CompositionSource)
+        coerce_enums(self, source=CompositionSource)
 
 
 DEFAULT_COMPOSITION = (EnteComponent(CompositionSource.UNITS, HUNDRED),)
@@ -218,11 +218,11 @@ class SmvpSettings:
     ente_composition: tuple[EnteComponent, ...] = DEFAULT_COMPOSITION
 
     def __post_init__(self) -> None:
-        _coerce_enums(self, objective_aggregation=ObjectiveAggregation, missing=MissingPolicy)
+        coerce_enums(self, objective_aggregation=ObjectiveAggregation, missing=MissingPolicy)
 
     @classmethod
     def from_dict(cls, data: Any) -> SmvpSettings:
-        reader = _Reader()
+        reader = Reader()
         settings = reader.settings(data)
         reader.raise_if_errors()
         return settings
@@ -252,7 +252,7 @@ class ConfigError(ValueError):
 _MISSING = object()
 
 
-class _Reader:
+class Reader:
     """Reads a JSON-like dict into the dataclasses, collecting every error with its key path."""
 
     def __init__(self) -> None:

@@ -43,7 +43,7 @@ from enum import StrEnum
 from typing import Any
 
 from engine.appraisal import ScoreBands, raise_if_errors
-from engine.config import _Reader
+from engine.config import Reader, coerce_enums
 from engine.explanation import Explanation
 from engine.numbers import (
     HUNDRED,
@@ -128,13 +128,6 @@ class CutoffTies(StrEnum):
         return "nessuno dei pari merito al limite riceve la maggiorazione"
 
 
-def _coerce(instance: Any, **enums: type[StrEnum]) -> None:
-    for name, enum in enums.items():
-        value = getattr(instance, name)
-        if not isinstance(value, enum):
-            object.__setattr__(instance, name, enum(value))
-
-
 # -- parameters ------------------------------------------------------------------------------------
 
 
@@ -159,7 +152,7 @@ class PremiumParameters:
     payment_time_share: Decimal = MIN_PAYMENT_TIME_SHARE
 
     def __post_init__(self) -> None:
-        _coerce(self, quota_rounding=QuotaRounding, cutoff_ties=CutoffTies)
+        coerce_enums(self, quota_rounding=QuotaRounding, cutoff_ties=CutoffTies)
         object.__setattr__(self, "tie_break", tuple(TieBreak(item) for item in self.tie_break))
 
     @classmethod
@@ -1301,7 +1294,7 @@ RESULT_KEYS = frozenset(
 )
 
 
-class _PremiumReader(_Reader):
+class _PremiumReader(Reader):
     def flag(self, items: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
         raw = items.get(key, default)
         if not isinstance(raw, bool):
