@@ -380,12 +380,15 @@ def test_measurement_counts_per_window(cycle):
         .annotate(count=Count("id"))
     }
     assert counts["2024-06-30"] == 75 and counts["2024-09-30"] == 94
-    assert counts["2024-12-31"] == 5  # drafts of the final window
-    by_state = Measurement.objects.filter(cycle=cycle, period_end__lte="2024-09-30")
-    assert set(by_state.values_list("state", flat=True)) == {"approved"}
+    # the final values of 2024 (the year is over), all approved in January 2025
+    assert counts["2024-12-31"] == 115
+    assert set(Measurement.objects.filter(cycle=cycle).values_list("state", flat=True)) == {
+        "approved"
+    }
     final = Measurement.objects.filter(cycle=cycle, period_end="2024-12-31")
-    assert set(final.values_list("state", flat=True)) == {"draft"}
-    assert Measurement.objects.filter(cycle=cycle, parameter__unit__key="sismica").count() == 10
+    assert {m.approved_at.date().isoformat()[:7] for m in final} == {"2025-01"}
+    assert {m.period_kind for m in final if m.indicator_id} >= {"anno"}
+    assert Measurement.objects.filter(cycle=cycle, parameter__unit__key="sismica").count() == 14
 
 
 def test_every_objective_with_a_measurable_target_has_a_value(cycle):
@@ -413,20 +416,33 @@ def test_every_objective_with_a_measurable_target_has_a_value(cycle):
     assert expected - measured == set()
     # ente-level indicators with a number as target are measured in both closed windows
     for indicator in Indicator.objects.filter(cycle=cycle, scope="ente", targets__kind="lte"):
-        assert indicator.measurements.count() == 2
+        assert indicator.measurements.count() == 3  # two closed windows and the final value
 
 
 def test_deviations_are_explained(cycle):
-    late = Measurement.objects.get(indicator__key="tec-docfap")
+    late = Measurement.objects.get(indicator__key="tec-docfap", period_end="2024-06-30")
     assert late.completed_on.isoformat() == "2024-04-18" and late.deviation_note
-    at_risk = Measurement.objects.filter(indicator__key="pl-indicatore-3")
+    at_risk = Measurement.objects.filter(
+        indicator__key="pl-indicatore-3", period_end__lte="2024-09-30"
+    )
     assert all(m.deviation_note for m in at_risk)
     assert Measurement.objects.filter(cycle=cycle).exclude(deviation_note="").count() >= 10
     assert Measurement.objects.filter(cycle=cycle, indicator__key="pg-evento-partecipato").get(
         period_end="2024-09-30"
     ).value == Decimal("0")
-    unmeasured = ["edu-sistema-formativo-06-2", "edu-cultura-infanzia-6", "tec-segnaletica-lavori"]
-    assert not Measurement.objects.filter(indicator__key__in=unmeasured).exists()
+    # not achieved at 31/12/2024, each with the reason
+    missed = [
+        "pl-indicatore-4",
+        "edu-dispersione-scolastica-3",
+        "educativi-indicatore-8",
+        "soc-supervisione-individuale",
+        "edu-cultura-infanzia-6",
+        "tec-segnaletica-lavori",
+    ]
+    final = Measurement.objects.filter(indicator__key__in=missed, period_end="2024-12-31")
+    assert final.count() == len(missed)
+    assert all(m.deviation_note for m in final)
+    assert final.get(indicator__key="tec-segnaletica-lavori").completed_on is None
 
 
 def test_correction_in_a_closed_window(cycle):
@@ -471,10 +487,8 @@ def test_monitoring_extras(cycle):
         ("30-settembre", "planned"),
     ]
     coordination = objectives(cycle, key="pl-ufficio-coordinamento").get()
-    assert [p.progress for p in coordination.phases.order_by("order")] == [
-        Decimal("75"),
-        Decimal("70"),
-        Decimal("50"),
-    ]
+    # completed after the end of the year
+    assert [p.progress for p in coordination.phases.order_by("order")] == [Decimal("100")] * 3
+    assert all(p.actual_end for p in coordination.phases.all())
     evidence = Evidence.objects.filter(measurement__cycle=cycle)
     assert evidence.count() == 3 and {e.file.name for e in evidence} == {""}
