@@ -70,6 +70,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
+from appraisal.models import Behaviour, EvaluationScheme, Scheda, SchedaState
+from documents.models import ReportValidation
 from engine.config import SmvpSettings
 from measurement.models import (
     CorrectiveAction,
@@ -82,6 +84,7 @@ from measurement.models import (
 )
 from organization.models import Ente, Parameter, Person, Unit
 from planning.models import Cycle, Indicator, OperationalObjective, WeightGroup
+from rewards.models import Distribution, Fund
 
 DATA = Path(__file__).resolve().parents[2] / "demo" / "data" / "unione-sorbara-2024.json"
 # Real officials named in the seed: none of them may appear in the demo file.
@@ -492,3 +495,135 @@ def test_monitoring_extras(cycle):
     assert all(p.actual_end for p in coordination.phases.all())
     evidence = Evidence.objects.filter(measurement__cycle=cycle)
     assert evidence.count() == 3 and {e.file.name for e in evidence} == {""}
+
+
+# --- individual evaluation, conciliation and premiums (built with the real services) ----------
+
+
+def _schede(cycle):
+    return {s.person.key: s for s in Scheda.objects.filter(cycle=cycle).select_related("person")}
+
+
+def test_behaviours_and_schemes(cycle):
+    behaviours = list(Behaviour.objects.filter(ente=cycle.ente).order_by("order"))
+    assert len(behaviours) == 7
+    assert [b.name for b in behaviours if b.is_differentiation_capacity] == [
+        "Capacità di differenziare i giudizi"
+    ]
+    assert all([level["score"] for level in b.levels] == [1, 2, 3, 4, 5] for b in behaviours)
+    schemes = {s.key: s for s in EvaluationScheme.objects.filter(cycle=cycle)}
+    assert set(schemes) == {"segretario-direttore", "responsabili-eq", "personale-servizi"}
+    eq, staff = schemes["responsabili-eq"], schemes["personale-servizi"]
+    assert eq.is_managerial and eq.evaluator_kind == "nucleo" and eq.max_points == 60
+    assert [(c.kind, c.weight) for c in eq.components.order_by("order")] == [
+        ("unit_performance", 50),
+        ("ente_performance", 10),
+        ("behaviours", 40),
+    ]
+    assert [(c.kind, c.weight) for c in staff.components.order_by("order")] == [
+        ("unit_performance", 30),
+        ("individual_objectives", 30),
+        ("behaviours", 40),
+    ]
+    assert staff.evaluator_kind == "responsabile" and not staff.is_managerial
+    bands = [(b.min_points, b.max_points, b.premium_percent) for b in staff.bands.order_by("order")]
+    assert bands == [
+        (54, 60, 100),
+        (37, Decimal("53.99"), 80),
+        (25, Decimal("36.99"), 50),
+        (19, Decimal("24.99"), 25),
+        (0, Decimal("18.99"), 0),
+    ]
+
+
+def test_every_person_has_a_scheda_in_every_state(cycle):
+    schede = _schede(cycle)
+    assert set(schede) == set(Person.objects.filter(ente=cycle.ente).values_list("key", flat=True))
+    states = {s.state for s in schede.values()}
+    assert states == set(SchedaState.values)
+    finals = [s for s in schede.values() if s.state == "final"]
+    assert len(finals) == 15 and all(s.finalised_at and s.total_points for s in finals)
+    assert schede["agente-pl-1"].state == "delivered"  # the demo login signs or contests it
+    assert schede["agente-pl-1"].acknowledged_at is None
+    # every move is in the log, the first one being the generation
+    for scheda in schede.values():
+        moves = list(scheda.transitions.order_by("at", "id"))
+        assert moves[0].to_state == "draft" and moves[-1].to_state == scheda.state
+
+
+def test_band_examples(cycle):
+    schede = _schede(cycle)
+    # 60-point scale: 54–60 → 100 %, 37–53,99 → 80 %, 25–36,99 → 50 %
+    assert (
+        schede["istruttore-pl-amministrativo"].total_points,
+        schede["istruttore-pl-amministrativo"].premium_percent,
+    ) == (Decimal("59.04"), 100)
+    assert (schede["comandante-pl"].total_points, schede["comandante-pl"].premium_percent) == (
+        Decimal("53.88"),
+        80,
+    )
+    manutentivo = schede["operatore-manutentivo-1"]
+    assert (manutentivo.total_points, manutentivo.premium_percent) == (Decimal("34.35"), 50)
+    assert manutentivo.band.label == "Sufficiente" and not manutentivo.is_negative
+    # 100-point scheme of the Segretario and the Direttore operativo
+    assert schede["segretario"].total_points == Decimal("93.91")
+    assert schede["segretario"].premium_percent == 100
+
+
+def test_not_eligible_new_hire(cycle):
+    scheda = _schede(cycle)["istruttore-tecnico-1"]
+    assert not scheda.is_eligible and scheda.state == "draft"
+    assert "14/10/2024" in scheda.eligibility_note and "minimo 180" in scheda.eligibility_note
+
+
+def test_contested_and_conciliated_scheda(cycle):
+    schede = _schede(cycle)
+    scheda = schede["assistente-sociale-1"]
+    conciliation = scheda.conciliation
+    assert conciliation.outcome == "modified" and conciliation.decided_by
+    assert (conciliation.previous_points, conciliation.new_points) == (
+        Decimal("42.84"),
+        Decimal("43.30"),
+    )
+    assert scheda.total_points == Decimal("43.30") and scheda.state == "final"
+    path = [t.to_state for t in scheda.transitions.order_by("at", "id")]
+    # the decision keeps the scheda in conciliation; the Nucleo then makes it final
+    assert path == [
+        "draft",
+        "proposed",
+        "interview",
+        "delivered",
+        "contested",
+        "conciliation",
+        "final",
+    ]
+    assert conciliation.decided_at < scheda.finalised_at
+    pending = schede["istruttore-sociale-1"]
+    assert pending.state == "conciliation"
+    assert pending.conciliation.meeting_date.isoformat() == "2025-03-20"
+    assert pending.conciliation.outcome == ""
+    assert schede["agente-pl-2"].state == "contested"
+    assert schede["agente-pl-2"].conciliation.request_text
+
+
+def test_validation_funds_and_distributions(cycle):
+    validation = ReportValidation.objects.get(cycle=cycle)
+    assert validation.validated_on.isoformat() == "2025-06-20"
+    assert validation.act_label == "Verbale del Nucleo di Valutazione n. 3/2025"
+    funds = {f.kind: f for f in Fund.objects.filter(ente=cycle.ente, year=2024)}
+    assert funds["performance_individuale"].amount == Decimal("48000.00")
+    assert funds["risultato_eq"].pool_amount == Decimal("98000.00")
+    distributions = Distribution.objects.filter(cycle=cycle)
+    assert distributions.count() == 3
+    final = distributions.get(state="final")
+    assert final.fund.kind == "risultato_eq" and final.finalised_at > final.created_at
+    assert final.total_paid + final.residual == final.fund.amount
+    lines = list(final.lines.all())
+    assert len(lines) == 6 and {line.scheda.state for line in lines} == {"final"}
+    assert sum(line.total_amount for line in lines) == final.total_paid
+    for line in lines:
+        assert line.total_amount == line.base_amount + line.bonus_amount - line.withheld_amount
+    staff = distributions.get(fund__kind="performance_individuale")
+    assert staff.state == "preview"  # seven schede of its population are not final yet
+    assert staff.total_paid + staff.residual == Decimal("48000.00")
+    assert staff.lines.count() == 12
