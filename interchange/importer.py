@@ -642,7 +642,8 @@ class MonitoringImport:
 def _level(item: dict[str, Any]) -> dict[str, Any]:
     """A level as `appraisal.services` stores it: an integral score as a number."""
     score = spec.parse_decimal(item["score"])
-    plain: int | str = int(score) if score == score.to_integral_value() else str(score)
+    integral = score == score.to_integral_value()
+    plain: int | str = int(score) if integral else spec.format_decimal(score)
     return {"score": plain, "descriptor": item["descriptor"]}
 
 

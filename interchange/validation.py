@@ -818,9 +818,7 @@ class SemanticChecker:
                         "comportamento",
                         "$.ente.behaviours",
                     )
-                self.weights_total(
-                    c_path, [link.get("weight") for link in links], "i comportamenti"
-                )
+                self.weights_total(c_path, [link.get("weight") for link in links], "comportamenti")
             maximum = Decimal(item.get("max_points", "100"))
             for b_index, band in enumerate(item.get("bands") or []):
                 b_path = (*path, "bands", b_index)

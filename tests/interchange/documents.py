@@ -630,6 +630,8 @@ _RICH["cycle"].update(
                 "key": "personale",
                 "name": "Personale",
                 "evaluator_kind": "responsabile",
+                "behaviour_conversion": "proportional",
+                "prevalence": "largest",
                 "max_points": "100",
                 "components": [
                     {

@@ -195,6 +195,136 @@ CASES = [
         "$.people[0].absences[0].end_date: la data di fine 2024-01-01 precede quella di inizio",
         id="end-before-start",
     ),
+    # --- appraisal and rewards
+    pytest.param(
+        _set(("cycle", "schede", 1, "person"), "mario-assente"),
+        '$.cycle.schede[1].person: persona "mario-assente" non definita in $.people',
+        id="scheda-unknown-person",
+    ),
+    pytest.param(
+        _set(("cycle", "schede", 1, "person"), "anna-verdi"),
+        '$.cycle.schede[1].person: "anna-verdi" già usato in $.cycle.schede[0]',
+        id="scheda-twice-for-a-person",
+    ),
+    pytest.param(
+        _set(("cycle", "schede", 0, "scheme"), "dirigenti"),
+        '$.cycle.schede[0].scheme: modello di scheda "dirigenti" non definito in $.cycle.schemes',
+        id="scheda-unknown-scheme",
+    ),
+    pytest.param(
+        _set(("cycle", "schede", 0, "items", 0, "component"), "obiettivi"),
+        '$.cycle.schede[0].items[0].component: componente "obiettivi" non definito nel modello '
+        '"eq"',
+        id="scheda-component-of-another-scheme",
+    ),
+    pytest.param(
+        _set(("cycle", "schede", 0, "items", 1, "behaviour"), "puntualita"),
+        '$.cycle.schede[0].items[1].behaviour: comportamento "puntualita" non definito in '
+        "$.ente.behaviours",
+        id="scheda-unknown-behaviour",
+    ),
+    pytest.param(
+        _set(("cycle", "schede", 1, "items", 0, "objective"), "ob-fantasma"),
+        '$.cycle.schede[1].items[0].objective: obiettivo "ob-fantasma" non definito in '
+        "$.cycle.objectives",
+        id="scheda-unknown-objective",
+    ),
+    pytest.param(
+        _set(("cycle", "schede", 0, "band"), 2),
+        '$.cycle.schede[0].band: il modello "eq" ha 2 fasce: l\'indice 2 non esiste',
+        id="scheda-band-out-of-range",
+    ),
+    pytest.param(
+        _set(("cycle", "schede", 0, "state"), "approvata"),
+        '$.cycle.schede[0].state: "approvata" non è un valore ammesso',
+        id="scheda-unknown-state",
+    ),
+    pytest.param(
+        _delete(("cycle", "schede", 2, "conciliation")),
+        '$.cycle.schede[2].conciliation: obbligatoria per una scheda nello stato "conciliation"',
+        id="scheda-contest-without-conciliation",
+    ),
+    pytest.param(
+        _set(("cycle", "schede", 0, "transitions", 5, "to_state"), "acknowledged"),
+        '$.cycle.schede[0].transitions[5].to_state: l\'ultimo passaggio porta a "acknowledged"',
+        id="scheda-last-transition-elsewhere",
+    ),
+    pytest.param(
+        _set(("cycle", "schemes", 1, "components", 0, "weight"), "40"),
+        "$.cycle.schemes[1].components: i pesi dei componenti sommano a 90, non a 100",
+        id="scheme-component-weights",
+    ),
+    pytest.param(
+        _set(("cycle", "schemes", 0, "components", 1, "behaviours", 1, "weight"), None),
+        "$.cycle.schemes[0].components[1].behaviours: indicare il peso di tutti i comportamenti",
+        id="scheme-behaviour-weights-all-or-none",
+    ),
+    pytest.param(
+        _set(("cycle", "schemes", 0, "components", 1, "behaviours", 0, "behaviour"), "ignoto"),
+        '$.cycle.schemes[0].components[1].behaviours[0].behaviour: comportamento "ignoto" non '
+        "definito in $.ente.behaviours",
+        id="scheme-unknown-behaviour",
+    ),
+    pytest.param(
+        _set(("cycle", "schemes", 0, "bands", 0, "max_points"), "61"),
+        "$.cycle.schemes[0].bands[0].max_points: supera il punteggio massimo del modello (60)",
+        id="band-above-maximum",
+    ),
+    pytest.param(
+        _set(("cycle", "schemes", 0, "behaviour_scale_max"), 0),
+        "$.cycle.schemes[0].behaviour_scale_max: il massimo della scala (0) deve superare",
+        id="behaviour-scale",
+    ),
+    pytest.param(
+        _set(("ente", "behaviours", 1, "key"), "collaborazione"),
+        '$.ente.behaviours[1].key: "collaborazione" già usato in $.ente.behaviours[0]',
+        id="duplicate-behaviour",
+    ),
+    pytest.param(
+        _set(("cycle", "funds", 1, "amount"), "-300"),
+        '$.cycle.funds[1].amount: "-300" è negativo',
+        id="negative-fund",
+    ),
+    pytest.param(
+        _set(("cycle", "funds", 1, "kind"), "performance_individuale"),
+        '$.cycle.funds[1].kind: "performance_individuale" già usato in $.cycle.funds[0]',
+        id="duplicate-fund",
+    ),
+    pytest.param(
+        _delete(("cycle", "funds", 0)),
+        '$.cycle.distributions[0].fund: fondo "performance_individuale" non definito in '
+        "$.cycle.funds",
+        id="distribution-unknown-fund",
+    ),
+    pytest.param(
+        lambda d: d["cycle"]["distributions"][0].update(
+            state="final", finalised_at="2025-06-21T10:00:00Z"
+        ),
+        '$.cycle.distributions[1].state: il fondo "performance_individuale" ha già una '
+        "distribuzione definitiva ($.cycle.distributions[0])",
+        id="second-final-distribution",
+    ),
+    pytest.param(
+        _delete(("cycle", "distributions", 1, "finalised_at")),
+        "$.cycle.distributions[1].finalised_at: obbligatorio per una distribuzione definitiva",
+        id="final-distribution-without-date",
+    ),
+    pytest.param(
+        _set(("cycle", "distributions", 0, "lines", 1, "person"), "ugo-rosa"),
+        '$.cycle.distributions[0].lines[1].person: persona "ugo-rosa" non definita in $.people',
+        id="line-unknown-person",
+    ),
+    pytest.param(
+        _set(("cycle", "distributions", 0, "lines", 0, "scheda"), "paola-gialli-2"),
+        '$.cycle.distributions[0].lines[0].scheda: scheda "paola-gialli-2" non definita in '
+        "$.cycle.schede",
+        id="line-unknown-scheda",
+    ),
+    pytest.param(
+        _set(("cycle", "distributions", 0, "lines", 0, "share"), "1.1234567"),
+        '$.cycle.distributions[0].lines[0].share: "1.1234567" ha troppe cifre decimali',
+        id="line-share-digits",
+    ),
 ]
 
 
