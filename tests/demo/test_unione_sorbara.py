@@ -57,6 +57,17 @@ Interpretations
 * The two educativi INDICATORI tables (same header, page break) are one group.
 * Staff (agents, istruttori, a part-time collaboratore at 30 h = 83.33 %) and the nucleo di
   valutazione are invented: the document lists no staff.
+* The year after, built with the real services (measurement, appraisal, documents, rewards) and
+  exported: final values at 31/12/2024 (approved in January 2025, six not achieved with their
+  reason), phases completed, the final window left open for the Nucleo; the SMVP dictionary of
+  7 behaviours (levels 1–5, one the capacity to differentiate), three schemes (Segretario and
+  Direttore, 100 points; Responsabili di area / EQ and Personale dei servizi, 60 points with the
+  bands 54/37/25/19), one scheda per person (a new hire of 14/10/2024, not eligible, stays a
+  draft) in every state — agente-pl-1 delivered, waiting for the presa visione —, one contested
+  and conciliated (modified, then final) and one in conciliation; the Relazione validated on
+  20/06/2025; funds 2024 (performance individuale 48.000 €, risultato EQ 18.000 € on a pool of
+  98.000 €), a preview of the staff fund (not final: seven of its schede are not final) and two
+  previews of the EQ fund, the second one finalised.
 """
 
 from __future__ import annotations
