@@ -29,6 +29,7 @@ from engine.config import (
     RangeOutside,
     ScoringMethod,
     ToleranceKind,
+    coerce_enums,
 )
 from engine.explanation import Explanation
 from engine.numbers import (
@@ -41,6 +42,7 @@ from engine.numbers import (
     format_percent,
     internal,
     present,
+    to_decimal,
 )
 
 
@@ -82,6 +84,9 @@ class Target:
     previous_value: Decimal | None = None  # the previous year's actual, for GTE_PREVIOUS
     polarity: Polarity = Polarity.HIGHER  # direction of a VALUE target
     text: str = ""  # the target as written in the plan
+
+    def __post_init__(self) -> None:
+        coerce_enums(self, kind=TargetKind, polarity=Polarity)
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,8 @@ def score_indicator(
     rule = rule or IndicatorRule()
     with arithmetic():
         if target.kind is TargetKind.TEXT:
+            if measurement.value is not None:
+                return _score_assessed(target, measurement.value)
             return _not_measurable(target)
         if target.kind is TargetKind.BY_DATE:
             return _score_milestone(target, measurement, rule)
@@ -145,6 +152,24 @@ def _not_measurable(target: Target) -> Achievement:
             "Non misurabile",
             f"Target descrittivo{written}: non misurabile, escluso dal calcolo.",
             {"target_kind": target.kind, "target_text": target.text},
+        ),
+    )
+
+
+def _score_assessed(target: Target, value: Decimal) -> Achievement:
+    """A descriptive target has no number to compare with: whoever measures it (the responsabile,
+    then the Nucleo) attests the degree of achievement as a percentage, which is used as is."""
+    written = f" («{target.text}»)" if target.text else ""
+    percent = internal(clamp(to_decimal(value), ZERO, HUNDRED))
+    return Achievement(
+        Outcome.SCORED,
+        percent,
+        Explanation(
+            "assessed",
+            "Raggiungimento attestato",
+            f"Target descrittivo{written}: raggiungimento attestato "
+            f"{format_percent(present(percent))}.",
+            {"target_kind": target.kind, "target_text": target.text, "assessed": str(percent)},
         ),
     )
 

@@ -58,6 +58,7 @@ from planning.models import (
     OperationalObjective,
     Phase,
     Target,
+    TargetKind,
 )
 
 HUNDRED = Decimal("100")
@@ -239,6 +240,12 @@ def _achievement(
     )
 
 
+def _is_descriptive(indicator: Indicator, cycle: Cycle) -> bool:
+    """A target written only as text: its value is the attested degree of achievement (0–100)."""
+    target = _target_of(indicator, cycle.year)
+    return target is not None and target.kind == TargetKind.TEXT
+
+
 def _check_value_rules(
     *,
     cycle: Cycle,
@@ -260,6 +267,12 @@ def _check_value_rules(
         raise ServiceError(
             f"Valore dell'{label}: {format_number(value)} non è una percentuale valida "
             "(deve essere tra 0 e 100).",
+            field="value",
+        )
+    if value is not None and _is_descriptive(indicator, cycle) and not (0 <= value <= HUNDRED):
+        raise ServiceError(
+            f"Valore dell'{label}: il target è descrittivo, quindi il valore è il grado di "
+            f"raggiungimento attestato, tra 0 e 100 (non {format_number(value)}).",
             field="value",
         )
     if deviation_note:

@@ -301,9 +301,9 @@ def test_milestone_without_date_is_missing():
 # -- not measurable, missing, explanation -------------------------------------------------------
 
 
-def test_text_target_is_not_measurable():
+def test_text_target_without_an_attested_value_is_not_measurable():
     target = Target(TargetKind.TEXT, text="Verifica della soddisfazione tramite questionario")
-    result = score_indicator(target, Measurement(D(90)))
+    result = score_indicator(target, Measurement())
     assert result.outcome is Outcome.NOT_MEASURABLE
     assert result.percent is None and result.display_percent is None
     assert result.explanation.rule_label == "Non misurabile"
@@ -446,3 +446,17 @@ def test_later_completion_never_scores_more(first, second, rule):
     early, late = sorted((first, second))
     assert finished(early, rule) >= finished(late, rule)
     assert 0 <= finished(late, rule) <= 100
+
+
+def test_a_descriptive_target_takes_the_attested_degree_of_achievement():
+    target = Target(kind="text", text="Certificazione annuale del Nucleo")
+    attested = score_indicator(target, Measurement(value=Decimal("80")))
+    assert attested.is_scored
+    assert attested.display_percent == Decimal("80.00")
+    assert "raggiungimento attestato 80,00 %" in attested.explanation.text
+    assert "Certificazione annuale del Nucleo" in attested.explanation.text
+    # Never beyond 100 % nor below 0, whatever is typed.
+    assert score_indicator(target, Measurement(value=Decimal("130"))).percent == Decimal("100")
+    assert score_indicator(target, Measurement(value=Decimal("-5"))).percent == Decimal("0")
+    # Without an attested value the target stays out of the calculation.
+    assert score_indicator(target, Measurement()).outcome is Outcome.NOT_MEASURABLE
