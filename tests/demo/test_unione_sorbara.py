@@ -395,7 +395,7 @@ def test_measurement_counts_per_window(cycle):
     }
     assert counts["2024-06-30"] == 75 and counts["2024-09-30"] == 94
     # the final values of 2024 (the year is over), all approved in January 2025
-    assert counts["2024-12-31"] == 115
+    assert counts["2024-12-31"] == 142
     assert set(Measurement.objects.filter(cycle=cycle).values_list("state", flat=True)) == {
         "approved"
     }
@@ -566,18 +566,24 @@ def test_band_examples(cycle):
     schede = _schede(cycle)
     # 60-point scale: 54–60 → 100 %, 37–53,99 → 80 %, 25–36,99 → 50 %
     assert (
+        schede["istruttore-informatico-1"].total_points,
+        schede["istruttore-informatico-1"].premium_percent,
+    ) == (Decimal("56.16"), 100)
+    # the Polizia locale missed its payment-time objective (attested 0 %): its unit
+    # performance falls to 70 % and its people drop from the top band
+    assert (
         schede["istruttore-pl-amministrativo"].total_points,
         schede["istruttore-pl-amministrativo"].premium_percent,
-    ) == (Decimal("59.04"), 100)
+    ) == (Decimal("53.64"), 80)
     assert (schede["comandante-pl"].total_points, schede["comandante-pl"].premium_percent) == (
-        Decimal("53.88"),
+        Decimal("44.76"),
         80,
     )
     manutentivo = schede["operatore-manutentivo-1"]
-    assert (manutentivo.total_points, manutentivo.premium_percent) == (Decimal("34.35"), 50)
+    assert (manutentivo.total_points, manutentivo.premium_percent) == (Decimal("34.08"), 50)
     assert manutentivo.band.label == "Sufficiente" and not manutentivo.is_negative
     # 100-point scheme of the Segretario and the Direttore operativo
-    assert schede["segretario"].total_points == Decimal("93.91")
+    assert schede["segretario"].total_points == Decimal("91.39")
     assert schede["segretario"].premium_percent == 100
 
 
@@ -634,6 +640,10 @@ def test_validation_funds_and_distributions(cycle):
     assert sum(line.total_amount for line in lines) == final.total_paid
     for line in lines:
         assert line.total_amount == line.base_amount + line.bonus_amount - line.withheld_amount
+    assert (final.total_paid, final.residual) == (Decimal("16340.00"), Decimal("1660.00"))
+    # only the Comandante, whose payment-time objective was attested 0 %, loses the 30 % share
+    withheld = {line.person.key: line.withheld_amount for line in lines if line.withheld_amount}
+    assert withheld == {"comandante-pl": Decimal("960.00")}
     staff = distributions.get(fund__kind="performance_individuale")
     assert staff.state == "preview"  # seven schede of its population are not final yet
     assert staff.total_paid + staff.residual == Decimal("48000.00")
