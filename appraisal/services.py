@@ -245,6 +245,19 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+def _set_key(values, data, instance, siblings, *, label: str, taken: str, fallback: str) -> None:
+    """A key typed by the user must be free among `siblings`; a new row without one gets a key
+    made from its name. `taken` is the message, with «{key}» standing for the key."""
+    others = siblings.exclude(pk=instance.pk) if instance is not None else siblings
+    if data.get("key"):
+        key = _key(data["key"], label)
+        if others.filter(key=key).exists():
+            raise ServiceError(taken.format(key=key), field="key")
+        values["key"] = key
+    elif instance is None:
+        values["key"] = _unique_key(others.values_list("key", flat=True), values["name"], fallback)
+
+
 def _unique_key(existing: Iterable[str], text: str, fallback: str) -> str:
     taken = set(existing)
     base = slugify(text)[:70].strip("-") or fallback
@@ -328,19 +341,15 @@ def _clean_behaviour(data: dict[str, Any], ente: Ente, instance: Behaviour | Non
         values["is_differentiation_capacity"] = _flag(data["is_differentiation_capacity"])
     if "order" in data and data["order"] not in (None, ""):
         values["order"] = _integer(data["order"], "Ordine", "order")
-    others = Behaviour.objects.filter(ente=ente)
-    if instance is not None:
-        others = others.exclude(pk=instance.pk)
-    if data.get("key"):
-        key = _key(data["key"], "Comportamento")
-        if others.filter(key=key).exists():
-            raise ServiceError(
-                f"Esiste già un comportamento con la chiave «{key}» nel dizionario.", field="key"
-            )
-        values["key"] = key
-    elif instance is None:
-        existing = others.values_list("key", flat=True)
-        values["key"] = _unique_key(existing, values["name"], "comportamento")
+    _set_key(
+        values,
+        data,
+        instance,
+        Behaviour.objects.filter(ente=ente),
+        label="Comportamento",
+        taken="Esiste già un comportamento con la chiave «{key}» nel dizionario.",
+        fallback="comportamento",
+    )
     return values
 
 
@@ -478,18 +487,15 @@ def _clean_scheme(data: dict[str, Any], cycle: Cycle, instance: EvaluationScheme
             f"(indicata {decimal_it(threshold)}).",
             field="negative_threshold",
         )
-    others = EvaluationScheme.objects.filter(cycle=cycle)
-    if instance is not None:
-        others = others.exclude(pk=instance.pk)
-    if data.get("key"):
-        key = _key(data["key"], "Modello di scheda")
-        if others.filter(key=key).exists():
-            raise ServiceError(
-                f"Esiste già un modello con la chiave «{key}» nel ciclo {cycle.year}.", field="key"
-            )
-        values["key"] = key
-    elif instance is None:
-        values["key"] = _unique_key(others.values_list("key", flat=True), values["name"], "scheda")
+    _set_key(
+        values,
+        data,
+        instance,
+        EvaluationScheme.objects.filter(cycle=cycle),
+        label="Modello di scheda",
+        taken=f"Esiste già un modello con la chiave «{{key}}» nel ciclo {cycle.year}.",
+        fallback="scheda",
+    )
     return values
 
 
