@@ -482,8 +482,22 @@ class IndicatorEntry:
         return self.achievement.explanation
 
 
+class _ScoredEntry:
+    """What every scored entry of the board shows: its percent and how it was computed."""
+
+    score: Score
+
+    @property
+    def percent(self) -> Decimal | None:
+        return self.score.display_percent
+
+    @property
+    def explanation(self) -> Explanation:
+        return self.score.explanation
+
+
 @dataclass
-class ObjectiveEntry:
+class ObjectiveEntry(_ScoredEntry):
     objective: OperationalObjective
     score: Score
     status: StatusResult
@@ -497,17 +511,9 @@ class ObjectiveEntry:
     def label(self) -> str:
         return str(self.objective)
 
-    @property
-    def percent(self) -> Decimal | None:
-        return self.score.display_percent
-
-    @property
-    def explanation(self) -> Explanation:
-        return self.score.explanation
-
 
 @dataclass
-class UnitEntry:
+class UnitEntry(_ScoredEntry):
     unit: Unit
     score: Score
     depth: int = 0
@@ -520,17 +526,9 @@ class UnitEntry:
     def label(self) -> str:
         return str(self.unit)
 
-    @property
-    def percent(self) -> Decimal | None:
-        return self.score.display_percent
-
-    @property
-    def explanation(self) -> Explanation:
-        return self.score.explanation
-
 
 @dataclass
-class PersonEntry:
+class PersonEntry(_ScoredEntry):
     person: Person
     score: Score
 
@@ -541,14 +539,6 @@ class PersonEntry:
     @property
     def label(self) -> str:
         return self.person.display_name
-
-    @property
-    def percent(self) -> Decimal | None:
-        return self.score.display_percent
-
-    @property
-    def explanation(self) -> Explanation:
-        return self.score.explanation
 
 
 def _score_dict(score: Score | ea.Achievement) -> dict[str, Any]:
