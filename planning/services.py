@@ -557,6 +557,45 @@ def cycle_approve(
     return cycle
 
 
+# After approval the cycle moves forward one phase at a time (art. 4 D.Lgs. 150/2009).
+NEXT_PHASE = {
+    CycleState.APPROVED: CycleState.MONITORING,
+    CycleState.MONITORING: CycleState.MEASUREMENT,
+    CycleState.MEASUREMENT: CycleState.EVALUATION,
+    CycleState.EVALUATION: CycleState.REPORTING,
+    CycleState.REPORTING: CycleState.VALIDATED,
+}
+
+
+def cycle_next_phase(cycle: Cycle) -> CycleState | None:
+    return NEXT_PHASE.get(CycleState(cycle.state))
+
+
+@transaction.atomic
+def cycle_advance(*, user, cycle: Cycle) -> Cycle:
+    """Move an approved cycle to its next phase; «validato» needs the Nucleo's validation of the
+    Relazione (art. 14 c.6 D.Lgs. 150/2009), recorded in documents."""
+    _require_admin(user, cycle.ente)
+    target = cycle_next_phase(cycle)
+    if target is None:
+        raise ServiceError(
+            f"Il ciclo {cycle.year} è {cycle.get_state_display().lower()}: non c'è una fase "
+            "successiva da aprire.",
+            code="state",
+        )
+    if target == CycleState.VALIDATED and not hasattr(cycle, "report_validation"):
+        raise ServiceError(
+            f"Il ciclo {cycle.year} diventa validato solo dopo che il Nucleo di Valutazione ha "
+            "validato la Relazione sulla performance: registra prima la validazione.",
+            code="state",
+        )
+    before = _state(cycle)
+    cycle.state = target
+    cycle.save(update_fields=["state"])
+    _audit(user, "cycle.advance", cycle, cycle.ente, diff(before, _state(cycle)))
+    return cycle
+
+
 @transaction.atomic
 def cycle_return_to_draft(*, user, cycle: Cycle, reason: str) -> Cycle:
     _require_admin(user, cycle.ente)

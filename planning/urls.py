@@ -11,6 +11,7 @@ urlpatterns = [
     path("cicli/<int:pk>/modifica/", views.cycle_edit, name="cycle_edit"),
     path("cicli/<int:pk>/proponi/", views.cycle_propose, name="cycle_propose"),
     path("cicli/<int:pk>/approva/", views.cycle_approve, name="cycle_approve"),
+    path("cicli/<int:pk>/fase-successiva/", views.cycle_advance, name="cycle_advance"),
     path("cicli/<int:pk>/riporta-in-bozza/", views.cycle_return, name="cycle_return"),
     path("cicli/<int:pk>/anno-successivo/", views.cycle_copy, name="cycle_copy"),
     path("cicli/<int:pk>/revisioni/nuova/", views.revision_open, name="revision_open"),

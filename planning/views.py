@@ -84,6 +84,11 @@ def _may_edit(pa, objective: OperationalObjective) -> bool:
     return rules.can_edit_objective(pa, objective, has_open_revision=_has_open(objective.cycle))
 
 
+def _next_phase_label(cycle: Cycle) -> str:
+    phase = services.cycle_next_phase(cycle)
+    return phase.label if phase is not None else ""
+
+
 def _refuse(request, error: ServiceError) -> None:
     messages.error(request, error.message)
 
@@ -135,6 +140,7 @@ def tree(request, pa):
             can_add=rules.can_add_objective(pa, cycle, has_open_revision=_has_open(cycle)),
             can_structure=rules.can_edit_structure(pa, cycle, has_open_revision=_has_open(cycle)),
             revision=selectors.open_revision(cycle),
+            next_phase_label=_next_phase_label(cycle),
         )
         if request.htmx and request.htmx.target == "plan-results":
             return render(request, "planning/_tree_results.html", context)
@@ -199,6 +205,22 @@ def cycle_edit(request, pa, pk):
 
 def _back_to_cycle(cycle: Cycle):
     return redirect(f"{reverse('planning:tree')}?anno={cycle.year}")
+
+
+@require_POST
+@plan_view
+def cycle_advance(request, pa, pk):
+    cycle = _cycle(request, pk)
+    rules.require(rules.can_manage_cycle(pa))
+    try:
+        services.cycle_advance(user=request.user, cycle=cycle)
+    except ServiceError as error:
+        _refuse(request, error)
+    else:
+        messages.success(
+            request, f"Il ciclo {cycle.year} è ora in fase «{cycle.get_state_display()}»."
+        )
+    return _back_to_cycle(cycle)
 
 
 @require_POST
