@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.db.BusyDatabaseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -119,6 +120,26 @@ DATABASES = {
         conn_max_age=int(os.environ.get("PERFORMA_DB_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent web use (docs/decisions/0004-sqlite-concurrency.md): WAL lets readers run
+    # beside the one writer; IMMEDIATE takes the write lock when a transaction starts, so two
+    # writers queue on the busy timeout instead of failing half-way with «database is locked».
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": int(os.environ.get("PERFORMA_SQLITE_TIMEOUT", "20")),
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+        }
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A writer waiting on a row lock gives up after this long (then «riprova», core/db.py)
+    # instead of holding a web worker forever.
+    _lock_timeout = int(os.environ.get("PERFORMA_PG_LOCK_TIMEOUT_MS", "20000"))
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c lock_timeout={_lock_timeout}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import locking
 from core.exceptions import ServiceError
 from planning import access as rules
 from planning import forms, selectors, services
@@ -453,12 +454,13 @@ def objective_create(request, pa, pk):
 def objective_edit(request, pa, pk):
     objective = _objective(request, pk)
     rules.require(_may_edit(pa, objective), "Non puoi modificare questo obiettivo.")
-    form = _objective_form(request, pa, objective.cycle, objective)
+    form = locking.attach(_objective_form(request, pa, objective.cycle, objective), objective)
     if request.method == "POST" and form.is_valid():
         try:
-            services.objective_update(
-                user=request.user, objective=objective, data=form.cleaned_data
-            )
+            with locking.guard(form, [objective]):
+                services.objective_update(
+                    user=request.user, objective=objective, data=form.cleaned_data
+                )
         except ServiceError as error:
             form.add_service_error(error)
         else:
