@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "interchange",
     "api",
     "security",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -193,13 +194,18 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 REST_FRAMEWORK = {
     # No HTTP Basic: it would be a second, unthrottled password login. Programs use tokens.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "integrations.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Logged in, and a token only within its scopes (reads need «read»).
+    "DEFAULT_PERMISSION_CLASSES": ["integrations.authentication.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.authentication.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
+PERFORMA_API_RATE = os.environ.get("PERFORMA_API_RATE", "120/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Performa API",
     "DESCRIPTION": "API del ciclo della performance degli enti locali.",
@@ -276,6 +282,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PERFORMA_LOG_LEVEL", "WARNING")},
 }
+
+
+# --- Personal data ------------------------------------------------------------------------
+# Aggregates of the schede shown to who may not see the individual schede hide the groups
+# with fewer than this many schede in a band (core/privacy.py).
+PERFORMA_SMALL_GROUP_THRESHOLD = int(os.environ.get("PERFORMA_SMALL_GROUP_THRESHOLD", "3"))
 
 
 # --- Production guard ---------------------------------------------------------------------

@@ -10,5 +10,6 @@ urlpatterns = [
     path("premi/", include("rewards.urls")),
     path("trasparenza/", include("transparency.urls")),
     path("api/", include("api.urls")),
+    path("integrazioni/", include("integrations.urls")),
     path("django-admin/", admin.site.urls),
 ]

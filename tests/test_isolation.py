@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.middleware import SESSION_KEY
 from accounts.models import User
 from appraisal.models import Behaviour, EvaluationScheme, Scheda
+from integrations.models import ApiToken
 from measurement.models import (
     CorrectiveAction,
     Evidence,
@@ -67,6 +68,7 @@ MODEL_BY_SEGMENT = {
     "comportamenti": Behaviour,
     "fondi": Fund,
     "distribuzioni": Distribution,
+    "token": ApiToken,
 }
 
 # How to reach the ente from each model, to pick the foreign objects.
@@ -94,6 +96,7 @@ ENTE_PATH = {
     Behaviour: "ente",
     Fund: "ente",
     Distribution: "fund__ente",
+    ApiToken: "ente",
 }
 
 PUBLIC_PREFIXES = ("trasparenza/", "django-admin/")
