@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "api",
     "security",
     "integrations",
+    "operations",
 ]
 
 MIDDLEWARE = [

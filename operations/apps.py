@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class OperationsConfig(AppConfig):
+    """Backups and restore, personal-data export, retention of personal data."""
+
+    name = "operations"
+    verbose_name = "gestione dell'installazione"
