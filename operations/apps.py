@@ -6,3 +6,6 @@ class OperationsConfig(AppConfig):
 
     name = "operations"
     verbose_name = "gestione dell'installazione"
+
+    def ready(self) -> None:
+        from operations import audit_guard  # noqa: F401  (signal receivers)

@@ -289,6 +289,19 @@ LOGGING = {
 # Aggregates of the schede shown to who may not see the individual schede hide the groups
 # with fewer than this many schede in a band (core/privacy.py).
 PERFORMA_SMALL_GROUP_THRESHOLD = int(os.environ.get("PERFORMA_SMALL_GROUP_THRESHOLD", "3"))
+# Retention periods (operations/retention.py, `manage.py retention_report`): years, or days for
+# the technical records. Each may be set as PERFORMA_RETENTION_<NAME>, e.g. ..._SCHEDE_YEARS.
+PERFORMA_RETENTION = {
+    name: int(os.environ.get(f"PERFORMA_RETENTION_{name.upper()}", default))
+    for name, default in {
+        "schede_years": 10,
+        "evidence_years": 10,
+        "absences_years": 5,
+        "audit_years": 10,
+        "login_records_days": 180,
+        "idempotency_days": 30,
+    }.items()
+}
 
 
 # --- Production guard ---------------------------------------------------------------------

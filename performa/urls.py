@@ -11,5 +11,6 @@ urlpatterns = [
     path("trasparenza/", include("transparency.urls")),
     path("api/", include("api.urls")),
     path("integrazioni/", include("integrations.urls")),
+    path("dati-personali/", include("operations.urls")),
     path("django-admin/", admin.site.urls),
 ]
