@@ -39,9 +39,9 @@ def rewriting_allowed() -> Iterator[None]:
 
 @receiver(pre_save, sender=AuditEntry, dispatch_uid="performa-audit-no-update")
 def _refuse_update(sender, instance: AuditEntry, **kwargs) -> None:
-    if instance.pk is not None and not kwargs.get("raw") and not _allowed.get():
-        if sender.objects.filter(pk=instance.pk).exists():
-            raise AuditTrailImmutable()
+    editing = instance.pk is not None and not kwargs.get("raw") and not _allowed.get()
+    if editing and sender.objects.filter(pk=instance.pk).exists():
+        raise AuditTrailImmutable()
 
 
 @receiver(pre_delete, sender=AuditEntry, dispatch_uid="performa-audit-no-delete")
