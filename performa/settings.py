@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_ente",
+                "security.context_processors.sso",
             ],
         },
     },
@@ -219,6 +220,24 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Single sign-on with OpenID Connect (security/sso.py, docs/sso.md): on when configured.
+OIDC_RP_CLIENT_ID = os.environ.get("PERFORMA_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("PERFORMA_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("PERFORMA_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("PERFORMA_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("PERFORMA_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("PERFORMA_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("PERFORMA_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("PERFORMA_OIDC_SCOPES", "openid email profile")
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "security:oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accedi/?sso=rifiutato"
+PERFORMA_OIDC_PROVIDER_NAME = os.environ.get("PERFORMA_OIDC_PROVIDER_NAME", "")
+PERFORMA_OIDC_FISCAL_CODE_CLAIM = os.environ.get("PERFORMA_OIDC_FISCAL_CODE_CLAIM", "fiscal_number")
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("security.sso.PerformaOIDCBackend")
+
 AXES_FAILURE_LIMIT = int(os.environ.get("PERFORMA_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PERFORMA_LOGIN_LOCKOUT_MINUTES", "15")))
 # Counted separately per user name (someone guessing one account from many addresses) and per

@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("integrazioni/", include("integrations.urls")),
     path("dati-personali/", include("operations.urls")),
+    path("accesso/", include("security.urls")),
     path("django-admin/", admin.site.urls),
 ]
