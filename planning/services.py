@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -25,6 +25,7 @@ from django.utils.text import slugify
 
 from core.audit import diff, record, snapshot
 from core.exceptions import AccessDenied, ServiceError
+from engine.numbers import to_decimal
 from organization.models import Ente, Person, Unit
 from planning import access as plan_rules
 from planning import selectors
@@ -227,12 +228,13 @@ def _is_text(instance: Model, name: str) -> bool:
 
 
 def _decimal(value: Any, label: str, field: str) -> Decimal | None:
-    if value in (None, ""):
+    """A number as a person types it (Italian rules: «1.700» is 1700), or a Decimal."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        return Decimal(str(value).replace(",", "."))
-    except InvalidOperation as exc:
-        raise ServiceError(f"{label}: «{value}» non è un numero.", field=field) from exc
+        return to_decimal(value)
+    except (TypeError, ValueError) as exc:
+        raise ServiceError(f"{label}: «{value}» non è un numero ({exc}).", field=field) from exc
 
 
 def _percent(value: Any, label: str, field: str) -> Decimal | None:
