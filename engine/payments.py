@@ -41,11 +41,12 @@ Indicators
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.config import Reader
 from engine.explanation import Explanation
@@ -550,59 +551,91 @@ class PeriodIndicators:
     explanation: Explanation
 
 
-def _payment_terms(
-    invoices: Iterable[Invoice], start: dt.date, end: dt.date, rules: PaymentRules
-) -> Iterable[tuple[Invoice, Payment, int]]:
-    for invoice in invoices:
-        if not invoice.is_commercial:
-            continue
-        for payment in invoice.payments:
-            if start <= payment.date <= end:
-                days = delay_days(invoice, payment.date, rules.term_days, rules.deduct_causes)
-                yield invoice, payment, days
+class _ItpSums:
+    """The running sums of one period's ITP."""
+
+    __slots__ = ("count", "keys", "paid", "weighted", "since_receipt", "late_count")
+    __slots__ += ("late_amount", "late_weighted", "suspended")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.keys: set[str] = set()
+        self.paid = ZERO
+        self.weighted = ZERO
+        self.since_receipt = ZERO
+        self.late_count = 0
+        self.late_amount = ZERO
+        self.late_weighted = ZERO
+        self.suspended = 0
+
+    def add(self, invoice: Invoice, payment: Payment, days: int, suspended: int) -> None:
+        amount = payment.amount
+        self.count += 1
+        self.keys.add(invoice.key)
+        self.paid += amount
+        self.weighted += days * amount
+        self.since_receipt += (payment.date - invoice.received).days * amount
+        self.suspended += suspended
+        if days > 0:
+            self.late_count += 1
+            self.late_amount += amount
+            self.late_weighted += days * amount
 
 
-def period_indicators(
-    invoices: Iterable[Invoice],
-    start: dt.date,
-    end: dt.date,
-    rules: PaymentRules | None = None,
-) -> PeriodIndicators:
-    """ITP (DPCM 22/9/2014 art. 9) of the payments made in [start, end], one term per payment."""
-    rules = rules or PaymentRules()
-    count = 0
-    keys: set[str] = set()
-    paid = ZERO
-    weighted = ZERO
-    since_receipt = ZERO
-    late_count = 0
-    late_amount = ZERO
-    late_weighted = ZERO
-    suspended_total = 0
+def _payment_delay(
+    invoice: Invoice, payment: Payment, due: dt.date, rules: PaymentRules
+) -> tuple[int, int]:
+    """(delay, suspended days) of one payment; `due` is the invoice's due date."""
+    if not invoice.suspensions:
+        return (payment.date - due).days, 0
+    suspended = suspended_days(invoice, payment.date, rules.deduct_causes)
+    return (payment.date - due).days - suspended, suspended
+
+
+def _collect_itp(
+    invoices: Iterable[Invoice], periods: Sequence[tuple[dt.date, dt.date]], rules: PaymentRules
+) -> list[_ItpSums]:
+    """One pass over the invoices, adding each payment to every period that contains it."""
+    sums = [_ItpSums() for _ in periods]
+    low = min(start for start, _ in periods)
+    high = max(end for _, end in periods)
+    term = dt.timedelta(days=rules.term_days)
     with arithmetic():
-        for invoice, payment, days in _payment_terms(invoices, start, end, rules):
-            count += 1
-            keys.add(invoice.key)
-            paid += payment.amount
-            weighted += days * payment.amount
-            since_receipt += (payment.date - invoice.received).days * payment.amount
-            suspended_total += suspended_days(invoice, payment.date, rules.deduct_causes)
-            if days > 0:
-                late_count += 1
-                late_amount += payment.amount
-                late_weighted += days * payment.amount
+        for invoice in invoices:
+            if not invoice.payments or invoice.status is InvoiceStatus.NON_COMMERCIAL:
+                continue
+            due = None
+            for payment in invoice.payments:
+                if not low <= payment.date <= high:
+                    continue
+                if due is None:
+                    due = invoice.due if invoice.due is not None else invoice.received + term
+                days, suspended = _payment_delay(invoice, payment, due, rules)
+                for index, (start, end) in enumerate(periods):
+                    if start <= payment.date <= end:
+                        sums[index].add(invoice, payment, days, suspended)
+    return sums
+
+
+def _period_result(
+    sums: _ItpSums, start: dt.date, end: dt.date, rules: PaymentRules
+) -> PeriodIndicators:
+    count, paid, weighted = sums.count, sums.paid, sums.weighted
+    late_count, late_amount = sums.late_count, sums.late_amount
+    with arithmetic():
         itp = internal(weighted / paid) if paid else None
-        payment_time = internal(since_receipt / paid) if paid else None
-        late_mean = internal(late_weighted / late_amount) if late_amount else None
+        payment_time = internal(sums.since_receipt / paid) if paid else None
+        late_mean = internal(sums.late_weighted / late_amount) if late_amount else None
+    invoice_count = len(sums.keys)
     period = f"dal {format_date(start)} al {format_date(end)}"
     if itp is None:
         text = f"Nessun pagamento di fatture commerciali {period}: l'indicatore non si calcola."
     else:
         text = (
             "Indicatore di tempestività dei pagamenti (DPCM 22/9/2014 art. 9): per ciascuno dei "
-            f"{count} pagamenti {period} (su {len(keys)} fatture), giorni tra la scadenza e la "
-            "data dell'ordinativo, al netto dei giorni di sospensione"
-            f" ({suspended_total} in tutto), moltiplicati per l'importo pagato; somma "
+            f"{count} pagamenti {period} (su {invoice_count} fatture), giorni tra la scadenza e "
+            "la data dell'ordinativo, al netto dei giorni di sospensione"
+            f" ({sums.suspended} in tutto), moltiplicati per l'importo pagato; somma "
             f"{format_number(weighted, 2)} diviso il totale pagato {format_euro(paid)} = "
             f"{_days_text(itp)}"
             + (" (negativo: pagamenti in media prima della scadenza)." if itp < 0 else ".")
@@ -618,7 +651,7 @@ def period_indicators(
         start=start,
         end=end,
         payments=count,
-        invoices=len(keys),
+        invoices=invoice_count,
         paid_amount=paid,
         weighted_days=weighted,
         itp=itp,
@@ -634,12 +667,12 @@ def period_indicators(
                 "start": start,
                 "end": end,
                 "payments": count,
-                "invoices": len(keys),
+                "invoices": invoice_count,
                 "numerator": weighted,
                 "denominator": paid,
                 "itp": itp,
                 "payment_time": payment_time,
-                "suspended_days": suspended_total,
+                "suspended_days": sums.suspended,
                 "late_payments": late_count,
                 "late_amount": late_amount,
                 "late_mean_delay": late_mean,
@@ -647,6 +680,18 @@ def period_indicators(
             },
         ),
     )
+
+
+def period_indicators(
+    invoices: Iterable[Invoice],
+    start: dt.date,
+    end: dt.date,
+    rules: PaymentRules | None = None,
+) -> PeriodIndicators:
+    """ITP (DPCM 22/9/2014 art. 9) of the payments made in [start, end], one term per payment."""
+    rules = rules or PaymentRules()
+    (sums,) = _collect_itp(invoices, [(start, end)], rules)
+    return _period_result(sums, start, end, rules)
 
 
 def quarters(year: int) -> list[tuple[dt.date, dt.date]]:
@@ -670,18 +715,18 @@ def year_indicators(
 ) -> YearIndicators:
     """The four quarterly ITP and the annual one (art. 33 D.Lgs. 33/2013)."""
     rules = rules or PaymentRules()
-    return YearIndicators(
-        year=year,
-        quarters=tuple(period_indicators(invoices, s, e, rules) for s, e in quarters(year)),
-        annual=period_indicators(invoices, dt.date(year, 1, 1), dt.date(year, 12, 31), rules),
-    )
+    periods = [*quarters(year), (dt.date(year, 1, 1), dt.date(year, 12, 31))]
+    sums = _collect_itp(invoices, periods, rules)
+    results = [
+        _period_result(part, s, e, rules) for part, (s, e) in zip(sums, periods, strict=True)
+    ]
+    return YearIndicators(year=year, quarters=tuple(results[:4]), annual=results[4])
 
 
 # -- the indicatore di ritardo annuale -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DelayTerm:
+class DelayTerm(NamedTuple):
     """One term of the ritardo: a payment, or the unpaid remainder at the reference date."""
 
     invoice: Invoice
@@ -732,22 +777,35 @@ def delay_terms(
     """
     terms: list[DelayTerm] = []
     causes = rules.deduct_causes
+    term = dt.timedelta(days=rules.term_days)
     for invoice in invoices:
-        if not invoice.is_commercial or invoice.status is InvoiceStatus.NOT_PAYABLE:
+        status = invoice.status
+        if status is InvoiceStatus.NON_COMMERCIAL or status is InvoiceStatus.NOT_PAYABLE:
             continue
         if invoice.received > reference:
             continue
-        due = shifted_due_date(invoice, reference, rules.term_days, causes)
+        base_due = invoice.due if invoice.due is not None else invoice.received + term
+        if invoice.suspensions:
+            due = base_due + dt.timedelta(days=suspended_days(invoice, reference, causes))
+        else:
+            due = base_due
         due_in_year = due.year == year
+        if not due_in_year and not any(p.date.year == year for p in invoice.payments):
+            continue
+        paid = ZERO
         for payment in invoice.payments:
             if payment.date > reference:
                 continue
+            paid += payment.amount
             if due_in_year or (payment.date.year == year and payment.date < due):
-                days = delay_days(invoice, payment.date, rules.term_days, causes)
+                if invoice.suspensions:
+                    days = delay_days(invoice, payment.date, rules.term_days, causes)
+                else:
+                    days = (payment.date - base_due).days
                 terms.append(DelayTerm(invoice, payment.amount, days, payment.date))
         if not due_in_year or reference <= due:
             continue
-        remainder = unpaid_owed(invoice, reference)
+        remainder = invoice.owed - paid
         if remainder > ZERO and suspended_at(invoice, reference) is None:
             days = delay_days(invoice, reference, rules.term_days, causes)
             if days > 0:
@@ -846,19 +904,24 @@ class Contribution:
 
 def heaviest_invoices(delay: AnnualDelay, limit: int = 20) -> list[Contribution]:
     """The late invoices that weigh most on the ritardo, heaviest first."""
-    grouped: dict[str, list[DelayTerm]] = {}
-    for term in delay.terms:
-        grouped.setdefault(term.invoice.key, []).append(term)
-    rows = []
+    sums: dict[str, list] = {}  # key → [invoice, weight, amount, unpaid]
     with arithmetic():
-        for terms in grouped.values():
-            weight = sum((t.weight for t in terms), ZERO)
-            if weight <= ZERO:
-                continue
-            amount = sum((t.amount for t in terms), ZERO)
-            rows.append((terms[0].invoice, weight, amount, any(t.paid_on is None for t in terms)))
+        for term in delay.terms:
+            row = sums.get(term.invoice.key)
+            if row is None:
+                sums[term.invoice.key] = [
+                    term.invoice,
+                    term.weight,
+                    term.amount,
+                    term.paid_on is None,
+                ]
+            else:
+                row[1] += term.weight
+                row[2] += term.amount
+                row[3] = row[3] or term.paid_on is None
+        rows = [row for row in sums.values() if row[1] > ZERO]
         positive = sum((row[1] for row in rows), ZERO)
-        rows.sort(key=lambda row: (-row[1], row[0].key))
+        top = heapq.nsmallest(limit, rows, key=lambda row: (-row[1], row[0].key))
         return [
             Contribution(
                 invoice=invoice,
@@ -868,7 +931,7 @@ def heaviest_invoices(delay: AnnualDelay, limit: int = 20) -> list[Contribution]
                 share=internal(weight / positive * HUNDRED),
                 unpaid=unpaid,
             )
-            for invoice, weight, amount, unpaid in rows[:limit]
+            for invoice, weight, amount, unpaid in top
         ]
 
 
@@ -922,24 +985,37 @@ def debt_stock(
     count = overdue_count = 0
     creditors: set[str] = set()
     excluded = {reason.value: ZERO for reason in StockExclusion}
-    for invoice in invoices:
-        if invoice.received > day:
-            continue
-        amount = unpaid_net_of_vat(invoice, day)
-        if amount <= ZERO:
-            continue
-        reason = stock_exclusion(invoice, day)
-        if reason is not None:
-            excluded[reason.value] += amount
-            continue
-        stock += amount
-        count += 1
-        creditors.add(invoice.supplier or invoice.key)
-        if invoice.nature is Nature.CAPITAL:
-            capital += amount
-        if delay_days(invoice, day, rules.term_days, rules.deduct_causes) > 0:
-            overdue += amount
-            overdue_count += 1
+    term = dt.timedelta(days=rules.term_days)
+    with arithmetic():
+        for invoice in invoices:
+            if invoice.received > day:
+                continue
+            owed = invoice.owed
+            paid = ZERO
+            for payment in invoice.payments:
+                if payment.date <= day:
+                    paid += payment.amount
+            if paid >= owed or owed <= ZERO:
+                continue
+            amount = (invoice.taxable * (owed - paid) / owed).quantize(CENT, ROUND_HALF_UP)
+            if amount <= ZERO:
+                continue
+            reason = stock_exclusion(invoice, day)
+            if reason is not None:
+                excluded[reason.value] += amount
+                continue
+            stock += amount
+            count += 1
+            creditors.add(invoice.supplier or invoice.key)
+            if invoice.nature is Nature.CAPITAL:
+                capital += amount
+            if invoice.suspensions:
+                late = delay_days(invoice, day, rules.term_days, rules.deduct_causes) > 0
+            else:
+                late = day > (invoice.due if invoice.due is not None else invoice.received + term)
+            if late:
+                overdue += amount
+                overdue_count += 1
     left_out = ", ".join(
         f"{StockExclusion(key).label} {format_euro(value)}"
         for key, value in excluded.items()
