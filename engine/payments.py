@@ -55,6 +55,7 @@ from engine.numbers import (
     ZERO,
     arithmetic,
     format_date,
+    format_euro,
     format_number,
     format_percent,
     internal,
@@ -64,11 +65,6 @@ CENT = Decimal("0.01")
 DEFAULT_TERM_DAYS = 30
 ALLOWED_TERM_DAYS = (30, 60)
 ROOT = "pagamenti"
-
-
-def format_euro(value: Decimal) -> str:
-    """Money the Italian way: «1.234,56 €» (non-breaking space before the symbol)."""
-    return f"{format_number(value, 2)}\u00a0€"
 
 
 def _days_text(value: Decimal) -> str:

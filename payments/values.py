@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from engine.numbers import parse_number
 from engine.payments import InvoiceStatus, Nature, SuspensionCause
 
 CENT = Decimal("0.01")
@@ -31,16 +32,16 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-_ITALIAN_AMOUNT = re.compile(r"^(-?\d{1,3}(?:\.\d{3})*|-?\d+),(\d{2})$")
-_AMOUNT = re.compile(r"^[+-]?\d+$|^[+-]?\d{1,3}(\.\d{3})+$")
+_ITALIAN_AMOUNT = re.compile(r"^(-?[1-9]\d{0,2}(?:\.\d{3})+|-?\d+),(\d{2})$")
 
 
 def parse_amount(value: Any) -> Decimal:
-    """An amount in euro: «1.234,56», «1234,56», «1.700» (= 1700), «€ 12,00», 1234.56 (cell).
+    """An amount in euro, to the cent: «1.234,56», «1234,56», «1.700» (= 1700), «€ 12,00»,
+    «(12,00)» (negative, as accounting exports write it), or a number from an XLSX cell.
 
-    A text with only a dot is read as a decimal point when one or two digits follow it
-    («1234.5», «99.90»), as a thousands separator when groups of three do («1.700»). A text
-    with both is read the Italian way (dot for thousands, comma for decimals).
+    Text is read by the shared Italian parser (`engine.numbers.parse_number`); the common
+    «1.234,56» shape takes a fast path that gives the same result, since a file may hold
+    400.000 amounts.
     """
     if isinstance(value, bool):
         raise ValueError("atteso un importo")
@@ -48,41 +49,22 @@ def parse_amount(value: Any) -> Decimal:
         return Decimal(value).quantize(CENT)
     if isinstance(value, float):
         return Decimal(repr(value)).quantize(CENT)
-    fast = _ITALIAN_AMOUNT.match(value.strip()) if isinstance(value, str) else None
-    if fast:  # the common case: «1.234,56» or «1234,56»
+    text = str(value).strip()
+    fast = _ITALIAN_AMOUNT.match(text)
+    if fast:
         return Decimal(fast.group(1).replace(".", "") + "." + fast.group(2))
-    text = str(value).strip().replace("€", "").replace("EUR", "").replace("\u00a0", "")
-    text = text.replace(" ", "").replace("'", "")
+    text = text.replace("EUR", "").strip()
     negative = text.startswith("(") and text.endswith(")")
     if negative:
         text = text[1:-1]
-    if not text:
-        raise ValueError("atteso un importo")
-    if "," in text:
-        integer, _, fraction = text.rpartition(",")
-        if "," in integer or not fraction.isdigit() or not _AMOUNT.match(integer or "0"):
-            raise ValueError(f"«{value}» non è un importo (es. 1.234,56)")
-        number = integer.replace(".", "") + "." + fraction
-    elif "." in text:
-        if _AMOUNT.match(text):
-            number = text.replace(".", "")  # 1.700 → 1700
-        elif re.match(r"^[+-]?\d+\.\d{1,2}$", text):
-            number = text
-        else:
-            raise ValueError(f"«{value}» non è un importo (es. 1.234,56)")
-    else:
-        if not re.match(r"^[+-]?\d+$", text):
-            raise ValueError(f"«{value}» non è un importo (es. 1.234,56)")
-        number = text
     try:
-        result = Decimal(number)
-    except InvalidOperation:
-        raise ValueError(f"«{value}» non è un importo (es. 1.234,56)") from None
-    if negative:
-        result = -result
+        result = parse_number(text)
+    except ValueError as exc:
+        message = str(exc)
+        raise ValueError(message if "es." in message else f"{message} (es. 1.234,56)") from None
     if result != result.quantize(CENT):
         raise ValueError(f"«{value}» ha più di due decimali")
-    return result.quantize(CENT)
+    return (-result if negative else result).quantize(CENT)
 
 
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y", "%Y/%m/%d")

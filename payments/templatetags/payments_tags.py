@@ -7,8 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from engine.numbers import format_date, format_number, format_percent
-from engine.payments import format_euro
+from engine.numbers import format_date, format_euro, format_number, format_percent
 
 register = template.Library()
 DASH = "—"
