@@ -42,16 +42,26 @@ from interchange.plans.draft import (
     Problem,
 )
 from interchange.plans.readers import Cell, Heading, Row, SourceDocument, Table
-from planning.models import Dimension, ObjectiveKind, Polarity, WeightGroupKind
+from planning.models import Dimension, ObjectiveKind, PiaoTag, Polarity, TargetKind, WeightGroupKind
 from planning.target_text import (
     MONTHS,
+    ParsedTarget,
     fold,
     parse_date_text,
     parse_italian_number,
     parse_target,
 )
 
-ANCHORS = {"objective", "description", "indicator", "weight", "phase", "target"}
+ANCHORS = {
+    "objective",
+    "description",
+    "indicator",
+    "weight",
+    "phase",
+    "target",
+    "weight_group",
+    "strategic_objective",
+}
 HUNDRED = Decimal("100")
 
 _AREA = re.compile(r"^(?:area|settore)\b\s*[:–-]?\s*(?P<name>.+)$", re.IGNORECASE)
@@ -226,13 +236,13 @@ class DraftBuilder:
     def _set_mission(self, mc, mn, pc, pn, place: Place) -> None:
         ctx = self.context
         if mc:
-            ctx.values["mission_code"] = str(int(mc))
+            ctx.values["mission_code"] = mc
             ctx.values["mission_name"] = _clean_name(mn or "")
             ctx.values.pop("programme_code", None)
             ctx.values.pop("programme_name", None)
             ctx.strategic = ""
         if pc:
-            ctx.values["programme_code"] = str(int(pc))
+            ctx.values["programme_code"] = pc
             ctx.values["programme_name"] = _clean_name(pn or "")
             ctx.strategic = ""
 
@@ -261,6 +271,8 @@ class DraftBuilder:
     current: DraftObjective | None = None
 
     def table(self, table: Table) -> None:
+        if fold(table.name) == "istruzioni":
+            return  # the template's own documentation
         rows = [row for row in table.rows if row.filled]
         if not rows:
             return
@@ -436,6 +448,11 @@ class DraftBuilder:
             values.setdefault(column.field, []).append((cell, column))
         for name in hd.CARRIED:
             cells = values.get(name)
+            if cells and cells[0][0].text in {"-", "—", "–"}:
+                ctx.values.pop(name, None)  # «-»: none here, and nothing carried from above
+                if name == "strategic_objective":
+                    ctx.strategic = ""
+                continue
             if cells and not cells[0][0].empty:
                 cell, column = cells[0]
                 if name == "area" and ctx.values.get("area") != cell.text:
@@ -535,6 +552,9 @@ class DraftBuilder:
         self._weight_of(objective, values, table, row)
         self._deadline_of(objective, values, table, row)
         self._years_of(objective, values, table, row)
+        self._tags_of(objective, values, place)
+        keys = _text(values, "responsible_keys")
+        objective.responsible_keys = [k.strip() for k in re.split(r"[,;\s]+", keys) if k.strip()]
         stakeholders = _text(values, "stakeholders")
         if stakeholders:
             if strategic is not None and not strategic.stakeholders_final:
@@ -626,6 +646,8 @@ class DraftBuilder:
             formula=_text(values, "formula"),
             unit_of_measure=_text(values, "unit_of_measure"),
             data_source=_text(values, "data_source"),
+            responsible_label=_text(values, "indicator_responsible"),
+            formula_expression=_text(values, "formula_expression"),
         )
         if objective.phases and objective.phases[-1].place.row == row.number:
             indicator.phase_index = len(objective.phases) - 1
@@ -648,7 +670,8 @@ class DraftBuilder:
                 continue
             text = cell.text
             indicator.baseline_text = text
-            indicator.baseline_year = column.year
+            year = _text(values, "baseline_year")
+            indicator.baseline_year = column.year or (int(year) if year.isdigit() else None)
             try:
                 indicator.baseline_value = (
                     cell.value
@@ -676,6 +699,9 @@ class DraftBuilder:
                 continue
             found = True
             self._target(indicator, cell, column.year or row_year or draft.year, table, row, column)
+        for cell, column in values.get("target_structured", []):
+            if not cell.empty:
+                self._structured(indicator, cell, column.year or row_year or draft.year, table, row)
         if not found and indicator_header is not None:
             # «INDICATORE DI RISULTATO 2024»: the text is both the indicator and its target.
             column = _first_column(values, "indicator")
@@ -712,6 +738,35 @@ class DraftBuilder:
         if parsed.kind == "text" and len(text) < 40:
             self.infer(place, f"target «{text}» tenuto come descrittivo.")
 
+    def _structured(self, indicator, cell: Cell, year: int, table: Table, row: Row) -> None:
+        """«gte 80», «between 700 800», «by_date 2024-12-31»: the template's exact reading of
+        a target whose text alone would read otherwise."""
+        place = Place(table.location, row.number, f"Target strutturato {year}")
+        parts = cell.text.split()
+        kind, numbers = parts[0].lower(), parts[1:]
+        existing = indicator.targets.get(year)
+        text = existing.parsed.text if existing else ""
+        try:
+            if kind == "by_date":
+                data = ParsedTarget(kind, target_date=dt.date.fromisoformat(numbers[0]), text=text)
+            else:
+                values = [Decimal(n) for n in numbers]
+                data = ParsedTarget(
+                    kind,
+                    value=values[0] if values else None,
+                    value_to=values[1] if len(values) > 1 else None,
+                    text=text,
+                )
+        except (ValueError, IndexError, ArithmeticError):
+            self.error(place, f"«{cell.text}» non è un target strutturato valido.")
+            indicator.blocked = True
+            return
+        if kind not in TargetKindValues:
+            self.error(place, f"tipo di target «{kind}» non previsto.")
+            indicator.blocked = True
+            return
+        indicator.targets[year] = DraftTarget(year, data, place)
+
     # -- objective fields ------------------------------------------------------------------
 
     def _mission_of(self, objective, values, place: Place) -> None:
@@ -728,7 +783,7 @@ class DraftBuilder:
                     re.I,
                 )
                 if match:
-                    setattr(objective, code_field, str(int(match.group(1))))
+                    setattr(objective, code_field, match.group(1))
                     setattr(objective, name_field, _clean_name(match.group(2)))
                 else:
                     setattr(objective, name_field, text)
@@ -813,11 +868,13 @@ class DraftBuilder:
 
     def _deadline_of(self, objective, values, table: Table, row: Row) -> None:
         cell = _first(values, "deadline")
+        written = _text(values, "deadline_text")
         if cell is None or cell.empty:
+            objective.deadline_text = written
             return
         if isinstance(cell.value, dt.date):
             objective.deadline = cell.value
-            objective.deadline_text = cell.text
+            objective.deadline_text = written or cell.text
             return
         text = cell.text
         objective.deadline_text = text
@@ -828,6 +885,17 @@ class DraftBuilder:
                 Place(table.location, row.number, column.header),
                 f"scadenza «{text}» senza una data riconoscibile: tenuta come testo.",
             )
+
+    def _tags_of(self, objective, values, place: Place) -> None:
+        text = _text(values, "tags")
+        for word in (w.strip() for w in re.split(r"[,;\n]+", text)):
+            if not word:
+                continue
+            tag = TAGS.get(fold(word))
+            if tag is None:
+                self.warn(place, f"ambito PIAO «{word}» non previsto: ignorato.")
+            elif tag not in objective.tags:
+                objective.tags.append(tag)
 
     def _years_of(self, objective, values, table: Table, row: Row) -> None:
         draft = self.draft
@@ -907,7 +975,7 @@ class DraftBuilder:
                 text = _text(values, name)
                 match = re.match(r"^(\d{1,2})\s*[:.–-]?\s*(.*)$", text)
                 if match:
-                    setattr(strategic, f"{name}_code", str(int(match.group(1))))
+                    setattr(strategic, f"{name}_code", match.group(1))
                     setattr(strategic, f"{name}_name", _clean_name(match.group(2)))
             strategic.key = _text(values, "key")
             self.context.strategic = ""
@@ -990,6 +1058,9 @@ class DraftBuilder:
 
 DIMENSIONS = {fold(label): value for value, label in Dimension.choices}
 DIMENSIONS.update({"economicita": Dimension.ECONOMY, "tempestivita": Dimension.TIMELINESS})
+TargetKindValues = set(TargetKind.values)
+TAGS = {fold(label): value for value, label in PiaoTag.choices}
+TAGS.update({value: value for value in PiaoTag.values})
 POLARITIES = {fold(label): value for value, label in Polarity.choices}
 POLARITIES.update({value: value for value in Polarity.values})
 GROUP_KINDS = {fold(label): value for value, label in WeightGroupKind.choices}

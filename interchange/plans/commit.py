@@ -81,6 +81,7 @@ class DraftCommit:
         self.units: dict[str, Unit | None] = {}
         self.people = {p.pk: p for p in Person.objects.filter(ente=self.ente)}
         self.unit_rows = {u.pk: u for u in Unit.objects.filter(ente=self.ente)}
+        self.claimed: set[tuple[str, int]] = set()  # rows already matched by this import
 
     def run(self) -> CommitResult:
         for objective in self.draft.valid_objectives():
@@ -241,6 +242,8 @@ class DraftCommit:
     def save_objective(self, draft: DraftObjective, order, existing, strategics, groups) -> None:
         unit = self.objective_unit(draft)
         person = self.person_for(draft.responsible)
+        by_key = {p.key: p for p in self.people.values()}
+        listed = [by_key[k] for k in draft.responsible_keys if k in by_key]
         values = {
             "code": draft.code[:30],
             "section": draft.section[:400],
@@ -256,6 +259,7 @@ class DraftCommit:
             "weight_group": groups.get(draft.weight_group) if draft.weight is not None else None,
             "weight": draft.weight,
             "years": draft.years,
+            "tags": draft.tags,
             "deadline": draft.deadline,
             "deadline_text": draft.deadline_text[:255],
             "mission_code": draft.mission_code[:4],
@@ -267,21 +271,23 @@ class DraftCommit:
         if match is None:
             values["order"] = order
             data = {**values}
-            if person is not None:
-                data["responsibles"] = [person]
+            if listed or person is not None:
+                data["responsibles"] = listed or [person]
             match = plan.objective_create(user=self.user, cycle=self.cycle, data=data)
             if draft.key and not any(o.key == draft.key for o in existing):
                 OperationalObjective.objects.filter(pk=match.pk).update(key=draft.key)
                 match.key = draft.key
             existing.append(match)
+            self.claimed.add(("objective", match.pk))
             self.result.count("created", "obiettivi")
         else:
             people = set(match.responsibles.values_list("pk", flat=True))
-            wanted_people = {person.pk} if person is not None else people
+            wanted = listed or ([person] if person is not None else None)
+            wanted_people = {p.pk for p in wanted} if wanted else people
             if not _same(match, values) or people != wanted_people:
                 data = {**values}
-                if person is not None:
-                    data["responsibles"] = [person]
+                if wanted:
+                    data["responsibles"] = wanted
                 plan.objective_update(user=self.user, objective=match, data=data)
                 self.result.count("updated", "obiettivi")
             else:
@@ -290,18 +296,29 @@ class DraftCommit:
         self.save_indicators(match, draft, phases)
 
     def find_objective(self, draft: DraftObjective, unit, existing) -> OperationalObjective | None:
+        found = self._find_objective(draft, unit, existing)
+        if found is not None:
+            self.claimed.add(("objective", found.pk))
+        return found
+
+    def _find_objective(self, draft: DraftObjective, unit, existing):
+        free = [row for row in existing if ("objective", row.pk) not in self.claimed]
         if draft.key:
-            for row in existing:
+            for row in free:
                 if row.key == draft.key:
                     return row
         if draft.code:
-            same_code = [r for r in existing if r.code == draft.code[:30]]
+            same_code = [r for r in free if r.code == draft.code[:30]]
             if len(same_code) == 1:
                 return same_code[0]
         title = fold(draft.title)
         unit_id = unit.pk if unit else None
-        for row in existing:
-            if fold(row.title) == title and row.unit_id == unit_id:
+        for row in free:
+            if (
+                fold(row.title) == title
+                and row.unit_id == unit_id
+                and (not draft.code or row.code == draft.code[:30])
+            ):
                 return row
         return None
 
@@ -354,7 +371,8 @@ class DraftCommit:
                 "baseline_text": indicator.baseline_text[:255],
                 "baseline_year": indicator.baseline_year,
                 "phase": phase,
-                "responsible_label": objective.responsible_label,
+                "responsible_label": indicator.responsible_label,
+                "formula_expression": indicator.formula_expression,
             }
             if indicator.polarity:
                 values["polarity"] = indicator.polarity
@@ -373,6 +391,7 @@ class DraftCommit:
                 ):
                     Indicator.objects.filter(pk=match.pk).update(key=indicator.key)
                 rows.append(match)
+                self.claimed.add(("indicator", match.pk))
                 self.result.count("created", "indicatori")
             elif not _same(match, values):
                 plan.indicator_update(user=self.user, indicator=match, data=values)
@@ -382,11 +401,14 @@ class DraftCommit:
             self.save_targets(match, indicator)
 
     def find_indicator(self, draft: DraftIndicator, rows: list[Indicator]) -> Indicator | None:
-        for row in rows:
-            if draft.key and row.key == draft.key:
-                return row
-        name = fold(draft.name)
-        return next((row for row in rows if fold(row.name) == name), None)
+        free = [row for row in rows if ("indicator", row.pk) not in self.claimed]
+        found = next((row for row in free if draft.key and row.key == draft.key), None)
+        if found is None:
+            name = fold(draft.name)
+            found = next((row for row in free if fold(row.name) == name), None)
+        if found is not None:
+            self.claimed.add(("indicator", found.pk))
+        return found
 
     def save_targets(self, indicator: Indicator, draft: DraftIndicator) -> None:
         current = {t.year: t for t in Target.objects.filter(indicator=indicator)}

@@ -77,6 +77,8 @@ class DraftIndicator:
     baseline_value: Decimal | None = None
     baseline_text: str = ""
     baseline_year: int | None = None
+    responsible_label: str = ""
+    formula_expression: str = ""
     phase_index: int | None = None  # the action this indicator measures
     targets: dict[int, DraftTarget] = field(default_factory=dict)
     blocked: bool = False
@@ -118,6 +120,8 @@ class DraftObjective:
     deadline: dt.date | None = None
     deadline_text: str = ""
     years: list[int] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    responsible_keys: list[str] = field(default_factory=list)
     indicators: list[DraftIndicator] = field(default_factory=list)
     phases: list[DraftPhase] = field(default_factory=list)
     blocked: bool = False

@@ -159,6 +159,19 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
         "Descrizione dell'obiettivo strategico",
         ("descrizione obiettivo strategico",),
     ),
+    "baseline_year": ("Anno della baseline", ("anno della baseline", "anno baseline")),
+    "responsible_keys": ("Chiavi dei responsabili", ("chiavi dei responsabili",)),
+    "tags": ("Ambiti PIAO", ("ambiti piao", "ambiti piao 2 2")),
+    "indicator_responsible": (
+        "Responsabile dell'indicatore",
+        ("responsabile dell indicatore", "responsabile indicatore"),
+    ),
+    "formula_expression": (
+        "Formula di calcolo automatico",
+        ("formula di calcolo automatico", "espressione"),
+    ),
+    "deadline_text": ("Scadenza come scritta", ("scadenza come scritta",)),
+    "target_structured": ("Target strutturato", ("target strutturato",)),
     "phase_label": ("Etichetta della fase", ("etichetta fase", "lettera")),
     "phase_kind": ("Tipo di fase", ("tipo fase", "tipo di fase")),
     IGNORE: (

@@ -69,6 +69,10 @@ def propose(draft: PlanDraft, ente: Ente) -> list[Proposal]:
         if objective.responsible and ("person", objective.responsible) not in seen:
             seen.add(("person", objective.responsible))
             proposals.append(match_person(objective.responsible, people))
+    for group in draft.groups.values():
+        if group.responsible and ("person", group.responsible) not in seen:
+            seen.add(("person", group.responsible))
+            proposals.append(match_person(group.responsible, people))
     return proposals
 
 
