@@ -95,7 +95,8 @@ def main() -> None:
     draft = build_draft(read_document("b.docx", document), year=2025)
     docx_s = time.perf_counter() - start
     print(
-        f"XLSX 10.000 righe: anteprima {preview_s:.2f} s ({len(preview.draft.objectives)} obiettivi)"
+        f"XLSX 10.000 righe: anteprima {preview_s:.2f} s "
+        f"({len(preview.draft.objectives)} obiettivi)"
     )
     print(f"XLSX 10.000 righe: importazione {commit_s:.2f} s")
     print(f"DOCX 100 pagine: lettura {docx_s:.2f} s ({len(draft.objectives)} obiettivi)")
