@@ -34,7 +34,7 @@ from core.audit import diff, record, snapshot
 from core.exceptions import AccessDenied, ServiceError
 from engine import achievement as ea
 from engine.config import ConfigError, SmvpSettings
-from engine.numbers import format_date, format_number
+from engine.numbers import format_date, format_number, format_percent
 from measurement import access as rules
 from measurement import scoring, selectors
 from measurement.models import (
@@ -51,6 +51,7 @@ from measurement.models import (
     WindowState,
 )
 from organization.models import Ente, Parameter, Person
+from planning import formulas
 from planning.models import (
     Cycle,
     CycleState,
@@ -280,7 +281,7 @@ def _check_value_rules(
     result = _achievement(indicator, cycle, value, completed_on, period_end)
     if result.is_scored and result.percent < HUNDRED:
         raise ServiceError(
-            f"Il valore dell'{label} è sotto il target ({format_number(result.percent, 2)} %): "
+            f"Il valore dell'{label} è sotto il target ({format_percent(result.percent)}): "
             "scrivi la motivazione dello scostamento.",
             field="deviation_note",
         )
@@ -451,10 +452,10 @@ def measurement_save(
             )
         if access is not None and not rules.can_enter(access, indicator):
             raise AccessDenied("Non puoi inserire valori per questo indicatore.")
-        if scoring.is_computed(indicator):
+        if formulas.is_computed(indicator):
             raise ServiceError(
                 f"L'indicatore «{indicator.name[:80]}» è calcolato con la formula "
-                f"«{scoring.formula_expression(indicator)}»: il suo valore non si inserisce, "
+                f"«{formulas.formula_expression(indicator)}»: il suo valore non si inserisce, "
                 "si aggiornano i valori da cui dipende.",
                 field="value",
             )
