@@ -370,3 +370,14 @@ def guard(
                 _rebind(form, token_for(current))
                 raise
         yield
+
+
+def cleaned(form: forms.BaseForm) -> dict[str, Any]:
+    """The form's cleaned data without the token, for services that refuse unknown fields."""
+    return {k: v for k, v in form.cleaned_data.items() if k != TOKEN_FIELD}
+
+
+def run(form: forms.BaseForm, rows: Rows, action: Callable[[], Any], **options: Any) -> Any:
+    """`action()` inside `guard(form, rows)`: for views that pass the save as a callable."""
+    with guard(form, rows, **options):
+        return action()

@@ -304,6 +304,9 @@ LOGGING = {
 }
 
 
+# Longest text accepted in an unbounded text field (titles, notes, descriptions): core/limits.py.
+PERFORMA_MAX_TEXT_CHARS = int(os.environ.get("PERFORMA_MAX_TEXT_CHARS", "20000"))
+
 # --- Personal data ------------------------------------------------------------------------
 # Aggregates of the schede shown to who may not see the individual schede hide the groups
 # with fewer than this many schede in a band (core/privacy.py).

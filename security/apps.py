@@ -8,4 +8,7 @@ class SecurityConfig(AppConfig):
     verbose_name = "sicurezza"
 
     def ready(self) -> None:
+        from core import limits
         from security import checks, throttle  # noqa: F401  (signal receivers, system checks)
+
+        limits.connect()
