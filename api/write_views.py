@@ -21,7 +21,7 @@ from api.access import readable_cycle
 from appraisal.selectors import aggregates
 from core.exceptions import ServiceError
 from core.privacy import suppress_group, threshold
-from integrations.authentication import throttled_message, token_of
+from integrations.authentication import token_of
 from integrations.idempotency import HEADER, idempotent
 from integrations.models import Scope
 from integrations.services import absence_upsert
@@ -61,9 +61,6 @@ class PushView(APIView):
     """Common ground of the push endpoints: the ente, idempotency, Italian throttling."""
 
     required_scope: str
-
-    def throttled(self, request, wait):
-        raise exceptions.Throttled(wait, detail=throttled_message(wait))
 
     def ente(self, request) -> Ente:
         token = token_of(request)
@@ -258,9 +255,6 @@ class AbsencePush(PushView):
 
 class ReadView(APIView):
     required_scope = Scope.READ
-
-    def throttled(self, request, wait):
-        raise exceptions.Throttled(wait, detail=throttled_message(wait))
 
 
 def _score(score) -> dict[str, Any]:

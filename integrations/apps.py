@@ -6,3 +6,6 @@ class IntegrationsConfig(AppConfig):
 
     name = "integrations"
     verbose_name = "integrazioni"
+
+    def ready(self) -> None:
+        from integrations import schema  # noqa: F401  (OpenAPI description of the token)

@@ -204,7 +204,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["integrations.authentication.TokenRateThrottle"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StrictLimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
 PERFORMA_API_RATE = os.environ.get("PERFORMA_API_RATE", "120/min")
@@ -212,6 +212,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Performa API",
     "DESCRIPTION": "API del ciclo della performance degli enti locali.",
     "VERSION": "1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_errors",
+    ],
 }
 
 # --- Login, sessions, HTTPS ------------------------------------------------------------------

@@ -17,3 +17,5 @@ urlpatterns = [
     path("accesso/", include("security.urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+handler404 = "api.errors.not_found"
