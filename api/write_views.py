@@ -309,7 +309,7 @@ def schede_aggregates(cycle) -> dict[str, Any]:
                 "reason": shown.reason,
                 "bands": [
                     {
-                        "label": band.label,
+                        "label": band.band_label,
                         "min_points": str(band.min_points),
                         "max_points": str(band.max_points),
                         "premium_percent": str(band.premium_percent),

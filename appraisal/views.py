@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import ADMIN, NUCLEO
 from accounts.decorators import ente_required
 from appraisal import access as rules
 from appraisal import forms, selectors, services
@@ -31,6 +32,7 @@ from appraisal.models import (
 )
 from core import locking
 from core.exceptions import ServiceError
+from core.privacy import shown_aggregates
 from documents import services as document_services
 from planning.models import Cycle
 
@@ -754,6 +756,11 @@ def aggregates(request):
     context = {"cycle": cycle, "cycles": cycles}
     if cycle is not None:
         context["aggregates"] = selectors.aggregates(cycle)
+        # Small groups are withheld from who may not read the individual schede (core.privacy).
+        sees_individuals = request.ente_access.has(ADMIN, NUCLEO)
+        context["shown"] = shown_aggregates(
+            context["aggregates"], sees_individuals=sees_individuals
+        )
     return render(request, "appraisal/aggregates.html", context)
 
 

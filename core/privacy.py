@@ -42,3 +42,45 @@ def suppress_group(counts: Sequence[int], *, limit: int | None = None) -> Suppre
     if limit > 1 and any(0 < count < limit for count in counts):
         return Suppressed([None] * len(counts), True, reason_text(limit))
     return Suppressed(list(counts), False, "")
+
+
+@dataclass(frozen=True)
+class ShownBand:
+    band: object  # appraisal.selectors.BandCount
+    count: int | None  # None when withheld
+
+
+@dataclass(frozen=True)
+class ShownAggregates:
+    bands: list[ShownBand]
+    negatives: int | None
+    mean_withheld: bool
+    suppressed_schemes: list[str]
+    reason: str
+    limit: int
+
+
+def shown_aggregates(aggregates, *, sees_individuals: bool) -> ShownAggregates:
+    """The aggregates of the schede as a role may see them: whoever may not read the
+    individual schede gets the small groups withheld (per scheme), and the number of negative
+    evaluations and the mean only when they come from enough schede."""
+    limit = threshold() if not sees_individuals else 0
+    by_scheme: dict[str, list] = {}
+    for band in aggregates.bands:
+        by_scheme.setdefault(band.scheme_name, []).append(band)
+    shown: list[ShownBand] = []
+    withheld: list[str] = []
+    for name, bands in by_scheme.items():
+        result = suppress_group([b.count for b in bands], limit=limit)
+        if result.suppressed:
+            withheld.append(name)
+        shown.extend(ShownBand(b, c) for b, c in zip(bands, result.counts, strict=True))
+    small = limit > 1 and 0 < aggregates.negatives < limit
+    return ShownAggregates(
+        bands=shown,
+        negatives=None if small else aggregates.negatives,
+        mean_withheld=limit > 1 and 0 < aggregates.scored < limit,
+        suppressed_schemes=withheld,
+        reason=reason_text(limit) if limit > 1 else "",
+        limit=limit,
+    )
