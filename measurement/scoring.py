@@ -7,8 +7,7 @@ names a formula may use, the number a person typed.
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from engine import achievement as ea
 from engine.config import (
@@ -17,15 +16,12 @@ from engine.config import (
     EnteComponent,
     SmvpSettings,
 )
+from engine.numbers import NumberError, to_decimal
 from planning.models import Indicator, OrganisationalPerformanceLevel, Target
 
 HUNDRED = Decimal("100")
 VALUE_QUANTUM = Decimal("0.0001")  # Measurement.value has 4 decimal places
 MAX_VALUE = Decimal("1e14")  # Measurement.value has 18 digits, 4 of them decimals
-
-# «1.234» and «1.234.567»: dots as thousands separators, the Italian way.
-_THOUSANDS_ONLY = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
 class NotANumber(ValueError):
@@ -33,42 +29,16 @@ class NotANumber(ValueError):
 
 
 def parse_number(raw: object) -> Decimal | None:
-    """A number typed the Italian way («1.234,5», «60,36 %») or the plain way («1234.5»).
-
-    Empty input gives None. Dots followed by groups of three digits and no comma are thousands
-    separators («1.700» is one thousand seven hundred); a lone comma is the decimal separator.
-    """
-    if raw is None:
+    """A value typed for an indicator, by the Italian rules of `engine.numbers.parse_number`
+    («1.700» is 1700, «60,36 %» is 60.36); empty input gives None."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    if isinstance(raw, bool):
-        raise NotANumber(f"Il valore «{raw}» non è un numero")
-    if isinstance(raw, Decimal | int):
-        number = Decimal(raw)
-    elif isinstance(raw, float):
-        number = Decimal(repr(raw))
-    else:
-        text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
-        if text.endswith("%"):
-            text = text[:-1]
-        if not text:
-            return None
-        if "," in text:
-            cleaned = text.replace(".", "").replace(",", ".", 1)
-            if "," in cleaned:
-                raise NotANumber(f"Il valore «{raw}» non è un numero")
-        elif _THOUSANDS_ONLY.match(text):
-            cleaned = text.replace(".", "")
-        else:
-            cleaned = text
-        if not _NUMBER.match(cleaned):
-            raise NotANumber(f"Il valore «{raw}» non è un numero")
-        try:
-            number = Decimal(cleaned)
-        except InvalidOperation:
-            raise NotANumber(f"Il valore «{raw}» non è un numero") from None
-    if not number.is_finite():
-        raise NotANumber(f"Il valore «{raw}» non è un numero")
-    return number
+    try:
+        return to_decimal(raw)
+    except NumberError as exc:
+        raise NotANumber(f"Il valore {exc}") from None
+    except (TypeError, ValueError):
+        raise NotANumber(f"Il valore «{raw}» non è un numero") from None
 
 
 def is_percent(unit_of_measure: str) -> bool:
