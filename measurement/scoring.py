@@ -2,11 +2,12 @@
 
 No queries here: callers load the rows (in a constant number of queries) and these helpers turn
 them into `engine` dataclasses — the target of an indicator, the SMVP settings of an ente, the
-names a formula may use, the number a person typed.
+number a person typed. The names a formula may use are the plan's (`planning.formulas`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from engine import achievement as ea
@@ -29,8 +30,8 @@ class NotANumber(ValueError):
 
 
 def parse_number(raw: object) -> Decimal | None:
-    """A value typed for an indicator, by the Italian rules of `engine.numbers.parse_number`
-    («1.700» is 1700, «60,36 %» is 60.36); empty input gives None."""
+    """A number typed the Italian way («1.234,5», «60,36 %», «1.700» is 1700), read by the one
+    parser of `engine.numbers`; a Decimal or int as it is. Empty input gives None."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     try:
@@ -45,38 +46,53 @@ def is_percent(unit_of_measure: str) -> bool:
     return unit_of_measure.strip() == "%"
 
 
-def formula_expression(indicator: Indicator) -> str:
-    """The machine formula of a computed indicator ('' for an indicator measured by hand)."""
-    return (getattr(indicator, "formula_expression", "") or "").strip()
+@dataclass(frozen=True)
+class PreviousValue:
+    """The value a target relative to the previous year compares with, and where it was read
+    (the previous cycle's final value, or the indicator's baseline)."""
+
+    value: Decimal | None
+    origin: ea.PreviousOrigin
+    year: int | None
+    note: str = ""
 
 
-def is_computed(indicator: Indicator) -> bool:
-    return bool(formula_expression(indicator))
+def baseline_as_previous(indicator: Indicator) -> PreviousValue:
+    """The plan's «valore di partenza», used when no previous cycle says otherwise."""
+    return PreviousValue(
+        indicator.baseline_value, ea.PreviousOrigin.BASELINE, indicator.baseline_year
+    )
 
 
-def formula_name(key: str) -> str:
-    """The name a formula uses for a parameter or an indicator key: «n-depositi» → «n_depositi»."""
-    return key.replace("-", "_").lower()
+def engine_target(
+    indicator: Indicator, target: Target | None, previous: PreviousValue | None = None
+) -> ea.Target:
+    """The engine's target for an indicator's row of the cycle year (None: no target).
 
-
-def engine_target(indicator: Indicator, target: Target | None) -> ea.Target:
-    """The engine's target for an indicator's row of the cycle year (None: no target)."""
+    `previous` is the value of the year before for the kinds relative to it (see
+    `measurement.selectors`); without it the indicator's baseline is used.
+    """
     polarity = ea.Polarity(indicator.polarity)
     if target is None:
         return ea.Target(ea.TargetKind.VALUE, None, polarity=polarity, text="")
     kind = ea.TargetKind(target.kind)
-    previous = None
-    if kind is ea.TargetKind.GTE_PREVIOUS:
-        # The plan's "valore di partenza" is the previous year's actual.
-        previous = indicator.baseline_value
+    extra = {}
+    if kind.is_relative_to_previous:
+        previous = previous or baseline_as_previous(indicator)
+        extra = {
+            "previous_value": previous.value,
+            "previous_origin": previous.origin,
+            "previous_year": previous.year,
+            "previous_note": previous.note,
+        }
     return ea.Target(
         kind=kind,
         value=target.value,
         value_to=target.value_to,
         due_date=target.target_date,
-        previous_value=previous,
         polarity=polarity,
         text=target.text,
+        **extra,
     )
 
 

@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.middleware import SESSION_KEY
 from accounts.models import User
 from appraisal.models import Behaviour, EvaluationScheme, Scheda
+from interchange.models import PlanImport
 from measurement.models import (
     CorrectiveAction,
     Evidence,
@@ -30,6 +31,7 @@ from measurement.models import (
     ObjectiveDelegate,
 )
 from organization.models import Assignment, Employment, Ente, Parameter, Person, Unit
+from payments.models import DebtSnapshot, ImportBatch, Invoice
 from planning.models import (
     Cycle,
     Indicator,
@@ -67,6 +69,11 @@ MODEL_BY_SEGMENT = {
     "comportamenti": Behaviour,
     "fondi": Fund,
     "distribuzioni": Distribution,
+    "importazioni": PlanImport,
+    "strutture": Unit,
+    "fatture": Invoice,
+    "importa": ImportBatch,
+    "stock": DebtSnapshot,
 }
 
 # How to reach the ente from each model, to pick the foreign objects.
@@ -77,6 +84,7 @@ ENTE_PATH = {
     Assignment: "person__ente",
     Parameter: "unit__ente",
     Cycle: "ente",
+    PlanImport: "ente",
     PlanRevision: "cycle__ente",
     WeightGroup: "cycle__ente",
     StrategicArea: "cycle__ente",
@@ -94,6 +102,9 @@ ENTE_PATH = {
     Behaviour: "ente",
     Fund: "ente",
     Distribution: "fund__ente",
+    Invoice: "ente",
+    ImportBatch: "ente",
+    DebtSnapshot: "ente",
 }
 
 PUBLIC_PREFIXES = ("trasparenza/", "django-admin/")
