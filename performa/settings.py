@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "transparency",
     "interchange",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [
