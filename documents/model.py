@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Union
+from typing import Any
 
 from documents import formatting as fmt
 
@@ -48,7 +48,7 @@ class Column:
         return self.kind in NUMERIC_KINDS
 
 
-Cell = Union[str, int, Decimal, dt.date, None]
+Cell = str | int | Decimal | dt.date | None
 
 
 @dataclass
@@ -96,7 +96,7 @@ class Chart:
     table: Table
 
 
-Block = Union[Paragraph, BulletList, Facts, Table, Chart]
+Block = Paragraph | BulletList | Facts | Table | Chart
 
 
 @dataclass

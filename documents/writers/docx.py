@@ -128,9 +128,11 @@ def _cover(doc, document: Document) -> None:
 
 
 def _toc(doc) -> None:
-    heading = doc.add_paragraph("Indice", style="TOC Heading") if _has_style(
-        doc, "TOC Heading"
-    ) else doc.add_paragraph("Indice", style="Title")
+    heading = (
+        doc.add_paragraph("Indice", style="TOC Heading")
+        if _has_style(doc, "TOC Heading")
+        else doc.add_paragraph("Indice", style="Title")
+    )
     heading.alignment = WD_ALIGN_PARAGRAPH.LEFT
     paragraph = doc.add_paragraph()
     _field(
@@ -200,7 +202,7 @@ def _table(doc, table: Table) -> None:
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     header = grid.rows[0]
     _repeat_header(header)
-    for cell, column in zip(header.cells, columns):
+    for cell, column in zip(header.cells, columns, strict=False):
         cell.text = ""
         run = cell.paragraphs[0].add_run(column.label)
         run.bold = True

@@ -18,7 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from documents.model import Cell, ColumnKind, Document, Table
+from documents.model import Cell, Column, ColumnKind, Document, Table
 
 FORMATS = {
     ColumnKind.INTEGER: "#,##0",
@@ -83,6 +83,42 @@ def _width(table: Table, index: int) -> float:
     return float(min(max(longest + 2, 10), 70))
 
 
+def merged(tables: list[Table]) -> list[Table]:
+    """Tables that share a `sheet` name become one sheet: a first column says which table each
+    row comes from, and the columns are the union of theirs (matched by label)."""
+    groups: dict[str, list[Table]] = {}
+    order: list[str] = []
+    for table in tables:
+        key = table.sheet or table.caption
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(table)
+    result = []
+    for key in order:
+        members = groups[key]
+        if len(members) == 1:
+            result.append(members[0])
+            continue
+        columns: list[Column] = []
+        labels: dict[str, int] = {}
+        for table in members:
+            for column in table.columns:
+                if column.label not in labels:
+                    labels[column.label] = len(columns)
+                    columns.append(column)
+        rows = []
+        for table in members:
+            positions = [labels[c.label] for c in table.columns]
+            for row in table.rows:
+                line: list[Cell] = [None] * len(columns)
+                for position, value in zip(positions, row, strict=False):
+                    line[position] = value
+                rows.append([table.caption, *line])
+        result.append(Table(key, [Column("Tabella", width=3), *columns], rows, sheet=key))
+    return result
+
+
 def write_tables(workbook: Workbook, tables: list[Table], taken: set[str]) -> list[str]:
     names = []
     for table in tables:
@@ -101,14 +137,16 @@ def write_tables(workbook: Workbook, tables: list[Table], taken: set[str]) -> li
             header.append(cell)
         ws.append(header)
         for row in table.rows:
-            ws.append([_cell(ws, value, col.kind) for value, col in zip(row, table.columns)])
+            ws.append(
+                [_cell(ws, value, col.kind) for value, col in zip(row, table.columns, strict=False)]
+            )
     return names
 
 
 def render_xlsx(document: Document) -> bytes:
     workbook = Workbook(write_only=True)
     taken: set[str] = set()
-    tables = document.tables()
+    tables = merged(document.tables())
     index = workbook.create_sheet(sheet_name("Indice", taken))
     index.column_dimensions["A"].width = 34
     index.column_dimensions["B"].width = 90
@@ -125,7 +163,7 @@ def render_xlsx(document: Document) -> bytes:
     index.append(heads)
     names = write_tables(workbook, tables, taken)
     # The index is written last in content but stays the first sheet.
-    for name, table in zip(names, tables):
+    for name, table in zip(names, tables, strict=False):
         index.append([name, table.caption])
     buffer = io.BytesIO()
     workbook.save(buffer)
