@@ -38,7 +38,7 @@ from documents.builders.results import (
 )
 from documents.model import BulletList, Chart, Column, ColumnKind, Document, Facts, Paragraph, Table
 from measurement import selectors as measurement
-from measurement.models import MonitoringWindow, WindowState
+from measurement.models import Measurement, MonitoringWindow, WindowState
 from organization.models import EvaluationBody
 from planning.models import Cycle, PiaoTag, PlanRevision
 from rewards.models import Distribution, DistributionState, Fund, FundKind
@@ -88,23 +88,26 @@ def premium_rows(cycle: Cycle) -> list[dict]:
     return rows
 
 
-def build(cycle: Cycle) -> Document:
-    require_approved(cycle, "La Relazione sulla performance")
-    today = timezone.localdate()
-    if today <= dt.date(cycle.year, 12, 31):
+def require_closed_year(cycle: Cycle, what: str) -> None:
+    require_approved(cycle, what)
+    if timezone.localdate() <= dt.date(cycle.year, 12, 31):
         raise DocumentUnavailable(
-            f"La Relazione {cycle.year} si redige a consuntivo: l'anno si chiude il "
+            f"{what} {cycle.year} si redige a consuntivo: l'anno si chiude il "
             f"31/12/{cycle.year}. Per l'andamento in corso d'anno genera il report di "
             "monitoraggio."
         )
+    if not Measurement.objects.filter(cycle=cycle, indicator__isnull=False).exists():
+        raise DocumentUnavailable(
+            f"{what} {cycle.year}: nessun valore misurato nel {cycle.year}. Inserisci i "
+            "consuntivi degli indicatori, poi genera il documento."
+        )
+
+
+def build(cycle: Cycle) -> Document:
+    require_closed_year(cycle, "La Relazione sulla performance")
     board = scores(cycle)
     data = board.to_dict()
     values = measurement.values_as_of(cycle, dt.date(cycle.year, 12, 31))["measurements"]
-    if not values:
-        raise DocumentUnavailable(
-            f"Nessun valore misurato nel {cycle.year}: inserisci i consuntivi degli "
-            "indicatori prima di generare la Relazione."
-        )
     results = Results(data, values)
     plan = load_plan(cycle)
     document = new_document(
