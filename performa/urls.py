@@ -8,6 +8,7 @@ urlpatterns = [
     path("monitoraggio/", include("measurement.urls")),
     path("valutazione/", include("appraisal.urls")),
     path("premi/", include("rewards.urls")),
+    path("documenti/", include("documents.urls")),
     path("trasparenza/", include("transparency.urls")),
     path("api/", include("api.urls")),
     path("django-admin/", admin.site.urls),

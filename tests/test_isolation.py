@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.middleware import SESSION_KEY
 from accounts.models import User
 from appraisal.models import Behaviour, EvaluationScheme, Scheda
+from documents.models import GeneratedDocument, Publication
 from measurement.models import (
     CorrectiveAction,
     Evidence,
@@ -67,6 +68,8 @@ MODEL_BY_SEGMENT = {
     "comportamenti": Behaviour,
     "fondi": Fund,
     "distribuzioni": Distribution,
+    "generazioni": GeneratedDocument,
+    "pubblicazioni": Publication,
 }
 
 # How to reach the ente from each model, to pick the foreign objects.
@@ -94,6 +97,8 @@ ENTE_PATH = {
     Behaviour: "ente",
     Fund: "ente",
     Distribution: "fund__ente",
+    GeneratedDocument: "cycle__ente",
+    Publication: "ente",
 }
 
 PUBLIC_PREFIXES = ("trasparenza/", "django-admin/")

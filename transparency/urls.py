@@ -1,6 +1,6 @@
 from django.urls import path
 
-from transparency import views
+from transparency import performance, views
 
 app_name = "transparency"
 
@@ -8,4 +8,27 @@ urlpatterns = [
     path("<slug:slug>/premi/", views.premi_years, name="premi_years"),
     path("<slug:slug>/premi/<int:year>/", views.premi, name="premi"),
     path("<slug:slug>/premi/<int:year>/premi.csv", views.premi_csv, name="premi_csv"),
+    # Amministrazione Trasparente > Performance (documents engineer: transparency/performance.py)
+    path("<slug:slug>/performance/", performance.performance_index, name="performance"),
+    path("<slug:slug>/stemma/", performance.stemma, name="stemma"),
+    path(
+        "<slug:slug>/performance/<int:year>/<slug:section>/",
+        performance.performance_section,
+        name="performance_section",
+    ),
+    path(
+        "<slug:slug>/performance/<int:year>/<slug:section>/documento/",
+        performance.performance_file,
+        name="performance_file",
+    ),
+    path(
+        "<slug:slug>/performance/<int:year>/<slug:section>/dati.csv",
+        performance.performance_csv,
+        name="performance_csv",
+    ),
+    path(
+        "<slug:slug>/performance/<int:year>/<slug:section>/dati.json",
+        performance.performance_json,
+        name="performance_json",
+    ),
 ]
