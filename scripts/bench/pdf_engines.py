@@ -38,7 +38,8 @@ TYPST = r"""
 #let data = json(bytes(sys.inputs.data))
 #set document(title: "Obiettivi operativi", author: "Performa")
 #set text(lang: "it", font: "Titillium Web", size: 9pt)
-#set page(paper: "a4", margin: 2cm, footer: context align(center)[Pagina #counter(page).display() di #counter(page).final().first()])
+#let pages = context [Pagina #counter(page).display() di #counter(page).final().first()]
+#set page(paper: "a4", margin: 2cm, footer: align(center, pages))
 = Obiettivi operativi
 #table(
   columns: (auto, 1fr, auto, auto, auto),
@@ -85,8 +86,9 @@ def weasy_pdf(table: list[list[str]]) -> bytes:
 
 
 def pages(pdf: bytes) -> int:
-    import pypdf
     import io
+
+    import pypdf
 
     return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
