@@ -34,6 +34,7 @@ from engine.config import (
 from engine.explanation import Explanation
 from engine.numbers import (
     HUNDRED,
+    NBSP,
     ZERO,
     arithmetic,
     clamp,
@@ -311,7 +312,7 @@ def _tolerance_for(bound: Decimal, rule: IndicatorRule) -> Decimal:
 def _tolerance_words(rule: IndicatorRule) -> str:
     if rule.tolerance_kind is ToleranceKind.ABSOLUTE:
         return format_number(rule.tolerance)
-    return f"{format_number(rule.tolerance)} % del target"
+    return f"{format_number(rule.tolerance)}{NBSP}% del target"
 
 
 def _directional_achievement(

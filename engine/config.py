@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from engine.numbers import HUNDRED, ZERO, to_decimal
+from engine.numbers import HUNDRED, ZERO, json_decimal
 from engine.numbers import jsonable as _jsonable
 
 ROOT = "smvp"
@@ -435,7 +435,7 @@ class Reader:
                 self.error(f"{path}.{key}", "valore obbligatorio")
             return default
         try:
-            value = to_decimal(raw)
+            value = json_decimal(raw)  # «1.700» is 1.7 in JSON, as `to_dict` writes it
         except (TypeError, ValueError):
             value = None
         if (

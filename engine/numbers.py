@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import (
     ROUND_HALF_EVEN,
@@ -27,11 +28,45 @@ PRESENTATION_QUANTUM = Decimal("0.01")
 
 
 def to_decimal(value: Any) -> Decimal:
-    """Convert an int, a string ("60.36" or "60,36") or a Decimal to Decimal.
+    """Convert an int, a Decimal or a number typed by a person to Decimal.
 
-    Floats are accepted through their shortest repr (JSON numbers arrive as floats), so 0.1 becomes
-    Decimal("0.1") and not the binary approximation. Booleans are refused: True is not a number.
+    Strings are read by `parse_number`, with the Italian rules («1.700» is 1700, «60,36» is
+    60.36). Floats are accepted through their shortest repr (JSON numbers arrive as floats), so 0.1
+    becomes Decimal("0.1") and not the binary approximation. Booleans are refused: True is not a
+    number. Numbers stored by a program (JSON settings, the interchange format) are read with
+    `machine_decimal` instead, since «1.700» there means 1.7.
     """
+    if isinstance(value, str):
+        return parse_number(value)
+    return _from_number(value)
+
+
+def machine_decimal(value: Any) -> Decimal:
+    """Read a number written by a program: a canonical decimal string («-1234.5», «0.125», dot
+    as the only separator, no grouping, no exponent), an int, a float or a Decimal.
+
+    This is the reader of stored JSON and of the interchange format, whose strings are what
+    `jsonable` writes; text typed by people goes through `parse_number`.
+    """
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT_LENGTH or not _MACHINE.fullmatch(value):
+            raise ValueError(f"«{_shown(value)}» non è un numero decimale (es. 1234.5)")
+        return Decimal(value)
+    return _from_number(value)
+
+
+def json_decimal(value: Any) -> Decimal:
+    """Read a number inside a JSON document that people may also edit (the SMVP settings, the
+    parameters of a distribution): what `machine_decimal` reads, or a text with the decimal
+    comma («2,5», «1.234,5») read by `parse_number`. In JSON the dot is a decimal point, so
+    «1.700» is 1.7 there, as `jsonable` wrote it.
+    """
+    if isinstance(value, str) and "," in value:
+        return parse_number(value)
+    return machine_decimal(value)
+
+
+def _from_number(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise TypeError("un valore booleano non è un numero")
     if isinstance(value, Decimal):
@@ -40,16 +75,118 @@ def to_decimal(value: Any) -> Decimal:
         result = Decimal(value)
     elif isinstance(value, float):
         result = Decimal(repr(value))
-    elif isinstance(value, str):
-        try:
-            result = Decimal(value.strip().replace(",", "."))
-        except InvalidOperation:
-            raise ValueError(f"«{value}» non è un numero") from None
     else:
         raise TypeError(f"{type(value).__name__} non è un numero")
     if not result.is_finite():
         raise ValueError(f"«{value}» non è un numero finito")
     return result
+
+
+# -- the Italian number parser ---------------------------------------------------------------------
+#
+# The rules, for every number a person types anywhere in Performa:
+#
+# * the comma is the decimal separator and the dot groups thousands: «1.234,56», «1.700» (1700),
+#   «-0,5», «,5»; a group after a dot has exactly three digits and the first group one to three,
+#   not starting with 0;
+# * a single dot that cannot be a thousands separator («11.11», «0.125», «1.7», «1234.5») has
+#   only one possible reading, the decimal point, and is read so. The formatter never writes such
+#   a text, so the two never disagree: format → parse is the identity;
+# * a trailing «%» or «€» (with or without a space) and surrounding spaces are allowed, as the
+#   formatter writes them; a leading «+», «-» or «−» gives the sign;
+# * everything else is refused with an Italian message rather than guessed: English order
+#   («1,234.56»), several commas, dots that do not group by three («1.2.3», «1.23,5»), exponents
+#   («1e309»), NaN and infinities, digits of other scripts (Arabic-Indic «١٢»), more than
+#   MAX_INTEGER_DIGITS digits before the comma or MAX_FRACTION_DIGITS after it.
+
+NBSP = "\u00a0"  # between a number and its «%» or «€», so that they never wrap apart
+MAX_TEXT_LENGTH = 64
+MAX_INTEGER_DIGITS = 18
+MAX_FRACTION_DIGITS = 10
+
+_SPACES = "\u00a0\u202f\u2009 \t"
+_GROUPED = re.compile(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+")
+_PLAIN = re.compile(r"[0-9]+")
+_MACHINE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_SHAPE = re.compile(r"[0-9.,]+")
+
+
+class NumberError(ValueError):
+    """A text is not a number by the Italian rules; the message says why, in Italian."""
+
+
+def parse_number(text: str) -> Decimal:
+    """Read a number typed the Italian way: «1.234,56», «11,11 %», «1.700» (1700), «-0,5».
+
+    See the rules above. Raises `NumberError` (a ValueError) with an Italian message for
+    anything else, including the empty text.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"{type(text).__name__} non è un testo")
+    body = text.strip(_SPACES)
+    if len(body) > MAX_TEXT_LENGTH:
+        raise NumberError(f"«{_shown(text)}» è troppo lungo per essere un numero")
+    if body[-1:] in {"%", "€"}:
+        body = body[:-1].rstrip(_SPACES)
+    elif body[:1] == "€":
+        body = body[1:].lstrip(_SPACES)
+    if not body:
+        raise NumberError("manca il numero")
+    negative = body[0] in "-−"
+    if body[0] in "+-−":
+        body = body[1:]
+    integer, fraction = _split(body, text)
+    if len(integer.lstrip("0")) > MAX_INTEGER_DIGITS or len(fraction) > MAX_FRACTION_DIGITS:
+        raise NumberError(f"«{_shown(text)}» ha troppe cifre")
+    # The places typed are kept («2,50» is Decimal("2.50")), as Decimal("2.50") keeps them.
+    number = Decimal(f"{integer or '0'}.{fraction}" if fraction else integer)
+    return -number if negative and number else number
+
+
+def _split(body: str, text: str) -> tuple[str, str]:
+    """The digits before and after the decimal separator, the grouping dots removed."""
+    if not _SHAPE.fullmatch(body):
+        raise NumberError(_not_a_number(body, text))
+    if "," in body:
+        integer, _, fraction = body.partition(",")
+        if "," in fraction or "." in fraction:
+            raise NumberError(
+                f"«{_shown(text)}» non è un numero: la virgola separa i decimali e può "
+                "comparire una sola volta, dopo i punti delle migliaia (es. 1.234,56)"
+            )
+        if not fraction or (integer and not _integer_part(integer)):
+            raise NumberError(_grouping(text))
+        return integer.replace(".", ""), fraction
+    if _GROUPED.fullmatch(body):
+        return body.replace(".", ""), ""
+    if body.count(".") == 1:
+        integer, _, fraction = body.partition(".")
+        if fraction and (not integer or _PLAIN.fullmatch(integer)):
+            return integer, fraction
+    if "." in body:
+        raise NumberError(_grouping(text))
+    return body, ""
+
+
+def _integer_part(text: str) -> bool:
+    return bool(_PLAIN.fullmatch(text) or _GROUPED.fullmatch(text))
+
+
+def _not_a_number(body: str, text: str) -> str:
+    if any(char.isdigit() and not "0" <= char <= "9" for char in body):
+        return f"«{_shown(text)}» non è un numero: usa le cifre da 0 a 9"
+    return f"«{_shown(text)}» non è un numero"
+
+
+def _grouping(text: str) -> str:
+    return (
+        f"«{_shown(text)}» non è un numero: il punto separa le migliaia a gruppi di tre cifre "
+        "e la virgola i decimali (es. 1.234,56)"
+    )
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 30 else f"{text[:27]}…"
 
 
 def internal(value: Decimal) -> Decimal:
@@ -85,9 +222,14 @@ def format_number(value: Decimal, places: int | None = None) -> str:
     return f"{sign}{grouped},{fraction}" if fraction else f"{sign}{grouped}"
 
 
-def format_percent(value: Decimal) -> str:
-    """A percentage for people: two places and the symbol, "60,36 %"."""
-    return f"{format_number(value, 2)} %"
+def format_percent(value: Decimal, places: int = 2) -> str:
+    """A percentage for people: two places, a non-breaking space and the symbol, «60,36 %»."""
+    return f"{format_number(value, places)}{NBSP}%"
+
+
+def format_euro(value: Decimal) -> str:
+    """An amount in euro: cents, a non-breaking space and the symbol, «1.234,56 €»."""
+    return f"{format_number(value, 2)}{NBSP}€"
 
 
 def _plain(value: Decimal) -> str:

@@ -47,8 +47,10 @@ from engine.config import Reader, coerce_enums
 from engine.explanation import Explanation
 from engine.numbers import (
     HUNDRED,
+    NBSP,
     ZERO,
     arithmetic,
+    format_euro,
     format_number,
     format_percent,
     internal,
@@ -66,7 +68,7 @@ MIN_RESULT_QUOTA = Decimal(15)  # art. 15 c.4 CCNL 2018, art. 17 c.4 CCNL 2022
 
 
 def euro(value: Decimal) -> str:
-    return f"{format_number(value, 2)} €"
+    return format_euro(value)
 
 
 def _cents_down(value: Decimal) -> Decimal:
@@ -603,7 +605,7 @@ def _differentiate(
     amount = _cents_up(target) if awarded_count else ZERO
     sentences.append(
         f"Premio medio pro capite P̄ = {euro(fund)} / {n} = {euro(average)}; "
-        f"maggiorazione = {format_percent(m)} × P̄ = {format_number(target, 4)} € → "
+        f"maggiorazione = {format_percent(m)} × P̄ = {format_number(target, 4)}{NBSP}€ → "
         f"{euro(amount)} (arrotondata per eccesso al centesimo) a {awarded_count} dipendenti."
     )
     if awarded_count and amount * awarded_count > fund:

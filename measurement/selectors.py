@@ -33,7 +33,7 @@ from engine import achievement as ea
 from engine import formula as ef
 from engine.config import SmvpSettings
 from engine.explanation import Explanation
-from engine.numbers import format_date, format_number, internal
+from engine.numbers import format_date, format_number, format_percent, internal
 from engine.rollup import (
     AssignmentRecord,
     CycleRecords,
@@ -1242,7 +1242,7 @@ class Coverage:
     @property
     def display_share(self) -> str:
         share = self.share
-        return "" if share is None else f"{format_number(share, 2)} %"
+        return "" if share is None else format_percent(share)
 
 
 def coverage(cycle: Cycle, window: MonitoringWindow | None = None) -> Coverage:

@@ -34,7 +34,7 @@ from core.audit import diff, record, snapshot
 from core.exceptions import AccessDenied, ServiceError
 from engine import achievement as ea
 from engine.config import ConfigError, SmvpSettings
-from engine.numbers import format_date, format_number
+from engine.numbers import format_date, format_number, format_percent
 from measurement import access as rules
 from measurement import scoring, selectors
 from measurement.models import (
@@ -280,7 +280,7 @@ def _check_value_rules(
     result = _achievement(indicator, cycle, value, completed_on, period_end)
     if result.is_scored and result.percent < HUNDRED:
         raise ServiceError(
-            f"Il valore dell'{label} è sotto il target ({format_number(result.percent, 2)} %): "
+            f"Il valore dell'{label} è sotto il target ({format_percent(result.percent)}): "
             "scrivi la motivazione dello scostamento.",
             field="deviation_note",
         )

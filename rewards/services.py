@@ -37,7 +37,7 @@ from core.exceptions import AccessDenied, ServiceError
 from documents.models import ReportValidation
 from engine import premiums as ep
 from engine.config import ConfigError
-from engine.numbers import format_number, jsonable
+from engine.numbers import format_euro, format_number, jsonable
 from measurement.selectors import cycle_scores
 from organization.models import (
     Absence,
@@ -152,7 +152,7 @@ def _fund_state(fund: Fund) -> dict[str, Any]:
 
 
 def _euro(value: Decimal) -> str:
-    return f"{format_number(Decimal(value), 2)} €"
+    return format_euro(Decimal(value))
 
 
 # -- funds -------------------------------------------------------------------------------------

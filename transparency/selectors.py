@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from engine.numbers import format_number, jsonable
+from engine.numbers import format_euro, format_number, jsonable
 from organization.models import Ente
 from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
 
@@ -41,7 +41,7 @@ def category_of(kind: str) -> str:
 
 
 def euro(value: Decimal | None) -> str:
-    return "—" if value is None else f"{format_number(Decimal(value), 2)} €"
+    return "—" if value is None else format_euro(Decimal(value))
 
 
 def percent_text(value: Decimal | None) -> str:

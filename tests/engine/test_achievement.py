@@ -157,13 +157,13 @@ def test_count_target_ratio_without_baseline():
     assert result.percent == 80
     assert result.explanation.rule == "linear"
     assert "Baseline non indicata" in result.explanation.text
-    assert "24 / 30 × 100 = 80,00 %" in result.explanation.text
+    assert "24 / 30 × 100 = 80,00\u00a0%" in result.explanation.text
 
 
 def test_count_target_linear_between_baseline_and_target():
     result = score_indicator(CONTROLS, Measurement(D(25)), baseline=D(20))
     assert result.percent == 50
-    assert "(25 − 20) / (30 − 20) × 100 = 50,00 %" in result.explanation.text
+    assert "(25 − 20) / (30 − 20) × 100 = 50,00\u00a0%" in result.explanation.text
     assert achieved(CONTROLS, "15", baseline=D(20)) == 0
 
 
@@ -224,7 +224,7 @@ def test_bands_over_the_degree_of_achievement():
     assert achieved(CONTROLS, "20", SMVP_BANDS) == 50  # 66,67 %
     assert achieved(CONTROLS, "15", SMVP_BANDS) == 0  # 50 %
     text = score_indicator(CONTROLS, Measurement(D(25)), SMVP_BANDS).explanation.text
-    assert "nella fascia da 80 → 80,00 %" in text
+    assert "nella fascia da 80 → 80,00\u00a0%" in text
 
 
 def test_bands_rule_without_bands_is_a_programming_error():
@@ -453,7 +453,7 @@ def test_a_descriptive_target_takes_the_attested_degree_of_achievement():
     attested = score_indicator(target, Measurement(value=Decimal("80")))
     assert attested.is_scored
     assert attested.display_percent == Decimal("80.00")
-    assert "raggiungimento attestato 80,00 %" in attested.explanation.text
+    assert "raggiungimento attestato 80,00\u00a0%" in attested.explanation.text
     assert "Certificazione annuale del Nucleo" in attested.explanation.text
     # Never beyond 100 % nor below 0, whatever is typed.
     assert score_indicator(target, Measurement(value=Decimal("130"))).percent == Decimal("100")

@@ -118,7 +118,7 @@ def test_band_names_and_explanation():
     ]
     text = bands.classify(D("53.5")).explanation.text
     assert "Punteggio 53,50 su 60: Valutazione compresa tra 37 e 53 punti" in text
-    assert "premio al 80,00 %" in text and "cade tra due fasce" in text
+    assert "premio al 80,00\u00a0%" in text and "cade tra due fasce" in text
 
 
 def test_negative_threshold_defaults_to_the_first_paying_band():
@@ -301,7 +301,7 @@ def test_eq_scheda_by_hand():
     assert result.points == D("55.2") and result.percent == D(92)
     assert result.band is not None and result.band.percent == D(100)
     assert result.negative is False
-    assert "27,00 + 12,00 + 16,20 = 55,20 punti su 60 (92,00 %)" in result.explanation.text
+    assert "27,00 + 12,00 + 16,20 = 55,20 punti su 60 (92,00\u00a0%)" in result.explanation.text
     json.dumps(result.to_dict())
 
 

@@ -76,8 +76,8 @@ def test_twenty_people_in_the_top_band():
     top = result.bands[0]
     assert (top.count, top.staff_percent, top.premium_percent) == (20, D(100), D(100))
     assert (
-        top.text
-        == "Valutazione compresa tra 54 e 60 punti: 20 dipendenti, 100,00 % (premio al 100,00 %)"
+        top.text == "Valutazione compresa tra 54 e 60 punti: 20 dipendenti, 100,00\u00a0% "
+        "(premio al 100,00\u00a0%)"
     )
     assert [row.count for row in result.bands[1:]] == [0, 0, 0, 0]
 
@@ -100,9 +100,9 @@ def test_small_fund_by_hand():
     ]
     assert result.totals.distributed == D("999.99") and result.totals.residual == D("0.01")
     text = result.lines[0].explanation.text
-    assert "Premio base = 900,00 € × 1,000000 / 1,900000 = 473,68 €" in text
-    assert "Maggiorazione per la posizione n. 1 in graduatoria: 100,00 €" in text
-    assert "P̄ = 1.000,00 € / 3 = 333,33 €" in result.explanation.text
+    assert "Premio base = 900,00\u00a0€ × 1,000000 / 1,900000 = 473,68\u00a0€" in text
+    assert "Maggiorazione per la posizione n. 1 in graduatoria: 100,00\u00a0€" in text
+    assert "P̄ = 1.000,00\u00a0€ / 3 = 333,33\u00a0€" in result.explanation.text
     json.dumps(result.to_dict())
 
 
@@ -239,7 +239,7 @@ def test_eq_pool_insufficient_is_scaled_in_proportion():
     assert [line.gross for line in result.lines] == [D("1829.26"), D("1170.73")]
     assert result.totals.residual == D("0.01")
     assert not result.pool_check.respected and result.pool_check.quota == D("14.285714")
-    assert "NON rispettata la quota minima del 15,00 %" in result.explanation.text
+    assert "NON rispettata la quota minima del 15,00\u00a0%" in result.explanation.text
     assert "ridotti in proporzione (× 0,731707)" in result.explanation.text
     json.dumps(result.to_dict())
 
@@ -297,9 +297,10 @@ def test_personnel_indicators_as_in_the_seed():
     text = indicators.capacita_incentivazione.explanation.text
     assert text == (
         "Capacità di incentivazione = Fondo decentrato, parte variabile / Totale personale "
-        "= 61.027,80 € / 37 = 1.649,40 €."
+        "= 61.027,80\u00a0€ / 37 = 1.649,40\u00a0€."
     )
-    assert "30,00 € / 1.000,00 € × 100 = 3,00 %" in indicators.differenziazione.explanation.text
+    text = indicators.differenziazione.explanation.text
+    assert "30,00\u00a0€ / 1.000,00\u00a0€ × 100 = 3,00\u00a0%" in text
     json.dumps(indicators.to_dict())
 
 

@@ -54,7 +54,7 @@ def test_weighted_mean_by_plan_weights():
     score = weighted_mean(items(("100", "30"), ("60.36", "70")), EXCLUDE)
     assert score.percent == D("72.252000")
     assert score.display_percent == D("72.25")
-    assert "(100,00 × 30 + 60,36 × 70) / 100 = 72,25 %" in score.explanation.text
+    assert "(100,00 × 30 + 60,36 × 70) / 100 = 72,25\u00a0%" in score.explanation.text
 
 
 def test_no_weights_means_equal_weights_and_says_so():

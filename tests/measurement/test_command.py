@@ -70,7 +70,7 @@ def test_csv_has_a_header_and_a_row_per_score(final_values):
     assert rows[0]["percent"] == "91.65"
     controls = next(row for row in rows if row["key"] == "controlli-edilizi")
     assert controls["percent"] == "80.00"
-    assert "24 / 30 × 100 = 80,00 %" in controls["explanation"]
+    assert "24 / 30 × 100 = 80,00\u00a0%" in controls["explanation"]
     assert len(rows) == 1 + 3 + 4 + 7 + 2
 
 

@@ -55,4 +55,4 @@ def test_a_partial_attestation_needs_the_reason_and_then_scores(plan, certified)
     board = cycle_scores(plan.cycle)
     score = board.scores.indicators[certified.key]
     assert score.display_percent == Decimal("80.00")
-    assert "raggiungimento attestato 80,00 %" in score.explanation.text
+    assert "raggiungimento attestato 80,00\u00a0%" in score.explanation.text

@@ -149,7 +149,7 @@ def test_to_dict_is_json_with_explanations(final_values):
     assert "Composizione dell'ente" in data["ente"]["explanation"]["rule_label"]
     indicators = {row["key"]: row for row in data["indicators"]}
     assert indicators["controlli-edilizi"]["display_percent"] == "80.00"
-    assert "24 / 30 × 100 = 80,00 %" in indicators["controlli-edilizi"]["explanation"]["text"]
+    assert "24 / 30 × 100 = 80,00\u00a0%" in indicators["controlli-edilizi"]["explanation"]["text"]
     assert indicators["indicatore-depositi"]["formula"]["arithmetic"] == "67 / 111 × 100 = 60,36"
     objectives = {row["key"]: row for row in data["objectives"]}
     assert objectives["pl-coordinamento"]["unit"] == "ufficio-verbali"
@@ -346,7 +346,7 @@ def test_coverage_counts_updated_subjects_and_silent_owners(plan):
     # Measurable: 6 indicators by hand + 2 parameters of the formula; 2 updated by 30/06.
     assert (result.measurable, result.updated) == (8, 2)
     assert result.share == D("25")
-    assert result.display_share == "25,00 %"
+    assert result.display_share == "25,00\u00a0%"
     assert [person.key for person in result.never_updated] == ["resp-sismica"]
     assert selectors.coverage(plan.cycle).updated == 3
 

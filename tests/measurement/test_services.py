@@ -242,7 +242,7 @@ def test_period_start_defaults_from_the_kind(plan, period_kind, period_end, star
         ({"value": "40", "period_start": dt.date(2025, 7, 1)},
          "L'inizio del periodo segue la fine del periodo.", "period_start"),
         ({"value": "12"}, "Il valore dell'indicatore «Controlli edilizi» è sotto il target "
-         "(40,00 %): scrivi la motivazione dello scostamento.", "deviation_note"),
+         "(40,00\u00a0%): scrivi la motivazione dello scostamento.", "deviation_note"),
     ],
 )  # fmt: skip
 def test_save_refusals(plan, fields, message, field):

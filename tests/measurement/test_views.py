@@ -164,11 +164,11 @@ def test_preview_shows_the_achievement_of_the_typed_value(plan, login):
     response = client.get(url, {"value": "24", "period_end": "2025-06-30"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert "<html" not in body
-    assert "Raggiungimento con il valore indicato: 80,00 %" in body
+    assert "Raggiungimento con il valore indicato: 80,00\u00a0%" in body
     assert "24 / 30 × 100" in body
     assert "(obbligatoria: il valore è sotto il target)" in body
     met = client.get(url, {"value": "1.700"}).content.decode()
-    assert "100,00 %" in met and "target raggiunto" in met
+    assert "100,00\u00a0%" in met and "target raggiunto" in met
     assert "obbligatoria" not in met
     wrong = client.get(url, {"value": "tanti"}).content.decode()
     assert "non è un numero" in wrong
@@ -277,7 +277,7 @@ def test_my_deadlines_lists_overdue_first_and_saves_inline(plan, login):
     )  # fmt: skip
     fragment = response.content.decode()
     assert "<html" not in fragment
-    assert "Salvato: valore 30" in fragment and "raggiungimento 100,00 %" in fragment
+    assert "Salvato: valore 30" in fragment and "raggiungimento 100,00\u00a0%" in fragment
     assert Measurement.objects.get().period_kind == "data"
 
 

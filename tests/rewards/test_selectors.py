@@ -46,9 +46,9 @@ def test_outputs_reproduce_the_hand_computed_case(staff_case):
     assert money["rounding"] == "0.01"
     assert money["withheld"] == "0"
     assert money["text"] == (
-        "Premialità stanziata 1.000,00 €, distribuita 999,99 € (100%); residuo 0,01 €, di cui "
-        "0,00 € trattenuti per i tempi di pagamento e 0,01 € da arrotondamenti e quote non "
-        "assegnate."
+        "Premialità stanziata 1.000,00\u00a0€, distribuita 999,99\u00a0€ (100%); "
+        "residuo 0,01\u00a0€, di cui 0,00\u00a0€ trattenuti per i tempi di pagamento e "
+        "0,01\u00a0€ da arrotondamenti e quote non assegnate."
     )
     assert outputs["mean_score"]["value"] == "39.6"
     assert outputs["mean_score"]["text"] == "Punteggio medio 39,60 su 5 schede."
@@ -99,13 +99,13 @@ def test_personnel_indicators_with_formulas(staff_case):
     rows = {row["code"]: row for row in outputs["indicators"]["rows"]}
     assert rows["incentivazione_complessiva"]["value"] == "8.45"
     assert rows["capacita_incentivazione"]["value"] == "200"
-    assert rows["capacita_incentivazione"]["display"] == "200,00 €"
+    assert rows["capacita_incentivazione"]["display"] == "200,00\u00a0€"
     assert rows["selettivita"]["value"] == "80"
     assert rows["differenziazione"]["value"] == "39.445539"
     assert rows["differenziazione"]["display"] == "39,45%"
     assert rows["aggiornamento_professionale"]["value"] == "80"
     assert "Premio minimo erogato / Premio massimo erogato" in rows["differenziazione"]["formula"]
-    assert "140,15 € / 355,30 €" in rows["differenziazione"]["explanation"]["text"]
+    assert "140,15\u00a0€ / 355,30\u00a0€" in rows["differenziazione"]["explanation"]["text"]
 
 
 def test_indicators_without_inputs_say_what_is_missing(staff_case):

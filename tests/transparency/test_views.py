@@ -53,7 +53,7 @@ def test_public_page_without_login_and_without_names(client, published):
     body = response.content.decode()
     assert response.status_code == 200
     assert "Dati relativi ai premi 2025" in body
-    assert "stanziati 12.000,00 €" in body
+    assert "stanziati 12.000,00\u00a0€" in body
     assert "Valutazione compresa tra 54 e 60 punti: 2 dipendenti" in body
     assert "Non ancora distribuito" in body
     for name in names(published):
