@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from engine.numbers import format_date, format_number
+from engine.numbers import format_date, format_euro, format_number, format_percent
 
 NBSP = "\u00a0"
 
@@ -24,13 +24,13 @@ def percent(value: Decimal | int | None) -> str:
     """Percentage points with two places: 60.36 → «60,36 %»."""
     if value is None:
         return "—"
-    return f"{format_number(Decimal(value), 2)}{NBSP}%"
+    return format_percent(Decimal(value))
 
 
 def euro(value: Decimal | int | None) -> str:
     if value is None:
         return "—"
-    return f"{format_number(Decimal(value), 2)}{NBSP}€"
+    return format_euro(Decimal(value))
 
 
 def date(value: dt.date | dt.datetime | None) -> str:

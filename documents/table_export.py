@@ -17,6 +17,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from documents.model import Column, ColumnKind, Table
+from engine.numbers import parse_number
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 EURO = re.compile(r"^(-?[\d.]*\d(?:,\d+)?)\s*€$")
@@ -29,8 +30,8 @@ MAX_COLUMNS = 60
 
 def _decimal(text: str) -> Decimal | None:
     try:
-        return Decimal(text.replace(".", "").replace(",", "."))
-    except InvalidOperation:
+        return parse_number(text)
+    except (ValueError, InvalidOperation):
         return None
 
 

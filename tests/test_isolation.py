@@ -69,6 +69,7 @@ MODEL_BY_SEGMENT = {
     "fondi": Fund,
     "distribuzioni": Distribution,
     "generazioni": GeneratedDocument,
+    "documenti": GeneratedDocument,
     "pubblicazioni": Publication,
 }
 
