@@ -6,6 +6,8 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
+from types import SimpleNamespace
 
 from core.exceptions import ServiceError
 from documents import formatting as fmt
@@ -121,7 +123,7 @@ class PlanData:
     responsibles: dict[int, list[int]]
     indicators: list[Indicator]
     indicator_groups: list[IndicatorGroup]
-    targets: dict[int, dict[int, Target]]  # indicator pk → year → target
+    targets: dict[int, dict[int, SimpleNamespace]]  # indicator pk → year → target row
     phases: dict[int, list[Phase]]
     activities: dict[int, list[UnitActivity]]
     parameters: dict[int, list[Parameter]]
@@ -140,7 +142,7 @@ class PlanData:
         self.by_objective = dict(by_objective)
         self.by_group = dict(by_group)
 
-    @property
+    @cached_property
     def units_by_id(self) -> dict[int, Unit]:
         return {unit.pk: unit for unit in self.units}
 
@@ -165,6 +167,9 @@ def unit_responsible(unit: Unit, persons: dict[int, Person]) -> str:
     return person_name(persons.get(unit.responsible_id)) if unit.responsible_id else ""
 
 
+TARGET_FIELDS = ("indicator_id", "year", "kind", "value", "value_to", "target_date", "text")
+
+
 def load_plan(cycle: Cycle) -> PlanData:
     ente = cycle.ente
     units = list(Unit.objects.filter(ente=ente).order_by("order", "id"))
@@ -184,9 +189,10 @@ def load_plan(cycle: Cycle) -> PlanData:
         responsibles[objective_id].append(person_id)
     indicators = list(Indicator.objects.filter(cycle=cycle).order_by("order", "id"))
     indicator_groups = list(IndicatorGroup.objects.filter(cycle=cycle).order_by("order", "id"))
-    targets: dict[int, dict[int, Target]] = defaultdict(dict)
-    for target in Target.objects.filter(indicator__cycle=cycle):
-        targets[target.indicator_id][target.year] = target
+    # Plain records, not model instances: a plan of 3,000 objectives has 9,000 targets.
+    targets: dict[int, dict[int, SimpleNamespace]] = defaultdict(dict)
+    for row in Target.objects.filter(indicator__cycle=cycle).values(*TARGET_FIELDS):
+        targets[row["indicator_id"]][row["year"]] = SimpleNamespace(**row)
     phases: dict[int, list[Phase]] = defaultdict(list)
     for phase in Phase.objects.filter(objective__cycle=cycle).order_by("objective", "order", "id"):
         phases[phase.objective_id].append(phase)

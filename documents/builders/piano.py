@@ -43,6 +43,7 @@ from documents.model import (
 from organization.models import Unit
 from planning.models import Cycle, IndicatorScope, OperationalObjective, PiaoTag, PlanDocumentKind
 
+DETAILED_MAX_OBJECTIVES = 300  # beyond this, objectives go in tables (see add_objectives)
 SIMPLIFIED_MAX_STAFF = 50  # DM 132/2022 art. 6: enti «con non più di 50 dipendenti»
 
 SHAPE_ORDINARY = "piao_ordinario"
@@ -406,10 +407,105 @@ def _transversal(document: Document, plan: PlanData, years: list[int]) -> None:
             empty_text="Nessun obiettivo trasversale nel piano.",
         )
     )
-    for objective in plan.objectives:
-        if _is_transversal(objective):
+    add_objectives(section, plan, [o for o in plan.objectives if _is_transversal(o)], years)
+
+
+def add_objectives(section: Section, plan: PlanData, objectives, years: list[int]) -> None:
+    """Each objective in its own sub-section (the seeds' layout); for a plan of more than
+    `DETAILED_MAX_OBJECTIVES` objectives, three tables per structure instead (objectives,
+    indicators with their targets, phases), which hold the same data in far fewer pages."""
+    if not objectives:
+        return
+    if len(plan.objectives) <= DETAILED_MAX_OBJECTIVES:
+        for objective in objectives:
             child = section.section(objective_heading(objective))
             child.add(*objective_blocks(plan, objective, years))
+        return
+    section.add(compact_objectives(plan, objectives), compact_indicators(plan, objectives, years))
+    phases = compact_phases(plan, objectives)
+    if phases.rows:
+        section.add(phases)
+
+
+def compact_objectives(plan: PlanData, objectives) -> Table:
+    rows = []
+    for objective in objectives:
+        strategic = plan.strategic.get(objective.strategic_objective_id)
+        rows.append(
+            [
+                objective.code,
+                objective.title,
+                objective.mission_label or (strategic.mission_label if strategic else ""),
+                str(strategic) if strategic else "",
+                plan.responsible_text(objective),
+                objective.weight,
+                objective.deadline_text
+                or (fmt.date(objective.deadline) if objective.deadline else ""),
+            ]
+        )
+    return without_empty_columns(
+        Table(
+            "Obiettivi",
+            [
+                Column("Codice", width=1),
+                Column("Obiettivo", width=5),
+                Column("Missione / Programma", width=2),
+                Column("Obiettivo strategico", width=2),
+                Column("Responsabile", width=2),
+                Column("Peso", ColumnKind.PERCENT),
+                Column("Scadenza", width=1),
+            ],
+            rows,
+            sheet="Obiettivi",
+        ),
+        keep=(1, 5),
+    )
+
+
+def compact_indicators(plan: PlanData, objectives, years: list[int]) -> Table:
+    rows = []
+    for objective in objectives:
+        for indicator in plan.by_objective.get(objective.pk, []):
+            baseline = indicator.baseline_text or (
+                fmt.number(indicator.baseline_value) if indicator.baseline_value is not None else ""
+            )
+            rows.append(
+                [
+                    objective.code or objective.title[:60],
+                    indicator.name,
+                    baseline,
+                    *[plan.target_text(indicator, year) for year in years],
+                ]
+            )
+    return Table(
+        "Indicatori di risultato e target del triennio",
+        [
+            Column("Obiettivo", width=1),
+            Column("Indicatore di risultato", width=4),
+            Column("Valore di partenza", width=1),
+            *[Column(f"Target {year}", width=1) for year in years],
+        ],
+        rows,
+        sheet="Indicatori obiettivi",
+        empty_text="Nessun indicatore di risultato.",
+    )
+
+
+def compact_phases(plan: PlanData, objectives) -> Table:
+    return Table(
+        "Fasi e tempi",
+        [Column("Obiettivo", width=1), Column("Fase", width=5), Column("Tempi", width=1)],
+        [
+            [
+                objective.code or objective.title[:60],
+                " ".join(p for p in (phase.label, phase.description) if p),
+                phase.planned_text or (fmt.date(phase.planned_end) if phase.planned_end else ""),
+            ]
+            for objective in objectives
+            for phase in plan.phases.get(objective.pk, [])
+        ],
+        sheet="Fasi",
+    )
 
 
 def objective_heading(objective: OperationalObjective) -> str:
@@ -485,9 +581,7 @@ def _unit_section(parent, plan, unit, children, objectives_of, groups_of, years,
     activities = plan.activities.get(unit.pk, [])
     if activities:
         section.add(Paragraph("Attività:", emphasis=True), BulletList([a.text for a in activities]))
-    for objective in objectives_of.get(unit.pk, []):
-        child = section.section(objective_heading(objective))
-        child.add(*objective_blocks(plan, objective, years))
+    add_objectives(section, plan, objectives_of.get(unit.pk, []), years)
     for group in groups_of.get(unit.pk, []):
         section.add(_group_table(plan, group))
         for sub in [g for g in plan.indicator_groups if g.parent_id == group.pk]:

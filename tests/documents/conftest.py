@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from planning.models import Cycle
 
@@ -31,6 +31,8 @@ class _Rollback(Exception):
 def demo_cycles(django_db_setup, django_db_blocker):
     """{name: cycle id} of the three demo plans, for the whole module."""
     with django_db_blocker.unblock():
+        name = str(connection.settings_dict["NAME"])
+        assert "test" in name or "memory" in name, f"non è il database dei test: {name}"
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
