@@ -23,6 +23,7 @@ from accounts.middleware import SESSION_KEY
 from accounts.models import User
 from appraisal.models import Behaviour, EvaluationScheme, Scheda
 from documents.models import GeneratedDocument, Publication
+from interchange.models import PlanImport
 from measurement.models import (
     CorrectiveAction,
     Evidence,
@@ -31,6 +32,7 @@ from measurement.models import (
     ObjectiveDelegate,
 )
 from organization.models import Assignment, Employment, Ente, Parameter, Person, Unit
+from payments.models import DebtSnapshot, ImportBatch, Invoice
 from planning.models import (
     Cycle,
     Indicator,
@@ -68,6 +70,11 @@ MODEL_BY_SEGMENT = {
     "comportamenti": Behaviour,
     "fondi": Fund,
     "distribuzioni": Distribution,
+    "importazioni": PlanImport,
+    "strutture": Unit,
+    "fatture": Invoice,
+    "importa": ImportBatch,
+    "stock": DebtSnapshot,
     "generazioni": GeneratedDocument,
     "documenti": GeneratedDocument,
     "pubblicazioni": Publication,
@@ -81,6 +88,7 @@ ENTE_PATH = {
     Assignment: "person__ente",
     Parameter: "unit__ente",
     Cycle: "ente",
+    PlanImport: "ente",
     PlanRevision: "cycle__ente",
     WeightGroup: "cycle__ente",
     StrategicArea: "cycle__ente",
@@ -98,6 +106,9 @@ ENTE_PATH = {
     Behaviour: "ente",
     Fund: "ente",
     Distribution: "fund__ente",
+    Invoice: "ente",
+    ImportBatch: "ente",
+    DebtSnapshot: "ente",
     GeneratedDocument: "cycle__ente",
     Publication: "ente",
 }

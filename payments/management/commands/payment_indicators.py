@@ -1,0 +1,131 @@
+"""Print the payment indicators of an ente (or one unit) for a year.
+
+    manage.py payment_indicators --ente comune-x --year 2024 [--unit polizia-locale]
+                                 [--reference-date 2025-01-31] --format json|csv
+
+The figures are computed from the stored invoices: quarterly and annual ITP, indicatore di
+ritardo annuale (unpaid invoices delayed to the reference date: by default the rules' choice),
+debt stock at 31/12 with the two tests, FGDC rate, evaluation table and the payment-time
+objective; each with its «come è calcolato». csv prints one row per figure.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from organization.models import Ente, Unit
+from payments import services
+
+
+class Command(BaseCommand):
+    help = "Indicatori dei tempi di pagamento di un ente (o di una struttura) per un anno."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--ente", required=True, help="Identificativo (slug) dell'ente")
+        parser.add_argument("--year", required=True, type=int, help="Anno")
+        parser.add_argument("--unit", default=None, help="Chiave dell'unità organizzativa")
+        parser.add_argument(
+            "--reference-date",
+            default=None,
+            help="Data (AAAA-MM-GG) a cui si calcola il ritardo delle fatture non pagate",
+        )
+        parser.add_argument("--format", choices=("json", "csv"), default="json")
+
+    def handle(self, *args, **options):
+        ente = Ente.objects.filter(slug=options["ente"]).first()
+        if ente is None:
+            raise CommandError(f"Ente «{options['ente']}» inesistente.")
+        unit = None
+        if options["unit"]:
+            unit = Unit.objects.filter(ente=ente, key=options["unit"]).first()
+            if unit is None:
+                raise CommandError(f"Unità «{options['unit']}» inesistente nell'ente {ente}.")
+        reference = None
+        if options["reference_date"]:
+            try:
+                reference = dt.date.fromisoformat(options["reference_date"])
+            except ValueError as exc:
+                raise CommandError("--reference-date: usa il formato AAAA-MM-GG.") from exc
+        data = services.year_figures(
+            ente=ente, year=options["year"], reference=reference, unit=unit
+        )
+        if not data["ente"]["invoice_count"]:
+            raise CommandError(f"Nessuna fattura per {ente} fino al {options['year']}.")
+        if options["format"] == "json":
+            payload = {"ente": ente.slug, **data}
+            self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
+            return
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer.writerow(["indicatore", "periodo", "valore", "unita_di_misura", "come_e_calcolato"])
+        for row in csv_rows(data):
+            writer.writerow(row)
+
+
+def csv_rows(data: dict) -> list[list[str]]:
+    figures = data["ente"]
+    year = data["year"]
+    rows = []
+    for number, quarter in enumerate(figures["quarters"], start=1):
+        rows.append(
+            [
+                "ITP",
+                f"{number}° trimestre {year}",
+                quarter["itp"] or "",
+                "giorni",
+                quarter["explanation"]["text"],
+            ]
+        )
+    annual = figures["annual"]
+    rows.append(
+        ["ITP", f"anno {year}", annual["itp"] or "", "giorni", annual["explanation"]["text"]]
+    )
+    rows.append(
+        ["tempo medio di pagamento", f"anno {year}", annual["payment_time"] or "", "giorni", ""]
+    )
+    rows.append(["pagato dopo la scadenza", f"anno {year}", annual["late_amount"], "euro", ""])
+    delay = figures["delay"]
+    rows.append(
+        [
+            "ritardo annuale" + (" (stima)" if delay["is_estimate"] else ""),
+            f"anno {year}",
+            delay["value"] or "",
+            "giorni",
+            delay["explanation"]["text"],
+        ]
+    )
+    stock = figures["stock"]
+    day = stock["reference_date"]
+    rows.append(["stock del debito", day, stock["stock"], "euro", stock["explanation"]["text"]])
+    rows.append(["stock scaduto", day, stock["overdue"], "euro", ""])
+    rows.append(["imprese creditrici", day, str(stock["creditors"]), "numero", ""])
+    tests = figures["tests"]
+    text = tests["explanation"]["text"]
+    rows.append(["stock rispetto all'anno precedente", day, tests["ratio"] or "", "%", text])
+    rows.append(["incidenza dello scaduto", day, tests["incidence"] or "", "%", text])
+    fgdc = figures["fgdc"]
+    rows.append(["FGDC", f"anno {fgdc['year']}", fgdc["rate"], "%", fgdc["explanation"]["text"]])
+    evaluation = figures["evaluation"]
+    rows.append(
+        [
+            "tabella di valutazione",
+            f"anno {year}",
+            evaluation["percent"],
+            "%",
+            evaluation["explanation"]["text"],
+        ]
+    )
+    objective = figures["objective"]
+    rows.append(
+        [
+            "obiettivo tempi di pagamento",
+            f"anno {year}",
+            objective["percent"] or "",
+            "%",
+            objective["explanation"]["text"],
+        ]
+    )
+    return rows
