@@ -48,16 +48,38 @@ from engine.numbers import (
 
 
 class TargetKind(StrEnum):
-    """Same values as planning.models.TargetKind."""
+    """Same values as planning.models.TargetKind.
+
+    The strict kinds (GT, LT and their «anno precedente» forms) are not met by a value equal to
+    the bound: «inferiore al 45 %» is missed by 45 %.
+    """
 
     GTE = "gte"
+    GT = "gt"
     LTE = "lte"
+    LT = "lt"
     EQ = "eq"
     BETWEEN = "between"
     GTE_PREVIOUS = "gte_previous"
+    GT_PREVIOUS = "gt_previous"
+    LTE_PREVIOUS = "lte_previous"
+    LT_PREVIOUS = "lt_previous"
     BY_DATE = "by_date"
     VALUE = "value"
     TEXT = "text"
+
+    @property
+    def is_relative_to_previous(self) -> bool:
+        """Compared with the value of the year before (read from that cycle, or the baseline)."""
+        return self in _PREVIOUS_KINDS
+
+
+class PreviousOrigin(StrEnum):
+    """Where the previous year's value of a relative target comes from."""
+
+    CYCLE = "cycle"  # the final value of the previous year's cycle held in Performa
+    BASELINE = "baseline"  # the plan's «valore di partenza» (no previous cycle to read)
+    GIVEN = "given"  # supplied by the caller without saying where from
 
 
 class Polarity(StrEnum):
@@ -82,12 +104,30 @@ class Target:
     value: Decimal | None = None
     value_to: Decimal | None = None  # upper bound of BETWEEN
     due_date: date | None = None  # BY_DATE
-    previous_value: Decimal | None = None  # the previous year's actual, for GTE_PREVIOUS
+    previous_value: Decimal | None = None  # the previous year's actual, for *_PREVIOUS kinds
     polarity: Polarity = Polarity.HIGHER  # direction of a VALUE target
     text: str = ""  # the target as written in the plan
+    previous_origin: PreviousOrigin = PreviousOrigin.GIVEN
+    previous_year: int | None = None  # the year `previous_value` belongs to, when known
+    previous_note: str = ""  # why that source was used («nessun ciclo 2023 in Performa»)
 
     def __post_init__(self) -> None:
-        coerce_enums(self, kind=TargetKind, polarity=Polarity)
+        coerce_enums(self, kind=TargetKind, polarity=Polarity, previous_origin=PreviousOrigin)
+
+    @property
+    def previous_words(self) -> str:
+        """Where the previous value was read, in Italian («valore finale del ciclo 2023»)."""
+        if self.previous_origin is PreviousOrigin.CYCLE:
+            year = f" {self.previous_year}" if self.previous_year else ""
+            words = f"valore finale del ciclo{year}"
+        elif self.previous_origin is PreviousOrigin.BASELINE:
+            year = f" ({self.previous_year})" if self.previous_year else ""
+            words = f"valore di partenza del piano{year}"
+        else:
+            words = ""
+        if self.previous_note:
+            words = f"{words}: {self.previous_note}" if words else self.previous_note
+        return words
 
 
 @dataclass(frozen=True)
@@ -206,6 +246,30 @@ class _Goal:
     low: Decimal  # the target (HIGHER/LOWER) or the lower bound (RANGE)
     high: Decimal  # equal to low except for a RANGE
     description: str
+    strict: bool = False  # a value equal to the bound does not meet it («inferiore al 45 %»)
+
+
+# The comparison each directional kind makes: (direction, strict, symbol).
+_COMPARISONS: dict[TargetKind, tuple[Direction, bool, str]] = {
+    TargetKind.GTE: (Direction.HIGHER, False, "≥"),
+    TargetKind.GT: (Direction.HIGHER, True, ">"),
+    TargetKind.LTE: (Direction.LOWER, False, "≤"),
+    TargetKind.LT: (Direction.LOWER, True, "<"),
+    TargetKind.GTE_PREVIOUS: (Direction.HIGHER, False, "≥"),
+    TargetKind.GT_PREVIOUS: (Direction.HIGHER, True, ">"),
+    TargetKind.LTE_PREVIOUS: (Direction.LOWER, False, "≤"),
+    TargetKind.LT_PREVIOUS: (Direction.LOWER, True, "<"),
+}
+_PREVIOUS_KINDS = frozenset(
+    {
+        TargetKind.GTE_PREVIOUS,
+        TargetKind.GT_PREVIOUS,
+        TargetKind.LTE_PREVIOUS,
+        TargetKind.LT_PREVIOUS,
+    }
+)
+# A strict target met only «at the bound» is not met: it gets just under full credit.
+NOT_MET_CEILING = HUNDRED - Decimal("0.01")
 
 
 @dataclass
@@ -245,6 +309,10 @@ def _score_numeric(
     if measurement.value is None:
         return _missing(f"{goal.description}. Valore misurato mancante.", inputs)
 
+    if target.kind.is_relative_to_previous:
+        inputs["previous_origin"] = target.previous_origin
+        inputs["previous_year"] = target.previous_year
+        inputs["previous_note"] = target.previous_note
     work = _Work(data=dict(inputs))
     work.say(f"{goal.description}; valore misurato {format_number(measurement.value)}.")
     if goal.direction is Direction.RANGE:
@@ -258,17 +326,10 @@ def _score_numeric(
 
 
 def _goal(target: Target) -> _Goal | None:
-    kind, value = target.kind, target.value
-    if kind is TargetKind.GTE_PREVIOUS:
-        if target.previous_value is None:
-            return None
-        previous = format_number(target.previous_value)
-        return _Goal(
-            Direction.HIGHER,
-            target.previous_value,
-            target.previous_value,
-            f"Target ≥ valore dell'anno precedente ({previous})",
-        )
+    kind = target.kind
+    if kind.is_relative_to_previous:
+        return _previous_goal(target)
+    value = target.value
     if value is None:
         return None
     if kind is TargetKind.VALUE:
@@ -276,10 +337,9 @@ def _goal(target: Target) -> _Goal | None:
             Polarity.HIGHER: TargetKind.GTE,
             Polarity.LOWER: TargetKind.LTE,
         }.get(target.polarity, TargetKind.EQ)
-    if kind is TargetKind.GTE:
-        return _Goal(Direction.HIGHER, value, value, f"Target ≥ {format_number(value)}")
-    if kind is TargetKind.LTE:
-        return _Goal(Direction.LOWER, value, value, f"Target ≤ {format_number(value)}")
+    if kind in _COMPARISONS:
+        direction, strict, symbol = _COMPARISONS[kind]
+        return _Goal(direction, value, value, f"Target {symbol} {format_number(value)}", strict)
     if kind is TargetKind.EQ:
         return _Goal(Direction.RANGE, value, value, f"Target = {format_number(value)}")
     if kind is TargetKind.BETWEEN:
@@ -295,9 +355,31 @@ def _goal(target: Target) -> _Goal | None:
     raise ValueError(f"tipo di target non numerico: {target.kind}")
 
 
+def _previous_goal(target: Target) -> _Goal | None:
+    if target.previous_value is None:
+        return None
+    direction, strict, symbol = _COMPARISONS[target.kind]
+    previous = format_number(target.previous_value)
+    source = f", {target.previous_words}" if target.previous_words else ""
+    return _Goal(
+        direction,
+        target.previous_value,
+        target.previous_value,
+        f"Target {symbol} valore dell'anno precedente ({previous}{source})",
+        strict,
+    )
+
+
 def _missing_target_reason(target: Target) -> str:
-    if target.kind is TargetKind.GTE_PREVIOUS:
-        return "Target ≥ anno precedente: manca il valore dell'anno precedente."
+    if target.kind.is_relative_to_previous:
+        symbol = _COMPARISONS[target.kind][2]
+        year = f" ({target.previous_year})" if target.previous_year else ""
+        why = target.previous_note or (
+            "nessun valore finale del ciclo precedente e nessun valore di partenza nel piano"
+        )
+        return (
+            f"Target {symbol} anno precedente: manca il valore dell'anno precedente{year} ({why})."
+        )
     if target.kind is TargetKind.BETWEEN and target.value is not None:
         return "Target «compreso tra»: manca il limite superiore dell'intervallo."
     return "Target senza valore numerico."
@@ -325,8 +407,13 @@ def _directional_achievement(
     target = goal.low
     higher = goal.direction is Direction.HIGHER
     tolerance = _tolerance_for(target, rule)
-    met_exactly = value >= target if higher else value <= target
-    met = value >= target - tolerance if higher else value <= target + tolerance
+    met_exactly = _beyond(value, target, higher=higher, strict=goal.strict)
+    met = _beyond(
+        value,
+        target - tolerance if higher else target + tolerance,
+        higher=higher,
+        strict=goal.strict and tolerance == ZERO,
+    )
 
     if rule.method is ScoringMethod.BINARY:
         raw = HUNDRED if met else ZERO
@@ -345,9 +432,23 @@ def _directional_achievement(
             f"riconosciuto {format_percent(HUNDRED)}."
         )
         raw = max(raw, HUNDRED)
+    elif not met and raw >= HUNDRED:
+        # Only a strict target reaches here: the value sits on the bound it had to pass.
+        raw = NOT_MET_CEILING
+        work.say(
+            f"Il valore è pari al limite {format_number(target)}, che il target esclude: "
+            f"target non raggiunto → {format_percent(raw)}."
+        )
     if rule.method is ScoringMethod.BANDS:
         return _band_lookup(rule.bands, raw, "grado di raggiungimento", work), _named(rule.method)
     return raw, label
+
+
+def _beyond(value: Decimal, bound: Decimal, *, higher: bool, strict: bool) -> bool:
+    """Whether `value` meets `bound` in the target's direction (strictly for > and <)."""
+    if higher:
+        return value > bound if strict else value >= bound
+    return value < bound if strict else value <= bound
 
 
 def _linear(

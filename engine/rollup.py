@@ -6,7 +6,8 @@ scores everything in one pass, without any I/O of its own:
 * indicator  → `achievement.score_indicator` under the SMVP rule (or the indicator's own rule);
 * objective  → weighted mean of its measurable indicators, or «all targets met» (100 or 0), or the
   progress of its phases, as configured (per ente, or per objective);
-* unit       → weighted mean, by plan weights, of the objectives of the unit and of its sub-units;
+* unit       → weighted mean, by plan weights, of the objectives of the unit and of its sub-units
+  (an objective shared by several units counts in each of them, once per unit);
 * person     → weighted mean of the objectives assigned to them (assignment weight, or the
   objective's plan weight when the assignment has none);
 * ente       → the configured composition, e.g. 50 % ente-level indicators + 50 % mean of areas.
@@ -222,10 +223,20 @@ class PhaseRecord:
 @dataclass(frozen=True)
 class ObjectiveRecord:
     id: Hashable
-    unit_id: Hashable | None
+    unit_id: Hashable | None  # the leading unit
     weight: Decimal | None = None  # plan weight
     aggregation: ObjectiveAggregation | None = None  # overrides the ente's setting
     label: str = ""
+    # Every unit the objective belongs to (an objective shared by several units counts in
+    # each of them, once); empty means just `unit_id`.
+    unit_ids: tuple[Hashable, ...] = ()
+
+    @property
+    def all_unit_ids(self) -> tuple[Hashable, ...]:
+        listed = tuple(dict.fromkeys(self.unit_ids))
+        if self.unit_id is not None and self.unit_id not in listed:
+            listed = (self.unit_id, *listed)
+        return listed
 
 
 @dataclass(frozen=True)
@@ -501,17 +512,16 @@ class _UnitTree:
     def __init__(self, units: Sequence[UnitRecord], objectives: Sequence[ObjectiveRecord]):
         self.records = {unit.id: unit for unit in units}
         for objective in objectives:
-            if objective.unit_id is not None and objective.unit_id not in self.records:
-                self.records[objective.unit_id] = UnitRecord(objective.unit_id)
+            for unit_id in objective.all_unit_ids:
+                if unit_id not in self.records:
+                    self.records[unit_id] = UnitRecord(unit_id)
         self.children = _group(
             (unit.parent_id, unit.id)
             for unit in self.records.values()
             if unit.parent_id is not None
         )
         self.own_objectives = _group(
-            (objective.unit_id, objective)
-            for objective in objectives
-            if objective.unit_id is not None
+            (unit_id, objective) for objective in objectives for unit_id in objective.all_unit_ids
         )
         self._check_acyclic()
 
@@ -528,12 +538,15 @@ class _UnitTree:
         ]
 
     def objectives_below(self, unit_id: Hashable) -> list[ObjectiveRecord]:
-        collected, pending = [], [unit_id]
+        """The objectives of the unit and of its sub-units, each once even when shared."""
+        collected: dict[Hashable, ObjectiveRecord] = {}
+        pending = [unit_id]
         while pending:
             current = pending.pop()
-            collected.extend(self.own_objectives.get(current, []))
+            for objective in self.own_objectives.get(current, []):
+                collected.setdefault(objective.id, objective)
             pending.extend(self.children.get(current, []))
-        return collected
+        return list(collected.values())
 
     def _check_acyclic(self) -> None:
         for start in self.records:

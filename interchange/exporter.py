@@ -53,9 +53,11 @@ from planning.models import (
     Cycle,
     Indicator,
     IndicatorGroup,
+    ObjectiveUnit,
     OperationalObjective,
     Phase,
     StrategicObjective,
+    StrategicObjectiveArea,
     Target,
 )
 from rewards.models import Distribution, DistributionLine, Fund
@@ -102,7 +104,7 @@ def export_cycle(cycle: Cycle) -> dict[str, Any]:
     }
     document = {
         "format": spec.FORMAT,
-        "version": spec.VERSION,
+        "version": spec.VERSION_TEXT,
         "ente": _ente(ente),
         "units": [_unit(u, unit_keys, person_keys) for u in parents_first(units)],
         "people": [_person(p, unit_keys) for p in people],
@@ -199,10 +201,13 @@ def _evaluation_bodies(ente, person_keys: dict[int, str]) -> list[dict[str, Any]
     ]
 
 
-def _pairs(through, owner: str, target: str, owners: Iterable[int]) -> dict[int, list[int]]:
-    """Many-to-many links in the order they were made (the order of the file)."""
+def _pairs(
+    through, owner: str, target: str, owners: Iterable[int], order: tuple[str, ...] = ("id",)
+) -> dict[int, list[int]]:
+    """Many-to-many links in the order they were made (the order of the file), or by `order`
+    for the links that keep their own position."""
     links: dict[int, list[int]] = defaultdict(list)
-    rows = through.objects.filter(**{f"{owner}__in": list(owners)}).order_by("id")
+    rows = through.objects.filter(**{f"{owner}__in": list(owners)}).order_by(*order)
     for owner_id, target_id in rows.values_list(owner, target):
         links[owner_id].append(target_id)
     return links
@@ -323,10 +328,17 @@ class CyclePlanExport:
             "unit_id",
             self.strategic_keys,
         )
+        areas = _pairs(
+            StrategicObjectiveArea,
+            "strategic_objective_id",
+            "area_id",
+            self.strategic_keys,
+            ("order", "id"),
+        )
         return [
             {
                 **document_values(spec.STRATEGIC_OBJECTIVE, o),
-                "area": area_keys.get(o.area_id),
+                "areas": [area_keys[a] for a in [o.area_id, *areas[o.id]] if a is not None],
                 "units": [self.unit_keys[u] for u in units[o.id]],
             }
             for o in objectives
@@ -351,10 +363,13 @@ class CyclePlanExport:
             "person_id",
             self.objective_keys,
         )
+        units = _pairs(
+            ObjectiveUnit, "objective_id", "unit_id", self.objective_keys, ("order", "id")
+        )
         return [
             {
                 **document_values(spec.OBJECTIVE, o),
-                "unit": self.unit_keys.get(o.unit_id),
+                "units": [self.unit_keys[u] for u in [o.unit_id, *units[o.id]] if u is not None],
                 "responsibles": [self.person_keys[p] for p in responsibles[o.id]],
                 "strategic_objective": self.strategic_keys.get(o.strategic_objective_id),
                 "weight_group": group_keys.get(o.weight_group_id),

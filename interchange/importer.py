@@ -61,6 +61,7 @@ from planning.models import (
     Cycle,
     Indicator,
     IndicatorGroup,
+    ObjectiveUnit,
     ObjectiveVersion,
     OperationalObjective,
     OrganisationalPerformanceLevel,
@@ -68,6 +69,7 @@ from planning.models import (
     PlanRevision,
     StrategicArea,
     StrategicObjective,
+    StrategicObjectiveArea,
     Target,
     WeightGroup,
 )
@@ -425,18 +427,25 @@ class CyclePlanImport:
         ]
         StrategicArea.objects.bulk_create(areas)
         self.areas = {a.key: a for a in areas}
-        skip = _without("area", "units")
+        skip = _without("area", "areas", "units")
+        items = self.items("strategic_objectives")
+        area_keys = [spec.strategic_areas(item) for item in items]
         objectives = [
             StrategicObjective(
                 cycle=self.cycle,
                 order=index,
-                area=self.areas.get(item.get("area")),
+                area=self.areas[keys[0]] if keys else None,
                 **model_values(spec.STRATEGIC_OBJECTIVE, item, skip),
             )
-            for index, item in enumerate(self.items("strategic_objectives"))
+            for index, (item, keys) in enumerate(zip(items, area_keys, strict=True))
         ]
         StrategicObjective.objects.bulk_create(objectives)
         self.strategic = {o.key: o for o in objectives}
+        StrategicObjectiveArea.objects.bulk_create(
+            StrategicObjectiveArea(strategic_objective=objective, area=self.areas[key], order=n)
+            for objective, keys in zip(objectives, area_keys, strict=True)
+            for n, key in enumerate(keys[1:], start=1)
+        )
         through = StrategicObjective.units.through
         through.objects.bulk_create(
             through(strategicobjective=objective, unit=self.units[key])
@@ -461,20 +470,28 @@ class CyclePlanImport:
 
     def save_objectives(self) -> None:
         items = self.items("objectives")
-        skip = _without("unit", "responsibles", "strategic_objective", "weight_group", "phases")
+        skip = _without(
+            "unit", "units", "responsibles", "strategic_objective", "weight_group", "phases"
+        )
+        unit_keys = [spec.objective_units(item) for item in items]
         objectives = [
             OperationalObjective(
                 cycle=self.cycle,
                 order=index,
-                unit=self.units.get(item.get("unit")),
+                unit=self.units[keys[0]] if keys else None,
                 strategic_objective=self.strategic.get(item.get("strategic_objective")),
                 weight_group=self.weight_groups.get(item.get("weight_group")),
                 **model_values(spec.OBJECTIVE, item, skip),
             )
-            for index, item in enumerate(items)
+            for index, (item, keys) in enumerate(zip(items, unit_keys, strict=True))
         ]
         OperationalObjective.objects.bulk_create(objectives)
         self.objectives = {o.key: o for o in objectives}
+        ObjectiveUnit.objects.bulk_create(
+            ObjectiveUnit(objective=objective, unit=self.units[key], order=n)
+            for objective, keys in zip(objectives, unit_keys, strict=True)
+            for n, key in enumerate(keys[1:], start=1)
+        )
         through = OperationalObjective.responsibles.through
         through.objects.bulk_create(
             through(operationalobjective=objective, person=self.people[key])

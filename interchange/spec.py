@@ -24,7 +24,15 @@ from typing import Any
 from engine.config import SmvpSettings
 
 FORMAT = "performa-cycle"
-VERSION = 1
+VERSION = 1  # the major version: a reader refuses any other
+MINOR_VERSION = 1  # 1.1: objectives of several units, strategic objectives of several areas,
+# years on weight groups, strict and «anno precedente» target kinds (see docs/interchange.md)
+VERSION_TEXT = f"{VERSION}.{MINOR_VERSION}"
+# What `version` may say: 1 (a file written before minor versions existed) or "1.N" up to ours.
+ACCEPTED_VERSIONS: tuple[int | str, ...] = (
+    VERSION,
+    *(f"{VERSION}.{minor}" for minor in range(MINOR_VERSION + 1)),
+)
 
 KEY_PATTERN = r"^[a-z0-9-]+$"
 # Parameter keys are names used in formulas, where a hyphen would read as a minus.
@@ -173,7 +181,21 @@ DIMENSIONS = (
     "stato_risorse",
 )
 POLARITIES = ("higher", "lower", "range", "milestone", "none")
-TARGET_KINDS = ("gte", "lte", "eq", "between", "gte_previous", "by_date", "value", "text")
+TARGET_KINDS = (
+    "gte",
+    "gt",
+    "lte",
+    "lt",
+    "eq",
+    "between",
+    "gte_previous",
+    "gt_previous",
+    "lte_previous",
+    "lt_previous",
+    "by_date",
+    "value",
+    "text",
+)
 
 MEMBER_ENTE = ObjectSpec(
     "member_ente",
@@ -358,7 +380,10 @@ STRATEGIC_OBJECTIVE = ObjectSpec(
     "strategic_objective",
     (
         req("key", KEY),
+        # Version 1 names one area; 1.1 lists them all in `areas` (`area`, if given, is the
+        # first of them). The canonical form writes `areas` only.
         f("area", REF, refers_to="cycle.strategic_areas"),
+        f("areas", REF_LIST, refers_to="cycle.strategic_areas"),
         text("code", 30),
         req("title"),
         text("description"),
@@ -389,6 +414,8 @@ WEIGHT_GROUP = ObjectSpec(
         dec("expected_total", 6, 2, default="100"),
         dec("scheme_share", *PERCENT),
         text("note"),
+        # 1.1: the years of the plan the group belongs to ([] = every year).
+        f("years", INTEGER_LIST, minimum=YEAR_MIN, maximum=YEAR_MAX),
     ),
 )
 
@@ -421,7 +448,10 @@ OBJECTIVE = ObjectSpec(
         f("is_transversal", BOOLEAN),
         f("is_payment_time", BOOLEAN),
         f("tags", ENUM_LIST, choices=TAGS),
+        # Version 1 names one unit; 1.1 lists them all in `units`, the leading unit first
+        # (`unit`, if given, is that first one). The canonical form writes `units` only.
         f("unit", REF, refers_to="units"),
+        f("units", REF_LIST, refers_to="units"),
         f("responsibles", REF_LIST, refers_to="people"),
         text("responsible_label"),
         f("strategic_objective", REF, refers_to="cycle.strategic_objectives"),
@@ -844,7 +874,8 @@ DOCUMENT = ObjectSpec(
     "document",
     (
         req("format", ENUM, choices=(FORMAT,)),
-        req("version", INTEGER, minimum=VERSION, maximum=VERSION),
+        # 1 or "1.N" (see ACCEPTED_VERSIONS); the schema lists the accepted values.
+        req("version", STRING),
         req("ente", OBJECT),
         f("units", OBJECTS, item=UNIT),
         f("people", OBJECTS, item=PERSON),
@@ -854,6 +885,48 @@ DOCUMENT = ObjectSpec(
 )
 # `ente` and `cycle` are single objects, not lists: the document spec points at their specs.
 SECTIONS: dict[str, ObjectSpec] = {"ente": ENTE, "cycle": CYCLE}
+
+
+# --- lists that version 1 wrote as a single reference ---------------------------------------
+
+
+def listed_or_single(item: dict[str, Any], plural: str, single: str) -> list[str]:
+    """`units` of an objective (or `areas` of a strategic objective), or the single `unit`
+    (`area`) of a version 1 file; the single one comes first when both are given."""
+    listed = list(item.get(plural) or [])
+    first = item.get(single)
+    if first is not None and first not in listed:
+        listed.insert(0, first)
+    return listed
+
+
+def objective_units(item: dict[str, Any]) -> list[str]:
+    return listed_or_single(item, "units", "unit")
+
+
+def strategic_areas(item: dict[str, Any]) -> list[str]:
+    return listed_or_single(item, "areas", "area")
+
+
+def _as_lists(document: dict[str, Any]) -> dict[str, Any]:
+    """The single `unit`/`area` of version 1 moved into the lists of 1.1."""
+    cycle = document.get("cycle")
+    if not isinstance(cycle, dict):
+        return document
+    cycle = dict(cycle)
+    for name, plural, single in (
+        ("objectives", "units", "unit"),
+        ("strategic_objectives", "areas", "area"),
+    ):
+        rows = []
+        for row in cycle.get(name) or []:
+            row = dict(row)
+            row[plural] = listed_or_single(row, plural, single)
+            row.pop(single, None)
+            rows.append(row)
+        if name in cycle:
+            cycle[name] = rows
+    return {**document, "cycle": cycle}
 
 
 # --- canonical form -------------------------------------------------------------------------
@@ -951,8 +1024,11 @@ def canonical_object(spec: ObjectSpec, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def canonical(document: dict[str, Any]) -> dict[str, Any]:
-    """The canonical form of a (schema-valid) document."""
-    return canonical_object(DOCUMENT, document)
+    """The canonical form of a (schema-valid) document: the current minor version, with the
+    lists of 1.1 in place of version 1's single references."""
+    data = _as_lists(document)
+    data["version"] = VERSION_TEXT
+    return canonical_object(DOCUMENT, data)
 
 
 def value_or_default(fld: Field, data: dict[str, Any]) -> Any:
@@ -1088,11 +1164,15 @@ def build_schema() -> dict[str, Any]:
     _collect_specs(DOCUMENT, specs)
     document = _object_schema(DOCUMENT)
     document["properties"]["format"] = {"const": FORMAT}
-    document["properties"]["version"] = {"const": VERSION}
+    # A minor version written as a JSON number (1.1) is accepted like its text ("1.1").
+    numbers = [float(text) for text in ACCEPTED_VERSIONS if isinstance(text, str)]
+    document["properties"]["version"] = {
+        "enum": [*ACCEPTED_VERSIONS, *(n for n in numbers if n != VERSION)]
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "urn:performa:performa-cycle:1",
-        "title": "Performa – ciclo della performance (performa-cycle, versione 1)",
+        "title": f"Performa – ciclo della performance (performa-cycle, versione {VERSION_TEXT})",
         "description": (
             "Un ciclo (un anno) di un ente: organizzazione, persone, obiettivi, fasi, "
             "indicatori e target, finestre di monitoraggio e misurazioni, modelli di scheda, "

@@ -103,10 +103,13 @@ def check_header(data: Any) -> list[str]:
     if "version" not in data:
         return ["$.version: campo obbligatorio mancante"]
     version = data["version"]
-    if isinstance(version, bool) or not isinstance(version, int):
-        return [f"$.version: {show(version)} non è un numero di versione (atteso {spec.VERSION})"]
-    if version != spec.VERSION:
-        return [f"$.version: versione {version} non supportata (atteso {spec.VERSION})"]
+    expected = f'{spec.VERSION} o "{spec.VERSION_TEXT}"'
+    if isinstance(version, bool) or not isinstance(version, int | float | str):
+        return [f"$.version: {show(version)} non è un numero di versione (atteso {expected})"]
+    if isinstance(version, float):
+        version = repr(version)  # 1.1 written as a JSON number reads as "1.1"
+    if version not in spec.ACCEPTED_VERSIONS:
+        return [f"$.version: versione {show(version)} non supportata (atteso {expected})"]
     return []
 
 
@@ -427,14 +430,45 @@ class SemanticChecker:
         funds = self.check_funds()
         self.check_distributions(people, schede, funds)
 
+    def check_years(self, path: tuple, years: list[int] | None) -> None:
+        """The years a row belongs to: each once, inside the cycle's horizon."""
+        first, last = self.cycle["first_year"], self.cycle["last_year"]
+        seen: set[int] = set()
+        for index, year in enumerate(years or []):
+            if year in seen:
+                self.error((*path, index), f"l'anno {year} è ripetuto")
+            elif not first <= year <= last:
+                self.error((*path, index), f"l'anno {year} è fuori dal triennio {first}-{last}")
+            seen.add(year)
+
+    def check_listed_with_first(
+        self, path: tuple, item: dict, names: tuple[str, str], known, what: str, where: str
+    ) -> None:
+        """`units` (or `areas`) refer to known keys, each once; a version 1 `unit` (`area`)
+        given with the list must be its first element."""
+        plural, single = names
+        listed = item.get(plural) or []
+        for index, key in enumerate(listed):
+            self.reference((*path, plural, index), key, known, what, where)
+        if len(set(listed)) < len(listed):
+            self.error((*path, plural), "l'elenco contiene elementi ripetuti")
+        first = item.get(single)
+        self.reference((*path, single), first, known, what, where)
+        if first is not None and listed and listed[0] != first:
+            self.error(
+                (*path, single),
+                f"deve essere il primo elemento di {plural} ({show(listed[0])}), oppure va omesso",
+            )
+
     def check_strategic_objectives(self, areas, units) -> dict[str, int]:
         items = self.cycle.get("strategic_objectives") or []
         keys = self.unique_keys(items, ("cycle", "strategic_objectives"))
         for index, item in enumerate(items):
             path = ("cycle", "strategic_objectives", index)
-            self.reference(
-                (*path, "area"),
-                item.get("area"),
+            self.check_listed_with_first(
+                path,
+                item,
+                ("areas", "area"),
                 areas,
                 "area strategica",
                 "$.cycle.strategic_areas",
@@ -452,6 +486,7 @@ class SemanticChecker:
             self.reference(
                 (*path, "responsible"), item.get("responsible"), people, "persona", "$.people"
             )
+            self.check_years((*path, "years"), item.get("years"))
         return keys
 
     def check_objectives(self, units, people, strategic, groups) -> dict[str, int]:
@@ -459,7 +494,8 @@ class SemanticChecker:
         keys = self.unique_keys(items, ("cycle", "objectives"))
         for index, item in enumerate(items):
             path = ("cycle", "objectives", index)
-            self.reference((*path, "unit"), item.get("unit"), units, "unità", "$.units")
+            self.check_listed_with_first(path, item, ("units", "unit"), units, "unità", "$.units")
+            self.check_years((*path, "years"), item.get("years"))
             for r_index, person in enumerate(item.get("responsibles") or []):
                 self.reference(
                     (*path, "responsibles", r_index), person, people, "persona", "$.people"
@@ -562,7 +598,9 @@ class SemanticChecker:
         kind = target["kind"]
         needs = {
             "gte": ("value",),
+            "gt": ("value",),
             "lte": ("value",),
+            "lt": ("value",),
             "eq": ("value",),
             "value": ("value",),
             "between": ("value", "value_to"),

@@ -2,13 +2,13 @@
 
 No queries here: callers load the rows (in a constant number of queries) and these helpers turn
 them into `engine` dataclasses — the target of an indicator, the SMVP settings of an ente, the
-names a formula may use, the number a person typed.
+number a person typed. The names a formula may use are the plan's (`planning.formulas`).
 """
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal
 
 from engine import achievement as ea
 from engine.config import (
@@ -17,15 +17,12 @@ from engine.config import (
     EnteComponent,
     SmvpSettings,
 )
+from engine.numbers import to_decimal
 from planning.models import Indicator, OrganisationalPerformanceLevel, Target
 
 HUNDRED = Decimal("100")
 VALUE_QUANTUM = Decimal("0.0001")  # Measurement.value has 4 decimal places
 MAX_VALUE = Decimal("1e14")  # Measurement.value has 18 digits, 4 of them decimals
-
-# «1.234» and «1.234.567»: dots as thousands separators, the Italian way.
-_THOUSANDS_ONLY = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
 class NotANumber(ValueError):
@@ -33,80 +30,67 @@ class NotANumber(ValueError):
 
 
 def parse_number(raw: object) -> Decimal | None:
-    """A number typed the Italian way («1.234,5», «60,36 %») or the plain way («1234.5»).
-
-    Empty input gives None. Dots followed by groups of three digits and no comma are thousands
-    separators («1.700» is one thousand seven hundred); a lone comma is the decimal separator.
-    """
-    if raw is None:
+    """A number typed the Italian way («1.234,5», «60,36 %», «1.700» is 1700), read by the one
+    parser of `engine.numbers`; a Decimal or int as it is. Empty input gives None."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    if isinstance(raw, bool):
-        raise NotANumber(f"Il valore «{raw}» non è un numero")
-    if isinstance(raw, Decimal | int):
-        number = Decimal(raw)
-    elif isinstance(raw, float):
-        number = Decimal(repr(raw))
-    else:
-        text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
-        if text.endswith("%"):
-            text = text[:-1]
-        if not text:
-            return None
-        if "," in text:
-            cleaned = text.replace(".", "").replace(",", ".", 1)
-            if "," in cleaned:
-                raise NotANumber(f"Il valore «{raw}» non è un numero")
-        elif _THOUSANDS_ONLY.match(text):
-            cleaned = text.replace(".", "")
-        else:
-            cleaned = text
-        if not _NUMBER.match(cleaned):
-            raise NotANumber(f"Il valore «{raw}» non è un numero")
-        try:
-            number = Decimal(cleaned)
-        except InvalidOperation:
-            raise NotANumber(f"Il valore «{raw}» non è un numero") from None
-    if not number.is_finite():
-        raise NotANumber(f"Il valore «{raw}» non è un numero")
-    return number
+    try:
+        return to_decimal(raw)
+    except (TypeError, ValueError) as exc:
+        raise NotANumber(f"Il valore «{raw}» non è un numero") from exc
 
 
 def is_percent(unit_of_measure: str) -> bool:
     return unit_of_measure.strip() == "%"
 
 
-def formula_expression(indicator: Indicator) -> str:
-    """The machine formula of a computed indicator ('' for an indicator measured by hand)."""
-    return (getattr(indicator, "formula_expression", "") or "").strip()
+@dataclass(frozen=True)
+class PreviousValue:
+    """The value a target relative to the previous year compares with, and where it was read
+    (the previous cycle's final value, or the indicator's baseline)."""
+
+    value: Decimal | None
+    origin: ea.PreviousOrigin
+    year: int | None
+    note: str = ""
 
 
-def is_computed(indicator: Indicator) -> bool:
-    return bool(formula_expression(indicator))
+def baseline_as_previous(indicator: Indicator) -> PreviousValue:
+    """The plan's «valore di partenza», used when no previous cycle says otherwise."""
+    return PreviousValue(
+        indicator.baseline_value, ea.PreviousOrigin.BASELINE, indicator.baseline_year
+    )
 
 
-def formula_name(key: str) -> str:
-    """The name a formula uses for a parameter or an indicator key: «n-depositi» → «n_depositi»."""
-    return key.replace("-", "_").lower()
+def engine_target(
+    indicator: Indicator, target: Target | None, previous: PreviousValue | None = None
+) -> ea.Target:
+    """The engine's target for an indicator's row of the cycle year (None: no target).
 
-
-def engine_target(indicator: Indicator, target: Target | None) -> ea.Target:
-    """The engine's target for an indicator's row of the cycle year (None: no target)."""
+    `previous` is the value of the year before for the kinds relative to it (see
+    `measurement.selectors`); without it the indicator's baseline is used.
+    """
     polarity = ea.Polarity(indicator.polarity)
     if target is None:
         return ea.Target(ea.TargetKind.VALUE, None, polarity=polarity, text="")
     kind = ea.TargetKind(target.kind)
-    previous = None
-    if kind is ea.TargetKind.GTE_PREVIOUS:
-        # The plan's "valore di partenza" is the previous year's actual.
-        previous = indicator.baseline_value
+    extra = {}
+    if kind.is_relative_to_previous:
+        previous = previous or baseline_as_previous(indicator)
+        extra = {
+            "previous_value": previous.value,
+            "previous_origin": previous.origin,
+            "previous_year": previous.year,
+            "previous_note": previous.note,
+        }
     return ea.Target(
         kind=kind,
         value=target.value,
         value_to=target.value_to,
         due_date=target.target_date,
-        previous_value=previous,
         polarity=polarity,
         text=target.text,
+        **extra,
     )
 
 

@@ -55,14 +55,19 @@ from measurement.models import (
     WindowState,
 )
 from organization.models import Parameter, ParameterValue, Person, Unit
+from planning import formulas
 from planning.models import (
+    PREVIOUS_YEAR_KINDS,
     Cycle,
     Indicator,
     IndicatorScope,
+    ObjectiveUnit,
     OperationalObjective,
     Phase,
     Target,
+    WeightGroup,
 )
+from planning.years import indicator_belongs, objective_belongs
 
 HUNDRED = Decimal("100")
 DUE_SOON_DAYS = 15  # a window is "to update" from this many days before its date
@@ -92,14 +97,16 @@ ROW_FIELDS = (
 
 @dataclass
 class _Plan:
-    """The rows of a cycle, loaded once."""
+    """The rows of a cycle that belong to its year (see `planning.years`), loaded once."""
 
     cycle: Cycle
     units: list[Unit]
     persons: dict[int, Person]
-    objectives: list[OperationalObjective]
+    objectives: list[OperationalObjective]  # those of the cycle's year
+    unit_ids: dict[int, list[int]]  # objective pk → its units, the leading one first
     responsibles: dict[int, list[int]]  # objective pk → person pks
-    indicators: list[Indicator]
+    indicators: list[Indicator]  # those of the cycle's year
+    formula_indicators: list[Indicator]  # every indicator: a formula may name any of them
     targets: dict[int, Target]  # indicator pk → target of the cycle year
     phases: list[Phase]
     parameters: list[Parameter]
@@ -111,12 +118,14 @@ class _Plan:
         return {unit.pk: unit for unit in self.units}
 
     def owners(self, objective: OperationalObjective) -> list[int]:
-        """The people answerable for an objective: its responsibles, or its unit's lead."""
+        """The people answerable for an objective: its responsibles, or the leads of its
+        units (each once, the leading unit's first)."""
         named = self.responsibles.get(objective.pk)
         if named:
             return named
-        lead = _unit_lead(objective.unit_id, self.units_by_id)
-        return [lead] if lead is not None else []
+        units = self.units_by_id
+        leads = (_unit_lead(unit_id, units) for unit_id in self.unit_ids.get(objective.pk, []))
+        return list(dict.fromkeys(lead for lead in leads if lead is not None))
 
 
 def _unit_lead(unit_id: int | None, units: dict[int, Unit]) -> int | None:
@@ -133,9 +142,79 @@ def _unit_lead(unit_id: int | None, units: dict[int, Unit]) -> int | None:
 
 def _load(cycle: Cycle, cutoff: dt.date) -> _Plan:
     ente = cycle.ente
-    units = list(Unit.objects.filter(ente=ente).order_by("order", "id"))
-    persons = {person.pk: person for person in Person.objects.filter(ente=ente)}
-    objectives = list(OperationalObjective.objects.filter(cycle=cycle).order_by("order", "id"))
+    objectives = _objectives_of_year(cycle)
+    kept = {objective.pk for objective in objectives}
+    formula_indicators = list(
+        Indicator.objects.filter(cycle=cycle).select_related("group").order_by("order", "id")
+    )
+    targets, target_years = _targets(cycle)
+    parameters = list(Parameter.objects.filter(unit__ente=ente).order_by("unit", "order", "id"))
+    return _Plan(
+        cycle=cycle,
+        units=list(Unit.objects.filter(ente=ente).order_by("order", "id")),
+        persons={person.pk: person for person in Person.objects.filter(ente=ente)},
+        objectives=objectives,
+        unit_ids=_objective_units(cycle, objectives),
+        responsibles=_responsibles(cycle, kept),
+        indicators=[
+            indicator
+            for indicator in formula_indicators
+            if (indicator.objective_id is None or indicator.objective_id in kept)
+            and indicator_belongs(target_years.get(indicator.pk, ()), cycle.year)
+        ],
+        formula_indicators=formula_indicators,
+        targets=targets,
+        phases=[
+            phase
+            for phase in Phase.objects.filter(objective__cycle=cycle).order_by(
+                "objective", "order", "id"
+            )
+            if phase.objective_id in kept
+        ],
+        parameters=parameters,
+        yearly={
+            row.parameter_id: row.value
+            for row in ParameterValue.objects.filter(parameter__unit__ente=ente, year=cycle.year)
+        },
+        measurements=list(
+            Measurement.objects.filter(cycle=cycle, period_end__lte=cutoff)
+            .select_related("entered_by", "approved_by")
+            .order_by("period_end", "id")
+        ),
+    )
+
+
+def _objectives_of_year(cycle: Cycle) -> list[OperationalObjective]:
+    """The cycle's objectives that belong to its year (a multi-year plan holds others too)."""
+    group_years = dict(WeightGroup.objects.filter(cycle=cycle).values_list("pk", "years"))
+    return [
+        objective
+        for objective in OperationalObjective.objects.filter(cycle=cycle).order_by("order", "id")
+        if objective_belongs(objective, cycle.year, group_years)
+    ]
+
+
+def _objective_units(cycle: Cycle, objectives: list[OperationalObjective]) -> dict[int, list[int]]:
+    shared: dict[int, list[int]] = defaultdict(list)
+    for objective_id, unit_id in (
+        ObjectiveUnit.objects.filter(objective__cycle=cycle)
+        .order_by("objective", "order", "id")
+        .values_list("objective_id", "unit_id")
+    ):
+        shared[objective_id].append(unit_id)
+    return {
+        objective.pk: list(
+            dict.fromkeys(
+                [objective.unit_id, *shared.get(objective.pk, [])]
+                if objective.unit_id is not None
+                else shared.get(objective.pk, [])
+            )
+        )
+        for objective in objectives
+    }
+
+
+def _responsibles(cycle: Cycle, kept: set[int]) -> dict[int, list[int]]:
     through = OperationalObjective.responsibles.through
     responsibles: dict[int, list[int]] = defaultdict(list)
     for objective_id, person_id in (
@@ -143,38 +222,74 @@ def _load(cycle: Cycle, cutoff: dt.date) -> _Plan:
         .order_by("id")
         .values_list("operationalobjective_id", "person_id")
     ):
-        responsibles[objective_id].append(person_id)
-    indicators = list(
-        Indicator.objects.filter(cycle=cycle).select_related("group").order_by("order", "id")
-    )
-    targets = {
-        target.indicator_id: target
-        for target in Target.objects.filter(indicator__cycle=cycle, year=cycle.year)
-    }
-    phases = list(Phase.objects.filter(objective__cycle=cycle).order_by("objective", "order", "id"))
-    parameters = list(Parameter.objects.filter(unit__ente=ente).order_by("unit", "order", "id"))
-    yearly = {
-        row.parameter_id: row.value
-        for row in ParameterValue.objects.filter(parameter__unit__ente=ente, year=cycle.year)
-    }
-    measurements = list(
-        Measurement.objects.filter(cycle=cycle, period_end__lte=cutoff)
-        .select_related("entered_by", "approved_by")
-        .order_by("period_end", "id")
-    )
-    return _Plan(
-        cycle=cycle,
-        units=units,
-        persons=persons,
-        objectives=objectives,
-        responsibles=dict(responsibles),
-        indicators=indicators,
-        targets=targets,
-        phases=phases,
-        parameters=parameters,
-        yearly=yearly,
-        measurements=measurements,
-    )
+        if objective_id in kept:
+            responsibles[objective_id].append(person_id)
+    return dict(responsibles)
+
+
+def _targets(cycle: Cycle) -> tuple[dict[int, Target], dict[int, set[int]]]:
+    """The target of the cycle's year of each indicator, and the years each has targets for."""
+    targets: dict[int, Target] = {}
+    years: dict[int, set[int]] = defaultdict(set)
+    for target in Target.objects.filter(indicator__cycle=cycle):
+        years[target.indicator_id].add(target.year)
+        if target.year == cycle.year:
+            targets[target.indicator_id] = target
+    return targets, years
+
+
+# ---------------------------------------------------------------------------------------------
+# The value of the year before, for the targets relative to it
+# ---------------------------------------------------------------------------------------------
+
+
+def _previous_values(plan: _Plan) -> dict[int, scoring.PreviousValue]:
+    """For each indicator of the year with a target relative to the previous year: the final
+    value of the same indicator (same key) in the previous year's cycle when Performa holds
+    that cycle, otherwise the indicator's baseline. Nothing is read when no target needs it."""
+    needed = [
+        indicator
+        for indicator in plan.indicators
+        if indicator.pk in plan.targets and plan.targets[indicator.pk].kind in PREVIOUS_YEAR_KINDS
+    ]
+    if not needed:
+        return {}
+    year = plan.cycle.year - 1
+    earlier = Cycle.objects.filter(ente_id=plan.cycle.ente_id, year=year).first()
+    finals = _final_values(earlier) if earlier is not None else {}
+    found = {}
+    for indicator in needed:
+        if indicator.key in finals:
+            found[indicator.pk] = scoring.PreviousValue(
+                finals[indicator.key], ea.PreviousOrigin.CYCLE, year
+            )
+            continue
+        note = (
+            f"il ciclo {year} non ha un valore finale di questo indicatore"
+            if earlier is not None
+            else f"nessun ciclo {year} in Performa"
+        )
+        found[indicator.pk] = scoring.PreviousValue(
+            indicator.baseline_value, ea.PreviousOrigin.BASELINE, indicator.baseline_year, note
+        )
+    return found
+
+
+def _final_values(cycle: Cycle) -> dict[str, Decimal]:
+    """Indicator key → its value at the end of `cycle`'s year (measured or computed)."""
+    plan = _load(cycle, dt.date(cycle.year, 12, 31))
+    computed = _Formulas(plan)
+    latest = _latest_values(plan)
+    values: dict[str, Decimal] = {}
+    for indicator in plan.formula_indicators:
+        if formulas.is_computed(indicator):
+            value = computed.evaluate(indicator).value
+        else:
+            row = latest.get(indicator.pk)
+            value = row.value if row is not None else None
+        if value is not None:
+            values[indicator.key] = value
+    return values
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,8 +360,8 @@ class _Formulas:
         self.fallback: dict[str, tuple[Decimal, str]] = {}
         self.expressions: dict[str, ef.Expression] = {}
         self.errors: dict[str, str] = {}
-        parameter_names = {p.pk: scoring.formula_name(p.key) for p in plan.parameters}
-        indicator_names = {i.pk: scoring.formula_name(i.key) for i in plan.indicators}
+        parameter_names = {p.pk: formulas.formula_name(p.key) for p in plan.parameters}
+        indicator_names = {i.pk: formulas.formula_name(i.key) for i in plan.formula_indicators}
         for parameter in plan.parameters:
             name = parameter_names[parameter.pk]
             self.labels[name] = str(parameter)
@@ -255,10 +370,10 @@ class _Formulas:
                     plan.yearly[parameter.pk],
                     f"valore annuale {plan.cycle.year}",
                 )
-        for indicator in plan.indicators:
+        for indicator in plan.formula_indicators:
             name = indicator_names[indicator.pk]
             self.labels.setdefault(name, indicator.name[:80])
-            text = scoring.formula_expression(indicator)
+            text = formulas.formula_expression(indicator)
             if text:
                 try:
                     self.expressions[name] = ef.parse(text)
@@ -275,8 +390,8 @@ class _Formulas:
                 self.series[name][row.period_end] = row.value
 
     def evaluate(self, indicator: Indicator) -> FormulaResult:
-        name = scoring.formula_name(indicator.key)
-        text = scoring.formula_expression(indicator)
+        name = formulas.formula_name(indicator.key)
+        text = formulas.formula_expression(indicator)
         if name in self.errors:
             return FormulaResult(text, None, None, error=self.errors[name])
         expression = self.expressions[name]
@@ -343,88 +458,6 @@ class _Formulas:
             raise _Missing(f"nome sconosciuto «{name}»")
         when = f" al {format_date(period)}" if period else ""
         raise _Missing(f"valore mancante per «{name}»{when}")
-
-
-def formula_names_available(cycle: Cycle) -> set[str]:
-    """The names a formula of the cycle may use: parameters of the ente and indicator keys."""
-    names = {
-        scoring.formula_name(key)
-        for key in Parameter.objects.filter(unit__ente_id=cycle.ente_id).values_list(
-            "key", flat=True
-        )
-    }
-    names |= {
-        scoring.formula_name(key)
-        for key in Indicator.objects.filter(cycle=cycle).values_list("key", flat=True)
-    }
-    return names
-
-
-def validate_formula(cycle: Cycle, text: str, *, indicator: Indicator | None = None) -> list[str]:
-    """Italian messages for everything wrong with a formula ([] when it is fine).
-
-    Checks the syntax, that every name exists (a parameter of the ente or an indicator of the
-    cycle, not the indicator itself), that no chain of computed indicators leads back to
-    `indicator`, and that the formula does not divide by a constant zero.
-    """
-    text = (text or "").strip()
-    if not text:
-        return []
-    try:
-        expression = ef.parse(text)
-    except ef.FormulaError as exc:
-        return [f"Formula non valida: {exc}."]
-    messages: list[str] = []
-    available = formula_names_available(cycle)
-    own = scoring.formula_name(indicator.key) if indicator is not None else None
-    for name in sorted(expression.names()):
-        if name == own:
-            messages.append(f"La formula non può usare l'indicatore stesso («{name}»).")
-        elif name not in available:
-            messages.append(
-                f"Nome sconosciuto «{name}»: non è un parametro dell'ente né un indicatore del "
-                f"piano {cycle.year}."
-            )
-    if own is not None and not messages:
-        loop = _formula_loop(cycle, own, expression)
-        if loop:
-            messages.append(f"Le formule si richiamano in cerchio: {' → '.join(loop)}.")
-    if not messages:
-        # Distinct, non-round sample values: only a divisor that is zero whatever the data
-        # (a literal 0, «a − a») fails here.
-        samples = {
-            name: Decimal(1) + Decimal(index + 1) / Decimal(7)
-            for index, name in enumerate(sorted(expression.names()))
-        }
-        try:
-            expression.evaluate(samples)
-        except ef.FormulaError as exc:
-            messages.append(f"Formula non valida: {exc}.")
-    return messages
-
-
-def _formula_loop(cycle: Cycle, own: str, expression: ef.Expression) -> list[str]:
-    formulas: dict[str, ef.Expression] = {}
-    for indicator in Indicator.objects.filter(cycle=cycle):
-        text = scoring.formula_expression(indicator)
-        if not text:
-            continue
-        try:
-            formulas[scoring.formula_name(indicator.key)] = ef.parse(text)
-        except ef.FormulaError:
-            continue
-    formulas[own] = expression
-    stack: list[tuple[str, list[str]]] = [(name, [own, name]) for name in expression.names()]
-    seen: set[str] = set()
-    while stack:
-        name, path = stack.pop()
-        if name == own:
-            return path
-        if name in seen or name not in formulas:
-            continue
-        seen.add(name)
-        stack.extend((child, [*path, child]) for child in formulas[name].names())
-    return []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -792,53 +825,74 @@ def _latest_values(plan: _Plan) -> dict[int, Measurement]:
     return latest
 
 
-def cycle_scores(
-    cycle: Cycle, *, window: MonitoringWindow | None = None, today: dt.date | None = None
-) -> ScoreBoard:
-    """Every score of the cycle as of the window's date (or now), in constant queries."""
-    year_end = dt.date(cycle.year, 12, 31)
-    today = today or timezone.localdate()
-    if window is not None:
-        as_of = cutoff = window.period_end
-        final = window.is_final
-    else:
-        cutoff = year_end
-        as_of = min(today, year_end)
-        final = today > year_end
-    # The final reading closes the year: a milestone not completed by then is not achieved
-    # (the engine's "no as-of date"), and statuses are read after the year's deadlines.
-    milestone_as_of = None if final else as_of
-    evaluation_date = year_end + dt.timedelta(days=1) if final else as_of
-    plan = _load(cycle, cutoff)
-    settings = scoring.ente_settings(cycle.ente.smvp_settings, list(cycle.org_levels.all()))
-    formulas = _Formulas(plan)
-    latest = _latest_values(plan)
-    objectives_by_id = {objective.pk: objective for objective in plan.objectives}
+@dataclass(frozen=True)
+class _Reading:
+    """When the cycle is read: the as-of date and what a final reading changes."""
 
-    records: list[IndicatorRecord] = []
-    standalone: list[IndicatorEntry] = []
-    entries: list[IndicatorEntry] = []
-    extras: dict[str, FormulaResult] = {}
+    as_of: dt.date
+    cutoff: dt.date  # values up to this period end count
+    milestone_as_of: dt.date | None  # None: unfinished milestones are not achieved
+    evaluation_date: dt.date  # the date statuses are computed at
+    year_start: dt.date
+
+    @classmethod
+    def of(cls, cycle: Cycle, window: MonitoringWindow | None, today: dt.date) -> _Reading:
+        year_end = dt.date(cycle.year, 12, 31)
+        if window is not None:
+            as_of = cutoff = window.period_end
+            final = window.is_final
+        else:
+            cutoff = year_end
+            as_of = min(today, year_end)
+            final = today > year_end
+        # The final reading closes the year: a milestone not completed by then is not achieved
+        # (the engine's "no as-of date"), and statuses are read after the year's deadlines.
+        return cls(
+            as_of=as_of,
+            cutoff=cutoff,
+            milestone_as_of=None if final else as_of,
+            evaluation_date=year_end + dt.timedelta(days=1) if final else as_of,
+            year_start=dt.date(cycle.year, 1, 1),
+        )
+
+
+@dataclass
+class _Indicators:
+    """The indicators of the year turned into engine records, and the page entries."""
+
+    records: list[IndicatorRecord] = field(default_factory=list)
+    entries: list[IndicatorEntry] = field(default_factory=list)
+    standalone: list[IndicatorEntry] = field(default_factory=list)  # scored on their own
+    computed: dict[str, FormulaResult] = field(default_factory=dict)
+
+
+def _indicators(plan: _Plan, reading: _Reading, settings: SmvpSettings) -> _Indicators:
+    """Each indicator's target, value (measured or computed) and role in the roll-up."""
+    result = _Indicators()
+    computed = _Formulas(plan)
+    latest = _latest_values(plan)
+    previous = _previous_values(plan)
+    objective_keys = {objective.pk: objective.key for objective in plan.objectives}
     for indicator in plan.indicators:
         target_row = plan.targets.get(indicator.pk)
-        target = scoring.engine_target(indicator, target_row)
-        formula = formulas.evaluate(indicator) if scoring.is_computed(indicator) else None
+        target = scoring.engine_target(indicator, target_row, previous.get(indicator.pk))
+        formula = computed.evaluate(indicator) if formulas.is_computed(indicator) else None
         row = None if formula is not None else latest.get(indicator.pk)
         measurement = ea.Measurement(
             value=formula.value if formula is not None else (row.value if row else None),
             completed_on=row.completed_on if row else None,
-            as_of=milestone_as_of,
+            as_of=reading.milestone_as_of,
         )
         if formula is not None:
-            extras[indicator.key] = formula
-        if indicator.objective_id in objectives_by_id:
-            role, objective_key = "objective", objectives_by_id[indicator.objective_id].key
+            result.computed[indicator.key] = formula
+        if indicator.objective_id in objective_keys:
+            role = "objective"
         elif indicator.scope == IndicatorScope.ENTE:
-            role, objective_key = "ente", None
+            role = "ente"
         else:
-            role, objective_key = "standalone", None
+            role = "standalone"
         entry = IndicatorEntry(indicator, target_row, None, row, formula, role)  # type: ignore[arg-type]
-        entries.append(entry)
+        result.entries.append(entry)
         if role == "standalone":
             entry.achievement = ea.score_indicator(
                 target,
@@ -847,12 +901,12 @@ def cycle_scores(
                 baseline=indicator.baseline_value,
                 cap=settings.cap,
             )
-            standalone.append(entry)
+            result.standalone.append(entry)
             continue
-        records.append(
+        result.records.append(
             IndicatorRecord(
                 id=indicator.key,
-                objective_id=objective_key,
+                objective_id=objective_keys.get(indicator.objective_id),
                 target=target,
                 measurement=measurement,
                 weight=indicator.weight,
@@ -860,71 +914,80 @@ def cycle_scores(
                 label=str(indicator),
             )
         )
+    return result
 
+
+def _structure(plan: _Plan, relevant: set[int]) -> CycleRecords:
+    """Units, objectives, phases and assignments of the year as engine records (no indicators)."""
     units_by_id = plan.units_by_id
-    relevant = _relevant_units(plan.objectives, units_by_id)
-    unit_records = [
-        UnitRecord(
-            id=unit.key,
-            parent_id=units_by_id[unit.parent_id].key if unit.parent_id in relevant else None,
-            label=str(unit),
-        )
-        for unit in plan.units
-        if unit.pk in relevant
-    ]
-    objective_records = [
-        ObjectiveRecord(
-            id=objective.key,
-            unit_id=(
-                units_by_id[objective.unit_id].key if objective.unit_id in units_by_id else None
-            ),
-            weight=objective.weight,
-            label=str(objective),
-        )
-        for objective in plan.objectives
-    ]
-    phase_records = [
-        PhaseRecord(
-            id=f"{objectives_by_id[phase.objective_id].key}#{phase.pk}",
-            objective_id=objectives_by_id[phase.objective_id].key,
-            progress=HUNDRED if phase.actual_end and phase.progress is None else phase.progress,
-            label=f"{phase.label} {phase.description[:60]}".strip(),
-        )
-        for phase in plan.phases
-    ]
-    owners = {objective.pk: plan.owners(objective) for objective in plan.objectives}
-    assignments = [
-        AssignmentRecord(
-            person_id=plan.persons[person_id].key,
-            objective_id=objective.key,
-            label=plan.persons[person_id].display_name,
-        )
-        for objective in plan.objectives
-        for person_id in owners[objective.pk]
-        if person_id in plan.persons
-    ]
-    scores = score_cycle(
-        CycleRecords(
-            indicators=records,
-            objectives=objective_records,
-            phases=phase_records,
-            units=unit_records,
-            assignments=assignments,
-        ),
-        settings,
+    keys = {objective.pk: objective.key for objective in plan.objectives}
+    return CycleRecords(
+        objectives=[
+            ObjectiveRecord(
+                id=objective.key,
+                unit_id=(
+                    units_by_id[objective.unit_id].key if objective.unit_id in units_by_id else None
+                ),
+                unit_ids=tuple(
+                    units_by_id[unit_id].key
+                    for unit_id in plan.unit_ids.get(objective.pk, [])
+                    if unit_id in units_by_id
+                ),
+                weight=objective.weight,
+                label=str(objective),
+            )
+            for objective in plan.objectives
+        ],
+        phases=[
+            PhaseRecord(
+                id=f"{keys[phase.objective_id]}#{phase.pk}",
+                objective_id=keys[phase.objective_id],
+                progress=HUNDRED if phase.actual_end and phase.progress is None else phase.progress,
+                label=f"{phase.label} {phase.description[:60]}".strip(),
+            )
+            for phase in plan.phases
+        ],
+        units=[
+            UnitRecord(
+                id=unit.key,
+                parent_id=units_by_id[unit.parent_id].key if unit.parent_id in relevant else None,
+                label=str(unit),
+            )
+            for unit in plan.units
+            if unit.pk in relevant
+        ],
+        assignments=[
+            AssignmentRecord(
+                person_id=plan.persons[person_id].key,
+                objective_id=objective.key,
+                label=plan.persons[person_id].display_name,
+            )
+            for objective in plan.objectives
+            for person_id in plan.owners(objective)
+            if person_id in plan.persons
+        ],
     )
+
+
+def _with_formulas(scores: CycleScores, indicators: _Indicators) -> CycleScores:
+    """The engine's achievements with the formula's working in front of their explanation,
+    plus the indicators scored on their own; the page entries get their achievement."""
     achievements = dict(scores.indicators)
-    for key, formula in extras.items():
+    for key, formula in indicators.computed.items():
         if key in achievements:
             achievements[key] = _with_formula(achievements[key], formula)
-    for entry in standalone:
+    for entry in indicators.standalone:
         if entry.formula is not None:
             entry.achievement = _with_formula(entry.achievement, entry.formula)
         achievements[entry.indicator.key] = entry.achievement
-    scores = replace(scores, indicators=achievements)
-    for entry in entries:
+    for entry in indicators.entries:
         entry.achievement = achievements[entry.indicator.key]
+    return replace(scores, indicators=achievements)
 
+
+def _objective_entries(
+    plan: _Plan, scores: CycleScores, reading: _Reading, settings: SmvpSettings
+) -> list[ObjectiveEntry]:
     phases_of: dict[int, list[PhaseProgress]] = defaultdict(list)
     for phase in plan.phases:
         phases_of[phase.objective_id].append(
@@ -935,52 +998,72 @@ def cycle_scores(
                 label=phase.label or phase.description[:40],
             )
         )
-    objective_entries = []
+    entries = []
     for objective in plan.objectives:
         score = scores.objectives[objective.key]
         status = objective_status(
             achievement=score.percent,
-            evaluation_date=evaluation_date,
+            evaluation_date=reading.evaluation_date,
             deadline=objective.deadline,
             phases=phases_of.get(objective.pk, []),
-            period_start=dt.date(cycle.year, 1, 1),
+            period_start=reading.year_start,
             thresholds=settings.status,
         )
-        objective_entries.append(
-            ObjectiveEntry(objective, score, status, tuple(owners[objective.pk]))
-        )
-    depth = _depths(plan.units)
-    unit_entries = [
-        UnitEntry(unit, scores.units[unit.key], depth.get(unit.pk, 0))
-        for unit in _tree_order(plan.units)
-        if unit.pk in relevant
-    ]
+        entries.append(ObjectiveEntry(objective, score, status, tuple(plan.owners(objective))))
+    return entries
+
+
+def _person_entries(plan: _Plan, scores: CycleScores) -> list[PersonEntry]:
     persons_by_key = {person.key: person for person in plan.persons.values()}
-    person_entries = sorted(
+    return sorted(
         (PersonEntry(persons_by_key[key], score) for key, score in scores.persons.items()),
         key=lambda entry: (entry.person.last_name, entry.person.first_name, entry.person.pk),
     )
+
+
+def cycle_scores(
+    cycle: Cycle, *, window: MonitoringWindow | None = None, today: dt.date | None = None
+) -> ScoreBoard:
+    """Every score of the cycle's year as of the window's date (or now), in constant queries.
+
+    Only what belongs to the cycle's year is scored: in a multi-year plan the objectives,
+    weight groups and targets of the other years are left to their own cycles.
+    """
+    reading = _Reading.of(cycle, window, today or timezone.localdate())
+    plan = _load(cycle, reading.cutoff)
+    settings = scoring.ente_settings(cycle.ente.smvp_settings, list(cycle.org_levels.all()))
+    indicators = _indicators(plan, reading, settings)
+    relevant = _relevant_units(plan)
+    records = replace(_structure(plan, relevant), indicators=indicators.records)
+    scores = _with_formulas(score_cycle(records, settings), indicators)
+    depth = _depths(plan.units)
     return ScoreBoard(
         cycle=cycle,
-        as_of=as_of,
+        as_of=reading.as_of,
         window=window,
         settings=settings,
         scores=scores,
-        indicators=entries,
-        objectives=objective_entries,
-        units=unit_entries,
-        persons=person_entries,
+        indicators=indicators.entries,
+        objectives=_objective_entries(plan, scores, reading, settings),
+        units=[
+            UnitEntry(unit, scores.units[unit.key], depth.get(unit.pk, 0))
+            for unit in _tree_order(plan.units)
+            if unit.pk in relevant
+        ],
+        persons=_person_entries(plan, scores),
     )
 
 
-def _relevant_units(objectives: list[OperationalObjective], units: dict[int, Unit]) -> set[int]:
-    """Units with objectives, and the units above them."""
+def _relevant_units(plan: _Plan) -> set[int]:
+    """Units with objectives of the year (any of each objective's units), and those above."""
+    units = plan.units_by_id
     found: set[int] = set()
-    for objective in objectives:
-        unit_id = objective.unit_id
-        while unit_id is not None and unit_id in units and unit_id not in found:
-            found.add(unit_id)
-            unit_id = units[unit_id].parent_id
+    for unit_ids in plan.unit_ids.values():
+        for start in unit_ids:
+            unit_id: int | None = start
+            while unit_id is not None and unit_id in units and unit_id not in found:
+                found.add(unit_id)
+                unit_id = units[unit_id].parent_id
     return found
 
 
@@ -1107,7 +1190,7 @@ def _measurable_subjects(plan: _Plan, delegates: dict[int, set[int]]) -> list[_S
     subjects: list[_Subject] = []
     names_in_formulas: set[str] = set()
     for indicator in plan.indicators:
-        text = scoring.formula_expression(indicator)
+        text = formulas.formula_expression(indicator)
         if text:
             with contextlib.suppress(ef.FormulaError):
                 names_in_formulas |= ef.parse(text).names()
@@ -1124,7 +1207,7 @@ def _measurable_subjects(plan: _Plan, delegates: dict[int, set[int]]) -> list[_S
             owners, helpers = frozenset({lead} if lead else ()), frozenset()
         subjects.append(_Subject(indicator, None, objective, owners, helpers))
     for parameter in plan.parameters:
-        if scoring.formula_name(parameter.key) in names_in_formulas:
+        if formulas.formula_name(parameter.key) in names_in_formulas:
             lead = _unit_lead(parameter.unit_id, units)
             subjects.append(
                 _Subject(None, parameter, None, frozenset({lead} if lead else ()), frozenset())

@@ -51,6 +51,7 @@ from measurement.models import (
     WindowState,
 )
 from organization.models import Ente, Parameter, Person
+from planning import formulas
 from planning.models import (
     Cycle,
     CycleState,
@@ -451,10 +452,10 @@ def measurement_save(
             )
         if access is not None and not rules.can_enter(access, indicator):
             raise AccessDenied("Non puoi inserire valori per questo indicatore.")
-        if scoring.is_computed(indicator):
+        if formulas.is_computed(indicator):
             raise ServiceError(
                 f"L'indicatore «{indicator.name[:80]}» è calcolato con la formula "
-                f"«{scoring.formula_expression(indicator)}»: il suo valore non si inserisce, "
+                f"«{formulas.formula_expression(indicator)}»: il suo valore non si inserisce, "
                 "si aggiornano i valori da cui dipende.",
                 field="value",
             )

@@ -39,6 +39,7 @@ from measurement.models import (
     WindowState,
 )
 from organization.models import Parameter, Person, Unit
+from planning import formulas
 from planning.models import (
     FROZEN_STATES,
     Cycle,
@@ -537,7 +538,7 @@ def _indicator_context(request, ma, indicator, *, form=None, conflict=None):
                 "can_correct": window is not None and rules.can_correct(ma, value),
             }
         )
-    can_enter = rules.can_enter(ma, indicator) and not scoring.is_computed(indicator)
+    can_enter = rules.can_enter(ma, indicator) and not formulas.is_computed(indicator)
     if form is None and can_enter:
         editing = None
         wanted = _iso_date(request.GET.get("periodo"))

@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("organizzazione/", include("organization.urls")),
     path("piano/", include("planning.urls")),
+    path("importazione/", include("interchange.urls")),
     path("monitoraggio/", include("measurement.urls")),
     path("valutazione/", include("appraisal.urls")),
     path("premi/", include("rewards.urls")),

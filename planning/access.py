@@ -4,8 +4,9 @@
 * Admins (Segretario/Direttore) and platform admins change anything while the cycle is a draft,
   and they alone move the cycle (propose, approve, return to draft, revise, copy).
 * A responsabile changes, while the cycle is a draft, the objectives (with their phases,
-  indicators and targets) of the units they lead — including the units below them — or the
-  objectives that name them among the responsibles.
+  indicators and targets) of the units they lead — including the units below them, and the
+  objectives shared by one of those units with others — or the objectives that name them among
+  the responsibles.
 * Once approved the plan changes only under an open revision, and then only admins write:
   a revision is an act of the governing body, not a self-service edit.
 * Dipendenti, Nucleo and Giunta only read.
@@ -86,8 +87,13 @@ def can_edit_structure(pa: PlanAccess, cycle: Cycle, *, has_open_revision: bool)
     return cycle.state == CycleState.DRAFT or (cycle.is_frozen and has_open_revision)
 
 
+def objective_unit_ids(objective: OperationalObjective) -> set[int]:
+    """Every unit the objective belongs to (its links, prefetched by the plan selectors)."""
+    return set(objective.unit_ids())
+
+
 def _leads(pa: PlanAccess, objective: OperationalObjective) -> bool:
-    if objective.unit_id is not None and objective.unit_id in pa.led_unit_ids:
+    if objective_unit_ids(objective) & pa.led_unit_ids:
         return True
     responsible_ids = {person.pk for person in objective.responsibles.all()}
     return bool(responsible_ids & pa.person_ids)

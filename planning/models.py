@@ -176,6 +176,13 @@ class BudgetClassification(models.Model):
 
 
 class StrategicObjective(BudgetClassification):
+    """A strategic objective; it may belong to several strategic areas (seed 004: «Funzioni
+    Socio Assistenziali e Funzioni Generali»).
+
+    `area` is the first area the document names, `other_areas` the others in their order;
+    `area_list()` gives them all.
+    """
+
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="strategic_objectives")
     key = models.SlugField("chiave", max_length=80)
     area = models.ForeignKey(
@@ -185,6 +192,13 @@ class StrategicObjective(BudgetClassification):
         on_delete=models.SET_NULL,
         related_name="objectives",
         verbose_name="area strategica",
+    )
+    other_areas = models.ManyToManyField(
+        StrategicArea,
+        through="StrategicObjectiveArea",
+        blank=True,
+        related_name="shared_objectives",
+        verbose_name="altre aree strategiche",
     )
     code = models.CharField("numero / codice", max_length=30, blank=True)
     title = models.TextField("titolo")
@@ -212,6 +226,34 @@ class StrategicObjective(BudgetClassification):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}".strip()
+
+    def area_list(self) -> list[StrategicArea]:
+        """Every area in the document's order (prefetch `area_links__area` to avoid queries)."""
+        others = [link.area for link in self.area_links.all()]
+        return ([self.area] if self.area is not None else []) + others
+
+
+class StrategicObjectiveArea(models.Model):
+    """A further strategic area of a strategic objective (after its `area`), in order."""
+
+    strategic_objective = models.ForeignKey(
+        StrategicObjective, on_delete=models.CASCADE, related_name="area_links"
+    )
+    area = models.ForeignKey(StrategicArea, on_delete=models.CASCADE, related_name="+")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["strategic_objective", "order", "id"]
+        verbose_name = "area di un obiettivo strategico"
+        verbose_name_plural = "aree degli obiettivi strategici"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["strategic_objective", "area"], name="strategic_objective_area_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.strategic_objective} – {self.area}"
 
 
 class WeightGroupKind(models.TextChoices):
@@ -250,6 +292,12 @@ class WeightGroup(models.Model):
         help_text="Es. 30 per i tempi di pagamento e 70 per gli altri obiettivi.",
     )
     note = models.TextField("note", blank=True)
+    years = models.JSONField(
+        "anni di riferimento",
+        default=list,
+        blank=True,
+        help_text="Vuoto: ogni anno del piano. Gli obiettivi senza anni propri li ereditano.",
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -311,6 +359,13 @@ class OperationalObjective(BudgetClassification):
         related_name="objectives",
         verbose_name="unità responsabile",
     )
+    other_units = models.ManyToManyField(
+        Unit,
+        through="ObjectiveUnit",
+        blank=True,
+        related_name="shared_objectives",
+        verbose_name="altre unità coinvolte",
+    )
     responsibles = models.ManyToManyField(
         Person, blank=True, related_name="objectives", verbose_name="responsabili"
     )
@@ -332,7 +387,15 @@ class OperationalObjective(BudgetClassification):
         verbose_name="gruppo di pesatura",
     )
     weight = models.DecimalField("peso %", max_digits=5, decimal_places=2, null=True, blank=True)
-    years = models.JSONField("anni di riferimento", default=list, blank=True)
+    years = models.JSONField(
+        "anni di riferimento",
+        default=list,
+        blank=True,
+        help_text=(
+            "Gli anni del piano a cui l'obiettivo appartiene; vuoto: quelli del suo gruppo di "
+            "pesatura, o ogni anno del piano."
+        ),
+    )
     deadline = models.DateField("scadenza", null=True, blank=True)
     deadline_text = models.CharField("scadenza (come scritta)", max_length=255, blank=True)
     order = models.PositiveIntegerField(default=0)
@@ -350,6 +413,38 @@ class OperationalObjective(BudgetClassification):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}".strip()
+
+    def unit_list(self) -> list[Unit]:
+        """Every unit, the leading one first (prefetch `unit_links__unit` to avoid queries)."""
+        others = [link.unit for link in self.unit_links.all()]
+        return ([self.unit] if self.unit is not None else []) + others
+
+    def unit_ids(self) -> list[int]:
+        """The ids of `unit_list()`, reading only the links (prefetch `unit_links`)."""
+        others = [link.unit_id for link in self.unit_links.all()]
+        return ([self.unit_id] if self.unit_id is not None else []) + others
+
+
+class ObjectiveUnit(models.Model):
+    """A further unit of an operational objective (after its leading `unit`), in the document's
+    order. An objective shared by several units counts in the score of each of them."""
+
+    objective = models.ForeignKey(
+        OperationalObjective, on_delete=models.CASCADE, related_name="unit_links"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["objective", "order", "id"]
+        verbose_name = "unità di un obiettivo"
+        verbose_name_plural = "unità degli obiettivi"
+        constraints = [
+            models.UniqueConstraint(fields=["objective", "unit"], name="objective_unit_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.objective} – {self.unit}"
 
 
 class Phase(models.Model):
@@ -533,21 +628,48 @@ class Indicator(models.Model):
     def is_computed(self) -> bool:
         return bool(self.formula_expression.strip())
 
-    @property
-    def formula_name(self) -> str:
-        """The name other formulas use for this indicator (keys may contain '-', names not)."""
-        return self.key.replace("-", "_")
-
 
 class TargetKind(models.TextChoices):
+    """The comparison a target makes; `engine.achievement.TargetKind` has the same values.
+
+    «Superiore al 53 %» is GT and «inferiore al 45 %» is LT: a value equal to the bound misses
+    them. The «anno precedente» kinds compare with the final value of the previous year's cycle
+    when Performa holds it, otherwise with the indicator's baseline.
+    """
+
     GTE = "gte", "≥ valore"
+    GT = "gt", "> valore (superiore a)"
     LTE = "lte", "≤ valore"
+    LT = "lt", "< valore (inferiore a)"
     EQ = "eq", "= valore"
     BETWEEN = "between", "compreso tra"
     GTE_PREVIOUS = "gte_previous", "≥ anno precedente"
+    GT_PREVIOUS = "gt_previous", "> anno precedente"
+    LTE_PREVIOUS = "lte_previous", "≤ anno precedente"
+    LT_PREVIOUS = "lt_previous", "< anno precedente"
     BY_DATE = "by_date", "entro la data"
     VALUE = "value", "valore atteso"
     TEXT = "text", "descrittivo"
+
+
+PREVIOUS_YEAR_KINDS = frozenset(
+    {
+        TargetKind.GTE_PREVIOUS,
+        TargetKind.GT_PREVIOUS,
+        TargetKind.LTE_PREVIOUS,
+        TargetKind.LT_PREVIOUS,
+    }
+)
+VALUE_KINDS = frozenset(
+    {
+        TargetKind.GTE,
+        TargetKind.GT,
+        TargetKind.LTE,
+        TargetKind.LT,
+        TargetKind.EQ,
+        TargetKind.VALUE,
+    }
+)
 
 
 class Target(models.Model):

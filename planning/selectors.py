@@ -17,11 +17,13 @@ from planning.models import (
     Indicator,
     IndicatorGroup,
     IndicatorScope,
+    ObjectiveUnit,
     ObjectiveVersion,
     OperationalObjective,
     PlanRevision,
     StrategicArea,
     StrategicObjective,
+    StrategicObjectiveArea,
     Target,
     WeightGroup,
 )
@@ -188,29 +190,47 @@ def _indicators_prefetch(to_attr: str | None = None) -> Prefetch:
     return Prefetch("indicators", queryset=queryset, to_attr=to_attr)
 
 
+def _unit_links_prefetch() -> Prefetch:
+    return Prefetch(
+        "unit_links", queryset=ObjectiveUnit.objects.select_related("unit").order_by("order", "id")
+    )
+
+
+def _area_links_prefetch(prefix: str = "") -> Prefetch:
+    return Prefetch(
+        f"{prefix}area_links",
+        queryset=StrategicObjectiveArea.objects.select_related("area").order_by("order", "id"),
+    )
+
+
 def objectives_queryset(cycle: Cycle) -> QuerySet[OperationalObjective]:
     """Objectives with everything the tree and detail pages show (fixed number of queries)."""
     return (
         OperationalObjective.objects.filter(cycle=cycle)
         .select_related("unit", "unit__parent", "weight_group", "strategic_objective")
-        .prefetch_related("responsibles", "phases", _indicators_prefetch())
+        .prefetch_related("responsibles", "phases", _unit_links_prefetch(), _indicators_prefetch())
     )
+
+
+def _in_units(unit_ids) -> Q:
+    """Objectives led by one of `unit_ids` or shared with one of them."""
+    ids = list(unit_ids)
+    return Q(unit_id__in=ids) | Q(unit_links__unit_id__in=ids)
 
 
 def _filter_objectives(
     queryset: QuerySet[OperationalObjective], filters: TreeFilters, units: list[Unit]
 ) -> QuerySet[OperationalObjective]:
+    # An objective shared by several units is found from any of them.
     if filters.area:
-        queryset = queryset.filter(unit_id__in=subtree_ids(units, {filters.area}))
+        queryset = queryset.filter(_in_units(subtree_ids(units, {filters.area}))).distinct()
     if filters.service:
-        queryset = queryset.filter(unit_id=filters.service)
+        queryset = queryset.filter(_in_units({filters.service})).distinct()
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
     if filters.person:
         led = subtree_ids(units, {u.pk for u in units if u.responsible_id == filters.person})
-        queryset = queryset.filter(
-            Q(responsibles__pk=filters.person) | Q(unit_id__in=led)
-        ).distinct()
+        queryset = queryset.filter(Q(responsibles__pk=filters.person) | _in_units(led)).distinct()
     if filters.text:
         words = filters.text
         queryset = queryset.filter(
@@ -291,14 +311,21 @@ def _area_nodes(
     cycle: Cycle, by_strategic: dict[int, list[OperationalObjective]], *, hide_empty: bool
 ) -> list[AreaNode]:
     areas = list(StrategicArea.objects.filter(cycle=cycle))
-    strategic = list(StrategicObjective.objects.filter(cycle=cycle).prefetch_related("units"))
+    strategic = list(
+        StrategicObjective.objects.filter(cycle=cycle).prefetch_related(
+            "units", _area_links_prefetch()
+        )
+    )
     nodes: dict[int | None, AreaNode] = {area.pk: AreaNode(area=area) for area in areas}
     for item in strategic:
         children = by_strategic.get(item.pk, [])
         if hide_empty and not children:
             continue
-        node = nodes.setdefault(item.area_id, AreaNode(area=None))
-        node.strategic.append(StrategicNode(objective=item, objectives=children))
+        # A strategic objective of several areas is listed under each of them.
+        area_ids = [item.area_id] if item.area_id else []
+        for area_id in [*area_ids, *(link.area_id for link in item.area_links.all())] or [None]:
+            node = nodes.setdefault(area_id, AreaNode(area=None))
+            node.strategic.append(StrategicNode(objective=item, objectives=children))
     ordered = [nodes[area.pk] for area in areas]
     if None in nodes:
         ordered.append(nodes[None])
@@ -346,5 +373,11 @@ def objectives_queryset_for_ente(ente: Ente) -> QuerySet[OperationalObjective]:
         .select_related(
             "cycle", "unit", "unit__parent", "weight_group", "strategic_objective__area"
         )
-        .prefetch_related("responsibles", "phases", _indicators_prefetch())
+        .prefetch_related(
+            "responsibles",
+            "phases",
+            _unit_links_prefetch(),
+            _area_links_prefetch("strategic_objective__"),
+            _indicators_prefetch(),
+        )
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -25,10 +25,12 @@ from django.utils.text import slugify
 
 from core.audit import diff, record, snapshot
 from core.exceptions import AccessDenied, ServiceError
+from engine.numbers import to_decimal
 from organization.models import Ente, Person, Unit
 from planning import access as plan_rules
 from planning import selectors
 from planning.formatting import decimal_it
+from planning.formulas import validate_formula
 from planning.models import (
     Cycle,
     CycleState,
@@ -37,6 +39,7 @@ from planning.models import (
     IndicatorGroup,
     IndicatorScope,
     ObjectiveKind,
+    ObjectiveUnit,
     ObjectiveVersion,
     OperationalObjective,
     OrganisationalPerformanceLevel,
@@ -47,11 +50,13 @@ from planning.models import (
     Polarity,
     StrategicArea,
     StrategicObjective,
+    StrategicObjectiveArea,
     Target,
     TargetKind,
     WeightGroup,
     WeightGroupKind,
 )
+from planning.years import normal_years
 
 HUNDRED = Decimal("100")
 YEAR_PATTERN = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
@@ -96,6 +101,7 @@ WEIGHT_GROUP_FIELDS = (
     "expected_total",
     "scheme_share",
     "note",
+    "years",
     "order",
 )
 OBJECTIVE_FIELDS = (
@@ -222,12 +228,13 @@ def _is_text(instance: Model, name: str) -> bool:
 
 
 def _decimal(value: Any, label: str, field: str) -> Decimal | None:
-    if value in (None, ""):
+    """A number as a person types it (Italian rules: «1.700» is 1700), or a Decimal."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        return Decimal(str(value).replace(",", "."))
-    except InvalidOperation as exc:
-        raise ServiceError(f"{label}: «{value}» non è un numero.", field=field) from exc
+        return to_decimal(value)
+    except (TypeError, ValueError) as exc:
+        raise ServiceError(f"{label}: «{value}» non è un numero ({exc}).", field=field) from exc
 
 
 def _percent(value: Any, label: str, field: str) -> Decimal | None:
@@ -257,6 +264,22 @@ def _choice(value: Any, choices, label: str, field: str, *, blank: bool = False)
     if value not in choices.values:
         raise ServiceError(f"{label}: valore «{value}» non previsto.", field=field)
     return value
+
+
+def _clean_years(raw: Any, cycle: Cycle, label: str) -> list[int]:
+    """The years a row belongs to: distinct, ascending, inside the plan's horizon."""
+    try:
+        years = normal_years(raw)
+    except (TypeError, ValueError) as exc:
+        raise ServiceError(f"{label}: gli anni indicati non sono validi.", field="years") from exc
+    outside = [year for year in years if not cycle.first_year <= year <= cycle.last_year]
+    if outside:
+        listed = ", ".join(str(year) for year in outside)
+        raise ServiceError(
+            f"{label}: l'anno {listed} è fuori dal triennio {cycle.horizon_label} del piano.",
+            field="years",
+        )
+    return years
 
 
 def _same_cycle(obj: Model | None, cycle: Cycle, label: str, field: str) -> None:
@@ -731,6 +754,47 @@ def _set_units(strategic: StrategicObjective, units: Iterable[Unit] | None) -> N
     strategic.units.set(units)
 
 
+def _ordered_unique(items: Iterable[Model | None]) -> list[Model]:
+    seen: set[int] = set()
+    result = []
+    for item in items:
+        if item is not None and item.pk not in seen:
+            seen.add(item.pk)
+            result.append(item)
+    return result
+
+
+def _wanted_areas(strategic: StrategicObjective, data: dict[str, Any]) -> list | None:
+    """The areas `data` asks for, first area first: `areas`, or `area` (and `other_areas`)
+    keeping the others already linked. None when `data` says nothing about areas."""
+    if "areas" in data:
+        return _ordered_unique(data["areas"] or [])
+    if "area" not in data and "other_areas" not in data:
+        return None
+    first = data.get("area", strategic.area if strategic.pk else None)
+    if "other_areas" in data:
+        others = list(data["other_areas"] or [])
+    else:
+        others = [link.area for link in strategic.area_links.all()] if strategic.pk else []
+    return _ordered_unique([first, *others])
+
+
+def set_strategic_areas(strategic: StrategicObjective, areas: list[StrategicArea]) -> None:
+    """`areas` in that order: the first becomes the `area`, the others are linked after it."""
+    for area in areas:
+        _same_cycle(area, strategic.cycle, f"L'area strategica «{area.name}»", "areas")
+    StrategicObjectiveArea.objects.filter(strategic_objective=strategic).delete()
+    StrategicObjectiveArea.objects.bulk_create(
+        StrategicObjectiveArea(strategic_objective=strategic, area=area, order=index)
+        for index, area in enumerate(areas[1:], start=1)
+    )
+    strategic._prefetched_objects_cache = {}
+    first = areas[0] if areas else None
+    if strategic.area_id != (first.pk if first else None):
+        strategic.area = first
+        strategic.save(update_fields=["area"])
+
+
 @transaction.atomic
 def strategic_objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> StrategicObjective:
     _structure_write(user, cycle)
@@ -740,10 +804,15 @@ def strategic_objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> S
     values.setdefault("order", _next_order(StrategicObjective.objects.filter(cycle=cycle)))
     key = unique_key(StrategicObjective, cycle, values["title"], fallback="obiettivo-strategico")
     strategic = StrategicObjective(cycle=cycle, key=key)
+    areas = _wanted_areas(strategic, data) or []
+    values.pop("area", None)
     _apply(strategic, values)
     strategic.save()
+    set_strategic_areas(strategic, areas)
     _set_units(strategic, data.get("units"))
-    _audit(user, "strategic_objective.create", strategic, cycle.ente, diff({}, _state(strategic)))
+    changes = diff({}, _state(strategic))
+    changes["areas"] = [None, [area.pk for area in areas]]
+    _audit(user, "strategic_objective.create", strategic, cycle.ente, changes)
     return strategic
 
 
@@ -754,12 +823,20 @@ def strategic_objective_update(
     cycle = strategic.cycle
     _structure_write(user, cycle)
     before = _state(strategic)
-    _apply(strategic, _clean_strategic(_pick(data, STRATEGIC_FIELDS), cycle))
+    before_areas = [area.pk for area in strategic.area_list()]
+    areas = _wanted_areas(strategic, data)
+    values = _clean_strategic(_pick(data, STRATEGIC_FIELDS), cycle)
+    values.pop("area", None)
+    _apply(strategic, values)
     strategic.save()
+    if areas is not None:
+        set_strategic_areas(strategic, areas)
     _set_units(strategic, data.get("units"))
-    _audit(
-        user, "strategic_objective.update", strategic, cycle.ente, diff(before, _state(strategic))
-    )
+    changes = diff(before, _state(strategic))
+    after_areas = [area.pk for area in strategic.area_list()]
+    if after_areas != before_areas:
+        changes["areas"] = [before_areas, after_areas]
+    _audit(user, "strategic_objective.update", strategic, cycle.ente, changes)
     return strategic
 
 
@@ -791,6 +868,8 @@ def _clean_weight_group(values: dict[str, Any], cycle: Cycle) -> dict[str, Any]:
         values["scheme_share"] = _percent(
             values["scheme_share"], "La quota nella scheda del responsabile", "scheme_share"
         )
+    if "years" in values:
+        values["years"] = _clean_years(values["years"], cycle, "Gruppo di pesatura")
     _same_ente(values.get("unit"), cycle.ente, "L'unità organizzativa", "unit")
     _same_ente(values.get("responsible"), cycle.ente, "Il responsabile", "responsible")
     return values
@@ -846,13 +925,45 @@ def _clean_objective(values: dict[str, Any], cycle: Cycle, title_hint: str) -> d
             raise ServiceError(f"Ambiti PIAO non previsti: {', '.join(unknown)}.", field="tags")
         values["tags"] = tags
     if "years" in values:
-        values["years"] = sorted({int(year) for year in values["years"] or []})
+        values["years"] = _clean_years(values["years"], cycle, "Obiettivo")
     _same_ente(values.get("unit"), cycle.ente, "L'unità responsabile", "unit")
     _same_cycle(values.get("weight_group"), cycle, "Il gruppo di pesatura", "weight_group")
     _same_cycle(
         values.get("strategic_objective"), cycle, "L'obiettivo strategico", "strategic_objective"
     )
     return values
+
+
+def _wanted_units(objective: OperationalObjective, data: dict[str, Any]) -> list[Unit] | None:
+    """The units `data` asks for, leading unit first: `units`, or `unit` (and `other_units`);
+    a new leading unit alone keeps the other units already linked. None when `data` says
+    nothing about units."""
+    if "units" in data:
+        return _ordered_unique(data["units"] or [])
+    if "unit" not in data and "other_units" not in data:
+        return None
+    first = data.get("unit", objective.unit if objective.pk else None)
+    if "other_units" in data:
+        others = list(data["other_units"] or [])
+    else:
+        others = [link.unit for link in objective.unit_links.all()] if objective.pk else []
+    return _ordered_unique([first, *others])
+
+
+def set_objective_units(objective: OperationalObjective, units: list[Unit]) -> None:
+    """`units` in that order: the first becomes the leading `unit`, the others are linked."""
+    for unit in units:
+        _same_ente(unit, objective.cycle.ente, f"L'unità «{unit.name}»", "units")
+    ObjectiveUnit.objects.filter(objective=objective).delete()
+    ObjectiveUnit.objects.bulk_create(
+        ObjectiveUnit(objective=objective, unit=unit, order=index)
+        for index, unit in enumerate(units[1:], start=1)
+    )
+    objective._prefetched_objects_cache = {}
+    first = units[0] if units else None
+    if objective.unit_id != (first.pk if first else None):
+        objective.unit = first
+        objective.save(update_fields=["unit"])
 
 
 def _set_responsibles(objective: OperationalObjective, people: Iterable[Person] | None) -> None:
@@ -869,7 +980,9 @@ def objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> Operational
     values = _clean_objective(_pick(data, OBJECTIVE_FIELDS), cycle, "")
     if "title" not in values:
         raise ServiceError("Il titolo dell'obiettivo è obbligatorio.", field="title")
-    unit = values.get("unit")
+    units = _wanted_units(OperationalObjective(cycle=cycle), data) or []
+    unit = units[0] if units else None
+    values["unit"] = unit
     revision = _guard_content(cycle)
     has_open = revision is not None
     _authorize(
@@ -885,6 +998,7 @@ def objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> Operational
     objective = OperationalObjective(cycle=cycle, key=key)
     _apply(objective, values)
     objective.save()
+    set_objective_units(objective, units)
     _set_responsibles(objective, data.get("responsibles"))
     if revision is not None:
         _record_revision_version(
@@ -893,7 +1007,10 @@ def objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> Operational
             user,
             reason=f"Inserito con la revisione n. {revision.number}: {revision.motivation}",
         )
-    _audit(user, "objective.create", objective, cycle.ente, diff({}, _state(objective)))
+    changes = diff({}, _state(objective))
+    if len(units) > 1:
+        changes["units"] = [None, [u.pk for u in units]]
+    _audit(user, "objective.create", objective, cycle.ente, changes)
     return objective
 
 
@@ -905,7 +1022,16 @@ def objective_update(
     with _ObjectiveWrite(user, objective):
         before = _state(objective)
         before_people = sorted(objective.responsibles.values_list("pk", flat=True))
-        _apply(objective, _clean_objective(_pick(data, OBJECTIVE_FIELDS), cycle, objective.title))
+        before_units = [objective.unit_id] if objective.unit_id else []
+        before_units += ObjectiveUnit.objects.filter(objective=objective).values_list(
+            "unit_id", flat=True
+        )
+        units = _wanted_units(objective, data)
+        values = _clean_objective(_pick(data, OBJECTIVE_FIELDS), cycle, objective.title)
+        values.pop("unit", None)
+        _apply(objective, values)
+        if units is not None:
+            set_objective_units(objective, units)
         _set_responsibles(objective, data.get("responsibles"))
         # A responsabile may not move an objective out of their own units.
         _may_edit_objective(user, objective)
@@ -914,6 +1040,9 @@ def objective_update(
         after_people = sorted(objective.responsibles.values_list("pk", flat=True))
         if before_people != after_people:
             changes["responsibles"] = [before_people, after_people]
+        after_units = [unit.pk for unit in units] if units is not None else before_units
+        if after_units != before_units:
+            changes["units"] = [before_units, after_units]
     _audit(user, "objective.update", objective, cycle.ente, changes)
     return objective
 
@@ -1029,8 +1158,6 @@ def _clean_indicator(values: dict[str, Any], cycle: Cycle) -> dict[str, Any]:
 
 def _check_formula(indicator: Indicator) -> None:
     """A computed indicator's formula must parse and name only existing parameters/indicators."""
-    from measurement.selectors import validate_formula  # measurement builds on planning
-
     text = (indicator.formula_expression or "").strip()
     indicator.formula_expression = text
     messages = validate_formula(indicator.cycle, text, indicator=indicator)

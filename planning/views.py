@@ -6,7 +6,7 @@ Objects are fetched with the ente in the query, so ids of another ente give 404.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import wraps
 
 from django.contrib import messages
@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.exceptions import ServiceError
+from engine.numbers import parse_number
 from planning import access as rules
 from planning import forms, selectors, services
 from planning.models import (
@@ -487,14 +488,14 @@ def objective_delete(request, pa, pk):
 
 
 def _typed_weight(raw: str) -> tuple[Decimal | None, str]:
-    raw = (raw or "").strip().replace(",", ".")
+    raw = (raw or "").strip()
     if not raw:
         return None, ""
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
+        value = parse_number(raw)
+    except ValueError:
         return None, "Il peso indicato non è un numero: il totale non lo considera."
-    if not value.is_finite() or not Decimal("0") <= value <= Decimal("100"):
+    if not Decimal("0") <= value <= Decimal("100"):
         return None, "Il peso deve essere compreso tra 0 e 100: il totale non lo considera."
     return value, ""
 

@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.middleware import SESSION_KEY
 from accounts.models import User
 from appraisal.models import Behaviour, EvaluationScheme, Scheda
+from interchange.models import PlanImport
 from measurement.models import (
     CorrectiveAction,
     Evidence,
@@ -67,6 +68,7 @@ MODEL_BY_SEGMENT = {
     "comportamenti": Behaviour,
     "fondi": Fund,
     "distribuzioni": Distribution,
+    "importazioni": PlanImport,
 }
 
 # How to reach the ente from each model, to pick the foreign objects.
@@ -77,6 +79,7 @@ ENTE_PATH = {
     Assignment: "person__ente",
     Parameter: "unit__ente",
     Cycle: "ente",
+    PlanImport: "ente",
     PlanRevision: "cycle__ente",
     WeightGroup: "cycle__ente",
     StrategicArea: "cycle__ente",

@@ -26,14 +26,14 @@ PERFORMANCE" of a consorzio socio-assistenziale, 2021-2023) in the `performa-cyc
 * "2.1.2 Il personale" (the document numbers two sections 2.1.2; both keep that code): five
   indicators, formula "numerator / denominator" as written, expected values for 2020 and 2021
   as targets of kind `value` (the asterisk of two names is noted in their description);
-* "2.3" the five strategic objectives (area strategica; objectives 1 and 2 name both areas: the
-  first is linked and the written text is kept in the description, as is the written heading of
-  the PEG row when it is not "Servizi PEG coinvolti", e.g. the typo "Macrosvizi"); each one's
-  "Obiettivo 2021" is an operational objective (no weight: the plan gives none) whose unit is the
-  first unit listed, with its phases ("Tempi" as `planned_text`, a month read as its last day in
-  `planned_end`, "Annuale" as the whole year) and its result indicators in a group per objective
-  (columns as written, "Report al 31/12/" as description; baseline 2020 as written, target 2021
-  `gte`);
+* "2.3" the five strategic objectives (area strategica; objectives 1 and 2 name both areas and
+  are linked to both, in the written order; the written text is kept in the description, as is
+  the written heading of the PEG row when it is not "Servizi PEG coinvolti", e.g. the typo
+  "Macrosvizi"); each one's "Obiettivo 2021" is an operational objective (no weight: the plan
+  gives none) of every unit listed, the first leading, with its phases ("Tempi" as
+  `planned_text`, a month read as its last day in `planned_end`, "Annuale" as the whole year)
+  and its result indicators in a group per objective (columns as written, "Report al 31/12/"
+  as description; baseline 2020 as written, target 2021 `gte`);
 * "2.4" the improvement objective of the whole ente, transversal, without weight.
 """
 
@@ -147,6 +147,18 @@ def test_strategic_objectives_and_phases(cycle):
     assert "Macrosvizi" in sos[3].description
     assert sos[3].area.name == "Funzioni Socio Assistenziali"
     assert sos[2].area.name == "Funzioni Generali"
+    both = ["Funzioni Socio Assistenziali", "Funzioni Generali"]
+    assert [area.name for area in sos[0].area_list()] == both
+    assert [area.name for area in sos[1].area_list()] == both
+    first = OperationalObjective.objects.get(cycle=cycle, strategic_objective=sos[0])
+    assert first.unit.key == "direzione"
+    assert [unit.key for unit in first.unit_list()] == [
+        "direzione",
+        "area-integrazione-socio-sanitaria",
+        "area-territoriale",
+        "area-socio-educativa",
+        "area-amministrativo-contabile",
+    ]
     assert sos[0].responsible_label == "Direttore, PO delle Aree coinvolte"
     assert sos[0].stakeholders_final == "Assemblea Consortile Comuni"
     assert sos[0].units.count() == 5

@@ -14,6 +14,7 @@ from engine.achievement import (
     Measurement,
     Outcome,
     Polarity,
+    PreviousOrigin,
     Target,
     TargetKind,
     score_indicator,
@@ -144,6 +145,95 @@ def test_previous_year_target_without_the_previous_value_is_missing():
     assert result.outcome is Outcome.MISSING
     assert result.percent is None
     assert "anno precedente" in result.explanation.text
+
+
+def test_previous_year_explanation_says_the_previous_cycle_was_read():
+    target = Target(
+        TargetKind.GTE_PREVIOUS,
+        previous_value=D(120),
+        previous_origin=PreviousOrigin.CYCLE,
+        previous_year=2023,
+    )
+    result = score_indicator(target, Measurement(D(108)))
+    assert result.percent == 90
+    assert "anno precedente (120, valore finale del ciclo 2023)" in result.explanation.text
+    assert result.explanation.data["previous_origin"] == "cycle"
+    assert result.explanation.data["previous_year"] == 2023
+
+
+def test_previous_year_explanation_says_the_baseline_was_read():
+    target = Target(
+        TargetKind.GTE_PREVIOUS,
+        previous_value=D(120),
+        previous_origin=PreviousOrigin.BASELINE,
+        previous_year=2023,
+    )
+    result = score_indicator(target, Measurement(D(126)))
+    assert result.percent == 100
+    assert "valore di partenza del piano (2023)" in result.explanation.text
+    assert result.explanation.data["previous_origin"] == "baseline"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [
+        (TargetKind.LTE_PREVIOUS, "100", 100),  # equal to last year: met
+        (TargetKind.LT_PREVIOUS, "100", D("99.99")),  # equal to last year: not below it
+        (TargetKind.LT_PREVIOUS, "80", 100),
+        (TargetKind.GT_PREVIOUS, "100", D("99.99")),
+        (TargetKind.GT_PREVIOUS, "101", 100),
+        (TargetKind.LTE_PREVIOUS, "125", 80),  # 100 / 125
+    ],
+)
+def test_every_previous_year_comparison(kind, value, expected):
+    target = Target(kind, previous_value=D(100))
+    assert achieved(target, value) == expected
+
+
+def test_lower_than_previous_without_the_previous_value_is_missing():
+    result = score_indicator(
+        Target(TargetKind.LT_PREVIOUS, previous_year=2023), Measurement(D(100))
+    )
+    assert result.outcome is Outcome.MISSING
+    assert "< anno precedente" in result.explanation.text
+    assert "(2023)" in result.explanation.text
+
+
+# -- seed 002: «Inferiore al 45%», «Superiore al 53%» -------------------------------------------
+
+RIGIDITY = Target(TargetKind.LT, D(45), text="Inferiore al 45%")
+COLLECTION = Target(TargetKind.GT, D(53), text="Superiore al 53%")
+
+
+def test_strict_lower_target_is_missed_by_a_value_on_the_bound():
+    at_bound = score_indicator(RIGIDITY, Measurement(D(45)))
+    assert at_bound.percent < 100
+    assert at_bound.percent == D("99.99")
+    assert "pari al limite 45" in at_bound.explanation.text
+    assert "Target < 45" in at_bound.explanation.text
+    assert achieved(RIGIDITY, "44.99") == 100
+    assert achieved(RIGIDITY, "50") == 90
+
+
+def test_strict_higher_target_is_missed_by_a_value_on_the_bound():
+    assert achieved(COLLECTION, "53") == D("99.99")
+    assert achieved(COLLECTION, "53.01") == 100
+    assert "Target > 53" in score_indicator(COLLECTION, Measurement(D(60))).explanation.text
+
+
+def test_strict_target_all_or_nothing():
+    binary = IndicatorRule(method=ScoringMethod.BINARY)
+    assert achieved(RIGIDITY, "45", binary) == 0
+    assert achieved(RIGIDITY, "44", binary) == 100
+    assert achieved(COLLECTION, "53", binary) == 0
+    assert achieved(Target(TargetKind.LTE, D(45)), "45", binary) == 100
+
+
+def test_strict_target_within_the_tolerance_is_met():
+    rule = IndicatorRule(method=ScoringMethod.BINARY, tolerance=D(1), tolerance_kind="absolute")
+    assert achieved(RIGIDITY, "45", rule) == 100
+    assert achieved(RIGIDITY, "46", rule) == 100  # a deviation up to the tolerance is allowed
+    assert achieved(RIGIDITY, "46.01", rule) == 0
 
 
 # -- ≥ / ≤ targets: linear, ratio, tolerance, threshold, cap ---------------------------------------
@@ -333,7 +423,15 @@ def test_explanation_is_json_ready_and_structured():
 # -- properties ---------------------------------------------------------------------------------
 
 numeric_kinds = st.sampled_from(
-    [TargetKind.GTE, TargetKind.LTE, TargetKind.EQ, TargetKind.BETWEEN, TargetKind.VALUE]
+    [
+        TargetKind.GTE,
+        TargetKind.GT,
+        TargetKind.LTE,
+        TargetKind.LT,
+        TargetKind.EQ,
+        TargetKind.BETWEEN,
+        TargetKind.VALUE,
+    ]
 )
 ascending_bands = st.lists(
     st.tuples(decimals(0, 200), decimals(0, 200)), min_size=1, max_size=5
@@ -390,7 +488,9 @@ def test_achievement_is_bounded_and_deterministic(target, value, baseline, rule,
 
 @PROPERTY
 @given(
-    st.sampled_from([TargetKind.GTE, TargetKind.GTE_PREVIOUS]),
+    st.sampled_from(
+        [TargetKind.GTE, TargetKind.GT, TargetKind.GTE_PREVIOUS, TargetKind.GT_PREVIOUS]
+    ),
     decimals(),
     decimals(),
     decimals(),
@@ -407,9 +507,19 @@ def test_higher_is_better_is_monotone_increasing(kind, goal, first, second, base
 
 
 @PROPERTY
-@given(decimals(), decimals(), decimals(), st.none() | decimals(), rules(value_bands=False), caps)
-def test_lower_is_better_is_monotone_decreasing(goal, first, second, baseline, rule, cap):
-    target = Target(TargetKind.LTE, goal)
+@given(
+    st.sampled_from(
+        [TargetKind.LTE, TargetKind.LT, TargetKind.LTE_PREVIOUS, TargetKind.LT_PREVIOUS]
+    ),
+    decimals(),
+    decimals(),
+    decimals(),
+    st.none() | decimals(),
+    rules(value_bands=False),
+    caps,
+)
+def test_lower_is_better_is_monotone_decreasing(kind, goal, first, second, baseline, rule, cap):
+    target = Target(kind, goal, previous_value=goal)
     low, high = sorted((first, second))
     at_low = score_indicator(target, Measurement(low), rule, baseline=baseline, cap=cap)
     at_high = score_indicator(target, Measurement(high), rule, baseline=baseline, cap=cap)
@@ -460,3 +570,26 @@ def test_a_descriptive_target_takes_the_attested_degree_of_achievement():
     assert score_indicator(target, Measurement(value=Decimal("-5"))).percent == Decimal("0")
     # Without an attested value the target stays out of the calculation.
     assert score_indicator(target, Measurement()).outcome is Outcome.NOT_MEASURABLE
+
+
+@PROPERTY
+@given(
+    st.sampled_from([(TargetKind.GT, TargetKind.GTE), (TargetKind.LT, TargetKind.LTE)]),
+    decimals(),
+    decimals(),
+    st.none() | decimals(),
+    rules(value_bands=False),
+    caps,
+)
+def test_a_strict_target_never_gives_more_than_its_inclusive_form(
+    kinds, goal, value, baseline, rule, cap
+):
+    strict, inclusive = kinds
+    measured = Measurement(value)
+    at_strict = score_indicator(Target(strict, goal), measured, rule, baseline=baseline, cap=cap)
+    at_inclusive = score_indicator(
+        Target(inclusive, goal), measured, rule, baseline=baseline, cap=cap
+    )
+    assert at_strict.percent <= at_inclusive.percent
+    if value != goal:
+        assert at_strict.percent == at_inclusive.percent

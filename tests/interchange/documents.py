@@ -216,12 +216,14 @@ _RICH: dict[str, Any] = {
                 "name": "Un ente efficiente",
                 "description": "Semplificare e digitalizzare.",
                 "assessore": "Presidente dell'Unione",
-            }
+            },
+            {"key": "ente-vicino", "name": "Un ente vicino ai cittadini"},
         ],
         "strategic_objectives": [
             {
                 "key": "bilancio-sano",
-                "area": "ente-efficiente",
+                "area": "ente-efficiente",  # version 1's single area: the first of `areas`
+                "areas": ["ente-efficiente", "ente-vicino"],
                 "code": "1",
                 "title": "Bilancio sano e pagamenti puntuali",
                 "description": "Ridurre i tempi di pagamento.",
@@ -257,6 +259,7 @@ _RICH: dict[str, Any] = {
                 "label": "Altri obiettivi",
                 "expected_total": "100",
                 "scheme_share": "70",
+                "years": [2024, 2025],
             },
             {"key": "servizio-pl", "kind": "servizio", "label": "Polizia Locale"},
             {"key": "area-fin", "kind": "area", "label": "Area Finanziaria"},
@@ -274,7 +277,8 @@ _RICH: dict[str, Any] = {
                 "is_transversal": True,
                 "is_payment_time": True,
                 "tags": ["tempi_pagamento", "anticorruzione"],
-                "unit": "area-finanziaria",
+                "unit": "area-finanziaria",  # version 1's single unit: the first of `units`
+                "units": ["area-finanziaria", "servizio-tributi"],
                 "responsibles": ["anna-verdi", "luca-neri"],
                 "responsible_label": "Tutti i Responsabili",
                 "strategic_objective": "bilancio-sano",
@@ -419,6 +423,26 @@ _RICH: dict[str, Any] = {
             {"key": "d-quantita", "scope": "ente", "name": "E", "dimension": "quantita"},
             {"key": "d-impatto", "scope": "ente", "name": "F", "dimension": "impatto"},
             {"key": "d-senza", "scope": "ente", "name": "G", "polarity": "higher"},
+            {
+                "key": "riscossione",
+                "scope": "ente",
+                "name": "Capacità di riscossione",
+                "targets": [
+                    {"year": 2024, "kind": "gt", "value": "53", "text": "Superiore al 53%"},
+                    {"year": 2025, "kind": "gt_previous", "text": "in aumento sul 2024"},
+                    {"year": 2026, "kind": "lte_previous", "text": "non oltre il 2025"},
+                ],
+            },
+            {
+                "key": "rigidita-strutturale",
+                "scope": "ente",
+                "name": "Rigidità strutturale di bilancio",
+                "polarity": "lower",
+                "targets": [
+                    {"year": 2024, "kind": "lt", "value": "45", "text": "Inferiore al 45%"},
+                    {"year": 2025, "kind": "lt_previous", "text": "in calo sul 2024"},
+                ],
+            },
         ],
         "revisions": [
             {

@@ -26,7 +26,7 @@ def _write(tmp_path, document, name="piano.json"):
 def test_import_prints_a_summary(db, tmp_path):
     out = io.StringIO()
     call_command("import_cycle", str(_write(tmp_path, rich_document())), stdout=out)
-    assert out.getvalue() == "Importato: Unione Val di Prova 2024 – 3 obiettivi, 10 indicatori\n"
+    assert out.getvalue() == "Importato: Unione Val di Prova 2024 – 3 obiettivi, 12 indicatori\n"
 
 
 def test_import_refusal_lists_every_problem_on_stderr(db, tmp_path):

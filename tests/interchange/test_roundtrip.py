@@ -159,7 +159,7 @@ def test_import_links_rows_as_the_file_says(rich_cycle):
     assert rich_cycle.revisions.get(number=2).is_open is True
     entry = AuditEntry.objects.get(action="cycle.import")
     assert entry.ente == ente and entry.object_id == str(rich_cycle.pk)
-    assert entry.changes["objectives"] == 3 and entry.changes["indicators"] == 10
+    assert entry.changes["objectives"] == 3 and entry.changes["indicators"] == 12
     assert entry.changes["measurements"] == 6
 
 
@@ -234,9 +234,10 @@ def test_export_uses_a_constant_number_of_queries(db, django_assert_max_num_quer
     big_document["ente"]["slug"] = "unione-grande"
     big = import_cycle(big_document)
     assert _export_queries(big) == _export_queries(small)
-    # 25 for the plan, 6 for monitoring (windows with snapshots, measurements, evidence,
-    # corrections, delegates, corrective actions), 13 for appraisal and rewards (behaviours,
+    # 27 for the plan (with the shared units of objectives and areas of strategic ones), 6 for
+    # monitoring (windows with snapshots, measurements, evidence, corrections, delegates,
+    # corrective actions), 13 for appraisal and rewards (behaviours,
     # schemes, components, their behaviours, bands, schede, items, transitions, conciliations,
     # validation, funds, distributions, lines).
-    with django_assert_max_num_queries(44):
+    with django_assert_max_num_queries(46):
         export_cycle(big)

@@ -9,6 +9,7 @@ import pytest
 from measurement import selectors
 from measurement.models import MonitoringWindow, WindowState
 from organization.models import Unit, UnitKind
+from planning import formulas
 from planning.models import (
     IndicatorScope,
     OperationalObjective,
@@ -372,33 +373,33 @@ def test_trend_reads_snapshots_and_the_current_scores(final_values):
 
 
 def test_formula_names_and_validation(plan):
-    names = selectors.formula_names_available(plan.cycle)
+    names = formulas.formula_names_available(plan.cycle)
     assert {"depositi_istruiti", "depositi_ricevuti_controllo", "controlli_edilizi"} <= names
 
     assert (
-        selectors.validate_formula(
+        formulas.validate_formula(
             plan.cycle, "depositi_istruiti / depositi_ricevuti_controllo * 100"
         )
         == []
     )  # noqa: E501
-    assert selectors.validate_formula(plan.cycle, "depositi_istruiti / depositi_fantasma") == [
+    assert formulas.validate_formula(plan.cycle, "depositi_istruiti / depositi_fantasma") == [
         "Nome sconosciuto «depositi_fantasma»: non è un parametro dell'ente né un indicatore "
         "del piano 2025."
     ]
-    assert selectors.validate_formula(plan.cycle, "depositi_istruiti / 0") == [
+    assert formulas.validate_formula(plan.cycle, "depositi_istruiti / 0") == [
         "Formula non valida: Divisione per zero alla posizione 19."
     ]
-    assert selectors.validate_formula(plan.cycle, "depositi_istruiti / (") == [
+    assert formulas.validate_formula(plan.cycle, "depositi_istruiti / (") == [
         "Formula non valida: Formula incompleta alla posizione 22."
     ]
     # a / (b − c) is not a division by zero for every value.
     assert (
-        selectors.validate_formula(
+        formulas.validate_formula(
             plan.cycle, "controlli_edilizi / (depositi_istruiti - depositi_ricevuti_controllo)"
         )
         == []
     )
-    own = selectors.validate_formula(plan.cycle, "indicatore_depositi * 2", indicator=plan.deposits)
+    own = formulas.validate_formula(plan.cycle, "indicatore_depositi * 2", indicator=plan.deposits)
     assert own == ["La formula non può usare l'indicatore stesso («indicatore_depositi»)."]
 
 
@@ -406,7 +407,7 @@ def test_formula_loops_are_refused(plan):
     plan.controls.formula_expression = "indicatore_depositi + 1"
     plan.controls.save()
 
-    messages = selectors.validate_formula(
+    messages = formulas.validate_formula(
         plan.cycle, "controlli_edilizi * 2", indicator=plan.deposits
     )
 

@@ -71,7 +71,7 @@ def test_an_indicator_cannot_compute_itself(setting):
         services.indicator_update(
             user=admin,
             indicator=indicator,
-            data={"formula_expression": f"{indicator.formula_name} * 2"},
+            data={"formula_expression": f"{indicator.key.replace('-', '_')} * 2"},
         )
     indicator.refresh_from_db()
     assert indicator.formula_expression == ""

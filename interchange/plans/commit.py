@@ -1,0 +1,427 @@
+"""Write a `PlanDraft` into a cycle through the planning services.
+
+Everything valid is written in the caller's transaction; blocked objectives and indicators are
+skipped. Rows already in the cycle are found again (by key, by code, or by title and unit) and
+updated only where a value differs, so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from core.audit import diff, record, snapshot
+from interchange.plans.draft import DraftIndicator, DraftObjective, PlanDraft
+from interchange.plans.matching import Proposal
+from organization.models import Person, Unit, UnitKind
+from planning import services as plan
+from planning.models import (
+    Cycle,
+    Indicator,
+    IndicatorScope,
+    ObjectiveKind,
+    OperationalObjective,
+    Phase,
+    StrategicObjective,
+    Target,
+    WeightGroup,
+)
+from planning.target_text import fold
+
+
+@dataclass
+class CommitResult:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    skipped: int = 0
+
+    def count(self, bucket: str, what: str) -> None:
+        table = getattr(self, bucket)
+        table[what] = table.get(what, 0) + 1
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+        }
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def _same(instance, values: dict[str, Any]) -> bool:
+    for name, value in values.items():
+        current = getattr(instance, name)
+        if isinstance(current, Decimal) or isinstance(value, Decimal):
+            if (current is None) != (value is None):
+                return False
+            if current is not None and Decimal(current) != Decimal(value):
+                return False
+        elif hasattr(current, "pk") or hasattr(value, "pk"):
+            if getattr(current, "pk", None) != getattr(value, "pk", None):
+                return False
+        elif (current or "") != (value or "") if isinstance(current, str) else current != value:
+            return False
+    return True
+
+
+class DraftCommit:
+    def __init__(self, *, user, cycle: Cycle, draft: PlanDraft, choices: dict[str, int | None]):
+        self.user = user
+        self.cycle = cycle
+        self.ente = cycle.ente
+        self.draft = draft
+        self.choices = choices
+        self.result = CommitResult()
+        self.units: dict[str, Unit | None] = {}
+        self.people = {p.pk: p for p in Person.objects.filter(ente=self.ente)}
+        self.unit_rows = {u.pk: u for u in Unit.objects.filter(ente=self.ente)}
+        self.claimed: set[tuple[str, int]] = set()  # rows already matched by this import
+
+    def run(self) -> CommitResult:
+        for objective in self.draft.valid_objectives():
+            self.objective_unit(objective)  # areas before their services, before the groups
+        strategics = self.save_strategics()
+        groups = self.save_groups()
+        existing = list(OperationalObjective.objects.filter(cycle=self.cycle))
+        for order, objective in enumerate(self.draft.objectives, start=1):
+            if objective.blocked:
+                self.result.skipped += 1
+                continue
+            self.save_objective(objective, order, existing, strategics, groups)
+        return self.result
+
+    # -- units and people ------------------------------------------------------------------
+
+    def unit_for(self, label: str, *, kind: str, parent: Unit | None, peg_code: str = ""):
+        if not label:
+            return None
+        if label in self.units:
+            return self.units[label]
+        chosen = self.choices.get(f"unit:{label}")
+        unit = self.unit_rows.get(chosen) if chosen else None
+        if unit is None:
+            same = [u for u in self.unit_rows.values() if fold(u.name) == fold(label)]
+            unit = same[0] if same else self.create_unit(label, kind, parent, peg_code)
+        self.units[label] = unit
+        return unit
+
+    def create_unit(self, name: str, kind: str, parent: Unit | None, peg_code: str) -> Unit:
+        from organization import services as org
+
+        code = peg_code.strip() if peg_code and peg_code.strip("-– ") else ""
+        if code and any(u.peg_code == code for u in self.unit_rows.values()):
+            code = ""
+        data = {"name": name, "kind": kind, "parent": parent, "peg_code": code}
+        if self.user is not None:
+            unit = org.unit_create(user=self.user, ente=self.ente, data=data)
+        else:  # a system import (manage.py import_plan): the command's operator is trusted
+            unit = Unit(ente=self.ente, **data)
+            unit.key = org.unique_key(Unit.objects.filter(ente=self.ente), name)
+            unit.save()
+            record(user=None, action="unit.create", obj=unit, changes=diff({}, snapshot(unit)))
+        self.unit_rows[unit.pk] = unit
+        self.result.count("created", "unità")
+        return unit
+
+    def person_for(self, label: str) -> Person | None:
+        chosen = self.choices.get(f"person:{label}") if label else None
+        return self.people.get(chosen) if chosen else None
+
+    # -- strategic layer and groups --------------------------------------------------------
+
+    def save_strategics(self) -> dict[str, StrategicObjective]:
+        rows = list(StrategicObjective.objects.filter(cycle=self.cycle))
+        saved = {}
+        for key, draft in self.draft.strategics.items():
+            values = {
+                "code": draft.code,
+                "title": draft.title,
+                "description": draft.description,
+                "mission_code": draft.mission_code,
+                "mission_name": draft.mission_name[:255],
+                "programme_code": draft.programme_code,
+                "programme_name": draft.programme_name[:400],
+                "units_label": draft.units_label,
+                "responsible_label": draft.responsible_label[:400],
+                "stakeholders_final": draft.stakeholders_final,
+                "stakeholders_intermediate": draft.stakeholders_intermediate,
+                "peg_services": draft.peg_services,
+                "criticalities": draft.criticalities,
+                "expected_impact": draft.expected_impact,
+            }
+            match = next((r for r in rows if draft.key and r.key == draft.key), None) or next(
+                (
+                    r
+                    for r in rows
+                    if fold(r.title) == fold(draft.title) and (r.code or "") == draft.code
+                ),
+                None,
+            )
+            if match is None:
+                match = plan.strategic_objective_create(
+                    user=self.user, cycle=self.cycle, data=values
+                )
+                if (
+                    draft.key
+                    and draft.key != match.key
+                    and not any(r.key == draft.key for r in rows)
+                ):
+                    StrategicObjective.objects.filter(pk=match.pk).update(key=draft.key)
+                    match.key = draft.key
+                rows.append(match)
+                self.result.count("created", "obiettivi strategici")
+            elif not _same(match, values):
+                plan.strategic_objective_update(user=self.user, strategic=match, data=values)
+                self.result.count("updated", "obiettivi strategici")
+            else:
+                self.result.count("unchanged", "obiettivi strategici")
+            saved[key] = match
+        return saved
+
+    def save_groups(self) -> dict[str, WeightGroup]:
+        rows = list(WeightGroup.objects.filter(cycle=self.cycle))
+        saved = {}
+        used = {o.weight_group for o in self.draft.valid_objectives() if o.weight_group}
+        for label, draft in self.draft.groups.items():
+            if label not in used and not draft.declared:
+                continue
+            unit = (
+                self.unit_for(draft.unit, kind=UnitKind.SERVICE, parent=None)
+                if draft.unit
+                else None
+            )
+            values = {
+                "label": label[:400],
+                "kind": draft.kind,
+                "expected_total": draft.expected_total,
+                "scheme_share": draft.scheme_share,
+                "note": draft.note,
+                "unit": unit,
+            }
+            person = self.person_for(draft.responsible)
+            if person is not None:
+                values["responsible"] = person
+            match = next((r for r in rows if draft.key and r.key == draft.key), None) or next(
+                (r for r in rows if r.label == label[:400]), None
+            )
+            if match is None:
+                match = plan.weight_group_create(user=self.user, cycle=self.cycle, data=values)
+                if (
+                    draft.key
+                    and draft.key != match.key
+                    and not any(r.key == draft.key for r in rows)
+                ):
+                    WeightGroup.objects.filter(pk=match.pk).update(key=draft.key)
+                    match.key = draft.key
+                rows.append(match)
+                self.result.count("created", "gruppi di pesatura")
+            elif not _same(match, values):
+                plan.weight_group_update(user=self.user, group=match, data=values)
+                self.result.count("updated", "gruppi di pesatura")
+            else:
+                self.result.count("unchanged", "gruppi di pesatura")
+            saved[label] = match
+        return saved
+
+    # -- objectives ------------------------------------------------------------------------
+
+    def objective_unit(self, objective: DraftObjective) -> Unit | None:
+        area = self.unit_for(objective.area, kind=UnitKind.AREA, parent=None)
+        if objective.unit:
+            return self.unit_for(
+                objective.unit, kind=UnitKind.SERVICE, parent=area, peg_code=objective.peg_code
+            )
+        return area
+
+    def save_objective(self, draft: DraftObjective, order, existing, strategics, groups) -> None:
+        unit = self.objective_unit(draft)
+        person = self.person_for(draft.responsible)
+        by_key = {p.key: p for p in self.people.values()}
+        listed = [by_key[k] for k in draft.responsible_keys if k in by_key]
+        values = {
+            "code": draft.code[:30],
+            "section": draft.section[:400],
+            "title": draft.title,
+            "description": draft.description,
+            "expected_result": draft.expected_result,
+            "kind": draft.kind or ObjectiveKind.DEVELOPMENT,
+            "is_transversal": draft.is_transversal,
+            "is_payment_time": draft.is_payment_time,
+            "unit": unit,
+            "responsible_label": draft.responsible,
+            "strategic_objective": strategics.get(draft.strategic),
+            "weight_group": groups.get(draft.weight_group) if draft.weight is not None else None,
+            "weight": draft.weight,
+            "years": draft.years,
+            "tags": draft.tags,
+            "deadline": draft.deadline,
+            "deadline_text": draft.deadline_text[:255],
+            "mission_code": draft.mission_code[:4],
+            "mission_name": draft.mission_name[:255],
+            "programme_code": draft.programme_code[:4],
+            "programme_name": draft.programme_name[:400],
+        }
+        match = self.find_objective(draft, unit, existing)
+        if match is None:
+            values["order"] = order
+            data = {**values}
+            if listed or person is not None:
+                data["responsibles"] = listed or [person]
+            match = plan.objective_create(user=self.user, cycle=self.cycle, data=data)
+            if draft.key and not any(o.key == draft.key for o in existing):
+                OperationalObjective.objects.filter(pk=match.pk).update(key=draft.key)
+                match.key = draft.key
+            existing.append(match)
+            self.claimed.add(("objective", match.pk))
+            self.result.count("created", "obiettivi")
+        else:
+            people = set(match.responsibles.values_list("pk", flat=True))
+            wanted = listed or ([person] if person is not None else None)
+            wanted_people = {p.pk for p in wanted} if wanted else people
+            if not _same(match, values) or people != wanted_people:
+                data = {**values}
+                if wanted:
+                    data["responsibles"] = wanted
+                plan.objective_update(user=self.user, objective=match, data=data)
+                self.result.count("updated", "obiettivi")
+            else:
+                self.result.count("unchanged", "obiettivi")
+        phases = self.save_phases(match, draft)
+        self.save_indicators(match, draft, phases)
+
+    def find_objective(self, draft: DraftObjective, unit, existing) -> OperationalObjective | None:
+        found = self._find_objective(draft, unit, existing)
+        if found is not None:
+            self.claimed.add(("objective", found.pk))
+        return found
+
+    def _find_objective(self, draft: DraftObjective, unit, existing):
+        free = [row for row in existing if ("objective", row.pk) not in self.claimed]
+        if draft.key:
+            for row in free:
+                if row.key == draft.key:
+                    return row
+        if draft.code:
+            same_code = [r for r in free if r.code == draft.code[:30]]
+            if len(same_code) == 1:
+                return same_code[0]
+        title = fold(draft.title)
+        unit_id = unit.pk if unit else None
+        for row in free:
+            if (
+                fold(row.title) == title
+                and row.unit_id == unit_id
+                and (not draft.code or row.code == draft.code[:30])
+            ):
+                return row
+        return None
+
+    def save_phases(self, objective: OperationalObjective, draft: DraftObjective) -> list[Phase]:
+        rows = list(Phase.objects.filter(objective=objective))
+        saved = []
+        for order, phase in enumerate(draft.phases, start=1):
+            values = {
+                "kind": phase.kind,
+                "label": phase.label[:30],
+                "description": phase.description,
+                "planned_text": phase.planned_text[:255],
+                "planned_end": phase.planned_end,
+                "order": order,
+            }
+            match = next(
+                (
+                    r
+                    for r in rows
+                    if fold(r.description) == fold(phase.description) and r.label == values["label"]
+                ),
+                None,
+            )
+            if match is None:
+                match = plan.phase_create(user=self.user, objective=objective, data=values)
+                self.result.count("created", "fasi")
+            elif not _same(match, values):
+                plan.phase_update(user=self.user, phase=match, data=values)
+                self.result.count("updated", "fasi")
+            saved.append(match)
+        return saved
+
+    def save_indicators(self, objective, draft: DraftObjective, phases: list[Phase]) -> None:
+        rows = list(Indicator.objects.filter(objective=objective).prefetch_related("targets"))
+        for indicator in draft.indicators:
+            if indicator.blocked:
+                self.result.skipped += 1
+                continue
+            phase = phases[indicator.phase_index] if indicator.phase_index is not None else None
+            values = {
+                "code": indicator.code[:30],
+                "name": indicator.name,
+                "description": indicator.description,
+                "formula": indicator.formula,
+                "dimension": indicator.dimension,
+                "dimension_label": indicator.dimension_label[:120],
+                "unit_of_measure": indicator.unit_of_measure[:40],
+                "data_source": indicator.data_source[:400],
+                "baseline_value": indicator.baseline_value,
+                "baseline_text": indicator.baseline_text[:255],
+                "baseline_year": indicator.baseline_year,
+                "phase": phase,
+                "responsible_label": indicator.responsible_label,
+                "formula_expression": indicator.formula_expression,
+            }
+            if indicator.polarity:
+                values["polarity"] = indicator.polarity
+            match = self.find_indicator(indicator, rows)
+            if match is None:
+                data = {
+                    **values,
+                    "objective": objective,
+                    "scope": IndicatorScope.OBJECTIVE,
+                    "unit": objective.unit,
+                }
+                match = plan.indicator_create(user=self.user, cycle=self.cycle, data=data)
+                if (
+                    indicator.key
+                    and not Indicator.objects.filter(cycle=self.cycle, key=indicator.key).exists()
+                ):
+                    Indicator.objects.filter(pk=match.pk).update(key=indicator.key)
+                rows.append(match)
+                self.claimed.add(("indicator", match.pk))
+                self.result.count("created", "indicatori")
+            elif not _same(match, values):
+                plan.indicator_update(user=self.user, indicator=match, data=values)
+                self.result.count("updated", "indicatori")
+            else:
+                self.result.count("unchanged", "indicatori")
+            self.save_targets(match, indicator)
+
+    def find_indicator(self, draft: DraftIndicator, rows: list[Indicator]) -> Indicator | None:
+        free = [row for row in rows if ("indicator", row.pk) not in self.claimed]
+        found = next((row for row in free if draft.key and row.key == draft.key), None)
+        if found is None:
+            name = fold(draft.name)
+            found = next((row for row in free if fold(row.name) == name), None)
+        if found is not None:
+            self.claimed.add(("indicator", found.pk))
+        return found
+
+    def save_targets(self, indicator: Indicator, draft: DraftIndicator) -> None:
+        current = {t.year: t for t in Target.objects.filter(indicator=indicator)}
+        for year, target in sorted(draft.targets.items()):
+            data = target.parsed.as_data()
+            row = current.get(year)
+            if row is not None and _same(row, data):
+                continue
+            plan.target_set(user=self.user, indicator=indicator, year=year, data=data)
+            self.result.count("updated" if row else "created", "target")
+
+
+def commit_draft(
+    *, user, cycle: Cycle, draft: PlanDraft, proposals: list[Proposal], choices
+) -> CommitResult:
+    return DraftCommit(user=user, cycle=cycle, draft=draft, choices=choices).run()

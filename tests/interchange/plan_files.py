@@ -1,0 +1,249 @@
+"""Plan files built by the tests: an XLSX like the seed 002 area tables, a DOCX like seed 004,
+a Windows-1252 CSV, a file full of errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import docx
+import openpyxl
+
+SORBARA_HEADER = [
+    "Area",
+    "Servizio",
+    "Centro di costo",
+    "Responsabile",
+    "Obiettivo operativo",
+    "Descrizione",
+    "Indicatore",
+    "Target 2024",
+    "Peso",
+    "Scadenza",
+]
+
+
+def seed002_xlsx() -> bytes:
+    """Two areas, area cells merged over their objectives, weights with commas, ranges and
+    «≥ anno precedente» targets, a repeated header and a blank separator row."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Obiettivi 2024"
+    sheet.append(["PIANO DETTAGLIATO DEGLI OBIETTIVI 2024"])
+    sheet.append([])
+    sheet.append(SORBARA_HEADER)  # row 3
+    rows = [
+        # row 4..7: Polizia Locale, area merged over 4 rows
+        [
+            "AREA POLIZIA LOCALE",
+            "Servizio Polizia Locale",
+            "PM01",
+            "dott. Ettore Malvasi",
+            "RISPETTO DEI TEMPI DI PAGAMENTO",
+            "D.L. 13/2023",
+            "Indicatore di ritardo annuale",
+            "≤ 0",
+            "30%",
+            "31/12/2024",
+        ],
+        [
+            None,
+            "Servizio Polizia Locale",
+            "PM01",
+            "dott. Ettore Malvasi",
+            "Controlli sul territorio",
+            "Presidio delle strade",
+            "nr. controlli",
+            "≥ 30",
+            "40",
+            "31/12/2024",
+        ],
+        [
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "Sanzioni notificate",
+            "compreso tra 700 e 800",
+            None,
+            None,
+        ],
+        [
+            None,
+            "Servizio Polizia Locale",
+            "PM01",
+            "dott. Ettore Malvasi",
+            "Educazione stradale",
+            "Corsi nelle scuole",
+            "Corsi svolti",
+            "≥ anno precedente",
+            "30",
+            "entro il 31.03.2024",
+        ],
+        [],  # row 8: blank separator
+        SORBARA_HEADER,  # row 9: header repeated
+        # row 10..12: Servizi educativi, weights 11,11 % (group totals 33,33: flagged)
+        [
+            "AREA SERVIZI EDUCATIVI",
+            "Servizi educativi e scolastici",
+            "AC01",
+            "dott.ssa Laura Bianchi",
+            "Iscrizioni online",
+            "Domande digitali",
+            "Domande online / domande totali",
+            "60÷70%",
+            "11,11%",
+            None,
+        ],
+        [
+            None,
+            "Servizi educativi e scolastici",
+            "AC01",
+            "dott.ssa Laura Bianchi",
+            "Mensa scolastica",
+            "Qualità del servizio",
+            "Soddisfazione utenti",
+            "= 100%",
+            "11,11%",
+            None,
+        ],
+        [
+            None,
+            "Servizi educativi e scolastici",
+            "AC01",
+            "dott.ssa Laura Bianchi",
+            "Centri estivi",
+            "Posti disponibili",
+            "Posti offerti",
+            "≥ 2022/23",
+            "11,11 %",
+            None,
+        ],
+    ]
+    for row in rows:
+        sheet.append(row)
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # «= 100%» is a target, not a formula
+    sheet.merge_cells("A4:A7")
+    sheet.merge_cells("A10:A12")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def seed004_docx() -> bytes:
+    document = docx.Document()
+    document.add_heading("2.3 PERFORMANCE STRATEGICA DELL'ENTE", level=2)
+    document.add_heading(
+        "Obiettivo strategico n. 1 : Riorganizzazione ed armonizzazione dei servizi", level=3
+    )
+    kv = document.add_table(rows=3, cols=2)
+    for row, (label, value) in zip(
+        kv.rows,
+        [
+            ("Area strategica", "Funzioni Socio Assistenziali e Funzioni Generali"),
+            ("Unità organizzativa", "Direzione"),
+            ("Responsabile", "Direttore, PO delle Aree coinvolte"),
+        ],
+        strict=True,
+    ):
+        row.cells[0].text, row.cells[1].text = label, value
+    kv2 = document.add_table(rows=2, cols=2)
+    kv2.rows[0].cells[0].text, kv2.rows[0].cells[1].text = (
+        "Stakeholder finali",
+        "Assemblea Consortile",
+    )
+    kv2.rows[1].cells[0].text, kv2.rows[1].cells[1].text = "Impatto atteso", "Tariffa unica"
+    phases = document.add_table(rows=4, cols=4)
+    for cell, text in zip(
+        phases.rows[0].cells,
+        ["Obiettivo 2021", "Modalità di attuazione", "Tempi", "Consuntivo"],
+        strict=True,
+    ):
+        cell.text = text
+    merged = phases.cell(1, 0).merge(phases.cell(3, 0))
+    merged.text = "Revisione generale dei servizi e tariffa unica"
+    for index, (what, when) in enumerate(
+        [
+            ("Definizione delle procedure", "febbraio"),
+            ("Relazioni tecniche", "dicembre"),
+            ("Supporto alla riorganizzazione", "Annuale"),
+        ],
+        start=1,
+    ):
+        phases.cell(index, 1).text = what
+        phases.cell(index, 2).text = when
+    document.add_heading("Indicatori di risultato", level=3)
+    indicators = document.add_table(rows=3, cols=5)
+    for cell, text in zip(
+        indicators.rows[0].cells,
+        [
+            "Indicatore",
+            "Descrizione",
+            "Unità misura",
+            "Valore attuale (2020) (a)",
+            "Valore atteso (2021) (b)",
+        ],
+        strict=True,
+    ):
+        cell.text = text
+    for row, values in zip(
+        indicators.rows[1:],
+        [
+            ["N report", "Proposta tecnica finale", "N.", "--", "1"],
+            ["% di servizi monitorati", "Nuovo monitoraggio", "%", "---", ">=50%"],
+        ],
+        strict=True,
+    ):
+        for cell, text in zip(row.cells, values, strict=True):
+            cell.text = text
+    document.add_paragraph("Report al 31/12/")
+    strange = document.add_table(rows=2, cols=2)
+    strange.rows[0].cells[0].text = "Famiglia"
+    strange.rows[0].cells[1].text = "Valore"
+    strange.rows[1].cells[0].text = "Rigidità strutturale"
+    strange.rows[1].cells[1].text = "31,35"
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def cp1252_csv() -> bytes:
+    lines = [
+        "Servizio;Responsabile;Obiettivo;Indicatore;Valore atteso 2024;Peso %;Tipo",
+        "Ufficio Tecnico;geom. Paolo Verdi;Manutenzione strade comunali;km asfaltati;≥ 12;50;M",
+        "Ufficio Tecnico;geom. Paolo Verdi;Opere pubbliche: cantieri aperti;cantieri;= 3;0,5;S",
+        "Ufficio Tecnico;geom. Paolo Verdi;Qualità dell'illuminazione;segnalazioni;≤ 8 gg;;M",
+    ]
+    text = "\r\n".join(lines).replace("≥", ">=").replace("≤", "<=") + "\r\n"
+    return text.encode("cp1252")
+
+
+def errors_xlsx() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Piano"
+    sheet.append(
+        ["Servizio", "Obiettivo", "Indicatore", "Target 2024", "Peso", "Tipo", "Colore preferito"]
+    )
+    sheet.append(
+        ["Anagrafe", "Sportello digitale", "Pratiche online", "≥ 50", "trenta", "S", "blu"]
+    )
+    sheet.append(["Anagrafe", "Archivio", "Fascicoli", "≥ 10", "120", "M", "rosso"])
+    sheet.append(["Anagrafe", "Carte d'identità", "CIE emesse", "≥ 100", "40", "boh", "verde"])
+    sheet.append(["Anagrafe", None, None, None, "20", None, None])
+    sheet.append(["Anagrafe", "Stato civile", "Atti", "≥ 5", "50", "M", "giallo"])
+    sheet.append(["Anagrafe", "Elettorale", "Liste", "Target 2031", "10", "M", ""])
+    sheet.cell(7, 4).value = "≥ 1"
+    sheet.cell(1, 8).value = "Target 2031"
+    sheet.cell(7, 8).value = "≥ 2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+TODAY = dt.date(2024, 1, 15)

@@ -1,0 +1,100 @@
+"""The import pages: upload, preview with row errors and matches, commit; the template; the
+performa-cycle file uploaded and downloaded in the browser."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.middleware import SESSION_KEY
+from accounts.models import MembershipRole
+from interchange.exporter import export_cycle
+from interchange.models import PlanImport
+from planning.models import Cycle, OperationalObjective
+from tests.interchange import plan_files as pf
+
+
+@pytest.fixture
+def admin_client(client, make_ente, make_user):
+    ente = make_ente("comune-prova")
+    user = make_user("segretario", ente, MembershipRole.ADMIN)
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = ente.pk
+    session.save()
+    client.ente = ente
+    return client
+
+
+def test_upload_preview_and_commit(admin_client):
+    upload = SimpleUploadedFile("errori.xlsx", pf.errors_xlsx())
+    response = admin_client.post(
+        reverse("interchange:plan_upload"), {"year": "2024", "file": upload}
+    )
+    item = PlanImport.objects.get()
+    assert response.status_code == 302
+    page = admin_client.get(reverse("interchange:plan_preview", args=[item.pk]))
+    text = page.content.decode()
+    assert "riga 2, colonna Peso: «trenta» non è un numero." in text
+    assert "Colore preferito" in text and "da verificare" in text
+    # Map the unknown column, then commit.
+    admin_client.post(
+        reverse("interchange:plan_preview", args=[item.pk]),
+        {"save_mapping": "1", "col:Colore preferito": "ignora"},
+    )
+    page = admin_client.get(reverse("interchange:plan_preview", args=[item.pk]))
+    assert "Colonne non riconosciute" not in page.content.decode()
+    response = admin_client.post(
+        reverse("interchange:plan_preview", args=[item.pk]),
+        {"commit": "1", "match:unit:Anagrafe": "new"},
+    )
+    assert response.status_code == 302
+    cycle = Cycle.objects.get(ente=admin_client.ente, year=2024)
+    assert set(
+        OperationalObjective.objects.filter(cycle=cycle).values_list("title", flat=True)
+    ) == {
+        "Stato civile",
+        "Elettorale",
+    }
+    assert PlanImport.objects.get().state == PlanImport.State.COMMITTED
+
+
+def test_template_download(admin_client):
+    response = admin_client.get(reverse("interchange:plan_template"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_other_roles_cannot_import(client, make_ente, make_user):
+    ente = make_ente("comune-b")
+    user = make_user("dipendente", ente, MembershipRole.DIPENDENTE)
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = ente.pk
+    session.save()
+    assert client.get(reverse("interchange:plan_upload")).status_code == 403
+
+
+def test_cycle_file_upload_shows_json_paths_and_download(admin_client, rich_cycle):
+    ente = admin_client.ente
+    bad = {"format": "performa-cycle", "version": 1, "ente": {"slug": ente.slug}, "cycle": {}}
+    response = admin_client.post(
+        reverse("interchange:cycle_file"),
+        {"file": SimpleUploadedFile("c.json", json.dumps(bad).encode())},
+    )
+    assert "$." in response.content.decode()
+    assert not Cycle.objects.filter(ente=ente).exists()
+    # Another ente's file is refused; its cycle cannot be downloaded from here.
+    other = export_cycle(rich_cycle)
+    response = admin_client.post(
+        reverse("interchange:cycle_file"),
+        {"file": SimpleUploadedFile("c.json", json.dumps(other).encode())},
+    )
+    assert "$.ente.slug" in response.content.decode()
+    assert (
+        admin_client.get(reverse("interchange:cycle_download", args=[rich_cycle.pk])).status_code
+        == 404
+    )
