@@ -31,6 +31,7 @@ from measurement.models import (
     ObjectiveDelegate,
 )
 from organization.models import Assignment, Employment, Ente, Parameter, Person, Unit
+from payments.models import DebtSnapshot, ImportBatch, Invoice
 from planning.models import (
     Cycle,
     Indicator,
@@ -69,6 +70,10 @@ MODEL_BY_SEGMENT = {
     "fondi": Fund,
     "distribuzioni": Distribution,
     "importazioni": PlanImport,
+    "strutture": Unit,
+    "fatture": Invoice,
+    "importa": ImportBatch,
+    "stock": DebtSnapshot,
 }
 
 # How to reach the ente from each model, to pick the foreign objects.
@@ -97,6 +102,9 @@ ENTE_PATH = {
     Behaviour: "ente",
     Fund: "ente",
     Distribution: "fund__ente",
+    Invoice: "ente",
+    ImportBatch: "ente",
+    DebtSnapshot: "ente",
 }
 
 PUBLIC_PREFIXES = ("trasparenza/", "django-admin/")
