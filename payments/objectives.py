@@ -29,7 +29,7 @@ from typing import Any
 
 from core.exceptions import ServiceError
 from engine import payments as ep
-from engine.numbers import format_date
+from engine.numbers import format_date, jsonable
 from measurement import services as measurement_services
 from measurement.models import Measurement, PeriodKind
 from measurement.services import MEASURING_STATES
@@ -141,9 +141,10 @@ def score_payment_objectives(
     invoices: Sequence[ep.Invoice],
     rules: ep.PaymentRules,
     reports: dict[int, dict[str, Any]],
-) -> dict[int, list[str]]:
+) -> dict[int, dict[str, list]]:
     """Measure the payment-time objectives and the linked indicators of the cycles of the
-    years just computed; return, by year, the problems met (e.g. a window already closed)."""
+    years just computed; return, by year, what was measured («objectives») and the problems
+    met («problems», e.g. a window already closed)."""
     settings = PaymentSettings.objects.filter(ente=ente).first()
     links = dict(settings.indicator_links) if settings else {}
     cycles = list(
@@ -152,15 +153,15 @@ def score_payment_objectives(
     if not cycles:
         return {}
     children, leaders = _tree(ente)
-    found: dict[int, list[str]] = {}
+    found: dict[int, dict[str, list]] = {}
     for cycle in cycles:
         data = reports[cycle.year]
         reference = dt.date.fromisoformat(data["reference_date"])
-        problems = _objectives(cycle, invoices, rules, data, reference, children, leaders)
+        measured, problems = _objectives(cycle, invoices, rules, data, reference, children, leaders)
         problems += _linked(cycle, links, data, rules, reference)
         for problem in problems:
             logger.warning("Tempi di pagamento, %s %s: %s", ente.slug, cycle.year, problem)
-        found[cycle.year] = problems
+        found[cycle.year] = {"objectives": measured, "problems": problems}
     return found
 
 
@@ -176,14 +177,18 @@ def _tests(data: dict[str, Any]) -> ep.DebtTests:
     )
 
 
-def _objectives(cycle, invoices, rules, data, reference, children, leaders) -> list[str]:
+def _objectives(
+    cycle, invoices, rules, data, reference, children, leaders
+) -> tuple[list[dict[str, Any]], list[str]]:
     objectives = list(
         OperationalObjective.objects.filter(cycle=cycle, is_payment_time=True)
+        .select_related("unit")
         .prefetch_related("unit_links", "responsibles", "indicators__targets")
         .order_by("order", "pk")
     )
     if not objectives:
-        return []
+        return [], []
+    measured = []
     year = cycle.year
     tests = _tests(data)
     relevant = figures.relevant_to(invoices, year, rules, reference)
@@ -207,6 +212,23 @@ def _objectives(cycle, invoices, rules, data, reference, children, leaders) -> l
             )
             continue
         note = _note(result.explanation.text, reference)
+        measured.append(
+            jsonable(
+                {
+                    "objective_id": objective.pk,
+                    "title": objective.title,
+                    "unit": objective.unit.name if objective.unit else "",
+                    "responsibles": [str(p) for p in objective.responsibles.all()],
+                    "responsible_ids": [p.pk for p in objective.responsibles.all()],
+                    "delay": delay.value,
+                    "delay_days": delay.days,
+                    "is_estimate": delay.is_estimate,
+                    "percent": result.percent,
+                    "achieved": result.achieved,
+                    "explanation": result.explanation.to_dict(),
+                }
+            )
+        )
         for indicator in indicators:
             if _is_descriptive(indicator, year):
                 value, off = result.percent, not result.achieved
@@ -216,7 +238,7 @@ def _objectives(cycle, invoices, rules, data, reference, children, leaders) -> l
             problem = _write(cycle, indicator, value, note, off)
             if problem:
                 problems.append(problem)
-    return problems
+    return measured, problems
 
 
 def _linked(cycle, links, data, rules, reference) -> list[str]:

@@ -703,7 +703,8 @@ def reports_recompute(
             ente=ente, invoices=invoices, rules=rules, reports=reports
         )
         for year, found in problems.items():
-            reports[year]["measurement_problems"] = found
+            reports[year]["objectives"] = found["objectives"]
+            reports[year]["measurement_problems"] = found["problems"]
             PaymentReport.objects.filter(ente=ente, year=year).update(data=reports[year])
     return reports
 
