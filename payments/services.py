@@ -28,7 +28,7 @@ from engine import payments as ep
 from engine.config import ConfigError
 from organization.models import Ente, Person, Unit
 from payments import access as rules_access
-from payments import figures
+from payments import figures, objectives
 from payments.columns import mapping_problems, propose_mapping
 from payments.models import (
     BatchState,
@@ -666,6 +666,7 @@ def reports_recompute(
     ente: Ente,
     years: Iterable[int] | None = None,
     today: dt.date | None = None,
+    score_objectives: bool = True,
 ) -> dict[int, dict[str, Any]]:
     """Recompute and store the figures of every year with invoices (or of `years`).
 
@@ -697,6 +698,14 @@ def reports_recompute(
         )
         _snapshot_save(ente, data["ente"]["stock"], data["ente"]["received"])
         reports[year] = data
+    if score_objectives:
+        problems = objectives.score_payment_objectives(
+            ente=ente, invoices=invoices, rules=rules, reports=reports
+        )
+        for year, found in problems.items():
+            reports[year]["objectives"] = found["objectives"]
+            reports[year]["measurement_problems"] = found["problems"]
+            PaymentReport.objects.filter(ente=ente, year=year).update(data=reports[year])
     return reports
 
 

@@ -83,6 +83,12 @@ def dashboard(request):
     report = selectors.report(request.ente, year) if year else None
     data = report.data if report else None
     today = timezone.localdate()
+    payment_objectives = (data or {}).get("objectives", [])
+    if unit_ids is not None:
+        mine = set(access.person_ids)
+        payment_objectives = [
+            item for item in payment_objectives if mine & set(item["responsible_ids"])
+        ]
     return render(
         request,
         "payments/dashboard.html",
@@ -96,6 +102,8 @@ def dashboard(request):
             trend=selectors.trend(request.ente, today) if unit_ids is None else None,
             imports=selectors.imports(request.ente, 5) if rules.can_manage(access) else [],
             has_invoices=Invoice.objects.filter(ente=request.ente).exists(),
+            payment_objectives=payment_objectives,
+            measurement_problems=(data or {}).get("measurement_problems", []),
         ),
     )
 

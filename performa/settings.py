@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "security",
     "integrations",
     "operations",
+    "demo",
 ]
 
 MIDDLEWARE = [

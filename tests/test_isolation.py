@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.middleware import SESSION_KEY
 from accounts.models import User
 from appraisal.models import Behaviour, EvaluationScheme, Scheda
+from documents.models import GeneratedDocument, Publication
 from integrations.models import ApiToken
 from interchange.models import PlanImport
 from measurement.models import (
@@ -75,6 +76,9 @@ MODEL_BY_SEGMENT = {
     "fatture": Invoice,
     "importa": ImportBatch,
     "stock": DebtSnapshot,
+    "generazioni": GeneratedDocument,
+    "documenti": GeneratedDocument,
+    "pubblicazioni": Publication,
     "token": ApiToken,
 }
 
@@ -107,6 +111,8 @@ ENTE_PATH = {
     Invoice: "ente",
     ImportBatch: "ente",
     DebtSnapshot: "ente",
+    GeneratedDocument: "cycle__ente",
+    Publication: "ente",
     ApiToken: "ente",
 }
 
