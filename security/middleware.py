@@ -52,3 +52,22 @@ class IdleSessionMiddleware:
             return JsonResponse({"detail": text, "code": "session_expired"}, status=401)
         messages.warning(request, text)
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+
+
+class RejectNullBytesMiddleware:
+    """A NUL character in the address or the query is never legitimate and PostgreSQL cannot
+    store or compare it: answer 400 before any view turns it into a database error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            text = "Richiesta non valida: l'indirizzo contiene caratteri non ammessi."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": text, "code": "invalid"}, status=400)
+            from django.http import HttpResponseBadRequest
+
+            return HttpResponseBadRequest(text)
+        return self.get_response(request)

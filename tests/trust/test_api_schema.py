@@ -7,7 +7,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.urls import reverse
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
@@ -15,6 +17,18 @@ from rest_framework.test import APIClient
 from integrations.models import Scope
 from integrations.services import token_create
 from planning.models import Cycle, Indicator, OperationalObjective, Target
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Like Django's test client: the WSGI app must not close the test's database connection
+    at the end of each request (on PostgreSQL that would break the test transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 

@@ -102,3 +102,11 @@ def test_an_error_raised_by_an_inner_middleware_is_turned_into_retry_too():
 
     response = db.BusyDatabaseMiddleware(inner)(request)
     assert response.status_code == 503
+
+
+@pytest.mark.django_db
+def test_nul_characters_in_the_address_are_refused(client):
+    response = client.get("/api/cicli/?ente=%00")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert client.get("/piano/?anno=20%0025").status_code == 400
