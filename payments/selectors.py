@@ -402,3 +402,45 @@ def public_rows(tables: dict[str, Any]) -> list[list[str]]:
             [stock["reference_date"], stock["stock"], stock["overdue"], str(stock["creditors"])]
         )
     return rows
+
+
+# -- for the documents (Relazione, monitoring report) ------------------------------------------
+
+
+def document_figures(ente: Ente, year: int) -> dict[str, Any] | None:
+    """The payment figures a Relazione or a monitoring report prints, as plain data.
+
+    Quarterly and annual ITP, the ritardo annuale (an estimate while invoices are unpaid), the
+    debt stock with its two tests, the FGDC rate, the measured payment-time objectives and the
+    ritardo of every year for the trend chart; each figure with its «come è calcolato». None
+    when the year has no invoices.
+    """
+    found = report(ente, year)
+    if found is None:
+        return None
+    data = found.data["ente"]
+    return {
+        "year": year,
+        "computed_at": found.computed_at,
+        "reference_date": found.data["reference_date"],
+        "note": (
+            "Cifre calcolate da Performa sulle fatture, secondo le definizioni della PCC; i "
+            "valori ufficiali sono quelli pubblicati dalla Piattaforma dei Crediti Commerciali."
+        ),
+        "quarters": data["quarters"],
+        "annual": data["annual"],
+        "delay": data["delay"],
+        "stock": data["stock"],
+        "tests": data["tests"],
+        "fgdc": data["fgdc"],
+        "objectives": found.data.get("objectives", []),
+        "delay_trend": [
+            {
+                "year": item.year,
+                "delay": item.data["ente"]["delay"]["value"],
+                "is_estimate": item.data["ente"]["delay"]["is_estimate"],
+                "itp": item.data["ente"]["annual"]["itp"],
+            }
+            for item in PaymentReport.objects.filter(ente=ente, year__lte=year).order_by("year")
+        ],
+    }
