@@ -166,7 +166,7 @@ def test_what_if_paying_the_late_invoice(imported, login):
         reverse("payments:what_if") + "?anno=2024", {"invoices": [late.pk], "day": "2024-12-01"}
     )
     html = response.content.decode()
-    assert "Esito: 1 fatture pagate il 01/12/2024" in html
+    assert "Esito: 1 fattura pagata il 01/12/2024" in html
     # Paid on its due date: the ritardo falls to (7.000 + 0) / 7.020, and the stock to zero.
     assert "1,00 giorni" in html
     assert "0,00\u00a0€" in html
