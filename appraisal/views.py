@@ -29,6 +29,7 @@ from appraisal.models import (
     SchemeBehaviour,
     SchemeComponent,
 )
+from core import locking
 from core.exceptions import ServiceError
 from documents import services as document_services
 from planning.models import Cycle
@@ -846,12 +847,13 @@ def behaviour_create(request):
 def behaviour_edit(request, pk):
     _manager(request)
     behaviour = get_object_or_404(Behaviour, pk=pk, ente=request.ente)
-    form = forms.BehaviourForm(request.POST or None, instance=behaviour)
+    form = locking.attach(forms.BehaviourForm(request.POST or None, instance=behaviour), behaviour)
     if request.method == "POST" and form.is_valid():
         try:
-            services.behaviour_update(
-                user=request.user, behaviour=behaviour, data=form.service_data()
-            )
+            with locking.guard(form, [behaviour]):
+                data = form.service_data()
+                data.pop(locking.TOKEN_FIELD, None)
+                services.behaviour_update(user=request.user, behaviour=behaviour, data=data)
         except ServiceError as error:
             form.add_service_error(error)
         else:
@@ -894,10 +896,13 @@ def scheme_create(request, pk):
 def scheme_edit(request, pk):
     _manager(request)
     scheme = _scheme(request, pk)
-    form = forms.SchemeForm(request.POST or None, instance=scheme)
+    form = locking.attach(forms.SchemeForm(request.POST or None, instance=scheme), scheme)
     if request.method == "POST" and form.is_valid():
         try:
-            services.scheme_update(user=request.user, scheme=scheme, data=form.service_data())
+            with locking.guard(form, [scheme]):
+                data = form.service_data()
+                data.pop(locking.TOKEN_FIELD, None)
+                services.scheme_update(user=request.user, scheme=scheme, data=data)
         except ServiceError as error:
             form.add_service_error(error)
         else:
