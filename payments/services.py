@@ -802,7 +802,9 @@ def year_figures(
 
 
 @transaction.atomic
-def snapshot_freeze(*, user, snapshot: DebtSnapshot, frozen: bool = True) -> DebtSnapshot:
+def snapshot_freeze(
+    *, user, snapshot: DebtSnapshot, frozen: bool = True, recompute: bool = True
+) -> DebtSnapshot:
     """Mark the stock at a date as final (PCC's figure) or modifiable again."""
     _authorize(user, snapshot.ente)
     if snapshot.is_frozen == frozen:
@@ -818,8 +820,6 @@ def snapshot_freeze(*, user, snapshot: DebtSnapshot, frozen: bool = True) -> Deb
         ente=snapshot.ente,
         changes={"is_frozen": [not frozen, frozen]},
     )
-    if not frozen:
+    if recompute:
         reports_recompute(ente=snapshot.ente)
-    else:
-        reports_recompute(ente=snapshot.ente, years=[snapshot.reference_date.year + 1])
     return snapshot
