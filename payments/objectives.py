@@ -93,7 +93,7 @@ def _note(text: str, reference: dt.date) -> str:
 
 
 def _write(
-    cycle: Cycle, indicator: Indicator, value: Decimal, note: str, off_target: bool
+    cycle: Cycle, indicator: Indicator, value: Decimal, note: str, deviation: str
 ) -> str | None:
     """Save the year's value of the indicator (or correct it when its window is closed)."""
     period_end = dt.date(cycle.year, 12, 31)
@@ -101,7 +101,6 @@ def _write(
     value = value.quantize(Decimal("0.0001"))
     if existing is not None and existing.value == value and existing.note == note:
         return None
-    deviation = note if off_target else ""
     try:
         measurement_services.measurement_save(
             user=None,
@@ -212,6 +211,13 @@ def _objectives(
             )
             continue
         note = _note(result.explanation.text, reference)
+        deviation = (
+            ""
+            if result.achieved
+            else f"Obiettivo non raggiunto: ritardo annuale di {delay.days} giorni, oltre il "
+            f"massimo di {rules.objective_target_days} (calcolato dalle fatture; il calcolo è "
+            "nella nota)."
+        )
         measured.append(
             jsonable(
                 {
@@ -231,11 +237,10 @@ def _objectives(
         )
         for indicator in indicators:
             if _is_descriptive(indicator, year):
-                value, off = result.percent, not result.achieved
+                value = result.percent
             else:
                 value = delay.compared_value(rules)
-                off = not result.achieved
-            problem = _write(cycle, indicator, value, note, off)
+            problem = _write(cycle, indicator, value, note, deviation)
             if problem:
                 problems.append(problem)
     return measured, problems
@@ -274,7 +279,11 @@ def _linked(cycle, links, data, rules, reference) -> list[str]:
             problems.append(f"«{indicator.name[:60]}»: {LINKS.get(name, name)} non calcolabile")
             continue
         value = Decimal(raw)
-        problem = _write(cycle, indicator, value, _note(text, reference), off_target=True)
+        deviation = (
+            f"Valore calcolato dalle fatture ({LINKS.get(name, name).lower()}): il calcolo è "
+            "nella nota."
+        )
+        problem = _write(cycle, indicator, value, _note(text, reference), deviation)
         if problem:
             problems.append(problem)
     return problems

@@ -369,6 +369,11 @@ def fgdc(request):
     )
 
 
+def _recompute_later(request) -> None:
+    ente_id = request.ente.pk
+    transaction.on_commit(lambda: tasks.recompute_reports.enqueue(ente_id))
+
+
 @require_GET
 @ente_required
 def stock(request):
@@ -389,14 +394,18 @@ def stock_freeze(request, pk):
     snapshot = get_object_or_404(DebtSnapshot, pk=pk, ente=request.ente)
     frozen = request.POST.get("congela") == "1"
     try:
-        services.snapshot_freeze(user=request.user, snapshot=snapshot, frozen=frozen)
+        services.snapshot_freeze(
+            user=request.user, snapshot=snapshot, frozen=frozen, recompute=False
+        )
     except ServiceError as error:
         messages.error(request, error.message)
     else:
+        _recompute_later(request)
         messages.success(
             request,
             f"Stock al {snapshot.reference_date:%d/%m/%Y} "
-            + ("congelato: non sarà più ricalcolato." if frozen else "di nuovo modificabile."),
+            + ("congelato: non sarà più ricalcolato." if frozen else "di nuovo modificabile.")
+            + " Gli indicatori si ricalcolano in background.",
         )
     return redirect("payments:stock")
 
@@ -415,10 +424,17 @@ def rules_edit(request):
             field.disabled = True
     if request.method == "POST" and form.is_valid():
         try:
-            services.rules_update(user=request.user, ente=request.ente, data=form.rules_data())
+            services.rules_update(
+                user=request.user, ente=request.ente, data=form.rules_data(), recompute=False
+            )
         except ServiceError as error:
             form.add_service_error(error)
         else:
-            messages.success(request, "Regole salvate; indicatori e obiettivi ricalcolati.")
+            _recompute_later(request)
+            messages.success(
+                request,
+                "Regole salvate: indicatori e obiettivi si ricalcolano in background, in pochi "
+                "secondi.",
+            )
             return redirect(reverse("payments:rules"))
     return render(request, "payments/rules.html", _context(request, form=form, rules=current))

@@ -138,3 +138,13 @@ def test_the_dashboard_lists_the_objectives_with_their_calculation(sorbara, clie
     html = client.get("/pagamenti/?anno=2024").content.decode()
     assert "AREA POLIZIA LOCALE (SUB AMBITO)" in html
     assert "BILANCIO" not in html
+
+
+def test_the_documents_read_the_figures_and_the_trend(sorbara):
+    from payments.selectors import document_figures
+
+    figures = document_figures(sorbara.ente, 2024)
+    assert figures["delay"]["value"] == "-5.209026"
+    assert [row["year"] for row in figures["delay_trend"]] == [2023, 2024]
+    assert len(figures["objectives"]) == 5
+    assert document_figures(sorbara.ente, 2019) is None
