@@ -60,9 +60,11 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
-    unit = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    weight_group = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    strategic_objective = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    unit = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
+    weight_group = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
+    strategic_objective = serializers.SlugRelatedField(
+        slug_field="key", read_only=True, allow_null=True
+    )
     indicators = IndicatorSerializer(many=True, read_only=True)
 
     class Meta:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -64,8 +64,17 @@ from appraisal.models import (
     SchemeComponent,
     ScoreBand,
 )
-from core.audit import diff, record, snapshot
+from core.audit import audit, diff, state_of
 from core.exceptions import AccessDenied, ServiceError
+from core.parsing import (
+    clean_text,
+    free_key,
+    parse_decimal,
+    parse_flag,
+    parse_integer,
+    required_decimal,
+    required_text,
+)
 from engine import appraisal as ea
 from engine.config import ConfigError
 from engine.numbers import present
@@ -148,28 +157,11 @@ SCHEME_FIELDS = (
 )
 # Scheme fields that may change after schede have been scored (they do not touch the scores).
 SCHEME_LABEL_FIELDS = frozenset({"name", "order"})
-NOISE_FIELDS = ("updated_at",)
 
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def _state(instance: Model) -> dict[str, Any]:
-    """Field values as stored: decimals at their field's places, so `70` and `70.00` agree."""
-    data = snapshot(instance)
-    for fld in instance._meta.concrete_fields:
-        value = getattr(instance, fld.attname)
-        if isinstance(fld, DecimalField) and value is not None:
-            data[fld.attname] = str(Decimal(value).quantize(Decimal(1).scaleb(-fld.decimal_places)))
-    for name in NOISE_FIELDS:
-        data.pop(name, None)
-    return data
-
-
-def _audit(user, action: str, obj: Model, ente: Ente, changes: dict | None = None) -> None:
-    record(user=user, action=action, obj=obj, ente=ente, changes=changes or {})
 
 
 def _by(user):
@@ -192,59 +184,6 @@ def _require_admin(user, ente: Ente, what: str) -> None:
         raise AccessDenied(f"{what}: operazione riservata all'amministratore dell'ente.")
 
 
-def _decimal(value: Any, label: str, fld: str) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        raise ServiceError(f"{label}: «{value}» non è un numero.", field=fld)
-    try:
-        text = str(value).strip().replace(" ", "")
-        if "," in text:
-            text = text.replace(".", "").replace(",", ".")
-        number = Decimal(text)
-    except InvalidOperation as exc:
-        raise ServiceError(f"{label}: «{value}» non è un numero.", field=fld) from exc
-    if not number.is_finite():
-        raise ServiceError(f"{label}: «{value}» non è un numero.", field=fld)
-    if number != number.quantize(CENT):
-        raise ServiceError(f"{label} ammette al massimo due decimali.", field=fld)
-    return number
-
-
-def _required_decimal(value: Any, label: str, fld: str) -> Decimal:
-    number = _decimal(value, label, fld)
-    if number is None:
-        raise ServiceError(f"{label}: valore obbligatorio.", field=fld)
-    return number
-
-
-def _integer(value: Any, label: str, fld: str, *, low: int = 0, high: int = 32767) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError) as exc:
-        raise ServiceError(f"{label}: «{value}» non è un numero intero.", field=fld) from exc
-    if not low <= number <= high:
-        raise ServiceError(f"{label} deve essere compreso tra {low} e {high}.", field=fld)
-    return number
-
-
-def _text(value: Any) -> str:
-    return str(value or "").strip()
-
-
-def _required_text(value: Any, message: str, fld: str) -> str:
-    text = _text(value)
-    if not text:
-        raise ServiceError(message, field=fld)
-    return text
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "on", "sì", "si", "yes"}
-    return bool(value)
-
-
 def _set_key(values, data, instance, siblings, *, label: str, taken: str, fallback: str) -> None:
     """A key typed by the user must be free among `siblings`; a new row without one gets a key
     made from its name. `taken` is the message, with «{key}» standing for the key."""
@@ -255,22 +194,13 @@ def _set_key(values, data, instance, siblings, *, label: str, taken: str, fallba
             raise ServiceError(taken.format(key=key), field="key")
         values["key"] = key
     elif instance is None:
-        values["key"] = _unique_key(others.values_list("key", flat=True), values["name"], fallback)
-
-
-def _unique_key(existing: Iterable[str], text: str, fallback: str) -> str:
-    taken = set(existing)
-    base = slugify(text)[:70].strip("-") or fallback
-    if base not in taken:
-        return base
-    number = 2
-    while f"{base}-{number}" in taken:
-        number += 1
-    return f"{base}-{number}"
+        values["key"] = free_key(
+            others.values_list("key", flat=True), values["name"], fallback=fallback
+        )
 
 
 def _key(value: Any, label: str) -> str:
-    key = _required_text(value, f"{label}: la chiave è obbligatoria.", "key")
+    key = required_text(value, f"{label}: la chiave è obbligatoria.", "key")
     if slugify(key) != key:
         raise ServiceError(
             f"{label}: la chiave «{key}» può contenere solo lettere minuscole, cifre e trattini.",
@@ -312,8 +242,10 @@ def _clean_levels(raw: Any) -> list[dict[str, Any]]:
                 f"Descrittori dei livelli, riga {index}: servono punteggio e descrizione.",
                 field="levels",
             )
-        score = _required_decimal(row.get("score"), f"Livello {index}: punteggio", "levels")
-        descriptor = _required_text(
+        score = required_decimal(
+            row.get("score"), label=f"Livello {index}: punteggio", field="levels", places=2
+        )
+        descriptor = required_text(
             row.get("descriptor"), f"Livello {index}: la descrizione è obbligatoria.", "levels"
         )
         if score in seen:
@@ -330,17 +262,19 @@ def _clean_levels(raw: Any) -> list[dict[str, Any]]:
 def _clean_behaviour(data: dict[str, Any], ente: Ente, instance: Behaviour | None) -> dict:
     values: dict[str, Any] = {}
     if "name" in data or instance is None:
-        values["name"] = _required_text(
+        values["name"] = required_text(
             data.get("name"), "Il nome del comportamento è obbligatorio.", "name"
         )
     if "description" in data:
-        values["description"] = _text(data["description"])
+        values["description"] = clean_text(data["description"])
     if "levels" in data:
         values["levels"] = _clean_levels(data["levels"])
     if "is_differentiation_capacity" in data:
-        values["is_differentiation_capacity"] = _flag(data["is_differentiation_capacity"])
+        values["is_differentiation_capacity"] = parse_flag(data["is_differentiation_capacity"])
     if "order" in data and data["order"] not in (None, ""):
-        values["order"] = _integer(data["order"], "Ordine", "order")
+        values["order"] = parse_integer(
+            data["order"], label="Ordine", field="order", low=0, high=32767
+        )
     _set_key(
         values,
         data,
@@ -358,7 +292,7 @@ def behaviour_create(*, user, ente: Ente, data: dict[str, Any]) -> Behaviour:
     with transaction.atomic():
         values = _clean_behaviour(data, ente, None)
         behaviour = Behaviour.objects.create(ente=ente, **values)
-        _audit(user, "behaviour.create", behaviour, ente, diff({}, _state(behaviour)))
+        audit(user, "behaviour.create", behaviour, ente, diff({}, state_of(behaviour)))
     return behaviour
 
 
@@ -366,12 +300,12 @@ def behaviour_update(*, user, behaviour: Behaviour, data: dict[str, Any]) -> Beh
     ente = behaviour.ente
     _require_admin(user, ente, "Dizionario dei comportamenti")
     with transaction.atomic():
-        before = _state(behaviour)
+        before = state_of(behaviour)
         values = _clean_behaviour(data, ente, behaviour)
         for name, value in values.items():
             setattr(behaviour, name, value)
         behaviour.save()
-        _audit(user, "behaviour.update", behaviour, ente, diff(before, _state(behaviour)))
+        audit(user, "behaviour.update", behaviour, ente, diff(before, state_of(behaviour)))
     return behaviour
 
 
@@ -404,7 +338,7 @@ CATEGORY_VALUES = frozenset(v for v in list(CcnlArea.values) + list(LegacyCatego
 def _clean_scheme(data: dict[str, Any], cycle: Cycle, instance: EvaluationScheme | None) -> dict:
     values: dict[str, Any] = {}
     if "name" in data or instance is None:
-        values["name"] = _required_text(
+        values["name"] = required_text(
             data.get("name"), "La denominazione del modello è obbligatoria.", "name"
         )
     if "roles" in data:
@@ -415,7 +349,7 @@ def _clean_scheme(data: dict[str, Any], cycle: Cycle, instance: EvaluationScheme
         )
     for name in ("is_managerial", "self_evaluation"):
         if name in data:
-            values[name] = _flag(data[name])
+            values[name] = parse_flag(data[name])
     if "evaluator_kind" in data:
         if data["evaluator_kind"] not in EvaluatorKind.values:
             raise ServiceError(
@@ -437,7 +371,9 @@ def _clean_scheme(data: dict[str, Any], cycle: Cycle, instance: EvaluationScheme
             )
         values["prevalence"] = data["prevalence"]
     if "max_points" in data:
-        points = _required_decimal(data["max_points"], "Punteggio massimo", "max_points")
+        points = required_decimal(
+            data["max_points"], label="Punteggio massimo", field="max_points", places=2
+        )
         if not ZERO < points <= Decimal("9999"):
             raise ServiceError(
                 "Il punteggio massimo deve essere maggiore di zero (es. 100 o 60).",
@@ -449,24 +385,34 @@ def _clean_scheme(data: dict[str, Any], cycle: Cycle, instance: EvaluationScheme
         ("behaviour_scale_max", "Scala dei comportamenti: massimo"),
     ):
         if name in data:
-            values[name] = _integer(data[name], label, name, high=100)
+            values[name] = parse_integer(data[name], label=label, field=name, low=0, high=100)
     if "contest_days" in data:
-        values["contest_days"] = _integer(
-            data["contest_days"], "Giorni per contestare", "contest_days", low=1, high=365
+        values["contest_days"] = parse_integer(
+            data["contest_days"],
+            label="Giorni per contestare",
+            field="contest_days",
+            low=1,
+            high=365,
         )
     if "minimum_service_days" in data:
-        values["minimum_service_days"] = _integer(
+        values["minimum_service_days"] = parse_integer(
             data["minimum_service_days"],
-            "Servizio minimo nell'anno (giorni)",
-            "minimum_service_days",
+            label="Servizio minimo nell'anno (giorni)",
+            field="minimum_service_days",
+            low=0,
             high=366,
         )
     if "negative_threshold" in data:
-        values["negative_threshold"] = _decimal(
-            data["negative_threshold"], "Soglia di valutazione negativa", "negative_threshold"
+        values["negative_threshold"] = parse_decimal(
+            data["negative_threshold"],
+            label="Soglia di valutazione negativa",
+            field="negative_threshold",
+            places=2,
         )
     if "order" in data and data["order"] not in (None, ""):
-        values["order"] = _integer(data["order"], "Ordine", "order")
+        values["order"] = parse_integer(
+            data["order"], label="Ordine", field="order", low=0, high=32767
+        )
     merged = {
         name: values.get(name, getattr(instance, name) if instance else None)
         for name in ("behaviour_scale_min", "behaviour_scale_max", "max_points")
@@ -508,7 +454,7 @@ def scheme_create(*, user, cycle: Cycle, data: dict[str, Any]) -> EvaluationSche
     with transaction.atomic():
         values = _clean_scheme(data, cycle, None)
         scheme = EvaluationScheme.objects.create(cycle=cycle, **values)
-        _audit(user, "scheme.create", scheme, cycle.ente, diff({}, _state(scheme)))
+        audit(user, "scheme.create", scheme, cycle.ente, diff({}, state_of(scheme)))
     return scheme
 
 
@@ -516,7 +462,7 @@ def scheme_update(*, user, scheme: EvaluationScheme, data: dict[str, Any]) -> Ev
     cycle = scheme.cycle
     _require_admin(user, cycle.ente, "Modelli di scheda")
     with transaction.atomic():
-        before = _state(scheme)
+        before = state_of(scheme)
         values = _clean_scheme(data, cycle, scheme)
         changed = {n for n, v in values.items() if before.get(n) != _state_value(scheme, n, v)}
         if changed - SCHEME_LABEL_FIELDS:
@@ -530,7 +476,7 @@ def scheme_update(*, user, scheme: EvaluationScheme, data: dict[str, Any]) -> Ev
         for name, value in values.items():
             setattr(scheme, name, value)
         scheme.save()
-        _audit(user, "scheme.update", scheme, cycle.ente, diff(before, _state(scheme)))
+        audit(user, "scheme.update", scheme, cycle.ente, diff(before, state_of(scheme)))
     return scheme
 
 
@@ -585,21 +531,23 @@ def _clean_components(scheme: EvaluationScheme, rows: list[dict]) -> list[_Compo
             raise ServiceError(
                 f"Componente {index}: tipo «{kind}» non previsto.", field="components"
             )
-        label = _text(row.get("label")) or ComponentKind(kind).label
+        label = clean_text(row.get("label")) or ComponentKind(kind).label
         where = f"Componente «{label}»"
-        weight = _required_decimal(row.get("weight"), f"{where}: peso", "components")
+        weight = required_decimal(
+            row.get("weight"), label=f"{where}: peso", field="components", places=2
+        )
         if not ZERO < weight <= HUNDRED:
             raise ServiceError(
                 f"{where}: il peso deve essere maggiore di 0 e al massimo 100 "
                 f"(indicato {decimal_it(weight)}).",
                 field="components",
             )
-        key = _text(row.get("key"))
-        key = _key(key, where) if key else _unique_key(keys, label, f"componente-{index}")
+        key = clean_text(row.get("key"))
+        key = _key(key, where) if key else free_key(keys, label, fallback=f"componente-{index}")
         if key in keys:
             raise ServiceError(f"{where}: la chiave «{key}» compare più volte.", field="components")
         keys.append(key)
-        plan = _ComponentPlan(key, kind, label, weight, _flag(row.get("presence_sensitive")))
+        plan = _ComponentPlan(key, kind, label, weight, parse_flag(row.get("presence_sensitive")))
         raw_behaviours = row.get("behaviours") or []
         if kind != ComponentKind.BEHAVIOURS and raw_behaviours:
             raise ServiceError(
@@ -621,8 +569,11 @@ def _clean_components(scheme: EvaluationScheme, rows: list[dict]) -> list[_Compo
                     field="components",
                 )
             used_behaviours[behaviour.pk] = label
-            b_weight = _decimal(
-                entry.get("weight"), f"{where}, «{behaviour.name}»: peso", "components"
+            b_weight = parse_decimal(
+                entry.get("weight"),
+                label=f"{where}, «{behaviour.name}»: peso",
+                field="components",
+                places=2,
             )
             if b_weight is not None and not ZERO < b_weight <= HUNDRED:
                 raise ServiceError(
@@ -738,7 +689,7 @@ def scheme_component_set(
                     component=component, behaviour=behaviour, weight=weight, order=position
                 )
             created.append(component)
-        _audit(
+        audit(
             user,
             "scheme.components",
             scheme,
@@ -815,9 +766,15 @@ def scheme_bands_set(*, user, scheme: EvaluationScheme, bands: list[dict]) -> li
         for index, row in enumerate(bands, start=1):
             if not isinstance(row, dict):
                 raise ServiceError(f"Fascia {index}: dati non validi.", field="bands")
-            low = _required_decimal(row.get("min_points"), f"Fascia {index}: da punti", "bands")
-            high = _required_decimal(row.get("max_points"), f"Fascia {index}: a punti", "bands")
-            pct = _required_decimal(row.get("premium_percent"), f"Fascia {index}: premio", "bands")
+            low = required_decimal(
+                row.get("min_points"), label=f"Fascia {index}: da punti", field="bands", places=2
+            )
+            high = required_decimal(
+                row.get("max_points"), label=f"Fascia {index}: a punti", field="bands", places=2
+            )
+            pct = required_decimal(
+                row.get("premium_percent"), label=f"Fascia {index}: premio", field="bands", places=2
+            )
             span = f"{number_it(low)}–{number_it(high)}"
             if low > high:
                 raise ServiceError(
@@ -835,7 +792,7 @@ def scheme_bands_set(*, user, scheme: EvaluationScheme, bands: list[dict]) -> li
                     f"(indicato {decimal_it(pct)}).",
                     field="bands",
                 )
-            rows.append((low, high, pct, _text(row.get("label"))))
+            rows.append((low, high, pct, clean_text(row.get("label"))))
         problems = _band_problems(_bands_engine(scheme, rows))
         if problems:
             raise ServiceError(" ".join(problems), field="bands")
@@ -857,7 +814,7 @@ def scheme_bands_set(*, user, scheme: EvaluationScheme, bands: list[dict]) -> li
             for order, (low, high, pct, label) in enumerate(ordered, start=1)
         ]
         after = [[str(b.min_points), str(b.max_points), str(b.premium_percent)] for b in created]
-        _audit(user, "scheme.bands", scheme, cycle.ente, {"bands": [before, after]})
+        audit(user, "scheme.bands", scheme, cycle.ente, {"bands": [before, after]})
     return created
 
 
@@ -1265,7 +1222,7 @@ def schede_generate(*, user, cycle: Cycle) -> list[Scheda]:
                 note="Scheda generata.",
             )
             created.append(scheda)
-        _audit(
+        audit(
             user,
             "scheda.generate",
             cycle,
@@ -1381,7 +1338,7 @@ def _resolve_component(raw: Any, components: list[SchemeComponent]) -> SchemeCom
 
 
 def _score_value(raw: Any, label: str) -> Decimal | None:
-    return _decimal(raw, f"Valutazione di «{label}»", "items")
+    return parse_decimal(raw, label=f"Valutazione di «{label}»", field="items", places=2)
 
 
 @dataclass
@@ -1419,7 +1376,7 @@ def _plan_items(
         if not isinstance(row, dict):
             raise ServiceError("Le voci della scheda non sono valide.", field="items")
         component = _resolve_component(row.get("component"), components)
-        note = _text(row.get("note"))
+        note = clean_text(row.get("note"))
         behaviour = objective = None
         weight = Decimal(1)
         if component.kind == ComponentKind.BEHAVIOURS:
@@ -1653,7 +1610,7 @@ def scheda_score(
         result, points = score_items(scheda, scheme, components, plans, presence)
         total = present(result.points)
         band, premium, negative = classify(scheme, bands, total)
-        before = _state(scheda)
+        before = state_of(scheda)
         before_items = _items_state(scheda)
         scheda.items.all().delete()
         SchedaItem.objects.bulk_create(
@@ -1674,9 +1631,9 @@ def scheda_score(
         scheda.is_negative = negative
         scheda.version += 1
         scheda.save()
-        changes = diff(before, _state(scheda))
+        changes = diff(before, state_of(scheda))
         changes["items"] = [before_items, _items_state(scheda)]
-        _audit(user, "scheda.score", scheda, scheda.cycle.ente, changes)
+        audit(user, "scheda.score", scheda, scheda.cycle.ente, changes)
     _sync(original, scheda)
     return scheda
 
@@ -1705,14 +1662,14 @@ def scheda_self_evaluate(*, user, scheda: Scheda, text: str) -> Scheda:
                 "l'autovalutazione si scrive prima del colloquio.",
                 field="self_evaluation_text",
             )
-        before = _state(scheda)
-        scheda.self_evaluation_text = _required_text(
+        before = state_of(scheda)
+        scheda.self_evaluation_text = required_text(
             text, "L'autovalutazione non può essere vuota.", "self_evaluation_text"
         )
         scheda.version += 1
         scheda.save()
-        _audit(
-            user, "scheda.self_evaluate", scheda, scheda.cycle.ente, diff(before, _state(scheda))
+        audit(
+            user, "scheda.self_evaluate", scheda, scheda.cycle.ente, diff(before, state_of(scheda))
         )
     _sync(original, scheda)
     return scheda
@@ -1734,7 +1691,7 @@ def _move(
     before: dict | None = None,
     extra: dict | None = None,
 ) -> None:
-    before = before if before is not None else _state(scheda)
+    before = before if before is not None else state_of(scheda)
     SchedaTransition.objects.create(
         scheda=scheda,
         from_state=scheda.state,
@@ -1746,10 +1703,10 @@ def _move(
     scheda.state = to_state
     scheda.version += 1
     scheda.save()
-    changes = diff(before, _state(scheda))
+    changes = diff(before, state_of(scheda))
     if extra:
         changes.update(extra)
-    _audit(user, action, scheda, scheda.cycle.ente, changes)
+    audit(user, action, scheda, scheda.cycle.ente, changes)
 
 
 def contest_deadline(scheda: Scheda) -> dt.date | None:
@@ -1800,9 +1757,9 @@ def scheda_record_interview(
                 f"({scheda.cycle.year}).",
                 field="date",
             )
-        before = _state(scheda)
+        before = state_of(scheda)
         scheda.interview_date = date
-        scheda.interview_notes = _text(notes)
+        scheda.interview_notes = clean_text(notes)
         _move(user, scheda, SchedaState.INTERVIEW, "scheda.interview", before=before)
     _sync(original, scheda)
     return scheda
@@ -1816,7 +1773,7 @@ def scheda_deliver(*, user, scheda: Scheda, expected_version: int | None = None)
         _check_version(scheda, expected_version)
         if scheda.state != SchedaState.INTERVIEW:
             raise _illegal(scheda, SchedaState.DELIVERED)
-        before = _state(scheda)
+        before = state_of(scheda)
         scheda.delivered_at = timezone.now()
         _move(user, scheda, SchedaState.DELIVERED, "scheda.deliver", before=before)
     _sync(original, scheda)
@@ -1831,7 +1788,7 @@ def scheda_acknowledge(*, user, scheda: Scheda) -> Scheda:
         scheda = _lock(scheda)
         if scheda.state != SchedaState.DELIVERED:
             raise _illegal(scheda, SchedaState.ACKNOWLEDGED)
-        before = _state(scheda)
+        before = state_of(scheda)
         scheda.acknowledged_at = timezone.now()
         _move(user, scheda, SchedaState.ACKNOWLEDGED, "scheda.acknowledge", before=before)
     _sync(original, scheda)
@@ -1846,13 +1803,13 @@ def scheda_contest(*, user, scheda: Scheda, reason: str) -> Scheda:
         scheda = _lock(scheda)
         if scheda.state != SchedaState.DELIVERED:
             raise _illegal(scheda, SchedaState.CONTESTED)
-        reason = _required_text(reason, "Indica i motivi della contestazione.", "reason")
+        reason = required_text(reason, "Indica i motivi della contestazione.", "reason")
         deadline = contest_deadline(scheda)
         if deadline is not None and timezone.localdate() > deadline:
             raise ServiceError(
                 f"Il termine per contestare è scaduto il {date_it(deadline)}.", field="reason"
             )
-        before = _state(scheda)
+        before = state_of(scheda)
         Conciliation.objects.filter(scheda=scheda).delete()
         conciliation = Conciliation.objects.create(
             scheda=scheda,
@@ -1867,7 +1824,7 @@ def scheda_contest(*, user, scheda: Scheda, reason: str) -> Scheda:
             "scheda.contest",
             note=reason,
             before=before,
-            extra={"conciliation": [None, _state(conciliation)]},
+            extra={"conciliation": [None, state_of(conciliation)]},
         )
     _sync(original, scheda)
     return scheda
@@ -1894,11 +1851,11 @@ def conciliation_schedule(
                 f"({date_it(requested)}).",
                 field="meeting_date",
             )
-        before_c = _state(conciliation)
+        before_c = state_of(conciliation)
         conciliation.meeting_date = meeting_date
-        conciliation.meeting_notes = _text(notes)
+        conciliation.meeting_notes = clean_text(notes)
         conciliation.save()
-        extra = {"conciliation": diff(before_c, _state(conciliation))}
+        extra = {"conciliation": diff(before_c, state_of(conciliation))}
         if scheda.state == SchedaState.CONTESTED:
             _move(
                 user,
@@ -1911,7 +1868,7 @@ def conciliation_schedule(
         else:
             scheda.version += 1
             scheda.save()
-            _audit(user, "conciliation.reschedule", scheda, scheda.cycle.ente, extra)
+            audit(user, "conciliation.reschedule", scheda, scheda.cycle.ente, extra)
     _sync(original, scheda)
     return scheda
 
@@ -1946,16 +1903,16 @@ def conciliation_decide(
             )
         if outcome not in Conciliation.Outcome.values:
             raise ServiceError(f"Esito: valore «{outcome}» non previsto.", field="outcome")
-        outcome_text = _required_text(
+        outcome_text = required_text(
             outcome_text, "Indica la motivazione dell'esito.", "outcome_text"
         )
-        decided_by = _required_text(
+        decided_by = required_text(
             decided_by, "Indica chi ha deciso la conciliazione.", "decided_by"
         )
-        points = _decimal(new_points, "Nuovo punteggio", "new_points")
+        points = parse_decimal(new_points, label="Nuovo punteggio", field="new_points", places=2)
         scheme = scheda.scheme
-        before = _state(scheda)
-        before_c = _state(conciliation)
+        before = state_of(scheda)
+        before_c = state_of(conciliation)
         if outcome == Conciliation.Outcome.MODIFIED:
             if points is None:
                 raise ServiceError(
@@ -1986,9 +1943,9 @@ def conciliation_decide(
         conciliation.save()
         scheda.version += 1
         scheda.save()
-        changes = diff(before, _state(scheda))
-        changes["conciliation"] = diff(before_c, _state(conciliation))
-        _audit(user, "conciliation.decide", scheda, scheda.cycle.ente, changes)
+        changes = diff(before, state_of(scheda))
+        changes["conciliation"] = diff(before_c, state_of(conciliation))
+        audit(user, "conciliation.decide", scheda, scheda.cycle.ente, changes)
     _sync(original, scheda)
     return scheda
 
@@ -2024,7 +1981,7 @@ def scheda_finalise(*, user, scheda: Scheda) -> Scheda:
             note = ""
         else:
             raise _illegal(scheda, SchedaState.FINAL)
-        before = _state(scheda)
+        before = state_of(scheda)
         scheda.finalised_at = timezone.now()
         _move(user, scheda, SchedaState.FINAL, "scheda.finalise", note=note, before=before)
     _sync(original, scheda)
@@ -2057,14 +2014,14 @@ def scheda_reopen(*, user, scheda: Scheda, to_state: str, reason: str) -> Scheda
                 f"non si riapre a «{state_label(to_state)}», che non è uno stato precedente.",
                 field="to_state",
             )
-        reason = _required_text(reason, "Indica il motivo della riapertura.", "reason")
+        reason = required_text(reason, "Indica il motivo della riapertura.", "reason")
         if _in_final_distribution(scheda):
             raise ServiceError(
                 f"La scheda di {scheda.person} è in una distribuzione dei premi definitiva: "
                 "non si riapre.",
                 code="frozen",
             )
-        before = _state(scheda)
+        before = state_of(scheda)
         target = STATE_ORDER.index(SchedaState(to_state))
         extra: dict[str, Any] = {}
         if target < STATE_ORDER.index(SchedaState.INTERVIEW):
@@ -2078,7 +2035,7 @@ def scheda_reopen(*, user, scheda: Scheda, to_state: str, reason: str) -> Scheda
         scheda.finalised_at = None
         conciliation = Conciliation.objects.filter(scheda=scheda).first()
         if conciliation is not None:
-            extra["conciliation"] = [_state(conciliation), None]
+            extra["conciliation"] = [state_of(conciliation), None]
             conciliation.delete()
         _move(
             user,

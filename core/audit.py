@@ -1,8 +1,17 @@
-"""Helpers that service functions use to record audit entries."""
+"""The audit trail's helpers: what a row looked like (`state_of`), what changed (`diff`), and the
+entry every service function writes (`audit`, or `record` with keywords).
+
+The usual shape of a write::
+
+    before = state_of(objective)
+    ...change and save...
+    audit(user, "objective.update", objective, ente, diff(before, state_of(objective)))
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +43,25 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     return data
 
 
+# Fields that change on every save: in an audit row they would only be noise.
+NOISE_FIELDS = ("updated_at",)
+
+
+def state_of(instance: models.Model, *, noise: Iterable[str] = NOISE_FIELDS) -> dict[str, Any]:
+    """The stored values of an instance for an audit diff or a version snapshot: decimals at
+    their field's places, so that `70` and `70.00` compare equal; `noise` fields left out."""
+    data = snapshot(instance)
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if isinstance(field, models.DecimalField) and value is not None:
+            places = field.decimal_places or 0
+            data[field.attname] = str(Decimal(value).quantize(Decimal(1).scaleb(-places)))
+    for name in noise:
+        data.pop(name, None)
+        data.pop(f"{name}_id", None)
+    return data
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """Only what changed, as {field: [old, new]}."""
     keys = set(before) | set(after)
@@ -42,6 +70,17 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
         for key in sorted(keys)
         if before.get(key) != after.get(key)
     }
+
+
+def audit(
+    user,
+    action: str,
+    obj: models.Model | None,
+    ente=None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """`record` in the positional form the services use: who, what, on which row, in which ente."""
+    return record(user=user, action=action, obj=obj, ente=ente, changes=changes)
 
 
 def record(
@@ -53,6 +92,7 @@ def record(
     changes: dict[str, Any] | None = None,
     object_type: str | None = None,
 ) -> AuditEntry:
+    """Write one audit entry; `user` None (or anonymous) is the system (commands, imports)."""
     if ente is None and obj is not None:
         ente = getattr(obj, "ente", None)
     return AuditEntry.objects.create(

@@ -93,7 +93,8 @@ def _from_number(value: Any) -> Decimal:
 #   only one possible reading, the decimal point, and is read so. The formatter never writes such
 #   a text, so the two never disagree: format → parse is the identity;
 # * a trailing «%» or «€» (with or without a space) and surrounding spaces are allowed, as the
-#   formatter writes them; a leading «+», «-» or «−» gives the sign;
+#   formatter writes them; a leading «+», «-» or «−» gives the sign; spaces (also non-breaking
+#   or thin) may group thousands instead of dots, in groups of three: «1 234,5»;
 # * everything else is refused with an Italian message rather than guessed: English order
 #   («1,234.56»), several commas, dots that do not group by three («1.2.3», «1.23,5»), exponents
 #   («1e309»), NaN and infinities, digits of other scripts (Arabic-Indic «١٢»), more than
@@ -107,6 +108,7 @@ MAX_FRACTION_DIGITS = 10
 _SPACES = "\u00a0\u202f\u2009 \t"
 _GROUPED = re.compile(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+")
 _PLAIN = re.compile(r"[0-9]+")
+_SPACE_GROUPED = re.compile(f"[1-9][0-9]{{0,2}}(?:[{_SPACES}][0-9]{{3}})+")
 _MACHINE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _SHAPE = re.compile(r"[0-9.,]+")
 
@@ -135,7 +137,7 @@ def parse_number(text: str) -> Decimal:
     negative = body[0] in "-−"
     if body[0] in "+-−":
         body = body[1:]
-    integer, fraction = _split(body, text)
+    integer, fraction = _split(_ungroup_spaces(body, text), text)
     if len(integer.lstrip("0")) > MAX_INTEGER_DIGITS or len(fraction) > MAX_FRACTION_DIGITS:
         raise NumberError(f"«{_shown(text)}» ha troppe cifre")
     # The places typed are kept («2,50» is Decimal("2.50")), as Decimal("2.50") keeps them.
@@ -166,6 +168,16 @@ def _split(body: str, text: str) -> tuple[str, str]:
     if "." in body:
         raise NumberError(_grouping(text))
     return body, ""
+
+
+def _ungroup_spaces(body: str, text: str) -> str:
+    """«1 234,5» (spaces, also non-breaking or thin, grouping thousands) → «1234,5»."""
+    if not any(space in body for space in _SPACES):
+        return body
+    integer, comma, fraction = body.partition(",")
+    if not _SPACE_GROUPED.fullmatch(integer):
+        raise NumberError(_not_a_number(body, text))
+    return re.sub(f"[{_SPACES}]", "", integer) + comma + fraction
 
 
 def _integer_part(text: str) -> bool:

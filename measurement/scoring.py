@@ -17,7 +17,7 @@ from engine.config import (
     EnteComponent,
     SmvpSettings,
 )
-from engine.numbers import to_decimal
+from engine.numbers import NumberError, to_decimal
 from planning.models import Indicator, OrganisationalPerformanceLevel, Target
 
 HUNDRED = Decimal("100")
@@ -36,8 +36,10 @@ def parse_number(raw: object) -> Decimal | None:
         return None
     try:
         return to_decimal(raw)
-    except (TypeError, ValueError) as exc:
-        raise NotANumber(f"Il valore «{raw}» non è un numero") from exc
+    except NumberError as exc:
+        raise NotANumber(f"Il valore {exc}") from None
+    except (TypeError, ValueError):
+        raise NotANumber(f"Il valore «{raw}» non è un numero") from None
 
 
 def is_percent(unit_of_measure: str) -> bool:

@@ -20,18 +20,19 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField
 from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
 
-from core.audit import diff, record, snapshot
+from core.audit import audit, diff, record, state_of
 from core.exceptions import AccessDenied, ServiceError
+from core.parsing import parse_date
 from engine import achievement as ea
 from engine.config import ConfigError, SmvpSettings
 from engine.numbers import format_date, format_number, format_percent
@@ -121,38 +122,8 @@ def _authorize(user, ente: Ente, check, message: str) -> None:
         raise AccessDenied(message)
 
 
-def _audit(user, action: str, obj, ente: Ente, changes: dict | None = None) -> None:
-    record(user=user, action=action, obj=obj, ente=ente, changes=changes or {})
-
-
-def _state(instance) -> dict[str, Any]:
-    """Field values as stored: decimals at their field's places, so `35` and `35.0000` agree."""
-    data = snapshot(instance)
-    for model_field in instance._meta.concrete_fields:
-        value = getattr(instance, model_field.attname)
-        if isinstance(model_field, DecimalField) and value is not None:
-            quantum = Decimal(1).scaleb(-model_field.decimal_places)
-            data[model_field.attname] = str(Decimal(value).quantize(quantum))
-    for name in ("updated_at", "entered_at"):
-        data.pop(name, None)
-    return data
-
-
-def _date(value: Any, label: str, field: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        pass
-    try:
-        return dt.datetime.strptime(str(value).strip(), "%d/%m/%Y").date()
-    except ValueError:
-        raise ServiceError(f"{label}: «{value}» non è una data valida.", field=field) from None
+# `entered_at` changes with every save of a value, like `updated_at`: noise in an audit diff.
+_state = partial(state_of, noise=("updated_at", "entered_at"))
 
 
 def _within_year(day: dt.date | None, cycle: Cycle, label: str, field: str) -> None:
@@ -330,7 +301,7 @@ def window_create(
     label = (label or "").strip()
     if not label:
         raise ServiceError("Indica la denominazione della finestra.", field="label")
-    day = _date(period_end, "Data di riferimento", "period_end")
+    day = parse_date(period_end, label="Data di riferimento", field="period_end")
     if day is None:
         raise ServiceError("Indica la data di riferimento della finestra.", field="period_end")
     _within_year(day, cycle, "La data di riferimento", "period_end")
@@ -368,7 +339,7 @@ def window_create(
         period_end=day,
         is_final=bool(is_final),
     )
-    _audit(user, "window.create", window, cycle.ente, diff({}, _state(window)))
+    audit(user, "window.create", window, cycle.ente, diff({}, _state(window)))
     return window
 
 
@@ -405,7 +376,7 @@ def window_close(*, user, window: MonitoringWindow) -> WindowSnapshot:
     data = board.to_dict()
     data["values"] = selectors.values_as_of(cycle, window.period_end)
     snapshot_row = WindowSnapshot.objects.create(window=window, data=data)
-    _audit(
+    audit(
         user,
         "window.close",
         window,
@@ -468,11 +439,11 @@ def measurement_save(
 
     if period_kind not in PeriodKind.values:
         raise ServiceError(f"Periodo: valore «{period_kind}» non previsto.", field="period_kind")
-    end = _date(period_end, "Fine del periodo", "period_end")
+    end = parse_date(period_end, label="Fine del periodo", field="period_end")
     if end is None:
         raise ServiceError("Indica la fine del periodo.", field="period_end")
     _within_year(end, cycle, "La fine del periodo", "period_end")
-    start = _date(period_start, "Inizio del periodo", "period_start")
+    start = parse_date(period_start, label="Inizio del periodo", field="period_start")
     start = start or period_start_for(period_kind, end)
     _within_year(start, cycle, "L'inizio del periodo", "period_start")
     if start > end:
@@ -487,7 +458,7 @@ def measurement_save(
 
     label = _subject_label(indicator, parameter)
     number = _number(value, f"Valore dell'{label}" if indicator else f"Valore del {label}", "value")
-    done = _date(completed_on, "Data di completamento", "completed_on")
+    done = parse_date(completed_on, label="Data di completamento", field="completed_on")
     _within_year(done, cycle, "La data di completamento", "completed_on")
     milestone = indicator is not None and indicator.polarity == "milestone"
     if number is None and done is None and not milestone:
@@ -544,14 +515,14 @@ def measurement_save(
             # Someone created the same value between our read and our write.
             other = Measurement.objects.select_related("entered_by").get(period_end=end, **subject)
             raise _conflict(other) from None
-        _audit(user, "measurement.create", measurement, ente, diff({}, _state(measurement)))
+        audit(user, "measurement.create", measurement, ente, diff({}, _state(measurement)))
         return measurement
     before = _state(existing)
     for name, new in fields.items():
         setattr(existing, name, new)
     existing.version += 1
     existing.save()
-    _audit(user, "measurement.update", existing, ente, diff(before, _state(existing)))
+    audit(user, "measurement.update", existing, ente, diff(before, _state(existing)))
     return existing
 
 
@@ -571,7 +542,7 @@ def measurement_approve(*, user, measurement: Measurement) -> Measurement:
     current.approved_by = user if getattr(user, "is_authenticated", False) else None
     current.approved_at = timezone.now()
     current.save(update_fields=["state", "approved_by", "approved_at", "updated_at"])
-    _audit(user, "measurement.approve", current, ente, diff(before, _state(current)))
+    audit(user, "measurement.approve", current, ente, diff(before, _state(current)))
     return current
 
 
@@ -608,7 +579,7 @@ def measurement_correct(
         raise ServiceError("Indica il motivo della correzione.", field="reason")
     label = _subject_label(current.indicator, current.parameter)
     number = _number(value, f"Valore dell'{label}", "value")
-    done = _date(completed_on, "Data di completamento", "completed_on")
+    done = parse_date(completed_on, label="Data di completamento", field="completed_on")
     _within_year(done, cycle, "La data di completamento", "completed_on")
     if number is None and done is None:
         raise ServiceError("Indica il valore corretto.", field="value")
@@ -641,7 +612,7 @@ def measurement_correct(
     current.save()
     changes = diff(before, _state(current))
     changes["reason"] = [None, reason]
-    _audit(user, "measurement.correct", current, ente, changes)
+    audit(user, "measurement.correct", current, ente, changes)
     return correction
 
 
@@ -722,7 +693,7 @@ def evidence_add(*, user, measurement: Measurement, uploaded_file) -> Evidence:
     )
     evidence.file.save(name, uploaded_file, save=False)
     evidence.save()
-    _audit(
+    audit(
         user,
         "evidence.add",
         evidence,
@@ -739,7 +710,7 @@ def evidence_delete(*, user, evidence: Evidence) -> None:
     ente = measurement.cycle.ente
     name, path = evidence.original_name, evidence.file.name
     storage = evidence.file.storage
-    _audit(user, "evidence.delete", evidence, ente, {"file": [name, None]})
+    audit(user, "evidence.delete", evidence, ente, {"file": [name, None]})
     evidence.delete()
     if path:
         transaction.on_commit(lambda: storage.delete(path))
@@ -773,7 +744,7 @@ def phase_progress_save(
         )
     if number is not None and number != number.quantize(Decimal("0.01")):
         raise ServiceError(f"{label}: al massimo due decimali.", field="progress")
-    end = _date(actual_end, "Conclusione effettiva", "actual_end")
+    end = parse_date(actual_end, label="Conclusione effettiva", field="actual_end")
     _within_year(end, cycle, "La conclusione effettiva", "actual_end")
     final = MonitoringWindow.objects.filter(
         cycle=cycle, is_final=True, state=WindowState.CLOSED
@@ -790,7 +761,7 @@ def phase_progress_save(
     current.actual_end = end
     current.actual_text = (actual_text or "").strip()
     current.save(update_fields=["progress", "actual_end", "actual_text"])
-    _audit(user, "phase.progress", current, cycle.ente, diff(before, _state(current)))
+    audit(user, "phase.progress", current, cycle.ente, diff(before, _state(current)))
     return current
 
 
@@ -813,7 +784,7 @@ def corrective_action_add(
     description = (description or "").strip()
     if not description:
         raise ServiceError("Descrivi l'azione correttiva.", field="description")
-    due = _date(due_date, "Entro il", "due_date")
+    due = parse_date(due_date, label="Entro il", field="due_date")
     if window is not None and window.cycle_id != cycle.pk:
         raise ServiceError(f"La finestra non appartiene al piano {cycle.year}.", field="window")
     action = CorrectiveAction.objects.create(
@@ -823,7 +794,7 @@ def corrective_action_add(
         due_date=due,
         recorded_by=user if getattr(user, "is_authenticated", False) else None,
     )
-    _audit(user, "corrective_action.add", action, cycle.ente, diff({}, _state(action)))
+    audit(user, "corrective_action.add", action, cycle.ente, diff({}, _state(action)))
     return action
 
 
@@ -843,7 +814,7 @@ def corrective_action_done(*, user, action: CorrectiveAction) -> CorrectiveActio
     current.status = CorrectiveAction.Status.DONE
     current.save(update_fields=["status"])
     changes = diff(before, _state(current))
-    _audit(user, "corrective_action.done", current, objective.cycle.ente, changes)
+    audit(user, "corrective_action.done", current, objective.cycle.ente, changes)
     return current
 
 
@@ -861,7 +832,7 @@ def delegate_add(*, user, objective: OperationalObjective, person: Person) -> Ob
     if ObjectiveDelegate.objects.filter(objective=objective, person=person).exists():
         raise ServiceError(f"{person} è già delegato per questo obiettivo.", field="person")
     delegate = ObjectiveDelegate.objects.create(objective=objective, person=person)
-    _audit(user, "delegate.add", delegate, ente, {"person": [None, person.pk]})
+    audit(user, "delegate.add", delegate, ente, {"person": [None, person.pk]})
     return delegate
 
 
@@ -875,7 +846,7 @@ def delegate_remove(*, user, delegate: ObjectiveDelegate) -> None:
         lambda access: rules.can_manage_delegates(access, objective),
         "Non puoi revocare i delegati di questo obiettivo.",
     )
-    _audit(user, "delegate.remove", delegate, ente, {"person": [delegate.person_id, None]})
+    audit(user, "delegate.remove", delegate, ente, {"person": [delegate.person_id, None]})
     delegate.delete()
 
 

@@ -23,6 +23,8 @@ from django.utils.text import slugify
 from accounts.models import Membership, MembershipRole
 from core.audit import diff, record, snapshot
 from core.exceptions import AccessDenied, ServiceError
+from core.parsing import parse_decimal, required_text, unique_key
+from engine.numbers import format_number
 from organization.access import ensure_writer
 from organization.models import (
     Assignment,
@@ -80,22 +82,6 @@ KINDS_WITH_SOURCE = {AssignmentKind.CONVENTION, AssignmentKind.SECONDMENT}
 # --- helpers -------------------------------------------------------------------------------
 
 
-def unique_key(queryset: QuerySet, text: str, *, exclude_pk: int | None = None) -> str:
-    """A slug of `text` not yet used as `key` in `queryset` (suffixes -2, -3, … when taken)."""
-    base = slugify(text)[:KEY_MAX_LENGTH].strip("-") or "voce"
-    others = queryset.exclude(pk=exclude_pk) if exclude_pk else queryset
-    taken = set(others.filter(key__startswith=base[:60]).values_list("key", flat=True))
-    if base not in taken:
-        return base
-    number = 2
-    while True:
-        suffix = f"-{number}"
-        candidate = f"{base[: KEY_MAX_LENGTH - len(suffix)].rstrip('-')}{suffix}"
-        if candidate not in taken:
-            return candidate
-        number += 1
-
-
 def _apply(instance: Model, data: Mapping[str, Any], fields: tuple[str, ...]) -> None:
     for name in fields:
         if name in data:
@@ -110,7 +96,10 @@ def _normalised(instance: Model, name: str, value: Any) -> Any:
     if value is None and kind in {"CharField", "TextField", "SlugField", "EmailField"}:
         return ""
     if value is not None and kind == "DecimalField":
-        return Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+        number = parse_decimal(value, label=str(field.verbose_name).capitalize(), field=name)
+        if number is None:
+            return None
+        return number.quantize(Decimal(1).scaleb(-field.decimal_places))
     return value
 
 
@@ -147,7 +136,7 @@ def _check_percent(value: Decimal | None, *, field: str, label: str, row: str) -
     if not Decimal("0") < value <= Decimal("100"):
         raise ServiceError(
             f"{row}: «{label}» deve essere maggiore di 0 e al massimo 100 "
-            f"(valore indicato: {_it_number(value)}).",
+            f"(valore indicato: {format_number(value)}).",
             field=field,
         )
 
@@ -158,14 +147,9 @@ def _check_hours(value: Decimal | None, row: str) -> None:
     if not Decimal("0") < value <= MAX_WEEKLY_HOURS:
         raise ServiceError(
             f"{row}: «ore settimanali» deve essere maggiore di 0 e al massimo "
-            f"{_it_number(MAX_WEEKLY_HOURS)} (valore indicato: {_it_number(value)}).",
+            f"{format_number(MAX_WEEKLY_HOURS)} (valore indicato: {format_number(value)}).",
             field="hours_per_week",
         )
-
-
-def _it_number(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text.replace(".", ",")
 
 
 def _check_key(queryset: QuerySet, key: str, *, exclude_pk: int | None, what: str) -> None:
@@ -178,13 +162,6 @@ def _check_key(queryset: QuerySet, key: str, *, exclude_pk: int | None, what: st
     clash = queryset.filter(key=key).exclude(pk=exclude_pk).first()
     if clash is not None:
         raise ServiceError(f"La chiave «{key}» è già usata da {what} «{clash}».", field="key")
-
-
-def _required_text(value: str | None, *, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ServiceError(message, field=field)
-    return value
 
 
 # --- units ---------------------------------------------------------------------------------
@@ -207,7 +184,7 @@ def unit_key_clash(ente: Ente, key: str, *, exclude_pk: int | None = None) -> Un
 
 
 def _validate_unit(unit: Unit) -> None:
-    unit.name = _required_text(
+    unit.name = required_text(
         unit.name, field="name", message="La denominazione dell'unità è obbligatoria."
     )
     unit.peg_code = (unit.peg_code or "").strip()
@@ -314,10 +291,10 @@ def unit_delete(*, user, unit: Unit) -> None:
 
 
 def _validate_person(person: Person) -> None:
-    person.first_name = _required_text(
+    person.first_name = required_text(
         person.first_name, field="first_name", message="Il nome della persona è obbligatorio."
     )
-    person.last_name = _required_text(
+    person.last_name = required_text(
         person.last_name, field="last_name", message="Il cognome della persona è obbligatorio."
     )
     person.fiscal_code = (person.fiscal_code or "").strip().upper()
@@ -538,7 +515,7 @@ def _new_ente(data: Mapping[str, Any]) -> Ente:
         )
     if Ente.objects.filter(slug=slug).exists():
         raise ServiceError(f"Esiste già un ente con identificativo «{slug}».", field="slug")
-    name = _required_text(
+    name = required_text(
         data.get("name"), field="name", message="La denominazione dell'ente è obbligatoria."
     )
     kind = data.get("kind")

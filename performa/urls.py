@@ -13,5 +13,10 @@ urlpatterns = [
     path("documenti/", include("documents.urls")),
     path("trasparenza/", include("transparency.urls")),
     path("api/", include("api.urls")),
+    path("integrazioni/", include("integrations.urls")),
+    path("dati-personali/", include("operations.urls")),
+    path("accesso/", include("security.urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+handler404 = "api.errors.not_found"

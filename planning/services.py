@@ -19,13 +19,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import DecimalField, Max, Model
+from django.db.models import Max, Model
 from django.utils import timezone
-from django.utils.text import slugify
 
-from core.audit import diff, record, snapshot
+from core.audit import audit, diff, state_of
 from core.exceptions import AccessDenied, ServiceError
-from engine.numbers import to_decimal
+from core.parsing import parse_decimal, parse_percent, required_text, unique_key
 from organization.models import Ente, Person, Unit
 from planning import access as plan_rules
 from planning import selectors
@@ -169,32 +168,10 @@ INDICATOR_FIELDS = (
 )
 TARGET_FIELDS = ("kind", "value", "value_to", "target_date", "text")
 
-# Fields left out of version snapshots and audit diffs: they change on every save.
-NOISE_FIELDS = {"updated_at"}
-
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def _state(instance: Model) -> dict[str, Any]:
-    """Field values as stored: decimals at their field's places, so `70` and `70.00` agree."""
-    data = snapshot(instance)
-    for field in instance._meta.concrete_fields:
-        value = getattr(instance, field.attname)
-        if isinstance(field, DecimalField) and value is not None:
-            data[field.attname] = str(
-                Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
-            )
-    for name in NOISE_FIELDS:
-        data.pop(name, None)
-        data.pop(f"{name}_id", None)
-    return data
-
-
-def _audit(user, action: str, obj: Model, ente: Ente, changes: dict | None = None) -> None:
-    record(user=user, action=action, obj=obj, ente=ente, changes=changes or {})
 
 
 def _authorize(user, ente: Ente, check: Callable[[plan_rules.PlanAccess], bool]) -> None:
@@ -225,37 +202,6 @@ def _apply(instance: Model, values: dict[str, Any]) -> None:
 def _is_text(instance: Model, name: str) -> bool:
     field = instance._meta.get_field(name)
     return field.get_internal_type() in {"CharField", "TextField", "SlugField"}
-
-
-def _decimal(value: Any, label: str, field: str) -> Decimal | None:
-    """A number as a person types it (Italian rules: «1.700» is 1700), or a Decimal."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        return to_decimal(value)
-    except (TypeError, ValueError) as exc:
-        raise ServiceError(f"{label}: «{value}» non è un numero ({exc}).", field=field) from exc
-
-
-def _percent(value: Any, label: str, field: str) -> Decimal | None:
-    number = _decimal(value, label, field)
-    if number is None:
-        return None
-    if not (Decimal("0") <= number <= HUNDRED):
-        raise ServiceError(
-            f"{label} deve essere compreso tra 0 e 100 (indicato {decimal_it(number)}).",
-            field=field,
-        )
-    if number != number.quantize(Decimal("0.01")):
-        raise ServiceError(f"{label} ammette al massimo due decimali.", field=field)
-    return number
-
-
-def _required_text(value: Any, message: str, field: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ServiceError(message, field=field)
-    return text
 
 
 def _choice(value: Any, choices, label: str, field: str, *, blank: bool = False) -> str:
@@ -290,20 +236,6 @@ def _same_cycle(obj: Model | None, cycle: Cycle, label: str, field: str) -> None
 def _same_ente(obj: Model | None, ente: Ente, label: str, field: str) -> None:
     if obj is not None and obj.ente_id != ente.pk:
         raise ServiceError(f"{label} non appartiene all'ente {ente}.", field=field)
-
-
-def unique_key(model: type[Model], cycle: Cycle, text: str, *, fallback: str) -> str:
-    """A slug from `text`, unique among the rows of `model` in the cycle (80 chars at most)."""
-    base = slugify(text)[:70].strip("-") or fallback
-    taken = set(
-        model.objects.filter(cycle=cycle, key__startswith=base).values_list("key", flat=True)
-    )
-    if base not in taken:
-        return base
-    number = 2
-    while f"{base}-{number}" in taken:
-        number += 1
-    return f"{base}-{number}"
 
 
 def _next_order(queryset) -> int:
@@ -374,15 +306,15 @@ def _may_edit_structure(user, cycle: Cycle) -> None:
 
 def objective_snapshot(objective: OperationalObjective) -> dict[str, Any]:
     """The objective with phases, indicators and targets as plain JSON (fresh from the DB)."""
-    data = _state(objective)
+    data = state_of(objective)
     data["responsibles"] = list(
         Person.objects.filter(objectives=objective).order_by("key").values_list("key", flat=True)
     )
     data["weight_group_label"] = objective.weight_group.label if objective.weight_group else ""
-    data["phases"] = [_state(phase) for phase in Phase.objects.filter(objective=objective)]
+    data["phases"] = [state_of(phase) for phase in Phase.objects.filter(objective=objective)]
     indicators = Indicator.objects.filter(objective=objective).prefetch_related("targets")
     data["indicators"] = [
-        {**_state(ind), "targets": [_state(t) for t in ind.targets.all()]} for ind in indicators
+        {**state_of(ind), "targets": [state_of(t) for t in ind.targets.all()]} for ind in indicators
     ]
     return data
 
@@ -471,7 +403,7 @@ def _clean_cycle(values: dict[str, Any], ente: Ente, exclude_pk: int | None) -> 
     if taken.exists():
         raise ServiceError(f"Esiste già un ciclo {year} per {ente}.", field="year")
     values.update(year=year, first_year=first, last_year=last)
-    values["title"] = _required_text(
+    values["title"] = required_text(
         values.get("title"), "Il titolo del documento è obbligatorio.", "title"
     )
     if "document_kind" in values:
@@ -486,7 +418,7 @@ def cycle_create(*, user, ente: Ente, data: dict[str, Any]) -> Cycle:
     cycle = Cycle(ente=ente, state=CycleState.DRAFT)
     _apply(cycle, values)
     cycle.save()
-    _audit(user, "cycle.create", cycle, ente, diff({}, _state(cycle)))
+    audit(user, "cycle.create", cycle, ente, diff({}, state_of(cycle)))
     return cycle
 
 
@@ -494,7 +426,7 @@ def cycle_create(*, user, ente: Ente, data: dict[str, Any]) -> Cycle:
 def cycle_update(*, user, cycle: Cycle, data: dict[str, Any]) -> Cycle:
     _require_admin(user, cycle.ente)
     _guard_draft(cycle, "I dati del ciclo si modificano")
-    before = _state(cycle)
+    before = state_of(cycle)
     values = _pick(data, CYCLE_FIELDS)
     values.setdefault("year", cycle.year)
     values.setdefault("first_year", cycle.first_year)
@@ -502,7 +434,7 @@ def cycle_update(*, user, cycle: Cycle, data: dict[str, Any]) -> Cycle:
     values.setdefault("title", cycle.title)
     _apply(cycle, _clean_cycle(values, cycle.ente, cycle.pk))
     cycle.save()
-    _audit(user, "cycle.update", cycle, cycle.ente, diff(before, _state(cycle)))
+    audit(user, "cycle.update", cycle, cycle.ente, diff(before, state_of(cycle)))
     return cycle
 
 
@@ -531,7 +463,7 @@ def cycle_propose(*, user, cycle: Cycle) -> Cycle:
     cycle.state = CycleState.PROPOSED
     cycle.proposed_at = timezone.now()
     cycle.save(update_fields=["state", "proposed_at"])
-    _audit(user, "cycle.propose", cycle, cycle.ente, {"state": ["draft", "proposed"]})
+    audit(user, "cycle.propose", cycle, cycle.ente, {"state": ["draft", "proposed"]})
     return cycle
 
 
@@ -552,14 +484,14 @@ def cycle_approve(
             f"{cycle.get_state_display().lower()}).",
             code="state",
         )
-    number = _required_text(
+    number = required_text(
         act_number, "Il numero della delibera di approvazione è obbligatorio.", "act_number"
     )
     if act_date is None:
         raise ServiceError(
             "La data della delibera di approvazione è obbligatoria.", field="act_date"
         )
-    before = _state(cycle)
+    before = state_of(cycle)
     cycle.approval_body = (approval_body or "").strip() or cycle.ente.governing_body
     cycle.approval_act_number = number
     cycle.approval_act_date = act_date
@@ -576,7 +508,7 @@ def cycle_approve(
             data=objective_snapshot(objective),
             created_by=_created_by(user),
         )
-    _audit(user, "cycle.approve", cycle, cycle.ente, diff(before, _state(cycle)))
+    audit(user, "cycle.approve", cycle, cycle.ente, diff(before, state_of(cycle)))
     return cycle
 
 
@@ -612,10 +544,10 @@ def cycle_advance(*, user, cycle: Cycle) -> Cycle:
             "validato la Relazione sulla performance: registra prima la validazione.",
             code="state",
         )
-    before = _state(cycle)
+    before = state_of(cycle)
     cycle.state = target
     cycle.save(update_fields=["state"])
-    _audit(user, "cycle.advance", cycle, cycle.ente, diff(before, _state(cycle)))
+    audit(user, "cycle.advance", cycle, cycle.ente, diff(before, state_of(cycle)))
     return cycle
 
 
@@ -624,11 +556,11 @@ def cycle_return_to_draft(*, user, cycle: Cycle, reason: str) -> Cycle:
     _require_admin(user, cycle.ente)
     if cycle.state != CycleState.PROPOSED:
         raise ServiceError("Si riporta in bozza solo un piano proposto.", code="state")
-    text = _required_text(reason, "Indica il motivo per cui il piano torna in bozza.", "reason")
+    text = required_text(reason, "Indica il motivo per cui il piano torna in bozza.", "reason")
     cycle.state = CycleState.DRAFT
     cycle.proposed_at = None
     cycle.save(update_fields=["state", "proposed_at"])
-    _audit(
+    audit(
         user,
         "cycle.return_to_draft",
         cycle,
@@ -654,9 +586,7 @@ def revision_open(
             "un'altra.",
             code="state",
         )
-    text = _required_text(
-        motivation, "La motivazione della revisione è obbligatoria.", "motivation"
-    )
+    text = required_text(motivation, "La motivazione della revisione è obbligatoria.", "motivation")
     if date is None:
         raise ServiceError("La data della revisione è obbligatoria.", field="date")
     number = (cycle.revisions.aggregate(top=Max("number"))["top"] or 0) + 1
@@ -669,7 +599,7 @@ def revision_open(
         is_open=True,
         created_by=_created_by(user),
     )
-    _audit(user, "revision.open", revision, cycle.ente, diff({}, _state(revision)))
+    audit(user, "revision.open", revision, cycle.ente, diff({}, state_of(revision)))
     return revision
 
 
@@ -681,7 +611,7 @@ def revision_close(*, user, revision: PlanRevision) -> PlanRevision:
     revision.is_open = False
     revision.closed_at = timezone.now()
     revision.save(update_fields=["is_open", "closed_at"])
-    _audit(user, "revision.close", revision, revision.cycle.ente, {"is_open": [True, False]})
+    audit(user, "revision.close", revision, revision.cycle.ente, {"is_open": [True, False]})
     return revision
 
 
@@ -699,31 +629,32 @@ def _structure_write(user, cycle: Cycle) -> None:
 def strategic_area_create(*, user, cycle: Cycle, data: dict[str, Any]) -> StrategicArea:
     _structure_write(user, cycle)
     values = _pick(data, AREA_FIELDS)
-    values["name"] = _required_text(
+    values["name"] = required_text(
         values.get("name"), "La denominazione dell'area strategica è obbligatoria.", "name"
     )
     values.setdefault("order", _next_order(StrategicArea.objects.filter(cycle=cycle)))
     area = StrategicArea(
-        cycle=cycle, key=unique_key(StrategicArea, cycle, values["name"], fallback="area")
+        cycle=cycle,
+        key=unique_key(StrategicArea.objects.filter(cycle=cycle), values["name"], fallback="area"),
     )
     _apply(area, values)
     area.save()
-    _audit(user, "strategic_area.create", area, cycle.ente, diff({}, _state(area)))
+    audit(user, "strategic_area.create", area, cycle.ente, diff({}, state_of(area)))
     return area
 
 
 @transaction.atomic
 def strategic_area_update(*, user, area: StrategicArea, data: dict[str, Any]) -> StrategicArea:
     _structure_write(user, area.cycle)
-    before = _state(area)
+    before = state_of(area)
     values = _pick(data, AREA_FIELDS)
     if "name" in values:
-        values["name"] = _required_text(
+        values["name"] = required_text(
             values["name"], "La denominazione dell'area strategica è obbligatoria.", "name"
         )
     _apply(area, values)
     area.save()
-    _audit(user, "strategic_area.update", area, area.cycle.ente, diff(before, _state(area)))
+    audit(user, "strategic_area.update", area, area.cycle.ente, diff(before, state_of(area)))
     return area
 
 
@@ -732,13 +663,13 @@ def strategic_area_delete(*, user, area: StrategicArea) -> None:
     _structure_write(user, area.cycle)
     _guard_draft(area.cycle, "Le aree strategiche si eliminano")
     ente = area.cycle.ente
-    _audit(user, "strategic_area.delete", area, ente, diff(_state(area), {}))
+    audit(user, "strategic_area.delete", area, ente, diff(state_of(area), {}))
     area.delete()
 
 
 def _clean_strategic(values: dict[str, Any], cycle: Cycle) -> dict[str, Any]:
     if "title" in values:
-        values["title"] = _required_text(
+        values["title"] = required_text(
             values["title"], "Il titolo dell'obiettivo strategico è obbligatorio.", "title"
         )
     _same_cycle(values.get("area"), cycle, "L'area strategica", "area")
@@ -802,7 +733,11 @@ def strategic_objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> S
     if "title" not in values:
         raise ServiceError("Il titolo dell'obiettivo strategico è obbligatorio.", field="title")
     values.setdefault("order", _next_order(StrategicObjective.objects.filter(cycle=cycle)))
-    key = unique_key(StrategicObjective, cycle, values["title"], fallback="obiettivo-strategico")
+    key = unique_key(
+        StrategicObjective.objects.filter(cycle=cycle),
+        values["title"],
+        fallback="obiettivo-strategico",
+    )
     strategic = StrategicObjective(cycle=cycle, key=key)
     areas = _wanted_areas(strategic, data) or []
     values.pop("area", None)
@@ -810,9 +745,9 @@ def strategic_objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> S
     strategic.save()
     set_strategic_areas(strategic, areas)
     _set_units(strategic, data.get("units"))
-    changes = diff({}, _state(strategic))
+    changes = diff({}, state_of(strategic))
     changes["areas"] = [None, [area.pk for area in areas]]
-    _audit(user, "strategic_objective.create", strategic, cycle.ente, changes)
+    audit(user, "strategic_objective.create", strategic, cycle.ente, changes)
     return strategic
 
 
@@ -822,7 +757,7 @@ def strategic_objective_update(
 ) -> StrategicObjective:
     cycle = strategic.cycle
     _structure_write(user, cycle)
-    before = _state(strategic)
+    before = state_of(strategic)
     before_areas = [area.pk for area in strategic.area_list()]
     areas = _wanted_areas(strategic, data)
     values = _clean_strategic(_pick(data, STRATEGIC_FIELDS), cycle)
@@ -832,11 +767,11 @@ def strategic_objective_update(
     if areas is not None:
         set_strategic_areas(strategic, areas)
     _set_units(strategic, data.get("units"))
-    changes = diff(before, _state(strategic))
+    changes = diff(before, state_of(strategic))
     after_areas = [area.pk for area in strategic.area_list()]
     if after_areas != before_areas:
         changes["areas"] = [before_areas, after_areas]
-    _audit(user, "strategic_objective.update", strategic, cycle.ente, changes)
+    audit(user, "strategic_objective.update", strategic, cycle.ente, changes)
     return strategic
 
 
@@ -845,19 +780,21 @@ def strategic_objective_delete(*, user, strategic: StrategicObjective) -> None:
     cycle = strategic.cycle
     _structure_write(user, cycle)
     _guard_draft(cycle, "Gli obiettivi strategici si eliminano")
-    _audit(user, "strategic_objective.delete", strategic, cycle.ente, diff(_state(strategic), {}))
+    audit(user, "strategic_objective.delete", strategic, cycle.ente, diff(state_of(strategic), {}))
     strategic.delete()
 
 
 def _clean_weight_group(values: dict[str, Any], cycle: Cycle) -> dict[str, Any]:
     if "label" in values:
-        values["label"] = _required_text(
+        values["label"] = required_text(
             values["label"], "La denominazione del gruppo di pesatura è obbligatoria.", "label"
         )
     if "kind" in values:
         _choice(values["kind"], WeightGroupKind, "Tipo di gruppo", "kind")
     if "expected_total" in values:
-        expected = _decimal(values["expected_total"], "Il totale atteso", "expected_total")
+        expected = parse_decimal(
+            values["expected_total"], label="Il totale atteso", field="expected_total"
+        )
         if expected is None or not (Decimal("0") < expected <= HUNDRED):
             raise ServiceError(
                 "Il totale atteso del gruppo deve essere maggiore di 0 e non superiore a 100.",
@@ -865,8 +802,10 @@ def _clean_weight_group(values: dict[str, Any], cycle: Cycle) -> dict[str, Any]:
             )
         values["expected_total"] = expected
     if "scheme_share" in values:
-        values["scheme_share"] = _percent(
-            values["scheme_share"], "La quota nella scheda del responsabile", "scheme_share"
+        values["scheme_share"] = parse_percent(
+            values["scheme_share"],
+            label="La quota nella scheda del responsabile",
+            field="scheme_share",
         )
     if "years" in values:
         values["years"] = _clean_years(values["years"], cycle, "Gruppo di pesatura")
@@ -884,11 +823,12 @@ def weight_group_create(*, user, cycle: Cycle, data: dict[str, Any]) -> WeightGr
     values.setdefault("kind", WeightGroupKind.OTHER)
     values.setdefault("order", _next_order(WeightGroup.objects.filter(cycle=cycle)))
     group = WeightGroup(
-        cycle=cycle, key=unique_key(WeightGroup, cycle, values["label"], fallback="gruppo")
+        cycle=cycle,
+        key=unique_key(WeightGroup.objects.filter(cycle=cycle), values["label"], fallback="gruppo"),
     )
     _apply(group, values)
     group.save()
-    _audit(user, "weight_group.create", group, cycle.ente, diff({}, _state(group)))
+    audit(user, "weight_group.create", group, cycle.ente, diff({}, state_of(group)))
     return group
 
 
@@ -896,10 +836,13 @@ def weight_group_create(*, user, cycle: Cycle, data: dict[str, Any]) -> WeightGr
 def weight_group_update(*, user, group: WeightGroup, data: dict[str, Any]) -> WeightGroup:
     cycle = group.cycle
     _structure_write(user, cycle)
-    before = _state(group)
+    before = state_of(group)
     _apply(group, _clean_weight_group(_pick(data, WEIGHT_GROUP_FIELDS), cycle))
+    for objective in group.objectives.filter(is_payment_time=True):
+        objective.weight_group = group
+        _check_payment_time_share(objective)
     group.save()
-    _audit(user, "weight_group.update", group, cycle.ente, diff(before, _state(group)))
+    audit(user, "weight_group.update", group, cycle.ente, diff(before, state_of(group)))
     return group
 
 
@@ -910,12 +853,12 @@ def weight_group_update(*, user, group: WeightGroup, data: dict[str, Any]) -> We
 
 def _clean_objective(values: dict[str, Any], cycle: Cycle, title_hint: str) -> dict[str, Any]:
     if "title" in values:
-        values["title"] = _required_text(
+        values["title"] = required_text(
             values["title"], "Il titolo dell'obiettivo è obbligatorio.", "title"
         )
     label = f"Il peso dell'obiettivo «{(values.get('title') or title_hint)[:80]}»"
     if "weight" in values:
-        values["weight"] = _percent(values["weight"], label, "weight")
+        values["weight"] = parse_percent(values["weight"], label=label, field="weight")
     if "kind" in values:
         _choice(values["kind"], ObjectiveKind, "Tipo di obiettivo", "kind")
     if "tags" in values:
@@ -932,6 +875,40 @@ def _clean_objective(values: dict[str, Any], cycle: Cycle, title_hint: str) -> d
         values.get("strategic_objective"), cycle, "L'obiettivo strategico", "strategic_objective"
     )
     return values
+
+
+# DL 13/2023 art. 4-bis c.2 (L. 41/2023): the payment-time objectives of the payment
+# responsabili weigh at least 30 % of the retribuzione di risultato. Older plans are kept as
+# they were written.
+PAYMENT_TIME_MIN_SHARE = Decimal("30")
+PAYMENT_TIME_FROM_YEAR = 2023
+
+
+def payment_time_share(objective: OperationalObjective) -> Decimal | None:
+    """The share of the responsabile's results the objective stands for: the share of its
+    weight group when the group has one (a separate 30 % payment-time share), otherwise its
+    weight over the group's total (or its weight alone)."""
+    group = objective.weight_group
+    if group is not None and group.scheme_share is not None:
+        return group.scheme_share
+    if objective.weight is None:
+        return None
+    if group is not None and group.expected_total:
+        return objective.weight * HUNDRED / group.expected_total
+    return objective.weight
+
+
+def _check_payment_time_share(objective: OperationalObjective) -> None:
+    if not objective.is_payment_time or objective.cycle.year < PAYMENT_TIME_FROM_YEAR:
+        return
+    share = payment_time_share(objective)
+    if share is not None and share < PAYMENT_TIME_MIN_SHARE:
+        raise ServiceError(
+            f"L'obiettivo sui tempi di pagamento «{objective.title[:80]}» vale "
+            f"{decimal_it(share)}% della retribuzione di risultato: il DL 13/2023 (art. 4-bis "
+            "c.2, L. 41/2023) chiede che pesi almeno il 30%.",
+            field="weight",
+        )
 
 
 def _wanted_units(objective: OperationalObjective, data: dict[str, Any]) -> list[Unit] | None:
@@ -994,9 +971,12 @@ def objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> Operational
     )
     values.setdefault("order", _next_order(OperationalObjective.objects.filter(cycle=cycle)))
     values.setdefault("years", [cycle.year])
-    key = unique_key(OperationalObjective, cycle, values["title"], fallback="obiettivo")
+    key = unique_key(
+        OperationalObjective.objects.filter(cycle=cycle), values["title"], fallback="obiettivo"
+    )
     objective = OperationalObjective(cycle=cycle, key=key)
     _apply(objective, values)
+    _check_payment_time_share(objective)
     objective.save()
     set_objective_units(objective, units)
     _set_responsibles(objective, data.get("responsibles"))
@@ -1007,10 +987,10 @@ def objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> Operational
             user,
             reason=f"Inserito con la revisione n. {revision.number}: {revision.motivation}",
         )
-    changes = diff({}, _state(objective))
+    changes = diff({}, state_of(objective))
     if len(units) > 1:
         changes["units"] = [None, [u.pk for u in units]]
-    _audit(user, "objective.create", objective, cycle.ente, changes)
+    audit(user, "objective.create", objective, cycle.ente, changes)
     return objective
 
 
@@ -1020,7 +1000,7 @@ def objective_update(
 ) -> OperationalObjective:
     cycle = objective.cycle
     with _ObjectiveWrite(user, objective):
-        before = _state(objective)
+        before = state_of(objective)
         before_people = sorted(objective.responsibles.values_list("pk", flat=True))
         before_units = [objective.unit_id] if objective.unit_id else []
         before_units += ObjectiveUnit.objects.filter(objective=objective).values_list(
@@ -1035,15 +1015,16 @@ def objective_update(
         _set_responsibles(objective, data.get("responsibles"))
         # A responsabile may not move an objective out of their own units.
         _may_edit_objective(user, objective)
+        _check_payment_time_share(objective)
         objective.save()
-        changes = diff(before, _state(objective))
+        changes = diff(before, state_of(objective))
         after_people = sorted(objective.responsibles.values_list("pk", flat=True))
         if before_people != after_people:
             changes["responsibles"] = [before_people, after_people]
         after_units = [unit.pk for unit in units] if units is not None else before_units
         if after_units != before_units:
             changes["units"] = [before_units, after_units]
-    _audit(user, "objective.update", objective, cycle.ente, changes)
+    audit(user, "objective.update", objective, cycle.ente, changes)
     return objective
 
 
@@ -1059,7 +1040,7 @@ def objective_delete(*, user, objective: OperationalObjective) -> None:
             "elimina: con la revisione puoi azzerarne il peso e motivare la scelta.",
             code="frozen",
         )
-    _audit(user, "objective.delete", objective, cycle.ente, diff(_state(objective), {}))
+    audit(user, "objective.delete", objective, cycle.ente, diff(state_of(objective), {}))
     objective.delete()
 
 
@@ -1070,13 +1051,15 @@ def objective_delete(*, user, objective: OperationalObjective) -> None:
 
 def _clean_phase(values: dict[str, Any]) -> dict[str, Any]:
     if "description" in values:
-        values["description"] = _required_text(
+        values["description"] = required_text(
             values["description"], "La descrizione della fase è obbligatoria.", "description"
         )
     if "kind" in values:
         _choice(values["kind"], Phase.Kind, "Tipo", "kind")
     if "progress" in values:
-        values["progress"] = _percent(values["progress"], "L'avanzamento della fase", "progress")
+        values["progress"] = parse_percent(
+            values["progress"], label="L'avanzamento della fase", field="progress"
+        )
     start, end = values.get("planned_start"), values.get("planned_end")
     if start and end and end < start:
         raise ServiceError(
@@ -1096,7 +1079,7 @@ def phase_create(*, user, objective: OperationalObjective, data: dict[str, Any])
         phase = Phase(objective=objective)
         _apply(phase, values)
         phase.save()
-    _audit(user, "phase.create", phase, objective.cycle.ente, diff({}, _state(phase)))
+    audit(user, "phase.create", phase, objective.cycle.ente, diff({}, state_of(phase)))
     return phase
 
 
@@ -1104,11 +1087,11 @@ def phase_create(*, user, objective: OperationalObjective, data: dict[str, Any])
 def phase_update(*, user, phase: Phase, data: dict[str, Any]) -> Phase:
     objective = phase.objective
     with _ObjectiveWrite(user, objective):
-        before = _state(phase)
+        before = state_of(phase)
         _apply(phase, _clean_phase(_pick(data, PHASE_FIELDS)))
         _clean_phase({"planned_start": phase.planned_start, "planned_end": phase.planned_end})
         phase.save()
-    _audit(user, "phase.update", phase, objective.cycle.ente, diff(before, _state(phase)))
+    audit(user, "phase.update", phase, objective.cycle.ente, diff(before, state_of(phase)))
     return phase
 
 
@@ -1116,7 +1099,7 @@ def phase_update(*, user, phase: Phase, data: dict[str, Any]) -> Phase:
 def phase_delete(*, user, phase: Phase) -> None:
     objective = phase.objective
     with _ObjectiveWrite(user, objective):
-        _audit(user, "phase.delete", phase, objective.cycle.ente, diff(_state(phase), {}))
+        audit(user, "phase.delete", phase, objective.cycle.ente, diff(state_of(phase), {}))
         phase.delete()
 
 
@@ -1127,7 +1110,7 @@ def phase_delete(*, user, phase: Phase) -> None:
 
 def _clean_indicator(values: dict[str, Any], cycle: Cycle) -> dict[str, Any]:
     if "name" in values:
-        values["name"] = _required_text(
+        values["name"] = required_text(
             values["name"], "La denominazione dell'indicatore è obbligatoria.", "name"
         )
     if "scope" in values:
@@ -1139,10 +1122,12 @@ def _clean_indicator(values: dict[str, Any], cycle: Cycle) -> dict[str, Any]:
     if "polarity" in values:
         _choice(values["polarity"], Polarity, "Polarità", "polarity")
     if "weight" in values:
-        values["weight"] = _percent(values["weight"], "Il peso dell'indicatore", "weight")
+        values["weight"] = parse_percent(
+            values["weight"], label="Il peso dell'indicatore", field="weight"
+        )
     if "baseline_value" in values:
-        values["baseline_value"] = _decimal(
-            values["baseline_value"], "Il valore di partenza", "baseline_value"
+        values["baseline_value"] = parse_decimal(
+            values["baseline_value"], label="Il valore di partenza", field="baseline_value"
         )
     _same_cycle(values.get("group"), cycle, "La tabella di indicatori", "group")
     _same_cycle(values.get("objective"), cycle, "L'obiettivo", "objective")
@@ -1193,12 +1178,16 @@ def indicator_create(*, user, cycle: Cycle, data: dict[str, Any]) -> Indicator:
     values.setdefault("scope", IndicatorScope.OBJECTIVE if objective else IndicatorScope.ENTE)
     with _IndicatorWrite(user, cycle, objective):
         values.setdefault("order", _next_order(Indicator.objects.filter(cycle=cycle)))
-        key = unique_key(Indicator, cycle, values.get("code") or values["name"], fallback="ind")
+        key = unique_key(
+            Indicator.objects.filter(cycle=cycle),
+            values.get("code") or values["name"],
+            fallback="ind",
+        )
         indicator = Indicator(cycle=cycle, key=key)
         _apply(indicator, values)
         _check_formula(indicator)
         indicator.save()
-    _audit(user, "indicator.create", indicator, cycle.ente, diff({}, _state(indicator)))
+    audit(user, "indicator.create", indicator, cycle.ente, diff({}, state_of(indicator)))
     return indicator
 
 
@@ -1212,11 +1201,11 @@ def indicator_update(*, user, indicator: Indicator, data: dict[str, Any]) -> Ind
     values["objective"] = indicator.objective
     values = _clean_indicator(values, cycle)
     with _IndicatorWrite(user, cycle, indicator.objective):
-        before = _state(indicator)
+        before = state_of(indicator)
         _apply(indicator, values)
         _check_formula(indicator)
         indicator.save()
-    _audit(user, "indicator.update", indicator, cycle.ente, diff(before, _state(indicator)))
+    audit(user, "indicator.update", indicator, cycle.ente, diff(before, state_of(indicator)))
     return indicator
 
 
@@ -1224,7 +1213,7 @@ def indicator_update(*, user, indicator: Indicator, data: dict[str, Any]) -> Ind
 def indicator_delete(*, user, indicator: Indicator) -> None:
     cycle = indicator.cycle
     with _IndicatorWrite(user, cycle, indicator.objective):
-        _audit(user, "indicator.delete", indicator, cycle.ente, diff(_state(indicator), {}))
+        audit(user, "indicator.delete", indicator, cycle.ente, diff(state_of(indicator), {}))
         indicator.delete()
 
 
@@ -1233,7 +1222,7 @@ def _clean_target(values: dict[str, Any], year: int) -> dict[str, Any]:
     kind = _choice(values.get("kind"), TargetKind, label, "kind")
     for name in ("value", "value_to"):
         if name in values:
-            values[name] = _decimal(values[name], label, name)
+            values[name] = parse_decimal(values[name], label=label, field=name)
     value, value_to = values.get("value"), values.get("value_to")
     text = (values.get("text") or "").strip()
     values["text"] = text
@@ -1272,11 +1261,11 @@ def target_set(*, user, indicator: Indicator, year: int, data: dict[str, Any]) -
     values = _clean_target(_pick(data, TARGET_FIELDS), int(year))
     with _IndicatorWrite(user, cycle, indicator.objective):
         target = Target.objects.filter(indicator=indicator, year=year).first()
-        before = _state(target) if target else {}
+        before = state_of(target) if target else {}
         target = target or Target(indicator=indicator, year=year)
         _apply(target, {name: values.get(name) for name in TARGET_FIELDS})
         target.save()
-    _audit(user, "target.set", target, cycle.ente, diff(before, _state(target)))
+    audit(user, "target.set", target, cycle.ente, diff(before, state_of(target)))
     return target
 
 
@@ -1287,7 +1276,7 @@ def target_clear(*, user, indicator: Indicator, year: int) -> None:
         return
     cycle = indicator.cycle
     with _IndicatorWrite(user, cycle, indicator.objective):
-        _audit(user, "target.clear", target, cycle.ente, diff(_state(target), {}))
+        audit(user, "target.clear", target, cycle.ente, diff(state_of(target), {}))
         target.delete()
 
 
@@ -1368,7 +1357,7 @@ def cycle_copy_as_draft(*, user, cycle: Cycle, year: int) -> Cycle:
     maps["group"] = _copy_rows(WeightGroup, source_pk, new)
     maps["objective"], maps["phase"] = _copy_objectives(source_pk, new, maps, shift)
     _copy_indicators(source_pk, new, maps)
-    _audit(
+    audit(
         user,
         "cycle.copy_as_draft",
         new,

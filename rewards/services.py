@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -32,12 +32,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from appraisal.models import Scheda, SchedaItem, SchedaState
-from core.audit import diff, record, snapshot
+from core.audit import diff, record, state_of
 from core.exceptions import AccessDenied, ServiceError
 from documents.models import ReportValidation
 from engine import premiums as ep
 from engine.config import ConfigError
-from engine.numbers import format_euro, format_number, jsonable
+from engine.numbers import format_euro, format_number, json_decimal, jsonable, to_decimal
 from measurement.selectors import cycle_scores
 from organization.models import (
     Absence,
@@ -143,14 +143,6 @@ def _money(value: Any, what: str, field: str, *, required: bool = True) -> Decim
     return amount.quantize(CENT)
 
 
-def _fund_state(fund: Fund) -> dict[str, Any]:
-    data = snapshot(fund)
-    for name in ("amount", "pool_amount"):
-        value = getattr(fund, name)
-        data[name] = None if value is None else str(Decimal(value).quantize(CENT))
-    return data
-
-
 def _euro(value: Decimal) -> str:
     return format_euro(Decimal(value))
 
@@ -237,7 +229,7 @@ def fund_create(
             field="kind",
         )
     fund = Fund.objects.create(ente=ente, year=year, kind=kind, **values)
-    record(user=user, action="fund.create", obj=fund, ente=ente, changes=_fund_state(fund))
+    record(user=user, action="fund.create", obj=fund, ente=ente, changes=state_of(fund))
     return fund
 
 
@@ -264,7 +256,7 @@ def fund_update(*, user, fund: Fund, data: dict[str, Any]) -> Fund:
             field=sorted(money_changes)[0],
         )
     _check_pool(values.get("amount", fund.amount), values.get("pool_amount", fund.pool_amount))
-    before = _fund_state(fund)
+    before = state_of(fund)
     for name, value in values.items():
         setattr(fund, name, value)
     fund.save()
@@ -273,7 +265,7 @@ def fund_update(*, user, fund: Fund, data: dict[str, Any]) -> Fund:
         action="fund.update",
         obj=fund,
         ente=fund.ente,
-        changes=diff(before, _fund_state(fund)),
+        changes=diff(before, state_of(fund)),
     )
     return fund
 
@@ -388,14 +380,14 @@ class _Checker:
         return None
 
 
-def _as_decimal(raw: Any) -> Decimal | None:
+def _as_decimal(raw: Any, *, reader=to_decimal) -> Decimal | None:
+    """A number typed on the page or given to the command (Italian rules), or None."""
     if isinstance(raw, bool) or raw is None:
         return None
     try:
-        value = Decimal(str(raw).strip().replace(",", "."))
-    except InvalidOperation:
+        return reader(raw)
+    except (TypeError, ValueError):
         return None
-    return value if value.is_finite() else None
 
 
 def _range_text(low: Decimal | None, high: Decimal | None) -> str:
@@ -500,7 +492,7 @@ def _coefficients(raw: Any, check: _Checker) -> dict[str, Decimal]:
         if category not in CATEGORY_KEYS:
             problems.append(f"categoria «{category}» non prevista")
             continue
-        number = _as_decimal(value)
+        number = _as_decimal(value, reader=json_decimal)
         if number is None or number <= 0:
             problems.append(f"«{category}»: il coefficiente deve essere un numero maggiore di 0")
             continue
@@ -539,7 +531,7 @@ def _allowances(raw: Any, check: _Checker) -> dict[str, Decimal]:
         return {}
     table, problems = {}, []
     for person_key, value in raw.items():
-        number = _as_decimal(value)
+        number = _as_decimal(value, reader=json_decimal)
         if number is None or number < 0:
             problems.append(f"«{person_key}»: importo non valido")
             continue

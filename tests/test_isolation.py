@@ -23,6 +23,7 @@ from accounts.middleware import SESSION_KEY
 from accounts.models import User
 from appraisal.models import Behaviour, EvaluationScheme, Scheda
 from documents.models import GeneratedDocument, Publication
+from integrations.models import ApiToken
 from interchange.models import PlanImport
 from measurement.models import (
     CorrectiveAction,
@@ -78,6 +79,7 @@ MODEL_BY_SEGMENT = {
     "generazioni": GeneratedDocument,
     "documenti": GeneratedDocument,
     "pubblicazioni": Publication,
+    "token": ApiToken,
 }
 
 # How to reach the ente from each model, to pick the foreign objects.
@@ -111,6 +113,7 @@ ENTE_PATH = {
     DebtSnapshot: "ente",
     GeneratedDocument: "cycle__ente",
     Publication: "ente",
+    ApiToken: "ente",
 }
 
 PUBLIC_PREFIXES = ("trasparenza/", "django-admin/")

@@ -79,6 +79,8 @@ def test_format_euro_keeps_the_symbol_with_its_number():
         ("+4,25", "4.25"),
         (",5", "0.5"),
         ("  42  ", "42"),
+        ("1 234", "1234"),
+        ("1\u202f234\u202f567,5", "1234567.5"),
         ("007", "7"),
         ("-0", "0"),
         # A lone dot that cannot group thousands has one reading only: the decimal point.
@@ -114,7 +116,8 @@ def test_parse_number_keeps_the_places_typed():
         ("NaN", "non è un numero"),
         ("Infinity", "non è un numero"),
         ("dieci", "non è un numero"),
-        ("1 234", "non è un numero"),
+        ("1 23", "non è un numero"),
+        ("12 34 567", "non è un numero"),
         ("+-5", "non è un numero"),
         ("", "manca il numero"),
         (" % ", "manca il numero"),

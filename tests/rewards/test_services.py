@@ -70,8 +70,9 @@ def test_fund_create_records_audit_and_refuses_a_second_of_the_same_kind(staff_c
 
 
 def test_fund_amount_with_more_than_cents_is_refused(staff_case):
+    # «10.001» would be ten thousand and one: dot = thousands (engine.numbers.parse_number).
     with pytest.raises(ServiceError, match="al massimo due decimali"):
-        individual_fund(staff_case, amount="10.001")
+        individual_fund(staff_case, amount="10,001")
 
 
 def test_only_admins_manage_funds(staff_case):

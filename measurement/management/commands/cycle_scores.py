@@ -6,14 +6,17 @@
 
 from __future__ import annotations
 
-import csv
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.tabular import MACHINE, rows_of, write_csv
+from engine.numbers import machine_decimal
 from measurement import selectors
 from organization.models import Ente
 from planning.models import Cycle
+
+NUMBER_COLUMNS = frozenset({"value", "percent"})
 
 
 class Command(BaseCommand):
@@ -48,8 +51,13 @@ class Command(BaseCommand):
                 )
         board = selectors.cycle_scores(cycle, window=window)
         if options["format"] == "csv":
-            writer = csv.DictWriter(self.stdout, fieldnames=selectors.ROW_FIELDS)
-            writer.writeheader()
-            writer.writerows(board.rows())
+            # Numbers as numbers, so that a negative value is not taken for a formula to disarm.
+            rows = [
+                {k: machine_decimal(v) if k in NUMBER_COLUMNS and v else v for k, v in row.items()}
+                for row in board.rows()
+            ]
+            write_csv(
+                self.stdout, selectors.ROW_FIELDS, rows_of(rows, selectors.ROW_FIELDS), MACHINE
+            )
         else:
             self.stdout.write(json.dumps(board.to_dict(), ensure_ascii=False, indent=2))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import ServiceError
-from core.management.demo import DEMO, DEMO_PASSWORD, load_demo
+from demo.loader import DEMO, DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):

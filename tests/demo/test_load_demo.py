@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, MembershipRole, User
 from core.exceptions import ServiceError
-from core.management.demo import (
+from core.models import AuditEntry
+from demo.loader import (
     DEMO,
     DEMO_PASSWORD,
     DemoEnte,
@@ -18,7 +19,6 @@ from core.management.demo import (
     DemoUser,
     load_demo,
 )
-from core.models import AuditEntry
 from organization.models import Ente, Person
 from planning.models import Cycle, CycleState, OperationalObjective
 
@@ -254,7 +254,7 @@ def test_demo_reset_prepares_the_draft_again(demo):
 
 def test_command_turns_service_errors_into_command_errors(db, tmp_path, monkeypatch):
     monkeypatch.setattr(
-        "core.management.commands.load_demo.DEMO", DemoSetup(data_dir=tmp_path, enti=DEMO.enti)
+        "demo.management.commands.load_demo.DEMO", DemoSetup(data_dir=tmp_path, enti=DEMO.enti)
     )
     with pytest.raises(CommandError, match="Manca il file dei dati dimostrativi"):
         call_command("load_demo", stdout=StringIO())

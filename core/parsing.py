@@ -1,0 +1,228 @@
+"""What service functions read from a form, a command or an API call, checked once.
+
+Each reader takes the raw value (a text a person typed, or a value a program passed), converts
+it and raises `ServiceError` with an Italian message that names the field by its label («Peso:
+«1,2.3» non è un numero…») and carries the field's name for the form. Numbers typed by people
+follow the Italian rules of `engine.numbers.parse_number` («1.700» is 1700); Decimal, int and
+float values from programs are taken as they are.
+
+Empty input (None or blank text) reads as None, or is refused with «valore obbligatorio» when
+`required=True`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.text import slugify
+
+from core.exceptions import ServiceError
+from engine.numbers import NumberError, format_date, format_number, to_decimal
+
+# Dates outside this range are typing mistakes (01/01/0001, 2204 for 2024), not plans.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+# The longest text a single-line field takes when its model does not say otherwise.
+DEFAULT_MAX_LENGTH = 10_000
+KEY_MAX_LENGTH = 80
+
+_PLACES_WORDS = {0: "nessun decimale", 1: "un decimale", 2: "due decimali", 4: "quattro decimali"}
+_TRUE = frozenset({"1", "true", "on", "sì", "si", "yes"})
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_decimal(
+    value: Any,
+    *,
+    label: str,
+    field: str | None = None,
+    required: bool = False,
+    places: int | None = None,
+    low: Decimal | int | None = None,
+    high: Decimal | int | None = None,
+) -> Decimal | None:
+    """A number, with at most `places` decimals and within [low, high] when given."""
+    if is_blank(value):
+        if required:
+            raise ServiceError(f"{label}: valore obbligatorio.", field=field)
+        return None
+    try:
+        number = to_decimal(value)
+    except NumberError as exc:
+        raise ServiceError(f"{label}: {exc}.", field=field) from None
+    except (TypeError, ValueError):
+        raise ServiceError(f"{label}: «{value}» non è un numero.", field=field) from None
+    if places is not None and number != number.quantize(Decimal(1).scaleb(-places)):
+        words = _PLACES_WORDS.get(places, f"{places} decimali")
+        raise ServiceError(f"{label} ammette al massimo {words}.", field=field)
+    _check_range(number, label=label, field=field, low=low, high=high)
+    return number
+
+
+def required_decimal(value: Any, **options: Any) -> Decimal:
+    """`parse_decimal` with `required=True`, typed as never None."""
+    number = parse_decimal(value, required=True, **options)
+    assert number is not None
+    return number
+
+
+def parse_percent(
+    value: Any, *, label: str, field: str | None = None, required: bool = False, places: int = 2
+) -> Decimal | None:
+    """A percentage between 0 and 100, at most two decimals by default."""
+    return parse_decimal(
+        value, label=label, field=field, required=required, places=places, low=0, high=100
+    )
+
+
+def parse_integer(
+    value: Any,
+    *,
+    label: str,
+    field: str | None = None,
+    required: bool = True,
+    low: int | None = None,
+    high: int | None = None,
+) -> int | None:
+    """A whole number («1.700» is 1700), within [low, high] when given."""
+    try:
+        number = parse_decimal(value, label=label, field=field, required=required)
+    except ServiceError as exc:
+        if is_blank(value):
+            raise
+        raise ServiceError(f"{label}: «{value}» non è un numero intero.", field=field) from exc
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise ServiceError(f"{label}: «{value}» non è un numero intero.", field=field)
+    _check_range(number, label=label, field=field, low=low, high=high)
+    return int(number)
+
+
+def _check_range(
+    number: Decimal,
+    *,
+    label: str,
+    field: str | None,
+    low: Decimal | int | None,
+    high: Decimal | int | None,
+) -> None:
+    if (low is None or number >= low) and (high is None or number <= high):
+        return
+    typed = format_number(number)
+    if low is not None and high is not None:
+        bounds = f"deve essere compreso tra {format_number(Decimal(low))} e "
+        bounds += format_number(Decimal(high))
+    elif low is not None:
+        bounds = f"non può essere inferiore a {format_number(Decimal(low))}"
+    else:
+        bounds = f"non può superare {format_number(Decimal(high or 0))}"
+    raise ServiceError(f"{label} {bounds} (indicato {typed}).", field=field)
+
+
+def parse_date(
+    value: Any,
+    *,
+    label: str,
+    field: str | None = None,
+    required: bool = False,
+    earliest: dt.date = EARLIEST_DATE,
+    latest: dt.date = LATEST_DATE,
+) -> dt.date | None:
+    """A date: a `date`, ISO «2024-03-31» or Italian «31/03/2024», within a plausible range."""
+    if is_blank(value):
+        if required:
+            raise ServiceError(f"{label}: valore obbligatorio.", field=field)
+        return None
+    day = _as_date(value)
+    if day is None:
+        raise ServiceError(f"{label}: «{value}» non è una data valida.", field=field)
+    if not earliest <= day <= latest:
+        raise ServiceError(
+            f"{label}: la data {format_date(day)} è fuori dall'intervallo ammesso "
+            f"({format_date(earliest)}–{format_date(latest)}).",
+            field=field,
+        )
+    return day
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for parse in (dt.date.fromisoformat, lambda t: dt.datetime.strptime(t, "%d/%m/%Y").date()):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return None
+
+
+def clean_text(
+    value: Any, *, label: str = "Il testo", field: str | None = None, max_length: int | None = None
+) -> str:
+    """A text without surrounding spaces ('' for None), refused when longer than `max_length`."""
+    text = str(value if value is not None else "").strip()
+    limit = DEFAULT_MAX_LENGTH if max_length is None else max_length
+    if len(text) > limit:
+        raise ServiceError(
+            f"{label}: al massimo {format_number(Decimal(limit))} caratteri "
+            f"(indicati {format_number(Decimal(len(text)))}).",
+            field=field,
+        )
+    return text
+
+
+def required_text(
+    value: Any, message: str, field: str | None = None, *, max_length: int | None = None
+) -> str:
+    """A text that must not be blank; `message` is the whole Italian sentence shown if it is."""
+    text = clean_text(value, label=message.rstrip("."), field=field, max_length=max_length)
+    if not text:
+        raise ServiceError(message, field=field)
+    return text
+
+
+def parse_flag(value: Any) -> bool:
+    """A yes/no from a form or a command: «1», «true», «on», «sì» are yes."""
+    if isinstance(value, str):
+        return value.strip().lower() in _TRUE
+    return bool(value)
+
+
+def free_key(
+    taken: Iterable[str], text: str, *, fallback: str = "voce", max_length: int = KEY_MAX_LENGTH
+) -> str:
+    """A slug of `text` (or `fallback`) not in `taken`: «controlli», then «controlli-2», …"""
+    used = set(taken)
+    base = slugify(text)[: max_length - 10].strip("-") or fallback
+    if base not in used:
+        return base
+    number = 2
+    while f"{base}-{number}" in used:
+        number += 1
+    return f"{base}-{number}"
+
+
+def unique_key(
+    queryset: QuerySet,
+    text: str,
+    *,
+    fallback: str = "voce",
+    exclude_pk: int | None = None,
+    max_length: int = KEY_MAX_LENGTH,
+) -> str:
+    """`free_key` among the `key` values of `queryset` (one query)."""
+    others = queryset.exclude(pk=exclude_pk) if exclude_pk is not None else queryset
+    base = slugify(text)[: max_length - 10].strip("-") or fallback
+    taken = others.filter(key__startswith=base).values_list("key", flat=True)
+    return free_key(taken, text, fallback=fallback, max_length=max_length)
