@@ -43,7 +43,7 @@ def _text(value: str) -> str:
 def _number(value: Decimal | None, unit: str) -> str:
     if value is None:
         return "n.d."
-    places = 2 if unit == "%" else None
+    places = 2 if unit in ("%", "€") else None
     text = format_number(Decimal(value), places)
     return f"{text} {unit}".strip() if unit else text
 

@@ -125,7 +125,6 @@ def report_validate(
 # ---------------------------------------------------------------------------------------------
 
 STALE_AFTER = dt.timedelta(minutes=20)  # a «running» row older than this was interrupted
-WRITERS = {"pdf": "render_pdf", "docx": "render_docx", "xlsx": "render_xlsx"}
 
 
 def _writer(fmt_name: str):

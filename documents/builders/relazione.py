@@ -554,6 +554,37 @@ def _premiums(document, cycle) -> None:
         )
     )
     if rows:
+        from core.charts import Series, grouped_bar_chart
+
+        title = f"Premi {cycle.year}: stanziato e distribuito per fondo"
+        labels = [r["label"] for r in rows]
+        series = [
+            Series("Stanziato", [r["allocated"] for r in rows]),
+            Series("Distribuito", [r["distributed"] for r in rows]),
+        ]
+        section.add(
+            Chart(
+                title,
+                grouped_bar_chart(title, labels, series, unit="€"),
+                "Grafico a barre raggruppate. "
+                + "; ".join(
+                    f"{r['label']}: stanziato {fmt.euro(r['allocated'])}, distribuito "
+                    f"{fmt.euro(r['distributed'])}"
+                    for r in rows
+                )
+                + ".",
+                Table(
+                    title,
+                    [
+                        Column("Fondo", width=4),
+                        Column("Stanziato", ColumnKind.EURO),
+                        Column("Distribuito", ColumnKind.EURO),
+                    ],
+                    [[r["label"], r["allocated"], r["distributed"]] for r in rows],
+                    sheet="Premi per fondo",
+                ),
+            )
+        )
         allocated = sum((r["allocated"] for r in rows), Decimal(0))
         distributed = sum((r["distributed"] or Decimal(0) for r in rows), Decimal(0))
         section.add(

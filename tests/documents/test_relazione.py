@@ -91,12 +91,26 @@ def test_relazione_sections_follow_civit(sorbara):
         ("premi", "Nessuna distribuzione dei premi"),
         ("premi_aggregati", "Nessun fondo"),
         ("validazione", "nessun valore misurato"),
+        ("scheda", "Indica la persona"),
     ],
 )
-def test_missing_data_is_said_in_italian(consorzio, kind, message):
+def test_missing_data_is_said_in_italian(casalbuttano, kind, message):
     with pytest.raises(DocumentUnavailable) as error:
-        build(kind, consorzio)
+        build(kind, casalbuttano)
     assert message in error.value.message
+
+
+def test_consorzio_documents_from_its_final_reading(consorzio):
+    from measurement.models import MonitoringWindow
+
+    with pytest.raises(DocumentUnavailable, match="Nessuna finestra di monitoraggio chiusa"):
+        build("monitoraggio", consorzio)
+    window = MonitoringWindow.objects.get(cycle=consorzio, key="finale")
+    report = build("monitoraggio", consorzio, window=window).plain_text()
+    assert "Finestra aperta: dati provvisori" in report
+    relazione = build("relazione", consorzio).plain_text()
+    assert "slittato al 2022" in relazione  # the motivation of a deviation
+    assert "conforme" in build("accompagnamento", consorzio).plain_text()
 
 
 def test_draft_plan_refuses_the_relazione_and_marks_the_piano(sorbara):
@@ -108,14 +122,14 @@ def test_draft_plan_refuses_the_relazione_and_marks_the_piano(sorbara):
     assert "BOZZA" in build("piano", draft).plain_text()
 
 
-def test_command_says_what_is_missing(consorzio):
+def test_command_says_what_is_missing(casalbuttano):
     with pytest.raises(CommandError, match="nessun valore misurato"):
         call_command(
             "generate_document",
             "--kind",
             "relazione",
             "--ente",
-            consorzio.ente.slug,
+            casalbuttano.ente.slug,
             "--year",
             "2021",
             "--format",

@@ -69,7 +69,8 @@ def test_generate_with_htmx_shows_progress_then_download(admin, sorbara):
     assert document.fingerprint[:12] in history
 
 
-def test_missing_data_error_is_shown(make_user, consorzio):
+def test_missing_data_error_is_shown(make_user, casalbuttano):
+    consorzio = casalbuttano
     client = client_for(make_user, consorzio, "admin")
     response = client.post(
         "/documenti/genera/",
