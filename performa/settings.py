@@ -106,6 +106,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_ente",
             ],
+            # The Italian number filters (num, num2, percent, euro, date_it) in every template.
+            "builtins": ["core.templatetags.formatting"],
         },
     },
 ]

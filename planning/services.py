@@ -25,10 +25,10 @@ from django.utils import timezone
 from core.audit import audit, diff, state_of
 from core.exceptions import AccessDenied, ServiceError
 from core.parsing import parse_decimal, parse_percent, required_text, unique_key
+from engine.numbers import format_percent
 from organization.models import Ente, Person, Unit
 from planning import access as plan_rules
 from planning import selectors
-from planning.formatting import decimal_it
 from planning.formulas import validate_formula
 from planning.models import (
     Cycle,
@@ -444,7 +444,7 @@ def proposal_problems(cycle: Cycle) -> list[str]:
     for objective in selectors.weighted_objectives_without_group(cycle):
         problems.append(
             f"L'obiettivo «{objective.title[:120]}» ha un peso "
-            f"({decimal_it(objective.weight)}%) ma nessun gruppo di pesatura"
+            f"({format_percent(objective.weight)}) ma nessun gruppo di pesatura"
         )
     return problems
 

@@ -205,7 +205,7 @@ def test_preview_computes_total_and_band_without_saving(org, schede, login):
     assert "<html" not in body
     # 30% × 80 = 14,4 + 70% × (4+5)/2 / 5 → 0,9 × 42 = 37,8 → 52,20 of 60
     assert "52,20 punti su 60" in body
-    assert "premio al 80,00%" in body
+    assert "premio al 80,00\u00a0%" in body
     scheda.refresh_from_db()
     assert scheda.total_points is None
     assert not scheda.items.exists()
@@ -362,7 +362,7 @@ def test_pdf_html_has_the_ente_person_items_and_signatures(org, schede):
     assert str(scheda.person) in html
     assert "Collaborazione" in html and "Precisione" in html
     assert "52,20 su 60" in html
-    assert "80,00%" in html
+    assert "80,00\u00a0%" in html
     assert "Firme" in html and "per presa visione" in html
     assert "Consegnata" in html
 

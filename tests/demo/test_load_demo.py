@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, MembershipRole, User
 from core.exceptions import ServiceError
+from core.models import AuditEntry
 from demo.loader import (
     DEMO,
     DEMO_PASSWORD,
@@ -18,7 +19,6 @@ from demo.loader import (
     DemoUser,
     load_demo,
 )
-from core.models import AuditEntry
 from organization.models import Ente, Person
 from planning.models import Cycle, CycleState, OperationalObjective
 

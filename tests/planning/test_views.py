@@ -53,7 +53,7 @@ def test_tree_flags_groups_that_do_not_add_up(plan, login):
     OperationalObjective.objects.filter(pk=plan.pl_coordination.pk).update(weight=Decimal("65"))
     client = login(plan.users.admin, plan.ente)
     body = client.get(reverse("planning:tree")).content.decode()
-    assert "Il gruppo «Polizia Locale» totalizza 95,00% invece di 100,00%" in body
+    assert "Il gruppo «Polizia Locale» totalizza 95,00\u00a0% invece di 100,00\u00a0%" in body
     assert "non corretto: mancano 5,00 punti" in body
 
 
@@ -80,7 +80,7 @@ def test_detail_shows_edit_link_only_to_who_may_edit(plan, login):
     ]:
         body = login(user, plan.ente).get(url).content.decode()
         assert (f'href="{edit}">Modifica obiettivo</a>' in body) is expected, user.username
-        assert "Totale del gruppo «Polizia Locale»: 100,00% su 100,00%" in body
+        assert "Totale del gruppo «Polizia Locale»: 100,00\u00a0% su 100,00\u00a0%" in body
 
 
 def test_edit_form_weight_input_drives_running_total(plan, login):
@@ -98,10 +98,10 @@ def test_running_total_uses_typed_weight(plan, login):
     client = login(plan.users.comandante, plan.ente)
     url = reverse("planning:objective_weight_total", args=[plan.pl_coordination.pk])
     body = client.get(url, {"weight": "65", "weight_group": plan.pl_group.pk}).content.decode()
-    assert "Totale del gruppo «Polizia Locale»: 95,00% su 100,00%" in body
+    assert "Totale del gruppo «Polizia Locale»: 95,00\u00a0% su 100,00\u00a0%" in body
     assert "non corretto: mancano 5,00 punti" in body
     body = client.get(url, {"weight": "70,00", "weight_group": plan.pl_group.pk}).content.decode()
-    assert "100,00% su 100,00%" in body and "corretto" in body
+    assert "100,00\u00a0% su 100,00\u00a0%" in body and "corretto" in body
     body = client.get(url, {"weight": "abc"}).content.decode()
     assert "non è un numero" in body
 
@@ -206,7 +206,7 @@ def test_propose_refusal_lists_problems(plan, login):
     client = login(plan.users.admin, plan.ente)
     response = client.post(reverse("planning:cycle_propose", args=[plan.cycle.pk]), follow=True)
     body = response.content.decode()
-    assert "Il gruppo «Polizia Locale» totalizza 95,00% invece di 100,00%" in body
+    assert "Il gruppo «Polizia Locale» totalizza 95,00\u00a0% invece di 100,00\u00a0%" in body
     assert "Il piano non è stato proposto" in body
     plan.cycle.refresh_from_db()
     assert plan.cycle.state == CycleState.DRAFT
@@ -314,7 +314,7 @@ def test_objective_create_for_new_objective_uses_cycle_total(plan, login):
         reverse("planning:cycle_weight_total", args=[plan.cycle.pk]),
         {"weight": "10", "weight_group": plan.pl_group.pk},
     ).content.decode()
-    assert "110,00% su 100,00%" in total and "eccedono 10,00 punti" in total
+    assert "110,00\u00a0% su 100,00\u00a0%" in total and "eccedono 10,00 punti" in total
     response = client.post(url, {"title": "Educazione stradale", "kind": "sviluppo"})
     assert response.status_code == 302
     assert OperationalObjective.objects.filter(title="Educazione stradale").exists()
