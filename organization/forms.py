@@ -14,30 +14,19 @@ from django.db.models import Model
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
+from core.forms import DATE_WIDGET, PerformaForm, formfield_for
 from organization.models import Assignment, Employment, Person, Unit
 from organization.selectors import unit_choices_by_depth
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TEXT_INPUTS = (
-    forms.TextInput,
-    forms.NumberInput,
-    forms.EmailInput,
-    forms.DateInput,
-    forms.Textarea,
-)
-
 
 def _model_field(model: type[Model], name: str, **kwargs) -> forms.Field:
-    field = model._meta.get_field(name)
-    if field.get_internal_type() == "DecimalField":
-        kwargs.setdefault("localize", True)  # accept "50,5" as well as "50.5"
-    if field.get_internal_type() == "DateField":
-        kwargs.setdefault("widget", DATE_WIDGET)
-    return field.formfield(**kwargs)
+    field = formfield_for(model._meta.get_field(name), **kwargs)
+    assert field is not None
+    return field
 
 
-class OrganizationForm(forms.Form):
-    """Bootstrap Italia classes on every widget; initial values from an existing row."""
+class OrganizationForm(PerformaForm):
+    """Initial values from an existing row; widgets styled by `core.forms.PerformaForm`."""
 
     model: type[Model]
 
@@ -46,19 +35,6 @@ class OrganizationForm(forms.Form):
             kwargs["initial"] = model_to_dict(instance, fields=list(self.base_fields))
         super().__init__(*args, **kwargs)
         self.instance = instance
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.Select):
-                continue
-            if isinstance(widget, TEXT_INPUTS):
-                widget.attrs.setdefault("class", "form-control")
-            if isinstance(widget, forms.Textarea):
-                widget.attrs.setdefault("rows", 3)
-
-    def add_service_error(self, error) -> None:
-        """Show a ServiceError next to its field, or on top of the form."""
-        field = error.field if error.field in self.fields else None
-        self.add_error(field, error.message)
 
 
 class UnitForm(OrganizationForm):

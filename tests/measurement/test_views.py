@@ -249,7 +249,7 @@ def test_closing_a_window_asks_confirmation_then_freezes_values(plan, login):
     correct = reverse("measurement:measurement_correct", args=[value.pk])
     assert correct in client.get(url).content.decode()
     refused = client.post(correct, {"value": "33", "reason": ""}).content.decode()
-    assert 'id="id_reason_errors"' in refused and "Campo obbligatorio" in refused
+    assert 'id="id_reason_error"' in refused and "Campo obbligatorio" in refused
     client.post(correct, {"value": "33", "reason": "Conteggio rifatto sul registro."})
     value.refresh_from_db()
     assert value.value == Decimal("33")

@@ -302,7 +302,7 @@ def test_service_error_is_shown_on_the_field(plan, login):
     # The finance unit is not among the choices of the comandante.
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'id="id_unit_errors"' in body and 'aria-describedby="id_unit_errors"' in body
+    assert 'id="id_unit_error"' in body and 'aria-describedby="id_unit_error"' in body
 
 
 def test_objective_create_for_new_objective_uses_cycle_total(plan, login):

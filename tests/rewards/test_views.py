@@ -101,7 +101,7 @@ def test_refused_fund_shows_the_message_next_to_the_field(staff_case, login):
     client = login(staff_case.admin, staff_case.ente)
     response = client.post(
         reverse("rewards:fund_create"),
-        {"year": "2025", "kind": FundKind.INDIVIDUAL, "label": "X", "amount": "10.555"},
+        {"year": "2025", "kind": FundKind.INDIVIDUAL, "label": "X", "amount": "10,555"},
     )
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
