@@ -8,13 +8,12 @@ same tables are downloadable as CSV and JSON (open formats, art. 7).
 
 from __future__ import annotations
 
-import csv
-
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core.tabular import MACHINE, csv_response
 from organization.models import Ente
 from payments import selectors
 
@@ -55,17 +54,14 @@ def payments_year(request, slug, year):
 
 
 @require_GET
-def payments_csv(request, slug, year):
+def payments_csv(_request, slug, year):
     ente, tables = _tables(slug, year)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="pagamenti-{ente.slug}-{year}.csv"'
-    writer = csv.writer(response, lineterminator="\r\n")
-    writer.writerows(selectors.public_rows(tables))
-    return response
+    header, *rows = selectors.public_rows(tables)
+    return csv_response(f"pagamenti-{ente.slug}-{year}", header, rows, MACHINE)
 
 
 @require_GET
-def payments_json(request, slug, year):
+def payments_json(_request, slug, year):
     ente, tables = _tables(slug, year)
     body = {
         "ente": {"slug": ente.slug, "denominazione": ente.name, "codice_fiscale": ente.fiscal_code},
