@@ -39,7 +39,7 @@ class ItalianDecimalField(forms.DecimalField):
         kwargs.pop("localize", None)  # the Italian rules are the only ones
         super().__init__(*args, **kwargs)
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if value in self.empty_values:
             return None
         if isinstance(value, Decimal | int):
@@ -61,7 +61,7 @@ class ItalianDecimalField(forms.DecimalField):
         return attrs
 
 
-def formfield_for(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
+def formfield_for(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
     """The form field of a model field, the Performa way: Italian decimals, date pickers."""
     if isinstance(db_field, models.DecimalField):
         return db_field.formfield(form_class=ItalianDecimalField, **kwargs)
@@ -106,7 +106,7 @@ class ModelFieldsForm(PerformaForm):
 
     model: ClassVar[type[models.Model]]
     field_names: ClassVar[tuple[str, ...]] = ()
-    widgets: ClassVar[dict[str, forms.Widget]] = {}
+    widgets: ClassVar[dict[str, type[forms.Widget] | forms.Widget]] = {}
 
     def __init__(self, *args: Any, instance: models.Model | None = None, **kwargs: Any) -> None:
         if instance is not None and "initial" not in kwargs:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager
 from datetime import date
 from decimal import (
     ROUND_HALF_EVEN,
@@ -246,7 +247,8 @@ def format_euro(value: Decimal) -> str:
 
 def _plain(value: Decimal) -> str:
     # A computed value (67 / 111 × 100) has 28 digits: past the internal precision it is noise.
-    if value.as_tuple().exponent < INTERNAL_QUANTUM.as_tuple().exponent:
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -6:
         value = internal(value)
     normalized = value.normalize()
     if normalized == normalized.to_integral_value():
@@ -276,7 +278,7 @@ ARITHMETIC = Context(
 )
 
 
-def arithmetic():
+def arithmetic() -> AbstractContextManager[Context]:
     """`with arithmetic(): ...` runs a computation in the engine's own Decimal context."""
     return localcontext(ARITHMETIC)
 

@@ -8,8 +8,10 @@ them. Fields are taken from the models to keep labels and help texts in one plac
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
+from django.db import models
 from django.db.models import Model
 from django.forms.models import model_to_dict
 from django.urls import reverse
@@ -19,8 +21,10 @@ from organization.models import Assignment, Employment, Person, Unit
 from organization.selectors import unit_choices_by_depth
 
 
-def _model_field(model: type[Model], name: str, **kwargs) -> forms.Field:
-    field = formfield_for(model._meta.get_field(name), **kwargs)
+def _model_field(model: type[Model], name: str, **kwargs: Any) -> forms.Field:
+    db_field = model._meta.get_field(name)
+    assert isinstance(db_field, models.Field)
+    field = formfield_for(db_field, **kwargs)
     assert field is not None
     return field
 
@@ -73,8 +77,8 @@ class UnitForm(OrganizationForm):
     def _live_check(self, name: str, own_pk: int | None) -> None:
         """Ask the server, while typing, whether the value is already taken (HTMX)."""
         field = self.fields[name]
-        field.live_check = True
-        vals = {"field": name}
+        field.live_check = True  # type: ignore[attr-defined]  # read by includes/_field.html
+        vals: dict[str, str | int] = {"field": name}
         if own_pk:
             vals["unit"] = own_pk
         field.widget.attrs.update(

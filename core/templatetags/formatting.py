@@ -84,7 +84,7 @@ def date_it(value: Any) -> str:
         try:
             value = dt.date.fromisoformat(value[:10])
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, dt.datetime):
         value = value.date()
     return format_date(value) if isinstance(value, dt.date) else MISSING
