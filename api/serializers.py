@@ -70,13 +70,13 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 class ObjectiveSerializer(serializers.ModelSerializer):
     unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
-        slug_field="key", read_only=True
+        slug_field="key", read_only=True, allow_null=True
     )
     weight_group: serializers.SlugRelatedField[WeightGroup] = serializers.SlugRelatedField(
-        slug_field="key", read_only=True
+        slug_field="key", read_only=True, allow_null=True
     )
     strategic_objective: serializers.SlugRelatedField[StrategicObjective] = (
-        serializers.SlugRelatedField(slug_field="key", read_only=True)
+        serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
     )
     indicators = IndicatorSerializer(many=True, read_only=True)
 

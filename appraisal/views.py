@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import ADMIN, NUCLEO
 from accounts.decorators import ente_required
 from appraisal import access as rules
 from appraisal import forms, selectors, services
@@ -29,7 +30,9 @@ from appraisal.models import (
     SchemeBehaviour,
     SchemeComponent,
 )
+from core import locking
 from core.exceptions import ServiceError
+from core.privacy import shown_aggregates
 from documents import services as document_services
 from planning.models import Cycle
 
@@ -753,6 +756,11 @@ def aggregates(request):
     context = {"cycle": cycle, "cycles": cycles}
     if cycle is not None:
         context["aggregates"] = selectors.aggregates(cycle)
+        # Small groups are withheld from who may not read the individual schede (core.privacy).
+        sees_individuals = request.ente_access.has(ADMIN, NUCLEO)
+        context["shown"] = shown_aggregates(
+            context["aggregates"], sees_individuals=sees_individuals
+        )
     return render(request, "appraisal/aggregates.html", context)
 
 
@@ -846,12 +854,13 @@ def behaviour_create(request):
 def behaviour_edit(request, pk):
     _manager(request)
     behaviour = get_object_or_404(Behaviour, pk=pk, ente=request.ente)
-    form = forms.BehaviourForm(request.POST or None, instance=behaviour)
+    form = locking.attach(forms.BehaviourForm(request.POST or None, instance=behaviour), behaviour)
     if request.method == "POST" and form.is_valid():
         try:
-            services.behaviour_update(
-                user=request.user, behaviour=behaviour, data=form.service_data()
-            )
+            with locking.guard(form, [behaviour]):
+                data = form.service_data()
+                data.pop(locking.TOKEN_FIELD, None)
+                services.behaviour_update(user=request.user, behaviour=behaviour, data=data)
         except ServiceError as error:
             form.add_service_error(error)
         else:
@@ -894,10 +903,13 @@ def scheme_create(request, pk):
 def scheme_edit(request, pk):
     _manager(request)
     scheme = _scheme(request, pk)
-    form = forms.SchemeForm(request.POST or None, instance=scheme)
+    form = locking.attach(forms.SchemeForm(request.POST or None, instance=scheme), scheme)
     if request.method == "POST" and form.is_valid():
         try:
-            services.scheme_update(user=request.user, scheme=scheme, data=form.service_data())
+            with locking.guard(form, [scheme]):
+                data = form.service_data()
+                data.pop(locking.TOKEN_FIELD, None)
+                services.scheme_update(user=request.user, scheme=scheme, data=data)
         except ServiceError as error:
             form.add_service_error(error)
         else:

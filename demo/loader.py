@@ -263,6 +263,11 @@ def load_demo(
             _prepare_draft(slug=slug, year=year, draft_year=demo.draft_year, report=report)
             log(f"  {slug} {demo.draft_year}: piano in bozza pronto")
 
+    # The demo invoices, once the enti exist (payments computes the payment-time objectives).
+    from payments.demo import load_demo_invoices
+
+    load_demo_invoices(data_dir=setup.data_dir, reset=reset, log=log)
+
     seen: set[str] = set()  # a login may serve several enti (the Nucleo): reset it once
     for demo in setup.enti:
         ente = Ente.objects.get(slug=demo.slug)

@@ -67,6 +67,14 @@ ALLOWED_TERM_DAYS = (30, 60)
 ROOT = "pagamenti"
 
 
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _invoices(count: int) -> str:
+    return _n(count, "fattura", "fatture")
+
+
 def _days_text(value: Decimal) -> str:
     return f"{format_number(value, 2)} giorni"
 
@@ -629,15 +637,16 @@ def _period_result(
     else:
         text = (
             "Indicatore di tempestività dei pagamenti (DPCM 22/9/2014 art. 9): per ciascuno dei "
-            f"{count} pagamenti {period} (su {invoice_count} fatture), giorni tra la scadenza e "
-            "la data dell'ordinativo, al netto dei giorni di sospensione"
+            f"{_n(count, 'pagamento', 'pagamenti')} {period} (su {_invoices(invoice_count)}), "
+            "giorni tra la scadenza e la data dell'ordinativo, al netto dei giorni di sospensione"
             f" ({sums.suspended} in tutto), moltiplicati per l'importo pagato; somma "
             f"{format_number(weighted, 2)} diviso il totale pagato {format_euro(paid)} = "
             f"{_days_text(itp)}"
             + (" (negativo: pagamenti in media prima della scadenza)." if itp < 0 else ".")
             + f" Tempo medio di pagamento dalla ricezione: {_days_text(payment_time)}."
             + (
-                f" Pagati dopo la scadenza: {late_count} pagamenti per {format_euro(late_amount)},"
+                f" Pagati dopo la scadenza: {_n(late_count, 'pagamento', 'pagamenti')} per "
+                f"{format_euro(late_amount)},"
                 f" ritardo medio ponderato {_days_text(late_mean)}."
                 if late_count
                 else " Nessun pagamento dopo la scadenza."
@@ -836,9 +845,10 @@ def annual_delay(
         text = (
             f"Indicatore di ritardo annuale {year} (L. 145/2018 c. 859 lett. b e c. 861): "
             f"fatture scadute nel {year} e fatture pagate nel {year} prima della scadenza; "
-            f"{paid_terms} pagamenti"
+            f"{_n(paid_terms, 'pagamento', 'pagamenti')}"
             + (
-                f" e {len(unpaid)} fatture scadute non ancora pagate al "
+                f" e {_n(len(unpaid), 'fattura scaduta', 'fatture scadute')} non ancora "
+                f"{'pagata' if len(unpaid) == 1 else 'pagate'} al "
                 f"{format_date(reference)} (per {format_euro(unpaid_amount)}, con il ritardo "
                 "maturato a quella data)"
                 if unpaid
@@ -1019,9 +1029,10 @@ def debt_stock(
     )
     text = (
         f"Stock del debito commerciale al {format_date(day)}: importi non ancora pagati al netto "
-        f"dell'IVA di {count} fatture ricevute entro quella data = {format_euro(stock)}"
-        f" (di cui in conto capitale {format_euro(capital)}), verso {len(creditors)} creditori; "
-        f"scaduto {format_euro(overdue)} su {overdue_count} fatture. "
+        f"dell'IVA di {_invoices(count)} ricevute entro quella data = {format_euro(stock)}"
+        f" (di cui in conto capitale {format_euro(capital)}), verso "
+        f"{_n(len(creditors), 'creditore', 'creditori')}; "
+        f"scaduto {format_euro(overdue)} su {_invoices(overdue_count)}. "
         + (f"Esclusi: {left_out}." if left_out else "Nessuna fattura esclusa.")
     )
     return DebtStock(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import DataError, transaction
 from django.db.models import ProtectedError, Q
 
 from appraisal.models import (
@@ -30,6 +30,7 @@ from appraisal.models import (
     ScoreBand,
 )
 from core.audit import record
+from core.exceptions import ServiceError
 from documents.models import ReportValidation
 from interchange import spec
 from interchange.fields import model_values
@@ -92,6 +93,11 @@ def import_cycle(data: dict[str, Any], *, user=None, replace: bool = False) -> C
     try:
         with transaction.atomic():
             return CycleImport(data, user=user, replace=replace).run()
+    except ServiceError as exc:
+        # A value the database cannot hold (core.limits), named with its field.
+        raise InterchangeError([exc.message]) from exc
+    except (DataError, OverflowError) as exc:
+        raise InterchangeError([f"Un valore supera i limiti del database ({exc})."]) from exc
     except ProtectedError as exc:
         blocking = sorted({str(obj) for obj in exc.protected_objects})[:5]
         raise InterchangeError(

@@ -141,6 +141,7 @@ CCNL_AREAS = (
     "segretari",
 )
 LEGACY_CATEGORIES = ("A", "B", "C", "D")
+GENDERS = ("F", "M")
 ROLES = ("segretario", "direttore", "dirigente", "eq", "comandante", "dipendente", "esterno")
 CONTRACTS = ("indeterminato", "determinato", "altro")
 ASSIGNMENT_KINDS = ("ordinaria", "convenzione", "comando", "accordo", "esterno")
@@ -326,6 +327,7 @@ PERSON = ObjectSpec(
         text("title", 40),
         text("fiscal_code", 16),
         text("email", 254),
+        f("gender", ENUM, choices=GENDERS),
         f("employments", OBJECTS, item=EMPLOYMENT),
         f("assignments", OBJECTS, item=ASSIGNMENT),
         f("absences", OBJECTS, item=ABSENCE),

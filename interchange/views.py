@@ -3,8 +3,6 @@ performa-cycle file uploaded and downloaded in the browser. Administrators of th
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import ADMIN, require_access
 from core.exceptions import ServiceError
+from core.limits import loads_json
 from interchange.exporter import dumps, export_cycle
 from interchange.importer import InterchangeError, import_cycle
 from interchange.models import PlanImport
@@ -166,9 +165,11 @@ def cycle_file(request):
             errors = ["Scegli il file performa-cycle (JSON) da importare."]
         else:
             try:
-                data = json.loads(upload.read().decode("utf-8-sig"))
-            except (UnicodeDecodeError, ValueError) as exc:
+                data = loads_json(upload.read().decode("utf-8-sig"), label="Il file")
+            except UnicodeDecodeError as exc:
                 errors = [f"Il file non è un JSON valido: {exc}."]
+            except ServiceError as exc:
+                errors = [exc.message]
             else:
                 slug = (data.get("ente") or {}).get("slug") if isinstance(data, dict) else None
                 if slug != ente.slug:

@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings as django_settings
 
 from core.forms import PerformaForm
+from core.limits import MAX_JSON_DEPTH, json_depth_exceeded
 from engine.config import MissingPolicy, ObjectiveAggregation, ScoringMethod, ToleranceKind
 from engine.numbers import format_number, json_decimal, parse_number
 from measurement.models import MonitoringWindow, PeriodKind
@@ -53,6 +54,10 @@ def _textarea(rows: int = 3, **attrs) -> forms.Textarea:
 def _number_input(**attrs) -> forms.TextInput:
     """A number typed the Italian way: a text input with the decimal keypad on phones."""
     return _text_input(inputmode="decimal", autocomplete="off", **attrs)
+
+
+# The SMVP settings are a few kilobytes; anything far larger is a mistake or an attack.
+MAX_SETTINGS_CHARS = 100_000
 
 
 class MeasurementForm(PerformaForm):
@@ -325,6 +330,12 @@ class SmvpSettingsForm(PerformaForm):
 
     def clean_advanced(self) -> dict | None:
         text = self.cleaned_data["advanced"].strip()
+        if json_depth_exceeded(text) or len(text) > MAX_SETTINGS_CHARS:
+            raise forms.ValidationError(
+                f"Il testo JSON è troppo annidato (più di {MAX_JSON_DEPTH} livelli) o troppo "
+                f"lungo (più di {MAX_SETTINGS_CHARS} caratteri): le impostazioni del SMVP non "
+                "lo sono mai."
+            )
         if not text or _same_json(text, self.current):
             return None
         try:

@@ -204,6 +204,14 @@ class ParameterValue(models.Model):
         return f"{self.parameter} {self.year}: {self.value}"
 
 
+class Gender(models.TextChoices):
+    """Optional, for the bilancio di genere of the Relazione (art. 10 c.1 lett. b D.Lgs. 150)."""
+
+    FEMALE = "F", "Donna"
+    MALE = "M", "Uomo"
+    NONE = "", "Non indicato"
+
+
 class Person(models.Model):
     """Someone who works for (or with) the ente. Demo data uses fictional names only."""
 
@@ -214,6 +222,9 @@ class Person(models.Model):
     title = models.CharField("titolo", max_length=40, blank=True, help_text="dott., arch., …")
     fiscal_code = models.CharField("codice fiscale", max_length=16, blank=True)
     email = models.EmailField("e-mail", blank=True)
+    gender = models.CharField(
+        "genere", max_length=1, choices=Gender.choices, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["ente", "last_name", "first_name", "id"]

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import ente_required
+from core import locking
 from core.exceptions import ServiceError
 from organization import services
 from organization.access import can_see_personal_data, can_write, require_writer
@@ -126,12 +127,16 @@ def unit_create(request):
 def unit_update(request, pk: int):
     require_writer(request.user, request.ente)
     unit = get_object_or_404(Unit, pk=pk, ente=request.ente)
-    form = UnitForm(_posted(request), ente=request.ente, instance=unit)
+    form = locking.attach(UnitForm(_posted(request), ente=request.ente, instance=unit), unit)
     if request.method == "POST":
         saved = _save(
             request,
             form,
-            lambda data: services.unit_update(user=request.user, unit=unit, data=data),
+            lambda data: locking.run(
+                form,
+                [unit],
+                lambda: services.unit_update(user=request.user, unit=unit, data=data),
+            ),
             "Unità «{obj.name}» aggiornata.",
         )
         if saved:
@@ -221,12 +226,16 @@ def person_create(request):
 def person_update(request, pk: int):
     require_writer(request.user, request.ente)
     person = get_object_or_404(Person, pk=pk, ente=request.ente)
-    form = PersonForm(_posted(request), instance=person)
+    form = locking.attach(PersonForm(_posted(request), instance=person), person)
     if request.method == "POST":
         saved = _save(
             request,
             form,
-            lambda data: services.person_update(user=request.user, person=person, data=data),
+            lambda data: locking.run(
+                form,
+                [person],
+                lambda: services.person_update(user=request.user, person=person, data=data),
+            ),
             "Dati di «{obj}» aggiornati.",
         )
         if saved:
@@ -272,13 +281,17 @@ def employment_update(request, pk: int):
         Employment.objects.select_related("person__ente"), pk=pk, person__ente=request.ente
     )
     person = employment.person
-    form = EmploymentForm(_posted(request), instance=employment)
+    form = locking.attach(EmploymentForm(_posted(request), instance=employment), employment)
     if request.method == "POST":
         saved = _save(
             request,
             form,
-            lambda data: services.employment_update(
-                user=request.user, employment=employment, data=data
+            lambda data: locking.run(
+                form,
+                [employment],
+                lambda: services.employment_update(
+                    user=request.user, employment=employment, data=data
+                ),
             ),
             "Rapporto di lavoro aggiornato.",
         )
@@ -339,12 +352,17 @@ def assignment_update(request, pk: int):
     require_writer(request.user, request.ente)
     assignment = _assignment_or_404(request, pk)
     form = AssignmentForm(_posted(request), ente=request.ente, instance=assignment)
+    locking.attach(form, assignment)
     if request.method == "POST":
         saved = _save(
             request,
             form,
-            lambda data: services.assignment_update(
-                user=request.user, assignment=assignment, data=data
+            lambda data: locking.run(
+                form,
+                [assignment],
+                lambda: services.assignment_update(
+                    user=request.user, assignment=assignment, data=data
+                ),
             ),
             "Assegnazione aggiornata.",
         )

@@ -45,10 +45,16 @@ def _rows(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def load_invoices(ente: Ente, *, invoice_ids: Iterable[int] | None = None) -> list[ep.Invoice]:
+def load_invoices(
+    ente: Ente,
+    *,
+    invoice_ids: Iterable[int] | None = None,
+    exclude_batch: int | None = None,
+) -> list[ep.Invoice]:
     """The ente's invoices as engine data: `key` is the database id, `unit` the unit id (text).
 
-    Three queries whatever the number of invoices.
+    `exclude_batch` leaves out the invoices last written by that import (its caller has them
+    already). Three queries whatever the number of invoices.
     """
     quote = connection.ops.quote_name
     invoice_table = quote(Invoice._meta.db_table)
@@ -60,6 +66,10 @@ def load_invoices(ente: Ente, *, invoice_ids: Iterable[int] | None = None) -> li
             return []
         where += f" AND {invoice_table}.{quote('id')} IN ({', '.join(['%s'] * len(ids))})"
         params += ids
+    if exclude_batch is not None:
+        batch = f"{invoice_table}.{quote('batch_id')}"
+        where += f" AND ({batch} IS NULL OR {batch} <> %s)"
+        params.append(exclude_batch)
 
     def children(model, columns: list[str]) -> list[tuple]:
         table = quote(model._meta.db_table)

@@ -45,6 +45,16 @@ class SpendingNature(models.TextChoices):
 class PaymentSettings(models.Model):
     ente = models.OneToOneField(Ente, on_delete=models.CASCADE, related_name="payment_settings")
     rules = models.JSONField("regole sui tempi di pagamento", default=dict, blank=True)
+    indicator_links = models.JSONField(
+        "indicatori del piano misurati dalle fatture",
+        default=dict,
+        blank=True,
+        help_text=(
+            "Grandezza → chiave dell'indicatore: «incidence» (incidenza dello scaduto), "
+            "«reduction» (stock rispetto all'anno precedente), «delay» (ritardo annuale), "
+            "«itp» (indicatore di tempestività)."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -346,59 +346,79 @@ def public_tables(ente: Ente, year: int, today: dt.date) -> dict[str, Any] | Non
     }
 
 
-def public_rows(tables: dict[str, Any]) -> list[list[str]]:
-    """The public tables as CSV rows (plain numbers with a dot, ISO dates: open format)."""
-    rows = [
-        [
-            "periodo",
-            "dal",
-            "al",
-            "indicatore_tempestivita_giorni",
-            "somma_giorni_per_importo",
-            "importo_pagato_euro",
-            "importo_pagato_dopo_scadenza_euro",
-            "numero_pagamenti",
-        ]
-    ]
-    for quarter in tables["quarters"]:
-        rows.append(
-            [
-                quarter["period"],
-                quarter["start"],
-                quarter["end"],
-                quarter["itp"] or "",
-                quarter["numerator"],
-                quarter["paid"],
-                quarter["late_amount"],
-                str(quarter["payments"]),
-            ]
-        )
+PUBLIC_HEADER = ("voce", "periodo", "dal", "al", "valore", "unita_di_misura")
+
+
+def _number(value) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
+
+def public_rows(tables: dict[str, Any]) -> list[list[Any]]:
+    """The public tables as one open-data table, a figure per row (see `PUBLIC_HEADER`)."""
+    rows: list[list[Any]] = []
+    periods = [(q["period"], q["start"], q["end"], q) for q in tables["quarters"]]
     if tables["annual"]:
-        annual = tables["annual"]
-        rows.append(
-            [
-                f"anno {tables['year']}",
-                f"{tables['year']}-01-01",
-                f"{tables['year']}-12-31",
-                annual["itp"] or "",
-                annual["numerator"],
-                annual["paid"],
-                annual["late_amount"],
-                str(annual["payments"]),
-            ]
-        )
+        year = tables["year"]
+        periods.append((f"anno {year}", f"{year}-01-01", f"{year}-12-31", tables["annual"]))
+    for label, start, end, figures_ in periods:
+        start, end = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+        for name, key, unit in (
+            ("indicatore di tempestività dei pagamenti", "itp", "giorni"),
+            ("somma dei giorni per importo", "numerator", "giorni × euro"),
+            ("importo pagato", "paid", "euro"),
+            ("importo pagato dopo la scadenza", "late_amount", "euro"),
+        ):
+            rows.append([name, label, start, end, _number(figures_[key]), unit])
+        rows.append(["numero dei pagamenti", label, start, end, figures_["payments"], "numero"])
     if tables["stock"]:
         stock = tables["stock"]
-        rows.append([])
+        day = dt.date.fromisoformat(stock["reference_date"])
+        label = f"al {day:%d/%m/%Y}"
         rows.append(
-            [
-                "data_riferimento",
-                "debito_commerciale_residuo_euro",
-                "di_cui_scaduto_euro",
-                "imprese_creditrici",
-            ]
+            ["debito commerciale residuo", label, None, day, _number(stock["stock"]), "euro"]
         )
-        rows.append(
-            [stock["reference_date"], stock["stock"], stock["overdue"], str(stock["creditors"])]
-        )
+        rows.append(["di cui scaduto", label, None, day, _number(stock["overdue"]), "euro"])
+        rows.append(["imprese creditrici", label, None, day, stock["creditors"], "numero"])
     return rows
+
+
+# -- for the documents (Relazione, monitoring report) ------------------------------------------
+
+
+def document_figures(ente: Ente, year: int) -> dict[str, Any] | None:
+    """The payment figures a Relazione or a monitoring report prints, as plain data.
+
+    Quarterly and annual ITP, the ritardo annuale (an estimate while invoices are unpaid), the
+    debt stock with its two tests, the FGDC rate, the measured payment-time objectives and the
+    ritardo of every year for the trend chart; each figure with its «come è calcolato». None
+    when the year has no invoices.
+    """
+    found = report(ente, year)
+    if found is None:
+        return None
+    data = found.data["ente"]
+    return {
+        "year": year,
+        "computed_at": found.computed_at,
+        "reference_date": found.data["reference_date"],
+        "note": (
+            "Cifre calcolate da Performa sulle fatture, secondo le definizioni della PCC; i "
+            "valori ufficiali sono quelli pubblicati dalla Piattaforma dei Crediti Commerciali."
+        ),
+        "quarters": data["quarters"],
+        "annual": data["annual"],
+        "delay": data["delay"],
+        "stock": data["stock"],
+        "tests": data["tests"],
+        "fgdc": data["fgdc"],
+        "objectives": found.data.get("objectives", []),
+        "delay_trend": [
+            {
+                "year": item.year,
+                "delay": item.data["ente"]["delay"]["value"],
+                "is_estimate": item.data["ente"]["delay"]["is_estimate"],
+                "itp": item.data["ente"]["annual"]["itp"],
+            }
+            for item in PaymentReport.objects.filter(ente=ente, year__lte=year).order_by("year")
+        ],
+    }

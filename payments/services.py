@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +28,7 @@ from engine import payments as ep
 from engine.config import ConfigError
 from organization.models import Ente, Person, Unit
 from payments import access as rules_access
-from payments import figures
+from payments import figures, objectives
 from payments.columns import mapping_problems, propose_mapping
 from payments.models import (
     BatchState,
@@ -352,6 +352,9 @@ class WriteResult:
     updated: int = 0
     unchanged: int = 0
     years: frozenset[int] = frozenset()
+    # The invoices just written, as the engine reads them: the recomputation after an import
+    # need not read them back from the database.
+    written: list[ep.Invoice] = field(default_factory=list)
 
 
 def _row_values(item: ParsedInvoice, unit_id, person_id, batch_id) -> tuple:
@@ -499,8 +502,10 @@ def write_invoices(
     else:
         created = {}
     payments, suspensions = [], []
-    targets = [(pk, item) for pk, item, _ in changed] + [(created[i.key], i) for i, _ in new]
-    for pk, item in targets:
+    targets = [(pk, item, fields) for pk, item, fields in changed]
+    targets += [(created[item.key], item, fields) for item, fields in new]
+    result.written = [_as_engine(pk, item, fields) for pk, item, fields in targets]
+    for pk, item, _ in targets:
         payments.extend((pk, day, amount, ref[:60]) for day, amount, ref in item.payments)
         suspensions.extend((pk, start, end, cause.value) for start, end, cause in item.suspensions)
     table = _quote(InvoicePayment._meta.db_table)
@@ -515,6 +520,29 @@ def write_invoices(
     result.updated = len(changed)
     result.years = frozenset(years)
     return result
+
+
+def _as_engine(pk: int, item: ParsedInvoice, values: tuple) -> ep.Invoice:
+    """The invoice as `figures.load_invoices` would read it back (same fields, same order)."""
+    stored = dict(zip(UPDATED_FIELDS, values, strict=True))
+    return ep.Invoice(
+        key=str(pk),
+        received=item.received_date,
+        total=item.total,
+        taxable=item.total - item.vat,
+        vat=item.vat,
+        split_payment=item.split_payment,
+        due=item.due_date,
+        issued=item.issue_date,
+        status=item.status,
+        suspension_cause=item.suspension_cause,
+        suspensions=tuple(ep.Suspension(s, e, c) for s, e, c in item.suspensions),
+        payments=tuple(ep.Payment(d, a) for d, a, _ in item.payments),
+        nature=item.nature,
+        unit=str(stored["unit_id"]) if stored["unit_id"] else None,
+        supplier=stored["supplier_code"] or stored["supplier_name"],
+        label=stored["number"],
+    )
 
 
 def _quote(name: str) -> str:
@@ -602,7 +630,8 @@ def batch_commit(
         message=message,
     )
     if recompute and (written.created or written.updated):
-        reports_recompute(ente=ente, today=today)
+        others = figures.load_invoices(ente, exclude_batch=batch.pk)
+        reports_recompute(ente=ente, today=today, invoices=others + written.written)
     return batch
 
 
@@ -666,6 +695,8 @@ def reports_recompute(
     ente: Ente,
     years: Iterable[int] | None = None,
     today: dt.date | None = None,
+    score_objectives: bool = True,
+    invoices: list[ep.Invoice] | None = None,
 ) -> dict[int, dict[str, Any]]:
     """Recompute and store the figures of every year with invoices (or of `years`).
 
@@ -675,7 +706,8 @@ def reports_recompute(
     """
     today = today or timezone.localdate()
     rules = rules_for(ente)
-    invoices = figures.load_invoices(ente)
+    if invoices is None:
+        invoices = figures.load_invoices(ente)
     all_years = figures.years_with_data(invoices)
     wanted = sorted(set(years) & set(all_years)) if years is not None else all_years
     reports: dict[int, dict[str, Any]] = {}
@@ -697,6 +729,14 @@ def reports_recompute(
         )
         _snapshot_save(ente, data["ente"]["stock"], data["ente"]["received"])
         reports[year] = data
+    if score_objectives:
+        problems = objectives.score_payment_objectives(
+            ente=ente, invoices=invoices, rules=rules, reports=reports
+        )
+        for year, found in problems.items():
+            reports[year]["objectives"] = found["objectives"]
+            reports[year]["measurement_problems"] = found["problems"]
+            PaymentReport.objects.filter(ente=ente, year=year).update(data=reports[year])
     return reports
 
 
@@ -762,7 +802,9 @@ def year_figures(
 
 
 @transaction.atomic
-def snapshot_freeze(*, user, snapshot: DebtSnapshot, frozen: bool = True) -> DebtSnapshot:
+def snapshot_freeze(
+    *, user, snapshot: DebtSnapshot, frozen: bool = True, recompute: bool = True
+) -> DebtSnapshot:
     """Mark the stock at a date as final (PCC's figure) or modifiable again."""
     _authorize(user, snapshot.ente)
     if snapshot.is_frozen == frozen:
@@ -778,8 +820,6 @@ def snapshot_freeze(*, user, snapshot: DebtSnapshot, frozen: bool = True) -> Deb
         ente=snapshot.ente,
         changes={"is_frozen": [not frozen, frozen]},
     )
-    if not frozen:
+    if recompute:
         reports_recompute(ente=snapshot.ente)
-    else:
-        reports_recompute(ente=snapshot.ente, years=[snapshot.reference_date.year + 1])
     return snapshot

@@ -12,6 +12,7 @@ from django_tasks import task
 
 from accounts.models import User
 from core.exceptions import ServiceError
+from organization.models import Ente
 from payments import services
 from payments.models import BatchState, ImportBatch
 
@@ -46,3 +47,11 @@ def commit_batch(batch_id: int, user_id: int | None = None) -> str:
         )
         raise
     return batch.state
+
+
+@task()
+def recompute_reports(ente_id: int) -> str:
+    """Recompute every figure of an ente (after a change of the rules or of a snapshot)."""
+    ente = Ente.objects.get(pk=ente_id)
+    services.reports_recompute(ente=ente)
+    return "ok"

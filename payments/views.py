@@ -83,6 +83,12 @@ def dashboard(request):
     report = selectors.report(request.ente, year) if year else None
     data = report.data if report else None
     today = timezone.localdate()
+    payment_objectives = (data or {}).get("objectives", [])
+    if unit_ids is not None:
+        mine = set(access.person_ids)
+        payment_objectives = [
+            item for item in payment_objectives if mine & set(item["responsible_ids"])
+        ]
     return render(
         request,
         "payments/dashboard.html",
@@ -96,6 +102,8 @@ def dashboard(request):
             trend=selectors.trend(request.ente, today) if unit_ids is None else None,
             imports=selectors.imports(request.ente, 5) if rules.can_manage(access) else [],
             has_invoices=Invoice.objects.filter(ente=request.ente).exists(),
+            payment_objectives=payment_objectives,
+            measurement_problems=(data or {}).get("measurement_problems", []),
         ),
     )
 
@@ -361,6 +369,11 @@ def fgdc(request):
     )
 
 
+def _recompute_later(request) -> None:
+    ente_id = request.ente.pk
+    transaction.on_commit(lambda: tasks.recompute_reports.enqueue(ente_id))
+
+
 @require_GET
 @ente_required
 def stock(request):
@@ -381,14 +394,18 @@ def stock_freeze(request, pk):
     snapshot = get_object_or_404(DebtSnapshot, pk=pk, ente=request.ente)
     frozen = request.POST.get("congela") == "1"
     try:
-        services.snapshot_freeze(user=request.user, snapshot=snapshot, frozen=frozen)
+        services.snapshot_freeze(
+            user=request.user, snapshot=snapshot, frozen=frozen, recompute=False
+        )
     except ServiceError as error:
         messages.error(request, error.message)
     else:
+        _recompute_later(request)
         messages.success(
             request,
             f"Stock al {snapshot.reference_date:%d/%m/%Y} "
-            + ("congelato: non sarà più ricalcolato." if frozen else "di nuovo modificabile."),
+            + ("congelato: non sarà più ricalcolato." if frozen else "di nuovo modificabile.")
+            + " Gli indicatori si ricalcolano in background.",
         )
     return redirect("payments:stock")
 
@@ -407,10 +424,17 @@ def rules_edit(request):
             field.disabled = True
     if request.method == "POST" and form.is_valid():
         try:
-            services.rules_update(user=request.user, ente=request.ente, data=form.rules_data())
+            services.rules_update(
+                user=request.user, ente=request.ente, data=form.rules_data(), recompute=False
+            )
         except ServiceError as error:
             form.add_service_error(error)
         else:
-            messages.success(request, "Regole salvate; indicatori e obiettivi ricalcolati.")
+            _recompute_later(request)
+            messages.success(
+                request,
+                "Regole salvate: indicatori e obiettivi si ricalcolano in background, in pochi "
+                "secondi.",
+            )
             return redirect(reverse("payments:rules"))
     return render(request, "payments/rules.html", _context(request, form=form, rules=current))

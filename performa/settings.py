@@ -7,6 +7,7 @@ Defaults are chosen so that a fresh clone runs with SQLite and no configuration 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,11 +43,17 @@ def _load_dotenv(path: Path) -> None:
 
 _load_dotenv(BASE_DIR / ".env")
 
-DEBUG: bool = _env_bool("PERFORMA_DEBUG", True)
-SECRET_KEY: str = os.environ.get(
-    "PERFORMA_SECRET_KEY", "insecure-development-key-change-me-in-production"
+# `make run` is a development install (DEBUG on); a real installation sets
+# PERFORMA_ENVIRONMENT=production (see `.env.production.example`), and then the settings refuse
+# to start with anything unsafe (`_refuse_unsafe_production` at the end of this file).
+ENVIRONMENT: str = os.environ.get("PERFORMA_ENVIRONMENT", "development").strip().lower()
+PRODUCTION: bool = ENVIRONMENT == "production"
+DEBUG: bool = _env_bool("PERFORMA_DEBUG", not PRODUCTION)
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me-in-production"
+SECRET_KEY: str = os.environ.get("PERFORMA_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+ALLOWED_HOSTS: list[str] = _env_list(
+    "PERFORMA_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"]
 )
-ALLOWED_HOSTS: list[str] = _env_list("PERFORMA_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS: list[str] = _env_list("PERFORMA_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -63,6 +70,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "csp",
     # Performa, one app per phase of the cycle
     "core",
     "accounts",
@@ -76,10 +85,14 @@ INSTALLED_APPS = [
     "transparency",
     "interchange",
     "api",
+    "security",
+    "integrations",
+    "operations",
     "demo",
 ]
 
 MIDDLEWARE = [
+    "core.db.BusyDatabaseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,7 +102,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "security.middleware.IdleSessionMiddleware",
     "accounts.middleware.CurrentEnteMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: it turns a lockout raised during authentication into the Italian refusal.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "performa.urls"
@@ -105,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_ente",
+                "security.context_processors.sso",
             ],
             # The Italian number filters (num, num2, percent, euro, date_it) in every template.
             "builtins": ["core.templatetags.formatting"],
@@ -122,6 +140,26 @@ DATABASES = {
         conn_max_age=int(os.environ.get("PERFORMA_DB_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent web use (docs/decisions/0005-sqlite-concurrency.md): WAL lets readers run
+    # beside the one writer; IMMEDIATE takes the write lock when a transaction starts, so two
+    # writers queue on the busy timeout instead of failing half-way with «database is locked».
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": int(os.environ.get("PERFORMA_SQLITE_TIMEOUT", "20")),
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+        }
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A writer waiting on a row lock gives up after this long (then «riprova», core/db.py)
+    # instead of holding a web worker forever.
+    _lock_timeout = int(os.environ.get("PERFORMA_PG_LOCK_TIMEOUT_MS", "20000"))
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c lock_timeout={_lock_timeout}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -159,24 +197,111 @@ DEFAULT_FROM_EMAIL = os.environ.get("PERFORMA_DEFAULT_FROM_EMAIL", "performa@loc
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 REST_FRAMEWORK = {
+    # No HTTP Basic: it would be a second, unthrottled password login. Programs use tokens.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "integrations.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Logged in, and a token only within its scopes (reads need «read»).
+    "DEFAULT_PERMISSION_CLASSES": ["integrations.authentication.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["integrations.authentication.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StrictLimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
+PERFORMA_API_RATE = os.environ.get("PERFORMA_API_RATE", "120/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Performa API",
     "DESCRIPTION": "API del ciclo della performance degli enti locali.",
     "VERSION": "1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_errors",
+    ],
 }
 
+# --- Login, sessions, HTTPS ------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Single sign-on with OpenID Connect (security/sso.py, docs/sso.md): on when configured.
+OIDC_RP_CLIENT_ID = os.environ.get("PERFORMA_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("PERFORMA_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("PERFORMA_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("PERFORMA_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("PERFORMA_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("PERFORMA_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("PERFORMA_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("PERFORMA_OIDC_SCOPES", "openid email profile")
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "security:oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accedi/?sso=rifiutato"
+PERFORMA_OIDC_PROVIDER_NAME = os.environ.get("PERFORMA_OIDC_PROVIDER_NAME", "")
+PERFORMA_OIDC_FISCAL_CODE_CLAIM = os.environ.get("PERFORMA_OIDC_FISCAL_CODE_CLAIM", "fiscal_number")
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("security.sso.PerformaOIDCBackend")
+
+AXES_FAILURE_LIMIT = int(os.environ.get("PERFORMA_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PERFORMA_LOGIN_LOCKOUT_MINUTES", "15")))
+# Counted separately per user name (someone guessing one account from many addresses) and per
+# address (one address trying many accounts).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "security.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "security.throttle.client_ip"
+AXES_VERBOSE = False
+# How many reverse proxies of the installation add themselves to X-Forwarded-For.
+PERFORMA_TRUSTED_PROXIES = int(os.environ.get("PERFORMA_TRUSTED_PROXIES", "0"))
+
+# HTTPS: on by default in production. Behind a proxy that ends TLS, the proxy says so with
+# X-Forwarded-Proto (PERFORMA_BEHIND_PROXY=true).
+HTTPS: bool = _env_bool("PERFORMA_HTTPS", PRODUCTION)
+if _env_bool("PERFORMA_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT: bool = _env_bool("PERFORMA_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS: int = int(
+    os.environ.get("PERFORMA_HSTS_SECONDS", str(31536000 if HTTPS and PRODUCTION else 0))
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS: bool = _env_bool("PERFORMA_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD: bool = _env_bool("PERFORMA_HSTS_PRELOAD", False)
+# Preloading is a decision of whoever owns the domain (it binds every subdomain for years), not
+# of the application: `check --deploy` does not warn about it.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("PERFORMA_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE: bool = _env_bool("PERFORMA_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+# A session ends after this many minutes without requests (security.middleware), and in any
+# case after PERFORMA_SESSION_MAX_HOURS.
+PERFORMA_SESSION_IDLE_MINUTES = int(os.environ.get("PERFORMA_SESSION_IDLE_MINUTES", "60"))
+SESSION_COOKIE_AGE = int(os.environ.get("PERFORMA_SESSION_MAX_HOURS", "12")) * 3600
+
+# Content-Security-Policy: scripts and styles only from Performa itself; no inline scripts
+# (style attributes stay allowed for the progress bars' widths).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -184,3 +309,55 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PERFORMA_LOG_LEVEL", "WARNING")},
 }
+
+
+# Longest text accepted in an unbounded text field (titles, notes, descriptions): core/limits.py.
+PERFORMA_MAX_TEXT_CHARS = int(os.environ.get("PERFORMA_MAX_TEXT_CHARS", "20000"))
+
+# --- Personal data ------------------------------------------------------------------------
+# Aggregates of the schede shown to who may not see the individual schede hide the groups
+# with fewer than this many schede in a band (core/privacy.py).
+PERFORMA_SMALL_GROUP_THRESHOLD = int(os.environ.get("PERFORMA_SMALL_GROUP_THRESHOLD", "3"))
+# Retention periods (operations/retention.py, `manage.py retention_report`): years, or days for
+# the technical records. Each may be set as PERFORMA_RETENTION_<NAME>, e.g. ..._SCHEDE_YEARS.
+PERFORMA_RETENTION = {
+    name: int(os.environ.get(f"PERFORMA_RETENTION_{name.upper()}", default))
+    for name, default in {
+        "schede_years": 10,
+        "evidence_years": 10,
+        "absences_years": 5,
+        "audit_years": 10,
+        "login_records_days": 180,
+        "idempotency_days": 30,
+    }.items()
+}
+
+
+# --- Production guard ---------------------------------------------------------------------
+def _refuse_unsafe_production() -> None:
+    """A production installation does not start with settings that expose it."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    problems = []
+    if DEBUG:
+        problems.append("PERFORMA_DEBUG è attivo: in produzione mostrerebbe codice e dati.")
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50 or "CAMBIA" in SECRET_KEY:
+        problems.append(
+            "PERFORMA_SECRET_KEY manca o è troppo corta: serve una chiave casuale di almeno 50 "
+            "caratteri (python -c 'import secrets; print(secrets.token_urlsafe(64))')."
+        )
+    if not ALLOWED_HOSTS:
+        problems.append("PERFORMA_ALLOWED_HOSTS è vuoto: indica il nome del server.")
+    if HTTPS and not (SESSION_COOKIE_SECURE and CSRF_COOKIE_SECURE):
+        problems.append(
+            "Il sito è in HTTPS ma i cookie non sono sicuri: togli PERFORMA_SECURE_COOKIES=false."
+        )
+    if problems:
+        raise ImproperlyConfigured(
+            "Performa non si avvia in produzione con queste impostazioni:\n- "
+            + "\n- ".join(problems)
+        )
+
+
+if PRODUCTION:
+    _refuse_unsafe_production()

@@ -10,7 +10,13 @@ urlpatterns = [
     path("valutazione/", include("appraisal.urls")),
     path("premi/", include("rewards.urls")),
     path("pagamenti/", include("payments.urls")),
+    path("documenti/", include("documents.urls")),
     path("trasparenza/", include("transparency.urls")),
     path("api/", include("api.urls")),
+    path("integrazioni/", include("integrations.urls")),
+    path("dati-personali/", include("operations.urls")),
+    path("accesso/", include("security.urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+handler404 = "api.errors.not_found"

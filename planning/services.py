@@ -838,6 +838,9 @@ def weight_group_update(*, user, group: WeightGroup, data: dict[str, Any]) -> We
     _structure_write(user, cycle)
     before = state_of(group)
     _apply(group, _clean_weight_group(_pick(data, WEIGHT_GROUP_FIELDS), cycle))
+    for objective in group.objectives.filter(is_payment_time=True):
+        objective.weight_group = group
+        _check_payment_time_share(objective)
     group.save()
     audit(user, "weight_group.update", group, cycle.ente, diff(before, state_of(group)))
     return group
@@ -872,6 +875,40 @@ def _clean_objective(values: dict[str, Any], cycle: Cycle, title_hint: str) -> d
         values.get("strategic_objective"), cycle, "L'obiettivo strategico", "strategic_objective"
     )
     return values
+
+
+# DL 13/2023 art. 4-bis c.2 (L. 41/2023): the payment-time objectives of the payment
+# responsabili weigh at least 30 % of the retribuzione di risultato. Older plans are kept as
+# they were written.
+PAYMENT_TIME_MIN_SHARE = Decimal("30")
+PAYMENT_TIME_FROM_YEAR = 2023
+
+
+def payment_time_share(objective: OperationalObjective) -> Decimal | None:
+    """The share of the responsabile's results the objective stands for: the share of its
+    weight group when the group has one (a separate 30 % payment-time share), otherwise its
+    weight over the group's total (or its weight alone)."""
+    group = objective.weight_group
+    if group is not None and group.scheme_share is not None:
+        return group.scheme_share
+    if objective.weight is None:
+        return None
+    if group is not None and group.expected_total:
+        return objective.weight * HUNDRED / group.expected_total
+    return objective.weight
+
+
+def _check_payment_time_share(objective: OperationalObjective) -> None:
+    if not objective.is_payment_time or objective.cycle.year < PAYMENT_TIME_FROM_YEAR:
+        return
+    share = payment_time_share(objective)
+    if share is not None and share < PAYMENT_TIME_MIN_SHARE:
+        raise ServiceError(
+            f"L'obiettivo sui tempi di pagamento «{objective.title[:80]}» vale "
+            f"{format_percent(share)} della retribuzione di risultato: il DL 13/2023 (art. 4-bis "
+            "c.2, L. 41/2023) chiede che pesi almeno il 30\u00a0%.",
+            field="weight",
+        )
 
 
 def _wanted_units(objective: OperationalObjective, data: dict[str, Any]) -> list[Unit] | None:
@@ -939,6 +976,7 @@ def objective_create(*, user, cycle: Cycle, data: dict[str, Any]) -> Operational
     )
     objective = OperationalObjective(cycle=cycle, key=key)
     _apply(objective, values)
+    _check_payment_time_share(objective)
     objective.save()
     set_objective_units(objective, units)
     _set_responsibles(objective, data.get("responsibles"))
@@ -977,6 +1015,7 @@ def objective_update(
         _set_responsibles(objective, data.get("responsibles"))
         # A responsabile may not move an objective out of their own units.
         _may_edit_objective(user, objective)
+        _check_payment_time_share(objective)
         objective.save()
         changes = diff(before, state_of(objective))
         after_people = sorted(objective.responsibles.values_list("pk", flat=True))

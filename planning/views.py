@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import locking
 from core.exceptions import ServiceError
 from engine.numbers import parse_number
 from planning import access as rules
@@ -188,10 +189,11 @@ def cycle_create(request, pa):
 def cycle_edit(request, pa, pk):
     cycle = _cycle(request, pk)
     rules.require(rules.can_manage_cycle(pa) and cycle.state == CycleState.DRAFT)
-    form = forms.CycleForm(request.POST or None, instance=cycle)
+    form = locking.attach(forms.CycleForm(request.POST or None, instance=cycle), cycle)
     if request.method == "POST" and form.is_valid():
         try:
-            services.cycle_update(user=request.user, cycle=cycle, data=form.cleaned_data)
+            with locking.guard(form, [cycle]):
+                services.cycle_update(user=request.user, cycle=cycle, data=form.cleaned_data)
         except ServiceError as error:
             form.add_service_error(error)
         else:
@@ -454,12 +456,13 @@ def objective_create(request, pa, pk):
 def objective_edit(request, pa, pk):
     objective = _objective(request, pk)
     rules.require(_may_edit(pa, objective), "Non puoi modificare questo obiettivo.")
-    form = _objective_form(request, pa, objective.cycle, objective)
+    form = locking.attach(_objective_form(request, pa, objective.cycle, objective), objective)
     if request.method == "POST" and form.is_valid():
         try:
-            services.objective_update(
-                user=request.user, objective=objective, data=form.cleaned_data
-            )
+            with locking.guard(form, [objective]):
+                services.objective_update(
+                    user=request.user, objective=objective, data=form.cleaned_data
+                )
         except ServiceError as error:
             form.add_service_error(error)
         else:
@@ -568,10 +571,11 @@ def phase_edit(request, pa, pk):
     phase = _phase(request, pk)
     objective = _objective(request, phase.objective_id)
     rules.require(_may_edit(pa, objective), "Non puoi modificare questo obiettivo.")
-    form = forms.PhaseForm(request.POST or None, instance=phase)
+    form = locking.attach(forms.PhaseForm(request.POST or None, instance=phase), phase)
     if request.method == "POST" and form.is_valid():
         try:
-            services.phase_update(user=request.user, phase=phase, data=form.cleaned_data)
+            with locking.guard(form, [phase]):
+                services.phase_update(user=request.user, phase=phase, data=form.cleaned_data)
         except ServiceError as error:
             form.add_service_error(error)
         else:
@@ -628,10 +632,13 @@ def _indicator_page(request, pa, objective, indicator=None):
     rules.require(_may_edit(pa, objective), "Non puoi modificare questo obiettivo.")
     data = request.POST if request.method == "POST" else None
     form = forms.IndicatorForm(data, instance=indicator, objective=objective)
+    if indicator is not None:
+        locking.attach(form, indicator, *indicator.targets.all())
     target_forms = forms.target_forms(indicator, cycle, data)
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in target_forms):
+        rows = (lambda: [indicator, *indicator.targets.all()]) if indicator is not None else []
         try:
-            with transaction.atomic():
+            with transaction.atomic(), locking.guard(form, rows):
                 _save_indicator(
                     request,
                     form,
@@ -708,12 +715,15 @@ def _structure_page(
         "con una revisione aperta.",
     )
     form = form_class(request.POST or None, instance=instance, **form_kwargs)
+    if instance is not None:
+        locking.attach(form, instance)
     if request.method == "POST" and form.is_valid():
         try:
             if instance is None:
                 create(user=request.user, cycle=cycle, data=form.cleaned_data)
             else:
-                update(instance, form.cleaned_data)
+                with locking.guard(form, [instance]):
+                    update(instance, form.cleaned_data)
         except ServiceError as error:
             form.add_service_error(error)
         else:

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import ente_required
+from core import locking
 from core.exceptions import ServiceError
 from planning.models import Cycle
 from rewards import access as rules
@@ -143,9 +144,11 @@ def fund_edit(request, pk):
     _manager(request)
     fund = _fund(request, pk)
     form = forms.FundForm(request.POST or None, instance=fund, editing=True)
+    locking.attach(form, fund)
     if request.method == "POST" and form.is_valid():
         try:
-            services.fund_update(user=request.user, fund=fund, data=form.cleaned_data)
+            with locking.guard(form, [fund]):
+                services.fund_update(user=request.user, fund=fund, data=locking.cleaned(form))
         except ServiceError as error:
             form.add_service_error(error)
         else:

@@ -13,11 +13,18 @@ echo "==> Dati dimostrativi: load_demo"
 "$py" manage.py load_demo
 
 echo "==> Worker delle attività in background: db_worker"
-# Without job control a background job ignores Ctrl-C, so the trap stops it explicitly.
-"$py" manage.py db_worker --no-reload --interval 2 &
+# The worker exits after 20 tasks and the loop starts a new one, so the memory a long PDF
+# took goes back to the system. Without job control a background job ignores Ctrl-C, so the
+# trap stops the loop and its current worker explicitly.
+(
+    while true; do
+        "$py" manage.py db_worker --no-reload --interval 2 --max-tasks 20 || sleep 2
+    done
+) &
 worker_pid=$!
 stop_worker() {
     if kill -0 "$worker_pid" 2>/dev/null; then
+        pkill -P "$worker_pid" 2>/dev/null || true
         kill "$worker_pid" 2>/dev/null || true
         wait "$worker_pid" 2>/dev/null || true
     fi

@@ -22,6 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.middleware import SESSION_KEY
 from accounts.models import User
 from appraisal.models import Behaviour, EvaluationScheme, Scheda
+from documents.models import GeneratedDocument, Publication
+from integrations.models import ApiToken
 from interchange.models import PlanImport
 from measurement.models import (
     CorrectiveAction,
@@ -74,6 +76,10 @@ MODEL_BY_SEGMENT = {
     "fatture": Invoice,
     "importa": ImportBatch,
     "stock": DebtSnapshot,
+    "generazioni": GeneratedDocument,
+    "documenti": GeneratedDocument,
+    "pubblicazioni": Publication,
+    "token": ApiToken,
 }
 
 # How to reach the ente from each model, to pick the foreign objects.
@@ -105,6 +111,9 @@ ENTE_PATH = {
     Invoice: "ente",
     ImportBatch: "ente",
     DebtSnapshot: "ente",
+    GeneratedDocument: "cycle__ente",
+    Publication: "ente",
+    ApiToken: "ente",
 }
 
 PUBLIC_PREFIXES = ("trasparenza/", "django-admin/")

@@ -56,8 +56,12 @@ def payments_year(request, slug, year):
 @require_GET
 def payments_csv(_request, slug, year):
     ente, tables = _tables(slug, year)
-    header, *rows = selectors.public_rows(tables)
-    return csv_response(f"pagamenti-{ente.slug}-{year}", header, rows, MACHINE)
+    return csv_response(
+        f"pagamenti-{ente.slug}-{year}",
+        selectors.PUBLIC_HEADER,
+        selectors.public_rows(tables),
+        MACHINE,
+    )
 
 
 @require_GET

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from transparency import payments_views, views
+from transparency import payments_views, performance, views
 
 app_name = "transparency"
 
@@ -19,5 +19,28 @@ urlpatterns = [
         "<slug:slug>/pagamenti/<int:year>/pagamenti.json",
         payments_views.payments_json,
         name="payments_json",
+    ),
+    # Amministrazione Trasparente > Performance (documents engineer: transparency/performance.py)
+    path("<slug:slug>/performance/", performance.performance_index, name="performance"),
+    path("<slug:slug>/stemma/", performance.stemma, name="stemma"),
+    path(
+        "<slug:slug>/performance/<int:year>/<slug:section>/",
+        performance.performance_section,
+        name="performance_section",
+    ),
+    path(
+        "<slug:slug>/performance/<int:year>/<slug:section>/documento/",
+        performance.performance_file,
+        name="performance_file",
+    ),
+    path(
+        "<slug:slug>/performance/<int:year>/<slug:section>/dati.csv",
+        performance.performance_csv,
+        name="performance_csv",
+    ),
+    path(
+        "<slug:slug>/performance/<int:year>/<slug:section>/dati.json",
+        performance.performance_json,
+        name="performance_json",
     ),
 ]

@@ -96,6 +96,7 @@ _RICH: dict[str, Any] = {
             "title": "dott.ssa",
             "fiscal_code": "VRDNNA80A41F257X",
             "email": "anna.verdi@example.org",
+            "gender": "F",
             "employments": [
                 {
                     "employer_name": "",

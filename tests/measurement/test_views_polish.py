@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -78,8 +79,11 @@ def test_preview_marks_the_deviation_note_required_while_off_target(plan, login)
     assert '<p id="deviation-hint" hx-swap-oob="innerHTML"></p>' in met
     page = client.get(reverse("measurement:indicator", args=[plan.controls.pk])).content.decode()
     assert '<p id="deviation-hint" class="small text-danger mb-0" aria-live="polite">' in page
-    assert 'setAttribute("aria-required", "true")' in page
-    assert 'removeAttribute("aria-required")' in page
+    # The script is a static file (the Content-Security-Policy forbids inline scripts).
+    assert '<script src="/static/measurement/deviation.js"></script>' in page
+    script = (Path(__file__).parents[2] / "measurement/static/measurement/deviation.js").read_text()
+    assert 'setAttribute("aria-required", "true")' in script
+    assert 'removeAttribute("aria-required")' in script
     note = re.search(r"<textarea[^>]*deviation_note[^>]*>", page).group(0)
     assert "required" not in note
 

@@ -317,3 +317,22 @@ def test_only_admins_import(case):
 
 def test_header_constant_lists_the_canonical_columns():
     assert HEADER.startswith("Identificativo SDI;Numero fattura")
+
+
+def test_the_invoices_kept_in_memory_after_a_write_equal_those_read_back(case):
+    from payments import figures
+    from payments.columns import propose_mapping
+    from payments.reading import open_table
+    from payments.rows import Collector
+    from payments.synthetic import generate, to_csv
+
+    content = to_csv(generate(300, 2024, seed=7), encoding="cp1252")
+    table = open_table(content, "s.csv")
+    collector = Collector(propose_mapping(table.headers), table.headers)
+    for line, row in table.rows():
+        collector.add(line, row)
+    outcome = collector.finish()
+    written = services.write_invoices(ente=case.ente, items=outcome.invoices, batch=None)
+    assert written.created == len(outcome.invoices) > 250
+    by_key = lambda invoices: sorted(invoices, key=lambda i: int(i.key))  # noqa: E731
+    assert by_key(written.written) == by_key(figures.load_invoices(case.ente))

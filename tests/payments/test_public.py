@@ -43,10 +43,22 @@ def test_the_csv_is_open_data_with_plain_numbers(published, client):
     response = client.get(reverse("transparency:payments_csv", args=[slug, 2024]))
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0][3] == "indicatore_tempestivita_giorni"
-    assert rows[1][:4] == ["1° trimestre 2024", "2024-01-01", "2024-03-31", "-1.25"]
-    assert rows[5][0] == "anno 2024" and rows[5][3] == "1.206897"
-    assert rows[-1] == ["2024-12-31", "1000", "1000", "1"]
+    assert rows[0] == ["voce", "periodo", "dal", "al", "valore", "unita_di_misura"]
+    assert rows[1] == [
+        "indicatore di tempestività dei pagamenti",
+        "1° trimestre 2024",
+        "2024-01-01",
+        "2024-03-31",
+        "-1.25",  # a number, not a text made inert
+        "giorni",
+    ]
+    annual = [row for row in rows if row[1] == "anno 2024"]
+    assert annual[0][4] == "1.206897"
+    assert rows[-3:] == [
+        ["debito commerciale residuo", "al 31/12/2024", "", "2024-12-31", "1000", "euro"],
+        ["di cui scaduto", "al 31/12/2024", "", "2024-12-31", "1000", "euro"],
+        ["imprese creditrici", "al 31/12/2024", "", "2024-12-31", "1", "numero"],
+    ]
 
 
 def test_the_json_carries_the_same_figures(published, client):

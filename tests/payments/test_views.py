@@ -8,7 +8,14 @@ from django.urls import reverse
 
 from accounts.middleware import SESSION_KEY
 from payments import services
-from payments.models import BatchState, DebtSnapshot, ImportBatch, Invoice, PaymentSettings
+from payments.models import (
+    BatchState,
+    DebtSnapshot,
+    ImportBatch,
+    Invoice,
+    PaymentReport,
+    PaymentSettings,
+)
 from tests.payments.conftest import SMALL, TODAY
 
 pytestmark = pytest.mark.django_db
@@ -166,7 +173,7 @@ def test_what_if_paying_the_late_invoice(imported, login):
         reverse("payments:what_if") + "?anno=2024", {"invoices": [late.pk], "day": "2024-12-01"}
     )
     html = response.content.decode()
-    assert "Esito: 1 fatture pagate il 01/12/2024" in html
+    assert "Esito: 1 fattura pagata il 01/12/2024" in html
     # Paid on its due date: the ritardo falls to (7.000 + 0) / 7.020, and the stock to zero.
     assert "1,00 giorni" in html
     assert "0,00\u00a0€" in html
@@ -198,7 +205,9 @@ def test_freeze_the_stock(imported, login):
     assert nucleo.post(reverse("payments:stock_freeze", args=[snapshot.pk])).status_code == 403
 
 
-def test_the_rules_form_saves_and_the_nucleo_only_reads(imported, login):
+def test_the_rules_form_saves_and_the_nucleo_only_reads(
+    imported, login, django_capture_on_commit_callbacks
+):
     client = login(imported.admin, imported.ente)
     page = client.get(reverse("payments:rules")).content.decode()
     assert "circolare RGS-DFP" in page
@@ -220,8 +229,12 @@ def test_the_rules_form_saves_and_the_nucleo_only_reads(imported, login):
         "debt_weight": "50",
         "delay_weight": "50",
     }
-    assert client.post(reverse("payments:rules"), data).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("payments:rules"), data).status_code == 302
     rules = PaymentSettings.objects.get(ente=imported.ente).rules
+    # The figures were recomputed in the background with the new term.
+    report = PaymentReport.objects.get(ente=imported.ente, year=2024)
+    assert report.data["rules"]["term_days"] == 60
     assert rules["term_days"] == 60 and rules["objective_rule"] == "proportional"
     assert rules["deduct_causes"] == ["contenzioso"]
     nucleo = login(imported.nucleo, imported.ente)

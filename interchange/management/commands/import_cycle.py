@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.limits import MAX_JSON_DEPTH, json_depth_exceeded
 from interchange.importer import InterchangeError, import_cycle
 
 
@@ -46,6 +47,11 @@ def read_document(path: Path):
         raise CommandError(f"File non trovato: {path}") from exc
     except UnicodeDecodeError as exc:
         raise CommandError(f"{path}: il file non è in codifica UTF-8") from exc
+    if json_depth_exceeded(text):
+        raise CommandError(
+            f"{path}: il documento ha più di {MAX_JSON_DEPTH} livelli di annidamento: non è un "
+            "documento performa-cycle"
+        )
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

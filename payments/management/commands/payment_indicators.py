@@ -11,12 +11,13 @@ objective; each with its «come è calcolato». csv prints one row per figure.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.tabular import MACHINE, write_csv
 from organization.models import Ente, Unit
 from payments import services
 
@@ -59,13 +60,16 @@ class Command(BaseCommand):
             payload = {"ente": ente.slug, **data}
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
             return
-        writer = csv.writer(self.stdout, lineterminator="\n")
-        writer.writerow(["indicatore", "periodo", "valore", "unita_di_misura", "come_e_calcolato"])
-        for row in csv_rows(data):
-            writer.writerow(row)
+        header = ("indicatore", "periodo", "valore", "unita_di_misura", "come_e_calcolato")
+        write_csv(self.stdout, header, csv_rows(data), MACHINE)
 
 
-def csv_rows(data: dict) -> list[list[str]]:
+def _d(value) -> Decimal | None:
+    """Figures are stored as text: numbers go out as numbers (a «-5» is not a formula)."""
+    return Decimal(value) if value is not None else None
+
+
+def csv_rows(data: dict) -> list[list]:
     figures = data["ente"]
     year = data["year"]
     rows = []
@@ -74,46 +78,46 @@ def csv_rows(data: dict) -> list[list[str]]:
             [
                 "ITP",
                 f"{number}° trimestre {year}",
-                quarter["itp"] or "",
+                _d(quarter["itp"]),
                 "giorni",
                 quarter["explanation"]["text"],
             ]
         )
     annual = figures["annual"]
+    rows.append(["ITP", f"anno {year}", _d(annual["itp"]), "giorni", annual["explanation"]["text"]])
     rows.append(
-        ["ITP", f"anno {year}", annual["itp"] or "", "giorni", annual["explanation"]["text"]]
+        ["tempo medio di pagamento", f"anno {year}", _d(annual["payment_time"]), "giorni", ""]
     )
-    rows.append(
-        ["tempo medio di pagamento", f"anno {year}", annual["payment_time"] or "", "giorni", ""]
-    )
-    rows.append(["pagato dopo la scadenza", f"anno {year}", annual["late_amount"], "euro", ""])
+    rows.append(["pagato dopo la scadenza", f"anno {year}", _d(annual["late_amount"]), "euro", ""])
     delay = figures["delay"]
     rows.append(
         [
             "ritardo annuale" + (" (stima)" if delay["is_estimate"] else ""),
             f"anno {year}",
-            delay["value"] or "",
+            _d(delay["value"]),
             "giorni",
             delay["explanation"]["text"],
         ]
     )
     stock = figures["stock"]
-    day = stock["reference_date"]
-    rows.append(["stock del debito", day, stock["stock"], "euro", stock["explanation"]["text"]])
-    rows.append(["stock scaduto", day, stock["overdue"], "euro", ""])
-    rows.append(["imprese creditrici", day, str(stock["creditors"]), "numero", ""])
+    day = dt.date.fromisoformat(stock["reference_date"])
+    rows.append(["stock del debito", day, _d(stock["stock"]), "euro", stock["explanation"]["text"]])
+    rows.append(["stock scaduto", day, _d(stock["overdue"]), "euro", ""])
+    rows.append(["imprese creditrici", day, stock["creditors"], "numero", ""])
     tests = figures["tests"]
     text = tests["explanation"]["text"]
-    rows.append(["stock rispetto all'anno precedente", day, tests["ratio"] or "", "%", text])
-    rows.append(["incidenza dello scaduto", day, tests["incidence"] or "", "%", text])
+    rows.append(["stock rispetto all'anno precedente", day, _d(tests["ratio"]), "%", text])
+    rows.append(["incidenza dello scaduto", day, _d(tests["incidence"]), "%", text])
     fgdc = figures["fgdc"]
-    rows.append(["FGDC", f"anno {fgdc['year']}", fgdc["rate"], "%", fgdc["explanation"]["text"]])
+    rows.append(
+        ["FGDC", f"anno {fgdc['year']}", _d(fgdc["rate"]), "%", fgdc["explanation"]["text"]]
+    )
     evaluation = figures["evaluation"]
     rows.append(
         [
             "tabella di valutazione",
             f"anno {year}",
-            evaluation["percent"],
+            _d(evaluation["percent"]),
             "%",
             evaluation["explanation"]["text"],
         ]
@@ -123,7 +127,7 @@ def csv_rows(data: dict) -> list[list[str]]:
         [
             "obiettivo tempi di pagamento",
             f"anno {year}",
-            objective["percent"] or "",
+            _d(objective["percent"]),
             "%",
             objective["explanation"]["text"],
         ]

@@ -1,0 +1,80 @@
+"""Generate a document of a cycle from the command line.
+
+    manage.py generate_document --kind piano|portale|monitoraggio|relazione|validazione|
+        accompagnamento|scheda|premi|premi_aggregati|smvp --ente SLUG --year 2024
+        [--window KEY] [--person KEY] --format pdf|docx|xlsx [--output FILE]
+
+The file is also stored in the cycle's «Documenti» area, like one generated from the page.
+Without --output it is written to the current folder with its own name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from core.exceptions import ServiceError
+from documents.builders import FORMATS
+from documents.models import GenerationState
+from documents.services import document_generate_now
+from measurement.models import MonitoringWindow
+from organization.models import Ente, Person
+from planning.models import Cycle
+
+
+class Command(BaseCommand):
+    help = "Genera un documento del ciclo (piano, monitoraggio, relazione, …) in PDF, DOCX o XLSX."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--kind", required=True, choices=sorted(FORMATS))
+        parser.add_argument("--ente", required=True, help="Identificativo (slug) dell'ente")
+        parser.add_argument("--year", required=True, type=int, help="Anno del ciclo")
+        parser.add_argument("--window", help="Chiave della finestra di monitoraggio")
+        parser.add_argument("--person", help="Chiave della persona (per la scheda)")
+        parser.add_argument("--format", required=True, choices=("pdf", "docx", "xlsx"))
+        parser.add_argument(
+            "--output", help="File da scrivere (predefinito: il nome del documento)"
+        )
+
+    def handle(self, *args, **options):
+        ente = Ente.objects.filter(slug=options["ente"]).first()
+        if ente is None:
+            raise CommandError(f"Ente «{options['ente']}» inesistente.")
+        cycle = Cycle.objects.filter(ente=ente, year=options["year"]).select_related("ente").first()
+        if cycle is None:
+            raise CommandError(f"L'ente «{ente.slug}» non ha un ciclo {options['year']}.")
+        window = None
+        if options.get("window"):
+            window = MonitoringWindow.objects.filter(cycle=cycle, key=options["window"]).first()
+            if window is None:
+                known = ", ".join(cycle.monitoring_windows.values_list("key", flat=True))
+                raise CommandError(
+                    f"Finestra «{options['window']}» inesistente nel ciclo {cycle.year} "
+                    f"(finestre: {known or 'nessuna'})."
+                )
+        person = None
+        if options.get("person"):
+            person = Person.objects.filter(ente=ente, key=options["person"]).first()
+            if person is None:
+                raise CommandError(f"Persona «{options['person']}» inesistente in {ente.name}.")
+        try:
+            document = document_generate_now(
+                user=None,
+                cycle=cycle,
+                kind=options["kind"],
+                format=options["format"],
+                window=window,
+                person=person,
+            )
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
+        if document.state != GenerationState.DONE:
+            raise CommandError(document.error or "Generazione non riuscita.")
+        target = Path(options.get("output") or document.filename)
+        with document.file.open("rb") as handle:
+            target.write_bytes(handle.read())
+        self.stdout.write(
+            f"{document.get_kind_display()} {cycle.year} ({document.format.upper()}): {target} "
+            f"({document.size} byte, {document.duration_ms} ms)"
+        )

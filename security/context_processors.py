@@ -1,0 +1,12 @@
+from security.sso import oidc_enabled, provider_name
+
+
+def sso(request):
+    """The single sign-on button of the login page, and the reason of a refused SSO login."""
+    if not request.path.startswith("/accedi"):
+        return {}
+    return {
+        "sso_oidc": oidc_enabled(),
+        "sso_provider_name": provider_name(),
+        "sso_refused": request.GET.get("sso") == "rifiutato",
+    }

@@ -1,0 +1,76 @@
+"""Single sign-on with OpenID Connect (mozilla-django-oidc), configured per installation.
+
+The identity given by the provider is mapped to an existing Performa account, never to a new
+one, and never gives a role: the ente administrator creates the account and its roles as for
+password logins. The mapping, in order:
+
+1. the fiscal code (claim `PERFORMA_OIDC_FISCAL_CODE_CLAIM`, default `fiscal_number`, with or
+   without the SPID prefix «TINIT-») of a person of an ente linked to an account;
+2. the e-mail address of an account, only if the provider says it is verified
+   (`email_verified`).
+
+More than one matching account, or none, refuses the login with an Italian message. SPID and
+CIE reach Performa through an OIDC provider of the ente (e.g. a SPID/CIE gateway that speaks
+OpenID Connect): see docs/sso.md for what is and is not covered.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+
+from accounts.models import Membership
+from core.audit import record
+
+SPID_PREFIX = "TINIT-"
+
+
+def oidc_enabled() -> bool:
+    return bool(getattr(settings, "OIDC_RP_CLIENT_ID", "")) and bool(
+        getattr(settings, "OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+    )
+
+
+def provider_name() -> str:
+    return getattr(settings, "PERFORMA_OIDC_PROVIDER_NAME", "") or "il sistema di accesso dell'ente"
+
+
+def fiscal_code_from(claims: dict) -> str:
+    claim = getattr(settings, "PERFORMA_OIDC_FISCAL_CODE_CLAIM", "fiscal_number")
+    value = str(claims.get(claim) or "").strip().upper()
+    if value.startswith(SPID_PREFIX):
+        value = value[len(SPID_PREFIX) :]
+    return value if len(value) == 16 and value.isalnum() else ""
+
+
+class PerformaOIDCBackend(OIDCAuthenticationBackend):
+    """Maps the provider's identity to one existing, active account."""
+
+    def filter_users_by_claims(self, claims):
+        users = get_user_model().objects.filter(is_active=True, api_token__isnull=True)
+        fiscal_code = fiscal_code_from(claims)
+        if fiscal_code:
+            ids = Membership.objects.filter(person__fiscal_code=fiscal_code).values("user_id")
+            found = users.filter(pk__in=ids).distinct()
+            if found.exists():
+                return found
+        email = str(claims.get("email") or "").strip()
+        if email and claims.get("email_verified") is True:
+            return users.filter(email__iexact=email)
+        return users.none()
+
+    def verify_claims(self, claims) -> bool:
+        return bool(fiscal_code_from(claims) or claims.get("email"))
+
+    def create_user(self, claims):
+        return None  # accounts and roles are given by the ente, never by the provider
+
+    def update_user(self, user, claims):
+        return user  # the provider does not overwrite what the ente recorded
+
+    def authenticate(self, request, **kwargs):
+        user = super().authenticate(request, **kwargs)
+        if user is not None:
+            record(user=user, action="login.sso", object_type="accesso", changes={"via": "oidc"})
+        return user
