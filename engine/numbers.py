@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from contextlib import AbstractContextManager
 from datetime import date
 from decimal import (
@@ -254,6 +255,11 @@ def _plain(value: Decimal) -> str:
     if normalized == normalized.to_integral_value():
         return f"{normalized.to_integral_value():f}"
     return f"{normalized:f}"
+
+
+def json_key(key: Hashable) -> int | str:
+    """An identifier as JSON keeps it: ints and strings as they are, anything else as text."""
+    return key if isinstance(key, int | str) else str(key)
 
 
 def jsonable(value: Any) -> Any:
