@@ -25,9 +25,11 @@ deps: ## Installa le dipendenze bloccate in uv.lock nel virtualenv .venv
 chromium: ## Installa chromium (Debian) per il test end-to-end, se manca e se possibile
 	@scripts/ensure-chromium.sh
 
-lint: deps ## Controlli statici: ruff e migrazioni mancanti
+lint: deps ## Controlli statici: ruff, tipi (mypy), livelli (import-linter), migrazioni mancanti
 	$(RUFF) check .
 	$(RUFF) format --check .
+	.venv/bin/mypy
+	.venv/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: deps ## Corregge e riformatta il codice con ruff

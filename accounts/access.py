@@ -1,16 +1,23 @@
 """Who may do what in which ente. Every view and API endpoint asks this module (or the access
 module of its own app, which builds on it); nothing else decides access.
+
+This is the access base: with `accounts.models` and `accounts.decorators` it sits below
+`organization` in the layers, so every app may build on it. The pages of accounts (login, ente
+choice, home) are a layer above planning.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import Membership, MembershipRole
-from organization.models import Ente
+
+if TYPE_CHECKING:  # accounts.access sits below organization: no import at run time
+    from organization.models import Ente
 
 ADMIN = MembershipRole.ADMIN
 RESPONSABILE = MembershipRole.RESPONSABILE
@@ -41,15 +48,6 @@ class EnteAccess:
     @property
     def person_id(self) -> int | None:
         return min(self.person_ids) if self.person_ids else None
-
-
-def enti_for(user) -> list[Ente]:
-    """The enti a user may enter, in name order."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    if user.is_platform_admin or user.is_superuser:
-        return list(Ente.objects.order_by("name"))
-    return list(Ente.objects.filter(memberships__user=user).distinct().order_by("name"))
 
 
 def access_for(user, ente: Ente) -> EnteAccess | None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from accounts.access import EnteAccess, enti_for
+from accounts.access import EnteAccess
 from accounts.models import Membership, MembershipRole
+from organization.access import enti_for
 from organization.models import Ente, EvaluationBody, MemberEnte, Person, Unit
 from planning.models import (
     WEIGHT_TOLERANCE,
@@ -71,7 +73,7 @@ def _count(queryset, column: str = "pk", *, distinct: bool = False) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def _cycles_with_counts(ente: Ente) -> list[Cycle]:
+def _cycles_with_counts(ente: Ente) -> list[Any]:  # Cycle rows with the n_* annotations
     objectives = OperationalObjective.objects.filter(cycle=OuterRef("pk"))
     return list(
         Cycle.objects.filter(ente=ente)
@@ -94,7 +96,7 @@ def _responsible_count() -> Coalesce:
         .order_by()
         .values("operationalobjective__cycle")
         .annotate(n=Count("person", distinct=True))
-        .values("n")
+        .values("n")  # type: ignore[misc]  # django-stubs does not see the annotation
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 

@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods
 
-from accounts.access import enti_for, require_access
+from accounts.access import require_access
 from accounts.decorators import ente_required
 from accounts.forms import EnteChoiceForm, LoginForm
 from accounts.middleware import SESSION_KEY
 from accounts.selectors import ente_choices, ente_overview
+from organization.access import enti_for
 from organization.models import Ente
 
 

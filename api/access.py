@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from rest_framework.exceptions import NotFound
 
-from accounts.access import access_for, enti_for
+from accounts.access import access_for
+from organization.access import enti_for
 from organization.models import Ente
 from planning.models import Cycle
 

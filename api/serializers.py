@@ -2,8 +2,15 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from organization.models import Ente
-from planning.models import Cycle, Indicator, OperationalObjective, Target
+from organization.models import Ente, Unit
+from planning.models import (
+    Cycle,
+    Indicator,
+    OperationalObjective,
+    StrategicObjective,
+    Target,
+    WeightGroup,
+)
 
 
 class EnteSerializer(serializers.ModelSerializer):
@@ -13,7 +20,9 @@ class EnteSerializer(serializers.ModelSerializer):
 
 
 class CycleSerializer(serializers.ModelSerializer):
-    ente = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    ente: serializers.SlugRelatedField[Ente] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
 
     class Meta:
         model = Cycle
@@ -60,10 +69,14 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
-    unit = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
-    weight_group = serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
-    strategic_objective = serializers.SlugRelatedField(
+    unit: serializers.SlugRelatedField[Unit] = serializers.SlugRelatedField(
         slug_field="key", read_only=True, allow_null=True
+    )
+    weight_group: serializers.SlugRelatedField[WeightGroup] = serializers.SlugRelatedField(
+        slug_field="key", read_only=True, allow_null=True
+    )
+    strategic_objective: serializers.SlugRelatedField[StrategicObjective] = (
+        serializers.SlugRelatedField(slug_field="key", read_only=True, allow_null=True)
     )
     indicators = IndicatorSerializer(many=True, read_only=True)
 

@@ -11,19 +11,7 @@ from appraisal.models import (
     SchedaTransition,
     SchedaView,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Changes made here would bypass validation, transitions and audit: only reading."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(Behaviour)

@@ -18,8 +18,9 @@ from appraisal.models import (
     EvaluationScheme,
     SchedaState,
 )
+from core.forms import DATE_WIDGET, TEXTAREA, ItalianDecimalField, ModelFieldsForm, PerformaForm
+from engine.numbers import parse_number
 from organization.models import CcnlArea, LegacyCategory, Role
-from planning.forms import DATE_WIDGET, TEXTAREA, AccessibleForm, ServiceForm
 
 BEHAVIOUR_KINDS = frozenset({ComponentKind.BEHAVIOURS})
 OBJECTIVE_KINDS = frozenset({ComponentKind.INDIVIDUAL_OBJECTIVES, ComponentKind.GROUP_OBJECTIVES})
@@ -27,16 +28,13 @@ PERCENT_ATTRS = {"inputmode": "decimal", "step": "0.01", "min": "0", "max": "100
 
 
 def _decimal(text: str, label: str) -> Decimal | None:
-    text = (text or "").strip().replace(",", ".")
-    if not text:
+    """A number typed the Italian way (`engine.numbers.parse_number`), or None when blank."""
+    if not (text or "").strip():
         return None
     try:
-        value = Decimal(text)
-    except ArithmeticError as error:
-        raise ValidationError(f"{label}: «{text}» non è un numero.") from error
-    if not value.is_finite():
-        raise ValidationError(f"{label}: «{text}» non è un numero.")
-    return value
+        return parse_number(text)
+    except ValueError as error:
+        raise ValidationError(f"{label}: {error}.") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -44,7 +42,7 @@ def _decimal(text: str, label: str) -> Decimal | None:
 # ---------------------------------------------------------------------------------------------
 
 
-class BehaviourForm(ServiceForm):
+class BehaviourForm(ModelFieldsForm):
     model = Behaviour
     field_names = ("key", "name", "description", "is_differentiation_capacity", "order")
     widgets = {"description": TEXTAREA}
@@ -90,7 +88,7 @@ class BehaviourForm(ServiceForm):
         return data
 
 
-class SchemeForm(ServiceForm):
+class SchemeForm(ModelFieldsForm):
     model = EvaluationScheme
     field_names = (
         "key",
@@ -128,11 +126,11 @@ class SchemeForm(ServiceForm):
         return dict(self.cleaned_data)
 
 
-class ComponentForm(AccessibleForm):
+class ComponentForm(PerformaForm):
     key = forms.SlugField(label="Chiave", max_length=80)
     kind = forms.ChoiceField(label="Tipo", choices=ComponentKind.choices)
     label = forms.CharField(label="Denominazione", max_length=255)
-    weight = forms.DecimalField(
+    weight = ItalianDecimalField(
         label="Peso %", max_digits=5, decimal_places=2, min_value=0, max_value=100
     )
     presence_sensitive = forms.BooleanField(label="Dipende dalla presenza", required=False)
@@ -240,10 +238,10 @@ def component_initial(scheme: EvaluationScheme) -> list[dict]:
     ]
 
 
-class BandForm(AccessibleForm):
-    min_points = forms.DecimalField(label="Da punti", max_digits=6, decimal_places=2)
-    max_points = forms.DecimalField(label="A punti", max_digits=6, decimal_places=2)
-    premium_percent = forms.DecimalField(
+class BandForm(PerformaForm):
+    min_points = ItalianDecimalField(label="Da punti", max_digits=6, decimal_places=2)
+    max_points = ItalianDecimalField(label="A punti", max_digits=6, decimal_places=2)
+    premium_percent = ItalianDecimalField(
         label="Premio %", max_digits=5, decimal_places=2, min_value=0, max_value=100
     )
     label = forms.CharField(label="Denominazione", max_length=120, required=False)
@@ -350,7 +348,7 @@ def scheda_lines(scheda, items) -> list[Line]:
     return lines
 
 
-class ScoreForm(AccessibleForm):
+class ScoreForm(PerformaForm):
     """Scores of every line of a scheda; `expected_version` guards against lost updates."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
@@ -443,12 +441,12 @@ class ScoreForm(AccessibleForm):
         return rows
 
 
-class InterviewForm(AccessibleForm):
+class InterviewForm(PerformaForm):
     date = forms.DateField(label="Data del colloquio", widget=DATE_WIDGET)
     notes = forms.CharField(label="Note del colloquio", required=False, widget=TEXTAREA)
 
 
-class SelfEvaluationForm(AccessibleForm):
+class SelfEvaluationForm(PerformaForm):
     text = forms.CharField(
         label="Autovalutazione",
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -460,12 +458,11 @@ class SelfEvaluationForm(AccessibleForm):
         # The service names the model field; here it is `text`.
         if error.field == "self_evaluation_text":
             self.add_error("text", error.message)
-            self.mark_errors()
         else:
             super().add_service_error(error)
 
 
-class ContestForm(AccessibleForm):
+class ContestForm(PerformaForm):
     reason = forms.CharField(
         label="Motivi della contestazione",
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -473,12 +470,12 @@ class ContestForm(AccessibleForm):
     )
 
 
-class ConciliationScheduleForm(AccessibleForm):
+class ConciliationScheduleForm(PerformaForm):
     meeting_date = forms.DateField(label="Data dell'incontro", widget=DATE_WIDGET)
     notes = forms.CharField(label="Note / convocazione", required=False, widget=TEXTAREA)
 
 
-class ConciliationDecideForm(AccessibleForm):
+class ConciliationDecideForm(PerformaForm):
     outcome = forms.ChoiceField(label="Esito", choices=Conciliation.Outcome.choices)
     outcome_text = forms.CharField(label="Motivazione dell'esito", widget=TEXTAREA)
     decided_by = forms.CharField(
@@ -486,7 +483,7 @@ class ConciliationDecideForm(AccessibleForm):
         max_length=255,
         help_text="Es. Nucleo di Valutazione, verbale n. 3 del 10/05/2026.",
     )
-    new_points = forms.DecimalField(
+    new_points = ItalianDecimalField(
         label="Nuovo punteggio",
         max_digits=6,
         decimal_places=2,
@@ -517,12 +514,12 @@ REOPEN_STATES = [
 ]
 
 
-class ReopenForm(AccessibleForm):
+class ReopenForm(PerformaForm):
     to_state = forms.ChoiceField(label="Riporta la scheda allo stato", choices=REOPEN_STATES)
     reason = forms.CharField(label="Motivo della riapertura", widget=TEXTAREA)
 
 
-class ReportValidationForm(AccessibleForm):
+class ReportValidationForm(PerformaForm):
     validated_on = forms.DateField(label="Data di validazione", widget=DATE_WIDGET)
     act_label = forms.CharField(
         label="Documento di validazione",

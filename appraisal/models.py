@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from engine.numbers import format_number, format_percent
 from organization.models import Ente, Person
 from planning.models import Cycle, OperationalObjective, Unit
 
@@ -175,7 +176,7 @@ class SchemeComponent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label} ({self.weight}%)"
+        return f"{self.label} ({format_percent(Decimal(self.weight))})"
 
 
 class SchemeBehaviour(models.Model):
@@ -218,7 +219,8 @@ class ScoreBand(models.Model):
         verbose_name_plural = "fasce di punteggio"
 
     def __str__(self) -> str:
-        return f"{self.min_points}–{self.max_points} → {self.premium_percent}%"
+        low, high = format_number(Decimal(self.min_points)), format_number(Decimal(self.max_points))
+        return f"{low}–{high} → {format_percent(Decimal(self.premium_percent))}"
 
 
 class SchedaState(models.TextChoices):

@@ -73,10 +73,10 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def audit(
-    user,
+    user: Any,
     action: str,
     obj: models.Model | None,
-    ente=None,
+    ente: Any = None,
     changes: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """`record` in the positional form the services use: who, what, on which row, in which ente."""
@@ -85,10 +85,10 @@ def audit(
 
 def record(
     *,
-    user,
+    user: Any,
     action: str,
     obj: models.Model | None = None,
-    ente=None,
+    ente: Any = None,
     changes: dict[str, Any] | None = None,
     object_type: str | None = None,
 ) -> AuditEntry:

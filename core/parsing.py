@@ -214,7 +214,7 @@ def free_key(
 
 
 def unique_key(
-    queryset: QuerySet,
+    queryset: QuerySet[Any],
     text: str,
     *,
     fallback: str = "voce",

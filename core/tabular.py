@@ -6,8 +6,8 @@ Every table that leaves Performa as a file goes through here, for two reasons:
   a tab or a carriage return as a formula. A person's name or an objective title typed as
   ``=HYPERLINK(…)`` must come out as text. The CSV writer prefixes such a text with an
   apostrophe (what spreadsheets show as a plain text marker); the XLSX writer stores it as a
-  text cell, never as a formula. Numbers, dates and booleans are written as values, so a negative
-  amount stays a number;
+  text cell, never as a formula. Numbers, dates and booleans are written as values, and a text
+  that is just a number («-1.25») is left as it is, so a negative amount stays a number;
 * **one format per audience**: ``PEOPLE`` is the CSV an Italian spreadsheet opens as is
   (UTF-8 with BOM, «;» between fields, decimal comma, dates dd/mm/yyyy, «sì»/«no»); ``MACHINE``
   is the CSV a program reads (UTF-8, «,», decimal point, ISO dates, true/false), used by the
@@ -29,6 +29,11 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.http import HttpResponse
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import Cell as XlsxCell
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.numbers import format_date
 
@@ -55,9 +60,15 @@ PEOPLE = CsvFormat(delimiter=";", decimal_comma=True, bom=True, italian_words=Tr
 MACHINE = CsvFormat(delimiter=",", decimal_comma=False, bom=False, italian_words=False)
 
 
+# A plain number («-1.25», «+3», «-0,5») is no formula: a spreadsheet reads it as the number.
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
+
+
 def neutralise(text: str) -> str:
     """A text that a spreadsheet would run as a formula, made inert: «=1+1» → «'=1+1»."""
-    return f"{TEXT_MARKER}{text}" if text.startswith(FORMULA_STARTS) else text
+    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return f"{TEXT_MARKER}{text}"
+    return text
 
 
 def csv_cell(value: Cell, fmt: CsvFormat = MACHINE) -> str:
@@ -123,11 +134,8 @@ class Sheet:
 def xlsx_bytes(*sheets: Sheet) -> bytes:
     """A workbook with one sheet per table: a bold, frozen header row and typed cells
     (numbers, dates, booleans); every text is a text cell, never a formula."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])
     for sheet in sheets:
         worksheet = workbook.create_sheet(_sheet_title(sheet.title))
         worksheet.append([_text_cell(worksheet, name) for name in sheet.header])
@@ -148,22 +156,17 @@ def _sheet_title(title: str) -> str:
     return _SHEET_TITLE_FORBIDDEN.sub("-", title)[:31] or "Dati"
 
 
-def _text_cell(worksheet, text: str):
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.cell.cell import Cell as XlsxCell
-
-    cell = XlsxCell(worksheet)
+def _text_cell(worksheet: Worksheet, text: str) -> XlsxCell:
+    cell = XlsxCell(worksheet, row=1, column=1)  # `append` gives the real position
     cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)  # control characters XML cannot hold
     cell.data_type = "s"  # openpyxl would store «=…» as a formula
     return cell
 
 
-def _xlsx_cell(worksheet, value: Cell):
-    from openpyxl.cell.cell import Cell as XlsxCell
-
+def _xlsx_cell(worksheet: Worksheet, value: Cell) -> XlsxCell | None:
     if value is None or isinstance(value, str):
         return None if value is None else _text_cell(worksheet, value)
-    cell = XlsxCell(worksheet, value=value)
+    cell = XlsxCell(worksheet, row=1, column=1, value=value)
     if isinstance(value, bool):
         return cell
     if isinstance(value, dt.datetime):

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -136,7 +137,7 @@ def demo_user_ensure(
             )
             account.full_clean()
             account.save()
-            changes = {"username": [None, username]}
+            changes: dict[str, list[Any]] = {"username": [None, username]}
             if is_platform_admin:
                 changes["is_platform_admin"] = [False, True]
             record(user=user, action="user.create", obj=account, changes=changes)
@@ -228,7 +229,7 @@ def load_demo(
     setup: DemoSetup = DEMO,
     reset: bool = False,
     password: str = DEMO_PASSWORD,
-    log: Callable[[str], None] = lambda message: None,
+    log: Callable[[str], None] = lambda _message: None,
 ) -> DemoReport:
     """Load the demo enti, their next-year drafts and the demo logins. Idempotent.
 

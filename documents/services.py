@@ -237,7 +237,7 @@ def document_generate(document_id: int) -> GeneratedDocument:
         _progress(document, 100, "Non riuscito", state=GenerationState.FAILED, error=message)
         document.refresh_from_db()
         return document
-    except Exception as exc:  # noqa: BLE001 - the row must say that the generation failed
+    except Exception as exc:
         logger.exception("Generazione del documento %s non riuscita", document.pk)
         _progress(
             document,

@@ -48,6 +48,7 @@ from engine.numbers import (
     format_number,
     format_percent,
     internal,
+    json_key,
     jsonable,
     present,
     to_decimal,
@@ -677,7 +678,7 @@ class AppraisalResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "person_id": _key(self.person_id),
+            "person_id": json_key(self.person_id),
             "points": jsonable(self.points),
             "display_points": jsonable(self.display_points),
             "max_points": jsonable(self.max_points),
@@ -1016,7 +1017,3 @@ class _SchemeReader(Reader):
             negative_below=self.optional_number(items, "negative_below", path, ZERO),
             resolution=self.number(items, "resolution", path, ONE, ZERO, None),
         )
-
-
-def _key(key: Hashable) -> Any:
-    return key if isinstance(key, int | str) else str(key)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
+from contextlib import AbstractContextManager
 from datetime import date
 from decimal import (
     ROUND_HALF_EVEN,
@@ -246,12 +248,18 @@ def format_euro(value: Decimal) -> str:
 
 def _plain(value: Decimal) -> str:
     # A computed value (67 / 111 × 100) has 28 digits: past the internal precision it is noise.
-    if value.as_tuple().exponent < INTERNAL_QUANTUM.as_tuple().exponent:
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -6:
         value = internal(value)
     normalized = value.normalize()
     if normalized == normalized.to_integral_value():
         return f"{normalized.to_integral_value():f}"
     return f"{normalized:f}"
+
+
+def json_key(key: Hashable) -> int | str:
+    """An identifier as JSON keeps it: ints and strings as they are, anything else as text."""
+    return key if isinstance(key, int | str) else str(key)
 
 
 def jsonable(value: Any) -> Any:
@@ -276,7 +284,7 @@ ARITHMETIC = Context(
 )
 
 
-def arithmetic():
+def arithmetic() -> AbstractContextManager[Context]:
     """`with arithmetic(): ...` runs a computation in the engine's own Decimal context."""
     return localcontext(ARITHMETIC)
 

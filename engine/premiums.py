@@ -54,6 +54,7 @@ from engine.numbers import (
     format_number,
     format_percent,
     internal,
+    json_key,
     jsonable,
     to_decimal,
 )
@@ -267,7 +268,7 @@ class PremiumLine:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "person_id": _key(self.person_id),
+            "person_id": json_key(self.person_id),
             "label": self.label,
             "score": jsonable(self.score),
             "band_percent": jsonable(self.band_percent),
@@ -890,7 +891,7 @@ class ResultLine:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "person_id": _key(self.person_id),
+            "person_id": json_key(self.person_id),
             "label": self.label,
             "position_allowance": jsonable(self.position_allowance),
             "band_percent": jsonable(self.band_percent),
@@ -1393,7 +1394,3 @@ class _PremiumReader(Reader):
             ),
             distribute_whole_pool=self.flag(items, "distribute_whole_pool", RESULT_ROOT, False),
         )
-
-
-def _key(key: Hashable) -> Any:
-    return key if isinstance(key, int | str) else str(key)

@@ -43,6 +43,7 @@ from engine.numbers import (
     format_number,
     format_percent,
     internal,
+    json_key,
     present,
 )
 
@@ -72,7 +73,7 @@ class Contribution:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "key": _key(self.key),
+            "key": json_key(self.key),
             "label": self.label,
             "percent": None if self.percent is None else str(self.percent),
             "weight": str(self.weight),
@@ -192,7 +193,7 @@ def all_targets(items: Sequence[Item], missing: MissingPolicy) -> Score:
         if left_out:
             notes = "; ".join(f"{c.label} ({c.note})" for c in left_out)
             text += f" Criterio per i dati mancanti: {missing.label}. {notes}."
-        data = {"policy": missing, "unmet": [_key(c.key) for c in unmet], "percent": percent}
+        data = {"policy": missing, "unmet": [json_key(c.key) for c in unmet], "percent": percent}
         return Score(percent, Explanation("all_targets", label, text, data), contributions)
 
 
@@ -274,7 +275,7 @@ class CycleScores:
 
     def to_dict(self) -> dict[str, Any]:
         def table(scores: Mapping[Hashable, Any]) -> dict[str, Any]:
-            return {str(_key(key)): score.to_dict() for key, score in scores.items()}
+            return {str(json_key(key)): score.to_dict() for key, score in scores.items()}
 
         return {
             "indicators": table(self.indicators),
@@ -574,7 +575,3 @@ def _with_note(score: Score, note: str) -> Score:
         ),
         score.contributions,
     )
-
-
-def _key(key: Hashable) -> Any:
-    return key if isinstance(key, int | str) else str(key)

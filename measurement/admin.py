@@ -3,6 +3,7 @@ corrections change only through the services, which validate and write the audit
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from measurement.models import (
     CorrectiveAction,
     Evidence,
@@ -13,19 +14,6 @@ from measurement.models import (
     Reminder,
     WindowSnapshot,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Changes made here would bypass validation, versions and audit: only reading is allowed."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MonitoringWindow)

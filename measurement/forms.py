@@ -13,12 +13,13 @@ import json
 from django import forms
 from django.conf import settings as django_settings
 
+from core.forms import PerformaForm
 from core.limits import MAX_JSON_DEPTH, json_depth_exceeded
 from engine.config import MissingPolicy, ObjectiveAggregation, ScoringMethod, ToleranceKind
+from engine.numbers import format_number, json_decimal, parse_number
 from measurement.models import MonitoringWindow, PeriodKind
 from measurement.services import EVIDENCE_TYPES
 from organization.models import Person
-from planning.forms import AccessibleForm
 
 DATE_FORMAT = "%Y-%m-%d"
 # The file picker offers exactly the types `services.evidence_add` accepts.
@@ -59,7 +60,7 @@ def _number_input(**attrs) -> forms.TextInput:
 MAX_SETTINGS_CHARS = 100_000
 
 
-class MeasurementForm(AccessibleForm):
+class MeasurementForm(PerformaForm):
     """A value of an indicator for a period (or its completion date for a milestone)."""
 
     period_kind = forms.ChoiceField(
@@ -124,7 +125,7 @@ class MeasurementForm(AccessibleForm):
         }
 
 
-class QuickValueForm(AccessibleForm):
+class QuickValueForm(PerformaForm):
     """The inline entry of «Le mie scadenze»: the period is the one expected."""
 
     value = forms.CharField(label="Valore", required=False, max_length=40, widget=_number_input())
@@ -141,7 +142,7 @@ class QuickValueForm(AccessibleForm):
         return data
 
 
-class CorrectionForm(AccessibleForm):
+class CorrectionForm(PerformaForm):
     """A change of a value that belongs to a closed monitoring window."""
 
     value = forms.CharField(label="Valore corretto", required=False, max_length=40)
@@ -172,7 +173,7 @@ class CorrectionForm(AccessibleForm):
         return data
 
 
-class EvidenceForm(AccessibleForm):
+class EvidenceForm(PerformaForm):
     file = forms.FileField(
         label="Documento di evidenza",
         widget=forms.ClearableFileInput(
@@ -195,7 +196,7 @@ def _megabytes(size: int) -> str:
     return f"{text} MB"
 
 
-class WindowForm(AccessibleForm):
+class WindowForm(PerformaForm):
     label = forms.CharField(
         label="Denominazione",
         max_length=200,
@@ -210,7 +211,7 @@ class WindowForm(AccessibleForm):
     )
 
 
-class PhaseProgressForm(AccessibleForm):
+class PhaseProgressForm(PerformaForm):
     progress = forms.CharField(
         label="Avanzamento %",
         required=False,
@@ -224,7 +225,7 @@ class PhaseProgressForm(AccessibleForm):
     actual_text = forms.CharField(label="Consuntivo", required=False, widget=_textarea(3))
 
 
-class CorrectiveActionForm(AccessibleForm):
+class CorrectiveActionForm(PerformaForm):
     description = forms.CharField(label="Azione correttiva", widget=_textarea(3))
     due_date = forms.DateField(label="Entro il", required=False, widget=_date_input())
     window = forms.ModelChoiceField(
@@ -240,7 +241,7 @@ class CorrectiveActionForm(AccessibleForm):
         self.fields["window"].queryset = MonitoringWindow.objects.filter(cycle=cycle)
 
 
-class DelegateForm(AccessibleForm):
+class DelegateForm(PerformaForm):
     person = forms.ModelChoiceField(
         label="Persona delegata",
         queryset=Person.objects.none(),
@@ -254,7 +255,7 @@ class DelegateForm(AccessibleForm):
         )
 
 
-class SmvpSettingsForm(AccessibleForm):
+class SmvpSettingsForm(PerformaForm):
     """The main choices of the SMVP, or the whole settings as JSON for the rest."""
 
     method = forms.ChoiceField(
@@ -367,15 +368,20 @@ class SmvpSettingsForm(AccessibleForm):
 
 
 def _it(value) -> str:
-    return "" if value is None else str(value).replace(".", ",")
+    """A stored setting («1.5» in JSON) as a person reads it («1,5»)."""
+    try:
+        return "" if value is None else format_number(json_decimal(value))
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _machine(text: str) -> str:
-    """«1.700,5» → «1700.5»; other text passes unchanged so the settings report it."""
-    text = text.strip()
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    return text
+    """A number typed the Italian way («1.700» is 1700, «2,5») as the settings store it
+    («1700», «2.5»); other text passes unchanged so that the settings reader reports it."""
+    try:
+        return format(parse_number(text), "f")
+    except ValueError:
+        return text.strip()
 
 
 def _same_json(text: str, data: dict) -> bool:

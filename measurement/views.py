@@ -420,7 +420,6 @@ def _rebound(form, current: Measurement | None):
         for error in errors:
             if error not in rebound.errors.get(field, []):
                 rebound.add_error(field if field != "__all__" else None, error)
-    rebound.mark_errors()
     return rebound
 
 
@@ -1331,7 +1330,6 @@ def smvp_settings(request, ma):
             if field in form.fields and form.cleaned_data.get("advanced") is not None:
                 field = "advanced"
             form.add_error(field, error.message)
-            form.mark_errors()
         else:
             messages.success(request, "Regole del SMVP salvate.")
             return redirect("measurement:smvp_settings")

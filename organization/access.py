@@ -12,6 +12,15 @@ from core.exceptions import AccessDenied
 from organization.models import Ente, Person
 
 
+def enti_for(user) -> list[Ente]:
+    """The enti a user may enter, in name order."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if user.is_platform_admin or user.is_superuser:
+        return list(Ente.objects.order_by("name"))
+    return list(Ente.objects.filter(memberships__user=user).distinct().order_by("name"))
+
+
 def require_reader(user, ente: Ente) -> EnteAccess:
     """Any role in the ente may read the organisation (raises PermissionDenied otherwise)."""
     return require_access(user, ente)

@@ -1,33 +1,33 @@
-"""Django admin for the organisation: a fallback for platform administrators.
+"""Django admin for the organisation: read-only, for the platform ICT.
 
-Day-to-day changes go through the Performa pages, which validate and write the audit trail.
+Units, people, employments and assignments change on the Organizzazione pages (and through
+`create_ente`, `import_cycle`), which validate and write the audit trail.
 """
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from organization import models
 
 
-class MemberEnteInline(admin.TabularInline):
+class MemberEnteInline(ReadOnlyInline):
     model = models.MemberEnte
-    extra = 0
 
 
 @admin.register(models.Ente)
-class EnteAdmin(admin.ModelAdmin):
+class EnteAdmin(ReadOnlyAdmin):
     list_display = ("name", "slug", "kind", "headcount")
     list_filter = ("kind",)
     search_fields = ("name", "slug", "ipa_code", "istat_code")
     inlines = [MemberEnteInline]
 
 
-class UnitActivityInline(admin.TabularInline):
+class UnitActivityInline(ReadOnlyInline):
     model = models.UnitActivity
-    extra = 0
 
 
 @admin.register(models.Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ReadOnlyAdmin):
     list_display = ("name", "ente", "kind", "peg_code", "parent")
     list_filter = ("ente", "kind")
     search_fields = ("name", "key", "peg_code")
@@ -36,52 +36,47 @@ class UnitAdmin(admin.ModelAdmin):
     inlines = [UnitActivityInline]
 
 
-class ParameterValueInline(admin.TabularInline):
+class ParameterValueInline(ReadOnlyInline):
     model = models.ParameterValue
-    extra = 0
 
 
 @admin.register(models.Parameter)
-class ParameterAdmin(admin.ModelAdmin):
+class ParameterAdmin(ReadOnlyAdmin):
     list_display = ("name", "key", "unit")
     search_fields = ("name", "key")
     raw_id_fields = ("unit",)
     inlines = [ParameterValueInline]
 
 
-class EmploymentInline(admin.TabularInline):
+class EmploymentInline(ReadOnlyInline):
     model = models.Employment
     fk_name = "person"
-    extra = 0
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(ReadOnlyInline):
     model = models.Assignment
-    extra = 0
     raw_id_fields = ("unit",)
 
 
-class AbsenceInline(admin.TabularInline):
+class AbsenceInline(ReadOnlyInline):
     model = models.Absence
-    extra = 0
 
 
 @admin.register(models.Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ReadOnlyAdmin):
     list_display = ("last_name", "first_name", "ente", "key")
     list_filter = ("ente",)
     search_fields = ("last_name", "first_name", "key")
     inlines = [EmploymentInline, AssignmentInline, AbsenceInline]
 
 
-class EvaluationBodyMemberInline(admin.TabularInline):
+class EvaluationBodyMemberInline(ReadOnlyInline):
     model = models.EvaluationBodyMember
-    extra = 0
     raw_id_fields = ("person",)
 
 
 @admin.register(models.EvaluationBody)
-class EvaluationBodyAdmin(admin.ModelAdmin):
+class EvaluationBodyAdmin(ReadOnlyAdmin):
     list_display = ("name", "ente", "kind", "start_date", "end_date")
     list_filter = ("kind",)
     inlines = [EvaluationBodyMemberInline]

@@ -8,36 +8,29 @@ them. Fields are taken from the models to keep labels and help texts in one plac
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
+from django.db import models
 from django.db.models import Model
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
+from core.forms import DATE_WIDGET, PerformaForm, formfield_for
 from organization.models import Assignment, Employment, Person, Unit
 from organization.selectors import unit_choices_by_depth
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TEXT_INPUTS = (
-    forms.TextInput,
-    forms.NumberInput,
-    forms.EmailInput,
-    forms.DateInput,
-    forms.Textarea,
-)
+
+def _model_field(model: type[Model], name: str, **kwargs: Any) -> forms.Field:
+    db_field = model._meta.get_field(name)
+    assert isinstance(db_field, models.Field)
+    field = formfield_for(db_field, **kwargs)
+    assert field is not None
+    return field
 
 
-def _model_field(model: type[Model], name: str, **kwargs) -> forms.Field:
-    field = model._meta.get_field(name)
-    if field.get_internal_type() == "DecimalField":
-        kwargs.setdefault("localize", True)  # accept "50,5" as well as "50.5"
-    if field.get_internal_type() == "DateField":
-        kwargs.setdefault("widget", DATE_WIDGET)
-    return field.formfield(**kwargs)
-
-
-class OrganizationForm(forms.Form):
-    """Bootstrap Italia classes on every widget; initial values from an existing row."""
+class OrganizationForm(PerformaForm):
+    """Initial values from an existing row; widgets styled by `core.forms.PerformaForm`."""
 
     model: type[Model]
 
@@ -46,19 +39,6 @@ class OrganizationForm(forms.Form):
             kwargs["initial"] = model_to_dict(instance, fields=list(self.base_fields))
         super().__init__(*args, **kwargs)
         self.instance = instance
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.Select):
-                continue
-            if isinstance(widget, TEXT_INPUTS):
-                widget.attrs.setdefault("class", "form-control")
-            if isinstance(widget, forms.Textarea):
-                widget.attrs.setdefault("rows", 3)
-
-    def add_service_error(self, error) -> None:
-        """Show a ServiceError next to its field, or on top of the form."""
-        field = error.field if error.field in self.fields else None
-        self.add_error(field, error.message)
 
 
 class UnitForm(OrganizationForm):
@@ -97,8 +77,8 @@ class UnitForm(OrganizationForm):
     def _live_check(self, name: str, own_pk: int | None) -> None:
         """Ask the server, while typing, whether the value is already taken (HTMX)."""
         field = self.fields[name]
-        field.live_check = True
-        vals = {"field": name}
+        field.live_check = True  # type: ignore[attr-defined]  # read by includes/_field.html
+        vals: dict[str, str | int] = {"field": name}
         if own_pk:
             vals["unit"] = own_pk
         field.widget.attrs.update(

@@ -97,9 +97,9 @@ def org_chart(ente: Ente, *, on: dt.date | None = None) -> OrgChart:
     for assignment in assignments:
         employment = employments.get(assignment.person_id)
         nodes[assignment.unit_id].staff.append(StaffRow(assignment, employment))
-    roots = []
+    roots: list[UnitNode] = []
     for unit in units:  # already in display order
-        parent = nodes.get(unit.parent_id)
+        parent = nodes.get(unit.parent_id) if unit.parent_id else None
         (parent.children if parent else roots).append(nodes[unit.pk])
 
     assigned = {a.person_id for a in assignments}
@@ -134,10 +134,10 @@ def _ancestors(unit: Unit) -> list[Unit]:
     units = Unit.objects.filter(ente_id=unit.ente_id).only("pk", "parent", "name", "peg_code")
     by_pk = {u.pk: u for u in units}
     chain: list[Unit] = []
-    node = by_pk.get(unit.parent_id)
+    node = by_pk.get(unit.parent_id) if unit.parent_id else None
     while node is not None and node.pk != unit.pk and node not in chain:
         chain.append(node)
-        node = by_pk.get(node.parent_id)
+        node = by_pk.get(node.parent_id) if node.parent_id else None
     return list(reversed(chain))
 
 

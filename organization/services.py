@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import DecimalField, Model, QuerySet
 from django.utils.text import slugify
 
 from accounts.models import Membership, MembershipRole
@@ -95,7 +95,7 @@ def _normalised(instance: Model, name: str, value: Any) -> Any:
     kind = field.get_internal_type()
     if value is None and kind in {"CharField", "TextField", "SlugField", "EmailField"}:
         return ""
-    if value is not None and kind == "DecimalField":
+    if value is not None and isinstance(field, DecimalField):
         number = parse_decimal(value, label=str(field.verbose_name).capitalize(), field=name)
         if number is None:
             return None
@@ -176,11 +176,15 @@ def peg_code_clash(ente: Ente, code: str, *, exclude_pk: int | None = None) -> U
     code = (code or "").strip()
     if not is_real_peg_code(code):
         return None
-    return Unit.objects.filter(ente=ente, peg_code__iexact=code).exclude(pk=exclude_pk).first()
+    return _others(Unit.objects.filter(ente=ente, peg_code__iexact=code), exclude_pk).first()
 
 
 def unit_key_clash(ente: Ente, key: str, *, exclude_pk: int | None = None) -> Unit | None:
-    return Unit.objects.filter(ente=ente, key=key).exclude(pk=exclude_pk).first()
+    return _others(Unit.objects.filter(ente=ente, key=key), exclude_pk).first()
+
+
+def _others(units: QuerySet[Unit], exclude_pk: int | None) -> QuerySet[Unit]:
+    return units if exclude_pk is None else units.exclude(pk=exclude_pk)
 
 
 def _validate_unit(unit: Unit) -> None:
@@ -208,6 +212,7 @@ def _validate_unit(unit: Unit) -> None:
 
 def _check_parent(unit: Unit) -> None:
     parent = unit.parent
+    assert parent is not None  # called only for a unit with a parent
     if parent.ente_id != unit.ente_id:
         raise ServiceError(
             f"L'unità superiore «{parent}» appartiene a un altro ente.", field="parent"

@@ -64,7 +64,7 @@ def load_demo_invoices(
     *,
     data_dir: Path,
     reset: bool = False,
-    log: Callable[[str], None] = lambda message: None,
+    log: Callable[[str], None] = lambda _message: None,
     demos: tuple[DemoInvoices, ...] = DEMO_INVOICES,
 ) -> list[str]:
     """Import the demo invoices of the demo enti present (once; again with `reset`)."""

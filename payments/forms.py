@@ -7,21 +7,10 @@ from decimal import Decimal
 
 from django import forms
 
+from core.forms import DATE_WIDGET, ItalianDecimalField, PerformaForm
 from engine import payments as ep
 from payments.columns import COLUMNS, FIELDS
 from payments.values import parse_amount
-from planning.forms import DATE_WIDGET, AccessibleForm
-
-
-def _style(form: forms.Form) -> None:
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
 
 
 class ItalianAmountField(forms.CharField):
@@ -37,7 +26,7 @@ class ItalianAmountField(forms.CharField):
             raise forms.ValidationError(str(exc)) from exc
 
 
-class UploadForm(AccessibleForm):
+class UploadForm(PerformaForm):
     file = forms.FileField(
         label="File delle fatture",
         help_text=(
@@ -58,13 +47,12 @@ class UploadForm(AccessibleForm):
 
     def __init__(self, *args, sources: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
         if sources:
             self.fields["source_name"].widget.attrs["list"] = "sorgenti"
         self.sources = sources
 
 
-class MappingForm(AccessibleForm):
+class MappingForm(PerformaForm):
     """One select per field of Performa, offering the file's headers."""
 
     def __init__(self, *args, headers: list[str], mapping: dict[str, str], **kwargs):
@@ -86,7 +74,6 @@ class MappingForm(AccessibleForm):
                 initial=mapping.get(name, ""),
                 help_text=column.help if not number else "",
             )
-        _style(self)
 
     def mapping(self) -> dict[str, str]:
         return {name: value for name, value in self.cleaned_data.items() if value}
@@ -95,7 +82,7 @@ class MappingForm(AccessibleForm):
 CAUSE_CHOICES = [(cause.value, cause.label) for cause in ep.SuspensionCause]
 
 
-class RulesForm(AccessibleForm):
+class RulesForm(PerformaForm):
     term_days = forms.TypedChoiceField(
         label="Termine di pagamento in assenza di scadenza",
         choices=[(30, "30 giorni dalla ricezione"), (60, "60 giorni dalla ricezione")],
@@ -130,7 +117,7 @@ class RulesForm(AccessibleForm):
         label="Fatture su cui si misura l'obiettivo del responsabile",
         choices=[(s.value, s.label) for s in ep.ObjectiveScope],
     )
-    objective_target_days = forms.DecimalField(
+    objective_target_days = ItalianDecimalField(
         label="Ritardo massimo ammesso (giorni)",
         max_value=0,
         min_value=-365,
@@ -142,13 +129,13 @@ class RulesForm(AccessibleForm):
         min_value=1,
         max_value=3660,
     )
-    max_points = forms.DecimalField(
+    max_points = ItalianDecimalField(
         label="Tabella di valutazione: punteggio massimo", min_value=Decimal("0.01")
     )
-    incidence_target = forms.DecimalField(
+    incidence_target = ItalianDecimalField(
         label="Incidenza dello scaduto sulle fatture ricevute (%)", min_value=0, max_value=100
     )
-    reduction_target = forms.DecimalField(
+    reduction_target = ItalianDecimalField(
         label="Stock rispetto all'anno precedente (%)", min_value=0, max_value=100
     )
     debt_method = forms.ChoiceField(
@@ -158,7 +145,7 @@ class RulesForm(AccessibleForm):
             (ep.DebtMethod.LINEAR.value, "Lineare sullo scostamento in punti"),
         ],
     )
-    debt_zero_at_points = forms.DecimalField(
+    debt_zero_at_points = ItalianDecimalField(
         label="Lineare: punti di scostamento a cui il punteggio è zero", min_value=Decimal("0.01")
     )
     delay_zero_days = forms.IntegerField(
@@ -166,8 +153,8 @@ class RulesForm(AccessibleForm):
         min_value=1,
         max_value=3660,
     )
-    debt_weight = forms.DecimalField(label="Peso dello stock nella tabella", min_value=0)
-    delay_weight = forms.DecimalField(label="Peso del ritardo nella tabella", min_value=0)
+    debt_weight = ItalianDecimalField(label="Peso dello stock nella tabella", min_value=0)
+    delay_weight = ItalianDecimalField(label="Peso del ritardo nella tabella", min_value=0)
 
     TABLE = (
         "max_points",
@@ -186,7 +173,6 @@ class RulesForm(AccessibleForm):
         table.pop("delay_target")
         kwargs.setdefault("initial", {**data, **table})
         super().__init__(*args, **kwargs)
-        _style(self)
 
     def rules_data(self) -> dict:
         values = dict(self.cleaned_data)
@@ -201,7 +187,7 @@ class RulesForm(AccessibleForm):
         return values
 
 
-class WhatIfForm(AccessibleForm):
+class WhatIfForm(PerformaForm):
     invoices = forms.MultipleChoiceField(
         label="Fatture da pagare",
         widget=forms.CheckboxSelectMultiple,
@@ -216,13 +202,12 @@ class WhatIfForm(AccessibleForm):
             (str(row["invoice_id"]), f"{row['number'] or row['invoice_id']} – {row['supplier']}")
             for row in candidates
         ]
-        _style(self)
 
     def invoice_ids(self) -> list[int]:
         return [int(value) for value in self.cleaned_data["invoices"]]
 
 
-class FgdcForm(AccessibleForm):
+class FgdcForm(PerformaForm):
     appropriation = ItalianAmountField(
         label="Stanziamento per acquisto di beni e servizi (€)",
         required=False,
@@ -239,4 +224,3 @@ class FgdcForm(AccessibleForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)

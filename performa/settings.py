@@ -125,6 +125,8 @@ TEMPLATES = [
                 "accounts.context_processors.current_ente",
                 "security.context_processors.sso",
             ],
+            # The Italian number filters (num, num2, percent, euro, date_it) in every template.
+            "builtins": ["core.templatetags.formatting"],
         },
     },
 ]

@@ -3,6 +3,7 @@ where every change goes through the services and the audit trail."""
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from planning.models import (
     Cycle,
     Indicator,
@@ -14,19 +15,6 @@ from planning.models import (
     StrategicObjective,
     WeightGroup,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Changes made here would bypass validation, versions and audit: only reading is allowed."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Cycle)

@@ -1,33 +1,29 @@
-"""Numbers and dates the Italian way (`11,11`, `1.700`, `31/03/2024`), without locale state."""
+"""The text of a target, and the None-tolerant forms of the Italian formatter.
+
+Numbers and dates are written by `engine.numbers` (the one formatter: «1.700», «11,11»,
+«31/03/2024»); the three functions below only add «nothing gives ''» for optional fields.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from engine.numbers import format_date, format_number
 
 
 def decimal_it(value: Decimal | int | None, places: int = 2) -> str:
     """`Decimal("1700.5")` → `"1.700,50"`; None → empty string. Rounding is half-up."""
-    if value is None:
-        return ""
-    quantum = Decimal(1).scaleb(-places)
-    rounded = Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
-    text = f"{rounded:,.{places}f}"
-    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+    return "" if value is None else format_number(Decimal(value), places)
 
 
 def number_it(value: Decimal | int | None) -> str:
     """A quantity with only the decimals it needs: `30.0000` → `30`, `60.3600` → `60,36`."""
-    if value is None:
-        return ""
-    value = Decimal(value)
-    normal = value.normalize()
-    places = max(0, -normal.as_tuple().exponent)
-    return decimal_it(value, places)
+    return "" if value is None else format_number(Decimal(value))
 
 
 def date_it(value: dt.date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+    return format_date(value) if value else ""
 
 
 def target_label(target) -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Q
-from django.forms.models import fields_for_model, model_to_dict
+from django.forms.models import model_to_dict
 
-from core.exceptions import ServiceError
+from core.forms import DATE_WIDGET, TEXTAREA, ItalianDecimalField, ModelFieldsForm, PerformaForm
 from organization.models import Person, Unit
 from planning.models import (
     Cycle,
@@ -25,68 +25,8 @@ from planning.models import (
     WeightGroup,
 )
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TEXTAREA = forms.Textarea(attrs={"rows": 3})
 
-
-class AccessibleForm(forms.Form):
-    """Styled inputs; errors linked to their input for screen readers (WCAG 3.3.1)."""
-
-    def full_clean(self):
-        super().full_clean()
-        self.mark_errors()
-
-    def mark_errors(self) -> None:
-        """`aria-invalid` and `aria-describedby` pointing at the error text of each field."""
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            auto_id = self[name].auto_id
-            attrs = self.fields[name].widget.attrs
-            attrs["aria-invalid"] = "true"
-            attrs["aria-describedby"] = f"{auto_id}_errors"
-            if self.fields[name].help_text:
-                attrs["aria-describedby"] += f" {auto_id}_helptext"
-
-    def add_service_error(self, error: ServiceError) -> None:
-        field = error.field if error.field in self.fields else None
-        self.add_error(field, error.message)
-        self.mark_errors()
-
-
-class ServiceForm(AccessibleForm):
-    """Fields generated from `model`/`field_names` (labels and help from the model)."""
-
-    model: type = None
-    field_names: tuple[str, ...] = ()
-    widgets: dict = {}
-
-    def __init__(self, *args, instance=None, **kwargs):
-        if instance is not None and "initial" not in kwargs:
-            kwargs["initial"] = model_to_dict(instance, fields=self.field_names)
-        generated = fields_for_model(self.model, fields=self.field_names, widgets=self.widgets)
-        super().__init__(*args, **kwargs)
-        declared = dict(self.fields)
-        names = list(self.field_names) + [n for n in declared if n not in self.field_names]
-        self.fields = {name: declared.get(name) or generated[name] for name in names}
-        for field in self.fields.values():
-            _style(field)
-
-
-def _style(field: forms.Field) -> None:
-    widget = field.widget
-    if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
-        widget.attrs.setdefault("class", "form-check-input")
-    elif isinstance(widget, forms.Select | forms.SelectMultiple):
-        widget.attrs.setdefault("class", "form-select")
-    else:
-        widget.attrs.setdefault("class", "form-control")
-    if isinstance(field, forms.DateField):
-        # The browser's date picker needs ISO values.
-        field.widget = forms.DateInput(attrs={**widget.attrs, "type": "date"}, format="%Y-%m-%d")
-
-
-class CycleForm(ServiceForm):
+class CycleForm(ModelFieldsForm):
     model = Cycle
     field_names = (
         "year",
@@ -102,17 +42,17 @@ class CycleForm(ServiceForm):
     widgets = {"smvp_reference": TEXTAREA, "introduction": TEXTAREA, "notes": TEXTAREA}
 
 
-class ApproveForm(AccessibleForm):
+class ApproveForm(PerformaForm):
     approval_body = forms.CharField(label="Organo che approva", max_length=120, required=False)
     act_number = forms.CharField(label="Numero della delibera", max_length=40)
     act_date = forms.DateField(label="Data della delibera", widget=DATE_WIDGET)
 
 
-class ReturnToDraftForm(AccessibleForm):
+class ReturnToDraftForm(PerformaForm):
     reason = forms.CharField(label="Motivo del ritorno in bozza", widget=TEXTAREA)
 
 
-class RevisionForm(AccessibleForm):
+class RevisionForm(PerformaForm):
     motivation = forms.CharField(label="Motivazione della revisione", widget=TEXTAREA)
     date = forms.DateField(label="Data", widget=DATE_WIDGET)
     act_label = forms.CharField(
@@ -123,17 +63,17 @@ class RevisionForm(AccessibleForm):
     )
 
 
-class CopyForm(AccessibleForm):
+class CopyForm(PerformaForm):
     year = forms.IntegerField(label="Anno del nuovo piano", min_value=2000, max_value=2100)
 
 
-class StrategicAreaForm(ServiceForm):
+class StrategicAreaForm(ModelFieldsForm):
     model = StrategicArea
     field_names = ("code", "name", "description", "assessore")
     widgets = {"description": TEXTAREA}
 
 
-class StrategicObjectiveForm(ServiceForm):
+class StrategicObjectiveForm(ModelFieldsForm):
     model = StrategicObjective
     field_names = (
         "area",
@@ -171,7 +111,7 @@ class StrategicObjectiveForm(ServiceForm):
         self.fields["units"].queryset = Unit.objects.filter(ente_id=cycle.ente_id)
 
 
-class WeightGroupForm(ServiceForm):
+class WeightGroupForm(ModelFieldsForm):
     model = WeightGroup
     field_names = ("label", "kind", "unit", "responsible", "expected_total", "scheme_share", "note")
     widgets = {"note": TEXTAREA}
@@ -182,7 +122,7 @@ class WeightGroupForm(ServiceForm):
         self.fields["responsible"].queryset = Person.objects.filter(ente_id=cycle.ente_id)
 
 
-class ObjectiveForm(ServiceForm):
+class ObjectiveForm(ModelFieldsForm):
     model = OperationalObjective
     field_names = (
         "code",
@@ -255,7 +195,7 @@ class ObjectiveForm(ServiceForm):
         )
 
 
-class PhaseForm(ServiceForm):
+class PhaseForm(ModelFieldsForm):
     model = Phase
     field_names = (
         "kind",
@@ -276,7 +216,7 @@ class PhaseForm(ServiceForm):
     }
 
 
-class IndicatorForm(ServiceForm):
+class IndicatorForm(ModelFieldsForm):
     model = Indicator
     field_names = (
         "code",
@@ -317,7 +257,7 @@ class IndicatorForm(ServiceForm):
             del self.fields["phase"]
 
 
-class TargetForm(AccessibleForm):
+class TargetForm(PerformaForm):
     """The target of one year; leaving the type empty removes it."""
 
     kind = forms.ChoiceField(
@@ -325,8 +265,8 @@ class TargetForm(AccessibleForm):
         choices=[("", "— nessun target —"), *TargetKind.choices],
         required=False,
     )
-    value = forms.DecimalField(label="Valore", max_digits=18, decimal_places=4, required=False)
-    value_to = forms.DecimalField(label="Fino a", max_digits=18, decimal_places=4, required=False)
+    value = ItalianDecimalField(label="Valore", max_digits=18, decimal_places=4, required=False)
+    value_to = ItalianDecimalField(label="Fino a", max_digits=18, decimal_places=4, required=False)
     target_date = forms.DateField(label="Data", required=False, widget=DATE_WIDGET)
     text = forms.CharField(label="Target (come scritto)", required=False, max_length=1000)
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from engine.numbers import format_percent
 from organization.models import Ente, Person, Unit
 
 
@@ -125,7 +126,7 @@ class OrganisationalPerformanceLevel(models.Model):
         verbose_name_plural = "livelli di performance organizzativa"
 
     def __str__(self) -> str:
-        return f"{self.label} {self.weight}%"
+        return f"{self.label} {format_percent(Decimal(self.weight))}"
 
 
 class StrategicArea(models.Model):

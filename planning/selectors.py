@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
+from engine.numbers import format_percent
 from organization.models import Ente, Person, Unit
 from planning.access import subtree_ids
 from planning.formatting import decimal_it
@@ -65,15 +66,15 @@ class WeightTotal:
     @property
     def summary(self) -> str:
         return (
-            f"Totale del gruppo «{self.group.label}»: {decimal_it(self.total)}% "
-            f"su {decimal_it(self.expected)}%"
+            f"Totale del gruppo «{self.group.label}»: {format_percent(self.total)} "
+            f"su {format_percent(self.expected)}"
         )
 
     @property
     def problem(self) -> str:
         return (
-            f"Il gruppo «{self.group.label}» totalizza {decimal_it(self.total)}% "
-            f"invece di {decimal_it(self.expected)}%"
+            f"Il gruppo «{self.group.label}» totalizza {format_percent(self.total)} "
+            f"invece di {format_percent(self.expected)}"
         )
 
 

@@ -25,10 +25,10 @@ from django.utils import timezone
 from core.audit import audit, diff, state_of
 from core.exceptions import AccessDenied, ServiceError
 from core.parsing import parse_decimal, parse_percent, required_text, unique_key
+from engine.numbers import format_percent
 from organization.models import Ente, Person, Unit
 from planning import access as plan_rules
 from planning import selectors
-from planning.formatting import decimal_it
 from planning.formulas import validate_formula
 from planning.models import (
     Cycle,
@@ -444,7 +444,7 @@ def proposal_problems(cycle: Cycle) -> list[str]:
     for objective in selectors.weighted_objectives_without_group(cycle):
         problems.append(
             f"L'obiettivo «{objective.title[:120]}» ha un peso "
-            f"({decimal_it(objective.weight)}%) ma nessun gruppo di pesatura"
+            f"({format_percent(objective.weight)}) ma nessun gruppo di pesatura"
         )
     return problems
 
@@ -905,7 +905,7 @@ def _check_payment_time_share(objective: OperationalObjective) -> None:
     if share is not None and share < PAYMENT_TIME_MIN_SHARE:
         raise ServiceError(
             f"L'obiettivo sui tempi di pagamento «{objective.title[:80]}» vale "
-            f"{decimal_it(share)}% della retribuzione di risultato: il DL 13/2023 (art. 4-bis "
+            f"{format_percent(share)} della retribuzione di risultato: il DL 13/2023 (art. 4-bis "
             "c.2, L. 41/2023) chiede che pesi almeno il 30%.",
             field="weight",
         )

@@ -3,20 +3,8 @@ distributions are computed and finalised only through `rewards.services` (gates 
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 from rewards.models import Distribution, DistributionLine, Fund
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Changes made here would bypass the finalisation gates and the audit trail."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Fund)
@@ -25,7 +13,7 @@ class FundAdmin(ReadOnlyAdmin):
     list_filter = ("ente", "year", "kind")
 
 
-class DistributionLineInline(admin.TabularInline):
+class DistributionLineInline(ReadOnlyInline):
     model = DistributionLine
     fields = (
         "person",
@@ -36,11 +24,6 @@ class DistributionLineInline(admin.TabularInline):
         "total_amount",
     )
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Distribution)

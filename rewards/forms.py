@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from django import forms
 
-from planning.forms import TEXTAREA, AccessibleForm, ServiceForm
+from core.forms import TEXTAREA, ItalianDecimalField, ModelFieldsForm, PerformaForm
 from rewards.models import Fund
 
 AMOUNT_ATTRS = {"inputmode": "decimal", "step": "0.01", "min": "0"}
 
 
-class FundForm(ServiceForm):
+class FundForm(ModelFieldsForm):
     model = Fund
     field_names = ("year", "kind", "label", "amount", "pool_amount", "act_label", "note")
     widgets = {"note": TEXTAREA}
@@ -56,21 +56,20 @@ RESULT_WHAT_IF = {
 }
 
 
-class WhatIfForm(AccessibleForm):
+class WhatIfForm(PerformaForm):
     """The few numbers to try out; the other parameters keep the fund's defaults."""
 
     def __init__(self, *args, defaults: dict, staff: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.defaults = defaults
         for key, (label, help_text) in (STAFF_WHAT_IF if staff else RESULT_WHAT_IF).items():
-            self.fields[key] = forms.DecimalField(
+            self.fields[key] = ItalianDecimalField(
                 label=label,
                 help_text=help_text,
                 max_digits=7,
                 decimal_places=2,
                 min_value=0,
                 max_value=100,
-                localize=True,
                 widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "decimal"}),
             )
             if not self.is_bound:
@@ -92,4 +91,3 @@ class WhatIfForm(AccessibleForm):
                 self.add_error(key, message)
             else:
                 self.add_error(None, f"{labels.get(key, key)}: {message}")
-        self.mark_errors()

@@ -7,10 +7,13 @@ the Nucleo (art. 14 c.6), and at most one distribution per fund is final.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
 from appraisal.models import Scheda
+from engine.numbers import format_euro
 from organization.models import Ente, Person
 from planning.models import Cycle
 
@@ -115,4 +118,4 @@ class DistributionLine(models.Model):
         verbose_name_plural = "righe di distribuzione"
 
     def __str__(self) -> str:
-        return f"{self.person}: {self.total_amount} €"
+        return f"{self.person}: {format_euro(Decimal(self.total_amount))}"

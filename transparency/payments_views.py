@@ -54,7 +54,7 @@ def payments_year(request, slug, year):
 
 
 @require_GET
-def payments_csv(request, slug, year):
+def payments_csv(_request, slug, year):
     ente, tables = _tables(slug, year)
     return csv_response(
         f"pagamenti-{ente.slug}-{year}",
@@ -65,7 +65,7 @@ def payments_csv(request, slug, year):
 
 
 @require_GET
-def payments_json(request, slug, year):
+def payments_json(_request, slug, year):
     ente, tables = _tables(slug, year)
     body = {
         "ente": {"slug": ente.slug, "denominazione": ente.name, "codice_fiscale": ente.fiscal_code},

@@ -252,27 +252,36 @@ def art20_tables(ente: Ente, year: int) -> dict[str, Any]:
     }
 
 
+# The public keys of the «dati relativi ai premi» rows of the CSV: Italian, stable (a program
+# that reads the file may rely on them) and documented in docs/trasparenza.md.
+PUBLIC_KEYS = {
+    "evaluated": "valutati",
+    "awarded": "premiati",
+    "selectivity_percent": "selettivita_percentuale",
+    "total_paid": "totale_distribuito_euro",
+    "mean_premium": "premio_medio_euro",
+    "min_premium": "premio_minimo_euro",
+    "max_premium": "premio_massimo_euro",
+    "differentiation_percent": "differenziazione_percentuale",
+    "mean_score": "punteggio_medio",
+}
+CSV_HEADER = ("sezione", "voce", "categoria", "valore")
+
+
 def art20_csv_rows(tables: dict[str, Any]) -> list[list[str]]:
-    """The tables as rows for an open-format CSV (art. 7 D.Lgs. 33/2013): header first."""
-    rows = [["sezione", "voce", "categoria", "valore"]]
+    """The tables as rows for an open-format CSV (art. 7 D.Lgs. 33/2013), without the header
+    (`CSV_HEADER`); numbers as decimal strings with the point («66.67»)."""
+    rows = []
     for row in tables["amounts"]["rows"]:
         rows.append(["premi stanziati", row["label"], row["category"], row["allocated"]])
         rows.append(["premi distribuiti", row["label"], row["category"], row["distributed"] or ""])
     for category in tables["categories"]:
         name = category["category"]
-        for key in (
-            "evaluated",
-            "awarded",
-            "selectivity_percent",
-            "total_paid",
-            "mean_premium",
-            "min_premium",
-            "max_premium",
-            "differentiation_percent",
-            "mean_score",
-        ):
+        for key, public in PUBLIC_KEYS.items():
             value = category[key]
-            rows.append(["dati relativi ai premi", key, name, "" if value is None else str(value)])
+            rows.append(
+                ["dati relativi ai premi", public, name, "" if value is None else str(value)]
+            )
         for band in category["bands"]:
             rows.append(["distribuzione per fascia", band["text"], name, str(band["count"])])
     return rows

@@ -6,12 +6,11 @@ ratios, never a person. The same tables are downloadable as CSV (open format, ar
 
 from __future__ import annotations
 
-import csv
-
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from core.tabular import MACHINE, csv_response
 from organization.models import Ente
 from planning.models import Cycle
 from rewards.models import Fund
@@ -49,11 +48,7 @@ def premi(request, slug, year):
 
 
 @require_GET
-def premi_csv(request, slug, year):
+def premi_csv(_request, slug, year):
     ente = _ente_year(slug, year)
     rows = selectors.art20_csv_rows(selectors.art20_tables(ente, year))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="premi-{ente.slug}-{year}.csv"'
-    writer = csv.writer(response, lineterminator="\r\n")
-    writer.writerows(rows)
-    return response
+    return csv_response(f"premi-{ente.slug}-{year}", selectors.CSV_HEADER, rows, MACHINE)

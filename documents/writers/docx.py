@@ -110,7 +110,7 @@ def _cover(doc, document: Document) -> None:
             doc.add_picture(io.BytesIO(document.stemma), height=Cm(3))
             doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
             _describe_last_picture(doc, f"Stemma di {document.ente_name}")
-        except Exception:  # noqa: BLE001 - an unreadable image must not stop the document
+        except Exception:
             pass
     ente = doc.add_paragraph()
     ente.alignment = WD_ALIGN_PARAGRAPH.CENTER

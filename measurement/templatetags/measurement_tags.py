@@ -1,13 +1,14 @@
-"""Template filters of the monitoring pages: percentages, bars and «come è calcolato»."""
+"""Template filters of the monitoring pages: bars and «come è calcolato» (numbers and
+percentages: the builtins of `core.templatetags.formatting`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from engine.numbers import HUNDRED, ZERO, format_number, format_percent, to_decimal
+from core.templatetags.formatting import as_decimal
+from engine.numbers import HUNDRED, ZERO, format_number
 
 register = template.Library()
 
@@ -58,33 +59,10 @@ VALUE_WORDS = {
 }
 
 
-def _decimal(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return to_decimal(value)
-    except (TypeError, ValueError, InvalidOperation):
-        return None
-
-
-@register.filter
-def percent(value) -> str:
-    """`60.364` → «60,36 %»; nothing → «n.d.» (non disponibile)."""
-    number = _decimal(value)
-    return "n.d." if number is None else format_percent(number)
-
-
-@register.filter
-def num(value) -> str:
-    """A value with only the decimals it needs, Italian style: «1.700», «60,36»."""
-    number = _decimal(value)
-    return "" if number is None else format_number(number)
-
-
 @register.filter
 def bar_width(value) -> str:
     """Width of a bar in % (0..100, dot decimal for CSS); over-achievement fills the bar."""
-    number = _decimal(value)
+    number = as_decimal(value)
     if number is None:
         return "0"
     number = max(ZERO, min(HUNDRED, number))
@@ -121,12 +99,7 @@ def _shown(value) -> str:
             return dt.date.fromisoformat(text).strftime("%d/%m/%Y")
         except ValueError:
             pass
-    number = _decimal(text)
+    number = as_decimal(text)
     if number is not None:
         return format_number(number)
     return str(text)
-
-
-@register.filter
-def get_item(mapping, key):
-    return mapping.get(key) if mapping else None

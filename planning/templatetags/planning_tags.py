@@ -1,4 +1,4 @@
-"""Template filters of the plan pages."""
+"""Template filters of the plan pages (numbers: the builtins of `core.templatetags.formatting`)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,6 @@ from django import template
 from planning import formatting
 
 register = template.Library()
-
-
-@register.filter
-def pct(value) -> str:
-    """A weight or percentage with two decimals, Italian style: `11,11`."""
-    return formatting.decimal_it(value, 2)
-
-
-@register.filter
-def num(value) -> str:
-    """A value with only the decimals it needs: `1.700`, `60,36`."""
-    return formatting.number_it(value)
-
-
-@register.filter
-def get_item(mapping, key):
-    return mapping.get(key) if mapping else None
 
 
 @register.filter

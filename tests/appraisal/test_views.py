@@ -9,25 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import ADMIN
-from accounts.middleware import SESSION_KEY
 from appraisal import services
 from appraisal.models import Scheda, SchedaState, SchedaView
 from planning.models import Cycle, CycleState
 from tests.appraisal.conftest import staff_items
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def login(client):
-    def _login(user, ente):
-        client.force_login(user)
-        session = client.session
-        session[SESSION_KEY] = ente.pk
-        session.save()
-        return client
-
-    return _login
 
 
 @pytest.fixture
@@ -85,19 +72,19 @@ def test_anonymous_cannot_open_a_scheda_or_its_pdf(client, org, schede):
         assert client.get(url).status_code == 302
 
 
-def test_scheda_readers_and_refusals(org, schede, login):
+def test_scheda_readers_and_refusals(org, schede, enter):
     scheda = schede["agente"]
     allowed = [org.users.agente, org.users.comandante, org.users.nucleo, org.users.admin]
     refused = [org.users.giunta, org.users.impiegata, org.users.ragioniera]
     for user in allowed:
-        assert login(user, org.ente).get(detail(scheda)).status_code == 200, user.username
+        assert enter(user, org.ente).get(detail(scheda)).status_code == 200, user.username
     for user in refused:
-        assert login(user, org.ente).get(detail(scheda)).status_code == 403, user.username
+        assert enter(user, org.ente).get(detail(scheda)).status_code == 403, user.username
 
 
-def test_giunta_sees_aggregates_without_names(org, schede, login):
+def test_giunta_sees_aggregates_without_names(org, schede, enter):
     score(org, schede["agente"], org.users.comandante)
-    client = login(org.users.giunta, org.ente)
+    client = enter(org.users.giunta, org.ente)
     response = client.get(reverse("appraisal:aggregates"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -108,8 +95,8 @@ def test_giunta_sees_aggregates_without_names(org, schede, login):
     assert client.get(reverse("appraisal:scheme_list")).status_code == 403
 
 
-def test_another_entes_ids_give_404(org, other, login):
-    client = login(org.users.admin, org.ente)
+def test_another_entes_ids_give_404(org, other, enter):
+    client = enter(org.users.admin, org.ente)
     urls = [
         detail(other.scheda),
         reverse("appraisal:scheda_edit", args=[other.scheda.pk]),
@@ -126,38 +113,38 @@ def test_another_entes_ids_give_404(org, other, login):
     )
 
 
-def test_unknown_year_gives_404(org, login):
-    client = login(org.users.admin, org.ente)
+def test_unknown_year_gives_404(org, enter):
+    client = enter(org.users.admin, org.ente)
     assert client.get(reverse("appraisal:evaluator_list"), {"anno": 1999}).status_code == 404
 
 
 # -- the view log ----------------------------------------------------------------------------
 
 
-def test_view_is_logged_for_the_evaluator_not_for_the_evaluated_person(org, schede, login):
+def test_view_is_logged_for_the_evaluator_not_for_the_evaluated_person(org, schede, enter):
     scheda = schede["agente"]
-    login(org.users.agente, org.ente).get(detail(scheda))
-    login(org.users.agente, org.ente).get(reverse("appraisal:my_scheda"))
+    enter(org.users.agente, org.ente).get(detail(scheda))
+    enter(org.users.agente, org.ente).get(reverse("appraisal:my_scheda"))
     assert not SchedaView.objects.filter(scheda=scheda).exists()
-    login(org.users.comandante, org.ente).get(detail(scheda))
+    enter(org.users.comandante, org.ente).get(detail(scheda))
     assert list(SchedaView.objects.filter(scheda=scheda).values_list("user", flat=True)) == [
         org.users.comandante.pk
     ]
-    login(org.users.nucleo, org.ente).get(reverse("appraisal:scheda_pdf", args=[scheda.pk]))
+    enter(org.users.nucleo, org.ente).get(reverse("appraisal:scheda_pdf", args=[scheda.pk]))
     assert SchedaView.objects.filter(scheda=scheda, user=org.users.nucleo).count() == 1
 
 
-def test_refused_reader_leaves_no_log(org, schede, login):
+def test_refused_reader_leaves_no_log(org, schede, enter):
     scheda = schede["agente"]
-    login(org.users.impiegata, org.ente).get(detail(scheda))
+    enter(org.users.impiegata, org.ente).get(detail(scheda))
     assert not SchedaView.objects.exists()
 
 
 # -- evaluator -------------------------------------------------------------------------------
 
 
-def test_evaluator_list_shows_own_schede_and_progress(org, schede, login):
-    body = login(org.users.comandante, org.ente).get(reverse("appraisal:evaluator_list"))
+def test_evaluator_list_shows_own_schede_and_progress(org, schede, enter):
+    body = enter(org.users.comandante, org.ente).get(reverse("appraisal:evaluator_list"))
     text = body.content.decode()
     assert body.status_code == 200
     assert "Gialli Paolo" in text or "Paolo Gialli" in text
@@ -165,14 +152,14 @@ def test_evaluator_list_shows_own_schede_and_progress(org, schede, login):
     assert "Le tue schede per stato" in text
 
 
-def test_edit_page_shows_descriptors_as_radios_and_version(org, schede, login):
+def test_edit_page_shows_descriptors_as_radios_and_version(org, schede, enter):
     from appraisal.models import Behaviour
 
     Behaviour.objects.filter(pk=org.behaviours.collaborazione.pk).update(
         levels=[{"score": s, "descriptor": f"Livello {s} di collaborazione"} for s in range(1, 6)]
     )
     scheda = schede["agente"]
-    response = login(org.users.comandante, org.ente).get(
+    response = enter(org.users.comandante, org.ente).get(
         reverse("appraisal:scheda_edit", args=[scheda.pk])
     )
     body = response.content.decode()
@@ -195,9 +182,9 @@ def _score_post(org, scheda, unit="80", collaborazione="4", precisione="5", vers
     }
 
 
-def test_preview_computes_total_and_band_without_saving(org, schede, login):
+def test_preview_computes_total_and_band_without_saving(org, schede, enter):
     scheda = schede["agente"]
-    client = login(org.users.comandante, org.ente)
+    client = enter(org.users.comandante, org.ente)
     url = reverse("appraisal:scheda_score_preview", args=[scheda.pk])
     response = client.post(url, _score_post(org, scheda), HTTP_HX_REQUEST="true")
     body = response.content.decode()
@@ -205,24 +192,24 @@ def test_preview_computes_total_and_band_without_saving(org, schede, login):
     assert "<html" not in body
     # 30% × 80 = 14,4 + 70% × (4+5)/2 / 5 → 0,9 × 42 = 37,8 → 52,20 of 60
     assert "52,20 punti su 60" in body
-    assert "premio al 80,00%" in body
+    assert "premio al 80,00\u00a0%" in body
     scheda.refresh_from_db()
     assert scheda.total_points is None
     assert not scheda.items.exists()
 
 
-def test_preview_reports_missing_ratings(org, schede, login):
+def test_preview_reports_missing_ratings(org, schede, enter):
     scheda = schede["agente"]
-    client = login(org.users.comandante, org.ente)
+    client = enter(org.users.comandante, org.ente)
     url = reverse("appraisal:scheda_score_preview", args=[scheda.pk])
     body = client.post(url, _score_post(org, scheda, precisione="")).content.decode()
     assert "Totale non ancora calcolabile" in body
     assert "Manca il voto di «Precisione»" in body
 
 
-def test_evaluator_saves_scores_then_proposes(org, schede, login):
+def test_evaluator_saves_scores_then_proposes(org, schede, enter):
     scheda = schede["agente"]
-    client = login(org.users.comandante, org.ente)
+    client = enter(org.users.comandante, org.ente)
     response = client.post(
         reverse("appraisal:scheda_edit", args=[scheda.pk]), _score_post(org, scheda)
     )
@@ -236,10 +223,10 @@ def test_evaluator_saves_scores_then_proposes(org, schede, login):
     assert scheda.state == SchedaState.PROPOSED
 
 
-def test_stale_version_is_refused_next_to_the_form(org, schede, login):
+def test_stale_version_is_refused_next_to_the_form(org, schede, enter):
     scheda = schede["agente"]
     score(org, scheda, org.users.comandante)
-    client = login(org.users.comandante, org.ente)
+    client = enter(org.users.comandante, org.ente)
     response = client.post(
         reverse("appraisal:scheda_edit", args=[scheda.pk]),
         _score_post(org, scheda, unit="10", version=1),
@@ -250,18 +237,18 @@ def test_stale_version_is_refused_next_to_the_form(org, schede, login):
     assert str(scheda.total_points) == "52.20"
 
 
-def test_colleague_cannot_score_or_propose(org, schede, login):
+def test_colleague_cannot_score_or_propose(org, schede, enter):
     scheda = schede["agente"]
-    client = login(org.users.ragioniera, org.ente)
+    client = enter(org.users.ragioniera, org.ente)
     assert client.get(reverse("appraisal:scheda_edit", args=[scheda.pk])).status_code == 403
     assert client.post(reverse("appraisal:scheda_propose", args=[scheda.pk])).status_code == 403
 
 
-def test_interview_and_delivery(org, schede, login):
+def test_interview_and_delivery(org, schede, enter):
     scheda = schede["agente"]
     score(org, scheda, org.users.comandante)
     services.scheda_propose(user=org.users.comandante, scheda=scheda)
-    client = login(org.users.comandante, org.ente)
+    client = enter(org.users.comandante, org.ente)
     url = reverse("appraisal:scheda_interview", args=[scheda.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, {"date": timezone.localdate().isoformat(), "notes": "Svolto."})
@@ -274,10 +261,10 @@ def test_interview_and_delivery(org, schede, login):
 # -- evaluated person ------------------------------------------------------------------------
 
 
-def test_my_scheda_shows_deadline_and_buttons_then_acknowledges(org, schede, login):
+def test_my_scheda_shows_deadline_and_buttons_then_acknowledges(org, schede, enter):
     scheda = schede["agente"]
     deliver(org, scheda, org.users.comandante)
-    client = login(org.users.agente, org.ente)
+    client = enter(org.users.agente, org.ente)
     body = client.get(reverse("appraisal:my_scheda")).content.decode()
     deadline = services.contest_deadline(scheda)
     assert "Firma per presa visione" in body
@@ -289,17 +276,17 @@ def test_my_scheda_shows_deadline_and_buttons_then_acknowledges(org, schede, log
     assert scheda.state == SchedaState.ACKNOWLEDGED
 
 
-def test_contest_starts_conciliation_then_nucleo_decides(org, schede, login):
+def test_contest_starts_conciliation_then_nucleo_decides(org, schede, enter):
     scheda = schede["agente"]
     deliver(org, scheda, org.users.comandante)
-    client = login(org.users.agente, org.ente)
+    client = enter(org.users.agente, org.ente)
     url = reverse("appraisal:scheda_contest", args=[scheda.pk])
     assert "Puoi contestare la scheda entro il" in client.get(url).content.decode()
     client.post(url, {"reason": "La collaborazione è sottovalutata."})
     scheda.refresh_from_db()
     assert scheda.state == SchedaState.CONTESTED
 
-    nucleo = login(org.users.nucleo, org.ente)
+    nucleo = enter(org.users.nucleo, org.ente)
     schedule = reverse("appraisal:conciliation_schedule", args=[scheda.pk])
     response = nucleo.post(schedule, {"meeting_date": timezone.localdate().isoformat()})
     assert response.status_code == 302
@@ -317,26 +304,26 @@ def test_contest_starts_conciliation_then_nucleo_decides(org, schede, login):
     assert scheda.conciliation.outcome == "confirmed"
 
 
-def test_colleague_cannot_acknowledge_or_contest(org, schede, login):
+def test_colleague_cannot_acknowledge_or_contest(org, schede, enter):
     scheda = schede["agente"]
     deliver(org, scheda, org.users.comandante)
-    client = login(org.users.impiegata, org.ente)
+    client = enter(org.users.impiegata, org.ente)
     assert client.post(reverse("appraisal:scheda_acknowledge", args=[scheda.pk])).status_code == 403
     assert client.get(reverse("appraisal:scheda_contest", args=[scheda.pk])).status_code == 403
 
 
-def test_my_scheda_without_person(org, login):
-    body = login(org.users.nucleo, org.ente).get(reverse("appraisal:my_scheda")).content.decode()
+def test_my_scheda_without_person(org, enter):
+    body = enter(org.users.nucleo, org.ente).get(reverse("appraisal:my_scheda")).content.decode()
     assert "non è collegato a una persona" in body
 
 
 # -- PDF -------------------------------------------------------------------------------------
 
 
-def test_pdf_of_the_scheda(org, schede, login):
+def test_pdf_of_the_scheda(org, schede, enter):
     scheda = schede["agente"]
     deliver(org, scheda, org.users.comandante)
-    response = login(org.users.agente, org.ente).get(
+    response = enter(org.users.agente, org.ente).get(
         reverse("appraisal:scheda_pdf", args=[scheda.pk])
     )
     assert response.status_code == 200
@@ -345,10 +332,10 @@ def test_pdf_of_the_scheda(org, schede, login):
     assert not SchedaView.objects.exists()
 
 
-def test_pdf_refused_to_giunta_and_colleagues(org, schede, login):
+def test_pdf_refused_to_giunta_and_colleagues(org, schede, enter):
     url = reverse("appraisal:scheda_pdf", args=[schede["agente"].pk])
-    assert login(org.users.giunta, org.ente).get(url).status_code == 403
-    assert login(org.users.impiegata, org.ente).get(url).status_code == 403
+    assert enter(org.users.giunta, org.ente).get(url).status_code == 403
+    assert enter(org.users.impiegata, org.ente).get(url).status_code == 403
 
 
 def test_pdf_html_has_the_ente_person_items_and_signatures(org, schede):
@@ -362,7 +349,7 @@ def test_pdf_html_has_the_ente_person_items_and_signatures(org, schede):
     assert str(scheda.person) in html
     assert "Collaborazione" in html and "Precisione" in html
     assert "52,20 su 60" in html
-    assert "80,00%" in html
+    assert "80,00\u00a0%" in html
     assert "Firme" in html and "per presa visione" in html
     assert "Consegnata" in html
 
@@ -370,10 +357,10 @@ def test_pdf_html_has_the_ente_person_items_and_signatures(org, schede):
 # -- Nucleo ----------------------------------------------------------------------------------
 
 
-def test_nucleo_overview_lists_anomalies(org, schede, login):
+def test_nucleo_overview_lists_anomalies(org, schede, enter):
     for key in ("agente",):
         score(org, schede[key], org.users.comandante, unit="10", collaborazione=1, precisione=1)
-    response = login(org.users.nucleo, org.ente).get(reverse("appraisal:nucleo_overview"))
+    response = enter(org.users.nucleo, org.ente).get(reverse("appraisal:nucleo_overview"))
     body = response.content.decode()
     assert response.status_code == 200
     assert "Valutazioni negative" in body
@@ -381,8 +368,8 @@ def test_nucleo_overview_lists_anomalies(org, schede, login):
     assert reverse("appraisal:report_validate", args=[org.cycle.pk]) in body
 
 
-def test_nucleo_records_report_validation(org, login):
-    client = login(org.users.nucleo, org.ente)
+def test_nucleo_records_report_validation(org, enter):
+    client = enter(org.users.nucleo, org.ente)
     url = reverse("appraisal:report_validate", args=[org.cycle.pk])
     assert client.get(url).status_code == 200
     today = timezone.localdate()
@@ -398,24 +385,24 @@ def test_nucleo_records_report_validation(org, login):
         assert org.cycle.report_validation.act_label == "Verbale n. 2"
 
 
-def test_reopen_with_reason(org, schede, login):
+def test_reopen_with_reason(org, schede, enter):
     scheda = schede["agente"]
     deliver(org, scheda, org.users.comandante)
-    client = login(org.users.nucleo, org.ente)
+    client = enter(org.users.nucleo, org.ente)
     url = reverse("appraisal:scheda_reopen", args=[scheda.pk])
     response = client.post(url, {"to_state": "draft", "reason": "Errore nel punteggio."})
     assert response.status_code == 302
     scheda.refresh_from_db()
     assert scheda.state == SchedaState.DRAFT
     assert scheda.transitions.filter(is_reopening=True).exists()
-    assert login(org.users.comandante, org.ente).get(url).status_code == 403
+    assert enter(org.users.comandante, org.ente).get(url).status_code == 403
 
 
 # -- administrator ---------------------------------------------------------------------------
 
 
-def test_scheme_list_shows_validation_and_generates(org, login):
-    client = login(org.users.admin, org.ente)
+def test_scheme_list_shows_validation_and_generates(org, enter):
+    client = enter(org.users.admin, org.ente)
     body = client.get(reverse("appraisal:scheme_list")).content.decode()
     assert "Personale dei livelli" in body
     assert "è completo e coerente" in body
@@ -424,16 +411,16 @@ def test_scheme_list_shows_validation_and_generates(org, login):
     assert Scheda.objects.filter(cycle=org.cycle).exists()
 
 
-def test_scheme_pages_refused_to_non_admins(org, login):
+def test_scheme_pages_refused_to_non_admins(org, enter):
     for user in (org.users.nucleo, org.users.comandante, org.users.agente):
-        client = login(user, org.ente)
+        client = enter(user, org.ente)
         assert client.get(reverse("appraisal:scheme_list")).status_code == 403
         url = reverse("appraisal:scheme_bands", args=[org.staff.pk])
         assert client.get(url).status_code == 403
 
 
-def test_bands_formset_shows_the_services_refusal(org, login):
-    client = login(org.users.admin, org.ente)
+def test_bands_formset_shows_the_services_refusal(org, enter):
+    client = enter(org.users.admin, org.ente)
     url = reverse("appraisal:scheme_bands", args=[org.staff.pk])
     assert client.get(url).status_code == 200
     data = {
@@ -453,8 +440,8 @@ def test_bands_formset_shows_the_services_refusal(org, login):
     assert 'class="alert alert-danger" role="alert"' in response.content.decode()
 
 
-def test_behaviour_dictionary_with_levels(org, login):
-    client = login(org.users.admin, org.ente)
+def test_behaviour_dictionary_with_levels(org, enter):
+    client = enter(org.users.admin, org.ente)
     response = client.post(
         reverse("appraisal:behaviour_create"),
         {

@@ -2,7 +2,6 @@
 cycle when the newest one has no scheda yet."""
 
 # The `login` fixture comes from test_views; tests name it as an argument.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from appraisal import services
 from appraisal.models import Scheda, SchedaState
 from core.models import AuditEntry
 from planning.models import Cycle, CycleState
-from tests.appraisal.test_views import _score_post, detail, login  # noqa: F401
+from tests.appraisal.test_views import _score_post, detail
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +27,10 @@ def with_self_evaluation(org):
     return org
 
 
-def test_my_scheda_links_the_self_evaluation_while_draft(with_self_evaluation, schede, login):
+def test_my_scheda_links_the_self_evaluation_while_draft(with_self_evaluation, schede, enter):
     org = with_self_evaluation
     scheda = schede["agente"]
-    client = login(org.users.agente, org.ente)
+    client = enter(org.users.agente, org.ente)
     body = client.get(reverse("appraisal:my_scheda")).content.decode()
     assert self_url(scheda) in body
     assert "Scrivi l'autovalutazione" in body
@@ -48,10 +47,10 @@ def test_my_scheda_links_the_self_evaluation_while_draft(with_self_evaluation, s
     assert "Ho ridotto i tempi dei verbali." in body
 
 
-def test_empty_self_evaluation_is_refused_next_to_the_field(with_self_evaluation, schede, login):
+def test_empty_self_evaluation_is_refused_next_to_the_field(with_self_evaluation, schede, enter):
     org = with_self_evaluation
     scheda = schede["agente"]
-    client = login(org.users.agente, org.ente)
+    client = enter(org.users.agente, org.ente)
     response = client.post(self_url(scheda), {"text": "   "})
     body = response.content.decode()
     assert response.status_code == 200
@@ -59,44 +58,44 @@ def test_empty_self_evaluation_is_refused_next_to_the_field(with_self_evaluation
     assert Scheda.objects.get(pk=scheda.pk).self_evaluation_text == ""
 
 
-def test_no_self_evaluation_without_the_scheme_option(org, schede, login):
+def test_no_self_evaluation_without_the_scheme_option(org, schede, enter):
     scheda = schede["agente"]
-    client = login(org.users.agente, org.ente)
+    client = enter(org.users.agente, org.ente)
     assert self_url(scheda) not in client.get(reverse("appraisal:my_scheda")).content.decode()
     response = client.post(self_url(scheda), {"text": "Testo"})
     assert response.status_code == 302
     assert Scheda.objects.get(pk=scheda.pk).self_evaluation_text == ""
 
 
-def test_only_the_evaluated_person_self_evaluates(with_self_evaluation, schede, login):
+def test_only_the_evaluated_person_self_evaluates(with_self_evaluation, schede, enter):
     org = with_self_evaluation
     scheda = schede["agente"]
     for user in (org.users.comandante, org.users.admin, org.users.impiegata):
-        client = login(user, org.ente)
+        client = enter(user, org.ente)
         assert client.post(self_url(scheda), {"text": "Altro"}).status_code == 403
     assert (
         self_url(scheda)
-        not in login(org.users.comandante, org.ente).get(detail(scheda)).content.decode()
+        not in enter(org.users.comandante, org.ente).get(detail(scheda)).content.decode()
     )
     assert Scheda.objects.get(pk=scheda.pk).self_evaluation_text == ""
 
 
-def test_no_self_evaluation_after_the_colloquio(with_self_evaluation, schede, login):
+def test_no_self_evaluation_after_the_colloquio(with_self_evaluation, schede, enter):
     org = with_self_evaluation
     scheda = schede["agente"]
     Scheda.objects.filter(pk=scheda.pk).update(state=SchedaState.INTERVIEW)
-    client = login(org.users.agente, org.ente)
+    client = enter(org.users.agente, org.ente)
     assert self_url(scheda) not in client.get(reverse("appraisal:my_scheda")).content.decode()
     response = client.post(self_url(scheda), {"text": "Tardi"}, follow=True)
     assert "prima del colloquio" in response.content.decode()
     assert Scheda.objects.get(pk=scheda.pk).self_evaluation_text == ""
 
 
-def test_score_preview_leaves_no_audit_row_and_no_new_version(org, schede, login):
+def test_score_preview_leaves_no_audit_row_and_no_new_version(org, schede, enter):
     scheda = schede["agente"]
     version = scheda.version
     audits = AuditEntry.objects.count()
-    client = login(org.users.comandante, org.ente)
+    client = enter(org.users.comandante, org.ente)
     url = reverse("appraisal:scheda_score_preview", args=[scheda.pk])
     body = client.post(url, _score_post(org, scheda), HTTP_HX_REQUEST="true").content.decode()
     assert "52,20 punti su 60" in body
@@ -111,30 +110,30 @@ def test_score_preview_leaves_no_audit_row_and_no_new_version(org, schede, login
     assert not scheda.items.exists()
 
 
-def test_pages_default_to_the_latest_cycle_with_schede(org, schede, login):
+def test_pages_default_to_the_latest_cycle_with_schede(org, schede, enter):
     Cycle.objects.create(
         ente=org.ente, year=org.cycle.year + 1, first_year=org.cycle.year + 1,
         last_year=org.cycle.year + 3, title="Bozza", state=CycleState.DRAFT,
     )  # fmt: skip
     year = org.cycle.year
-    admin = login(org.users.admin, org.ente)
+    admin = enter(org.users.admin, org.ente)
     for name in ("index", "evaluator_list", "nucleo_overview", "aggregates"):
         body = admin.get(reverse(f"appraisal:{name}")).content.decode()
         assert f'<option value="{year}" selected>' in body, name
     # the models are prepared for the newest cycle
     body = admin.get(reverse("appraisal:scheme_list")).content.decode()
     assert f'<option value="{year + 1}" selected>' in body
-    mine = login(org.users.agente, org.ente).get(reverse("appraisal:my_scheda"))
+    mine = enter(org.users.agente, org.ente).get(reverse("appraisal:my_scheda"))
     assert mine.context["scheda"].pk == schede["agente"].pk
     # a year chosen explicitly is kept, even without schede
     body = admin.get(reverse("appraisal:index"), {"anno": year + 1}).content.decode()
     assert f'<option value="{year + 1}" selected>' in body
 
 
-def test_without_schede_the_newest_cycle_is_the_default(org, login):
+def test_without_schede_the_newest_cycle_is_the_default(org, enter):
     Cycle.objects.create(
         ente=org.ente, year=org.cycle.year + 1, first_year=org.cycle.year + 1,
         last_year=org.cycle.year + 3, title="Bozza", state=CycleState.DRAFT,
     )  # fmt: skip
-    body = login(org.users.admin, org.ente).get(reverse("appraisal:index")).content.decode()
+    body = enter(org.users.admin, org.ente).get(reverse("appraisal:index")).content.decode()
     assert f'<option value="{org.cycle.year + 1}" selected>' in body

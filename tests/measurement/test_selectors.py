@@ -381,7 +381,7 @@ def test_formula_names_and_validation(plan):
             plan.cycle, "depositi_istruiti / depositi_ricevuti_controllo * 100"
         )
         == []
-    )  # noqa: E501
+    )
     assert formulas.validate_formula(plan.cycle, "depositi_istruiti / depositi_fantasma") == [
         "Nome sconosciuto «depositi_fantasma»: non è un parametro dell'ente né un indicatore "
         "del piano 2025."

@@ -287,7 +287,7 @@ def test_values_of_a_closed_window_need_a_correction(plan):
     )  # fmt: skip
     error = refusal(
         save, plan=plan, value="40", period_kind="trimestre", period_end=dt.date(2025, 3, 31)
-    )  # noqa: E501
+    )
     assert error.message == (
         "Il periodo al 31/03/2025 appartiene alla finestra «30 giugno», già chiusa: per cambiare "
         "il valore registra una correzione motivata."

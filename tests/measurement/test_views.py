@@ -1,8 +1,5 @@
 """The monitoring pages: who sees and does what, previews, conflicts, bounded queries."""
 
-# The `login` fixture is imported from ui_fixtures; tests name it as an argument.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import datetime as dt
@@ -25,7 +22,7 @@ from measurement.models import (
 )
 from planning.models import Cycle, CycleState, Indicator, IndicatorScope, OperationalObjective
 from tests.measurement.conftest import store
-from tests.measurement.ui_fixtures import grow, login, window  # noqa: F401
+from tests.measurement.ui_fixtures import grow, window
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +44,8 @@ def read_pages(plan) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["admin", "comandante", "agente", "nucleo", "giunta"])
-def test_every_role_reads_the_pages(plan, login, role):
-    client = login(getattr(plan.users, role), plan.ente)
+def test_every_role_reads_the_pages(plan, enter, role):
+    client = enter(getattr(plan.users, role), plan.ente)
     for url in read_pages(plan):
         assert client.get(url).status_code == 200, url
 
@@ -60,12 +57,12 @@ def test_anonymous_is_sent_to_login(plan, client):
         assert "/accedi/" in response["Location"]
 
 
-def test_user_without_role_is_forbidden(plan, login):
-    client = login(plan.users.outsider, plan.ente)
+def test_user_without_role_is_forbidden(plan, enter):
+    client = enter(plan.users.outsider, plan.ente)
     assert client.get(reverse("measurement:home")).status_code == 403
 
 
-def test_ids_of_another_ente_give_404(plan, login, make_ente, make_user):
+def test_ids_of_another_ente_give_404(plan, enter, make_ente, make_user):
     other = make_ente("altro-ente")
     other_cycle = Cycle.objects.create(
         ente=other, year=2025, first_year=2025, last_year=2027, title="Altro",
@@ -80,7 +77,7 @@ def test_ids_of_another_ente_give_404(plan, login, make_ente, make_user):
         cycle=other_cycle, key="w", label="W", period_end=JUNE
     )
     make_user("admin-altro", other, ADMIN)
-    client = login(plan.users.admin, plan.ente)
+    client = enter(plan.users.admin, plan.ente)
     gets = [
         reverse("measurement:indicator", args=[indicator.pk]),
         reverse("measurement:indicator_preview", args=[indicator.pk]),
@@ -102,14 +99,14 @@ def test_ids_of_another_ente_give_404(plan, login, make_ente, make_user):
     assert Measurement.objects.get(pk=value.pk).state == "draft"
 
 
-def test_roles_that_cannot_write_get_403(plan, login):
-    giunta = login(plan.users.giunta, plan.ente)
+def test_roles_that_cannot_write_get_403(plan, enter):
+    giunta = enter(plan.users.giunta, plan.ente)
     url = reverse("measurement:indicator", args=[plan.controls.pk])
     data = {"period_kind": "semestre", "period_end": "2025-06-30", "value": "31"}
     assert giunta.post(url, data).status_code == 403
     assert not Measurement.objects.exists()
 
-    comandante = login(plan.users.comandante, plan.ente)
+    comandante = enter(plan.users.comandante, plan.ente)
     assert (
         comandante.post(
             reverse("measurement:window_create", args=[plan.cycle.pk]),
@@ -139,8 +136,8 @@ def test_roles_that_cannot_write_get_403(plan, login):
     assert not MonitoringWindow.objects.exists()
 
 
-def test_owner_saves_a_value_and_the_responsabile_approves(plan, login):
-    agente_value = login(plan.users.comandante, plan.ente)
+def test_owner_saves_a_value_and_the_responsabile_approves(plan, enter):
+    agente_value = enter(plan.users.comandante, plan.ente)
     url = reverse("measurement:indicator", args=[plan.controls.pk])
     response = agente_value.post(
         url,
@@ -151,15 +148,15 @@ def test_owner_saves_a_value_and_the_responsabile_approves(plan, login):
     saved = Measurement.objects.get(indicator=plan.controls)
     assert saved.value == Decimal("31") and saved.period_start == dt.date(2025, 1, 1)
     # The comandante entered it: the admin approves.
-    admin = login(plan.users.admin, plan.ente)
+    admin = enter(plan.users.admin, plan.ente)
     page = admin.get(url).content.decode()
     assert reverse("measurement:measurement_approve", args=[saved.pk]) in page
     admin.post(reverse("measurement:measurement_approve", args=[saved.pk]))
     assert Measurement.objects.get(pk=saved.pk).state == "approved"
 
 
-def test_preview_shows_the_achievement_of_the_typed_value(plan, login):
-    client = login(plan.users.comandante, plan.ente)
+def test_preview_shows_the_achievement_of_the_typed_value(plan, enter):
+    client = enter(plan.users.comandante, plan.ente)
     url = reverse("measurement:indicator_preview", args=[plan.controls.pk])
     response = client.get(url, {"value": "24", "period_end": "2025-06-30"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
@@ -174,15 +171,15 @@ def test_preview_shows_the_achievement_of_the_typed_value(plan, login):
     assert "non è un numero" in wrong
 
 
-def test_preview_refuses_percentages_over_100(plan, login):
-    client = login(plan.users.admin, plan.ente)
+def test_preview_refuses_percentages_over_100(plan, enter):
+    client = enter(plan.users.admin, plan.ente)
     url = reverse("measurement:indicator_preview", args=[plan.staff_cost.pk])
     body = client.get(url, {"value": "120"}).content.decode()
     assert "non è una percentuale valida" in body
 
 
-def test_off_target_value_without_deviation_note_is_refused(plan, login):
-    client = login(plan.users.comandante, plan.ente)
+def test_off_target_value_without_deviation_note_is_refused(plan, enter):
+    client = enter(plan.users.comandante, plan.ente)
     url = reverse("measurement:indicator", args=[plan.controls.pk])
     data = {"period_kind": "semestre", "period_end": "2025-06-30", "value": "24",
             "expected_version": "0"}  # fmt: skip
@@ -197,8 +194,8 @@ def test_off_target_value_without_deviation_note_is_refused(plan, login):
     assert Measurement.objects.get().deviation_note == "Due agenti in malattia per tre mesi."
 
 
-def test_bad_input_gets_an_italian_message(plan, login):
-    client = login(plan.users.admin, plan.ente)
+def test_bad_input_gets_an_italian_message(plan, enter):
+    client = enter(plan.users.admin, plan.ente)
     url = reverse("measurement:indicator", args=[plan.controls.pk])
     base = {"period_kind": "semestre", "expected_version": "0"}
     body = client.post(url, {**base, "period_end": "2025-06-30", "value": "abc"}).content
@@ -211,10 +208,10 @@ def test_bad_input_gets_an_italian_message(plan, login):
     assert not Measurement.objects.exists()
 
 
-def test_second_writer_is_told_and_sees_the_current_value(plan, login):
+def test_second_writer_is_told_and_sees_the_current_value(plan, enter):
     store(plan.controls, cycle=plan.cycle, day=JUNE, value="28", entered_by=plan.users.admin,
           deviation_note="In corso")  # fmt: skip
-    client = login(plan.users.comandante, plan.ente)
+    client = enter(plan.users.comandante, plan.ente)
     url = reverse("measurement:indicator", args=[plan.controls.pk])
     data = {"period_kind": "semestre", "period_end": "2025-06-30", "value": "35",
             "expected_version": "0"}  # fmt: skip
@@ -229,10 +226,10 @@ def test_second_writer_is_told_and_sees_the_current_value(plan, login):
     assert Measurement.objects.get().value == Decimal("35")
 
 
-def test_closing_a_window_asks_confirmation_then_freezes_values(plan, login):
+def test_closing_a_window_asks_confirmation_then_freezes_values(plan, enter):
     june = window(plan, JUNE)
     store(plan.controls, cycle=plan.cycle, day=JUNE, value="31")
-    client = login(plan.users.admin, plan.ente)
+    client = enter(plan.users.admin, plan.ente)
     confirm = client.get(reverse("measurement:window_close", args=[june.pk])).content.decode()
     assert "Operazione irreversibile" in confirm
     client.post(reverse("measurement:window_close", args=[june.pk]))
@@ -249,7 +246,7 @@ def test_closing_a_window_asks_confirmation_then_freezes_values(plan, login):
     correct = reverse("measurement:measurement_correct", args=[value.pk])
     assert correct in client.get(url).content.decode()
     refused = client.post(correct, {"value": "33", "reason": ""}).content.decode()
-    assert 'id="id_reason_errors"' in refused and "Campo obbligatorio" in refused
+    assert 'id="id_reason_error"' in refused and "Campo obbligatorio" in refused
     client.post(correct, {"value": "33", "reason": "Conteggio rifatto sul registro."})
     value.refresh_from_db()
     assert value.value == Decimal("33")
@@ -260,9 +257,9 @@ def test_closing_a_window_asks_confirmation_then_freezes_values(plan, login):
     assert "Situazione congelata alla chiusura" in snapshot_page
 
 
-def test_my_deadlines_lists_overdue_first_and_saves_inline(plan, login):
+def test_my_deadlines_lists_overdue_first_and_saves_inline(plan, enter):
     window(plan, JUNE)
-    client = login(plan.users.comandante, plan.ente)
+    client = enter(plan.users.comandante, plan.ente)
     page = client.get(reverse("measurement:my_deadlines"))
     body = page.content.decode()
     assert page.status_code == 200
@@ -281,8 +278,8 @@ def test_my_deadlines_lists_overdue_first_and_saves_inline(plan, login):
     assert Measurement.objects.get().period_kind == "data"
 
 
-def test_parameters_are_saved_inline(plan, login):
-    client = login(plan.users.sismico, plan.ente)
+def test_parameters_are_saved_inline(plan, enter):
+    client = enter(plan.users.sismico, plan.ente)
     page = client.get(reverse("measurement:parameters", args=[plan.sismica.pk])).content.decode()
     assert "già istruiti" in page
     prefix = f"p{plan.handled.pk}-20251231"
@@ -294,7 +291,7 @@ def test_parameters_are_saved_inline(plan, login):
     )  # fmt: skip
     assert "Salvato" in response.content.decode()
     assert Measurement.objects.get(parameter=plan.handled).value == Decimal("70")
-    other = login(plan.users.comandante, plan.ente)
+    other = enter(plan.users.comandante, plan.ente)
     assert (
         other.post(
             reverse("measurement:parameter_save", args=[plan.handled.pk]),
@@ -304,8 +301,8 @@ def test_parameters_are_saved_inline(plan, login):
     )
 
 
-def test_computed_indicator_explains_its_formula(plan, login):
-    client = login(plan.users.giunta, plan.ente)
+def test_computed_indicator_explains_its_formula(plan, enter):
+    client = enter(plan.users.giunta, plan.ente)
     body = client.get(reverse("measurement:indicator", args=[plan.deposits.pk])).content.decode()
     assert "depositi_istruiti / depositi_ricevuti_controllo * 100" in body
     assert "67 / 111 × 100 = 60,36" in body
@@ -313,8 +310,8 @@ def test_computed_indicator_explains_its_formula(plan, login):
     assert "Inserisci o aggiorna un valore" not in body
 
 
-def test_objective_page_records_actions_and_delegates(plan, login):
-    client = login(plan.users.comandante, plan.ente)
+def test_objective_page_records_actions_and_delegates(plan, enter):
+    client = enter(plan.users.comandante, plan.ente)
     url = reverse("measurement:objective", args=[plan.pl_coordination.pk])
     client.post(
         reverse("measurement:corrective_action_add", args=[plan.pl_coordination.pk]),
@@ -329,7 +326,7 @@ def test_objective_page_records_actions_and_delegates(plan, login):
         {"person": plan.agente.pk},
     )
     delegate = ObjectiveDelegate.objects.get()
-    giunta = login(plan.users.giunta, plan.ente)
+    giunta = enter(plan.users.giunta, plan.ente)
     assert (
         giunta.post(reverse("measurement:delegate_remove", args=[delegate.pk])).status_code == 403
     )
@@ -342,8 +339,8 @@ def test_objective_page_records_actions_and_delegates(plan, login):
     )
 
 
-def test_phase_progress_refuses_more_than_100(plan, login):
-    client = login(plan.users.comandante, plan.ente)
+def test_phase_progress_refuses_more_than_100(plan, enter):
+    client = enter(plan.users.comandante, plan.ente)
     url = reverse("measurement:phase_progress", args=[plan.phase.pk])
     body = client.post(url, {"progress": "120"}).content.decode()
     assert "deve essere tra 0 e 100" in body
@@ -354,9 +351,9 @@ def test_phase_progress_refuses_more_than_100(plan, login):
     assert plan.phase.progress == Decimal("60.5")
 
 
-def test_evidence_upload_download_and_type_check(plan, login, media):
+def test_evidence_upload_download_and_type_check(plan, enter, media):
     value = store(plan.controls, cycle=plan.cycle, day=JUNE, value="31")
-    client = login(plan.users.comandante, plan.ente)
+    client = enter(plan.users.comandante, plan.ente)
     upload = reverse("measurement:evidence_add", args=[value.pk])
     client.post(upload, {"file": SimpleUploadedFile("verbale.pdf", b"%PDF-1.4 prova")})
     evidence = Evidence.objects.get()
@@ -368,8 +365,8 @@ def test_evidence_upload_download_and_type_check(plan, login, media):
     assert Evidence.objects.count() == 1
 
 
-def test_smvp_settings_are_validated_by_the_service(plan, login):
-    client = login(plan.users.admin, plan.ente)
+def test_smvp_settings_are_validated_by_the_service(plan, enter):
+    client = enter(plan.users.admin, plan.ente)
     url = reverse("measurement:smvp_settings")
     page = client.get(url).content.decode()
     assert "Lineare tra baseline e target" in page
@@ -391,8 +388,8 @@ def test_smvp_settings_are_validated_by_the_service(plan, login):
     assert plan.ente.smvp_settings["cap"] == "120"
 
 
-def test_dashboards_show_bars_as_text_and_tables(plan, login, final_values):
-    client = login(plan.users.nucleo, plan.ente)
+def test_dashboards_show_bars_as_text_and_tables(plan, enter, final_values):
+    client = enter(plan.users.nucleo, plan.ente)
     body = client.get(reverse("measurement:dashboard_ente")).content.decode()
     assert 'role="img"' in body and "raggiungimento" in body
     assert "<caption>Obiettivi operativi dell'ente per stato</caption>" in body
@@ -414,10 +411,10 @@ def _count(client, url) -> int:
     "page", ["dashboard_ente", "dashboard_unit", "dashboard_person", "objective", "home"]
 )
 def test_dashboard_queries_do_not_grow_with_the_plan(
-    plan, login, page, django_assert_max_num_queries
+    plan, enter, page, django_assert_max_num_queries
 ):
     window(plan, JUNE)
-    client = login(plan.users.admin, plan.ente)
+    client = enter(plan.users.admin, plan.ente)
     args = {
         "dashboard_unit": [plan.pl.pk],
         "dashboard_person": [plan.comandante.pk],

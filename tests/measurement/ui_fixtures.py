@@ -1,29 +1,12 @@
-"""Helpers of the page tests: log in with an ente chosen, enlarge a plan for query counts."""
+"""Helpers of the page tests: enlarge a plan for query counts."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-import pytest
-
-from accounts.middleware import SESSION_KEY
 from measurement.models import Measurement, MonitoringWindow, PeriodKind
 from planning.models import Indicator, IndicatorScope, OperationalObjective, Phase, Target
-
-
-@pytest.fixture
-def login(client):
-    """Log `user` in and choose `ente` as the middleware expects."""
-
-    def _login(user, ente):
-        client.force_login(user)
-        session = client.session
-        session[SESSION_KEY] = ente.pk
-        session.save()
-        return client
-
-    return _login
 
 
 def grow(plan, count: int) -> None:

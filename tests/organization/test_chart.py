@@ -46,7 +46,8 @@ def test_chart_page_shows_units_and_people(enter, world):
     assert "dott.ssa Anna Bianchi" in body  # responsible as a person link
     assert "Comandante (come scritto)" in body  # responsible as written
     assert "Assessore: Assessore Uno" in body
-    assert "Luca Verdi</a>, Agente" in body and "cat. C" in body and "part-time 66,67 %" in body
+    assert "Luca Verdi</a>, Agente" in body and "cat. C" in body
+    assert "part-time 66,67\u00a0%" in body
     assert "Utilizzo in convenzione · 9 h/sett. · da Comune di Alfa" in body
     assert "di cui 1 da altri enti" in body
     assert 'aria-label="Sottounità di Area amministrativa"' in body

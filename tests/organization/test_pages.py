@@ -177,7 +177,7 @@ def test_person_detail_content(enter, world):
         .get(reverse("organization:person", args=[world.clerk.pk]))
         .content.decode()
     )
-    assert "cat. C" in body and "part-time 66,67 %" in body and "24 h/sett." in body
+    assert "cat. C" in body and "part-time 66,67\u00a0%" in body and "24 h/sett." in body
     assert "Polizia Locale" in body and "dal 01/01/2020" in body
 
 

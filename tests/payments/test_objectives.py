@@ -121,7 +121,7 @@ def test_the_dashboard_lists_the_objectives_with_their_calculation(sorbara, clie
     from accounts.models import Membership, MembershipRole, User
     from organization.models import Person
 
-    def login(username, role, person_key=None):
+    def enter(username, role, person_key=None):
         user = User.objects.create_user(username=username, password="x-Performa-1")
         person = Person.objects.get(ente=sorbara.ente, key=person_key) if person_key else None
         Membership.objects.create(user=user, ente=sorbara.ente, role=role, person=person)
@@ -130,11 +130,11 @@ def test_the_dashboard_lists_the_objectives_with_their_calculation(sorbara, clie
         session[SESSION_KEY] = sorbara.ente.pk
         session.save()
 
-    login("segretario", MembershipRole.ADMIN)
+    enter("segretario", MembershipRole.ADMIN)
     html = client.get("/pagamenti/?anno=2024").content.decode()
     assert "Obiettivi «Rispetto dei tempi di pagamento» 2024" in html
     assert "AREA POLIZIA LOCALE (SUB AMBITO)" in html and "Non raggiunto" in html
-    login("comandante", MembershipRole.RESPONSABILE, "comandante-pl")
+    enter("comandante", MembershipRole.RESPONSABILE, "comandante-pl")
     html = client.get("/pagamenti/?anno=2024").content.decode()
     assert "AREA POLIZIA LOCALE (SUB AMBITO)" in html
     assert "BILANCIO" not in html

@@ -6,7 +6,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.middleware import SESSION_KEY
 from payments import services
 from payments.models import (
     BatchState,
@@ -19,18 +18,6 @@ from payments.models import (
 from tests.payments.conftest import SMALL, TODAY
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def login(client):
-    def _login(user, ente):
-        client.force_login(user)
-        session = client.session
-        session[SESSION_KEY] = ente.pk
-        session.save()
-        return client
-
-    return _login
 
 
 @pytest.fixture
@@ -50,13 +37,13 @@ def test_anonymous_users_go_to_the_login(client):
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_a_dipendente_may_not_open_the_payment_pages(imported, login, name):
-    client = login(imported.dipendente, imported.ente)
+def test_a_dipendente_may_not_open_the_payment_pages(imported, enter, name):
+    client = enter(imported.dipendente, imported.ente)
     assert client.get(reverse(name)).status_code == 403
 
 
-def test_the_wizard_from_upload_to_import(case, login, django_capture_on_commit_callbacks):
-    client = login(case.admin, case.ente)
+def test_the_wizard_from_upload_to_import(case, enter, django_capture_on_commit_callbacks):
+    client = enter(case.admin, case.ente)
     page = client.get(reverse("payments:import_start"))
     assert page.status_code == 200 and "Colonne riconosciute" in page.content.decode()
     upload = SimpleUploadedFile("fatture.csv", SMALL, content_type="text/csv")
@@ -87,8 +74,8 @@ def test_the_wizard_from_upload_to_import(case, login, django_capture_on_commit_
     assert "6 fatture nuove" in partial and "hx-trigger" not in partial
 
 
-def test_the_progress_partial_polls_while_the_import_runs(case, login):
-    client = login(case.admin, case.ente)
+def test_the_progress_partial_polls_while_the_import_runs(case, enter):
+    client = enter(case.admin, case.ente)
     batch = services.batch_create(user=case.admin, ente=case.ente, content=SMALL, filename="f.csv")
     ImportBatch.objects.filter(pk=batch.pk).update(
         state=BatchState.IMPORTING, total_rows=200, processed_rows=50
@@ -100,8 +87,8 @@ def test_the_progress_partial_polls_while_the_import_runs(case, login):
     assert 'role="progressbar"' in html
 
 
-def test_a_mapping_without_the_total_is_refused_on_the_page(case, login):
-    client = login(case.admin, case.ente)
+def test_a_mapping_without_the_total_is_refused_on_the_page(case, enter):
+    client = enter(case.admin, case.ente)
     batch = services.batch_create(user=case.admin, ente=case.ente, content=SMALL, filename="f.csv")
     data = {name: header for name, header in batch.mapping.items() if name != "total"}
     response = client.post(reverse("payments:import_mapping", args=[batch.pk]), data)
@@ -109,22 +96,22 @@ def test_a_mapping_without_the_total_is_refused_on_the_page(case, login):
     assert "importo totale del documento" in response.content.decode()
 
 
-def test_only_the_admin_imports(imported, login):
+def test_only_the_admin_imports(imported, enter):
     for user in (imported.nucleo, imported.giunta, imported.responsabile):
-        client = login(user, imported.ente)
+        client = enter(user, imported.ente)
         assert client.get(reverse("payments:import_start")).status_code == 403
 
 
-def test_another_entes_batch_gives_404(imported, login, make_user):
-    client = login(imported.outsider, imported.other)
+def test_another_entes_batch_gives_404(imported, enter, make_user):
+    client = enter(imported.outsider, imported.other)
     batch = ImportBatch.objects.get(ente=imported.ente)
     assert client.get(reverse("payments:import_detail", args=[batch.pk])).status_code == 404
     invoice = Invoice.objects.filter(ente=imported.ente).first()
     assert client.get(reverse("payments:invoice", args=[invoice.pk])).status_code == 404
 
 
-def test_the_dashboard_shows_the_figures_with_their_calculation(imported, login):
-    client = login(imported.nucleo, imported.ente)
+def test_the_dashboard_shows_the_figures_with_their_calculation(imported, enter):
+    client = enter(imported.nucleo, imported.ente)
     html = client.get(reverse("payments:dashboard") + "?anno=2024").content.decode()
     assert "Tempi di pagamento 2024" in html
     assert "1,21 giorni" in html  # annual ITP 1,206897
@@ -136,8 +123,8 @@ def test_the_dashboard_shows_the_figures_with_their_calculation(imported, login)
     assert client.get(reverse("payments:dashboard") + "?anno=1999").status_code == 404
 
 
-def test_a_responsabile_sees_only_the_units_they_lead(imported, login):
-    client = login(imported.responsabile, imported.ente)
+def test_a_responsabile_sees_only_the_units_they_lead(imported, enter):
+    client = enter(imported.responsabile, imported.ente)
     html = client.get(reverse("payments:dashboard") + "?anno=2024").content.decode()
     assert "Polizia Locale" in html and "Presidio Nord" in html
     assert "Ragioneria" not in html
@@ -152,8 +139,8 @@ def test_a_responsabile_sees_only_the_units_they_lead(imported, login):
     assert client.get(reverse("payments:fgdc")).status_code == 403
 
 
-def test_the_invoice_list_filters_and_the_detail(imported, login):
-    client = login(imported.admin, imported.ente)
+def test_the_invoice_list_filters_and_the_detail(imported, enter):
+    client = enter(imported.admin, imported.ente)
     html = client.get(reverse("payments:invoices") + "?da_pagare=1").content.decode()
     assert "G-1" in html and "F-1" not in html
     html = client.get(reverse("payments:invoices") + "?q=beta").content.decode()
@@ -164,8 +151,8 @@ def test_the_invoice_list_filters_and_the_detail(imported, login):
     assert "Contestazione o contenzioso" in detail
 
 
-def test_what_if_paying_the_late_invoice(imported, login):
-    client = login(imported.admin, imported.ente)
+def test_what_if_paying_the_late_invoice(imported, enter):
+    client = enter(imported.admin, imported.ente)
     page = client.get(reverse("payments:what_if") + "?anno=2024").content.decode()
     late = Invoice.objects.get(sdi_id="1005")
     assert f'value="{late.pk}"' in page
@@ -180,8 +167,8 @@ def test_what_if_paying_the_late_invoice(imported, login):
     assert Invoice.objects.get(pk=late.pk).payments.count() == 0  # nothing was written
 
 
-def test_fgdc_amount_on_the_appropriation(imported, login):
-    client = login(imported.giunta, imported.ente)
+def test_fgdc_amount_on_the_appropriation(imported, enter):
+    client = enter(imported.giunta, imported.ente)
     html = client.get(
         reverse("payments:fgdc"),
         {"anno": "2024", "appropriation": "250.000,00", "data_published": "on", "calcola": "1"},
@@ -193,22 +180,22 @@ def test_fgdc_amount_on_the_appropriation(imported, login):
     assert "non è un numero" in bad
 
 
-def test_freeze_the_stock(imported, login):
-    client = login(imported.admin, imported.ente)
+def test_freeze_the_stock(imported, enter):
+    client = enter(imported.admin, imported.ente)
     snapshot = DebtSnapshot.objects.get(ente=imported.ente, reference_date="2024-12-31")
     html = client.get(reverse("payments:stock")).content.decode()
     assert "Modificabile" in html
     client.post(reverse("payments:stock_freeze", args=[snapshot.pk]), {"congela": "1"})
     snapshot.refresh_from_db()
     assert snapshot.is_frozen
-    nucleo = login(imported.nucleo, imported.ente)
+    nucleo = enter(imported.nucleo, imported.ente)
     assert nucleo.post(reverse("payments:stock_freeze", args=[snapshot.pk])).status_code == 403
 
 
 def test_the_rules_form_saves_and_the_nucleo_only_reads(
-    imported, login, django_capture_on_commit_callbacks
+    imported, enter, django_capture_on_commit_callbacks
 ):
-    client = login(imported.admin, imported.ente)
+    client = enter(imported.admin, imported.ente)
     page = client.get(reverse("payments:rules")).content.decode()
     assert "circolare RGS-DFP" in page
     data = {
@@ -237,13 +224,13 @@ def test_the_rules_form_saves_and_the_nucleo_only_reads(
     assert report.data["rules"]["term_days"] == 60
     assert rules["term_days"] == 60 and rules["objective_rule"] == "proportional"
     assert rules["deduct_causes"] == ["contenzioso"]
-    nucleo = login(imported.nucleo, imported.ente)
+    nucleo = enter(imported.nucleo, imported.ente)
     assert nucleo.get(reverse("payments:rules")).status_code == 200
     assert nucleo.post(reverse("payments:rules"), data).status_code == 403
 
 
-def test_the_menu_shows_pagamenti_to_readers_only(imported, login):
-    html = login(imported.nucleo, imported.ente).get(reverse("accounts:home")).content.decode()
+def test_the_menu_shows_pagamenti_to_readers_only(imported, enter):
+    html = enter(imported.nucleo, imported.ente).get(reverse("accounts:home")).content.decode()
     assert reverse("payments:dashboard") in html
-    html = login(imported.dipendente, imported.ente).get(reverse("accounts:home")).content.decode()
+    html = enter(imported.dipendente, imported.ente).get(reverse("accounts:home")).content.decode()
     assert reverse("payments:dashboard") not in html

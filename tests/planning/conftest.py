@@ -8,7 +8,6 @@ from types import SimpleNamespace
 import pytest
 
 from accounts.access import ADMIN, DIPENDENTE, GIUNTA, NUCLEO, RESPONSABILE
-from accounts.middleware import SESSION_KEY
 from organization.models import Unit, UnitKind
 from planning.models import (
     Cycle,
@@ -164,17 +163,3 @@ def plan(make_ente, make_person, make_user):
         controls=controls,
         users=users,
     )
-
-
-@pytest.fixture
-def login(client):
-    """Log `user` in and choose `ente` as the middleware expects."""
-
-    def _login(user, ente):
-        client.force_login(user)
-        session = client.session
-        session[SESSION_KEY] = ente.pk
-        session.save()
-        return client
-
-    return _login

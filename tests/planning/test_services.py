@@ -86,9 +86,12 @@ def test_propose_lists_every_group_off_total_and_loose_weights(plan):
     with pytest.raises(ServiceError) as error:
         services.cycle_propose(user=plan.users.admin, cycle=plan.cycle)
     message = error.value.message
-    assert "Il gruppo «Polizia Locale» totalizza 95,00% invece di 100,00%" in message
-    assert "Il gruppo «Servizio finanziario» totalizza 105,00% invece di 100,00%" in message
-    assert "L'obiettivo «Protezione civile» ha un peso (5,00%) ma nessun gruppo" in message
+    assert "Il gruppo «Polizia Locale» totalizza 95,00\u00a0% invece di 100,00\u00a0%" in message
+    assert (
+        "Il gruppo «Servizio finanziario» totalizza 105,00\u00a0% invece di 100,00\u00a0%"
+        in message
+    )
+    assert "L'obiettivo «Protezione civile» ha un peso (5,00\u00a0%) ma nessun gruppo" in message
     assert len(error.value.problems) == 3
     plan.cycle.refresh_from_db()
     assert plan.cycle.state == CycleState.DRAFT
@@ -469,7 +472,7 @@ def test_weight_group_validation(plan):
         user=plan.users.admin, group=plan.pl_group, data={"expected_total": "70"}
     )
     assert services.proposal_problems(plan.cycle) == [
-        "Il gruppo «Polizia Locale» totalizza 100,00% invece di 70,00%"
+        "Il gruppo «Polizia Locale» totalizza 100,00\u00a0% invece di 70,00\u00a0%"
     ]
 
 

@@ -7,24 +7,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.middleware import SESSION_KEY
 from rewards import services
 from rewards.models import Distribution, DistributionState, Fund, FundKind
 from tests.rewards.builders import make_cycle, validate_report
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def login(client):
-    def _login(user, ente):
-        client.force_login(user)
-        session = client.session
-        session[SESSION_KEY] = ente.pk
-        session.save()
-        return client
-
-    return _login
 
 
 @pytest.fixture
@@ -64,19 +51,19 @@ def test_anonymous_is_sent_to_login(client, staff_case, fund):
         assert response.status_code == 302 and "/accedi/" in response["Location"]
 
 
-def test_fund_list_by_role(staff_case, fund, login):
+def test_fund_list_by_role(staff_case, fund, enter):
     for user in (staff_case.admin, staff_case.nucleo, staff_case.giunta):
-        response = login(user, staff_case.ente).get(reverse("rewards:fund_list"))
+        response = enter(user, staff_case.ente).get(reverse("rewards:fund_list"))
         assert response.status_code == 200, user.username
         assert "Performance individuale" in response.content.decode()
     assert (
-        login(staff_case.dipendente, staff_case.ente).get(reverse("rewards:fund_list")).status_code
+        enter(staff_case.dipendente, staff_case.ente).get(reverse("rewards:fund_list")).status_code
         == 403
     )
 
 
-def test_admin_creates_and_edits_a_fund(staff_case, login):
-    client = login(staff_case.admin, staff_case.ente)
+def test_admin_creates_and_edits_a_fund(staff_case, enter):
+    client = enter(staff_case.admin, staff_case.ente)
     response = client.post(
         reverse("rewards:fund_create"),
         {
@@ -97,28 +84,28 @@ def test_admin_creates_and_edits_a_fund(staff_case, login):
     assert created.amount == Decimal("4500.00")
 
 
-def test_refused_fund_shows_the_message_next_to_the_field(staff_case, login):
-    client = login(staff_case.admin, staff_case.ente)
+def test_refused_fund_shows_the_message_next_to_the_field(staff_case, enter):
+    client = enter(staff_case.admin, staff_case.ente)
     response = client.post(
         reverse("rewards:fund_create"),
-        {"year": "2025", "kind": FundKind.INDIVIDUAL, "label": "X", "amount": "10.555"},
+        {"year": "2025", "kind": FundKind.INDIVIDUAL, "label": "X", "amount": "10,555"},
     )
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
     assert not Fund.objects.filter(ente=staff_case.ente).exists()
 
 
-def test_fund_pages_refused_to_nucleo_and_giunta(staff_case, fund, login):
+def test_fund_pages_refused_to_nucleo_and_giunta(staff_case, fund, enter):
     for user in (staff_case.nucleo, staff_case.giunta):
-        client = login(user, staff_case.ente)
+        client = enter(user, staff_case.ente)
         assert client.get(reverse("rewards:fund_create")).status_code == 403
         assert client.get(reverse("rewards:fund_edit", args=[fund.pk])).status_code == 403
         url = reverse("rewards:distribution_preview", args=[fund.pk])
         assert client.get(url).status_code == 403
 
 
-def test_another_entes_ids_give_404(staff_case, other_fund, login):
-    client = login(staff_case.admin, staff_case.ente)
+def test_another_entes_ids_give_404(staff_case, other_fund, enter):
+    client = enter(staff_case.admin, staff_case.ente)
     assert client.get(reverse("rewards:fund_edit", args=[other_fund.pk])).status_code == 404
     url = reverse("rewards:distribution_preview", args=[other_fund.pk])
     assert client.get(url).status_code == 404
@@ -133,8 +120,8 @@ def test_another_entes_ids_give_404(staff_case, other_fund, login):
     assert client.post(finalise).status_code == 404
 
 
-def test_what_if_preview_with_htmx(staff_case, fund, login):
-    client = login(staff_case.admin, staff_case.ente)
+def test_what_if_preview_with_htmx(staff_case, fund, enter):
+    client = enter(staff_case.admin, staff_case.ente)
     url = reverse("rewards:distribution_preview", args=[fund.pk])
     page = client.get(url).content.decode()
     assert 'name="differentiation_share_percent"' in page
@@ -162,8 +149,8 @@ def test_what_if_preview_with_htmx(staff_case, fund, login):
     assert "Rendi definitiva la distribuzione</button>" not in body
 
 
-def test_what_if_refuses_a_maggiorazione_below_30(staff_case, fund, login):
-    client = login(staff_case.admin, staff_case.ente)
+def test_what_if_refuses_a_maggiorazione_below_30(staff_case, fund, enter):
+    client = enter(staff_case.admin, staff_case.ente)
     url = reverse("rewards:distribution_preview", args=[fund.pk])
     response = client.post(
         url, {"differentiation_share_percent": "10", "maggiorazione_percent": "20"}
@@ -174,10 +161,10 @@ def test_what_if_refuses_a_maggiorazione_below_30(staff_case, fund, login):
     assert not Distribution.objects.filter(fund=fund).exists()
 
 
-def test_finalise_after_the_gates(staff_case, fund, login):
+def test_finalise_after_the_gates(staff_case, fund, enter):
     validate_report(staff_case.cycle)
     distribution = preview(staff_case, fund)
-    client = login(staff_case.admin, staff_case.ente)
+    client = enter(staff_case.admin, staff_case.ente)
     detail = reverse("rewards:distribution_detail", args=[distribution.pk])
     assert "Rendi definitiva la distribuzione</button>" in client.get(detail).content.decode()
     response = client.post(reverse("rewards:distribution_finalise", args=[distribution.pk]))
@@ -186,9 +173,9 @@ def test_finalise_after_the_gates(staff_case, fund, login):
     assert distribution.state == DistributionState.FINAL
 
 
-def test_finalise_refused_shows_every_gate(staff_case, fund, login):
+def test_finalise_refused_shows_every_gate(staff_case, fund, enter):
     distribution = preview(staff_case, fund)
-    client = login(staff_case.admin, staff_case.ente)
+    client = enter(staff_case.admin, staff_case.ente)
     response = client.post(
         reverse("rewards:distribution_finalise", args=[distribution.pk]), follow=True
     )
@@ -199,13 +186,13 @@ def test_finalise_refused_shows_every_gate(staff_case, fund, login):
     assert distribution.state == DistributionState.PREVIEW
 
 
-def test_distribution_readers(staff_case, fund, login):
+def test_distribution_readers(staff_case, fund, enter):
     distribution = preview(staff_case, fund)
     url = reverse("rewards:distribution_detail", args=[distribution.pk])
-    assert login(staff_case.nucleo, staff_case.ente).get(url).status_code == 200
-    body = login(staff_case.nucleo, staff_case.ente).get(url).content.decode()
+    assert enter(staff_case.nucleo, staff_case.ente).get(url).status_code == 200
+    body = enter(staff_case.nucleo, staff_case.ente).get(url).content.decode()
     assert "Rendi definitiva" not in body
     for user in (staff_case.giunta, staff_case.dipendente):
-        assert login(user, staff_case.ente).get(url).status_code == 403
+        assert enter(user, staff_case.ente).get(url).status_code == 403
     finalise = reverse("rewards:distribution_finalise", args=[distribution.pk])
-    assert login(staff_case.nucleo, staff_case.ente).post(finalise).status_code == 403
+    assert enter(staff_case.nucleo, staff_case.ente).post(finalise).status_code == 403

@@ -16,7 +16,7 @@ from django.urls import reverse
 from accounts.access import RESPONSABILE
 from planning.models import Cycle, CycleState
 from rewards.views import distribution_csv_content
-from tests.rewards.test_views import fund, login, other_fund, preview  # noqa: F401
+from tests.rewards.test_views import fund, other_fund, preview  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -27,15 +27,15 @@ def parse(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
 
 
-def test_csv_of_a_distribution_for_admin_and_nucleo(staff_case, fund, login):
+def test_csv_of_a_distribution_for_admin_and_nucleo(staff_case, fund, enter):
     distribution = preview(staff_case, fund)
     url = reverse("rewards:distribution_csv", args=[distribution.pk])
-    page = login(staff_case.admin, staff_case.ente).get(
+    page = enter(staff_case.admin, staff_case.ente).get(
         reverse("rewards:distribution_detail", args=[distribution.pk])
     )
     assert url in page.content.decode()
     for user in (staff_case.admin, staff_case.nucleo):
-        response = login(user, staff_case.ente).get(url)
+        response = enter(user, staff_case.ente).get(url)
         assert response.status_code == 200
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert response["Content-Disposition"].startswith('attachment; filename="premi-2025-')
@@ -61,21 +61,21 @@ def test_csv_uses_the_decimal_comma_only_in_number_columns(staff_case, fund):
 
 
 def test_csv_is_refused_to_giunta_and_staff_and_to_another_ente(
-    staff_case, fund, other_fund, login
+    staff_case, fund, other_fund, enter
 ):
     distribution = preview(staff_case, fund)
     url = reverse("rewards:distribution_csv", args=[distribution.pk])
     for user in (staff_case.giunta, staff_case.dipendente):
-        assert login(user, staff_case.ente).get(url).status_code == 403
+        assert enter(user, staff_case.ente).get(url).status_code == 403
     other = other_fund.distributions.create(
         cycle=Cycle.objects.get(ente=other_fund.ente), total_paid=0, residual=0
     )
-    client = login(staff_case.admin, staff_case.ente)
+    client = enter(staff_case.admin, staff_case.ente)
     assert client.get(reverse("rewards:distribution_csv", args=[other.pk])).status_code == 404
 
 
 @pytest.mark.parametrize("page", ["appraisal:index", "planning:tree"])
-def test_premi_menu_entry_only_for_who_may_open_it(staff_case, make_user, login, page):
+def test_premi_menu_entry_only_for_who_may_open_it(staff_case, make_user, enter, page):
     funds = reverse("rewards:fund_list")
     url = reverse(page)
     responsabile = make_user("resp", staff_case.ente, RESPONSABILE)
@@ -86,31 +86,31 @@ def test_premi_menu_entry_only_for_who_may_open_it(staff_case, make_user, login,
         (staff_case.dipendente, False),
         (responsabile, False),
     ):
-        body = login(user, staff_case.ente).get(url).content.decode()
+        body = enter(user, staff_case.ente).get(url).content.decode()
         assert (f'href="{funds}"' in body) is shown, user.username
         assert "<span>Valutazione</span>" in body
         assert body.count("<span>Premi</span>") == (1 if shown else 0)
 
 
-def test_fund_list_defaults_to_the_latest_year_with_funds(staff_case, fund, login):
+def test_fund_list_defaults_to_the_latest_year_with_funds(staff_case, fund, enter):
     Cycle.objects.create(
         ente=staff_case.ente, year=2026, first_year=2026, last_year=2028, title="Bozza",
         state=CycleState.DRAFT,
     )  # fmt: skip
-    response = login(staff_case.admin, staff_case.ente).get(reverse("rewards:fund_list"))
+    response = enter(staff_case.admin, staff_case.ente).get(reverse("rewards:fund_list"))
     assert response.context["year"] == 2025
     assert 2026 in response.context["years"]
     assert "Performance individuale" in response.content.decode()
-    chosen = login(staff_case.admin, staff_case.ente).get(
+    chosen = enter(staff_case.admin, staff_case.ente).get(
         reverse("rewards:fund_list"), {"anno": 2026}
     )
     assert chosen.context["year"] == 2026
 
 
-def test_fund_list_without_funds_shows_the_newest_year(staff_case, login):
+def test_fund_list_without_funds_shows_the_newest_year(staff_case, enter):
     Cycle.objects.create(
         ente=staff_case.ente, year=2026, first_year=2026, last_year=2028, title="Bozza",
         state=CycleState.DRAFT,
     )  # fmt: skip
-    response = login(staff_case.admin, staff_case.ente).get(reverse("rewards:fund_list"))
+    response = enter(staff_case.admin, staff_case.ente).get(reverse("rewards:fund_list"))
     assert response.context["year"] == 2026

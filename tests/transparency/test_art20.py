@@ -118,5 +118,7 @@ def test_nothing_distributed_without_final_distributions(make_ente):
 def test_csv_rows_are_open_format_tables(make_ente, make_user):
     ente, _, _ = _ente_with_distributions(make_ente, make_user)
     rows = selectors.art20_csv_rows(selectors.art20_tables(ente, YEAR))
-    assert rows[0] == ["sezione", "voce", "categoria", "valore"]
-    assert ["dati relativi ai premi", "awarded", "dipendenti", "2"] in rows
+    assert selectors.CSV_HEADER == ("sezione", "voce", "categoria", "valore")
+    assert ["dati relativi ai premi", "premiati", "dipendenti", "2"] in rows
+    public = {row[1] for row in rows if row[0] == "dati relativi ai premi"}
+    assert public == set(selectors.PUBLIC_KEYS.values())  # Italian keys, never the code's

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import ServiceError
@@ -45,7 +47,7 @@ class Command(BaseCommand):
         self.stdout.write("Accesso: http://127.0.0.1:8000/accedi/")
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
 
     def line(row) -> str:
