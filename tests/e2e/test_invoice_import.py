@@ -44,7 +44,7 @@ def test_the_import_wizard_in_the_browser(live_server, demo, page, tmp_path):
     assert page.locator("#id_received_date").input_value() == "Data ricezione"
     page.get_by_role("button", name="Analizza il file").click()
 
-    page.get_by_text("Anteprima delle prime 1 fatture valide").wait_for()
+    page.locator("caption", has_text="Anteprima delle prime 1 fatture valide").wait_for()
     assert "31/02/2024" in page.locator("table").first.inner_text()
     page.get_by_role("button", name="Importa 1 fatture").click()
     page.get_by_text("1 fatture nuove, 0 aggiornate").wait_for()
