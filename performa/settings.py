@@ -142,7 +142,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent web use (docs/decisions/0005-sqlite-concurrency.md): WAL lets readers run
+    # Concurrent web use (docs/decisions/0006-sqlite-concurrency.md): WAL lets readers run
     # beside the one writer; IMMEDIATE takes the write lock when a transaction starts, so two
     # writers queue on the busy timeout instead of failing half-way with «database is locked».
     DATABASES["default"].setdefault("OPTIONS", {}).update(
