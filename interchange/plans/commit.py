@@ -11,11 +11,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from core.audit import diff, record, snapshot
-from interchange.plans.draft import DraftIndicator, DraftObjective, PlanDraft
+from django.utils import timezone
+
+from core.audit import diff, record, snapshot, state_of
+from core.exceptions import ServiceError
+from core.parsing import free_key
+from interchange.plans.draft import DraftIndicator, DraftObjective, Place, PlanDraft
 from interchange.plans.matching import Proposal
 from organization.models import Person, Unit, UnitKind
 from planning import services as plan
+from planning.formulas import validate_formula
 from planning.models import (
     Cycle,
     Indicator,
@@ -36,6 +41,7 @@ class CommitResult:
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
     skipped: int = 0
+    changes: dict[str, Any] = field(default_factory=dict)  # keys created, diffs of updates
 
     def count(self, bucket: str, what: str) -> None:
         table = getattr(self, bucket)
@@ -421,7 +427,371 @@ class DraftCommit:
             self.result.count("updated" if row else "created", "target")
 
 
+# ---------------------------------------------------------------------------------------------
+# The bulk path: a draft cycle
+# ---------------------------------------------------------------------------------------------
+
+
+class BulkCommit(DraftCommit):
+    """The commit of a draft cycle, with a number of queries that does not grow with the rows.
+
+    Objectives, their responsabili, phases, indicators and targets are compared in memory with
+    what the cycle holds (read once), cleaned by the planning services' own rules, and written
+    with `bulk_create`/`bulk_update` in batches. They are not audited one by one: the import's
+    summary row (`plan.import`) lists the keys created and, for each updated row, its
+    before/after diff. Units, strategic objectives and weight groups — as many as the plan's
+    structure, not its rows — still go through their services, with their own audit rows.
+    A frozen cycle under revision does not come here: each objective needs its version.
+    """
+
+    BATCH = 500
+
+    def __init__(self, *, user, cycle: Cycle, draft: PlanDraft, choices: dict[str, int | None]):
+        super().__init__(user=user, cycle=cycle, draft=draft, choices=choices)
+        self.objective_rows = list(OperationalObjective.objects.filter(cycle=cycle))
+        through = OperationalObjective.responsibles.through
+        self.people_of: dict[int, set[int]] = {}
+        for objective_id, person_id in through.objects.filter(
+            operationalobjective__cycle=cycle
+        ).values_list("operationalobjective_id", "person_id"):
+            self.people_of.setdefault(objective_id, set()).add(person_id)
+        self.phase_rows: dict[int, list[Phase]] = {}
+        for phase in Phase.objects.filter(objective__cycle=cycle).order_by("order", "pk"):
+            self.phase_rows.setdefault(phase.objective_id, []).append(phase)
+        self.indicator_rows: dict[int, list[Indicator]] = {}
+        indicators = list(Indicator.objects.filter(cycle=cycle).order_by("order", "pk"))
+        for indicator in indicators:
+            if indicator.objective_id:
+                self.indicator_rows.setdefault(indicator.objective_id, []).append(indicator)
+        self.indicator_keys = {i.key for i in indicators}
+        self.indicator_order = max((i.order for i in indicators), default=0)
+        self.objective_keys = {o.key for o in self.objective_rows}
+        self.target_rows = {
+            (t.indicator_id, t.year): t for t in Target.objects.filter(indicator__cycle=cycle)
+        }
+        self.created_keys: dict[str, list[str]] = {}
+        self.updated_diffs: dict[str, dict[str, Any]] = {}
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def created(self, what: str, label: str) -> None:
+        self.result.count("created", what)
+        self.created_keys.setdefault(what, []).append(label)
+
+    def updated(self, what: str, label: str, changes: dict[str, Any]) -> None:
+        self.result.count("updated", what)
+        self.updated_diffs.setdefault(what, {})[label] = changes
+
+    @staticmethod
+    def cleaned(place: Place, clean, *args) -> dict[str, Any]:
+        """The planning services' own cleaning, its message prefixed with the file's place."""
+        try:
+            return clean(*args)
+        except ServiceError as exc:
+            raise ServiceError(f"{place}: {exc.message}", field=exc.field) from exc
+
+    def write(self, model, new: list, changed: list, fields: set[str]) -> None:
+        if new:
+            model.objects.bulk_create(new, batch_size=self.BATCH)
+        if changed and fields:
+            model.objects.bulk_update(changed, sorted(fields), batch_size=self.BATCH)
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self) -> CommitResult:
+        for objective in self.draft.valid_objectives():
+            self.objective_unit(objective)
+        strategics = self.save_strategics()
+        groups = self.save_groups()
+        staged = self.stage_objectives(strategics, groups)
+        phases = self.stage_phases(staged)
+        indicators = self.stage_indicators(phases)
+        self.stage_targets(indicators)
+        self.check_formulas([row for row, _ in indicators])
+        self.result.changes = {"created": self.created_keys, "updated": self.updated_diffs}
+        return self.result
+
+    def stage_objectives(self, strategics, groups):
+        staged: list[tuple[DraftObjective, OperationalObjective]] = []
+        new: list[OperationalObjective] = []
+        changed: list[OperationalObjective] = []
+        fields: set[str] = set()
+        people: dict[int, list[Person]] = {}  # index in `staged` → wanted responsabili
+        now = timezone.now()
+        for order, draft in enumerate(self.draft.objectives, start=1):
+            if draft.blocked:
+                self.result.skipped += 1
+                continue
+            unit = self.objective_unit(draft)
+            person = self.person_for(draft.responsible)
+            by_key = {p.key: p for p in self.people.values()}
+            listed = [by_key[k] for k in draft.responsible_keys if k in by_key]
+            wanted = listed or ([person] if person is not None else [])
+            values = self.objective_values(draft, unit, strategics, groups)
+            match = self.find_objective(draft, unit, self.objective_rows)
+            if match is None:
+                values["order"] = order
+                values = plan._pick(values, plan.OBJECTIVE_FIELDS)
+                clean = self.cleaned(draft.place, plan._clean_objective, values, self.cycle, "")
+                key = draft.key if draft.key and draft.key not in self.objective_keys else ""
+                key = key or free_key(self.objective_keys, clean["title"], fallback="obiettivo")
+                self.objective_keys.add(key)
+                row = OperationalObjective(cycle=self.cycle, key=key)
+                plan._apply(row, clean)
+                self.payment_share(draft, row)
+                new.append(row)  # not among the rows to match: a second row is a second objective
+                self.created("obiettivi", key)
+            else:
+                clean = self.cleaned(
+                    draft.place, plan._clean_objective, values, self.cycle, match.title
+                )
+                before = state_of(match)
+                plan._apply(match, clean)
+                self.payment_share(draft, match)
+                changes = diff(before, state_of(match))
+                current = self.people_of.get(match.pk, set())
+                if wanted and {p.pk for p in wanted} != current:
+                    changes["responsibles"] = [sorted(current), sorted(p.pk for p in wanted)]
+                if changes:
+                    match.updated_at = now
+                    fields.update(name for name in changes if name != "responsibles")
+                    changed.append(match)
+                    self.updated("obiettivi", match.key, changes)
+                else:
+                    self.result.count("unchanged", "obiettivi")
+                row = match
+            if wanted:
+                people[len(staged)] = wanted
+            staged.append((draft, row))
+        self.write(OperationalObjective, new, changed, fields | {"updated_at"} if fields else set())
+        self.write_responsibles(staged, people)
+        return staged
+
+    def objective_values(self, draft: DraftObjective, unit, strategics, groups) -> dict[str, Any]:
+        return {
+            "code": draft.code[:30],
+            "section": draft.section[:400],
+            "title": draft.title,
+            "description": draft.description,
+            "expected_result": draft.expected_result,
+            "kind": draft.kind or ObjectiveKind.DEVELOPMENT,
+            "is_transversal": draft.is_transversal,
+            "is_payment_time": draft.is_payment_time,
+            "unit": unit,
+            "responsible_label": draft.responsible,
+            "strategic_objective": strategics.get(draft.strategic),
+            "weight_group": groups.get(draft.weight_group) if draft.weight is not None else None,
+            "weight": draft.weight,
+            "years": draft.years,
+            "tags": draft.tags,
+            "deadline": draft.deadline,
+            "deadline_text": draft.deadline_text[:255],
+            "mission_code": draft.mission_code[:4],
+            "mission_name": draft.mission_name[:255],
+            "programme_code": draft.programme_code[:4],
+            "programme_name": draft.programme_name[:400],
+        }
+
+    def payment_share(self, draft: DraftObjective, row: OperationalObjective) -> None:
+        row.cycle = self.cycle
+        self.cleaned(draft.place, plan._check_payment_time_share, row)
+
+    def write_responsibles(self, staged, people: dict[int, list[Person]]) -> None:
+        through = OperationalObjective.responsibles.through
+        stale: list[int] = []
+        links = []
+        for index, wanted in people.items():
+            row = staged[index][1]
+            current = self.people_of.get(row.pk, set())
+            if {p.pk for p in wanted} == current:
+                continue
+            if current:
+                stale.append(row.pk)
+            links += [through(operationalobjective_id=row.pk, person_id=p.pk) for p in wanted]
+        if stale:
+            through.objects.filter(operationalobjective_id__in=stale).delete()
+        if links:
+            through.objects.bulk_create(links, batch_size=self.BATCH)
+
+    def stage_phases(self, staged) -> list[tuple[DraftObjective, OperationalObjective, list]]:
+        result = []
+        new: list[Phase] = []
+        changed: list[Phase] = []
+        fields: set[str] = set()
+        for draft, objective in staged:
+            rows = list(self.phase_rows.get(objective.pk, []))
+            saved = []
+            for order, phase in enumerate(draft.phases, start=1):
+                values = {
+                    "kind": phase.kind,
+                    "label": phase.label[:30],
+                    "description": phase.description,
+                    "planned_text": phase.planned_text[:255],
+                    "planned_end": phase.planned_end,
+                    "order": order,
+                }
+                clean = self.cleaned(phase.place, plan._clean_phase, values)
+                match = next(
+                    (
+                        r
+                        for r in rows
+                        if fold(r.description) == fold(phase.description)
+                        and r.label == values["label"]
+                    ),
+                    None,
+                )
+                if match is None:
+                    match = Phase(objective=objective)
+                    plan._apply(match, clean)
+                    new.append(match)
+                    self.created("fasi", f"{objective.key}: {phase.description[:60]}")
+                else:
+                    rows.remove(match)
+                    before = state_of(match)
+                    plan._apply(match, clean)
+                    changes = diff(before, state_of(match))
+                    if changes:
+                        fields.update(changes)
+                        changed.append(match)
+                        self.updated("fasi", f"{objective.key}#{match.pk}", changes)
+                saved.append(match)
+            result.append((draft, objective, saved))
+        self.write(Phase, new, changed, fields)
+        return result
+
+    def stage_indicators(self, staged_phases) -> list[tuple[Indicator, DraftIndicator]]:
+        result = []
+        new: list[Indicator] = []
+        changed: list[Indicator] = []
+        fields: set[str] = set()
+        for draft, objective, phases in staged_phases:
+            rows = self.indicator_rows.setdefault(objective.pk, [])
+            for indicator in draft.indicators:
+                if indicator.blocked:
+                    self.result.skipped += 1
+                    continue
+                phase = phases[indicator.phase_index] if indicator.phase_index is not None else None
+                values = self.indicator_values(indicator, phase)
+                values["objective"] = objective
+                match = self.find_indicator(indicator, rows)
+                if match is None:
+                    values.update(scope=IndicatorScope.OBJECTIVE, unit=objective.unit)
+                    values = plan._pick(values, plan.INDICATOR_FIELDS)
+                    clean = self.cleaned(indicator.place, plan._clean_indicator, values, self.cycle)
+                    self.indicator_order += 1
+                    clean["order"] = self.indicator_order
+                    key = indicator.key if indicator.key not in self.indicator_keys else ""
+                    key = key or free_key(
+                        self.indicator_keys, clean.get("code") or clean["name"], fallback="ind"
+                    )
+                    self.indicator_keys.add(key)
+                    match = Indicator(cycle=self.cycle, key=key)
+                    plan._apply(match, clean)
+                    new.append(match)
+                    rows.append(match)
+                    self.claimed.add(("indicator", id(match)))
+                    self.created("indicatori", key)
+                else:
+                    values = plan._pick(values, plan.INDICATOR_FIELDS)
+                    clean = self.cleaned(indicator.place, plan._clean_indicator, values, self.cycle)
+                    before = state_of(match)
+                    plan._apply(match, clean)
+                    changes = diff(before, state_of(match))
+                    if changes:
+                        fields.update(changes)
+                        changed.append(match)
+                        self.updated("indicatori", match.key, changes)
+                    else:
+                        self.result.count("unchanged", "indicatori")
+                result.append((match, indicator))
+        self.write(Indicator, new, changed, fields)
+        return result
+
+    def find_indicator(self, draft: DraftIndicator, rows: list[Indicator]) -> Indicator | None:
+        def free(row: Indicator) -> bool:
+            return ("indicator", row.pk if row.pk else id(row)) not in self.claimed
+
+        candidates = [row for row in rows if free(row)]
+        found = next((row for row in candidates if draft.key and row.key == draft.key), None)
+        if found is None:
+            name = fold(draft.name)
+            found = next((row for row in candidates if fold(row.name) == name), None)
+        if found is not None:
+            self.claimed.add(("indicator", found.pk if found.pk else id(found)))
+        return found
+
+    @staticmethod
+    def indicator_values(indicator: DraftIndicator, phase: Phase | None) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "code": indicator.code[:30],
+            "name": indicator.name,
+            "description": indicator.description,
+            "formula": indicator.formula,
+            "dimension": indicator.dimension,
+            "dimension_label": indicator.dimension_label[:120],
+            "unit_of_measure": indicator.unit_of_measure[:40],
+            "data_source": indicator.data_source[:400],
+            "baseline_value": indicator.baseline_value,
+            "baseline_text": indicator.baseline_text[:255],
+            "baseline_year": indicator.baseline_year,
+            "phase": phase,
+            "responsible_label": indicator.responsible_label,
+            "formula_expression": (indicator.formula_expression or "").strip(),
+        }
+        if indicator.polarity:
+            values["polarity"] = indicator.polarity
+        return values
+
+    def stage_targets(self, indicators: list[tuple[Indicator, DraftIndicator]]) -> None:
+        new: list[Target] = []
+        changed: list[Target] = []
+        fields: set[str] = set()
+        first, last = self.cycle.first_year, self.cycle.last_year
+        for row, indicator in indicators:
+            for year, target in sorted(indicator.targets.items()):
+                if not first <= year <= last:
+                    raise ServiceError(
+                        f"{target.place}: l'anno {year} è fuori dal triennio "
+                        f"{self.cycle.horizon_label} del piano.",
+                        field="year",
+                    )
+                data = dict(target.parsed.as_data())
+                clean = self.cleaned(target.place, plan._clean_target, data, year)
+                values = {name: clean.get(name) for name in plan.TARGET_FIELDS}
+                current = self.target_rows.get((row.pk, year))
+                if current is None:
+                    current = Target(indicator=row, year=year)
+                    plan._apply(current, values)
+                    new.append(current)
+                    self.created("target", f"{row.key} {year}")
+                    continue
+                before = state_of(current)
+                plan._apply(current, values)
+                changes = diff(before, state_of(current))
+                if changes:
+                    fields.update(changes)
+                    changed.append(current)
+                    self.updated("target", f"{row.key} {year}", changes)
+        self.write(Target, new, changed, fields)
+
+    def check_formulas(self, rows: list[Indicator]) -> None:
+        """Computed indicators, once every indicator of the file exists: their formulas may
+        name each other whatever the order of the rows."""
+        for row in rows:
+            if not row.formula_expression:
+                continue
+            messages = validate_formula(self.cycle, row.formula_expression, indicator=row)
+            if messages:
+                raise ServiceError(
+                    f"Indicatore «{row.name[:80]}»: " + " ".join(messages),
+                    field="formula_expression",
+                )
+
+
 def commit_draft(
     *, user, cycle: Cycle, draft: PlanDraft, proposals: list[Proposal], choices
 ) -> CommitResult:
-    return DraftCommit(user=user, cycle=cycle, draft=draft, choices=choices).run()
+    """Write the draft: in bulk into a draft cycle, through the services (one version per
+    objective) into a frozen cycle under revision."""
+    kind = DraftCommit if cycle.is_frozen else BulkCommit
+    return kind(user=user, cycle=cycle, draft=draft, choices=choices).run()

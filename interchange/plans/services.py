@@ -282,6 +282,8 @@ def plan_import_commit(
                 **result.as_data(),
                 "errors": len(draft.errors),
                 "warnings": len(draft.warnings),
+                # The rows written in bulk, which have no audit row of their own.
+                "rows": result.changes,
             },
         )
     return plan_import, result, preview

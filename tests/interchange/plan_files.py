@@ -247,3 +247,41 @@ def errors_xlsx() -> bytes:
 
 
 TODAY = dt.date(2024, 1, 15)
+
+
+def many_rows_xlsx(objectives: int, *, year: int = 2024) -> bytes:
+    """`objectives` objectives of one service, two indicators each (one row per indicator), a
+    phase and three years of targets: the shape of a long plan, for the commit's queries."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(
+        [
+            "Area",
+            "Servizio",
+            "Obiettivo",
+            "Fasi",
+            "Indicatore",
+            f"Target {year}",
+            f"Target {year + 1}",
+            f"Target {year + 2}",
+            "Peso",
+        ]
+    )
+    for number in range(objectives):
+        for second in (False, True):
+            sheet.append(
+                [
+                    "Area unica",
+                    "Servizio unico",
+                    f"Obiettivo {number}",
+                    None if second else f"Fase {number} entro il 30/06/{year}",
+                    f"Indicatore {number}{'b' if second else 'a'}",
+                    f"≥ {number + 1}",
+                    f"≥ {number + 2}",
+                    f"compreso tra {number} e {number + 10}",
+                    None if second else "1",
+                ]
+            )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -5,9 +5,11 @@ all-or-nothing and a second import that changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from io import StringIO
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -256,20 +258,17 @@ def test_file_full_of_errors_blocks_its_rows_and_writes_the_rest(ente, tmp_path)
 def test_nothing_is_half_written_when_the_commit_fails(ente, tmp_path, monkeypatch):
     from interchange.plans import commit
 
-    calls = {"n": 0}
-    original = commit.DraftCommit.save_objective
-
+    # The targets come last: units, objectives, phases and indicators are already written.
     def failing(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise ServiceError("guasto simulato")
-        return original(self, *args, **kwargs)
+        assert OperationalObjective.objects.filter(cycle=self.cycle).exists()
+        raise ServiceError("guasto simulato")
 
-    monkeypatch.setattr(commit.DraftCommit, "save_objective", failing)
-    with pytest.raises(CommandError):
+    monkeypatch.setattr(commit.BulkCommit, "stage_targets", failing)
+    with pytest.raises(CommandError, match="guasto simulato"):
         run_import(tmp_path, "piano.xlsx", pf.seed002_xlsx(), "--ente", ente.slug, "--year", "2024")
     assert not Cycle.objects.filter(ente=ente).exists()
     assert not Unit.objects.filter(ente=ente).exists()
+    assert not OperationalObjective.objects.exists()
     assert not PlanImport.objects.exists()
 
 
@@ -345,3 +344,57 @@ def test_probable_matches_need_confirmation(ente, make_person):
 def test_unknown_file_kind_is_refused_in_italian(ente, tmp_path):
     with pytest.raises(CommandError, match="XLSX, ODS, CSV o DOCX"):
         run_import(tmp_path, "piano.pdf", b"%PDF", "--ente", ente.slug, "--year", "2024")
+
+
+def _commit_queries(make_ente, slug: str, content: bytes, user=None) -> tuple[int, Cycle]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ente = make_ente(slug)
+    with CaptureQueriesContext(connection) as queries:
+        services.plan_import_commit(
+            user=user, ente=ente, year=2024, file_name="lungo.xlsx", content=content
+        )
+    return len(queries.captured_queries), Cycle.objects.get(ente=ente)
+
+
+def test_commit_queries_do_not_grow_with_the_rows(make_ente):
+    small, _ = _commit_queries(make_ente, "piccolo", pf.many_rows_xlsx(5))
+    large, cycle = _commit_queries(make_ente, "grande", pf.many_rows_xlsx(60))
+    # 55 objectives, 110 indicators, 330 targets more: the per-row path wrote them with more
+    # than a thousand queries; in bulk only SQLite's batches (999 parameters a query) add any.
+    assert large - small <= 8, (small, large)
+    assert OperationalObjective.objects.filter(cycle=cycle).count() == 60
+    assert Indicator.objects.filter(cycle=cycle).count() == 120
+    assert Target.objects.filter(indicator__cycle=cycle).count() == 360
+    assert Phase.objects.filter(objective__cycle=cycle).count() == 60
+    between = Target.objects.get(indicator__name="Indicatore 59a", year=2026)
+    assert (between.kind, between.value, between.value_to) == ("between", 59, 69)
+    # The rows written in bulk are listed in the import's one summary row.
+    summary = AuditEntry.objects.get(action="plan.import", ente=cycle.ente)
+    assert len(summary.changes["rows"]["created"]["obiettivi"]) == 60
+    assert len(summary.changes["rows"]["created"]["target"]) == 360
+    assert not AuditEntry.objects.filter(ente=cycle.ente, action="objective.create").exists()
+
+
+def test_bulk_reimport_of_a_changed_file_updates_in_place_with_its_diff(ente, tmp_path):
+    content = pf.many_rows_xlsx(4)
+    run_import(tmp_path, "lungo.xlsx", content, "--ente", ente.slug, "--year", "2024")
+    cycle = Cycle.objects.get(ente=ente, year=2024)
+    before = plan_state(cycle)
+    run_import(tmp_path, "lungo.xlsx", content, "--ente", ente.slug, "--year", "2024")
+    assert plan_state(cycle) == before
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    book.active["F2"] = "≥ 99"  # first target of «Indicatore 0a»
+    out = io.BytesIO()
+    book.save(out)
+    run_import(tmp_path, "lungo.xlsx", out.getvalue(), "--ente", ente.slug, "--year", "2024")
+    after = plan_state(cycle)
+    assert after["objectives"] == before["objectives"]
+    assert [t[0] for t in after["targets"]] == [t[0] for t in before["targets"]]
+    target = Target.objects.get(indicator__name="Indicatore 0a", year=2024)
+    assert target.value == 99
+    summary = AuditEntry.objects.filter(action="plan.import").order_by("-pk").first()
+    assert summary.changes["rows"]["created"] == {}
+    (changes,) = summary.changes["rows"]["updated"]["target"].values()
+    assert [Decimal(v) for v in changes["value"]] == [1, 99]
