@@ -202,8 +202,10 @@ def parse_flag(value: Any) -> bool:
 def free_key(
     taken: Iterable[str], text: str, *, fallback: str = "voce", max_length: int = KEY_MAX_LENGTH
 ) -> str:
-    """A slug of `text` (or `fallback`) not in `taken`: «controlli», then «controlli-2», …"""
-    used = set(taken)
+    """A slug of `text` (or `fallback`) not in `taken`: «controlli», then «controlli-2», …
+
+    A set is used as it is (a bulk import keeps one and adds to it), anything else is copied."""
+    used = taken if isinstance(taken, set | frozenset) else set(taken)
     base = slugify(text)[: max_length - 10].strip("-") or fallback
     if base not in used:
         return base

@@ -1019,11 +1019,11 @@ class DraftBuilder:
                 self.infer(objective.place, f"gruppo di pesatura «{label}» dedotto.")
         # The expected total of inferred groups: the payment share as written; the others 100,
         # or what is left beside the payment share when that is what the weights add up to.
-        valid = draft.valid_objectives()
+        totals = draft.weight_totals()
         for group in draft.groups.values():
             if group.declared:
                 continue
-            total = group.total(valid)
+            total = totals.get(group.label, Decimal("0"))
             if group.kind == WeightGroupKind.PAYMENT_TIME:
                 group.expected_total = total or group.expected_total
                 group.scheme_share = total or None
@@ -1036,7 +1036,7 @@ class DraftBuilder:
                 ),
                 None,
             )
-            share = payment.total(valid) if payment else Decimal("0")
+            share = totals.get(payment.label, Decimal("0")) if payment else Decimal("0")
             if payment and share and abs(total - (HUNDRED - share)) <= Decimal("0.05"):
                 group.expected_total = HUNDRED - share
                 group.scheme_share = HUNDRED - share

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.utils import timezone
@@ -32,7 +33,13 @@ from planning.models import (
     Target,
     WeightGroup,
 )
-from planning.target_text import fold
+from planning.target_text import fold as _fold
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """`planning.target_text.fold`, remembered: the commit compares the same names many times."""
+    return _fold(text)
 
 
 @dataclass
@@ -466,6 +473,12 @@ class BulkCommit(DraftCommit):
         self.indicator_keys = {i.key for i in indicators}
         self.indicator_order = max((i.order for i in indicators), default=0)
         self.objective_keys = {o.key for o in self.objective_rows}
+        self.by_key = {row.key: row for row in self.objective_rows}
+        self.by_code: dict[str, list[OperationalObjective]] = {}
+        self.by_title: dict[tuple[str, int | None], list[OperationalObjective]] = {}
+        for row in self.objective_rows:
+            self.by_code.setdefault(row.code, []).append(row)
+            self.by_title.setdefault((fold(row.title), row.unit_id), []).append(row)
         self.target_rows = {
             (t.indicator_id, t.year): t for t in Target.objects.filter(indicator__cycle=cycle)
         }
@@ -566,6 +579,27 @@ class BulkCommit(DraftCommit):
         self.write(OperationalObjective, new, changed, fields | {"updated_at"} if fields else set())
         self.write_responsibles(staged, people)
         return staged
+
+    def _find_objective(self, draft: DraftObjective, unit, _existing):
+        """The same rules as the per-row path (key, a unique code, title and unit), through
+        indexes built once instead of a scan of every row for every row."""
+
+        def free(row: OperationalObjective) -> bool:
+            return ("objective", row.pk) not in self.claimed
+
+        found = self.by_key.get(draft.key) if draft.key else None
+        if found is not None and free(found):
+            return found
+        code = draft.code[:30]
+        if code:
+            same_code = [r for r in self.by_code.get(code, []) if free(r)]
+            if len(same_code) == 1:
+                return same_code[0]
+        unit_id = unit.pk if unit else None
+        for row in self.by_title.get((fold(draft.title), unit_id), []):
+            if free(row) and (not code or row.code == code):
+                return row
+        return None
 
     def objective_values(self, draft: DraftObjective, unit, strategics, groups) -> dict[str, Any]:
         return {

@@ -164,12 +164,6 @@ class DraftGroup:
     note: str = ""
     declared: bool = False  # read from a «Gruppi di pesatura» table rather than inferred
 
-    def total(self, objectives: list[DraftObjective]) -> Decimal:
-        return sum(
-            (o.weight for o in objectives if o.weight_group == self.label and o.weight is not None),
-            Decimal("0"),
-        )
-
 
 @dataclass
 class ColumnInfo:
@@ -210,11 +204,21 @@ class PlanDraft:
     def valid_objectives(self) -> list[DraftObjective]:
         return [o for o in self.objectives if not o.blocked]
 
+    def weight_totals(self) -> dict[str, Decimal]:
+        """The weights of the valid objectives added up by group label, in one pass."""
+        totals: dict[str, Decimal] = {}
+        for objective in self.objectives:
+            if objective.blocked or objective.weight is None or not objective.weight_group:
+                continue
+            label = objective.weight_group
+            totals[label] = totals.get(label, Decimal("0")) + objective.weight
+        return totals
+
     def group_totals(self) -> list[tuple[DraftGroup, Decimal, bool]]:
         """Each group with its total and whether it reaches its expected total (±0,05)."""
         result = []
-        objectives = self.valid_objectives()
+        totals = self.weight_totals()
         for group in self.groups.values():
-            total = group.total(objectives)
+            total = totals.get(group.label, Decimal("0"))
             result.append((group, total, abs(total - group.expected_total) <= Decimal("0.05")))
         return result
