@@ -59,10 +59,16 @@ def plan_upload(request):
                 error = str(exc)
     imports = PlanImport.objects.filter(ente=ente).defer("content")[:20]
     cycles = Cycle.objects.filter(ente=ente).order_by("-year")
+    asked = request.POST.get("year") or request.GET.get("anno") or ""
     return render(
         request,
         "interchange/plan_upload.html",
-        {"error": error, "imports": imports, "cycles": cycles},
+        {
+            "error": error,
+            "imports": imports,
+            "cycles": cycles,
+            "year": int(asked) if asked.isdigit() else None,
+        },
     )
 
 

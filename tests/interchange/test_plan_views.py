@@ -98,3 +98,25 @@ def test_cycle_file_upload_shows_json_paths_and_download(admin_client, rich_cycl
         admin_client.get(reverse("interchange:cycle_download", args=[rich_cycle.pk])).status_code
         == 404
     )
+
+
+def test_the_planning_pages_lead_the_administrator_to_the_import(admin_client, make_user):
+    upload = reverse("interchange:plan_upload")
+    empty = admin_client.get(reverse("planning:tree")).content.decode()
+    assert f'href="{upload}"' in empty  # no plan yet: import it, or create the first cycle
+    assert f'href="{upload}"' in admin_client.get(reverse("planning:cycle_list")).content.decode()
+    Cycle.objects.create(ente=admin_client.ente, year=2025, first_year=2025, last_year=2027)
+    page = admin_client.get(reverse("planning:tree") + "?anno=2025").content.decode()
+    assert f'href="{upload}?anno=2025"' in page
+    form = admin_client.get(upload + "?anno=2025").content.decode()
+    assert 'value="2025"' in form
+    assert f'href="{reverse("interchange:cycle_file")}"' in form
+    # Someone who cannot import is not shown the way to it.
+    reader = make_user("lettore", admin_client.ente, MembershipRole.DIPENDENTE)
+    admin_client.force_login(reader)
+    session = admin_client.session
+    session[SESSION_KEY] = admin_client.ente.pk
+    session.save()
+    page = admin_client.get(reverse("planning:tree") + "?anno=2025")
+    assert page.status_code == 200 and "Piano della performance 2025" in page.content.decode()
+    assert upload not in page.content.decode()
