@@ -6,7 +6,8 @@ has in the file, so every problem can be reported where the user will look for i
 
 * Spreadsheets (python-calamine, which reads XLSX and ODS quickly): each sheet is one table;
   merged cells are filled from their top-left cell and marked, so that the builder can say
-  «area ripresa dalla riga 3».
+  «area ripresa dalla riga 3». Calamine gives the merged ranges of XLSX only: those of ODS are
+  read from the spans of its `content.xml`.
 * CSV: UTF-8 (with or without BOM) or Windows-1252, separator `;`, `,` or tab, sniffed.
 * DOCX (python-docx for the package, the table XML read directly): python-docx's `row.cells`
   repeats a merged cell once per grid column and cannot tell a vertical merge from a repeated
@@ -18,10 +19,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
+from xml.etree import ElementTree
 
 KINDS = {"xlsx": "xlsx", "xlsm": "xlsx", "ods": "ods", "csv": "csv", "txt": "csv", "docx": "docx"}
 
@@ -154,6 +157,7 @@ def _read_workbook(kind: str, content: bytes, wanted: list[str] | None) -> Sourc
             )
         names = [name for name in names if name in wanted]
     document = SourceDocument(kind=kind)
+    ods_merges = _ods_merged_ranges(content) if kind == "ods" else {}
     for name in names:
         sheet = book.get_sheet_by_name(name)
         data = sheet.to_python(skip_empty_area=False)
@@ -161,9 +165,46 @@ def _read_workbook(kind: str, content: bytes, wanted: list[str] | None) -> Sourc
             Row(number=index + 1, cells=[Cell(_cell_value(value)) for value in values])
             for index, values in enumerate(data)
         ]
-        _fill_merged(rows, sheet.merged_cell_ranges or [])
+        _fill_merged(rows, sheet.merged_cell_ranges or ods_merges.get(name, []))
         document.blocks.append(Table(name=name, rows=rows, location=f"foglio «{name}»"))
     return document
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_CELLS = {f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell"}
+
+MergedRange = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _ods_merged_ranges(content: bytes) -> dict[str, list[MergedRange]]:
+    """The merged cells of each sheet of an ODS, as calamine gives them for XLSX:
+    ((top, left), (bottom, right)), 0-based. A merge is a `table-cell` with
+    `number-rows-spanned`/`number-columns-spanned`; repeated rows and cells are counted."""
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        xml = package.read("content.xml")
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:  # never in an ODS: refuse entity tricks
+        raise ReadError("Il file ODS contiene dichiarazioni XML non ammesse.")
+    spanned_rows, spanned_columns = (
+        f"{_ODS_TABLE}number-rows-spanned",
+        (f"{_ODS_TABLE}number-columns-spanned"),
+    )
+    result: dict[str, list[MergedRange]] = {}
+    for table in ElementTree.fromstring(xml).iter(f"{_ODS_TABLE}table"):
+        ranges: list[MergedRange] = []
+        top = 0
+        for row in table.iter(f"{_ODS_TABLE}table-row"):
+            left = 0
+            for cell in row:
+                if cell.tag not in _ODS_CELLS:
+                    continue
+                height = int(cell.get(spanned_rows, "1"))
+                width = int(cell.get(spanned_columns, "1"))
+                if height > 1 or width > 1:
+                    ranges.append(((top, left), (top + height - 1, left + width - 1)))
+                left += int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+            top += int(row.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+        result[table.get(f"{_ODS_TABLE}name", "")] = ranges
+    return result
 
 
 def _fill_merged(rows: list[Row], ranges) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 
 import docx
 import openpyxl
@@ -23,16 +24,13 @@ SORBARA_HEADER = [
 ]
 
 
-def seed002_xlsx() -> bytes:
-    """Two areas, area cells merged over their objectives, weights with commas, ranges and
-    «≥ anno precedente» targets, a repeated header and a blank separator row."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "Obiettivi 2024"
-    sheet.append(["PIANO DETTAGLIATO DEGLI OBIETTIVI 2024"])
-    sheet.append([])
-    sheet.append(SORBARA_HEADER)  # row 3
-    rows = [
+SEED002_MERGES = [(4, 7), (10, 12)]  # the area cells (column A) merged over their objectives
+
+
+def seed002_rows() -> list[list]:
+    """The sheet of seed 002 as rows from row 1: title, blank, header, Polizia Locale, blank
+    separator, header repeated, Servizi educativi."""
+    rows: list[list] = [
         # row 4..7: Polizia Locale, area merged over 4 rows
         [
             "AREA POLIZIA LOCALE",
@@ -122,16 +120,91 @@ def seed002_xlsx() -> bytes:
             None,
         ],
     ]
-    for row in rows:
+    return [["PIANO DETTAGLIATO DEGLI OBIETTIVI 2024"], [], SORBARA_HEADER, *rows]
+
+
+def seed002_xlsx() -> bytes:
+    """Two areas, area cells merged over their objectives, weights with commas, ranges and
+    «≥ anno precedente» targets, a repeated header and a blank separator row."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Obiettivi 2024"
+    for row in seed002_rows():
         sheet.append(row)
     for row in sheet.iter_rows():
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # «= 100%» is a target, not a formula
-    sheet.merge_cells("A4:A7")
-    sheet.merge_cells("A10:A12")
+    for top, bottom in SEED002_MERGES:
+        sheet.merge_cells(f"A{top}:A{bottom}")
     out = io.BytesIO()
     book.save(out)
+    return out.getvalue()
+
+
+def seed002_ods() -> bytes:
+    """The same sheet as `seed002_xlsx`, written as OpenDocument (what LibreOffice saves)."""
+    return ods_bytes("Obiettivi 2024", seed002_rows(), SEED002_MERGES)
+
+
+def ods_bytes(name: str, rows: list[list], merges: list[tuple[int, int]]) -> bytes:
+    """A one-sheet ODS: numbers as floats, text as strings, column-A cells merged from row
+    `top` to `bottom` (1-based) as LibreOffice writes them (spanned cell, covered cells)."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    spans = {top: bottom - top + 1 for top, bottom in merges}
+    covered = {r for top, bottom in merges for r in range(top + 1, bottom + 1)}
+    width = max(len(row) for row in rows)
+    lines = []
+    for number, row in enumerate(rows, start=1):
+        cells = []
+        for index in range(width):
+            value = row[index] if index < len(row) else None
+            if index == 0 and number in covered:
+                cells.append("<table:covered-table-cell/>")
+                continue
+            span = (
+                f' table:number-rows-spanned="{spans[number]}" table:number-columns-spanned="1"'
+                if index == 0 and number in spans
+                else ""
+            )
+            if value is None:
+                cells.append(f"<table:table-cell{span}/>")
+            elif isinstance(value, int | float):
+                cells.append(
+                    f'<table:table-cell office:value-type="float" office:value="{value}"{span}>'
+                    f"<text:p>{value}</text:p></table:table-cell>"
+                )
+            else:
+                cells.append(
+                    f'<table:table-cell office:value-type="string"{span}>'
+                    f"<text:p>{escape(str(value))}</text:p></table:table-cell>"
+                )
+        lines.append("<table:table-row>" + "".join(cells) + "</table:table-row>")
+    office = "urn:oasis:names:tc:opendocument:xmlns"
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<office:document-content xmlns:office="{office}:office:1.0" '
+        f'xmlns:table="{office}:table:1.0" xmlns:text="{office}:text:1.0" office:version="1.2">'
+        f"<office:body><office:spreadsheet><table:table table:name={quoteattr(name)}>"
+        + "".join(lines)
+        + "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<manifest:manifest xmlns:manifest="{office}:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:version="1.2" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr(
+            "mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED
+        )
+        package.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        package.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 

@@ -398,3 +398,56 @@ def test_bulk_reimport_of_a_changed_file_updates_in_place_with_its_diff(ente, tm
     assert summary.changes["rows"]["created"] == {}
     (changes,) = summary.changes["rows"]["updated"]["target"].values()
     assert [Decimal(v) for v in changes["value"]] == [1, 99]
+
+
+def _plan_by_value(cycle: Cycle) -> dict:
+    """The plan without ids, to compare two imports into two enti."""
+    return {
+        "objectives": sorted(
+            OperationalObjective.objects.filter(cycle=cycle).values_list(
+                "title",
+                "weight",
+                "unit__name",
+                "unit__parent__name",
+                "weight_group__label",
+                "kind",
+                "deadline",
+                "is_payment_time",
+            )
+        ),
+        "indicators": sorted(
+            Indicator.objects.filter(cycle=cycle).values_list("objective__title", "name")
+        ),
+        "targets": sorted(
+            Target.objects.filter(indicator__cycle=cycle).values_list(
+                "indicator__name", "year", "kind", "value", "value_to", "text"
+            )
+        ),
+        "groups": sorted(
+            WeightGroup.objects.filter(cycle=cycle).values_list("label", "kind", "expected_total")
+        ),
+    }
+
+
+def test_seed002_ods_with_merged_cells_gives_the_plan_of_the_xlsx(make_ente, make_person):
+    plans = {}
+    for name, content in (("piano.xlsx", pf.seed002_xlsx()), ("piano.ods", pf.seed002_ods())):
+        ente = make_ente(name.replace(".", "-"))
+        make_person(ente, key="malvasi", first_name="Ettore", last_name="Malvasì")
+        preview = services.preview_file(ente=ente, year=2024, file_name=name, content=content)
+        inferred = [str(i) for i in preview.draft.inferences]
+        # The area written once in the merged cell A4:A7 is read on rows 5-7 from that cell.
+        assert any("riga 6" in i and "cella unita della riga 4" in i for i in inferred), name
+        assert not preview.draft.errors
+        assert any("somma 33,33 % invece di 100 %" in str(w) for w in preview.draft.warnings)
+        services.plan_import_commit(
+            user=None, ente=ente, year=2024, file_name=name, content=content
+        )
+        plans[name] = _plan_by_value(Cycle.objects.get(ente=ente))
+    assert plans["piano.ods"] == plans["piano.xlsx"]
+    assert len(plans["piano.ods"]["objectives"]) == 6  # the repeated header is not an objective
+    assert ("Controlli sul territorio", "Sanzioni notificate") in plans["piano.ods"]["indicators"]
+    assert {o[3] for o in plans["piano.ods"]["objectives"]} == {
+        "AREA POLIZIA LOCALE",
+        "AREA SERVIZI EDUCATIVI",
+    }
