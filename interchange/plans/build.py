@@ -52,6 +52,13 @@ from planning.target_text import (
     parse_target,
 )
 
+# «-» in a carried column: none on this row, and nothing carried from above or from the
+# strategic objective.
+DASHES = {"-", "—", "–"}
+# «tutti» in the «Anni» column: every year of the plan (an objective without years of its own).
+EVERY_YEAR = {"tutti", "tutti gli anni", "ogni anno"}
+_YEARS = re.compile(r"(?:19|20)\d{2}")
+
 ANCHORS = {
     "objective",
     "description",
@@ -448,7 +455,7 @@ class DraftBuilder:
             values.setdefault(column.field, []).append((cell, column))
         for name in hd.CARRIED:
             cells = values.get(name)
-            if cells and cells[0][0].text in {"-", "—", "–"}:
+            if cells and cells[0][0].text in DASHES:
                 ctx.values.pop(name, None)  # «-»: none here, and nothing carried from above
                 if name == "strategic_objective":
                     ctx.strategic = ""
@@ -524,7 +531,7 @@ class DraftBuilder:
             place=place,
             key=_text(values, "key"),
             code=code or "",
-            section=_text(values, "section") or ctx.values.get("section", ""),
+            section=_own_text(values, "section") or ctx.values.get("section", ""),
             description=_text(values, "description"),
             expected_result=_text(values, "expected_result"),
             area=ctx.values.get("area", ""),
@@ -537,9 +544,21 @@ class DraftBuilder:
         self._mission_of(objective, values, place)
         strategic = self.draft.strategics.get(ctx.strategic)
         if strategic is not None:
-            if not objective.responsible and strategic.responsible_label:
+            none_written = {
+                name for name in ("responsible", "unit", "area") if _text(values, name) in DASHES
+            }
+            if (
+                not objective.responsible
+                and strategic.responsible_label
+                and "responsible" not in none_written
+            ):
                 objective.responsible = strategic.responsible_label
-            if not objective.unit and not objective.area and strategic.units_label:
+            if (
+                not objective.unit
+                and not objective.area
+                and strategic.units_label
+                and not none_written & {"unit", "area"}
+            ):
                 objective.unit = strategic.units_label.splitlines()[0]
         self._kind_of(objective, values, place)
         objective.is_transversal = self._flag(values, "transversal", place)
@@ -611,6 +630,10 @@ class DraftBuilder:
             )
             kind = "azione" if fold(_text(values, "phase_kind")) == "azione" else "fase"
             if not (objective.phases and objective.phases[-1].description == body):
+                start = self._date_of(values, "phase_start", table, row)
+                end = self._date_of(values, "phase_end", table, row)
+                if _first(values, "phase_end") is None:
+                    end = timing_end(timing, self.draft.year)
                 objective.phases.append(
                     DraftPhase(
                         body,
@@ -618,7 +641,9 @@ class DraftBuilder:
                         kind=kind,
                         label=label,
                         planned_text=timing,
-                        planned_end=timing_end(timing, self.draft.year),
+                        planned_start=start,
+                        planned_end=end,
+                        responsible_label=_text(values, "phase_responsible"),
                     )
                 )
         indicator_cell = _first(values, "indicator")
@@ -648,6 +673,8 @@ class DraftBuilder:
             data_source=_text(values, "data_source"),
             responsible_label=_text(values, "indicator_responsible"),
             formula_expression=_text(values, "formula_expression"),
+            standard_text=_text(values, "indicator_standard"),
+            tolerance_text=_text(values, "tolerance"),
         )
         if objective.phases and objective.phases[-1].place.row == row.number:
             indicator.phase_index = len(objective.phases) - 1
@@ -655,6 +682,9 @@ class DraftBuilder:
         if dimension:
             indicator.dimension_label = dimension
             indicator.dimension = DIMENSIONS.get(fold(dimension), "")
+        if _first(values, "dimension_label") is not None:  # the label as the plan writes it
+            indicator.dimension_label = _text(values, "dimension_label")
+        self._indicator_weight(indicator, values, table, row)
         polarity = _text(values, "polarity")
         if polarity:
             indicator.polarity = POLARITIES.get(fold(polarity), "")
@@ -663,6 +693,41 @@ class DraftBuilder:
         objective.indicators.append(indicator)
         self.baseline(indicator, values, table, row)
         self.targets(indicator, values, table, row, indicator_header=cell)
+
+    def _indicator_weight(self, indicator: DraftIndicator, values, table: Table, row: Row):
+        cell = _first(values, "indicator_weight")
+        if cell is None or cell.empty:
+            return
+        try:
+            weight = (
+                cell.value if isinstance(cell.value, Decimal) else parse_italian_number(cell.text)
+            )
+        except ValueError:
+            weight = None
+        if weight is None or not Decimal("0") <= weight <= HUNDRED:
+            column = _first_column(values, "indicator_weight")
+            self.error(
+                Place(table.location, row.number, column.header),
+                f"«{cell.text}» non è un peso tra 0 e 100: l'indicatore non è importato.",
+            )
+            indicator.blocked = True
+            return
+        indicator.weight = weight
+
+    def _date_of(self, values, name: str, table: Table, row: Row) -> dt.date | None:
+        cell = _first(values, name)
+        if cell is None or cell.empty:
+            return None
+        if isinstance(cell.value, dt.date):
+            return cell.value
+        found = parse_date_text(cell.text)
+        if found is None:
+            column = _first_column(values, name)
+            self.warn(
+                Place(table.location, row.number, column.header),
+                f"«{cell.text}» non è una data (gg/mm/aaaa): lasciata vuota.",
+            )
+        return found
 
     def baseline(self, indicator: DraftIndicator, values, table: Table, row: Row) -> None:
         for cell, column in values.get("baseline", []):
@@ -903,6 +968,9 @@ class DraftBuilder:
         if not text:
             objective.years = [draft.year]
             return
+        if fold(text) in EVERY_YEAR:
+            objective.years = []
+            return
         years = sorted({int(y) for y in re.findall(r"(?:19|20)\d{2}", text)})
         outside = [y for y in years if not draft.first_year <= y <= draft.last_year]
         if not years or outside:
@@ -918,6 +986,7 @@ class DraftBuilder:
     # -- other tables ----------------------------------------------------------------------
 
     def groups_table(self, table, header, columns, body) -> None:
+        draft = self.draft
         for row in body:
             values = self.row_values(table, row, columns)
             label = _text(values, "weight_group")
@@ -933,8 +1002,18 @@ class DraftBuilder:
                 unit=_text(values, "unit"),
                 responsible=_text(values, "responsible"),
                 note=_text(values, "group_note"),
+                years=sorted({int(y) for y in _YEARS.findall(_text(values, "group_years"))}),
                 declared=True,
             )
+            outside = [y for y in group.years if not draft.first_year <= y <= draft.last_year]
+            if outside:
+                column = _first_column(values, "group_years")
+                self.error(
+                    Place(table.location, row.number, column.header),
+                    f"anni del gruppo fuori dal triennio {draft.first_year}-{draft.last_year}: "
+                    "il gruppo vale per ogni anno del piano.",
+                )
+                group.years = []
             for name in ("expected_total", "scheme_share"):
                 text = _text(values, name)
                 if not text:
@@ -1098,6 +1177,12 @@ def _first_column(values, name: str):
 def _text(values, name: str) -> str:
     cell = _first(values, name)
     return cell.text if cell is not None else ""
+
+
+def _own_text(values, name: str) -> str:
+    """The row's own text of a carried column, «-» (none) read as empty."""
+    text = _text(values, name)
+    return "" if text in DASHES else text
 
 
 def _clean_name(text: str) -> str:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from core.audit import diff, record, snapshot, state_of
 from core.exceptions import ServiceError
 from core.parsing import free_key
-from interchange.plans.draft import DraftIndicator, DraftObjective, Place, PlanDraft
+from interchange.plans.draft import DraftIndicator, DraftObjective, DraftPhase, Place, PlanDraft
 from interchange.plans.matching import Proposal
 from organization.models import Person, Unit, UnitKind
 from planning import services as plan
@@ -29,6 +29,7 @@ from planning.models import (
     ObjectiveKind,
     OperationalObjective,
     Phase,
+    StrategicArea,
     StrategicObjective,
     Target,
     WeightGroup,
@@ -81,6 +82,44 @@ def _same(instance, values: dict[str, Any]) -> bool:
         elif (current or "") != (value or "") if isinstance(current, str) else current != value:
             return False
     return True
+
+
+def phase_values(phase: DraftPhase, order: int) -> dict[str, Any]:
+    return {
+        "kind": phase.kind,
+        "label": phase.label[:30],
+        "description": phase.description,
+        "planned_text": phase.planned_text[:255],
+        "planned_start": phase.planned_start,
+        "planned_end": phase.planned_end,
+        "responsible_label": phase.responsible_label,
+        "order": order,
+    }
+
+
+def indicator_values(indicator: DraftIndicator, phase: Phase | None) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "code": indicator.code[:30],
+        "name": indicator.name,
+        "description": indicator.description,
+        "formula": indicator.formula,
+        "dimension": indicator.dimension,
+        "dimension_label": indicator.dimension_label[:120],
+        "unit_of_measure": indicator.unit_of_measure[:40],
+        "data_source": indicator.data_source[:400],
+        "baseline_value": indicator.baseline_value,
+        "baseline_text": indicator.baseline_text[:255],
+        "baseline_year": indicator.baseline_year,
+        "phase": phase,
+        "responsible_label": indicator.responsible_label,
+        "formula_expression": (indicator.formula_expression or "").strip(),
+        "standard_text": indicator.standard_text,
+        "tolerance_text": indicator.tolerance_text,
+        "weight": indicator.weight,
+    }
+    if indicator.polarity:
+        values["polarity"] = indicator.polarity
+    return values
 
 
 class DraftCommit:
@@ -148,8 +187,20 @@ class DraftCommit:
 
     # -- strategic layer and groups --------------------------------------------------------
 
+    def strategic_area(self, name: str, areas: dict[str, StrategicArea]) -> StrategicArea:
+        """The cycle's strategic area of that name (accents and case ignored), or a new one."""
+        area = areas.get(fold(name))
+        if area is None:
+            area = plan.strategic_area_create(
+                user=self.user, cycle=self.cycle, data={"name": name[:400]}
+            )
+            areas[fold(name)] = area
+            self.result.count("created", "aree strategiche")
+        return area
+
     def save_strategics(self) -> dict[str, StrategicObjective]:
         rows = list(StrategicObjective.objects.filter(cycle=self.cycle))
+        areas = {fold(a.name): a for a in StrategicArea.objects.filter(cycle=self.cycle)}
         saved = {}
         for key, draft in self.draft.strategics.items():
             values = {
@@ -168,6 +219,8 @@ class DraftCommit:
                 "criticalities": draft.criticalities,
                 "expected_impact": draft.expected_impact,
             }
+            if draft.area.strip():
+                values["area"] = self.strategic_area(draft.area.strip(), areas)
             match = next((r for r in rows if draft.key and r.key == draft.key), None) or next(
                 (
                     r
@@ -215,6 +268,7 @@ class DraftCommit:
                 "expected_total": draft.expected_total,
                 "scheme_share": draft.scheme_share,
                 "note": draft.note,
+                "years": draft.years,
                 "unit": unit,
             }
             person = self.person_for(draft.responsible)
@@ -339,14 +393,7 @@ class DraftCommit:
         rows = list(Phase.objects.filter(objective=objective))
         saved = []
         for order, phase in enumerate(draft.phases, start=1):
-            values = {
-                "kind": phase.kind,
-                "label": phase.label[:30],
-                "description": phase.description,
-                "planned_text": phase.planned_text[:255],
-                "planned_end": phase.planned_end,
-                "order": order,
-            }
+            values = phase_values(phase, order)
             match = next(
                 (
                     r
@@ -371,24 +418,7 @@ class DraftCommit:
                 self.result.skipped += 1
                 continue
             phase = phases[indicator.phase_index] if indicator.phase_index is not None else None
-            values = {
-                "code": indicator.code[:30],
-                "name": indicator.name,
-                "description": indicator.description,
-                "formula": indicator.formula,
-                "dimension": indicator.dimension,
-                "dimension_label": indicator.dimension_label[:120],
-                "unit_of_measure": indicator.unit_of_measure[:40],
-                "data_source": indicator.data_source[:400],
-                "baseline_value": indicator.baseline_value,
-                "baseline_text": indicator.baseline_text[:255],
-                "baseline_year": indicator.baseline_year,
-                "phase": phase,
-                "responsible_label": indicator.responsible_label,
-                "formula_expression": indicator.formula_expression,
-            }
-            if indicator.polarity:
-                values["polarity"] = indicator.polarity
+            values = indicator_values(indicator, phase)
             match = self.find_indicator(indicator, rows)
             if match is None:
                 data = {
@@ -656,14 +686,7 @@ class BulkCommit(DraftCommit):
             rows = list(self.phase_rows.get(objective.pk, []))
             saved = []
             for order, phase in enumerate(draft.phases, start=1):
-                values = {
-                    "kind": phase.kind,
-                    "label": phase.label[:30],
-                    "description": phase.description,
-                    "planned_text": phase.planned_text[:255],
-                    "planned_end": phase.planned_end,
-                    "order": order,
-                }
+                values = phase_values(phase, order)
                 clean = self.cleaned(phase.place, plan._clean_phase, values)
                 match = next(
                     (
@@ -705,7 +728,7 @@ class BulkCommit(DraftCommit):
                     self.result.skipped += 1
                     continue
                 phase = phases[indicator.phase_index] if indicator.phase_index is not None else None
-                values = self.indicator_values(indicator, phase)
+                values = indicator_values(indicator, phase)
                 values["objective"] = objective
                 match = self.find_indicator(indicator, rows)
                 if match is None:
@@ -753,28 +776,6 @@ class BulkCommit(DraftCommit):
         if found is not None:
             self.claimed.add(("indicator", found.pk if found.pk else id(found)))
         return found
-
-    @staticmethod
-    def indicator_values(indicator: DraftIndicator, phase: Phase | None) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "code": indicator.code[:30],
-            "name": indicator.name,
-            "description": indicator.description,
-            "formula": indicator.formula,
-            "dimension": indicator.dimension,
-            "dimension_label": indicator.dimension_label[:120],
-            "unit_of_measure": indicator.unit_of_measure[:40],
-            "data_source": indicator.data_source[:400],
-            "baseline_value": indicator.baseline_value,
-            "baseline_text": indicator.baseline_text[:255],
-            "baseline_year": indicator.baseline_year,
-            "phase": phase,
-            "responsible_label": indicator.responsible_label,
-            "formula_expression": (indicator.formula_expression or "").strip(),
-        }
-        if indicator.polarity:
-            values["polarity"] = indicator.polarity
-        return values
 
     def stage_targets(self, indicators: list[tuple[Indicator, DraftIndicator]]) -> None:
         new: list[Target] = []

@@ -79,6 +79,9 @@ class DraftIndicator:
     baseline_year: int | None = None
     responsible_label: str = ""
     formula_expression: str = ""
+    standard_text: str = ""
+    tolerance_text: str = ""
+    weight: Decimal | None = None
     phase_index: int | None = None  # the action this indicator measures
     targets: dict[int, DraftTarget] = field(default_factory=dict)
     blocked: bool = False
@@ -91,7 +94,9 @@ class DraftPhase:
     kind: str = "fase"
     label: str = ""
     planned_text: str = ""
+    planned_start: dt.date | None = None
     planned_end: dt.date | None = None
+    responsible_label: str = ""
 
 
 @dataclass
@@ -162,6 +167,7 @@ class DraftGroup:
     responsible: str = ""
     scheme_share: Decimal | None = None
     note: str = ""
+    years: list[int] = field(default_factory=list)
     declared: bool = False  # read from a «Gruppi di pesatura» table rather than inferred
 
 

@@ -173,6 +173,20 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "deadline_text": ("Scadenza come scritta", ("scadenza come scritta",)),
     "target_structured": ("Target strutturato", ("target strutturato",)),
     "phase_label": ("Etichetta della fase", ("etichetta fase", "lettera")),
+    "phase_start": ("Inizio della fase", ("inizio fase", "inizio della fase", "data inizio fase")),
+    "phase_end": ("Fine della fase", ("fine fase", "fine della fase", "data fine fase")),
+    "phase_responsible": (
+        "Responsabile della fase",
+        ("responsabile fase", "responsabile della fase"),
+    ),
+    "dimension_label": ("Dimensione come scritta", ("dimensione come scritta",)),
+    "indicator_standard": (
+        "Standard dell'indicatore",
+        ("standard dell indicatore", "standard indicatore"),
+    ),
+    "tolerance": ("Tolleranza", ("tolleranza", "tolleranza ammessa")),
+    "indicator_weight": ("Peso dell'indicatore", ("peso dell indicatore", "peso indicatore")),
+    "group_years": ("Anni del gruppo", ("anni del gruppo",)),
     "phase_kind": ("Tipo di fase", ("tipo fase", "tipo di fase")),
     IGNORE: (
         "Ignorata",

@@ -43,6 +43,7 @@ GROUP_COLUMNS = [
     ("unit", "Servizio"),
     ("responsible", "Responsabile"),
     ("group_note", "Note del gruppo"),
+    ("group_years", "Anni del gruppo"),
 ]
 OBJECTIVE_COLUMNS = [
     ("key", "Chiave"),
@@ -72,6 +73,9 @@ OBJECTIVE_COLUMNS = [
     ("phase_label", "Etichetta fase"),
     ("phase", "Fase"),
     ("phase_timing", "Tempi"),
+    ("phase_start", "Inizio fase"),
+    ("phase_end", "Fine fase"),
+    ("phase_responsible", "Responsabile della fase"),
     ("indicator_key", "Chiave indicatore"),
     ("indicator_code", "Codice indicatore"),
     ("indicator", "Indicatore"),
@@ -80,11 +84,15 @@ OBJECTIVE_COLUMNS = [
     ("formula", "Formula"),
     ("formula_expression", "Formula di calcolo automatico"),
     ("dimension", "Dimensione"),
+    ("dimension_label", "Dimensione come scritta"),
     ("unit_of_measure", "Unità di misura"),
     ("data_source", "Fonte dei dati"),
     ("polarity", "Polarità"),
     ("baseline", "Baseline"),
     ("baseline_year", "Anno della baseline"),
+    ("indicator_standard", "Standard dell'indicatore"),
+    ("tolerance", "Tolleranza"),
+    ("indicator_weight", "Peso dell'indicatore"),
 ]
 
 HELP = {
@@ -100,7 +108,17 @@ HELP = {
     "transversal": "sì o no.",
     "payment_time": "sì per l'obiettivo sui tempi di pagamento (DL 13/2023).",
     "tags": "semplificazione, digitalizzazione, accessibilità, pari opportunità, ...",
-    "years": "Anni del triennio a cui l'obiettivo appartiene, es. 2024, 2025.",
+    "years": "Anni del triennio a cui l'obiettivo appartiene, es. 2024, 2025; «tutti» per ogni "
+    "anno del piano; vuoto: l'anno del piano importato.",
+    "responsible": "Nome del responsabile come scritto nel piano; abbinato per nome al personale. "
+    "Scritto una volta vale per le righe sotto; «-» per nessuno.",
+    "phase_start": "Data di inizio prevista della fase (gg/mm/aaaa).",
+    "phase_end": "Data di fine prevista della fase (gg/mm/aaaa); vuota: dedotta dai «Tempi».",
+    "dimension": "efficacia, efficienza, economicità, qualità, tempestività, ...",
+    "dimension_label": "La dimensione con le parole del piano, se diverse (es. «Tempestività "
+    "Efficienza»).",
+    "indicator_weight": "Peso dell'indicatore nell'obiettivo, in percentuale.",
+    "group_years": "Anni a cui vale il gruppo, es. 2024, 2025; vuoto: ogni anno del piano.",
     "responsible_keys": "Chiavi delle persone responsabili, separate da virgole.",
 }
 
@@ -243,6 +261,7 @@ def _plan(cycle: Cycle):
                 group.unit.name if group.unit else "",
                 str(group.responsible) if group.responsible else "",
                 group.note,
+                ", ".join(str(y) for y in group.years),
             ]
         )
     years = list(range(cycle.first_year, cycle.last_year + 1))
@@ -270,7 +289,7 @@ def _plan(cycle: Cycle):
             area,
             unit,
             objective.unit.peg_code if objective.unit else "",
-            objective.responsible_label,
+            objective.responsible_label or "-",
             ", ".join(sorted(p.key for p in objective.responsibles.all())),
             _mission(objective.mission_code, objective.mission_name),
             _mission(objective.programme_code, objective.programme_name),
@@ -287,7 +306,7 @@ def _plan(cycle: Cycle):
             objective.weight,
             objective.deadline,
             objective.deadline_text,
-            ", ".join(str(y) for y in objective.years),
+            ", ".join(str(y) for y in objective.years) or "tutti",
         ]
         phases = list(objective.phases.all())
         own = indicators.get(objective.pk, [])
@@ -308,9 +327,17 @@ def _plan(cycle: Cycle):
         for phase, indicator in pairs:
             row = list(base)
             row += (
-                [phase.kind, phase.label, phase.description, phase.planned_text]
+                [
+                    phase.kind,
+                    phase.label,
+                    phase.description,
+                    phase.planned_text,
+                    phase.planned_start,
+                    phase.planned_end,
+                    phase.responsible_label,
+                ]
                 if phase
-                else [None] * 4
+                else [None] * 7
             )
             if indicator is not None:
                 targets = {t.year: t for t in indicator.targets.all()}
@@ -322,17 +349,21 @@ def _plan(cycle: Cycle):
                     indicator.responsible_label,
                     indicator.formula,
                     indicator.formula_expression,
-                    indicator.dimension_label or indicator.get_dimension_display(),
+                    indicator.get_dimension_display() if indicator.dimension else "",
+                    indicator.dimension_label,
                     indicator.unit_of_measure,
                     indicator.data_source,
                     indicator.polarity,
                     indicator.baseline_text or indicator.baseline_value,
                     indicator.baseline_year,
+                    indicator.standard_text,
+                    indicator.tolerance_text,
+                    indicator.weight,
                 ]
                 row += [_target_text(targets.get(y)) for y in years]
                 row += [_structured(targets.get(y)) for y in years]
             else:
-                row += [None] * (13 + 2 * len(years))
+                row += [None] * (17 + 2 * len(years))
             rows.append(row)
     return strategic_rows, group_rows, rows
 

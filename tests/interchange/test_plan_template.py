@@ -147,3 +147,96 @@ def test_sorbara_plan_exported_to_the_template_and_imported_back_is_the_same_pla
         Indicator.objects.filter(cycle=target).count()
         == Indicator.objects.filter(cycle=original, objective__isnull=False).count()
     )
+
+
+def _sheets(content: bytes) -> dict[str, list[tuple]]:
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+
+
+def _details(cycle: Cycle) -> dict[str, list[tuple]]:
+    """What `objectives_of` leaves out: phase dates and people, the indicator's other fields,
+    targets of every year, the groups' years. Orders are compared as positions."""
+    from planning.models import Phase, Target
+
+    return {
+        "phases": sorted(
+            Phase.objects.filter(objective__cycle=cycle).values_list(
+                "objective__key",
+                "kind",
+                "label",
+                "description",
+                "planned_text",
+                "planned_start",
+                "planned_end",
+                "responsible_label",
+            )
+        ),
+        "indicators": sorted(
+            Indicator.objects.filter(cycle=cycle, objective__isnull=False).values_list(
+                "key",
+                "code",
+                "dimension",
+                "dimension_label",
+                "data_source",
+                "baseline_value",
+                "baseline_text",
+                "baseline_year",
+                "polarity",
+                "formula_expression",
+                "standard_text",
+                "tolerance_text",
+                "weight",
+            )
+        ),
+        "targets": sorted(
+            Target.objects.filter(
+                indicator__cycle=cycle, indicator__objective__isnull=False
+            ).values_list(
+                "indicator__key", "year", "kind", "value", "value_to", "target_date", "text"
+            )
+        ),
+        "groups": sorted(
+            WeightGroup.objects.filter(cycle=cycle).values_list(
+                "key", "label", "kind", "expected_total", "scheme_share", "note", "years"
+            )
+        ),
+        "objectives": sorted(
+            OperationalObjective.objects.filter(cycle=cycle).values_list(
+                "key", "years", "tags", "section", "responsible_label", "unit__key"
+            )
+        ),
+    }
+
+
+@pytest.mark.django_db
+def test_rich_plan_reads_back_from_the_template_without_loss():
+    from tests.interchange.documents import rich_document
+
+    document = rich_document()
+    original = import_cycle(copy.deepcopy(document))
+    details = _details(original)
+    # What the plan holds, so that the comparison below cannot pass on an empty plan.
+    assert {year for _, year, *_ in details["targets"]} == {2024, 2025, 2026}
+    assert any(start for *_, start, _, _ in details["phases"])
+    assert any(group[-1] for group in details["groups"])  # a group with years of its own
+    assert any(ind[10] and ind[11] for ind in details["indicators"])  # standard, tolerance
+    assert any(not years for _, years, *_ in details["objectives"])  # every year of the plan
+    content = template_bytes(original)
+
+    other = copy.deepcopy(document)
+    other["ente"]["slug"] = "copia-del-piano"
+    other.pop("evaluation_bodies", None)
+    cycle_data = other["cycle"]
+    other["cycle"] = {
+        name: cycle_data[name] for name in ("year", "first_year", "last_year", "title")
+    }
+    target = import_cycle(other)
+    services.plan_import_commit(
+        user=None, ente=target.ente, year=target.year, file_name="piano.xlsx", content=content
+    )
+    assert objectives_of(target) == objectives_of(original)
+    assert groups_of(target) == groups_of(original)
+    assert _details(target) == details
+    # Exported again, the imported plan gives the same file, cell by cell.
+    assert _sheets(template_bytes(target)) == _sheets(content)
