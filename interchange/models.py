@@ -13,8 +13,11 @@ class PlanImport(models.Model):
 
     class State(models.TextChoices):
         PREVIEW = "preview", "Anteprima"
+        QUEUED = "queued", "In attesa di importazione"
+        RUNNING = "running", "Importazione in corso"
         COMMITTED = "committed", "Importato"
         REFUSED = "refused", "Rifiutato"
+        FAILED = "failed", "Non riuscito"
 
     ente = models.ForeignKey(Ente, on_delete=models.CASCADE, related_name="plan_imports")
     cycle = models.ForeignKey(
@@ -36,6 +39,11 @@ class PlanImport(models.Model):
     choices = models.JSONField("corrispondenze confermate", default=dict, blank=True)
     state = models.CharField("stato", max_length=12, choices=State.choices, default=State.PREVIEW)
     summary = models.JSONField("esito", default=dict, blank=True)
+    # The background commit (django-tasks): what was asked, and how far it has gone.
+    request = models.JSONField("richiesta di importazione", default=dict, blank=True)
+    step = models.PositiveSmallIntegerField("passo", default=0)
+    steps = models.PositiveSmallIntegerField("passi", default=0)
+    message = models.CharField("stato dell'elaborazione", max_length=400, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -49,6 +57,14 @@ class PlanImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.year})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.step / self.steps) if self.steps else 0
 
 
 class ColumnMapping(models.Model):

@@ -6,13 +6,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import ADMIN, require_access
 from core.exceptions import ServiceError
 from core.limits import loads_json
+from interchange import tasks
 from interchange.exporter import dumps, export_cycle
 from interchange.importer import InterchangeError, import_cycle
 from interchange.models import PlanImport
@@ -110,28 +112,18 @@ def plan_preview(request, pk: int):
         return render(request, "interchange/plan_preview.html", {"item": item, "fatal": str(exc)})
     if request.method == "POST" and "commit" in request.POST:
         try:
-            _, result, _ = services.plan_import_commit(
+            services.plan_import_enqueue(
                 user=request.user,
-                ente=ente,
-                year=item.year,
-                file_name=item.file_name,
-                content=bytes(item.content),
-                mapping=mapping,
+                plan_import=item,
                 choices=_choices_from(request),
                 revision_motivation=request.POST.get("revision", ""),
-                plan_import=item,
             )
         except ServiceError as exc:
             messages.error(request, str(exc))
         else:
-            created = sum(result.created.values())
-            updated = sum(result.updated.values())
-            messages.success(
-                request,
-                f"Piano importato: {created} elementi creati, {updated} aggiornati, "
-                f"{result.skipped} righe bloccate da errori.",
-            )
-            return redirect("interchange:plan_upload")
+            user_id = request.user.pk
+            transaction.on_commit(lambda: tasks.commit_plan_import.enqueue(item.pk, user_id))
+            return redirect("interchange:plan_preview", pk=item.pk)
     return render(
         request,
         "interchange/plan_preview.html",
@@ -142,8 +134,18 @@ def plan_preview(request, pk: int):
             "groups": preview.draft.group_totals(),
             "fields": hd.field_choices(),
             "strategics": preview.draft.strategics,
+            "poll": item.is_running,
         },
     )
+
+
+@login_required
+@require_GET
+def plan_status(request, pk: int):
+    """The state of the background import; while it runs, the page reloads this every second."""
+    ente = _admin(request)
+    item = get_object_or_404(PlanImport.objects.defer("content"), pk=pk, ente=ente)
+    return render(request, "interchange/_plan_status.html", {"item": item, "poll": item.is_running})
 
 
 @login_required

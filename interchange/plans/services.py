@@ -22,7 +22,7 @@ from interchange.plans.build import build_draft
 from interchange.plans.commit import CommitResult, commit_draft
 from interchange.plans.draft import PlanDraft
 from interchange.plans.matching import Proposal, propose, resolved
-from interchange.plans.readers import SourceDocument, file_kind, read_document
+from interchange.plans.readers import ReadError, SourceDocument, file_kind, read_document
 from organization.models import Ente
 from planning import access as plan_rules
 from planning import selectors as plan_selectors
@@ -220,11 +220,15 @@ def plan_import_commit(
     choices: dict[str, str] | None = None,
     revision_motivation: str = "",
     plan_import: PlanImport | None = None,
+    preview: Preview | None = None,
 ) -> tuple[PlanImport, CommitResult, Preview]:
-    """Write everything valid of the file into the ente's cycle of `year`, in one transaction."""
+    """Write everything valid of the file into the ente's cycle of `year`, in one transaction.
+
+    `preview`, when given, is the file already read (the background import shows its counts
+    before writing); otherwise the file is read here."""
     require_plan_admin(user, ente)
     with transaction.atomic():
-        preview = preview_file(
+        preview = preview or preview_file(
             ente=ente,
             year=year,
             file_name=file_name,
@@ -287,6 +291,114 @@ def plan_import_commit(
             },
         )
     return plan_import, result, preview
+
+
+# -- the import in the background (django-tasks, `manage.py db_worker`) ------------------------
+
+STEPS = 3  # read the file, write the plan, done
+
+
+def _progress(item: PlanImport, **fields) -> None:
+    """Written outside the import's transaction, so that the page polling it sees each step."""
+    PlanImport.objects.filter(pk=item.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(item, name, value)
+
+
+def plan_import_enqueue(
+    *,
+    user,
+    plan_import: PlanImport,
+    choices: dict[str, str] | None = None,
+    revision_motivation: str = "",
+) -> PlanImport:
+    """Ask the worker to commit a previewed file; refused at once when the cycle would be."""
+    require_plan_admin(user, plan_import.ente)
+    if plan_import.is_running:
+        raise ServiceError("L'importazione di questo file è già in corso.", field="file")
+    cycle = Cycle.objects.filter(ente=plan_import.ente, year=plan_import.year).first()
+    reason = refusal_for(cycle, revision_motivation=revision_motivation)
+    if reason:
+        raise ServiceError(reason, code="frozen")
+    _progress(
+        plan_import,
+        state=PlanImport.State.QUEUED,
+        request={"choices": dict(choices or {}), "revision_motivation": revision_motivation},
+        step=0,
+        steps=STEPS,
+        message="In attesa che l'elaborazione cominci…",
+    )
+    record(
+        user=user,
+        action="plan_import.enqueue",
+        obj=plan_import,
+        ente=plan_import.ente,
+        changes={"file_name": plan_import.file_name, "checksum": plan_import.checksum},
+    )
+    return plan_import
+
+
+def plan_import_run(*, user, plan_import: PlanImport) -> PlanImport:
+    """The worker's part: read the stored file, then write it in one transaction, telling the
+    page each step. A refusal leaves the import «non riuscito» with its reason, nothing written."""
+    asked = plan_import.request or {}
+    ente = plan_import.ente
+    _progress(plan_import, state=PlanImport.State.RUNNING, step=1, message="Lettura del file…")
+    try:
+        motivation = asked.get("revision_motivation", "")
+        preview = preview_file(
+            ente=ente,
+            year=plan_import.year,
+            file_name=plan_import.file_name,
+            content=bytes(plan_import.content),
+            sheets=plan_import.sheets or None,
+            mapping=plan_import.mapping or None,
+            revision_motivation=motivation,
+        )
+        draft = preview.draft
+        indicators = sum(len(o.indicators) for o in draft.valid_objectives())
+        _progress(
+            plan_import,
+            step=2,
+            message=(
+                f"Scrittura di {len(draft.valid_objectives())} obiettivi e {indicators} indicatori…"
+            ),
+        )
+        plan_import.step, plan_import.message = STEPS, ""
+        _, result, _ = plan_import_commit(
+            user=user,
+            ente=ente,
+            year=plan_import.year,
+            file_name=plan_import.file_name,
+            content=bytes(plan_import.content),
+            sheets=plan_import.sheets or None,
+            mapping=plan_import.mapping or None,
+            choices=asked.get("choices") or {},
+            revision_motivation=motivation,
+            plan_import=plan_import,
+            preview=preview,
+        )
+    except (ServiceError, ReadError) as exc:
+        _progress(plan_import, state=PlanImport.State.FAILED, message=str(exc)[:400])
+        return plan_import
+    except Exception:
+        _progress(
+            plan_import,
+            state=PlanImport.State.FAILED,
+            message="Errore imprevisto: nulla è stato importato.",
+        )
+        raise
+    _progress(plan_import, message=result_message(result))
+    return plan_import
+
+
+def result_message(result: CommitResult) -> str:
+    created = sum(result.created.values())
+    updated = sum(result.updated.values())
+    return (
+        f"Piano importato: {created} elementi creati, {updated} aggiornati, "
+        f"{result.skipped} righe bloccate da errori."
+    )
 
 
 def committed_before(ente: Ente, digest: str) -> PlanImport | None:

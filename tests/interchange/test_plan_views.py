@@ -29,7 +29,7 @@ def admin_client(client, make_ente, make_user):
     return client
 
 
-def test_upload_preview_and_commit(admin_client):
+def test_upload_preview_and_commit(admin_client, django_capture_on_commit_callbacks):
     upload = SimpleUploadedFile("errori.xlsx", pf.errors_xlsx())
     response = admin_client.post(
         reverse("interchange:plan_upload"), {"year": "2024", "file": upload}
@@ -47,11 +47,28 @@ def test_upload_preview_and_commit(admin_client):
     )
     page = admin_client.get(reverse("interchange:plan_preview", args=[item.pk]))
     assert "Colonne non riconosciute" not in page.content.decode()
-    response = admin_client.post(
-        reverse("interchange:plan_preview", args=[item.pk]),
-        {"commit": "1", "match:unit:Anagrafe": "new"},
-    )
+    status = reverse("interchange:plan_status", args=[item.pk])
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = admin_client.post(
+            reverse("interchange:plan_preview", args=[item.pk]),
+            {"commit": "1", "match:unit:Anagrafe": "new"},
+        )
     assert response.status_code == 302
+    # Queued for the worker: the page shows the progress and polls it; nothing written yet.
+    item.refresh_from_db()
+    assert item.state == PlanImport.State.QUEUED and item.request["choices"] == {
+        "unit:Anagrafe": "new"
+    }
+    waiting = admin_client.get(status, HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' in waiting and 'role="progressbar"' in waiting
+    page = admin_client.get(reverse("interchange:plan_preview", args=[item.pk])).content.decode()
+    assert "In attesa di importazione" in page and 'name="commit"' not in page
+    assert not Cycle.objects.filter(ente=admin_client.ente).exists()
+    for callback in callbacks:  # the worker takes the task
+        callback()
+    done = admin_client.get(status).content.decode()
+    assert "Importato" in done and "hx-trigger" not in done
+    assert "Piano importato: " in done and "Vai al piano 2024" in done
     cycle = Cycle.objects.get(ente=admin_client.ente, year=2024)
     assert set(
         OperationalObjective.objects.filter(cycle=cycle).values_list("title", flat=True)
@@ -120,3 +137,47 @@ def test_the_planning_pages_lead_the_administrator_to_the_import(admin_client, m
     page = admin_client.get(reverse("planning:tree") + "?anno=2025")
     assert page.status_code == 200 and "Piano della performance 2025" in page.content.decode()
     assert upload not in page.content.decode()
+
+
+def test_a_refused_background_import_says_why_and_writes_nothing(admin_client):
+    from interchange.plans import services
+
+    item = PlanImport.objects.create(
+        ente=admin_client.ente,
+        year=2024,
+        file_name="errori.xlsx",
+        file_kind="xlsx",
+        checksum="0" * 64,
+        size=1,
+        content=b"non un file xlsx",
+    )
+    services.plan_import_enqueue(user=None, plan_import=item)
+    services.plan_import_run(user=None, plan_import=item)
+    item.refresh_from_db()
+    assert item.state == PlanImport.State.FAILED
+    assert "non si può leggere come XLSX" in item.message
+    assert not Cycle.objects.filter(ente=admin_client.ente).exists()
+    page = admin_client.get(reverse("interchange:plan_status", args=[item.pk])).content.decode()
+    assert "Non riuscito" in page and "alert-danger" in page and "hx-trigger" not in page
+
+
+def test_an_approved_plan_is_refused_before_queueing(admin_client):
+    from planning.models import CycleState
+
+    Cycle.objects.create(
+        ente=admin_client.ente,
+        year=2024,
+        first_year=2024,
+        last_year=2026,
+        state=CycleState.APPROVED,
+    )
+    upload = SimpleUploadedFile("piano.xlsx", pf.seed002_xlsx())
+    admin_client.post(reverse("interchange:plan_upload"), {"year": "2024", "file": upload})
+    item = PlanImport.objects.get()
+    response = admin_client.post(
+        reverse("interchange:plan_preview", args=[item.pk]), {"commit": "1"}, follow=True
+    )
+    text = response.content.decode()
+    assert "è approvato e un" in text and "importazione non lo sovrascrive" in text
+    item.refresh_from_db()
+    assert item.state == PlanImport.State.PREVIEW
