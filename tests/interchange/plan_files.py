@@ -358,3 +358,31 @@ def many_rows_xlsx(objectives: int, *, year: int = 2024) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def triennial_xlsx() -> bytes:
+    """A 2024-26 plan: one objective for 2024, one for 2025 and 2026, one for every year, each
+    with a target per year; and a weight group per year."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Piano 2024-2026"
+    sheet.append(
+        [
+            "Servizio",
+            "Obiettivo",
+            "Anni",
+            "Indicatore",
+            "Target 2024",
+            "Target 2025",
+            "Target 2026",
+            "Peso",
+        ]
+    )
+    sheet.append(["Tributi", "Banca dati IMU", "2024", "Posizioni", "≥ 100", None, None, "100"])
+    sheet.append(
+        ["Tributi", "Riscossione coattiva", "2025, 2026", "Avvisi", None, "≥ 200", "≥ 300", "100"]
+    )
+    sheet.append(["Tributi", "Sportello", "tutti", "Utenti", "≥ 10", "≥ 20", "≥ 30", None])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

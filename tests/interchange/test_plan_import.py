@@ -451,3 +451,37 @@ def test_seed002_ods_with_merged_cells_gives_the_plan_of_the_xlsx(make_ente, mak
         "AREA POLIZIA LOCALE",
         "AREA SERVIZI EDUCATIVI",
     }
+
+
+def test_a_triennial_plan_scores_each_year_with_what_belongs_to_it(ente):
+    from measurement.selectors import cycle_scores
+
+    services.plan_import_commit(
+        user=None, ente=ente, year=2024, file_name="triennale.xlsx", content=pf.triennial_xlsx()
+    )
+    cycle = Cycle.objects.get(ente=ente, year=2024)
+    assert (cycle.first_year, cycle.last_year) == (2024, 2026)
+    years = dict(OperationalObjective.objects.filter(cycle=cycle).values_list("title", "years"))
+    assert years == {
+        "Banca dati IMU": [2024],
+        "Riscossione coattiva": [2025, 2026],
+        "Sportello": [],
+    }
+    targets = sorted(
+        Target.objects.filter(indicator__cycle=cycle).values_list("indicator__name", "year")
+    )
+    assert targets == [
+        ("Avvisi", 2025),
+        ("Avvisi", 2026),
+        ("Posizioni", 2024),
+        ("Utenti", 2024),
+        ("Utenti", 2025),
+        ("Utenti", 2026),
+    ]
+
+    def scored(of: Cycle) -> set[str]:
+        board = cycle_scores(of, today=dt.date(of.year, 12, 31))
+        titles = dict(OperationalObjective.objects.filter(cycle=of).values_list("key", "title"))
+        return {titles[key] for key in board.scores.objectives}
+
+    assert scored(cycle) == {"Banca dati IMU", "Sportello"}
