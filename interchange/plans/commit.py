@@ -203,7 +203,7 @@ class DraftCommit:
         areas = {fold(a.name): a for a in StrategicArea.objects.filter(cycle=self.cycle)}
         saved = {}
         for key, draft in self.draft.strategics.items():
-            values = {
+            values: dict[str, Any] = {
                 "code": draft.code,
                 "title": draft.title,
                 "description": draft.description,
@@ -554,7 +554,9 @@ class BulkCommit(DraftCommit):
         self.result.changes = {"created": self.created_keys, "updated": self.updated_diffs}
         return self.result
 
-    def stage_objectives(self, strategics, groups):
+    def stage_objectives(
+        self, strategics: dict[str, StrategicObjective], groups: dict[str, WeightGroup]
+    ) -> list[tuple[DraftObjective, OperationalObjective]]:
         staged: list[tuple[DraftObjective, OperationalObjective]] = []
         new: list[OperationalObjective] = []
         changed: list[OperationalObjective] = []
