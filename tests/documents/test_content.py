@@ -132,3 +132,15 @@ def test_xlsx_keeps_formula_like_text_as_text():
     cells = [row[0] for row in book["T"].iter_rows(min_row=2)]
     assert [c.value for c in cells] == ["=SOMMA(A1:A9)", "-3 giorni"]
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_xlsx_drops_control_characters_instead_of_failing():
+    """A title pasted with a control character (a bell, a form feed) cannot be stored in
+    XLSX: the shared writer drops the character instead of failing the document."""
+    from documents.model import Column, Document, Section, Table
+
+    doc = Document(kind="prova", title="Prova\x0c", ente_name="Ente", year=2024)
+    doc.sections.append(Section("S", [Table("T", [Column("Testo")], [["Rossi\x07 e Bianchi"]])]))
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(doc)))
+    assert book["T"]["A2"].value == "Rossi e Bianchi"
+    assert book["T"]["A1"].font.bold and book["T"].freeze_panes == "A2"
