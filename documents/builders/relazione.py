@@ -27,6 +27,7 @@ from documents.builders.common import (
     require_approved,
     staff_facts,
 )
+from documents.builders.payment_times import add_payment_times
 from documents.builders.results import (
     Results,
     area_chart,
@@ -366,6 +367,11 @@ def _resources(document, cycle, results: Results, plan) -> None:
             sheet="Indicatori di ente",
             empty_text="Il piano non contiene indicatori a livello di ente.",
         ),
+    )
+    add_payment_times(
+        section.section("4.1 Tempestività dei pagamenti e debito commerciale"),
+        cycle.ente,
+        cycle.year,
     )
 
 

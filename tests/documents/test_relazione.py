@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from documents.builders import DocumentUnavailable, build
 from documents.model import Table
 from rewards.models import Distribution, DistributionState, Fund
+from tests.documents.conftest import DATA
 
 
 def table(model, caption_start: str) -> Table:
@@ -136,3 +137,34 @@ def test_command_says_what_is_missing(casalbuttano):
             "pdf",
             stdout=io.StringIO(),
         )
+
+
+def test_payment_delay_chart_is_wired_to_the_invoices(sorbara):
+    """Section 4 of the Relazione carries the ritardo annuale of every year as a chart with
+    its table, and the quarterly ITP, from the figures of the payments pages."""
+    from documents.model import Chart
+    from payments.demo import DEMO_INVOICES, load_demo_invoices
+    from payments.selectors import document_figures
+
+    before = build("relazione", sorbara).plain_text()
+    assert "Nessuna fattura registrata in Performa per il 2024" in before
+    demo = [d for d in DEMO_INVOICES if d.slug == "unione-sorbara"]
+    load_demo_invoices(data_dir=DATA, demos=tuple(demo))
+    figures = document_figures(sorbara.ente, 2024)
+    model = build("relazione", sorbara)
+    charts = [
+        block
+        for _, section in model.walk()
+        for block in section.blocks
+        if isinstance(block, Chart) and block.title.startswith("Ritardo annuale dei pagamenti")
+    ]
+    assert len(charts) == 1
+    chart = charts[0]
+    expected = [Decimal(row["delay"]).quantize(Decimal("0.01")) for row in figures["delay_trend"]]
+    assert [row[1] for row in chart.table.rows] == expected
+    assert expected[-1] == Decimal("-5.21")
+    assert "-5,21 giorni" in chart.alt and "<svg" in chart.svg
+    assert chart.table in model.tables()  # the table behind the chart reaches the XLSX too
+    quarters = table(model, "Indicatore di tempestività dei pagamenti – 2024")
+    assert len(quarters.rows) == 5  # four quarters and the year
+    assert quarters.rows[-1][3] == Decimal(figures["annual"]["itp"]).quantize(Decimal("0.01"))
