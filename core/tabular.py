@@ -221,18 +221,26 @@ def text_cell(worksheet: Worksheet | WriteOnlyWorksheet, text: str) -> XlsxCell:
 
 def xlsx_cell(
     worksheet: Worksheet | WriteOnlyWorksheet, value: Cell, number_format: str | None = None
-) -> XlsxCell | None:
-    """One typed cell: a number, date or boolean as a value with its number format
-    (`number_format`, or the one of its type), a text as text, None as an empty cell."""
+) -> XlsxCell | str | bool | int | float | Decimal | None:
+    """One typed cell, as `append` takes it: a number or date as a value with its number
+    format (`number_format`, or the one of its type), a text as text, None as an empty cell.
+
+    What openpyxl would store the same way by itself — a short text that cannot be read as a
+    formula, a boolean, a number in the general format — is handed over as the plain value:
+    openpyxl takes a `Cell` in `append` only after failing to store it as a value, and that
+    failure (an exception per cell) is most of the time of a large sheet.
+    """
     if value is None:
         return None
     if isinstance(value, str):
-        return text_cell(worksheet, value)
-    cell = XlsxCell(worksheet, row=1, column=1, value=value)
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if text.startswith("=") or len(text) > WRAP_BEYOND or "\n" in text:
+            return text_cell(worksheet, text)
+        return text
     if isinstance(value, bool):
-        return cell
+        return value
     if isinstance(value, dt.datetime):
-        cell.value = value.replace(tzinfo=None)
+        value = value.replace(tzinfo=None)
         default = DATETIME_FORMAT
     elif isinstance(value, dt.date):
         default = DATE_FORMAT
@@ -240,7 +248,11 @@ def xlsx_cell(
         default = INTEGER_FORMAT
     else:
         default = DECIMAL_FORMAT
-    cell.number_format = number_format or default
+    number_format = number_format or default
+    if number_format == GENERAL_FORMAT and not isinstance(value, dt.date):
+        return value
+    cell = XlsxCell(worksheet, row=1, column=1, value=value)
+    cell.number_format = number_format
     return cell
 
 

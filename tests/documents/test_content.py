@@ -128,10 +128,13 @@ def test_xlsx_keeps_formula_like_text_as_text():
     doc.sections.append(
         Section("S", [Table("T", [Column("Testo")], [["=SOMMA(A1:A9)"], ["-3 giorni"]])])
     )
+    long_title = "Riorganizzazione del servizio: " + "revisione delle procedure " * 3
+    doc.sections[0].blocks[0].rows += [[long_title], ["=" + long_title]]
     book = openpyxl.load_workbook(io.BytesIO(render_xlsx(doc)))
     cells = [row[0] for row in book["T"].iter_rows(min_row=2)]
-    assert [c.value for c in cells] == ["=SOMMA(A1:A9)", "-3 giorni"]
+    assert [c.value for c in cells] == ["=SOMMA(A1:A9)", "-3 giorni", long_title, "=" + long_title]
     assert all(c.data_type == "s" for c in cells)
+    assert [c.alignment.wrap_text for c in cells] == [None, None, True, True]
 
 
 def test_xlsx_drops_control_characters_instead_of_failing():
