@@ -3,6 +3,7 @@ that lacks what it needs says so in Italian."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from decimal import Decimal
@@ -88,7 +89,7 @@ def test_relazione_sections_follow_civit(sorbara):
     ("kind", "message"),
     [
         ("relazione", "nessun valore misurato"),
-        ("monitoraggio", "non ha finestre di monitoraggio"),
+        ("monitoraggio", "non ha finestre di monitoraggio né valori misurati"),
         ("premi", "Nessuna distribuzione dei premi"),
         ("premi_aggregati", "Nessun fondo"),
         ("validazione", "nessun valore misurato"),
@@ -104,11 +105,11 @@ def test_missing_data_is_said_in_italian(casalbuttano, kind, message):
 def test_consorzio_documents_from_its_final_reading(consorzio):
     from measurement.models import MonitoringWindow
 
-    with pytest.raises(DocumentUnavailable, match="Nessuna finestra di monitoraggio chiusa"):
-        build("monitoraggio", consorzio)
     window = MonitoringWindow.objects.get(cycle=consorzio, key="finale")
     report = build("monitoraggio", consorzio, window=window).plain_text()
     assert "Finestra aperta: dati provvisori" in report
+    # Without a window: the latest one reached (its period has ended), not a refusal.
+    assert build("monitoraggio", consorzio).plain_text() == report
     relazione = build("relazione", consorzio).plain_text()
     assert "slittato al 2022" in relazione  # the motivation of a deviation
     assert "conforme" in build("accompagnamento", consorzio).plain_text()
@@ -168,3 +169,41 @@ def test_payment_delay_chart_is_wired_to_the_invoices(sorbara):
     quarters = table(model, "Indicatore di tempestività dei pagamenti – 2024")
     assert len(quarters.rows) == 5  # four quarters and the year
     assert quarters.rows[-1][3] == Decimal(figures["annual"]["itp"]).quantize(Decimal("0.01"))
+
+
+def test_monitoring_report_without_a_window_is_the_latest_or_the_year(sorbara, consorzio, tmp_path):
+    """`generate_document --kind monitoraggio` without --window: the latest window reached
+    (closed, or with its period ended); with none reached, the state of the year."""
+    from documents.builders.monitoraggio import default_window
+    from measurement.models import MonitoringWindow, WindowState
+
+    june = MonitoringWindow.objects.get(cycle=sorbara, key="30-giugno")
+    assert june.state == WindowState.CLOSED
+    MonitoringWindow.objects.filter(cycle=sorbara).exclude(pk=june.pk).delete()
+    autumn = MonitoringWindow.objects.create(
+        cycle=sorbara, key="autunno", label="Al 30 settembre", period_end="2024-09-30"
+    )
+    assert autumn.state == WindowState.OPEN
+    assert default_window(sorbara, today=dt.date(2024, 8, 1)) == june  # autumn not reached
+    assert default_window(sorbara, today=dt.date(2024, 10, 1)) == autumn  # provisional data
+    assert default_window(sorbara) == autumn
+    target = tmp_path / "report.pdf"
+    out = io.StringIO()
+    call_command(
+        "generate_document",
+        *("--kind", "monitoraggio", "--ente", "unione-sorbara", "--year", "2024"),
+        *("--format", "pdf", "--output", str(target)),
+        stdout=out,
+    )
+    assert "Finestra: Al 30 settembre (autunno)" in out.getvalue()
+    assert target.read_bytes()[:4] == b"%PDF"
+    MonitoringWindow.objects.filter(cycle=consorzio).delete()
+    assert default_window(consorzio) is None
+    text = build("monitoraggio", consorzio).plain_text()
+    assert "Situazione a fine anno – piano 2021" in text
+    assert "Valori e punteggi al 31/12/2021" in text
+    assert "Nessuna finestra di monitoraggio chiusa" in text
+    from planning.models import OperationalObjective
+
+    titles = OperationalObjective.objects.filter(cycle=consorzio).values_list("title", flat=True)
+    assert titles and all(title in text for title in titles)  # the results, not an empty file
