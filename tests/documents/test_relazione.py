@@ -90,10 +90,7 @@ def test_relazione_sections_follow_civit(sorbara):
     [
         ("relazione", "nessun valore misurato"),
         ("monitoraggio", "non ha finestre di monitoraggio né valori misurati"),
-        ("premi", "Nessuna distribuzione dei premi"),
-        ("premi_aggregati", "Nessun fondo"),
         ("validazione", "nessun valore misurato"),
-        ("scheda", "Indica la persona"),
     ],
 )
 def test_missing_data_is_said_in_italian(casalbuttano, kind, message):
@@ -207,3 +204,40 @@ def test_monitoring_report_without_a_window_is_the_latest_or_the_year(sorbara, c
 
     titles = OperationalObjective.objects.filter(cycle=consorzio).values_list("title", flat=True)
     assert titles and all(title in text for title in titles)  # the results, not an empty file
+
+
+@pytest.mark.parametrize(
+    ("kind", "statement"),
+    [
+        ("scheda", "non ha schede individuali di valutazione in Performa"),
+        ("premi", "non ha registrato in Performa fondi per i premi"),
+        ("premi_aggregati", "nessun premio risulta stanziato né distribuito"),
+    ],
+)
+def test_an_ente_without_schede_or_funds_gets_a_document_that_says_so(
+    consorzio, kind, statement, tmp_path
+):
+    """The consorzio has no schede and no funds: its scheda and premium documents are
+    generated, short, and say there is nothing and why — no failed generation."""
+    from organization.models import Person
+
+    person = Person.objects.filter(ente=consorzio.ente).first()
+    text = build(kind, consorzio, person=person).plain_text()
+    assert statement in text and consorzio.ente.name in text
+    target = tmp_path / f"{kind}.pdf"
+    extra = ("--person", person.key) if kind == "scheda" else ()
+    call_command(
+        "generate_document",
+        *("--kind", kind, "--ente", consorzio.ente.slug, "--year", "2021", *extra),
+        *("--format", "pdf", "--output", str(target)),
+        stdout=io.StringIO(),
+    )
+    assert target.read_bytes()[:4] == b"%PDF"
+
+
+def test_a_fund_not_yet_distributed_is_still_refused(sorbara):
+    Distribution.objects.filter(fund__ente=sorbara.ente).delete()
+    with pytest.raises(DocumentUnavailable, match="Nessuna distribuzione dei premi calcolata"):
+        build("premi", sorbara)
+    with pytest.raises(DocumentUnavailable, match="Indica la persona"):
+        build("scheda", sorbara)
