@@ -371,5 +371,6 @@ def add_art20(document: Document, tables: dict) -> None:
                 ],
                 sheet="Distribuzione per fascia",
                 empty_text="Nessuna distribuzione definitiva.",
+                note=category.get("reason", ""),
             )
         )

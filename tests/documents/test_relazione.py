@@ -241,3 +241,28 @@ def test_a_fund_not_yet_distributed_is_still_refused(sorbara):
         build("premi", sorbara)
     with pytest.raises(DocumentUnavailable, match="Indica la persona"):
         build("scheda", sorbara)
+
+
+def test_relazione_withholds_small_groups_of_schede(sorbara, settings):
+    """The Relazione is published: its counts per band follow the small-group rule of the
+    summary page (core.privacy), and with the rule off they are the aggregates of the schede."""
+    from appraisal.selectors import aggregates
+    from core.privacy import shown_aggregates
+
+    settings.PERFORMA_SMALL_GROUP_THRESHOLD = 1
+    full = [row[3] for row in table(build("relazione", sorbara), "Valutati per fascia").rows]
+    assert full == [band.count for band in aggregates(sorbara).bands]
+    settings.PERFORMA_SMALL_GROUP_THRESHOLD = 3
+    shown = shown_aggregates(aggregates(sorbara), sees_individuals=False)
+    assert shown.suppressed_schemes  # the demo has a scheme with fewer than three in a band
+    model = build("relazione", sorbara)
+    bands = table(model, "Valutati per fascia")
+    counts = [row[3] for row in bands.rows]
+    assert counts == [row.count for row in shown.bands]
+    assert None in counts and not any(c is not None and 0 < c < 3 for c in counts)
+    assert "Conteggi non mostrati" in bands.note
+    per_scheme = table(model, "Valutati per categoria")
+    for name, _evaluated, mean, low, high in per_scheme.rows:
+        scored = [b for b in aggregates(sorbara).bands if b.scheme_name == name]
+        if sum(b.count for b in scored) < 3:
+            assert (mean, low, high) == (None, None, None)
