@@ -198,7 +198,7 @@ def append_sheet(workbook: Workbook, sheet: Sheet, taken: set[str] | None = None
     for row in sheet.rows:
         cells = zip(row, formats, strict=False)
         worksheet.append([xlsx_cell(worksheet, value, fmt) for value, fmt in cells])
-    return worksheet.title
+    return str(worksheet.title)
 
 
 def header_cell(worksheet: Worksheet | WriteOnlyWorksheet, text: str) -> XlsxCell:

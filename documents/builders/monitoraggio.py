@@ -161,10 +161,10 @@ def _trend(document, cycle, window, windows, current: Results, as_of=None) -> No
 def _actions(document, cycle, window) -> None:
     from django.db.models import Q
 
-    actions = CorrectiveAction.objects.filter(objective__cycle=cycle)
+    query = CorrectiveAction.objects.filter(objective__cycle=cycle)
     if window is not None:
-        actions = actions.filter(Q(window__isnull=True) | Q(window=window))
-    actions = list(actions)
+        query = query.filter(Q(window__isnull=True) | Q(window=window))
+    actions = list(query)
     objectives = {a.objective_id for a in actions}
     from planning.models import OperationalObjective
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from core.charts import Bar, signed_bar_chart
 from documents import formatting as fmt
-from documents.model import Chart, Column, ColumnKind, Paragraph, Section, Table
+from documents.model import Cell, Chart, Column, ColumnKind, Paragraph, Section, Table
 from organization.models import Ente
 from payments import selectors as payments
 
@@ -31,13 +31,15 @@ def figures(ente: Ente, year: int) -> dict[str, Any] | None:
 def delay_chart(found: dict[str, Any]) -> Chart:
     """The ritardo annuale of every year up to the document's, an estimate marked as such."""
     title = f"Ritardo annuale dei pagamenti (giorni) – fino al {found['year']}"
-    rows = []
+    rows: list[list[Cell]] = []
     bars = []
+    parts = []
     for item in found["delay_trend"]:
         label = f"{item['year']}" + (" (stima)" if item["is_estimate"] else "")
         delay = _days(item["delay"])
         bars.append(Bar(label, delay))
         rows.append([label, delay, _days(item["itp"])])
+        parts.append(f"{label}: {fmt.number(delay, 2)} giorni")
     table = Table(
         title,
         [
@@ -50,7 +52,7 @@ def delay_chart(found: dict[str, Any]) -> Chart:
         note="Un valore negativo indica pagamenti in media prima della scadenza.",
     )
     svg = signed_bar_chart(title, bars, unit="giorni")
-    alt = "; ".join(f"{label}: {fmt.number(delay, 2)} giorni" for label, delay, _ in rows)
+    alt = "; ".join(parts)
     return Chart(title, svg, f"Grafico a barre. {alt or 'nessun dato'}.", table)
 
 
