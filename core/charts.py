@@ -43,7 +43,7 @@ def _text(value: str) -> str:
 def _number(value: Decimal | None, unit: str) -> str:
     if value is None:
         return "n.d."
-    places = 2 if unit in ("%", "€") else None
+    places = 2 if unit in ("%", "€", "giorni") else None
     text = format_number(Decimal(value), places)
     return f"{text} {unit}".strip() if unit else text
 
@@ -219,6 +219,48 @@ def grouped_bar_chart(
             f'<rect x="{label_width}" y="{y}" width="16" height="12" fill="{_fill(s_index)}" '
             f'stroke="{COLOURS[s_index % len(COLOURS)]}"/>'
             f'<text x="{label_width + 22}" y="{y + 10}" fill="#1a1a1a">{_text(item.name)}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def signed_bar_chart(title: str, bars: Sequence[Bar], *, unit: str = "", width: int = 640) -> str:
+    """Horizontal bars from a zero line: a positive value to the right, a negative one to the
+    left (days of payment delay: a negative delay is a payment before the due date). Each
+    value is written next to its bar, with its sign."""
+    label_width, row, top = 230, 34, 10
+    values = [bar.value for bar in bars if bar.value is not None]
+    high = max(max(values, default=Decimal(0)), Decimal(0))
+    low = min(min(values, default=Decimal(0)), Decimal(0))
+    span = (high - low) or Decimal(1)
+    plot = width - label_width - 120
+    left = label_width + 50  # room for the value written left of a negative bar
+    zero = left + float(-low / span) * plot
+    height = top + row * max(len(bars), 1) + 26
+    out = [_open(width, height, title, describe_bars(title, bars, unit)), _defs()]
+    out.append(
+        f'<line x1="{zero:.1f}" y1="{top}" x2="{zero:.1f}" y2="{height - 22}" stroke="#33485c"/>'
+        f'<text x="{zero:.1f}" y="{height - 8}" text-anchor="middle" fill="#33485c" '
+        'font-size="10">0</text>'
+    )
+    for index, bar in enumerate(bars):
+        y = top + index * row
+        for number, line in enumerate(_wrap(bar.label, 34)):
+            out.append(
+                f'<text x="{label_width - 8}" y="{y + 14 + number * 13}" text-anchor="end" '
+                f'fill="#1a1a1a">{_text(line)}</text>'
+            )
+        value = bar.value
+        length = 0.0 if value is None else float(abs(value) / span) * plot
+        x = zero - length if value is not None and value < 0 else zero
+        text_x, anchor = (
+            (x - 6, "end") if value is not None and value < 0 else (x + length + 6, "start")
+        )
+        out.append(
+            f'<rect x="{x:.1f}" y="{y + 4}" width="{length:.1f}" height="{row - 12}" '
+            f'fill="{_fill(0)}" stroke="{COLOURS[0]}"/>'
+            f'<text x="{text_x:.1f}" y="{y + row / 2 + 3:.1f}" text-anchor="{anchor}" '
+            f'fill="#1a1a1a" font-weight="bold">{_text(_number(value, unit))}</text>'
         )
     out.append("</svg>")
     return "".join(out)

@@ -36,10 +36,17 @@ def reason_text(limit: int) -> str:
     )
 
 
+def too_small(count: int, *, limit: int | None = None) -> bool:
+    """Whether a figure computed from `count` people (a mean, a minimum, a maximum) would
+    disclose them: more than none but fewer than the threshold."""
+    limit = threshold() if limit is None else limit
+    return limit > 1 and 0 < count < limit
+
+
 def suppress_group(counts: Sequence[int], *, limit: int | None = None) -> Suppressed:
     """The counts of one group, all withheld when any of them is small but not zero."""
     limit = threshold() if limit is None else limit
-    if limit > 1 and any(0 < count < limit for count in counts):
+    if any(too_small(count, limit=limit) for count in counts):
         return Suppressed([None] * len(counts), True, reason_text(limit))
     return Suppressed(list(counts), False, "")
 
@@ -75,11 +82,10 @@ def shown_aggregates(aggregates, *, sees_individuals: bool) -> ShownAggregates:
         if result.suppressed:
             withheld.append(name)
         shown.extend(ShownBand(b, c) for b, c in zip(bands, result.counts, strict=True))
-    small = limit > 1 and 0 < aggregates.negatives < limit
     return ShownAggregates(
         bands=shown,
-        negatives=None if small else aggregates.negatives,
-        mean_withheld=limit > 1 and 0 < aggregates.scored < limit,
+        negatives=None if too_small(aggregates.negatives, limit=limit) else aggregates.negatives,
+        mean_withheld=too_small(aggregates.scored, limit=limit),
         suppressed_schemes=withheld,
         reason=reason_text(limit) if limit > 1 else "",
         limit=limit,

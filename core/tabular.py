@@ -32,7 +32,9 @@ from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.cell import Cell as XlsxCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.numbers import format_date
@@ -60,8 +62,9 @@ PEOPLE = CsvFormat(delimiter=";", decimal_comma=True, bom=True, italian_words=Tr
 MACHINE = CsvFormat(delimiter=",", decimal_comma=False, bom=False, italian_words=False)
 
 
-# A plain number («-1.25», «+3», «-0,5») is no formula: a spreadsheet reads it as the number.
-_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
+# A plain number («-1.25», «+3», «-0,5», «-1.234,56» as the pages show it) is no formula: a
+# spreadsheet reads it as the number.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:[.,][0-9]+)?")
 
 
 def neutralise(text: str) -> str:
@@ -121,63 +124,135 @@ def rows_of(records: Iterable[Mapping[str, Any]], header: Sequence[str]) -> list
 INTEGER_FORMAT = "0"
 DECIMAL_FORMAT = "#,##0.00"
 DATE_FORMAT = "DD/MM/YYYY"
+DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
+GENERAL_FORMAT = "General"
+MAX_SHEET_TITLE = 31
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", start_color="E6ECF2", end_color="E6ECF2")
+WRAP = Alignment(wrap_text=True, vertical="top")
+WRAP_BEYOND = 60  # a longer text (or one with a line break) wraps in its cell
 
 
 @dataclass(frozen=True)
 class Sheet:
+    """One table on its own worksheet. `number_formats` (per column, optional) overrides the
+    format a number or date gets from its type; `widths` (per column, optional) overrides the
+    width computed from the header."""
+
     title: str
     header: Sequence[str]
     rows: Sequence[Row]
+    number_formats: Sequence[str | None] = ()
+    widths: Sequence[float] = ()
 
 
 def xlsx_bytes(*sheets: Sheet) -> bytes:
     """A workbook with one sheet per table: a bold, frozen header row and typed cells
     (numbers, dates, booleans); every text is a text cell, never a formula."""
-    workbook = Workbook()
-    workbook.remove(workbook.worksheets[0])
+    workbook = new_workbook()
+    taken: set[str] = set()
     for sheet in sheets:
-        worksheet = workbook.create_sheet(_sheet_title(sheet.title))
-        worksheet.append([_text_cell(worksheet, name) for name in sheet.header])
-        for cell in worksheet[1]:
-            cell.font = Font(bold=True)
-        worksheet.freeze_panes = "A2"
-        for row in sheet.rows:
-            worksheet.append([_xlsx_cell(worksheet, value) for value in row])
-        for index, name in enumerate(sheet.header, start=1):
-            letter = worksheet.cell(row=1, column=index).column_letter
-            worksheet.column_dimensions[letter].width = min(60, max(10, len(str(name)) + 2))
+        append_sheet(workbook, sheet, taken)
+    return workbook_bytes(workbook)
+
+
+def new_workbook() -> Workbook:
+    """An empty workbook in openpyxl's write-only mode (memory stays flat for long tables)."""
+    return Workbook(write_only=True)
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def _sheet_title(title: str) -> str:
-    return _SHEET_TITLE_FORBIDDEN.sub("-", title)[:31] or "Dati"
+def sheet_title(wanted: str, taken: set[str] | None = None) -> str:
+    """A valid worksheet name (≤ 31 characters, none of []:*?/\\), unique within `taken`
+    (case-insensitively) when given; the name is added to `taken`."""
+    base = _SHEET_TITLE_FORBIDDEN.sub("-", wanted).strip().strip("'")[:MAX_SHEET_TITLE] or "Dati"
+    if taken is None:
+        return base
+    name, counter = base, 2
+    while name.lower() in taken:
+        suffix = f" ({counter})"
+        name = base[: MAX_SHEET_TITLE - len(suffix)] + suffix
+        counter += 1
+    taken.add(name.lower())
+    return name
 
 
-def _text_cell(worksheet: Worksheet, text: str) -> XlsxCell:
-    cell = XlsxCell(worksheet, row=1, column=1)  # `append` gives the real position
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)  # control characters XML cannot hold
-    cell.data_type = "s"  # openpyxl would store «=…» as a formula
+def append_sheet(workbook: Workbook, sheet: Sheet, taken: set[str] | None = None) -> str:
+    """Write `sheet` as a new worksheet of a write-only `workbook`; return its name."""
+    worksheet = workbook.create_sheet(sheet_title(sheet.title, taken))
+    for index, name in enumerate(sheet.header):
+        width = sheet.widths[index] if index < len(sheet.widths) else None
+        if width is None:
+            width = min(60, max(10, len(str(name)) + 2))
+        worksheet.column_dimensions[get_column_letter(index + 1)].width = width
+    worksheet.freeze_panes = "A2"
+    worksheet.append([header_cell(worksheet, str(name)) for name in sheet.header])
+    formats = list(sheet.number_formats)
+    formats += [None] * (len(sheet.header) - len(formats))
+    for row in sheet.rows:
+        cells = zip(row, formats, strict=False)
+        worksheet.append([xlsx_cell(worksheet, value, fmt) for value, fmt in cells])
+    return str(worksheet.title)
+
+
+def header_cell(worksheet: Worksheet | WriteOnlyWorksheet, text: str) -> XlsxCell:
+    cell = text_cell(worksheet, text)
+    cell.font = HEADER_FONT
+    cell.fill = HEADER_FILL
+    cell.alignment = WRAP
     return cell
 
 
-def _xlsx_cell(worksheet: Worksheet, value: Cell) -> XlsxCell | None:
-    if value is None or isinstance(value, str):
-        return None if value is None else _text_cell(worksheet, value)
-    cell = XlsxCell(worksheet, row=1, column=1, value=value)
+def text_cell(worksheet: Worksheet | WriteOnlyWorksheet, text: str) -> XlsxCell:
+    """A text stored as text: «=SOMMA(…)» stays those characters, never a formula."""
+    cell = XlsxCell(worksheet, row=1, column=1)  # `append` gives the real position
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)  # control characters XML cannot hold
+    cell.data_type = "s"  # openpyxl would store «=…» as a formula
+    if len(text) > WRAP_BEYOND or "\n" in text:
+        cell.alignment = WRAP
+    return cell
+
+
+def xlsx_cell(
+    worksheet: Worksheet | WriteOnlyWorksheet, value: Cell, number_format: str | None = None
+) -> XlsxCell | str | bool | int | float | Decimal | None:
+    """One typed cell, as `append` takes it: a number or date as a value with its number
+    format (`number_format`, or the one of its type), a text as text, None as an empty cell.
+
+    What openpyxl would store the same way by itself — a short text that cannot be read as a
+    formula, a boolean, a number in the general format — is handed over as the plain value:
+    openpyxl takes a `Cell` in `append` only after failing to store it as a value, and that
+    failure (an exception per cell) is most of the time of a large sheet.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if text.startswith("=") or len(text) > WRAP_BEYOND or "\n" in text:
+            return text_cell(worksheet, text)
+        return text
     if isinstance(value, bool):
-        return cell
+        return value
     if isinstance(value, dt.datetime):
-        cell.value = value.replace(tzinfo=None)
-        cell.number_format = "DD/MM/YYYY HH:MM"
+        value = value.replace(tzinfo=None)
+        default = DATETIME_FORMAT
     elif isinstance(value, dt.date):
-        cell.number_format = DATE_FORMAT
+        default = DATE_FORMAT
     elif isinstance(value, int):
-        cell.number_format = INTEGER_FORMAT
+        default = INTEGER_FORMAT
     else:
-        cell.number_format = DECIMAL_FORMAT
+        default = DECIMAL_FORMAT
+    number_format = number_format or default
+    if number_format == GENERAL_FORMAT and not isinstance(value, dt.date):
+        return value
+    cell = XlsxCell(worksheet, row=1, column=1, value=value)
+    cell.number_format = number_format
     return cell
 
 

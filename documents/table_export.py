@@ -1,5 +1,6 @@
 """«Scarica» for every table of every page: the table's cells, as the page shows them, become
-a CSV (safe against formula injection) or an XLSX with typed cells and a frozen header.
+a CSV (safe against formula injection) or an XLSX with typed cells and a frozen header, both
+written by the shared writers of `core.tabular`.
 
 The page posts the header and the rows (read from the table by `static/js/table-download.js`,
 see `templates/includes/table_download.html`); the server reads each cell the Italian way —
@@ -10,16 +11,16 @@ no access rule is needed beyond being logged in.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.http import HttpResponse
+
+from core import tabular
 from documents.model import Column, ColumnKind, Table
 from engine.numbers import parse_number
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 EURO = re.compile(r"^(-?[\d.]*\d(?:,\d+)?)\s*€$")
 PERCENT = re.compile(r"^(-?[\d.]*\d(?:,\d+)?)\s*%$")
 NUMBER = re.compile(r"^-?\d{1,3}(?:\.\d{3})*(?:,\d+)?$|^-?\d+(?:,\d+)?$")
@@ -60,24 +61,6 @@ def typed(text: str):
     return text, ColumnKind.TEXT
 
 
-def safe_csv_cell(text: str) -> str:
-    """A cell a spreadsheet will not run: text starting with = + - @ tab CR gets a quote."""
-    text = text or ""
-    if text.startswith(DANGEROUS) and not NUMBER.match(text.replace("\u00a0", " ").strip()):
-        return "'" + text
-    return text
-
-
-def to_csv(header: list[str], rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([safe_csv_cell(cell) for cell in header])
-    for row in rows:
-        writer.writerow([safe_csv_cell(cell) for cell in row])
-    # BOM: Excel opens UTF-8 with the accents right.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
 def to_table(caption: str, header: list[str], rows: list[list[str]]) -> Table:
     """A typed `Table`: each column takes the kind its non-empty cells agree on."""
     width = len(header)
@@ -101,13 +84,15 @@ def to_table(caption: str, header: list[str], rows: list[list[str]]) -> Table:
     return Table(caption or "Tabella", columns, values, sheet=(caption or "Tabella")[:31])
 
 
-def to_xlsx(caption: str, header: list[str], rows: list[list[str]]) -> bytes:
-    from openpyxl import Workbook
+def csv_download(name: str, header: list[str], rows: list[list[str]]) -> HttpResponse:
+    """The cells as the page shows them, in the CSV an Italian spreadsheet opens as is."""
+    return tabular.csv_response(name, header, rows, tabular.PEOPLE)
 
-    from documents.writers.xlsx import write_tables
 
-    workbook = Workbook(write_only=True)
-    write_tables(workbook, [to_table(caption, header, rows)], set())
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def xlsx_download(
+    name: str, caption: str, header: list[str], rows: list[list[str]]
+) -> HttpResponse:
+    """The cells read the Italian way and written typed, one sheet."""
+    from documents.writers.xlsx import table_sheet
+
+    return tabular.xlsx_response(name, table_sheet(to_table(caption, header, rows)))

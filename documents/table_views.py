@@ -6,11 +6,10 @@ import json
 import re
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.views.decorators.http import require_POST
 
 from documents import table_export
-from documents.models import CONTENT_TYPES
 
 SAFE_NAME = re.compile(r"[^a-z0-9-]+")
 
@@ -33,10 +32,5 @@ def table_download(request):
     name = SAFE_NAME.sub("-", str(request.POST.get("nome", "tabella")).lower()).strip("-")
     name = name[:80] or "tabella"
     if fmt == "csv":
-        content = table_export.to_csv(header, rows)
-        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    else:
-        content = table_export.to_xlsx(caption, header, rows)
-        response = HttpResponse(content, content_type=CONTENT_TYPES["xlsx"])
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+        return table_export.csv_download(name, header, rows)
+    return table_export.xlsx_download(name, caption, header, rows)

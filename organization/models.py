@@ -21,6 +21,10 @@ class EnteKind(models.TextChoices):
     OTHER = "altro", "Altro ente"
 
 
+# DM 132/2022 art. 6: the simplified PIAO is for enti «con non più di 50 dipendenti».
+SIMPLIFIED_PIAO_MAX_STAFF = 50
+
+
 class Ente(models.Model):
     """An administration that runs its own performance cycle (the tenant)."""
 
@@ -62,8 +66,9 @@ class Ente(models.Model):
 
     @property
     def is_small(self) -> bool:
-        """Fewer than 50 employees: the simplified PIAO applies (DM 132/2022 art. 6)."""
-        return self.headcount is not None and self.headcount < 50
+        """At most 50 employees (50 included): the simplified PIAO applies (DM 132/2022
+        art. 6, enti «con non più di 50 dipendenti»)."""
+        return self.headcount is not None and self.headcount <= SIMPLIFIED_PIAO_MAX_STAFF
 
 
 class MemberEnte(models.Model):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.tabular import MACHINE, csv_response
+from documents.builders.payment_times import delay_chart
 from organization.models import Ente
 from payments import selectors
 
@@ -22,6 +23,13 @@ NOTE = (
     "della Piattaforma dei Crediti Commerciali; i valori ufficiali sono quelli elaborati dalla "
     "PCC."
 )
+
+
+def _delay_chart(ente: Ente, year: int) -> list:
+    """The chart of the ritardo annuale up to `year` (the one the Relazione prints), as the
+    blocks of a page: none when the year has no figures."""
+    found = selectors.document_figures(ente, year)
+    return [delay_chart(found)] if found and found["delay_trend"] else []
 
 
 def _tables(slug: str, year: int):
@@ -41,7 +49,13 @@ def payments_index(request, slug):
     return render(
         request,
         "transparency/pagamenti_index.html",
-        {"ente": ente, "years": years, "tables": latest, "note": NOTE},
+        {
+            "ente": ente,
+            "years": years,
+            "tables": latest,
+            "note": NOTE,
+            "delay_chart": _delay_chart(ente, years[0]) if latest else [],
+        },
     )
 
 
@@ -49,7 +63,9 @@ def payments_index(request, slug):
 def payments_year(request, slug, year):
     ente, tables = _tables(slug, year)
     return render(
-        request, "transparency/pagamenti.html", {"ente": ente, "tables": tables, "note": NOTE}
+        request,
+        "transparency/pagamenti.html",
+        {"ente": ente, "tables": tables, "note": NOTE, "delay_chart": _delay_chart(ente, year)},
     )
 
 

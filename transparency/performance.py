@@ -12,19 +12,19 @@ dropped from the open-data files.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from core.tabular import MACHINE, csv_response
 from documents.model import Document, Table
 from documents.models import Publication, PublicSection
 from organization.models import Ente
 from planning.models import Cycle
 
+CSV_HEADER = ["tabella", "riga", "colonna", "valore"]
 PERSONAL_COLUMNS = ("responsabile", "cognome", "valutatore", "nome e cognome", "persona")
 DOCUMENT_SECTIONS = {PublicSection.PIANO, PublicSection.RELAZIONE, PublicSection.VALIDAZIONE}
 LEGAL = {
@@ -200,27 +200,15 @@ def performance_json(request, slug, year, section):
 
 @require_GET
 def performance_csv(request, slug, year, section):
-    from documents.table_export import safe_csv_cell
-
     ente = get_object_or_404(Ente, slug=slug)
     payload = _open_data(ente, year, section)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["tabella", "riga", "colonna", "valore"])
-    for table in payload["tabelle"]:
-        for number, row in enumerate(table["rows"], start=1):
-            for column, value in zip(table["columns"], row, strict=False):
-                writer.writerow(
-                    [
-                        safe_csv_cell(table["caption"]),
-                        number,
-                        safe_csv_cell(column),
-                        safe_csv_cell("" if value is None else str(value)),
-                    ]
-                )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{section}-{ente.slug}-{year}.csv"'
-    return response
+    rows = [
+        [table["caption"], number, column, value]
+        for table in payload["tabelle"]
+        for number, row in enumerate(table["rows"], start=1)
+        for column, value in zip(table["columns"], row, strict=False)
+    ]
+    return csv_response(f"{section}-{ente.slug}-{year}", CSV_HEADER, rows, MACHINE)
 
 
 @require_GET

@@ -9,6 +9,14 @@
 Only aggregates leave this module: counts, sums, means, ratios; never a name or an id of a
 person. The amounts distributed come only from FINAL distributions; a fund without one is shown
 as stanziato and «non ancora distribuito».
+
+Small groups (issue 14, `core.privacy`): for whoever may not read the individual schede (the
+public pages, their CSV and JSON, the published documents) the counts per band of a category
+are withheld together when one of them is below the threshold, premiati with the non premiati,
+and the premium and score figures computed from fewer people than the threshold (mean,
+minimum, maximum, differentiation). The amounts stanziati and distribuiti of art. 20 c.1 are
+published whatever the size of the group: the law requires them (docs/operations.md,
+«Gruppi piccoli»).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from core.privacy import suppress_group, threshold, too_small
 from engine.numbers import format_euro, format_number, jsonable
 from organization.models import Ente
 from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
@@ -187,8 +196,78 @@ def aggregate(entries: list[_Entry], category: str, kind: str = "") -> dict[str,
     }
 
 
-def art20_tables(ente: Ente, year: int) -> dict[str, Any]:
-    """The art. 20 c.1 and c.2 tables of an ente for a year, from final distributions only."""
+WITHHELD = "non mostrato"
+
+
+def small_group_reason(label: str, limit: int) -> str:
+    return (
+        f"{label}: i dati segnati «{WITHHELD}» riguardano meno di {limit} persone (in una "
+        "fascia, tra i premiati o tra i non premiati) e mostrarli permetterebbe di risalire "
+        "alla valutazione o al premio delle singole persone."
+    )
+
+
+def _band_head(text: str) -> str:
+    return text.split(":", 1)[0]
+
+
+def shown_category(category: dict[str, Any], limit: int) -> dict[str, Any]:
+    """A category of `aggregate` as who may not read the schede may see it: small groups and
+    figures of too few people withheld (None), with the reason; the same dict otherwise."""
+    bands = suppress_group([band["count"] for band in category["bands"]], limit=limit)
+    evaluated, awarded = category["evaluated"], category["awarded"]
+    selection = suppress_group([awarded, evaluated - awarded], limit=limit)
+    few_awarded = too_small(awarded, limit=limit)
+    few_evaluated = too_small(evaluated, limit=limit)
+    if not (bands.suppressed or selection.suppressed or few_awarded or few_evaluated):
+        return {**category, "suppressed": False, "reason": ""}
+    shown = dict(category)
+    if bands.suppressed:
+        shown["bands"] = [
+            {
+                **band,
+                "count": None,
+                "percent": None,
+                "text": f"{_band_head(band['text'])}: conteggio {WITHHELD}",
+            }
+            for band in category["bands"]
+        ]
+    if selection.suppressed:
+        shown.update(awarded=None, selectivity_percent=None)
+    if few_awarded:
+        shown.update(
+            mean_premium=None, min_premium=None, max_premium=None, differentiation_percent=None
+        )
+    if few_evaluated:
+        shown["mean_score"] = None
+
+    def part(value, text: str) -> str:
+        return WITHHELD if value is None else text
+
+    mean, low, high = (shown[k] for k in ("mean_premium", "min_premium", "max_premium"))
+    ratio, selectivity = shown["differentiation_percent"], shown["selectivity_percent"]
+    shown["text"] = (
+        f"{category['label']}: {evaluated} valutati, "
+        f"{part(shown['awarded'], f'{awarded} premiati')} "
+        f"(selettività {part(selectivity, percent_text(_dec(selectivity)))}); premio medio "
+        f"{part(mean, euro(_dec(mean)))}, minimo {part(low, euro(_dec(low)))}, massimo "
+        f"{part(high, euro(_dec(high)))}; differenziazione (minimo / massimo) "
+        f"{part(ratio, percent_text(_dec(ratio)))}."
+    )
+    shown["suppressed"] = True
+    shown["reason"] = small_group_reason(category["label"], limit)
+    return shown
+
+
+def _dec(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def art20_tables(ente: Ente, year: int, *, sees_individuals: bool = False) -> dict[str, Any]:
+    """The art. 20 c.1 and c.2 tables of an ente for a year, from final distributions only.
+
+    Unless `sees_individuals` (a role that may read the schede), the small groups of c.2 are
+    withheld (`shown_category`)."""
     funds = list(Fund.objects.filter(ente=ente, year=year).order_by("kind"))
     finals = {
         d.fund_id: d
@@ -231,6 +310,8 @@ def art20_tables(ente: Ente, year: int) -> dict[str, Any]:
         aggregate(entries[MANAGERS], MANAGERS),
         aggregate(entries[STAFF], STAFF),
     ]
+    limit = 0 if sees_individuals else threshold()
+    categories = [shown_category(category, limit) for category in categories]
     pending = [row["label"] for row in rows if not row["final"]]
     text = (
         f"Premi collegati alla performance {year}: stanziati {euro(allocated)}, effettivamente "
@@ -283,5 +364,8 @@ def art20_csv_rows(tables: dict[str, Any]) -> list[list[str]]:
                 ["dati relativi ai premi", public, name, "" if value is None else str(value)]
             )
         for band in category["bands"]:
-            rows.append(["distribuzione per fascia", band["text"], name, str(band["count"])])
+            count = "" if band["count"] is None else str(band["count"])
+            rows.append(["distribuzione per fascia", band["text"], name, count])
+        if category.get("suppressed"):
+            rows.append(["riservatezza", "dati_non_mostrati", name, category["reason"]])
     return rows

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from core.privacy import threshold
 from core.tabular import MACHINE, csv_response
 from organization.models import Ente
 from planning.models import Cycle
@@ -43,7 +44,12 @@ def premi(request, slug, year):
     return render(
         request,
         "transparency/premi.html",
-        {"ente": ente, "year": year, "tables": selectors.art20_tables(ente, year)},
+        {
+            "ente": ente,
+            "year": year,
+            "tables": selectors.art20_tables(ente, year),
+            "small_group_limit": threshold(),
+        },
     )
 
 

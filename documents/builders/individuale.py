@@ -3,6 +3,11 @@
 * `build_scheda`: one person's scheda (personal data: the caller checks `appraisal.access`);
 * `build_premi`: the per-person premium lines of every fund (admin and Nucleo only);
 * `build_premi_aggregati`: the art. 20 D.Lgs. 33/2013 tables, without names, for publication.
+
+An ente that has no schede or no premium funds in the year (a consorzio whose staff is
+evaluated elsewhere, a plan without funds) gets a short document that says so and why, not a
+failed generation; a request that is merely incomplete (no person, a fund not yet distributed)
+is still refused with what is missing.
 """
 
 from __future__ import annotations
@@ -25,7 +30,47 @@ def dec(value) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
+def nothing_document(
+    cycle: Cycle, kind: str, title: str, stem: str, sections: list[tuple[str, str]]
+) -> Document:
+    """A short document that states there is nothing of its kind in the year, and why."""
+    document = new_document(
+        cycle,
+        kind,
+        title,
+        subtitle=f"Anno {cycle.year}",
+        cover_lines=["Nessun dato da riportare per l'anno"],
+        keywords=[title, str(cycle.year)],
+        filename_stem=stem,
+        with_toc=False,
+    )
+    for heading, text in sections:
+        document.section(heading).add(Paragraph(text))
+    return document
+
+
+def _no_schede(cycle: Cycle, person: Person | None) -> Document:
+    who = f"{person.display_name} non ha una scheda di valutazione: " if person else ""
+    return nothing_document(
+        cycle,
+        "scheda",
+        "Schede individuali di valutazione",
+        f"scheda-{cycle.year}-{person.key}" if person else f"schede-{cycle.year}-nessuna",
+        [
+            (
+                "Nessuna scheda di valutazione",
+                f"{who}nel ciclo {cycle.year} {cycle.ente.name} non ha schede individuali di "
+                "valutazione in Performa: non c'è nessuna scheda da stampare. Le schede si "
+                "aprono dalla pagina «Valutazione» dopo aver registrato il sistema di "
+                "valutazione e i valutati dell'anno.",
+            )
+        ],
+    )
+
+
 def build_scheda(cycle: Cycle, person: Person | None) -> Document:
+    if not Scheda.objects.filter(cycle=cycle).exists():
+        return _no_schede(cycle, person)
     if person is None:
         raise DocumentUnavailable("Indica la persona di cui generare la scheda di valutazione.")
     scheda = Scheda.objects.filter(cycle=cycle, person=person).first()
@@ -162,8 +207,24 @@ def build_scheda(cycle: Cycle, person: Person | None) -> Document:
     return document
 
 
+def _no_funds_text(cycle: Cycle) -> str:
+    return (
+        f"Nel {cycle.year} {cycle.ente.name} non ha registrato in Performa fondi per i premi "
+        "collegati alla performance: nessun premio risulta stanziato né distribuito."
+    )
+
+
 def build_premi(cycle: Cycle) -> Document:
-    rows = [r for r in premium_rows(cycle) if r["distribution"] is not None]
+    every = premium_rows(cycle)
+    if not every:
+        return nothing_document(
+            cycle,
+            "premi",
+            "Premi collegati alla performance: distribuzione per persona",
+            f"premi-per-persona-{cycle.year}",
+            [("Nessun fondo per i premi", _no_funds_text(cycle))],
+        )
+    rows = [r for r in every if r["distribution"] is not None]
     if not rows:
         raise DocumentUnavailable(
             f"Nessuna distribuzione dei premi calcolata per il {cycle.year}: calcola "
@@ -237,7 +298,21 @@ def _amounts_table(rows, cycle) -> Table:
 def build_premi_aggregati(cycle: Cycle) -> Document:
     tables = transparency.art20_tables(cycle.ente, cycle.year)
     if not tables["amounts"]["rows"]:
-        raise DocumentUnavailable(f"Nessun fondo per i premi registrato per il {cycle.year}.")
+        # Two sections, as the public pages take them: c.1 the amounts, c.2 the distribution.
+        return nothing_document(
+            cycle,
+            "premi_aggregati",
+            "Dati relativi ai premi",
+            f"dati-premi-{cycle.year}",
+            [
+                ("Ammontare complessivo dei premi (art. 20 c.1)", _no_funds_text(cycle)),
+                (
+                    "Dati relativi ai premi e differenziazione (art. 20 c.2)",
+                    "Senza premi non c'è una distribuzione per fascia né un grado di "
+                    "differenziazione da pubblicare.",
+                ),
+            ],
+        )
     document = new_document(
         cycle,
         "premi_aggregati",
@@ -296,5 +371,6 @@ def add_art20(document: Document, tables: dict) -> None:
                 ],
                 sheet="Distribuzione per fascia",
                 empty_text="Nessuna distribuzione definitiva.",
+                note=category.get("reason", ""),
             )
         )

@@ -7,14 +7,23 @@ it closed); an open window from the live scores, marked as provisional.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+
+from django.utils import timezone
 
 from documents import formatting as fmt
 from documents.builders.common import DocumentUnavailable, new_document, require_approved
 from documents.builders.results import Results, add_results, dec, missing_items, trend_chart
 from documents.model import BulletList, Column, Document, Paragraph, Table
 from measurement import selectors as measurement
-from measurement.models import CorrectiveAction, MonitoringWindow, WindowSnapshot, WindowState
+from measurement.models import (
+    CorrectiveAction,
+    Measurement,
+    MonitoringWindow,
+    WindowSnapshot,
+    WindowState,
+)
 from planning.models import Cycle
 
 
@@ -29,22 +38,36 @@ def window_results(cycle: Cycle, window: MonitoringWindow) -> tuple[Results, boo
     return Results(board.to_dict(), values), False
 
 
+def default_window(cycle: Cycle, today: dt.date | None = None) -> MonitoringWindow | None:
+    """The window a report asked without one is about: the latest window that is closed or
+    whose period has ended (a closed one from its snapshot, an open one with provisional
+    data); None when no window has come yet — the report then gives the state at the end of
+    the year, or today while the year runs."""
+    today = today or timezone.localdate()
+    reached = [
+        w
+        for w in measurement.windows_of(cycle)
+        if w.state == WindowState.CLOSED or w.period_end <= today
+    ]
+    return reached[-1] if reached else None
+
+
+def current_results(cycle: Cycle, today: dt.date | None = None) -> tuple[Results, dt.date]:
+    """The live results of the year as of today (the year-end reading once the year is over)."""
+    today = today or timezone.localdate()
+    as_of = min(today, dt.date(cycle.year, 12, 31))
+    board = measurement.cycle_scores(cycle, today=today)
+    values = measurement.values_as_of(cycle, dt.date(cycle.year, 12, 31))["measurements"]
+    return Results(board.to_dict(), values), as_of
+
+
 def build(cycle: Cycle, window: MonitoringWindow | None) -> Document:
     require_approved(cycle, "Il report di monitoraggio")
     windows = measurement.windows_of(cycle)
     if window is None:
-        closed = [w for w in windows if w.state == WindowState.CLOSED]
-        if not windows:
-            raise DocumentUnavailable(
-                f"Il ciclo {cycle.year} non ha finestre di monitoraggio: apri una finestra e "
-                "inserisci i valori, poi genera il report."
-            )
-        if not closed:
-            raise DocumentUnavailable(
-                f"Nessuna finestra di monitoraggio chiusa nel {cycle.year}: indica la finestra "
-                "(anche aperta, con dati provvisori) o chiudi una finestra."
-            )
-        window = closed[-1]
+        window = default_window(cycle)
+    if window is None:
+        return _build_current(cycle, windows)
     results, frozen = window_results(cycle, window)
     when = f"{window.label} ({fmt.date(window.period_end)})"
     state = (
@@ -61,10 +84,42 @@ def build(cycle: Cycle, window: MonitoringWindow | None) -> Document:
         keywords=["monitoraggio", "performance", str(cycle.year)],
         filename_stem=f"monitoraggio-{cycle.year}-{window.key}",
     )
+    _body(document, cycle, window, windows, results, when, state)
+    return document
+
+
+def _build_current(cycle: Cycle, windows: list[MonitoringWindow]) -> Document:
+    """No window has come yet: the state of the year from the live data."""
+    if not windows and not Measurement.objects.filter(cycle=cycle).exists():
+        raise DocumentUnavailable(
+            f"Il ciclo {cycle.year} non ha finestre di monitoraggio né valori misurati: apri "
+            "una finestra e inserisci i valori, poi genera il report."
+        )
+    results, as_of = current_results(cycle)
+    year_over = as_of == dt.date(cycle.year, 12, 31) and timezone.localdate() > as_of
+    label = "Situazione a fine anno" if year_over else f"Situazione al {fmt.date(as_of)}"
+    state = (
+        f"Nessuna finestra di monitoraggio chiusa: {label.lower()}, dai valori registrati "
+        "(dati non congelati, possono ancora cambiare)."
+    )
+    document = new_document(
+        cycle,
+        "monitoraggio",
+        "Report di monitoraggio",
+        subtitle=f"{label} – piano {cycle.year}",
+        cover_lines=[f"Valori e punteggi al {fmt.date(as_of)}", state],
+        keywords=["monitoraggio", "performance", str(cycle.year)],
+        filename_stem=f"monitoraggio-{cycle.year}-{as_of.isoformat()}",
+    )
+    _body(document, cycle, None, windows, results, f"{label} ({fmt.date(as_of)})", state, as_of)
+    return document
+
+
+def _body(document, cycle, window, windows, results, when, state, as_of=None) -> None:
     intro = document.section("Sintesi")
     intro.add(Paragraph(state))
     missing_motivation = add_results(intro, results, when)
-    _trend(document, cycle, window, windows, results)
+    _trend(document, cycle, window, windows, results, as_of)
     _actions(document, cycle, window)
     todo = document.section("Che cosa manca")
     missing = missing_items(results)
@@ -77,20 +132,18 @@ def build(cycle: Cycle, window: MonitoringWindow | None) -> Document:
         todo.add(Paragraph("Ogni indicatore misurabile ha un valore alla data."))
     if missing_motivation:
         todo.add(Paragraph("Scostamenti ancora da motivare:"), BulletList(missing_motivation))
-    return document
 
 
-def _trend(document, cycle, window, windows, current: Results) -> None:
-    earlier = [
-        w for w in windows if w.state == WindowState.CLOSED and w.period_end < window.period_end
-    ]
+def _trend(document, cycle, window, windows, current: Results, as_of=None) -> None:
+    until = window.period_end if window is not None else as_of
+    earlier = [w for w in windows if w.state == WindowState.CLOSED and w.period_end < until]
     snapshots = {s.window_id: s.data for s in WindowSnapshot.objects.filter(window__in=earlier)}
     columns, series = [], []
     for w in earlier:
         if w.pk in snapshots:
             columns.append(f"{w.label}")
             series.append(snapshots[w.pk])
-    columns.append(window.label)
+    columns.append(window.label if window is not None else f"Al {fmt.date(until)}")
     series.append(current.data)
     rows: list[tuple[str, list[Decimal | None]]] = [
         ("Ente", [dec(data.get("ente", {}).get("display_percent")) for data in series])
@@ -108,11 +161,10 @@ def _trend(document, cycle, window, windows, current: Results) -> None:
 def _actions(document, cycle, window) -> None:
     from django.db.models import Q
 
-    actions = list(
-        CorrectiveAction.objects.filter(objective__cycle=cycle).filter(
-            Q(window__isnull=True) | Q(window=window)
-        )
-    )
+    query = CorrectiveAction.objects.filter(objective__cycle=cycle)
+    if window is not None:
+        query = query.filter(Q(window__isnull=True) | Q(window=window))
+    actions = list(query)
     objectives = {a.objective_id for a in actions}
     from planning.models import OperationalObjective
 
@@ -120,7 +172,7 @@ def _actions(document, cycle, window) -> None:
     section = document.section("Azioni correttive")
     section.add(
         Table(
-            f"Azioni correttive – {window.label}",
+            f"Azioni correttive – {window.label if window is not None else cycle.year}",
             [
                 Column("Obiettivo", width=4),
                 Column("Azione correttiva", width=5),

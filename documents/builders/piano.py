@@ -44,7 +44,6 @@ from organization.models import Unit
 from planning.models import Cycle, IndicatorScope, OperationalObjective, PiaoTag, PlanDocumentKind
 
 DETAILED_MAX_OBJECTIVES = 300  # beyond this, objectives go in tables (see add_objectives)
-SIMPLIFIED_MAX_STAFF = 50  # DM 132/2022 art. 6: enti «con non più di 50 dipendenti»
 
 SHAPE_ORDINARY = "piao_ordinario"
 SHAPE_SIMPLIFIED = "piao_semplificato"
@@ -71,8 +70,7 @@ def default_shape(cycle: Cycle) -> str:
     """The shape the ente's data suggests: PIAO by size, otherwise a stand-alone Piano."""
     if cycle.document_kind != PlanDocumentKind.PIAO:
         return SHAPE_STANDALONE
-    headcount = cycle.ente.headcount
-    if headcount is not None and headcount <= SIMPLIFIED_MAX_STAFF:
+    if cycle.ente.is_small:
         return SHAPE_SIMPLIFIED
     return SHAPE_ORDINARY
 

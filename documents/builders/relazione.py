@@ -18,6 +18,7 @@ from django.utils import timezone
 from appraisal import selectors as appraisal
 from appraisal.models import Conciliation, Scheda
 from core.models import AuditEntry
+from core.privacy import shown_aggregates, too_small
 from documents import formatting as fmt
 from documents.builders.common import (
     DocumentUnavailable,
@@ -27,6 +28,7 @@ from documents.builders.common import (
     require_approved,
     staff_facts,
 )
+from documents.builders.payment_times import add_payment_times
 from documents.builders.results import (
     Results,
     area_chart,
@@ -45,6 +47,7 @@ from rewards.models import Distribution, DistributionState, Fund, FundKind
 from rewards.selectors import allocated_vs_distributed
 
 CENT = Decimal("0.01")
+WITHHELD = "non mostrato"
 ACTIONS = {
     "cycle.create": "Apertura del ciclo",
     "cycle.propose": "Proposta del piano",
@@ -367,6 +370,11 @@ def _resources(document, cycle, results: Results, plan) -> None:
             empty_text="Il piano non contiene indicatori a livello di ente.",
         ),
     )
+    add_payment_times(
+        section.section("4.1 Tempestività dei pagamenti e debito commerciale"),
+        cycle.ente,
+        cycle.year,
+    )
 
 
 def _gender(document, cycle) -> None:
@@ -413,12 +421,21 @@ def _individual(document, cycle) -> None:
             )
         )
         return
+    # A published document: the small groups are withheld as for every role that may not read
+    # the individual schede (core.privacy, issue 14).
+    shown = shown_aggregates(figures, sees_individuals=False)
+    limit = shown.limit
+    mean_text = (
+        WITHHELD
+        if shown.mean_withheld
+        else f"{fmt.number(figures.mean_points)} punti ({fmt.percent(figures.mean_percent)} "
+        "del massimo)"
+    )
+    negatives = WITHHELD if shown.negatives is None else str(shown.negatives)
     section.add(
         Paragraph(
             f"Schede di valutazione: {figures.total}, di cui {figures.scored} con punteggio; "
-            f"punteggio medio {fmt.number(figures.mean_points)} punti "
-            f"({fmt.percent(figures.mean_percent)} del massimo); valutazioni negative: "
-            f"{figures.negatives}."
+            f"punteggio medio {mean_text}; valutazioni negative: {negatives}."
         )
     )
     schede = list(
@@ -428,8 +445,12 @@ def _individual(document, cycle) -> None:
     for scheda in schede:
         by_scheme[scheda.scheme.name].append(scheda)
     rows = []
+    few_schemes = []
     for name, items in by_scheme.items():
         points = [s.total_points for s in items if s.total_points is not None]
+        if too_small(len(points), limit=limit):
+            few_schemes.append(name)
+            points = []
         rows.append(
             [
                 name,
@@ -451,19 +472,29 @@ def _individual(document, cycle) -> None:
             ],
             rows,
             sheet="Valutati per categoria",
+            note=(
+                f"Punteggi non mostrati per {', '.join(few_schemes)}: meno di {limit} schede "
+                "con punteggio, si risalirebbe al punteggio delle singole persone."
+                if few_schemes
+                else ""
+            ),
         )
     )
     bands = [
         [
-            b.scheme_name,
-            b.band_label or f"{fmt.number(b.min_points)}–{fmt.number(b.max_points)}",
-            b.premium_percent,
-            b.count,
+            row.band.scheme_name,
+            row.band.band_label
+            or f"{fmt.number(row.band.min_points)}–{fmt.number(row.band.max_points)}",
+            row.band.premium_percent,
+            row.count,
         ]
-        for b in figures.bands
+        for row in shown.bands
     ]
     from core.charts import Bar, bar_chart
 
+    note = ""
+    if shown.suppressed_schemes:
+        note = f"{shown.reason} Modelli di scheda: {', '.join(shown.suppressed_schemes)}."
     band_table = Table(
         f"Valutati per fascia di punteggio – {cycle.year}",
         [
@@ -474,27 +505,36 @@ def _individual(document, cycle) -> None:
         ],
         bands,
         sheet="Valutati per fascia",
+        note=note,
     )
-    bars = [Bar(f"{row[0][:18]} {row[1]}", Decimal(row[3])) for row in bands]
-    top = max((row[3] for row in bands), default=1) or 1
+    bars = [
+        Bar(f"{row[0][:18]} {row[1]}", None if row[3] is None else Decimal(row[3])) for row in bands
+    ]
+    top = max((row[3] for row in bands if row[3] is not None), default=1) or 1
     title = f"Distribuzione dei punteggi per fascia – {cycle.year}"
     section.add(
         Chart(
             title,
             bar_chart(title, bars, unit="", maximum=Decimal(top)),
-            "Grafico a barre. " + "; ".join(f"{b.label}: {b.value}" for b in bars) + ".",
+            "Grafico a barre. "
+            + "; ".join(f"{b.label}: {WITHHELD if b.value is None else b.value}" for b in bars)
+            + ".",
             band_table,
         )
     )
     managers = [s for s in schede if s.scheme.is_managerial and s.total_points is not None]
     if managers:
         points = [s.total_points for s in managers]
-        section.add(
-            Paragraph(
-                f"Responsabili (dirigenti ed EQ) valutati: {len(managers)}; punteggio medio "
+        if too_small(len(points), limit=limit):
+            detail = f"punteggi {WITHHELD} (meno di {limit} persone)"
+        else:
+            detail = (
+                f"punteggio medio "
                 f"{fmt.number((sum(points, Decimal(0)) / len(points)).quantize(CENT))}, minimo "
-                f"{fmt.number(min(points))}, massimo {fmt.number(max(points))}."
+                f"{fmt.number(min(points))}, massimo {fmt.number(max(points))}"
             )
+        section.add(
+            Paragraph(f"Responsabili (dirigenti ed EQ) valutati: {len(managers)}; {detail}.")
         )
     conciliations = list(Conciliation.objects.filter(scheda__cycle=cycle))
     outcomes = Counter(c.get_outcome_display() if c.outcome else "In corso" for c in conciliations)
@@ -517,7 +557,7 @@ def _individual(document, cycle) -> None:
             f"{distinct} punteggi distinti su {len(points)} schede"
             + (
                 f", dal minimo di {fmt.number(points[0])} al massimo di {fmt.number(points[-1])}."
-                if points
+                if points and not too_small(len(points), limit=limit)
                 else "."
             )
         )

@@ -1,4 +1,5 @@
-"""XLSX writer: every table of a document on its own worksheet, with typed cells.
+"""XLSX writer: every table of a document on its own worksheet, through the shared XLSX writer
+(`core.tabular`, safe against formula injection), with cells typed by their column.
 
 Numbers, amounts and dates are real cells (percentages as fractions with a percent format, so
 60,36 % is the number 0.6036), text that a spreadsheet would read as a formula stays text, and
@@ -9,42 +10,21 @@ memory flat for plans of thousands of rows.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 
+from core import tabular
 from documents.model import Cell, Column, ColumnKind, Document, Table
 
 FORMATS = {
+    ColumnKind.TEXT: tabular.GENERAL_FORMAT,
     ColumnKind.INTEGER: "#,##0",
     ColumnKind.NUMBER: "#,##0.####",
     ColumnKind.PERCENT: "0.00%",
     ColumnKind.EURO: '#,##0.00 "€"',
-    ColumnKind.DATE: "DD/MM/YYYY",
+    ColumnKind.DATE: tabular.DATE_FORMAT,
 }
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", start_color="E6ECF2", end_color="E6ECF2")
-WRAP = Alignment(wrap_text=True, vertical="top")
-MAX_SHEET = 31
-FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-def sheet_name(wanted: str, taken: set[str]) -> str:
-    """A valid, unique worksheet name (≤ 31 characters, none of []:*?/\\)."""
-    base = FORBIDDEN.sub(" ", wanted).strip().strip("'") or "Tabella"
-    name = base[:MAX_SHEET]
-    counter = 2
-    while name.lower() in taken:
-        suffix = f" ({counter})"
-        name = base[: MAX_SHEET - len(suffix)] + suffix
-        counter += 1
-    taken.add(name.lower())
-    return name
 
 
 def typed_value(value: Cell, kind: ColumnKind):
@@ -58,19 +38,6 @@ def typed_value(value: Cell, kind: ColumnKind):
     if isinstance(value, dt.datetime):
         return value.date()
     return value
-
-
-def _cell(ws, value: Cell, kind: ColumnKind) -> WriteOnlyCell:
-    stored = typed_value(value, kind)
-    cell = WriteOnlyCell(ws, value=stored)
-    if isinstance(stored, str):
-        # Text is text: «=SOMMA(…)» or «-3 giorni» must not become a formula.
-        cell.data_type = "s"
-        if len(stored) > 60 or "\n" in stored:
-            cell.alignment = WRAP
-    elif kind in FORMATS:
-        cell.number_format = FORMATS[kind]
-    return cell
 
 
 def _width(table: Table, index: int) -> float:
@@ -119,52 +86,42 @@ def merged(tables: list[Table]) -> list[Table]:
     return result
 
 
-def write_tables(workbook: Workbook, tables: list[Table], taken: set[str]) -> list[str]:
-    names = []
-    for table in tables:
-        ws = workbook.create_sheet(sheet_name(table.sheet or table.caption, taken))
-        names.append(ws.title)
-        for index in range(len(table.columns)):
-            ws.column_dimensions[get_column_letter(index + 1)].width = _width(table, index)
-        ws.freeze_panes = "A2"
-        header = []
-        for column in table.columns:
-            cell = WriteOnlyCell(ws, value=column.label)
-            cell.data_type = "s"
-            cell.font = HEADER_FONT
-            cell.fill = HEADER_FILL
-            cell.alignment = WRAP
-            header.append(cell)
-        ws.append(header)
-        for row in table.rows:
-            ws.append(
-                [_cell(ws, value, col.kind) for value, col in zip(row, table.columns, strict=False)]
-            )
-    return names
+def table_sheet(table: Table) -> tabular.Sheet:
+    """A document table as a sheet of the shared XLSX writer: the cells typed by their
+    column's kind (a percentage as a fraction), the widths from the content."""
+    kinds = [column.kind for column in table.columns]
+    return tabular.Sheet(
+        title=table.sheet or table.caption,
+        header=[column.label for column in table.columns],
+        rows=[
+            [typed_value(value, kind) for value, kind in zip(row, kinds, strict=False)]
+            for row in table.rows
+        ],
+        number_formats=[FORMATS[kind] for kind in kinds],
+        widths=[_width(table, index) for index in range(len(table.columns))],
+    )
+
+
+def write_tables(workbook, tables: list[Table], taken: set[str]) -> list[str]:
+    return [tabular.append_sheet(workbook, table_sheet(table), taken) for table in tables]
 
 
 def render_xlsx(document: Document) -> bytes:
-    workbook = Workbook(write_only=True)
+    workbook = tabular.new_workbook()
     taken: set[str] = set()
     tables = merged(document.tables())
-    index = workbook.create_sheet(sheet_name("Indice", taken))
+    index = workbook.create_sheet(tabular.sheet_title("Indice", taken))
     index.column_dimensions["A"].width = 34
     index.column_dimensions["B"].width = 90
-    title = WriteOnlyCell(index, value=f"{document.title} {document.year} – {document.ente_name}")
+    title = tabular.text_cell(index, f"{document.title} {document.year} – {document.ente_name}")
     title.font = Font(bold=True, size=13)
-    title.data_type = "s"
     index.append([title])
     if document.subtitle:
-        index.append([document.subtitle])
+        index.append([tabular.text_cell(index, document.subtitle)])
     index.append([])
-    heads = [WriteOnlyCell(index, value="Foglio"), WriteOnlyCell(index, value="Tabella")]
-    for cell in heads:
-        cell.font = HEADER_FONT
-    index.append(heads)
+    index.append([tabular.header_cell(index, "Foglio"), tabular.header_cell(index, "Tabella")])
     names = write_tables(workbook, tables, taken)
     # The index is written last in content but stays the first sheet.
     for name, table in zip(names, tables, strict=False):
-        index.append([name, table.caption])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        index.append([tabular.text_cell(index, name), tabular.text_cell(index, table.caption)])
+    return tabular.workbook_bytes(workbook)

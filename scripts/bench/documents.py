@@ -1,6 +1,7 @@
 """Generation times of the real documents (a benchmark, never a test).
 
     .venv/bin/python scripts/bench/documents.py [--objectives 3000] [--repeat 2]
+        [--formats pdf,docx,xlsx]
 
 It uses its own SQLite database in a temporary folder: it imports the Sorbara demo and times
 its Piano in PDF, then builds a plan of N objectives (30 areas, one result indicator with the
@@ -132,6 +133,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--objectives", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument(
+        "--formats", default="pdf,docx,xlsx", help="formati da misurare, separati da virgola"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="performa-bench-") as folder:
         setup(folder)
@@ -147,36 +151,31 @@ def main() -> int:
             "import_cycle", str(ROOT / "demo/data/unione-sorbara-2024.json"), stdout=io.StringIO()
         )
         sorbara = Cycle.objects.get(ente__slug="unione-sorbara", year=2024)
-        timed(
-            "Sorbara: Piano PDF (dati + PDF)",
-            args.repeat,
-            lambda: render_pdf(build("piano", sorbara)),
-        )
-        timed(
-            "Sorbara: Relazione PDF (dati + PDF)",
-            args.repeat,
-            lambda: render_pdf(build("relazione", sorbara)),
-        )
+        formats = set(args.formats.split(","))
+        if "pdf" in formats:
+            timed(
+                "Sorbara: Piano PDF (dati + PDF)",
+                args.repeat,
+                lambda: render_pdf(build("piano", sorbara)),
+            )
+            timed(
+                "Sorbara: Relazione PDF (dati + PDF)",
+                args.repeat,
+                lambda: render_pdf(build("relazione", sorbara)),
+            )
         cycle = big_plan(args.objectives)
         start = time.perf_counter()
         model = build("piano", cycle)
         print(f"{args.objectives} obiettivi: lettura dei dati {time.perf_counter() - start:.2f} s")
         n = args.objectives
-        timed(
-            f"{n} obiettivi: Piano PDF (dati + PDF)",
-            args.repeat,
-            lambda: render_pdf(build("piano", cycle)),
-        )
-        timed(
-            f"{n} obiettivi: Piano DOCX (dati + DOCX)",
-            args.repeat,
-            lambda: render_docx(build("piano", cycle)),
-        )
-        timed(
-            f"{n} obiettivi: Piano XLSX (dati + XLSX)",
-            args.repeat,
-            lambda: render_xlsx(build("piano", cycle)),
-        )
+        writers = {"pdf": render_pdf, "docx": render_docx, "xlsx": render_xlsx}
+        for name, render in writers.items():
+            if name in formats:
+                timed(
+                    f"{n} obiettivi: Piano {name.upper()} (dati + {name.upper()})",
+                    args.repeat,
+                    lambda render=render: render(build("piano", cycle)),
+                )
         del model
     return 0
 

@@ -39,8 +39,12 @@ def test_every_role_sees_the_overview(enter, world, role):
 
 def test_small_ente_note(enter, world):
     body = enter(world.users["admin"], world.ente).get(reverse("accounts:home")).content.decode()
-    assert "meno di 50 dipendenti: PIAO semplificato".lower() in body.lower()
+    assert "fino a 50 dipendenti: PIAO semplificato".lower() in body.lower()  # 50 included
     assert "5 dipendenti" in body
+    world.ente.headcount = 50
+    world.ente.save()
+    body = enter(world.users["admin"], world.ente).get(reverse("accounts:home")).content.decode()
+    assert "PIAO semplificato" in body
     world.ente.headcount = 120
     world.ente.save()
     body = enter(world.users["admin"], world.ente).get(reverse("accounts:home")).content.decode()

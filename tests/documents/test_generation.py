@@ -144,3 +144,20 @@ def test_generate_document_command_every_kind(sorbara, kind, tmp_path):
         call_command("generate_document", *args, stdout=io.StringIO())
         head = target.read_bytes()[:4]
         assert head == (b"%PDF" if fmt == "pdf" else b"PK\x03\x04")
+
+
+def test_every_kind_of_the_consorzio_is_produced(consorzio):
+    """The consorzio (no schede, no funds, one open final window) gets every document kind:
+    none refuses, each renders (XLSX here; its PDFs are in test_relazione)."""
+    import openpyxl
+
+    from documents.builders import FORMATS, build
+    from documents.writers.xlsx import render_xlsx
+    from organization.models import Person
+
+    person = Person.objects.filter(ente=consorzio.ente).first()
+    for kind in FORMATS:
+        model = build(kind, consorzio, person=person)
+        assert model.plain_text().strip(), kind
+        book = openpyxl.load_workbook(io.BytesIO(render_xlsx(model)))
+        assert book.sheetnames[0] == "Indice", kind

@@ -13,7 +13,7 @@ from django.test import Client
 from core.charts import Bar, Series, bar_chart, grouped_bar_chart
 from documents.builders import build, piano
 from documents.builders.portale import target_cells
-from documents.table_export import safe_csv_cell, typed
+from documents.table_export import typed
 from planning.models import Target, TargetKind
 
 
@@ -101,10 +101,14 @@ def test_cells_read_the_italian_way(text, value):
     assert typed(text)[0] == value
 
 
-def test_csv_is_safe_against_formula_injection():
-    assert safe_csv_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
-    assert safe_csv_cell("@SUM(A1)") == "'@SUM(A1)"
-    assert safe_csv_cell("-3") == "-3"
+def test_documents_has_no_writer_of_its_own():
+    """The table download and the public CSV go through `core.tabular` (one writer, safe
+    against formula injection): the documents app keeps no copy of it."""
+    from documents import table_export
+
+    assert not hasattr(table_export, "safe_csv_cell")
+    assert not hasattr(table_export, "to_csv")
+    assert not hasattr(table_export, "to_xlsx")
 
 
 def test_table_download_endpoint(make_user, sorbara):
@@ -129,5 +133,14 @@ def test_table_download_endpoint(make_user, sorbara):
     csv_response = client.post(
         "/documenti/tabella/scarica/", {"formato": "csv", "tabella": json.dumps(table)}
     )
-    assert "'=cmd" in csv_response.content.decode("utf-8-sig")
+    text = csv_response.content.decode("utf-8")
+    assert text.startswith("\ufeff")  # the CSV of `core.tabular` for people
+    lines = text.lstrip("\ufeff").splitlines()
+    assert lines[0] == "Fondo;Importo;Quota;Dal"
+    assert lines[1] == "'=cmd|' /C calc'!A0;1.234,56 €;60,36 %;31/03/2024"
+    negative = {**table, "rows": [["-1.234,56", "-5", "+SOMMA(A1)", "@x"]]}
+    response = client.post(
+        "/documenti/tabella/scarica/", {"formato": "csv", "tabella": json.dumps(negative)}
+    )
+    assert response.content.decode("utf-8-sig").splitlines()[1] == "-1.234,56;-5;'+SOMMA(A1);'@x"
     assert Client().post("/documenti/tabella/scarica/", {"formato": "csv"}).status_code == 302

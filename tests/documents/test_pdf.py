@@ -9,13 +9,15 @@ import pypdf
 import pypdfium2
 import pytest
 
-from documents.builders import build
-from documents.writers.pdf import render_pdf
+
+@pytest.fixture
+def piano_pdf(sorbara_piano):
+    return sorbara_piano.pdf
 
 
 @pytest.fixture
-def piano_pdf(sorbara):
-    return render_pdf(build("piano", sorbara))
+def page_texts(sorbara_piano):
+    return sorbara_piano.pages
 
 
 def _xmp(reader: pypdf.PdfReader) -> str:
@@ -88,14 +90,11 @@ def test_fonts_are_embedded_and_index_links(piano_pdf):
     assert reader.outline  # bookmarks for the headings
 
 
-def test_page_numbers_and_repeated_headers(piano_pdf):
-    reader = pypdf.PdfReader(io.BytesIO(piano_pdf))
-    total = len(reader.pages)
-    assert f"Pagina 3 di {total}" in reader.pages[2].extract_text()
+def test_page_numbers_and_repeated_headers(page_texts):
+    total = len(page_texts)
+    assert f"Pagina 3 di {total}" in page_texts[2]
     # A long table continues on the next page with its header row repeated.
-    repeated = sum(
-        1 for page in reader.pages if page.extract_text().count("Indicatore di risultato") >= 1
-    )
+    repeated = sum(1 for text in page_texts if text.count("Indicatore di risultato") >= 1)
     assert repeated >= 2
 
 

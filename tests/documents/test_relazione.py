@@ -3,6 +3,7 @@ that lacks what it needs says so in Italian."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from decimal import Decimal
@@ -13,6 +14,7 @@ from django.core.management import CommandError, call_command
 from documents.builders import DocumentUnavailable, build
 from documents.model import Table
 from rewards.models import Distribution, DistributionState, Fund
+from tests.documents.conftest import DATA
 
 
 def table(model, caption_start: str) -> Table:
@@ -87,11 +89,8 @@ def test_relazione_sections_follow_civit(sorbara):
     ("kind", "message"),
     [
         ("relazione", "nessun valore misurato"),
-        ("monitoraggio", "non ha finestre di monitoraggio"),
-        ("premi", "Nessuna distribuzione dei premi"),
-        ("premi_aggregati", "Nessun fondo"),
+        ("monitoraggio", "non ha finestre di monitoraggio né valori misurati"),
         ("validazione", "nessun valore misurato"),
-        ("scheda", "Indica la persona"),
     ],
 )
 def test_missing_data_is_said_in_italian(casalbuttano, kind, message):
@@ -103,11 +102,11 @@ def test_missing_data_is_said_in_italian(casalbuttano, kind, message):
 def test_consorzio_documents_from_its_final_reading(consorzio):
     from measurement.models import MonitoringWindow
 
-    with pytest.raises(DocumentUnavailable, match="Nessuna finestra di monitoraggio chiusa"):
-        build("monitoraggio", consorzio)
     window = MonitoringWindow.objects.get(cycle=consorzio, key="finale")
     report = build("monitoraggio", consorzio, window=window).plain_text()
     assert "Finestra aperta: dati provvisori" in report
+    # Without a window: the latest one reached (its period has ended), not a refusal.
+    assert build("monitoraggio", consorzio).plain_text() == report
     relazione = build("relazione", consorzio).plain_text()
     assert "slittato al 2022" in relazione  # the motivation of a deviation
     assert "conforme" in build("accompagnamento", consorzio).plain_text()
@@ -136,3 +135,134 @@ def test_command_says_what_is_missing(casalbuttano):
             "pdf",
             stdout=io.StringIO(),
         )
+
+
+def test_payment_delay_chart_is_wired_to_the_invoices(sorbara):
+    """Section 4 of the Relazione carries the ritardo annuale of every year as a chart with
+    its table, and the quarterly ITP, from the figures of the payments pages."""
+    from documents.model import Chart
+    from payments.demo import DEMO_INVOICES, load_demo_invoices
+    from payments.selectors import document_figures
+
+    before = build("relazione", sorbara).plain_text()
+    assert "Nessuna fattura registrata in Performa per il 2024" in before
+    demo = [d for d in DEMO_INVOICES if d.slug == "unione-sorbara"]
+    load_demo_invoices(data_dir=DATA, demos=tuple(demo))
+    figures = document_figures(sorbara.ente, 2024)
+    model = build("relazione", sorbara)
+    charts = [
+        block
+        for _, section in model.walk()
+        for block in section.blocks
+        if isinstance(block, Chart) and block.title.startswith("Ritardo annuale dei pagamenti")
+    ]
+    assert len(charts) == 1
+    chart = charts[0]
+    expected = [Decimal(row["delay"]).quantize(Decimal("0.01")) for row in figures["delay_trend"]]
+    assert [row[1] for row in chart.table.rows] == expected
+    assert expected[-1] == Decimal("-5.21")
+    assert "-5,21 giorni" in chart.alt and "<svg" in chart.svg
+    assert chart.table in model.tables()  # the table behind the chart reaches the XLSX too
+    quarters = table(model, "Indicatore di tempestività dei pagamenti – 2024")
+    assert len(quarters.rows) == 5  # four quarters and the year
+    assert quarters.rows[-1][3] == Decimal(figures["annual"]["itp"]).quantize(Decimal("0.01"))
+
+
+def test_monitoring_report_without_a_window_is_the_latest_or_the_year(sorbara, consorzio, tmp_path):
+    """`generate_document --kind monitoraggio` without --window: the latest window reached
+    (closed, or with its period ended); with none reached, the state of the year."""
+    from documents.builders.monitoraggio import default_window
+    from measurement.models import MonitoringWindow, WindowState
+
+    june = MonitoringWindow.objects.get(cycle=sorbara, key="30-giugno")
+    assert june.state == WindowState.CLOSED
+    MonitoringWindow.objects.filter(cycle=sorbara).exclude(pk=june.pk).delete()
+    autumn = MonitoringWindow.objects.create(
+        cycle=sorbara, key="autunno", label="Al 30 settembre", period_end="2024-09-30"
+    )
+    assert autumn.state == WindowState.OPEN
+    assert default_window(sorbara, today=dt.date(2024, 8, 1)) == june  # autumn not reached
+    assert default_window(sorbara, today=dt.date(2024, 10, 1)) == autumn  # provisional data
+    assert default_window(sorbara) == autumn
+    target = tmp_path / "report.pdf"
+    out = io.StringIO()
+    call_command(
+        "generate_document",
+        *("--kind", "monitoraggio", "--ente", "unione-sorbara", "--year", "2024"),
+        *("--format", "pdf", "--output", str(target)),
+        stdout=out,
+    )
+    assert "Finestra: Al 30 settembre (autunno)" in out.getvalue()
+    assert target.read_bytes()[:4] == b"%PDF"
+    MonitoringWindow.objects.filter(cycle=consorzio).delete()
+    assert default_window(consorzio) is None
+    text = build("monitoraggio", consorzio).plain_text()
+    assert "Situazione a fine anno – piano 2021" in text
+    assert "Valori e punteggi al 31/12/2021" in text
+    assert "Nessuna finestra di monitoraggio chiusa" in text
+    from planning.models import OperationalObjective
+
+    titles = OperationalObjective.objects.filter(cycle=consorzio).values_list("title", flat=True)
+    assert titles and all(title in text for title in titles)  # the results, not an empty file
+
+
+@pytest.mark.parametrize(
+    ("kind", "statement"),
+    [
+        ("scheda", "non ha schede individuali di valutazione in Performa"),
+        ("premi", "non ha registrato in Performa fondi per i premi"),
+        ("premi_aggregati", "nessun premio risulta stanziato né distribuito"),
+    ],
+)
+def test_an_ente_without_schede_or_funds_gets_a_document_that_says_so(
+    consorzio, kind, statement, tmp_path
+):
+    """The consorzio has no schede and no funds: its scheda and premium documents are
+    generated, short, and say there is nothing and why — no failed generation."""
+    from organization.models import Person
+
+    person = Person.objects.filter(ente=consorzio.ente).first()
+    text = build(kind, consorzio, person=person).plain_text()
+    assert statement in text and consorzio.ente.name in text
+    target = tmp_path / f"{kind}.pdf"
+    extra = ("--person", person.key) if kind == "scheda" else ()
+    call_command(
+        "generate_document",
+        *("--kind", kind, "--ente", consorzio.ente.slug, "--year", "2021", *extra),
+        *("--format", "pdf", "--output", str(target)),
+        stdout=io.StringIO(),
+    )
+    assert target.read_bytes()[:4] == b"%PDF"
+
+
+def test_a_fund_not_yet_distributed_is_still_refused(sorbara):
+    Distribution.objects.filter(fund__ente=sorbara.ente).delete()
+    with pytest.raises(DocumentUnavailable, match="Nessuna distribuzione dei premi calcolata"):
+        build("premi", sorbara)
+    with pytest.raises(DocumentUnavailable, match="Indica la persona"):
+        build("scheda", sorbara)
+
+
+def test_relazione_withholds_small_groups_of_schede(sorbara, settings):
+    """The Relazione is published: its counts per band follow the small-group rule of the
+    summary page (core.privacy), and with the rule off they are the aggregates of the schede."""
+    from appraisal.selectors import aggregates
+    from core.privacy import shown_aggregates
+
+    settings.PERFORMA_SMALL_GROUP_THRESHOLD = 1
+    full = [row[3] for row in table(build("relazione", sorbara), "Valutati per fascia").rows]
+    assert full == [band.count for band in aggregates(sorbara).bands]
+    settings.PERFORMA_SMALL_GROUP_THRESHOLD = 3
+    shown = shown_aggregates(aggregates(sorbara), sees_individuals=False)
+    assert shown.suppressed_schemes  # the demo has a scheme with fewer than three in a band
+    model = build("relazione", sorbara)
+    bands = table(model, "Valutati per fascia")
+    counts = [row[3] for row in bands.rows]
+    assert counts == [row.count for row in shown.bands]
+    assert None in counts and not any(c is not None and 0 < c < 3 for c in counts)
+    assert "Conteggi non mostrati" in bands.note
+    per_scheme = table(model, "Valutati per categoria")
+    for name, _evaluated, mean, low, high in per_scheme.rows:
+        scored = [b for b in aggregates(sorbara).bands if b.scheme_name == name]
+        if sum(b.count for b in scored) < 3:
+            assert (mean, low, high) == (None, None, None)

@@ -70,7 +70,8 @@ def test_amounts_allocated_and_distributed(make_ente, make_user):
 
 def test_categories_aggregate_staff_and_managers(make_ente, make_user):
     ente, final, _ = _ente_with_distributions(make_ente, make_user)
-    categories = {c["category"]: c for c in selectors.art20_tables(ente, YEAR)["categories"]}
+    tables = selectors.art20_tables(ente, YEAR, sees_individuals=True)
+    categories = {c["category"]: c for c in tables["categories"]}
     staff = categories["dipendenti"]
     assert staff["evaluated"] == 3
     assert staff["awarded"] == 2
@@ -117,8 +118,55 @@ def test_nothing_distributed_without_final_distributions(make_ente):
 
 def test_csv_rows_are_open_format_tables(make_ente, make_user):
     ente, _, _ = _ente_with_distributions(make_ente, make_user)
-    rows = selectors.art20_csv_rows(selectors.art20_tables(ente, YEAR))
+    rows = selectors.art20_csv_rows(selectors.art20_tables(ente, YEAR, sees_individuals=True))
     assert selectors.CSV_HEADER == ("sezione", "voce", "categoria", "valore")
     assert ["dati relativi ai premi", "premiati", "dipendenti", "2"] in rows
     public = {row[1] for row in rows if row[0] == "dati relativi ai premi"}
     assert public == set(selectors.PUBLIC_KEYS.values())  # Italian keys, never the code's
+
+
+def test_small_groups_are_withheld_from_the_public_tables(make_ente, make_user, settings, client):
+    """Three dipendenti, one in each band, two premiati, one EQ: with the threshold at 3 the
+    public tables withhold the bands, premiati/non premiati and the premium figures (each
+    would tell a person's band or premium), and say why; the c.1 amounts stay."""
+    settings.PERFORMA_SMALL_GROUP_THRESHOLD = 3
+    ente, _, _ = _ente_with_distributions(make_ente, make_user)
+    tables = selectors.art20_tables(ente, YEAR)
+    categories = {c["category"]: c for c in tables["categories"]}
+    staff, managers = categories["dipendenti"], categories["dirigenti_eq"]
+    assert staff["suppressed"] and managers["suppressed"]
+    assert [band["count"] for band in staff["bands"]] == [None, None, None]
+    assert (
+        staff["bands"][0]["text"]
+        == "Valutazione compresa tra 54 e 60 punti: conteggio non mostrato"
+    )
+    assert staff["evaluated"] == 3 and staff["awarded"] is None
+    assert staff["max_premium"] is None and staff["min_premium"] is None
+    assert staff["mean_premium"] is None and staff["differentiation_percent"] is None
+    assert managers["max_premium"] is None and "meno di 3 persone" in managers["reason"]
+    assert tables["amounts"]["distributed"] == "2900"  # art. 20 c.1: published regardless
+    rows = selectors.art20_csv_rows(tables)
+    assert ["dati relativi ai premi", "premio_massimo_euro", "dipendenti", ""] in rows
+    assert any(row[0] == "premi distribuiti" and row[3] == "2000" for row in rows)
+    assert any(row[0] == "riservatezza" and row[2] == "dipendenti" for row in rows)
+    assert not any(row[0] == "distribuzione per fascia" and row[3] for row in rows)
+    page = client.get(f"/trasparenza/{ente.slug}/premi/{YEAR}/").content.decode()
+    assert "conteggio non mostrato" in page and "meno di 3 persone" in page
+    assert "560" not in page  # the highest premium (425 + 135) of one person
+    csv_text = client.get(f"/trasparenza/{ente.slug}/premi/{YEAR}/premi.csv").content.decode()
+    assert "560" not in csv_text and "riservatezza" in csv_text
+    settings.PERFORMA_SMALL_GROUP_THRESHOLD = 1  # suppression off: every figure is shown
+    staff = selectors.art20_tables(ente, YEAR)["categories"][1]
+    assert [band["count"] for band in staff["bands"]] == [1, 1, 1] and not staff["suppressed"]
+
+
+def test_the_published_premium_document_withholds_them_too(make_ente, make_user, settings):
+    from documents.builders import build
+    from planning.models import Cycle
+
+    settings.PERFORMA_SMALL_GROUP_THRESHOLD = 3
+    ente, _, _ = _ente_with_distributions(make_ente, make_user)
+    text = build("premi_aggregati", Cycle.objects.get(ente=ente, year=YEAR)).plain_text()
+    assert "conteggio non mostrato" in text and "meno di 3 persone" in text
+    assert "560,00" not in text and "340,00" not in text
+    assert "2.900,00" in text  # the c.1 amounts

@@ -47,15 +47,19 @@ def names(case):
     return [s.person.last_name for s in case.schede] + [s.person.first_name for s in case.schede]
 
 
-def test_public_page_without_login_and_without_names(client, published):
+def test_public_page_without_login_and_without_names(client, published, settings):
     url = reverse("transparency:premi", args=[published.ente.slug, 2025])
     response = client.get(url)
     body = response.content.decode()
     assert response.status_code == 200
     assert "Dati relativi ai premi 2025" in body
     assert "stanziati 12.000,00\u00a0€" in body
-    assert "Valutazione compresa tra 54 e 60 punti: 2 dipendenti" in body
+    # Five dipendenti: a band of two (or one) would tell who is in it (issue 14).
+    assert "Valutazione compresa tra 54 e 60 punti: conteggio non mostrato" in body
     assert "Non ancora distribuito" in body
+    settings.PERFORMA_SMALL_GROUP_THRESHOLD = 1
+    unsuppressed = client.get(url).content.decode()
+    assert "Valutazione compresa tra 54 e 60 punti: 2 dipendenti" in unsuppressed
     for name in names(published):
         assert name not in body
     assert reverse("transparency:premi_csv", args=[published.ente.slug, 2025]) in body

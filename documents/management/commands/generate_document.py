@@ -4,6 +4,9 @@
         accompagnamento|scheda|premi|premi_aggregati|smvp --ente SLUG --year 2024
         [--window KEY] [--person KEY] --format pdf|docx|xlsx [--output FILE]
 
+Without --window the monitoring report is about the latest window that is closed or whose
+period has ended; when none has come yet, about the state of the year from the values entered.
+
 The file is also stored in the cycle's «Documenti» area, like one generated from the page.
 Without --output it is written to the current folder with its own name.
 """
@@ -30,7 +33,10 @@ class Command(BaseCommand):
         parser.add_argument("--kind", required=True, choices=sorted(FORMATS))
         parser.add_argument("--ente", required=True, help="Identificativo (slug) dell'ente")
         parser.add_argument("--year", required=True, type=int, help="Anno del ciclo")
-        parser.add_argument("--window", help="Chiave della finestra di monitoraggio")
+        parser.add_argument(
+            "--window",
+            help="Chiave della finestra di monitoraggio (predefinita: l'ultima raggiunta)",
+        )
         parser.add_argument("--person", help="Chiave della persona (per la scheda)")
         parser.add_argument("--format", required=True, choices=("pdf", "docx", "xlsx"))
         parser.add_argument(
@@ -53,6 +59,16 @@ class Command(BaseCommand):
                     f"Finestra «{options['window']}» inesistente nel ciclo {cycle.year} "
                     f"(finestre: {known or 'nessuna'})."
                 )
+        elif options["kind"] == "monitoraggio":
+            from documents.builders.monitoraggio import default_window
+
+            # As a user expects: the latest window reached, else the state of the year.
+            window = default_window(cycle)
+            self.stdout.write(
+                f"Finestra: {window.label} ({window.key})"
+                if window
+                else "Nessuna finestra raggiunta: situazione dell'anno dai valori registrati."
+            )
         person = None
         if options.get("person"):
             person = Person.objects.filter(ente=ente, key=options["person"]).first()
