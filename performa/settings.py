@@ -123,10 +123,11 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_ente",
+                "performa.menu.main_menu",
                 "security.context_processors.sso",
             ],
             # The Italian number filters (num, num2, percent, euro, date_it) in every template.
-            "builtins": ["core.templatetags.formatting"],
+            "builtins": ["core.templatetags.formatting", "core.templatetags.navigation"],
         },
     },
 ]
