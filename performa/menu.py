@@ -41,7 +41,7 @@ def _everyone(access: EnteAccess) -> bool:
 
 # (label, URL name, rule, whether the pages below the URL belong to the entry)
 ENTRIES: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...] = (
-    ("Cosa devo fare", "accounts:home", _everyone, False),
+    ("Cosa devo fare", "desk:home", _everyone, False),
     ("Organizzazione", "organization:chart", _everyone, True),
     ("Piano", "planning:tree", _everyone, True),
     ("Monitoraggio", "measurement:home", _everyone, True),

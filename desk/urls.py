@@ -1,0 +1,9 @@
+from django.urls import path
+
+from desk import views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
