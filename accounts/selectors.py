@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.access import EnteAccess
-from accounts.models import Membership, MembershipRole
+from accounts.models import Membership, MembershipRole, User
 from organization.access import enti_for
 from organization.models import Ente, EvaluationBody, MemberEnte, Person, Unit
 from planning.models import (
@@ -141,3 +141,34 @@ def ente_overview(ente: Ente, access: EnteAccess) -> EnteOverview:
         roles=sorted(labels.get(role, role) for role in access.roles),
         is_platform_admin=access.is_platform_admin,
     )
+
+
+@dataclass
+class AccountRow:
+    account: Any  # accounts.User
+    memberships: list[Membership]
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [membership.get_role_display() for membership in self.memberships]
+
+
+def _accounts(ente: Ente):
+    here = Membership.objects.filter(ente=ente).select_related("person").order_by("role")
+    return (
+        User.objects.filter(memberships__ente=ente)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+        .prefetch_related(Prefetch("memberships", queryset=here, to_attr="roles_here"))
+    )
+
+
+def people_of(ente: Ente) -> list[AccountRow]:
+    """The accounts holding a role in `ente`, with those roles only (two queries)."""
+    return [AccountRow(account, list(account.roles_here)) for account in _accounts(ente)]
+
+
+def account_of(ente: Ente, pk: int) -> AccountRow | None:
+    """One account with its roles in `ente`; None when it has none there (another ente's id)."""
+    account = _accounts(ente).filter(pk=pk).first()
+    return AccountRow(account, list(account.roles_here)) if account is not None else None

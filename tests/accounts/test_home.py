@@ -12,6 +12,11 @@ from planning.models import OperationalObjective, WeightGroup
 
 pytestmark = pytest.mark.django_db
 
+
+def _overview(enter, world, role: str) -> str:
+    return enter(world.users[role], world.ente).get(reverse("accounts:overview")).content.decode()
+
+
 ROLES = ["admin", "responsabile", "dipendente", "nucleo", "giunta", "platform"]
 
 
@@ -38,18 +43,18 @@ def test_every_role_sees_the_overview(enter, world, role):
 
 
 def test_small_ente_note(enter, world):
-    body = enter(world.users["admin"], world.ente).get(reverse("accounts:overview")).content.decode()
+    body = _overview(enter, world, "admin")
     assert "meno di 50 dipendenti: PIAO semplificato".lower() in body.lower()
     assert "5 dipendenti" in body
     world.ente.headcount = 120
     world.ente.save()
-    body = enter(world.users["admin"], world.ente).get(reverse("accounts:overview")).content.decode()
+    body = _overview(enter, world, "admin")
     assert "PIAO semplificato" not in body
     assert "120 dipendenti" in body
 
 
 def test_roles_are_listed(enter, world):
-    body = enter(world.users["nucleo"], world.ente).get(reverse("accounts:overview")).content.decode()
+    body = _overview(enter, world, "nucleo")
     assert "Componente del Nucleo di Valutazione / OIV" in body
     body = enter(world.users["platform"], world.ente).get(reverse("accounts:overview")).content
     assert "Amministratore di piattaforma" in body.decode()
@@ -84,7 +89,7 @@ def test_group_without_objectives_counts_as_not_reaching(world):
 
 
 def test_overview_shows_state_and_unbalanced_groups(enter, world):
-    body = enter(world.users["admin"], world.ente).get(reverse("accounts:overview")).content.decode()
+    body = _overview(enter, world, "admin")
     assert "Bozza" in body and "Validato" in body
     assert "1 su 2" in body
     assert body.index("2024") < body.index("2023")
@@ -110,5 +115,5 @@ def test_overview_query_count_does_not_grow(enter, world, django_assert_num_quer
 
 def test_other_ente_data_never_shown(enter, world):
     Ente.objects.filter(pk=world.other.pk).update(kind=EnteKind.CONSORZIO)
-    body = enter(world.users["admin"], world.ente).get(reverse("accounts:overview")).content.decode()
+    body = _overview(enter, world, "admin")
     assert world.other.name not in body
