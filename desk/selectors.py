@@ -182,7 +182,6 @@ def _approval_tasks(user, ente: Ente, cycles: list[Cycle]) -> list[Task]:
             title=f"Approva {_plural(len(drafts), 'valore inserito', 'valori inseriti')}",
             detail=f"Il più vecchio si riferisce al {format_date(first.period_end)}.",
             url=url,
-            due=first.period_end,
             count=len(drafts),
         )
     ]

@@ -4,8 +4,9 @@ A user sees only the entries they may open: each entry names the rule of its app
 (the same function the view asks), so the menu and the views cannot disagree. The menu sits at
 the top of the layers because it points at every app.
 
-`main_menu` is a context processor: templates find `main_menu` (a list of `MenuEntry`) and
-render it with `templates/includes/menu_links.html`, in the desktop bar and in the mobile menu.
+`main_menu` is a context processor: templates find `main_menu` (the phases of the cycle, a list
+of `MenuEntry`, rendered by `templates/includes/menu_links.html` in the bar that becomes the
+mobile menu) and `account_menu` (the user's and the administrator's pages, in the slim header).
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ ENTRIES: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...] = (
     ("Premi", "rewards:fund_list", rewards_rules.can_read_aggregates, True),
     ("Pagamenti", "payments:dashboard", payments_rules.can_read, True),
     ("Documenti", "documents:index", _everyone, True),
+)
+# The pages of the account and of the ente's administration, in the slim header.
+ACCOUNT_ENTRIES: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...] = (
     ("Persone e ruoli", "accounts:people", base.can_manage_people, True),
     ("Token API", "integrations:tokens", base.can_manage_people, True),
     ("I miei dati", "operations:my_data", _everyone, False),
@@ -75,12 +79,15 @@ def _current(path: str, url: str, nested: bool, other_urls: list[str]) -> str:
 
 
 def entries_for(
-    access: EnteAccess, path: str, counts: dict[str, int] | None = None
+    access: EnteAccess,
+    path: str,
+    counts: dict[str, int] | None = None,
+    entries: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...] = ENTRIES,
 ) -> list[MenuEntry]:
     """The menu entries `access` may open, the one of `path` marked as current."""
     visible = [
         (label, name, url, nested)
-        for label, name, rule, nested in ENTRIES
+        for label, name, rule, nested in entries
         if (url := _url(name)) is not None and rule(access)
     ]
     urls = [url for _, _, url, _ in visible]
@@ -100,12 +107,16 @@ def main_menu(request) -> dict:
     """Context processor: the menu of the chosen ente (empty outside an ente)."""
     ente = getattr(request, "ente", None)
     user = getattr(request, "user", None)
+    empty: dict = {"main_menu": [], "account_menu": []}
     if ente is None or user is None or not user.is_authenticated:
-        return {"main_menu": []}
+        return empty
     access = getattr(request, "ente_access", None)
     if access is None or access.ente.pk != ente.pk:
         access = access_for(user, ente)
     if access is None:
-        return {"main_menu": []}
+        return empty
     counts = getattr(request, "menu_counts", None)
-    return {"main_menu": entries_for(access, request.path, counts)}
+    return {
+        "main_menu": entries_for(access, request.path, counts),
+        "account_menu": entries_for(access, request.path, entries=ACCOUNT_ENTRIES),
+    }

@@ -8,13 +8,16 @@ import pytest
 from django.urls import reverse
 
 from accounts.access import access_for
-from performa.menu import entries_for
+from performa.menu import ACCOUNT_ENTRIES, entries_for
 
 pytestmark = pytest.mark.django_db
 
 
 def _labels(world, role: str, path: str = "/") -> list[str]:
-    return [entry.label for entry in entries_for(access_for(world.users[role], world.ente), path)]
+    """The entries of the main menu and of the account menu of the slim header."""
+    access = access_for(world.users[role], world.ente)
+    entries = entries_for(access, path) + entries_for(access, path, entries=ACCOUNT_ENTRIES)
+    return [entry.label for entry in entries]
 
 
 def test_dipendente_sees_no_rewards_payments_or_people(world):
@@ -37,7 +40,7 @@ def test_responsabile_reads_payments_not_rewards(world):
 def test_admin_and_platform_admin_see_people_and_tokens(world):
     for role in ("admin", "platform"):
         labels = _labels(world, role)
-        assert {"Premi", "Pagamenti", "Token API"} <= set(labels), role
+        assert {"Premi", "Pagamenti", "Token API", "Persone e ruoli"} <= set(labels), role
 
 
 def test_current_entry_is_marked_and_a_longer_entry_owns_its_pages(world):
