@@ -100,3 +100,23 @@ class NewPasswordForm(SetPasswordForm):
         for field in self.fields.values():
             field.error_messages["required"] = "Scrivi la password."
             style_field(field)
+
+
+class ActivityFilterForm(PerformaForm):
+    """The filters of «Registro delle attività», kept in the URL (GET)."""
+
+    persona = forms.TypedChoiceField(label="Persona", required=False, coerce=int, empty_value=None)
+    oggetto = forms.ChoiceField(label="Oggetto", required=False)
+    dal = forms.DateField(label="Dal", required=False)
+    al = forms.DateField(label="Al", required=False)
+
+    def __init__(self, *args, people, object_types, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["persona"].choices = [("", "Tutte")] + [(p.pk, str(p)) for p in people]
+        self.fields["oggetto"].choices = [("", "Tutti")] + [(t, t) for t in object_types]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("dal") and data.get("al") and data["dal"] > data["al"]:
+            self.add_error("al", "La data finale viene prima di quella iniziale.")
+        return data

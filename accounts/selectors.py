@@ -5,6 +5,7 @@ Each function runs a fixed number of queries, whatever the size of the ente.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.access import EnteAccess
 from accounts.models import Membership, MembershipRole, User
+from core.models import AuditEntry
 from organization.access import enti_for
 from organization.models import Ente, EvaluationBody, MemberEnte, Person, Unit
 from planning.models import (
@@ -172,3 +174,44 @@ def account_of(ente: Ente, pk: int) -> AccountRow | None:
     """One account with its roles in `ente`; None when it has none there (another ente's id)."""
     account = _accounts(ente).filter(pk=pk).first()
     return AccountRow(account, list(account.roles_here)) if account is not None else None
+
+
+ACTIVITY_LIMIT = 300
+
+
+@dataclass
+class ActivityChoices:
+    people: list[Any]  # the accounts that acted in the ente, for the filter
+    object_types: list[str]
+
+
+def activity_choices(ente: Ente) -> ActivityChoices:
+    """What the filters of «Registro delle attività» offer (two queries)."""
+    rows = AuditEntry.objects.filter(ente=ente)
+    actor_ids = rows.exclude(user=None).values("user_id")
+    people = list(User.objects.filter(pk__in=actor_ids).order_by("last_name", "username"))
+    types = sorted(set(rows.order_by().values_list("object_type", flat=True).distinct()))
+    return ActivityChoices(people=people, object_types=types)
+
+
+def activity(
+    ente: Ente,
+    *,
+    user_id: int | None = None,
+    object_type: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> tuple[list[Any], bool]:
+    """The audit rows of `ente`, newest first, filtered; at most ACTIVITY_LIMIT, and whether
+    more were left out (one query)."""
+    rows = AuditEntry.objects.filter(ente=ente).select_related("user")
+    if user_id:
+        rows = rows.filter(user_id=user_id)
+    if object_type:
+        rows = rows.filter(object_type=object_type)
+    if since:
+        rows = rows.filter(created_at__date__gte=since)
+    if until:
+        rows = rows.filter(created_at__date__lte=until)
+    entries = list(rows.order_by("-created_at", "-id")[: ACTIVITY_LIMIT + 1])
+    return entries[:ACTIVITY_LIMIT], len(entries) > ACTIVITY_LIMIT

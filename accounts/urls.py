@@ -35,4 +35,5 @@ urlpatterns = [
     path("persone-e-ruoli/<int:pk>/attivo/", views.account_active, name="account_active"),
     path("persone-e-ruoli/<int:pk>/invito/", views.invitation_resend, name="invitation_resend"),
     path("ruoli/<int:pk>/revoca/", views.membership_revoke, name="membership_revoke"),
+    path("registro-attivita/", views.activity, name="activity"),
 ]

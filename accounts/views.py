@@ -16,6 +16,7 @@ from accounts import services
 from accounts.access import ADMIN, require_access
 from accounts.decorators import ente_required
 from accounts.forms import (
+    ActivityFilterForm,
     EnteChoiceForm,
     GrantForm,
     InviteForm,
@@ -26,7 +27,15 @@ from accounts.forms import (
 from accounts.invitations import send_invitation
 from accounts.middleware import SESSION_KEY
 from accounts.models import Membership
-from accounts.selectors import account_of, ente_choices, ente_overview, people_of
+from accounts.selectors import (
+    ACTIVITY_LIMIT,
+    account_of,
+    activity_choices,
+    ente_choices,
+    ente_overview,
+    people_of,
+)
+from accounts.selectors import activity as activity_entries
 from core.exceptions import ServiceError
 from organization.access import enti_for
 from organization.models import Ente
@@ -251,3 +260,27 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+@require_http_methods(["GET"])
+@ente_required(roles=MANAGERS)
+def activity(request):
+    """«Registro delle attività»: every audited change of the ente, filterable in the URL."""
+    choices = activity_choices(request.ente)
+    form = ActivityFilterForm(
+        request.GET or None, people=choices.people, object_types=choices.object_types
+    )
+    entries, truncated, status = [], False, 200
+    if not request.GET or form.is_valid():
+        data = form.cleaned_data if request.GET else {}
+        entries, truncated = activity_entries(
+            request.ente,
+            user_id=data.get("persona"),
+            object_type=data.get("oggetto") or "",
+            since=data.get("dal"),
+            until=data.get("al"),
+        )
+    else:
+        status = 400
+    context = {"form": form, "entries": entries, "truncated": truncated, "limit": ACTIVITY_LIMIT}
+    return render(request, "accounts/activity.html", context, status=status)

@@ -55,6 +55,7 @@ ENTRIES: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...] = (
 # The pages of the account and of the ente's administration, in the slim header.
 ACCOUNT_ENTRIES: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...] = (
     ("Persone e ruoli", "accounts:people", base.can_manage_people, True),
+    ("Registro delle attività", "accounts:activity", base.can_manage_people, True),
     ("Token API", "integrations:tokens", base.can_manage_people, True),
     ("I miei dati", "operations:my_data", _everyone, False),
 )
