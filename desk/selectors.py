@@ -85,6 +85,10 @@ class Desk:
         return [task for section in self.sections for task in section.tasks]
 
     @property
+    def has_deadlines(self) -> bool:
+        return any(task.due is not None for task in self.tasks)
+
+    @property
     def total(self) -> int:
         """How many tasks are on the list (the count shown in the menu)."""
         return len(self.tasks)

@@ -6,4 +6,5 @@ app_name = "desk"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("scadenze.ics", views.deadlines_calendar, name="calendar"),
 ]

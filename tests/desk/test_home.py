@@ -297,3 +297,40 @@ def test_the_list_costs_the_same_queries_whatever_the_size(world, role):
         evaluator_kind=EvaluatorKind.RESPONSABILE,
     )
     assert _queries(world, role) == before
+
+
+def test_deadlines_as_icalendar(enter, world):
+    _monitoring(world)
+    client = enter(world.users["responsabile"], world.ente)
+    assert reverse("desk:calendar") in client.get(reverse("desk:home")).content.decode()
+    response = client.get(reverse("desk:calendar"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    text = response.content.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert "DTSTART;VALUE=DATE:20240930" in text
+    assert "SUMMARY:3 valori in ritardo da inserire" in text
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+
+
+def test_icalendar_escapes_and_folds():
+    from desk.ical import calendar
+    from desk.selectors import Task
+
+    task = Task(title="Valori; da inserire, subito", url="/", detail="x" * 200, due=TODAY)
+    text = calendar(
+        [(task, "http://esempio/")],
+        ente_name="Ente",
+        ente_key="1",
+        stamp=timezone.make_aware(dt.datetime(2024, 10, 1, 9)),
+    )
+    assert "SUMMARY:Valori\\; da inserire\\, subito" in text
+    assert "\r\n x" in text  # the long description continues on folded lines
+    assert "DTSTAMP:20241001T070000Z" in text
+    undated = calendar(
+        [(Task(title="Senza data", url="/"), "/")],
+        ente_name="E",
+        ente_key="1",
+        stamp=timezone.now(),
+    )
+    assert "VEVENT" not in undated
