@@ -98,7 +98,7 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def _url(name: str, *args: int, **query: object) -> str:
+def _url(name: str, *args: int, **query: str | int | None) -> str:
     url = reverse(name, args=args)
     present = {key: value for key, value in query.items() if value not in (None, "")}
     return f"{url}?{urlencode(present)}" if present else url
