@@ -53,10 +53,21 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
+PREVIOUS_LOGIN_KEY = "performa_previous_login"
+
+
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        """Remember the previous login, shown on the home page (the login overwrites it)."""
+        previous = form.get_user().last_login
+        response = super().form_valid(form)
+        if previous is not None:
+            self.request.session[PREVIOUS_LOGIN_KEY] = previous.isoformat()
+        return response
 
     def get_success_url(self) -> str:
         """A user with a single ente goes straight into it; others choose first."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import ente_required
+from accounts.views import PREVIOUS_LOGIN_KEY
 from desk.ical import calendar
 from desk.selectors import desk_for
 
@@ -18,7 +21,12 @@ def home(request):
     desk = desk_for(request.user, request.ente_access, timezone.localdate())
     # The menu shows how many tasks the list holds (performa.menu).
     request.menu_counts = {"desk:home": desk.total}
-    return render(request, "desk/home.html", {"desk": desk})
+    previous = request.session.get(PREVIOUS_LOGIN_KEY)
+    context = {
+        "desk": desk,
+        "previous_login": dt.datetime.fromisoformat(previous) if previous else None,
+    }
+    return render(request, "desk/home.html", context)
 
 
 @require_GET

@@ -334,3 +334,15 @@ def test_icalendar_escapes_and_folds():
         stamp=timezone.now(),
     )
     assert "VEVENT" not in undated
+
+
+def test_home_shows_the_previous_login(client, world):
+    user = world.users["dipendente"]
+    user.last_login = timezone.make_aware(dt.datetime(2024, 10, 1, 8, 30))
+    user.save(update_fields=["last_login"])
+    response = client.post(
+        reverse("accounts:login"), {"username": "dipendente", "password": "prova-Performa-1"}
+    )
+    assert response.status_code == 302
+    body = client.get(reverse("desk:home"), follow=True).content.decode()
+    assert "Il tuo accesso precedente" in body and "01/10/2024" in body and "08:30" in body
