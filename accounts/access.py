@@ -71,3 +71,9 @@ def require_access(user, ente: Ente, *roles: str) -> EnteAccess:
     if roles and not access.has(*roles):
         raise PermissionDenied("Il tuo ruolo non consente questa operazione.")
     return access
+
+
+def can_manage_people(access: EnteAccess | None) -> bool:
+    """The ente administrator (and the platform administrators) manage the accounts of the
+    ente, their roles and their API tokens."""
+    return access is not None and access.is_admin

@@ -5,16 +5,18 @@ Each function runs a fixed number of queries, whatever the size of the ente.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.access import EnteAccess
-from accounts.models import Membership, MembershipRole
+from accounts.models import Membership, MembershipRole, User
+from core.models import AuditEntry
 from organization.access import enti_for
 from organization.models import Ente, EvaluationBody, MemberEnte, Person, Unit
 from planning.models import (
@@ -141,3 +143,75 @@ def ente_overview(ente: Ente, access: EnteAccess) -> EnteOverview:
         roles=sorted(labels.get(role, role) for role in access.roles),
         is_platform_admin=access.is_platform_admin,
     )
+
+
+@dataclass
+class AccountRow:
+    account: Any  # accounts.User
+    memberships: list[Membership]
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [membership.get_role_display() for membership in self.memberships]
+
+
+def _accounts(ente: Ente):
+    here = Membership.objects.filter(ente=ente).select_related("person").order_by("role")
+    return (
+        User.objects.filter(memberships__ente=ente)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+        .prefetch_related(Prefetch("memberships", queryset=here, to_attr="roles_here"))
+    )
+
+
+def people_of(ente: Ente) -> list[AccountRow]:
+    """The accounts holding a role in `ente`, with those roles only (two queries)."""
+    return [AccountRow(account, list(account.roles_here)) for account in _accounts(ente)]
+
+
+def account_of(ente: Ente, pk: int) -> AccountRow | None:
+    """One account with its roles in `ente`; None when it has none there (another ente's id)."""
+    account = _accounts(ente).filter(pk=pk).first()
+    return AccountRow(account, list(account.roles_here)) if account is not None else None
+
+
+ACTIVITY_LIMIT = 300
+
+
+@dataclass
+class ActivityChoices:
+    people: list[Any]  # the accounts that acted in the ente, for the filter
+    object_types: list[str]
+
+
+def activity_choices(ente: Ente) -> ActivityChoices:
+    """What the filters of «Registro delle attività» offer (two queries)."""
+    rows = AuditEntry.objects.filter(ente=ente)
+    actor_ids = rows.exclude(user=None).values("user_id")
+    people = list(User.objects.filter(pk__in=actor_ids).order_by("last_name", "username"))
+    types = sorted(set(rows.order_by().values_list("object_type", flat=True).distinct()))
+    return ActivityChoices(people=people, object_types=types)
+
+
+def activity(
+    ente: Ente,
+    *,
+    user_id: int | None = None,
+    object_type: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> tuple[list[Any], bool]:
+    """The audit rows of `ente`, newest first, filtered; at most ACTIVITY_LIMIT, and whether
+    more were left out (one query)."""
+    rows = AuditEntry.objects.filter(ente=ente).select_related("user")
+    if user_id:
+        rows = rows.filter(user_id=user_id)
+    if object_type:
+        rows = rows.filter(object_type=object_type)
+    if since:
+        rows = rows.filter(created_at__date__gte=since)
+    if until:
+        rows = rows.filter(created_at__date__lte=until)
+    entries = list(rows.order_by("-created_at", "-id")[: ACTIVITY_LIMIT + 1])
+    return entries[:ACTIVITY_LIMIT], len(entries) > ACTIVITY_LIMIT

@@ -1,21 +1,42 @@
-"""Login, logout, choice of the ente and the ente overview."""
+"""Login, logout, password reset, choice of the ente, the ente overview, and the pages
+«Persone e ruoli» where the ente administrator manages accounts and roles."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import require_access
+from accounts import services
+from accounts.access import ADMIN, require_access
 from accounts.decorators import ente_required
-from accounts.forms import EnteChoiceForm, LoginForm
+from accounts.forms import (
+    ActivityFilterForm,
+    EnteChoiceForm,
+    GrantForm,
+    InviteForm,
+    LoginForm,
+    NewPasswordForm,
+    ResetRequestForm,
+)
+from accounts.invitations import send_invitation
 from accounts.middleware import SESSION_KEY
-from accounts.selectors import ente_choices, ente_overview
+from accounts.models import Membership
+from accounts.selectors import (
+    ACTIVITY_LIMIT,
+    account_of,
+    activity_choices,
+    ente_choices,
+    ente_overview,
+    people_of,
+)
+from accounts.selectors import activity as activity_entries
+from core.exceptions import ServiceError
 from organization.access import enti_for
 from organization.models import Ente
 
@@ -32,10 +53,21 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
+PREVIOUS_LOGIN_KEY = "performa_previous_login"
+
+
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        """Remember the previous login, shown on the home page (the login overwrites it)."""
+        previous = form.get_user().last_login
+        response = super().form_valid(form)
+        if previous is not None:
+            self.request.session[PREVIOUS_LOGIN_KEY] = previous.isoformat()
+        return response
 
     def get_success_url(self) -> str:
         """A user with a single ente goes straight into it; others choose first."""
@@ -86,3 +118,180 @@ def choose_ente(request):
 def home(request):
     overview = ente_overview(request.ente, request.ente_access)
     return render(request, "accounts/home.html", {"overview": overview})
+
+
+# ---------------------------------------------------------------------------------------------
+# Persone e ruoli: the ente administrator manages the accounts of the ente
+# ---------------------------------------------------------------------------------------------
+
+MANAGERS = (ADMIN,)
+
+
+def _account(request, pk: int):
+    """An account with a role in the chosen ente; another ente's account gives 404."""
+    row = account_of(request.ente, pk)
+    if row is None:
+        raise Http404("Nessun account con questo identificativo in questo ente.")
+    return row
+
+
+@require_http_methods(["GET"])
+@ente_required(roles=MANAGERS)
+def people(request):
+    return render(
+        request,
+        "accounts/people.html",
+        {"rows": people_of(request.ente), "form": InviteForm(ente=request.ente)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ente_required(roles=MANAGERS)
+def person_invite(request):
+    form = InviteForm(_posted(request), ente=request.ente)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = services.account_invite(
+                user=request.user,
+                ente=request.ente,
+                username=data["username"],
+                email=data["email"],
+                role=data["role"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                person=data["person"],
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            send_invitation(request, account, request.ente)
+            messages.success(
+                request,
+                f"Invito inviato a {account.email}: {account} sceglierà la password dal "
+                "collegamento ricevuto.",
+            )
+            return redirect("accounts:account", account.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/invite.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@ente_required(roles=MANAGERS)
+def account_detail(request, pk):
+    row = _account(request, pk)
+    form = GrantForm(_posted(request), ente=request.ente)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_grant(
+                user=request.user,
+                ente=request.ente,
+                account=row.account,
+                role=form.cleaned_data["role"],
+                person=form.cleaned_data["person"],
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Ruolo assegnato a {row.account}.")
+            return redirect("accounts:account", pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"row": row, "form": form, "is_self": row.account.pk == request.user.pk}
+    return render(request, "accounts/account.html", context, status=status)
+
+
+@require_POST
+@ente_required(roles=MANAGERS)
+def membership_revoke(request, pk):
+    membership = get_object_or_404(Membership, pk=pk, ente=request.ente)
+    try:
+        services.membership_revoke(user=request.user, membership=membership)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, f"Revocato il ruolo «{membership.get_role_display()}» a {membership.user}."
+        )
+    if Membership.objects.filter(user_id=membership.user_id, ente=request.ente).exists():
+        return redirect("accounts:account", membership.user_id)
+    return redirect("accounts:people")
+
+
+@require_POST
+@ente_required(roles=MANAGERS)
+def account_active(request, pk):
+    row = _account(request, pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.account_set_active(
+            user=request.user, ente=request.ente, account=row.account, active=active
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        state = "riattivato" if active else "disattivato: non può più accedere"
+        messages.success(request, f"Account di {row.account} {state}.")
+    return redirect("accounts:account", pk)
+
+
+@require_POST
+@ente_required(roles=MANAGERS)
+def invitation_resend(request, pk):
+    row = _account(request, pk)
+    if row.account.has_usable_password() or not row.account.email:
+        messages.error(request, "La persona ha già scelto la password, o non ha un'e-mail.")
+    else:
+        send_invitation(request, row.account, request.ente)
+        messages.success(request, f"Invito inviato di nuovo a {row.account.email}.")
+    return redirect("accounts:account", pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Password dimenticata: Django's reset flow, in Italian
+# ---------------------------------------------------------------------------------------------
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+    form_class = ResetRequestForm
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    form_class = NewPasswordForm
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+@require_http_methods(["GET"])
+@ente_required(roles=MANAGERS)
+def activity(request):
+    """«Registro delle attività»: every audited change of the ente, filterable in the URL."""
+    choices = activity_choices(request.ente)
+    form = ActivityFilterForm(
+        request.GET or None, people=choices.people, object_types=choices.object_types
+    )
+    entries, truncated, status = [], False, 200
+    if not request.GET or form.is_valid():
+        data = form.cleaned_data if request.GET else {}
+        entries, truncated = activity_entries(
+            request.ente,
+            user_id=data.get("persona"),
+            object_type=data.get("oggetto") or "",
+            since=data.get("dal"),
+            until=data.get("al"),
+        )
+    else:
+        status = 400
+    context = {"form": form, "entries": entries, "truncated": truncated, "limit": ACTIVITY_LIMIT}
+    return render(request, "accounts/activity.html", context, status=status)

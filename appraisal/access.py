@@ -27,14 +27,13 @@ from accounts.access import (
     ADMIN,
     NUCLEO,
     PLAN_READERS,
-    RESPONSABILE,
     EnteAccess,
     access_for,
     require_access,
 )
 from appraisal.models import EvaluatorKind, Scheda, SchedaView
-from organization.models import Ente, Unit
-from planning.access import subtree_ids
+from organization.access import led_unit_ids
+from organization.models import Ente
 
 
 @dataclass(frozen=True)
@@ -70,14 +69,7 @@ def build(access: EnteAccess | AppraisalAccess) -> AppraisalAccess:
     """The `AppraisalAccess` for an `EnteAccess` (one query for a responsabile, none otherwise)."""
     if isinstance(access, AppraisalAccess):
         return access
-    led: frozenset[int] = frozenset()
-    if RESPONSABILE in access.roles and access.person_ids:
-        units = list(
-            Unit.objects.filter(ente=access.ente).only("pk", "parent_id", "responsible_id")
-        )
-        roots = {unit.pk for unit in units if unit.responsible_id in access.person_ids}
-        led = subtree_ids(units, roots)
-    return AppraisalAccess(access=access, led_unit_ids=led)
+    return AppraisalAccess(access=access, led_unit_ids=led_unit_ids(access))
 
 
 def _same_ente(aa: AppraisalAccess, scheda: Scheda) -> bool:

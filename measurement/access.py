@@ -30,8 +30,8 @@ from accounts.access import (
     require_access,
 )
 from measurement.models import Measurement, ObjectiveDelegate
-from organization.models import Ente, Parameter, Unit
-from planning.access import subtree_ids
+from organization.access import led_unit_ids
+from organization.models import Ente, Parameter
 from planning.models import Indicator, OperationalObjective, Phase
 
 # Roles that may enter values when the rules below name them (owner, delegate, unit lead).
@@ -65,6 +65,11 @@ class MeasurementAccess:
         return bool(self.access.roles & ENTERING_ROLES) and bool(self.access.person_ids)
 
 
+def has_own_deadlines(access: EnteAccess) -> bool:
+    """«Le mie scadenze»: the values due from the staff person linked to the account."""
+    return bool(access.person_ids)
+
+
 def measurement_access(user, ente: Ente) -> MeasurementAccess:
     """Rights of `user` in `ente`; PermissionDenied when they have no role there."""
     access = require_access(user, ente, *PLAN_READERS)
@@ -77,12 +82,7 @@ def _build(access: EnteAccess, user_id: int | None = None) -> MeasurementAccess:
     delegated: frozenset[int] = frozenset()
     persons = access.person_ids
     if persons and access.roles & ENTERING_ROLES:
-        if RESPONSABILE in access.roles:
-            units = list(
-                Unit.objects.filter(ente=access.ente).only("pk", "parent_id", "responsible_id")
-            )
-            roots = {unit.pk for unit in units if unit.responsible_id in persons}
-            led = subtree_ids(units, roots)
+        led = led_unit_ids(access)
         owned = frozenset(
             OperationalObjective.objects.filter(
                 cycle__ente=access.ente, responsibles__in=persons

@@ -12,14 +12,20 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from accounts.access import ADMIN, GIUNTA, NUCLEO, RESPONSABILE, EnteAccess, require_access
-from organization.models import Ente, Unit
+from organization.access import led_unit_ids
+from organization.models import Ente
 
 READERS = (ADMIN, NUCLEO, GIUNTA, RESPONSABILE)
 
 
+def can_read(access: EnteAccess) -> bool:
+    """Read the payment figures (the menu asks the same rule as the views)."""
+    return access.has(*READERS)
+
+
 def payments_access(user, ente: Ente) -> EnteAccess:
     access = require_access(user, ente)
-    if not access.has(*READERS):
+    if not can_read(access):
         raise PermissionDenied("Il tuo ruolo non consente di consultare i tempi di pagamento.")
     return access
 
@@ -38,20 +44,4 @@ def readable_unit_ids(access: EnteAccess) -> set[int] | None:
     """None: every unit; otherwise the units the responsabile leads (and those below them)."""
     if reads_whole_ente(access):
         return None
-    if not access.person_ids:
-        return set()
-    units = list(
-        Unit.objects.filter(ente=access.ente).values_list("id", "parent_id", "responsible_id")
-    )
-    children: dict[int | None, list[int]] = {}
-    for pk, parent, _ in units:
-        children.setdefault(parent, []).append(pk)
-    result: set[int] = set()
-    stack = [pk for pk, _, person in units if person in access.person_ids]
-    while stack:
-        pk = stack.pop()
-        if pk in result:
-            continue
-        result.add(pk)
-        stack.extend(children.get(pk, []))
-    return result
+    return set(led_unit_ids(access))

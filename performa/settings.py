@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "integrations",
     "operations",
     "demo",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -123,10 +124,11 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_ente",
+                "performa.menu.main_menu",
                 "security.context_processors.sso",
             ],
             # The Italian number filters (num, num2, percent, euro, date_it) in every template.
-            "builtins": ["core.templatetags.formatting"],
+            "builtins": ["core.templatetags.formatting", "core.templatetags.navigation"],
         },
     },
 ]
@@ -170,7 +172,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "accounts.validators.MinimumLengthValidator"},  # Italian messages
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("desk.urls")),
     path("", include("accounts.urls")),
     path("organizzazione/", include("organization.urls")),
     path("piano/", include("planning.urls")),

@@ -14,13 +14,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 
 from accounts.access import ADMIN, PLAN_READERS, RESPONSABILE, EnteAccess, require_access
-from organization.models import Ente, Unit
+from organization.access import led_unit_ids
+from organization.models import Ente
 from planning.models import Cycle, CycleState, OperationalObjective
 
 
@@ -48,31 +48,10 @@ class PlanAccess:
         return self.access.person_ids
 
 
-def subtree_ids(units: list[Unit], root_ids: set[int]) -> frozenset[int]:
-    """The given units and every unit below them (units of one ente, any order)."""
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for unit in units:
-        children[unit.parent_id].append(unit.pk)
-    found: set[int] = set()
-    stack = list(root_ids)
-    while stack:
-        unit_id = stack.pop()
-        if unit_id in found:
-            continue
-        found.add(unit_id)
-        stack.extend(children.get(unit_id, []))
-    return frozenset(found)
-
-
 def plan_access(user, ente: Ente) -> PlanAccess:
     """Rights of `user` on the plan of `ente`; PermissionDenied when they have no role there."""
     access = require_access(user, ente, *PLAN_READERS)
-    led: frozenset[int] = frozenset()
-    if RESPONSABILE in access.roles and access.person_ids:
-        units = list(Unit.objects.filter(ente=ente).only("pk", "parent_id", "responsible_id"))
-        roots = {u.pk for u in units if u.responsible_id in access.person_ids}
-        led = subtree_ids(units, roots)
-    return PlanAccess(access=access, led_unit_ids=led)
+    return PlanAccess(access=access, led_unit_ids=led_unit_ids(access))
 
 
 def can_manage_cycle(pa: PlanAccess) -> bool:

@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from engine.numbers import format_percent
+from organization.access import subtree_ids
 from organization.models import Ente, Person, Unit
-from planning.access import subtree_ids
 from planning.formatting import decimal_it
 from planning.models import (
     WEIGHT_TOLERANCE,

@@ -10,14 +10,13 @@ from decimal import Decimal
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.decorators import ente_required
 from core import locking
 from core.exceptions import ServiceError
 from engine.numbers import parse_number
@@ -42,25 +41,12 @@ from planning.models import (
 # ---------------------------------------------------------------------------------------------
 
 
-def _url_or(name: str, fallback: str | None) -> str | None:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return fallback
-
-
 def plan_view(view):
     """Login, a chosen ente and a role in it; the view receives the user's `PlanAccess`."""
 
+    @ente_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), _url_or("accounts:login", "/accedi/"))
-        if request.ente is None:
-            choose = _url_or("accounts:choose_ente", None)
-            if choose is None:
-                raise PermissionDenied("Scegli prima l'ente in cui lavorare.")
-            return redirect(f"{choose}?next={request.get_full_path()}")
         pa = rules.plan_access(request.user, request.ente)
         return view(request, pa, *args, **kwargs)
 

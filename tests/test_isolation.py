@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.middleware import SESSION_KEY
-from accounts.models import User
+from accounts.models import Membership, User
 from appraisal.models import Behaviour, EvaluationScheme, Scheda
 from documents.models import GeneratedDocument, Publication
 from integrations.models import ApiToken
@@ -48,6 +48,8 @@ from rewards.models import Distribution, Fund
 
 # The path segment before the id names the model of the id.
 MODEL_BY_SEGMENT = {
+    "persone-e-ruoli": User,
+    "ruoli": Membership,
     "unita": Unit,
     "persone": Person,
     "rapporti": Employment,
@@ -84,6 +86,9 @@ MODEL_BY_SEGMENT = {
 
 # How to reach the ente from each model, to pick the foreign objects.
 ENTE_PATH = {
+    # The first Sorbara account by id is its Segretario, who has no role in Casalbuttano.
+    User: "memberships__ente",
+    Membership: "ente",
     Unit: "ente",
     Person: "ente",
     Employment: "person__ente",

@@ -2,6 +2,13 @@
 // forbid inline scripts.
 (function () {
   "use strict";
+  // Every HTMX request carries the CSRF token of the page (meta csrf-token in base.html).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) {
+      event.detail.headers["X-CSRFToken"] = meta.getAttribute("content");
+    }
+  });
   // <form data-confirm="Eliminare…?">: ask before submitting an irreversible action.
   document.addEventListener("submit", function (event) {
     var form = event.target;

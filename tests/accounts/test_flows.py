@@ -171,8 +171,10 @@ def test_decorator_redirects_anonymous_to_login(world):
 
 
 def test_decorator_redirects_to_choice_without_ente(world):
+    """The choice of the ente brings the user back to the page asked for."""
     response = _plain_view(_decorated_request(world.users["admin"], None))
-    assert response.status_code == 302 and response.url == reverse("accounts:choose_ente")
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:choose_ente") + "?next=%2Fqualcosa%2F"
 
 
 def test_decorator_refuses_foreign_ente(world):

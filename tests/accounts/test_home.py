@@ -1,4 +1,4 @@
-"""The ente overview page."""
+"""The ente overview page («Panoramica dell'ente», linked from the home page)."""
 
 from __future__ import annotations
 
@@ -12,22 +12,27 @@ from planning.models import OperationalObjective, WeightGroup
 
 pytestmark = pytest.mark.django_db
 
+
+def _overview(enter, world, role: str) -> str:
+    return enter(world.users[role], world.ente).get(reverse("accounts:overview")).content.decode()
+
+
 ROLES = ["admin", "responsabile", "dipendente", "nucleo", "giunta", "platform"]
 
 
 def test_anonymous_goes_to_login(client):
-    response = client.get(reverse("accounts:home"))
+    response = client.get(reverse("desk:home"))
     assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
 
 
 def test_without_chosen_ente_goes_to_choice(enter, world):
-    response = enter(world.users["admin"]).get(reverse("accounts:home"))
+    response = enter(world.users["admin"]).get(reverse("desk:home"))
     assert response.status_code == 302 and response.url == reverse("accounts:choose_ente")
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_role_sees_the_overview(enter, world, role):
-    response = enter(world.users[role], world.ente).get(reverse("accounts:home"))
+    response = enter(world.users[role], world.ente).get(reverse("accounts:overview"))
     assert response.status_code == 200
     body = response.content.decode()
     assert world.ente.name in body
@@ -38,24 +43,24 @@ def test_every_role_sees_the_overview(enter, world, role):
 
 
 def test_small_ente_note(enter, world):
-    body = enter(world.users["admin"], world.ente).get(reverse("accounts:home")).content.decode()
+    body = _overview(enter, world, "admin")
     assert "fino a 50 dipendenti: PIAO semplificato".lower() in body.lower()  # 50 included
     assert "5 dipendenti" in body
     world.ente.headcount = 50
     world.ente.save()
-    body = enter(world.users["admin"], world.ente).get(reverse("accounts:home")).content.decode()
+    body = _overview(enter, world, "admin")
     assert "PIAO semplificato" in body
     world.ente.headcount = 120
     world.ente.save()
-    body = enter(world.users["admin"], world.ente).get(reverse("accounts:home")).content.decode()
+    body = _overview(enter, world, "admin")
     assert "PIAO semplificato" not in body
     assert "120 dipendenti" in body
 
 
 def test_roles_are_listed(enter, world):
-    body = enter(world.users["nucleo"], world.ente).get(reverse("accounts:home")).content.decode()
+    body = _overview(enter, world, "nucleo")
     assert "Componente del Nucleo di Valutazione / OIV" in body
-    body = enter(world.users["platform"], world.ente).get(reverse("accounts:home")).content
+    body = enter(world.users["platform"], world.ente).get(reverse("accounts:overview")).content
     assert "Amministratore di piattaforma" in body.decode()
 
 
@@ -88,7 +93,7 @@ def test_group_without_objectives_counts_as_not_reaching(world):
 
 
 def test_overview_shows_state_and_unbalanced_groups(enter, world):
-    body = enter(world.users["admin"], world.ente).get(reverse("accounts:home")).content.decode()
+    body = _overview(enter, world, "admin")
     assert "Bozza" in body and "Validato" in body
     assert "1 su 2" in body
     assert body.index("2024") < body.index("2023")
@@ -97,7 +102,7 @@ def test_overview_shows_state_and_unbalanced_groups(enter, world):
 def test_overview_query_count_does_not_grow(enter, world, django_assert_num_queries):
     client = enter(world.users["admin"], world.ente)
     with django_assert_num_queries(11):
-        client.get(reverse("accounts:home"))
+        client.get(reverse("accounts:overview"))
     # Ten more cycles with plans do not add queries.
     for year in range(2010, 2020):
         cycle = world.cycle.__class__.objects.create(
@@ -108,11 +113,11 @@ def test_overview_query_count_does_not_grow(enter, world, django_assert_num_quer
             cycle=cycle, key="o", title="O", unit=world.service, weight_group=group, weight=50
         )
     with django_assert_num_queries(11):
-        response = client.get(reverse("accounts:home"))
+        response = client.get(reverse("accounts:overview"))
     assert response.content.decode().count("1 su 1") == 10
 
 
 def test_other_ente_data_never_shown(enter, world):
     Ente.objects.filter(pk=world.other.pk).update(kind=EnteKind.CONSORZIO)
-    body = enter(world.users["admin"], world.ente).get(reverse("accounts:home")).content.decode()
+    body = _overview(enter, world, "admin")
     assert world.other.name not in body

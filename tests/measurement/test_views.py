@@ -388,6 +388,15 @@ def test_smvp_settings_are_validated_by_the_service(plan, enter):
     assert plan.ente.smvp_settings["cap"] == "120"
 
 
+def test_ente_dashboard_draws_the_charts_next_to_their_tables(plan, enter, final_values):
+    client = enter(plan.users.nucleo, plan.ente)
+    body = client.get(reverse("measurement:dashboard_ente")).content.decode()
+    assert body.count('<figure class="chart') == 2
+    assert '<title id="grafico' in body and "Raggiungimento per area</title>" in body
+    assert "Obiettivi operativi dell'ente per stato</title>" in body
+    assert "<caption>Raggiungimento per area" in body  # the table stays
+
+
 def test_dashboards_show_bars_as_text_and_tables(plan, enter, final_values):
     client = enter(plan.users.nucleo, plan.ente)
     body = client.get(reverse("measurement:dashboard_ente")).content.decode()

@@ -78,7 +78,8 @@ def test_anonymous_is_sent_to_login(client, world):
 def test_no_ente_chosen_goes_to_choice(enter, world):
     client = enter(world.users["admin"])
     response = client.get(reverse("organization:chart"))
-    assert response.status_code == 302 and response.url == reverse("accounts:choose_ente")
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:choose_ente") + "?next=%2Forganizzazione%2F"
 
 
 @pytest.mark.parametrize("role", READERS)

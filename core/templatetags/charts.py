@@ -1,0 +1,71 @@
+"""The charts of the web pages: `core.charts` (the same SVG as in the documents) from a template.
+
+``{% load charts %}{% bars "Raggiungimento per area" areas "label" "percent" %}`` draws one bar per
+row, reading the label and the value by name (attribute or key). The page always keeps the table
+with the same figures next to the chart; the SVG carries its own text alternative.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from core.charts import Bar, bar_chart
+
+register = template.Library()
+
+_ID = re.compile(r'\bid="([\w-]+)"')
+_counter = itertools.count(1)
+
+
+def _unique_ids(svg: str) -> str:
+    """Several charts on one page: prefix every id of the SVG (and what points at it), so that
+    each chart's title and description stay its own (WCAG 4.1.1, axe duplicate-id-aria)."""
+    prefix = f"grafico{next(_counter)}-"
+    ids = set(_ID.findall(svg))
+    for name in sorted(ids, key=len, reverse=True):
+        svg = svg.replace(f'id="{name}"', f'id="{prefix}{name}"')
+        svg = svg.replace(f"url(#{name})", f"url(#{prefix}{name})")
+    labelled = re.search(r'aria-labelledby="([^"]*)"', svg)
+    if labelled:
+        names = " ".join(prefix + name for name in labelled.group(1).split())
+        svg = svg.replace(labelled.group(0), f'aria-labelledby="{names}"', 1)
+    return svg
+
+
+def _read(row: Any, name: str) -> Any:
+    if isinstance(row, dict):
+        return row.get(name)
+    return getattr(row, name, None)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+@register.simple_tag
+def bars(
+    title: str,
+    rows: Iterable[Any],
+    label: str,
+    value: str,
+    unit: str = "%",
+    maximum: Any = None,
+) -> SafeString:
+    items = [Bar(str(_read(row, label)), _decimal(_read(row, value))) for row in rows or ()]
+    if unit == "%" and maximum is None:
+        maximum = Decimal(100)
+    # bar_chart escapes every text it writes: the SVG is safe to insert.
+    svg = _unique_ids(bar_chart(title, items, unit=unit, maximum=_decimal(maximum)))
+    return mark_safe(f'<figure class="chart mb-3">{svg}</figure>')
