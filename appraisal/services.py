@@ -44,7 +44,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import DecimalField, Model, Q
 from django.utils import timezone
-from django.utils.text import slugify
 
 from accounts.access import access_for
 from appraisal import access as rules
@@ -68,10 +67,12 @@ from core.audit import audit, diff, state_of
 from core.exceptions import AccessDenied, ServiceError
 from core.parsing import (
     clean_text,
+    ensure_free_key,
     free_key,
     parse_decimal,
     parse_flag,
     parse_integer,
+    parse_key,
     required_decimal,
     required_text,
 )
@@ -189,24 +190,13 @@ def _set_key(values, data, instance, siblings, *, label: str, taken: str, fallba
     made from its name. `taken` is the message, with «{key}» standing for the key."""
     others = siblings.exclude(pk=instance.pk) if instance is not None else siblings
     if data.get("key"):
-        key = _key(data["key"], label)
-        if others.filter(key=key).exists():
-            raise ServiceError(taken.format(key=key), field="key")
+        key = parse_key(data["key"], label=label)
+        ensure_free_key(others, key, taken)
         values["key"] = key
     elif instance is None:
         values["key"] = free_key(
             others.values_list("key", flat=True), values["name"], fallback=fallback
         )
-
-
-def _key(value: Any, label: str) -> str:
-    key = required_text(value, f"{label}: la chiave è obbligatoria.", "key")
-    if slugify(key) != key:
-        raise ServiceError(
-            f"{label}: la chiave «{key}» può contenere solo lettere minuscole, cifre e trattini.",
-            field="key",
-        )
-    return key
 
 
 def _sync(target: Model, source: Model) -> None:
@@ -543,7 +533,11 @@ def _clean_components(scheme: EvaluationScheme, rows: list[dict]) -> list[_Compo
                 field="components",
             )
         key = clean_text(row.get("key"))
-        key = _key(key, where) if key else free_key(keys, label, fallback=f"componente-{index}")
+        key = (
+            parse_key(key, label=where)
+            if key
+            else free_key(keys, label, fallback=f"componente-{index}")
+        )
         if key in keys:
             raise ServiceError(f"{where}: la chiave «{key}» compare più volte.", field="components")
         keys.append(key)
