@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.http import Http404
 
+from core.params import int_param
 from engine.numbers import format_percent
 from organization.models import Ente, Person, Unit
 from planning.access import subtree_ids
@@ -115,6 +119,33 @@ def weighted_objectives_without_group(cycle: Cycle) -> list[OperationalObjective
 
 def cycles_of(ente: Ente) -> list[Cycle]:
     return list(Cycle.objects.filter(ente=ente).order_by("-year"))
+
+
+def chosen_cycle(
+    ente: Ente,
+    year: Any,
+    *,
+    default: Callable[[list[Cycle]], Cycle | None] | None = None,
+    states: Iterable[str] | None = None,
+    missing: str = "Nessun ciclo per l'anno {year}.",
+) -> tuple[Cycle | None, list[Cycle]]:
+    """The year picker of the cycle pages: the cycle of `year` (the text of `?anno=`; a 404 with
+    `missing`, «{year}» standing for it, when the ente has none) and the cycles to choose from,
+    newest first (only those in `states` when given). Without a year it is `default(cycles)`,
+    the newest cycle unless the page says otherwise."""
+    queryset = Cycle.objects.filter(ente=ente)
+    if states is not None:
+        queryset = queryset.filter(state__in=list(states))
+    cycles = list(queryset.order_by("-year"))
+    wanted = int_param(year)
+    if wanted is None:
+        if default is not None:
+            return default(cycles), cycles
+        return (cycles[0] if cycles else None), cycles
+    for cycle in cycles:
+        if cycle.year == wanted:
+            return cycle, cycles
+    raise Http404(missing.format(year=wanted))
 
 
 def current_cycle(ente: Ente, year: int | None = None) -> Cycle | None:

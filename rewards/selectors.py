@@ -13,6 +13,7 @@ from typing import Any
 from engine import premiums as ep
 from engine.numbers import format_number, jsonable
 from organization.models import Ente
+from planning.models import Cycle
 from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
 from rewards.services import finalisation_problems
 from transparency import selectors as transparency
@@ -293,6 +294,13 @@ def csv_rows(distribution: Distribution) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def premium_years(ente: Ente) -> list[int]:
+    """The years with premiums to show or publish, newest first: a cycle of the plan or a fund."""
+    years = set(Cycle.objects.filter(ente=ente).values_list("year", flat=True))
+    years |= set(Fund.objects.filter(ente=ente).values_list("year", flat=True))
+    return sorted(years, reverse=True)
 
 
 def funds_overview(ente: Ente, year: int) -> list[dict[str, Any]]:

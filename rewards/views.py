@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import ente_required
 from core import locking
 from core.exceptions import ServiceError
+from core.params import chosen_year, int_param
 from planning.models import Cycle
 from rewards import access as rules
 from rewards import forms, selectors, services
@@ -58,16 +59,7 @@ def _distribution(request, pk: int) -> Distribution:
 
 
 def _year(request) -> int | None:
-    try:
-        return int(request.GET.get("anno", ""))
-    except ValueError:
-        return None
-
-
-def _years(request) -> list[int]:
-    years = set(Cycle.objects.filter(ente=request.ente).values_list("year", flat=True))
-    years |= set(Fund.objects.filter(ente=request.ente).values_list("year", flat=True))
-    return sorted(years, reverse=True)
+    return int_param(request.GET.get("anno"))
 
 
 def _default_year(request, years: list[int]) -> int | None:
@@ -91,12 +83,13 @@ def fund_list(request):
         rules.can_read_aggregates(request.ente_access),
         "Il tuo ruolo non consente di consultare i premi.",
     )
-    years = _years(request)
-    year = _year(request)
-    if year is None:
-        year = _default_year(request, years)
-    elif year not in years:
-        raise Http404(f"Nessun fondo né ciclo per l'anno {year}.")
+    years = selectors.premium_years(request.ente)
+    year = chosen_year(
+        request.GET.get("anno"),
+        years,
+        default=_default_year(request, years),
+        missing="Nessun fondo né ciclo per l'anno {year}.",
+    )
     return render(
         request,
         "rewards/fund_list.html",
