@@ -77,6 +77,7 @@ from core.parsing import (
     required_text,
 )
 from engine import appraisal as ea
+from engine import tree
 from engine.config import ConfigError
 from engine.numbers import present
 from organization.models import (
@@ -1080,10 +1081,14 @@ def _scheme_for(schemes: list[EvaluationScheme], employment: Employment):
 
 
 def _depth(unit: Unit, by_id: dict[int, Unit]) -> int:
-    depth, node = 0, unit
-    while node.parent_id is not None and node.parent_id in by_id and depth < 100:
-        node, depth = by_id[node.parent_id], depth + 1
-    return depth
+    return tree.depth(_parents(by_id, unit), unit.pk)
+
+
+def _parents(by_id: dict[int, Unit], unit: Unit) -> dict[int, int | None]:
+    """The `{unit: parent}` map of the ente's units, `unit` included."""
+    parent_of = {pk: row.parent_id for pk, row in by_id.items()}
+    parent_of.setdefault(unit.pk, unit.parent_id)
+    return parent_of
 
 
 def _unit_of(entry: PersonYear, led: list[Unit], by_id: dict[int, Unit], year: int) -> Unit | None:
@@ -1101,12 +1106,12 @@ def _unit_of(entry: PersonYear, led: list[Unit], by_id: dict[int, Unit], year: i
 
 def _chain_up(unit: Unit | None, person_id: int, by_id: dict[int, Unit]) -> int | None:
     """The responsabile of the unit or of the first unit above it, other than the person."""
-    node, steps = unit, 0
-    while node is not None and steps < 100:
+    if unit is None:
+        return None
+    for pk in [unit.pk, *tree.ancestors(_parents(by_id, unit), unit.pk)]:
+        node = by_id.get(pk, unit)
         if node.responsible_id and node.responsible_id != person_id:
             return node.responsible_id
-        node = by_id.get(node.parent_id) if node.parent_id else None
-        steps += 1
     return None
 
 

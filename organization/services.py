@@ -23,6 +23,7 @@ from accounts.models import Membership, MembershipRole
 from core.audit import diff, record, snapshot
 from core.exceptions import AccessDenied, ServiceError
 from core.parsing import ensure_free_key, parse_decimal, parse_key, required_text, unique_key
+from engine import tree
 from engine.numbers import format_number
 from organization.access import ensure_writer
 from organization.models import (
@@ -218,15 +219,12 @@ def _check_parent(unit: Unit) -> None:
     # Walk up from the new parent over the ente's tree (one query): meeting the unit itself
     # means the move would put it under its own sub-unit.
     parents = dict(Unit.objects.filter(ente=unit.ente).values_list("pk", "parent_id"))
-    node: int | None = parent.pk
-    while node is not None:
-        if node == unit.pk:
-            raise ServiceError(
-                f"L'unità superiore «{parent}» non può essere l'unità stessa né una sua "
-                "sottounità: l'organigramma diventerebbe circolare.",
-                field="parent",
-            )
-        node = parents.get(node)
+    if tree.would_loop(parents, unit.pk, parent.pk):
+        raise ServiceError(
+            f"L'unità superiore «{parent}» non può essere l'unità stessa né una sua "
+            "sottounità: l'organigramma diventerebbe circolare.",
+            field="parent",
+        )
 
 
 @transaction.atomic

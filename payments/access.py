@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from accounts.access import ADMIN, GIUNTA, NUCLEO, RESPONSABILE, EnteAccess, require_access
+from engine import tree
 from organization.models import Ente, Unit
 
 READERS = (ADMIN, NUCLEO, GIUNTA, RESPONSABILE)
@@ -43,15 +44,5 @@ def readable_unit_ids(access: EnteAccess) -> set[int] | None:
     units = list(
         Unit.objects.filter(ente=access.ente).values_list("id", "parent_id", "responsible_id")
     )
-    children: dict[int | None, list[int]] = {}
-    for pk, parent, _ in units:
-        children.setdefault(parent, []).append(pk)
-    result: set[int] = set()
-    stack = [pk for pk, _, person in units if person in access.person_ids]
-    while stack:
-        pk = stack.pop()
-        if pk in result:
-            continue
-        result.add(pk)
-        stack.extend(children.get(pk, []))
-    return result
+    roots = [pk for pk, _, person in units if person in access.person_ids]
+    return set(tree.below({pk: parent for pk, parent, _ in units}, roots))

@@ -14,12 +14,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 
 from accounts.access import ADMIN, PLAN_READERS, RESPONSABILE, EnteAccess, require_access
+from engine import tree
 from organization.models import Ente, Unit
 from planning.models import Cycle, CycleState, OperationalObjective
 
@@ -50,18 +50,7 @@ class PlanAccess:
 
 def subtree_ids(units: list[Unit], root_ids: set[int]) -> frozenset[int]:
     """The given units and every unit below them (units of one ente, any order)."""
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for unit in units:
-        children[unit.parent_id].append(unit.pk)
-    found: set[int] = set()
-    stack = list(root_ids)
-    while stack:
-        unit_id = stack.pop()
-        if unit_id in found:
-            continue
-        found.add(unit_id)
-        stack.extend(children.get(unit_id, []))
-    return frozenset(found)
+    return frozenset(tree.below({unit.pk: unit.parent_id for unit in units}, root_ids))
 
 
 def plan_access(user, ente: Ente) -> PlanAccess:

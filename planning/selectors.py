@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from core.params import int_param
+from engine import tree
 from engine.numbers import format_percent
 from organization.models import Ente, Person, Unit
 from planning.access import subtree_ids
@@ -277,12 +278,10 @@ def _filter_objectives(
 def _unit_path(unit: Unit | None, by_id: dict[int, Unit]) -> str:
     if unit is None:
         return "Senza unità responsabile"
-    names = [unit.name]
-    parent_id = unit.parent_id
-    while parent_id is not None and parent_id in by_id:
-        names.append(by_id[parent_id].name)
-        parent_id = by_id[parent_id].parent_id
-    return " › ".join(reversed(names))
+    parent_of = {pk: row.parent_id for pk, row in by_id.items()}
+    parent_of.setdefault(unit.pk, unit.parent_id)
+    names = [by_id[pk].name for pk in tree.ancestors(parent_of, unit.pk)]
+    return " › ".join([*reversed(names), unit.name])
 
 
 def plan_tree(cycle: Cycle, filters: TreeFilters | None = None) -> PlanTree:
