@@ -19,13 +19,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from engine.numbers import format_euro, format_number, jsonable
+from core.templatetags.formatting import euro
+from engine.numbers import CENT, HUNDRED, ZERO, format_number, jsonable
 from organization.models import Ente
 from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
-
-ZERO = Decimal("0")
-HUNDRED = Decimal("100")
-CENT = Decimal("0.01")
 
 STAFF = "dipendenti"
 MANAGERS = "dirigenti_eq"
@@ -38,10 +35,6 @@ STAFF_FUNDS = frozenset({FundKind.ORGANISATIONAL, FundKind.INDIVIDUAL})
 
 def category_of(kind: str) -> str:
     return STAFF if kind in STAFF_FUNDS else MANAGERS
-
-
-def euro(value: Decimal | None) -> str:
-    return "—" if value is None else format_euro(Decimal(value))
 
 
 def percent_text(value: Decimal | None) -> str:
