@@ -79,7 +79,7 @@ from core.parsing import (
 from engine import appraisal as ea
 from engine import tree
 from engine.config import ConfigError
-from engine.numbers import present
+from engine.numbers import format_percent, present
 from organization.models import (
     Absence,
     AbsenceKind,
@@ -620,7 +620,8 @@ def _component_problems(
         elif scheme.prevalence == Prevalence.MAJORITY and unit_weight <= HUNDRED / 2:
             problems.append(
                 "Nelle schede di dirigenti ed EQ la performance dell'unità di appartenenza deve "
-                f"avere peso prevalente, superiore al 50% (art. 9 c.1 lett. a D.Lgs. 150/2009): "
+                "avere peso prevalente, superiore al 50\u00a0% "
+                f"(art. 9 c.1 lett. a D.Lgs. 150/2009): "
                 f"pesa {decimal_it(unit_weight)}."
             )
         elif scheme.prevalence != Prevalence.MAJORITY:
@@ -783,7 +784,7 @@ def scheme_bands_set(*, user, scheme: EvaluationScheme, bands: list[dict]) -> li
                 )
             if not ZERO <= pct <= HUNDRED:
                 raise ServiceError(
-                    f"Fascia {span}: il premio deve essere tra 0 e 100% "
+                    f"Fascia {span}: il premio deve essere tra 0 e 100\u00a0% "
                     f"(indicato {decimal_it(pct)}).",
                     field="bands",
                 )
@@ -1042,14 +1043,14 @@ def _eligibility(entry: PersonYear, scheme: EvaluationScheme, cycle: Cycle) -> t
     if end and end < last:
         notes.append(f"In servizio fino al {date_it(end)}.")
     if entry.employment.is_part_time:
-        notes.append(f"Part-time al {decimal_it(entry.employment.part_time_percent)}%.")
+        notes.append(f"Part-time al {format_percent(entry.employment.part_time_percent)}.")
     for assignment in entry.assignments:
         if assignment.kind == AssignmentKind.CONVENTION:
             text = "In convenzione"
             if assignment.source_ente_name:
                 text += f" con {assignment.source_ente_name}"
             if assignment.share_percent is not None:
-                text += f" (quota {decimal_it(assignment.share_percent)}%)"
+                text += f" (quota {format_percent(assignment.share_percent)})"
             notes.append(text + ".")
     if entry.service:
         presence = presence_of(entry)

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from core.templatetags.formatting import euro
-from engine.numbers import CENT, HUNDRED, ZERO, format_number, jsonable
+from engine.numbers import CENT, HUNDRED, NBSP, ZERO, format_number, jsonable
 from organization.models import Ente
 from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
 
@@ -38,10 +38,11 @@ def category_of(kind: str) -> str:
 
 
 def percent_text(value: Decimal | None) -> str:
-    """«100%», «33,33%»: two places at most, no trailing zeros (as the published tables)."""
+    """«100 %», «33,33 %» (a non-breaking space before «%», as everywhere): two places at most,
+    no trailing zeros (as the published tables)."""
     if value is None:
         return "—"
-    return f"{format_number(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))}%"
+    return f"{format_number(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))}{NBSP}%"
 
 
 def people_noun(count: int, category: str, kind: str = "") -> str:

@@ -196,3 +196,12 @@ def test_distribution_readers(staff_case, fund, enter):
         assert enter(user, staff_case.ente).get(url).status_code == 403
     finalise = reverse("rewards:distribution_finalise", args=[distribution.pk])
     assert enter(staff_case.nucleo, staff_case.ente).post(finalise).status_code == 403
+
+
+def test_distribution_page_writes_amounts_the_italian_way(staff_case, fund, enter):
+    """Issue 7 item 14: «10.000,00 €» with the thousands dot and a non-breaking space, never
+    «10000,00 €» (the € wrapping alone onto the next line)."""
+    client = enter(staff_case.admin, staff_case.ente)
+    response = client.get(reverse("rewards:distribution_preview", args=[fund.pk]))
+    assert response.status_code == 200
+    assert "stanziato 10.000,00\u00a0€" in response.content.decode()
