@@ -418,6 +418,14 @@ def test_scheme_list_shows_validation_and_generates(org, enter):
     assert Scheda.objects.filter(cycle=org.cycle).exists()
 
 
+def test_scheme_bands_page_writes_points_the_italian_way(org, enter):
+    """Issue 7 item 14: «da 0 a 60 punti», not the raw «60.00» of the database."""
+    client = enter(org.users.admin, org.ente)
+    body = client.get(reverse("appraisal:scheme_bands", args=[org.staff.pk])).content.decode()
+    assert "da 0 a 60 punti" in body
+    assert "100\u00a0%" in body.replace("&nbsp;", "\u00a0")
+
+
 def test_scheme_pages_refused_to_non_admins(org, enter):
     for user in (org.users.nucleo, org.users.comandante, org.users.agente):
         client = enter(user, org.ente)
