@@ -262,6 +262,19 @@ class LegacyCategory(models.TextChoices):
     NONE = "", "Non indicata"
 
 
+def category_label(code: str) -> str:
+    """The Italian name of a CCNL area or of a category of the previous contract, as a premium
+    line stores it: «funzionari_eq» → «Area dei Funzionari e dell'Elevata Qualificazione»,
+    «D» → «Categoria D»; «Non indicata» when there is none. A code no contract knows is shown
+    as it is, so that nothing is hidden."""
+    if not code or code == "non_indicata":
+        return str(CcnlArea.NONE.label)
+    for choices in (CcnlArea, LegacyCategory):
+        if code in choices.values:
+            return str(choices(code).label)
+    return code
+
+
 class Role(models.TextChoices):
     SEGRETARIO = "segretario", "Segretario"
     DIRETTORE = "direttore", "Direttore"

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine import premiums as ep
 from engine.numbers import format_number, jsonable
-from organization.models import Ente
+from organization.models import Ente, category_label
 from planning.models import Cycle
 from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
 from rewards.services import finalisation_problems
@@ -61,6 +61,7 @@ def person_table(lines: list[DistributionLine]) -> list[dict[str, Any]]:
                 "person_key": line.person.key,
                 "name": f"{line.person.last_name} {line.person.first_name}".strip(),
                 "category": facts.get("category", ""),
+                "category_label": category_label(facts.get("category", "")),
                 "role": facts.get("role", ""),
                 "score": facts.get("score"),
                 "band_from": facts.get("band_from"),
@@ -277,7 +278,7 @@ def csv_rows(distribution: Distribution) -> list[list[str]]:
             [
                 row["name"],
                 row["person_key"],
-                row["category"],
+                row["category_label"],
                 row["score"] or "",
                 row["band_from"] or "",
                 row["band_to"] or "",
