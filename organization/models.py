@@ -86,6 +86,11 @@ class MemberEnte(models.Model):
         return self.name
 
 
+def is_real_peg_code(code: str) -> bool:
+    """A PEG code has letters or digits; «--» and «---» are the documents' «none»."""
+    return any(char.isalnum() for char in code or "")
+
+
 class UnitKind(models.TextChoices):
     DIRECTION = "direzione", "Direzione"
     AREA = "area", "Area / Settore"
@@ -130,15 +135,13 @@ class Unit(models.Model):
         constraints = [models.UniqueConstraint(fields=["ente", "key"], name="unit_unique_key")]
 
     def __str__(self) -> str:
-        return f"{self.peg_code} {self.name}".strip() if self.peg_code else self.name
+        return f"{self.peg_label} {self.name}" if self.peg_label else self.name
 
-    def ancestors(self) -> list[Unit]:
-        chain: list[Unit] = []
-        node = self.parent
-        while node is not None:
-            chain.append(node)
-            node = node.parent
-        return list(reversed(chain))
+    @property
+    def peg_label(self) -> str:
+        """The PEG code as people should read it: a placeholder of the source document («--»,
+        «---», kept in `peg_code` as written) is no code and shows nothing."""
+        return self.peg_code.strip() if is_real_peg_code(self.peg_code) else ""
 
 
 class UnitActivity(models.Model):

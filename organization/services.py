@@ -34,6 +34,7 @@ from organization.models import (
     EnteKind,
     Person,
     Unit,
+    is_real_peg_code,
 )
 
 MAX_WEEKLY_HOURS = Decimal("48")  # D.Lgs. 66/2003 art. 4: average weekly ceiling.
@@ -162,11 +163,6 @@ def _check_key(queryset: QuerySet, key: str, *, exclude_pk: int | None, what: st
 
 
 # --- units ---------------------------------------------------------------------------------
-
-
-def is_real_peg_code(code: str) -> bool:
-    """Placeholders such as «---» may repeat; a code with letters or digits must be unique."""
-    return any(char.isalnum() for char in code)
 
 
 def peg_code_clash(ente: Ente, code: str, *, exclude_pk: int | None = None) -> Unit | None:
