@@ -36,7 +36,7 @@ Choices made here (the SMVP may refine them; they are documented so the ente can
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -1988,12 +1988,10 @@ def scheda_finalise(*, user, scheda: Scheda) -> Scheda:
     return scheda
 
 
-def _in_final_distribution(scheda: Scheda) -> bool:
-    from rewards.models import DistributionLine, DistributionState
-
-    return DistributionLine.objects.filter(
-        scheda=scheda, distribution__state=DistributionState.FINAL
-    ).exists()
+# The rules of the apps above appraisal that may forbid reopening a scheda (rewards: a scheda
+# paid by a final distribution). Each returns the Italian reason, or "" when it has nothing
+# against; the apps register them in their `AppConfig.ready()`, so appraisal imports none.
+REOPEN_GUARDS: list[Callable[[Scheda], str]] = []
 
 
 def scheda_reopen(*, user, scheda: Scheda, to_state: str, reason: str) -> Scheda:
@@ -2015,12 +2013,9 @@ def scheda_reopen(*, user, scheda: Scheda, to_state: str, reason: str) -> Scheda
                 field="to_state",
             )
         reason = required_text(reason, "Indica il motivo della riapertura.", "reason")
-        if _in_final_distribution(scheda):
-            raise ServiceError(
-                f"La scheda di {scheda.person} è in una distribuzione dei premi definitiva: "
-                "non si riapre.",
-                code="frozen",
-            )
+        for guard in REOPEN_GUARDS:
+            if problem := guard(scheda):
+                raise ServiceError(problem, code="frozen")
         before = state_of(scheda)
         target = STATE_ORDER.index(SchedaState(to_state))
         extra: dict[str, Any] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from appraisal.models import Scheda
 from engine import premiums as ep
 from engine.numbers import format_number, jsonable
 from organization.models import Ente, category_label
@@ -295,6 +296,19 @@ def csv_rows(distribution: Distribution) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def final_distribution_guard(scheda: Scheda) -> str:
+    """Why `scheda` may not be reopened: it is in a final distribution of premiums ("" if not)."""
+    paid = DistributionLine.objects.filter(
+        scheda=scheda, distribution__state=DistributionState.FINAL
+    ).exists()
+    if paid:
+        return (
+            f"La scheda di {scheda.person} è in una distribuzione dei premi definitiva: "
+            "non si riapre."
+        )
+    return ""
 
 
 def premium_years(ente: Ente) -> list[int]:
