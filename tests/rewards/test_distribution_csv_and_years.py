@@ -143,3 +143,17 @@ def test_category_label_of_every_contract():
     assert category_label("D") == "Categoria D"
     assert category_label("") == category_label("non_indicata") == "Non indicata"
     assert category_label("altro") == "altro"
+
+
+def test_distribution_csv_goes_through_the_one_csv_writer(staff_case, fund):
+    """A name a spreadsheet would run as a formula comes out inert, as in every CSV of
+    Performa (`core.tabular`); numbers keep the decimal comma."""
+    from organization.models import Person
+
+    person = Person.objects.filter(ente=staff_case.ente).order_by("pk").first()
+    Person.objects.filter(pk=person.pk).update(last_name="=HYPERLINK(1)")
+    distribution = preview(staff_case, fund)
+    rows = list(csv.reader(io.StringIO(distribution_csv_content(distribution)[1:]), delimiter=";"))
+    names = [row[0] for row in rows[1:]]
+    assert any(name.startswith("'=HYPERLINK(1)") for name in names)
+    assert not any(name.startswith("=") for name in names)
