@@ -153,6 +153,13 @@ def parse_date(
     return day
 
 
+def required_date(value: Any, **options: Any) -> dt.date:
+    """`parse_date` with `required=True`, typed as never None."""
+    day = parse_date(value, required=True, **options)
+    assert day is not None
+    return day
+
+
 def _as_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()

@@ -20,6 +20,7 @@ from core.parsing import (
     parse_integer,
     parse_key,
     parse_percent,
+    required_date,
     required_decimal,
     required_text,
     unique_key,
@@ -106,6 +107,15 @@ def test_flags_and_keys():
     assert free_key(["controlli", "controlli-2"], "Controlli") == "controlli-3"
     assert free_key([], "«»", fallback="voce") == "voce"
     assert len(free_key([], "parola " * 40)) <= 80
+
+
+def test_required_date_refuses_nothing_and_names_the_field():
+    assert required_date("2025-02-01", label="Inizio") == dt.date(2025, 2, 1)
+    assert required_date("01/02/2025", label="Inizio") == dt.date(2025, 2, 1)
+    error = refused(required_date, None, label="Inizio dell'assenza", field="start_date")
+    assert (
+        error.message == "Inizio dell'assenza: valore obbligatorio." and error.field == "start_date"
+    )
 
 
 def test_parse_key_takes_slugs_and_names_the_row():
