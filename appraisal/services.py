@@ -36,7 +36,7 @@ Choices made here (the SMVP may refine them; they are documented so the ente can
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -44,7 +44,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import DecimalField, Model, Q
 from django.utils import timezone
-from django.utils.text import slugify
 
 from accounts.access import access_for
 from appraisal import access as rules
@@ -68,16 +67,19 @@ from core.audit import audit, diff, state_of
 from core.exceptions import AccessDenied, ServiceError
 from core.parsing import (
     clean_text,
+    ensure_free_key,
     free_key,
     parse_decimal,
     parse_flag,
     parse_integer,
+    parse_key,
     required_decimal,
     required_text,
 )
 from engine import appraisal as ea
+from engine import tree
 from engine.config import ConfigError
-from engine.numbers import present
+from engine.numbers import format_percent, present
 from organization.models import (
     Absence,
     AbsenceKind,
@@ -189,24 +191,13 @@ def _set_key(values, data, instance, siblings, *, label: str, taken: str, fallba
     made from its name. `taken` is the message, with «{key}» standing for the key."""
     others = siblings.exclude(pk=instance.pk) if instance is not None else siblings
     if data.get("key"):
-        key = _key(data["key"], label)
-        if others.filter(key=key).exists():
-            raise ServiceError(taken.format(key=key), field="key")
+        key = parse_key(data["key"], label=label)
+        ensure_free_key(others, key, taken)
         values["key"] = key
     elif instance is None:
         values["key"] = free_key(
             others.values_list("key", flat=True), values["name"], fallback=fallback
         )
-
-
-def _key(value: Any, label: str) -> str:
-    key = required_text(value, f"{label}: la chiave è obbligatoria.", "key")
-    if slugify(key) != key:
-        raise ServiceError(
-            f"{label}: la chiave «{key}» può contenere solo lettere minuscole, cifre e trattini.",
-            field="key",
-        )
-    return key
 
 
 def _sync(target: Model, source: Model) -> None:
@@ -543,7 +534,11 @@ def _clean_components(scheme: EvaluationScheme, rows: list[dict]) -> list[_Compo
                 field="components",
             )
         key = clean_text(row.get("key"))
-        key = _key(key, where) if key else free_key(keys, label, fallback=f"componente-{index}")
+        key = (
+            parse_key(key, label=where)
+            if key
+            else free_key(keys, label, fallback=f"componente-{index}")
+        )
         if key in keys:
             raise ServiceError(f"{where}: la chiave «{key}» compare più volte.", field="components")
         keys.append(key)
@@ -625,7 +620,8 @@ def _component_problems(
         elif scheme.prevalence == Prevalence.MAJORITY and unit_weight <= HUNDRED / 2:
             problems.append(
                 "Nelle schede di dirigenti ed EQ la performance dell'unità di appartenenza deve "
-                f"avere peso prevalente, superiore al 50% (art. 9 c.1 lett. a D.Lgs. 150/2009): "
+                "avere peso prevalente, superiore al 50\u00a0% "
+                f"(art. 9 c.1 lett. a D.Lgs. 150/2009): "
                 f"pesa {decimal_it(unit_weight)}."
             )
         elif scheme.prevalence != Prevalence.MAJORITY:
@@ -788,7 +784,7 @@ def scheme_bands_set(*, user, scheme: EvaluationScheme, bands: list[dict]) -> li
                 )
             if not ZERO <= pct <= HUNDRED:
                 raise ServiceError(
-                    f"Fascia {span}: il premio deve essere tra 0 e 100% "
+                    f"Fascia {span}: il premio deve essere tra 0 e 100\u00a0% "
                     f"(indicato {decimal_it(pct)}).",
                     field="bands",
                 )
@@ -1047,14 +1043,14 @@ def _eligibility(entry: PersonYear, scheme: EvaluationScheme, cycle: Cycle) -> t
     if end and end < last:
         notes.append(f"In servizio fino al {date_it(end)}.")
     if entry.employment.is_part_time:
-        notes.append(f"Part-time al {decimal_it(entry.employment.part_time_percent)}%.")
+        notes.append(f"Part-time al {format_percent(entry.employment.part_time_percent)}.")
     for assignment in entry.assignments:
         if assignment.kind == AssignmentKind.CONVENTION:
             text = "In convenzione"
             if assignment.source_ente_name:
                 text += f" con {assignment.source_ente_name}"
             if assignment.share_percent is not None:
-                text += f" (quota {decimal_it(assignment.share_percent)}%)"
+                text += f" (quota {format_percent(assignment.share_percent)})"
             notes.append(text + ".")
     if entry.service:
         presence = presence_of(entry)
@@ -1086,10 +1082,14 @@ def _scheme_for(schemes: list[EvaluationScheme], employment: Employment):
 
 
 def _depth(unit: Unit, by_id: dict[int, Unit]) -> int:
-    depth, node = 0, unit
-    while node.parent_id is not None and node.parent_id in by_id and depth < 100:
-        node, depth = by_id[node.parent_id], depth + 1
-    return depth
+    return tree.depth(_parents(by_id, unit), unit.pk)
+
+
+def _parents(by_id: dict[int, Unit], unit: Unit) -> dict[int, int | None]:
+    """The `{unit: parent}` map of the ente's units, `unit` included."""
+    parent_of = {pk: row.parent_id for pk, row in by_id.items()}
+    parent_of.setdefault(unit.pk, unit.parent_id)
+    return parent_of
 
 
 def _unit_of(entry: PersonYear, led: list[Unit], by_id: dict[int, Unit], year: int) -> Unit | None:
@@ -1107,12 +1107,12 @@ def _unit_of(entry: PersonYear, led: list[Unit], by_id: dict[int, Unit], year: i
 
 def _chain_up(unit: Unit | None, person_id: int, by_id: dict[int, Unit]) -> int | None:
     """The responsabile of the unit or of the first unit above it, other than the person."""
-    node, steps = unit, 0
-    while node is not None and steps < 100:
+    if unit is None:
+        return None
+    for pk in [unit.pk, *tree.ancestors(_parents(by_id, unit), unit.pk)]:
+        node = by_id.get(pk, unit)
         if node.responsible_id and node.responsible_id != person_id:
             return node.responsible_id
-        node = by_id.get(node.parent_id) if node.parent_id else None
-        steps += 1
     return None
 
 
@@ -1988,12 +1988,10 @@ def scheda_finalise(*, user, scheda: Scheda) -> Scheda:
     return scheda
 
 
-def _in_final_distribution(scheda: Scheda) -> bool:
-    from rewards.models import DistributionLine, DistributionState
-
-    return DistributionLine.objects.filter(
-        scheda=scheda, distribution__state=DistributionState.FINAL
-    ).exists()
+# The rules of the apps above appraisal that may forbid reopening a scheda (rewards: a scheda
+# paid by a final distribution). Each returns the Italian reason, or "" when it has nothing
+# against; the apps register them in their `AppConfig.ready()`, so appraisal imports none.
+REOPEN_GUARDS: list[Callable[[Scheda], str]] = []
 
 
 def scheda_reopen(*, user, scheda: Scheda, to_state: str, reason: str) -> Scheda:
@@ -2015,12 +2013,9 @@ def scheda_reopen(*, user, scheda: Scheda, to_state: str, reason: str) -> Scheda
                 field="to_state",
             )
         reason = required_text(reason, "Indica il motivo della riapertura.", "reason")
-        if _in_final_distribution(scheda):
-            raise ServiceError(
-                f"La scheda di {scheda.person} è in una distribuzione dei premi definitiva: "
-                "non si riapre.",
-                code="frozen",
-            )
+        for guard in REOPEN_GUARDS:
+            if problem := guard(scheda):
+                raise ServiceError(problem, code="frozen")
         before = state_of(scheda)
         target = STATE_ORDER.index(SchedaState(to_state))
         extra: dict[str, Any] = {}

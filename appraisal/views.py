@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,7 @@ from core.exceptions import ServiceError
 from core.privacy import shown_aggregates
 from documents import services as document_services
 from planning.models import Cycle
+from planning.selectors import chosen_cycle
 
 # States in which the evaluator still writes the scores.
 SCORING_STATES = frozenset({SchedaState.DRAFT, SchedaState.PROPOSED})
@@ -53,17 +54,6 @@ def _require(allowed: bool, message: str = "Non puoi consultare questa scheda.")
         raise PermissionDenied(message)
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _cycles(request) -> list[Cycle]:
-    return list(Cycle.objects.filter(ente=request.ente).order_by("-year"))
-
-
 def _chosen_cycle(request, *, prefer_schede: bool = True) -> tuple[Cycle | None, list[Cycle]]:
     """The cycle of `?anno=` (404 if the ente has none that year), else the default one.
 
@@ -71,23 +61,20 @@ def _chosen_cycle(request, *, prefer_schede: bool = True) -> tuple[Cycle | None,
     without schede yet, and the pages would otherwise open empty. Without schede in any cycle
     (or with `prefer_schede=False`, for the pages that prepare a new year) it is the latest.
     """
-    cycles = _cycles(request)
-    year = _int(request.GET.get("anno"))
-    if year is not None:
-        for cycle in cycles:
-            if cycle.year == year:
-                return cycle, cycles
-        raise Http404(f"Nessun ciclo per l'anno {year}.")
-    if prefer_schede and cycles:
-        with_schede = set(
-            Scheda.objects.filter(cycle__ente=request.ente)
-            .values_list("cycle_id", flat=True)
-            .distinct()
-        )
-        for cycle in cycles:
-            if cycle.pk in with_schede:
-                return cycle, cycles
-    return (cycles[0] if cycles else None), cycles
+
+    def latest_with_schede(cycles: list[Cycle]) -> Cycle | None:
+        if prefer_schede and cycles:
+            with_schede = set(
+                Scheda.objects.filter(cycle__ente=request.ente)
+                .values_list("cycle_id", flat=True)
+                .distinct()
+            )
+            for cycle in cycles:
+                if cycle.pk in with_schede:
+                    return cycle
+        return cycles[0] if cycles else None
+
+    return chosen_cycle(request.ente, request.GET.get("anno"), default=latest_with_schede)
 
 
 def _cycle(request, pk: int) -> Cycle:

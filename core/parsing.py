@@ -153,6 +153,13 @@ def parse_date(
     return day
 
 
+def required_date(value: Any, **options: Any) -> dt.date:
+    """`parse_date` with `required=True`, typed as never None."""
+    day = parse_date(value, required=True, **options)
+    assert day is not None
+    return day
+
+
 def _as_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -190,6 +197,34 @@ def required_text(
     if not text:
         raise ServiceError(message, field=field)
     return text
+
+
+def parse_key(
+    value: Any, *, label: str = "", field: str = "key", max_length: int = KEY_MAX_LENGTH
+) -> str:
+    """A key that names a row in files and addresses («polizia-locale»): required, only
+    lower-case letters, digits and hyphens. `label` names the row or the field («Comportamento»).
+    """
+    lead = f"{label}: la chiave" if label else "La chiave"
+    key = required_text(value, f"{lead} è obbligatoria.", field)
+    if slugify(key) != key or len(key) > max_length:
+        raise ServiceError(
+            f"{lead} «{key}» non è valida: usa solo lettere minuscole, cifre e trattini "
+            f"(al massimo {max_length} caratteri).",
+            field=field,
+        )
+    return key
+
+
+def ensure_free_key(
+    queryset: QuerySet[Any], key: str, message: str, *, exclude_pk: int | None = None
+) -> None:
+    """Refuse `key` when another row of `queryset` has it; `message` may name the other row as
+    «{other}» and the key as «{key}»."""
+    others = queryset.exclude(pk=exclude_pk) if exclude_pk is not None else queryset
+    clash = others.filter(key=key).first()
+    if clash is not None:
+        raise ServiceError(message.format(key=key, other=clash), field="key")
 
 
 def parse_flag(value: Any) -> bool:

@@ -21,6 +21,7 @@ from typing import Any
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+CENT = Decimal("0.01")  # one euro cent: amounts are quantized to it
 
 # Internal precision: every percentage the engine stores or passes on is quantized to 6 places,
 # so that results do not depend on the order of long divisions and compare exactly in tests.

@@ -52,6 +52,7 @@ from engine.config import Reader
 from engine.explanation import Explanation
 from engine.numbers import (
     HUNDRED,
+    NBSP,
     ZERO,
     arithmetic,
     format_date,
@@ -1220,17 +1221,20 @@ def fgdc(
     rate = ZERO
     if not data_published:
         rate = Decimal(5)
-        reasons.append("dati sul debito non pubblicati o non trasmessi alla PCC (c. 868): 5 %")
+        reasons.append("dati sul debito non pubblicati o non trasmessi alla PCC (c. 868): 5\u00a0%")
     if tests is not None and not tests.passed:
         rate = Decimal(5)
-        reasons.append("stock del debito non ridotto del 10 % e scaduto oltre il 5 %: 5 %")
+        reasons.append(
+            "stock del debito non ridotto del 10\u00a0% e scaduto oltre il 5\u00a0%: 5\u00a0%"
+        )
     if delay_days_value is not None and delay_days_value > 0:
         for threshold, band_rate in FGDC_BANDS:
             if delay_days_value > threshold:
                 if band_rate > rate:
                     rate = band_rate
                 reasons.append(
-                    f"ritardo annuale di {delay_days_value} giorni: {format_number(band_rate)} %"
+                    f"ritardo annuale di {delay_days_value} giorni: "
+                    f"{format_number(band_rate)}{NBSP}%"
                 )
                 break
     amount = None
@@ -1242,7 +1246,7 @@ def fgdc(
         text = (
             "Fondo di garanzia debiti commerciali (L. 145/2018 c. 862): "
             + "; ".join(reasons)
-            + f". Si applica la percentuale più alta: {format_number(rate)} %"
+            + f". Si applica la percentuale più alta: {format_number(rate)}{NBSP}%"
         )
     else:
         text = (
@@ -1449,9 +1453,9 @@ def objective_achievement(
         if rule is ObjectiveRule.BINARY:
             percent = HUNDRED if achieved else ZERO
             how = (
-                f"ritardo {shown} ≤ {format_number(target)} giorni: raggiunto, 100 %"
+                f"ritardo {shown} ≤ {format_number(target)} giorni: raggiunto, 100{NBSP}%"
                 if achieved
-                else f"ritardo {shown} > {format_number(target)} giorni: non raggiunto, 0 % "
+                else f"ritardo {shown} > {format_number(target)} giorni: non raggiunto, 0{NBSP}% "
                 "(la quota di retribuzione di risultato legata all'obiettivo non si paga)"
             )
         elif rule is ObjectiveRule.PROPORTIONAL:
@@ -1460,7 +1464,7 @@ def objective_achievement(
             percent = internal(max(ZERO, HUNDRED * (1 - excess / zero_at)))
             how = (
                 f"ritardo {shown}, {format_number(excess, 2)} giorni oltre il valore atteso "
-                f"{format_number(target)}; 100 % × (1 − {format_number(excess, 2)} / "
+                f"{format_number(target)}; 100{NBSP}% × (1 − {format_number(excess, 2)} / "
                 f"{rules.proportional_zero_days}) = {format_percent(percent)}"
             )
         else:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from engine import tree
 from engine.achievement import Achievement, Measurement, Outcome, Target, score_indicator
 from engine.config import (
     CompositionSource,
@@ -516,11 +517,7 @@ class _UnitTree:
             for unit_id in objective.all_unit_ids:
                 if unit_id not in self.records:
                     self.records[unit_id] = UnitRecord(unit_id)
-        self.children = _group(
-            (unit.parent_id, unit.id)
-            for unit in self.records.values()
-            if unit.parent_id is not None
-        )
+        self.parent_of = {unit.id: unit.parent_id for unit in self.records.values()}
         self.own_objectives = _group(
             (unit_id, objective) for objective in objectives for unit_id in objective.all_unit_ids
         )
@@ -541,22 +538,15 @@ class _UnitTree:
     def objectives_below(self, unit_id: Hashable) -> list[ObjectiveRecord]:
         """The objectives of the unit and of its sub-units, each once even when shared."""
         collected: dict[Hashable, ObjectiveRecord] = {}
-        pending = [unit_id]
-        while pending:
-            current = pending.pop()
+        for current in tree.below(self.parent_of, [unit_id]):
             for objective in self.own_objectives.get(current, []):
                 collected.setdefault(objective.id, objective)
-            pending.extend(self.children.get(current, []))
         return list(collected.values())
 
     def _check_acyclic(self) -> None:
-        for start in self.records:
-            seen, current = set(), start
-            while current is not None and current in self.records:
-                if current in seen:
-                    raise ValueError(f"ciclo nella gerarchia delle strutture (unità «{current}»)")
-                seen.add(current)
-                current = self.records[current].parent_id
+        looping = tree.loop_in(self.parent_of)
+        if looping is not None:
+            raise ValueError(f"ciclo nella gerarchia delle strutture (unità «{looping}»)")
 
 
 def _group(pairs: Iterable[tuple[Hashable, Any]]) -> dict[Hashable, list[Any]]:

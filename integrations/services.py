@@ -15,6 +15,7 @@ from accounts.access import ADMIN, require_access
 from accounts.models import Membership, User
 from core.audit import diff, record, snapshot
 from core.exceptions import AccessDenied, ServiceError
+from core.parsing import required_date
 from integrations.models import ApiToken, Scope
 from organization.models import Absence, AbsenceKind, Ente, Person
 
@@ -129,17 +130,6 @@ def authenticate_token(text: str) -> ApiToken | None:
 # --- absences from payroll -------------------------------------------------------------------
 
 
-def _date(value: Any, label: str, field: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise ServiceError(
-            f"{label}: «{value}» non è una data (AAAA-MM-GG).", field=field
-        ) from None
-
-
 @transaction.atomic
 def absence_upsert(*, user, person: Person, data: Mapping[str, Any]) -> tuple[Absence, bool]:
     """Record an absence of `person`; the same kind and start date update the existing one."""
@@ -152,8 +142,8 @@ def absence_upsert(*, user, person: Person, data: Mapping[str, Any]) -> tuple[Ab
         raise ServiceError(
             f"Tipo di assenza «{kind}» non previsto (ammessi: {allowed}).", field="kind"
         )
-    start = _date(data.get("start_date"), "Inizio dell'assenza", "start_date")
-    end = _date(data.get("end_date"), "Fine dell'assenza", "end_date")
+    start = required_date(data.get("start_date"), label="Inizio dell'assenza", field="start_date")
+    end = required_date(data.get("end_date"), label="Fine dell'assenza", field="end_date")
     if end < start:
         raise ServiceError(
             f"La fine dell'assenza ({end:%d/%m/%Y}) precede l'inizio ({start:%d/%m/%Y}).",

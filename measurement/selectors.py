@@ -1444,32 +1444,3 @@ def windows_of(cycle: Cycle) -> list[MonitoringWindow]:
 
 def window_for(cycle: Cycle, key: str) -> MonitoringWindow | None:
     return MonitoringWindow.objects.filter(cycle=cycle, key=key).first()
-
-
-def open_window(cycle: Cycle) -> MonitoringWindow | None:
-    """The earliest open window: the one new values go to."""
-    return (
-        MonitoringWindow.objects.filter(cycle=cycle, state=WindowState.OPEN)
-        .order_by("period_end")
-        .first()
-    )
-
-
-def measurements_of(cycle: Cycle, indicator: Indicator) -> list[Measurement]:
-    return list(
-        Measurement.objects.filter(cycle=cycle, indicator=indicator)
-        .select_related("entered_by", "approved_by")
-        .prefetch_related("evidence", "corrections")
-        .order_by("period_end")
-    )
-
-
-def closing_window(cycle: Cycle, period_end: dt.date) -> MonitoringWindow | None:
-    """The closed window that froze a period ending on `period_end`, if any."""
-    return (
-        MonitoringWindow.objects.filter(
-            cycle=cycle, state=WindowState.CLOSED, period_end__gte=period_end
-        )
-        .order_by("period_end")
-        .first()
-    )

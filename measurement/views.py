@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import NUCLEO
 from accounts.decorators import ente_required
 from core.exceptions import AccessDenied, ServiceError
+from core.params import int_param
 from engine import achievement as ea
 from engine.config import ConfigError, SmvpSettings
 from engine.numbers import format_date, format_number, format_percent
@@ -49,6 +50,7 @@ from planning.models import (
     Polarity,
     Target,
 )
+from planning.selectors import chosen_cycle
 
 # ---------------------------------------------------------------------------------------------
 # Plumbing
@@ -70,32 +72,19 @@ def measurement_view(view):
     return wrapper
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _monitored_cycles(ente) -> list[Cycle]:
-    """Cycles whose plan is approved (or later): the ones that are monitored."""
-    return list(Cycle.objects.filter(ente=ente, state__in=FROZEN_STATES).order_by("-year"))
-
-
 def _chosen_cycle(request) -> tuple[Cycle | None, list[Cycle]]:
-    """The cycle of `?anno=` (404 when the ente has none) or the latest approved one."""
-    cycles = _monitored_cycles(request.ente)
-    year = _int(request.GET.get("anno"))
-    if year is None:
-        return (cycles[0] if cycles else None), cycles
-    for cycle in cycles:
-        if cycle.year == year:
-            return cycle, cycles
-    raise Http404(f"Nessun piano approvato per l'anno {year}.")
+    """The cycle of `?anno=` (404 when the ente has none) or the latest approved one: only
+    cycles whose plan is approved (or later) are monitored."""
+    return chosen_cycle(
+        request.ente,
+        request.GET.get("anno"),
+        states=FROZEN_STATES,
+        missing="Nessun piano approvato per l'anno {year}.",
+    )
 
 
 def _cycle(request, pk: int) -> Cycle:
@@ -337,7 +326,7 @@ def deadline_save(request, ma):
         raise Http404("Scadenza non indicata.")
     indicator = parameter = None
     if request.POST.get("indicator"):
-        indicator = _indicator(request, _int(request.POST.get("indicator")) or 0)
+        indicator = _indicator(request, int_param(request.POST.get("indicator")) or 0)
         cycle = indicator.cycle
         rules.require(
             rules.can_enter(ma, indicator), "Non puoi inserire valori per questo indicatore."
@@ -345,10 +334,10 @@ def deadline_save(request, ma):
     else:
         parameter = get_object_or_404(
             Parameter.objects.select_related("unit__ente"),
-            pk=_int(request.POST.get("parameter")) or 0,
+            pk=int_param(request.POST.get("parameter")) or 0,
             unit__ente=request.ente,
         )
-        cycle = _cycle(request, _int(request.POST.get("cycle")) or 0)
+        cycle = _cycle(request, int_param(request.POST.get("cycle")) or 0)
         rules.require(
             rules.can_enter_parameter(ma, parameter),
             "Non puoi inserire valori per questo parametro.",
@@ -870,7 +859,7 @@ def parameter_save(request, ma, pk):
     parameter = get_object_or_404(
         Parameter.objects.select_related("unit__ente"), pk=pk, unit__ente=request.ente
     )
-    cycle = _cycle(request, _int(request.POST.get("cycle")) or 0)
+    cycle = _cycle(request, int_param(request.POST.get("cycle")) or 0)
     rules.require(
         rules.can_enter_parameter(ma, parameter), "Non puoi inserire valori per questo parametro."
     )

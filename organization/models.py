@@ -91,6 +91,11 @@ class MemberEnte(models.Model):
         return self.name
 
 
+def is_real_peg_code(code: str) -> bool:
+    """A PEG code has letters or digits; «--» and «---» are the documents' «none»."""
+    return any(char.isalnum() for char in code or "")
+
+
 class UnitKind(models.TextChoices):
     DIRECTION = "direzione", "Direzione"
     AREA = "area", "Area / Settore"
@@ -135,15 +140,13 @@ class Unit(models.Model):
         constraints = [models.UniqueConstraint(fields=["ente", "key"], name="unit_unique_key")]
 
     def __str__(self) -> str:
-        return f"{self.peg_code} {self.name}".strip() if self.peg_code else self.name
+        return f"{self.peg_label} {self.name}" if self.peg_label else self.name
 
-    def ancestors(self) -> list[Unit]:
-        chain: list[Unit] = []
-        node = self.parent
-        while node is not None:
-            chain.append(node)
-            node = node.parent
-        return list(reversed(chain))
+    @property
+    def peg_label(self) -> str:
+        """The PEG code as people should read it: a placeholder of the source document («--»,
+        «---», kept in `peg_code` as written) is no code and shows nothing."""
+        return self.peg_code.strip() if is_real_peg_code(self.peg_code) else ""
 
 
 class UnitActivity(models.Model):
@@ -265,6 +268,19 @@ class LegacyCategory(models.TextChoices):
     C = "C", "Categoria C"
     D = "D", "Categoria D"
     NONE = "", "Non indicata"
+
+
+def category_label(code: str) -> str:
+    """The Italian name of a CCNL area or of a category of the previous contract, as a premium
+    line stores it: «funzionari_eq» → «Area dei Funzionari e dell'Elevata Qualificazione»,
+    «D» → «Categoria D»; «Non indicata» when there is none. A code no contract knows is shown
+    as it is, so that nothing is hidden."""
+    if not code or code == "non_indicata":
+        return str(CcnlArea.NONE.label)
+    for choices in (CcnlArea, LegacyCategory):
+        if code in choices.values:
+            return str(choices(code).label)
+    return code
 
 
 class Role(models.TextChoices):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from engine import tree
 from organization.models import (
     Absence,
     Assignment,
@@ -133,12 +133,8 @@ def _ancestors(unit: Unit) -> list[Unit]:
     """Breadcrumb chain from the root, read in one query over the ente's units."""
     units = Unit.objects.filter(ente_id=unit.ente_id).only("pk", "parent", "name", "peg_code")
     by_pk = {u.pk: u for u in units}
-    chain: list[Unit] = []
-    node = by_pk.get(unit.parent_id) if unit.parent_id else None
-    while node is not None and node.pk != unit.pk and node not in chain:
-        chain.append(node)
-        node = by_pk.get(node.parent_id) if node.parent_id else None
-    return list(reversed(chain))
+    parent_of = {pk: row.parent_id for pk, row in by_pk.items()}
+    return [by_pk[pk] for pk in reversed(tree.ancestors(parent_of, unit.pk))]
 
 
 def _parameter_table(unit: Unit) -> ParameterTable:
@@ -226,19 +222,11 @@ def unit_choices_by_depth(
     `without_subtree` leaves out a unit and everything below it: the choices for its new
     parent (picking one of them would make the tree circular).
     """
-    units = list(Unit.objects.filter(ente=ente).only("pk", "parent", "name", "peg_code"))
-    children: dict[int | None, list[Unit]] = defaultdict(list)
-    known = {u.pk for u in units}
-    for unit in units:
-        children[unit.parent_id if unit.parent_id in known else None].append(unit)
-    result: list[tuple[int, str]] = []
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for unit in children.get(parent_id, []):
-            if unit.pk == without_subtree:
-                continue
-            result.append((unit.pk, f"{'— ' * depth}{unit}"))
-            walk(unit.pk, depth + 1)
-
-    walk(None, 0)
-    return result
+    units = {
+        u.pk: u for u in Unit.objects.filter(ente=ente).only("pk", "parent", "name", "peg_code")
+    }
+    parent_of = {pk: unit.parent_id for pk, unit in units.items()}
+    return [
+        (pk, f"{'— ' * depth}{units[pk]}")
+        for pk, depth in tree.in_order(parent_of, without=without_subtree)
+    ]

@@ -18,12 +18,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DecimalField, Model, QuerySet
-from django.utils.text import slugify
 
 from accounts.models import Membership, MembershipRole
 from core.audit import diff, record, snapshot
 from core.exceptions import AccessDenied, ServiceError
-from core.parsing import parse_decimal, required_text, unique_key
+from core.parsing import ensure_free_key, parse_decimal, parse_key, required_text, unique_key
+from engine import tree
 from engine.numbers import format_number
 from organization.access import ensure_writer
 from organization.models import (
@@ -34,9 +34,9 @@ from organization.models import (
     EnteKind,
     Person,
     Unit,
+    is_real_peg_code,
 )
 
-KEY_MAX_LENGTH = 80
 MAX_WEEKLY_HOURS = Decimal("48")  # D.Lgs. 66/2003 art. 4: average weekly ceiling.
 
 UNIT_FIELDS = (
@@ -153,23 +153,16 @@ def _check_hours(value: Decimal | None, row: str) -> None:
 
 
 def _check_key(queryset: QuerySet, key: str, *, exclude_pk: int | None, what: str) -> None:
-    if slugify(key) != key or len(key) > KEY_MAX_LENGTH:
-        raise ServiceError(
-            f"La chiave «{key}» non è valida: usa solo lettere minuscole, cifre e trattini "
-            f"(al massimo {KEY_MAX_LENGTH} caratteri).",
-            field="key",
-        )
-    clash = queryset.filter(key=key).exclude(pk=exclude_pk).first()
-    if clash is not None:
-        raise ServiceError(f"La chiave «{key}» è già usata da {what} «{clash}».", field="key")
+    parse_key(key)
+    ensure_free_key(
+        queryset,
+        key,
+        f"La chiave «{{key}}» è già usata da {what} «{{other}}».",
+        exclude_pk=exclude_pk,
+    )
 
 
 # --- units ---------------------------------------------------------------------------------
-
-
-def is_real_peg_code(code: str) -> bool:
-    """Placeholders such as «---» may repeat; a code with letters or digits must be unique."""
-    return any(char.isalnum() for char in code)
 
 
 def peg_code_clash(ente: Ente, code: str, *, exclude_pk: int | None = None) -> Unit | None:
@@ -222,15 +215,12 @@ def _check_parent(unit: Unit) -> None:
     # Walk up from the new parent over the ente's tree (one query): meeting the unit itself
     # means the move would put it under its own sub-unit.
     parents = dict(Unit.objects.filter(ente=unit.ente).values_list("pk", "parent_id"))
-    node: int | None = parent.pk
-    while node is not None:
-        if node == unit.pk:
-            raise ServiceError(
-                f"L'unità superiore «{parent}» non può essere l'unità stessa né una sua "
-                "sottounità: l'organigramma diventerebbe circolare.",
-                field="parent",
-            )
-        node = parents.get(node)
+    if tree.would_loop(parents, unit.pk, parent.pk):
+        raise ServiceError(
+            f"L'unità superiore «{parent}» non può essere l'unità stessa né una sua "
+            "sottounità: l'organigramma diventerebbe circolare.",
+            field="parent",
+        )
 
 
 @transaction.atomic
@@ -511,13 +501,7 @@ def ente_create(
 
 
 def _new_ente(data: Mapping[str, Any]) -> Ente:
-    slug = (data.get("slug") or "").strip()
-    if not slug or slugify(slug) != slug:
-        raise ServiceError(
-            f"L'identificativo «{slug}» non è valido: usa solo lettere minuscole, cifre e "
-            "trattini.",
-            field="slug",
-        )
+    slug = parse_key(data.get("slug"), label="Identificativo dell'ente", field="slug")
     if Ente.objects.filter(slug=slug).exists():
         raise ServiceError(f"Esiste già un ente con identificativo «{slug}».", field="slug")
     name = required_text(

@@ -24,7 +24,7 @@ from organization.forms import (
     PersonForm,
     UnitForm,
 )
-from organization.models import Assignment, Employment, Person, Unit
+from organization.models import Assignment, Employment, Person, Unit, is_real_peg_code
 from organization.selectors import org_chart, people_list, person_detail, unit_detail
 
 
@@ -189,7 +189,7 @@ def unit_check(request):
         clash = services.peg_code_clash(request.ente, value, exclude_pk=exclude_pk)
         if clash:
             message, ok = f"Il codice PEG «{value}» è già usato dall'unità «{clash.name}».", False
-        elif services.is_real_peg_code(value):
+        elif is_real_peg_code(value):
             message = f"Il codice PEG «{value}» è disponibile."
     context = {"message": message, "ok": ok}
     return render(request, "organization/_unit_check.html", context)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from engine.numbers import format_date, format_euro
 from engine.payments import Nature
 from organization.models import Ente, Person, Unit
 
@@ -234,7 +235,7 @@ class InvoicePayment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} € il {self.date:%d/%m/%Y}"
+        return f"{format_euro(self.amount)} il {format_date(self.date)}"
 
 
 class InvoiceSuspension(models.Model):

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from core.exceptions import ServiceError
 from engine import payments as ep
+from engine import tree
 from engine.numbers import format_date, jsonable
 from measurement import services as measurement_services
 from measurement.models import Measurement, PeriodKind
@@ -52,30 +52,21 @@ LINKS = {
 }
 
 
-def _tree(ente: Ente) -> tuple[dict[int, list[int]], dict[int, int | None]]:
-    children: dict[int, list[int]] = defaultdict(list)
+def _tree(ente: Ente) -> tuple[dict[int, int | None], dict[int, int | None]]:
+    """The units of the ente as `{unit: parent}` and `{unit: its responsabile}`."""
+    parents: dict[int, int | None] = {}
     leaders: dict[int, int | None] = {}
     for pk, parent, leader in Unit.objects.filter(ente=ente).values_list(
         "id", "parent_id", "responsible_id"
     ):
-        children[parent].append(pk)
+        parents[pk] = parent
         leaders[pk] = leader
-    return children, leaders
-
-
-def _below(roots: set[int], children: dict[int, list[int]]) -> set[int]:
-    found, stack = set(), list(roots)
-    while stack:
-        pk = stack.pop()
-        if pk not in found:
-            found.add(pk)
-            stack.extend(children.get(pk, []))
-    return found
+    return parents, leaders
 
 
 def objective_units(
     objective: OperationalObjective,
-    children: dict[int, list[int]],
+    parents: dict[int, int | None],
     leaders: dict[int, int | None],
 ) -> set[int]:
     """The units whose invoices measure the objective: its own, those its responsabili lead,
@@ -85,7 +76,7 @@ def objective_units(
         roots.add(objective.unit_id)
     people = {person.pk for person in objective.responsibles.all()}
     roots |= {pk for pk, leader in leaders.items() if leader is not None and leader in people}
-    return _below(roots, children)
+    return set(tree.below(parents, roots))
 
 
 def _note(text: str, reference: dt.date) -> str:
@@ -151,12 +142,12 @@ def score_payment_objectives(
     )
     if not cycles:
         return {}
-    children, leaders = _tree(ente)
+    parents, leaders = _tree(ente)
     found: dict[int, dict[str, list]] = {}
     for cycle in cycles:
         data = reports[cycle.year]
         reference = dt.date.fromisoformat(data["reference_date"])
-        measured, problems = _objectives(cycle, invoices, rules, data, reference, children, leaders)
+        measured, problems = _objectives(cycle, invoices, rules, data, reference, parents, leaders)
         problems += _linked(cycle, links, data, rules, reference)
         for problem in problems:
             logger.warning("Tempi di pagamento, %s %s: %s", ente.slug, cycle.year, problem)
@@ -177,7 +168,7 @@ def _tests(data: dict[str, Any]) -> ep.DebtTests:
 
 
 def _objectives(
-    cycle, invoices, rules, data, reference, children, leaders
+    cycle, invoices, rules, data, reference, parents, leaders
 ) -> tuple[list[dict[str, Any]], list[str]]:
     objectives = list(
         OperationalObjective.objects.filter(cycle=cycle, is_payment_time=True)
@@ -200,7 +191,7 @@ def _objectives(
         if rules.objective_scope is ep.ObjectiveScope.ENTE:
             scope, label = relevant, "ente nel suo complesso"
         else:
-            units = {str(pk) for pk in objective_units(objective, children, leaders)}
+            units = {str(pk) for pk in objective_units(objective, parents, leaders)}
             scope = [invoice for invoice in relevant if invoice.unit in units]
             label = (objective.unit.name if objective.unit else objective.title[:60]).strip()
         delay = ep.annual_delay(scope, year, reference, rules)

@@ -25,6 +25,7 @@ from django.utils.text import get_valid_filename
 from core.audit import diff, record
 from core.exceptions import AccessDenied, ServiceError
 from engine import payments as ep
+from engine import tree
 from engine.config import ConfigError
 from organization.models import Ente, Person, Unit
 from payments import access as rules_access
@@ -752,17 +753,8 @@ def previous_stock_for(
 
 
 def unit_and_below(ente: Ente, unit: Unit) -> set[int]:
-    rows = list(Unit.objects.filter(ente=ente).values_list("id", "parent_id"))
-    children: dict[int | None, list[int]] = {}
-    for pk, parent in rows:
-        children.setdefault(parent, []).append(pk)
-    found, stack = set(), [unit.pk]
-    while stack:
-        pk = stack.pop()
-        if pk not in found:
-            found.add(pk)
-            stack.extend(children.get(pk, []))
-    return found
+    parents = dict(Unit.objects.filter(ente=ente).values_list("id", "parent_id"))
+    return set(tree.below(parents, [unit.pk]))
 
 
 def year_figures(

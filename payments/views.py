@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import ente_required
 from core.exceptions import ServiceError
+from core.params import int_param
 from engine import payments as ep
 from payments import access as rules
 from payments import forms, selectors, services, tasks
@@ -137,13 +138,6 @@ def unit_detail(request, unit_id):
     )
 
 
-def _int(value: str) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @require_GET
 @ente_required
 def invoice_list(request):
@@ -151,14 +145,14 @@ def invoice_list(request):
     unit_ids = rules.readable_unit_ids(access)
     status = request.GET.get("stato", "")
     filters = selectors.InvoiceFilters(
-        year=_int(request.GET.get("anno", "")),
-        unit_id=_int(request.GET.get("unita", "")),
+        year=int_param(request.GET.get("anno", "")),
+        unit_id=int_param(request.GET.get("unita", "")),
         status=status if status in InvoiceStatus.values else "",
         unpaid=request.GET.get("da_pagare") == "1",
         search=request.GET.get("q", "")[:100],
     )
     page = selectors.invoice_page(
-        request.ente, filters, unit_ids, page=_int(request.GET.get("pagina", "")) or 1
+        request.ente, filters, unit_ids, page=int_param(request.GET.get("pagina", "")) or 1
     )
     query = request.GET.copy()
     query.pop("pagina", None)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.http import Http404
 
+from core.params import int_param
+from engine import tree
 from engine.numbers import format_percent
 from organization.access import subtree_ids
 from organization.models import Ente, Person, Unit
@@ -115,6 +120,33 @@ def weighted_objectives_without_group(cycle: Cycle) -> list[OperationalObjective
 
 def cycles_of(ente: Ente) -> list[Cycle]:
     return list(Cycle.objects.filter(ente=ente).order_by("-year"))
+
+
+def chosen_cycle(
+    ente: Ente,
+    year: Any,
+    *,
+    default: Callable[[list[Cycle]], Cycle | None] | None = None,
+    states: Iterable[str] | None = None,
+    missing: str = "Nessun ciclo per l'anno {year}.",
+) -> tuple[Cycle | None, list[Cycle]]:
+    """The year picker of the cycle pages: the cycle of `year` (the text of `?anno=`; a 404 with
+    `missing`, «{year}» standing for it, when the ente has none) and the cycles to choose from,
+    newest first (only those in `states` when given). Without a year it is `default(cycles)`,
+    the newest cycle unless the page says otherwise."""
+    queryset = Cycle.objects.filter(ente=ente)
+    if states is not None:
+        queryset = queryset.filter(state__in=list(states))
+    cycles = list(queryset.order_by("-year"))
+    wanted = int_param(year)
+    if wanted is None:
+        if default is not None:
+            return default(cycles), cycles
+        return (cycles[0] if cycles else None), cycles
+    for cycle in cycles:
+        if cycle.year == wanted:
+            return cycle, cycles
+    raise Http404(missing.format(year=wanted))
 
 
 def current_cycle(ente: Ente, year: int | None = None) -> Cycle | None:
@@ -246,12 +278,10 @@ def _filter_objectives(
 def _unit_path(unit: Unit | None, by_id: dict[int, Unit]) -> str:
     if unit is None:
         return "Senza unità responsabile"
-    names = [unit.name]
-    parent_id = unit.parent_id
-    while parent_id is not None and parent_id in by_id:
-        names.append(by_id[parent_id].name)
-        parent_id = by_id[parent_id].parent_id
-    return " › ".join(reversed(names))
+    parent_of = {pk: row.parent_id for pk, row in by_id.items()}
+    parent_of.setdefault(unit.pk, unit.parent_id)
+    names = [by_id[pk].name for pk in tree.ancestors(parent_of, unit.pk)]
+    return " › ".join([*reversed(names), unit.name])
 
 
 def plan_tree(cycle: Cycle, filters: TreeFilters | None = None) -> PlanTree:

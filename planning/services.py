@@ -906,7 +906,7 @@ def _check_payment_time_share(objective: OperationalObjective) -> None:
         raise ServiceError(
             f"L'obiettivo sui tempi di pagamento «{objective.title[:80]}» vale "
             f"{format_percent(share)} della retribuzione di risultato: il DL 13/2023 (art. 4-bis "
-            "c.2, L. 41/2023) chiede che pesi almeno il 30%.",
+            "c.2, L. 41/2023) chiede che pesi almeno il 30\u00a0%.",
             field="weight",
         )
 

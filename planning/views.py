@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import ente_required
 from core import locking
 from core.exceptions import ServiceError
+from core.params import int_param
 from engine.numbers import parse_number
 from planning import access as rules
 from planning import forms, selectors, services
@@ -81,13 +82,6 @@ def _refuse(request, error: ServiceError) -> None:
     messages.error(request, error.message)
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 # ---------------------------------------------------------------------------------------------
 # Tree
 # ---------------------------------------------------------------------------------------------
@@ -98,11 +92,11 @@ def _filters(request) -> selectors.TreeFilters:
     kind = get.get("tipo", "")
     tag = get.get("ambito", "")
     return selectors.TreeFilters(
-        area=_int(get.get("area")),
-        service=_int(get.get("servizio")),
+        area=int_param(get.get("area")),
+        service=int_param(get.get("servizio")),
         kind=kind if kind in ObjectiveKind.values else "",
         tag=tag if tag in PiaoTag.values else "",
-        person=_int(get.get("responsabile")),
+        person=int_param(get.get("responsabile")),
         text=get.get("q", "").strip()[:200],
     )
 
@@ -110,7 +104,7 @@ def _filters(request) -> selectors.TreeFilters:
 @require_GET
 @plan_view
 def tree(request, pa):
-    year = _int(request.GET.get("anno"))
+    year = int_param(request.GET.get("anno"))
     cycle = selectors.current_cycle(request.ente, year)
     if cycle is None and year is not None:
         raise Http404(f"Nessun piano per l'anno {year}.")
@@ -492,7 +486,7 @@ def _typed_weight(raw: str) -> tuple[Decimal | None, str]:
 def _weight_total_response(request, cycle: Cycle, objective: OperationalObjective | None):
     """The running total of the chosen weight group, computed with the typed weight."""
     weight, warning = _typed_weight(request.GET.get("weight", ""))
-    group_id = _int(request.GET.get("weight_group"))
+    group_id = int_param(request.GET.get("weight_group"))
     if group_id is None and "weight_group" not in request.GET and objective is not None:
         group_id = objective.weight_group_id
     group = WeightGroup.objects.filter(pk=group_id, cycle=cycle).first() if group_id else None

@@ -46,7 +46,7 @@ STAFF_WHAT_IF = {
 RESULT_WHAT_IF = {
     "max_result_rate": (
         "Risultato massimo (% della retribuzione di posizione)",
-        "Retribuzione di risultato di chi è nella fascia che dà il 100% del premio.",
+        "Retribuzione di risultato di chi è nella fascia che dà il 100\u00a0% del premio.",
     ),
     "eq_result_min_percent": (
         "Quota minima di risultato (%)",

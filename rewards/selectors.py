@@ -10,9 +10,11 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from appraisal.models import Scheda
 from engine import premiums as ep
 from engine.numbers import format_number, jsonable
-from organization.models import Ente
+from organization.models import Ente, category_label
+from planning.models import Cycle
 from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
 from rewards.services import finalisation_problems
 from transparency import selectors as transparency
@@ -60,6 +62,7 @@ def person_table(lines: list[DistributionLine]) -> list[dict[str, Any]]:
                 "person_key": line.person.key,
                 "name": f"{line.person.last_name} {line.person.first_name}".strip(),
                 "category": facts.get("category", ""),
+                "category_label": category_label(facts.get("category", "")),
                 "role": facts.get("role", ""),
                 "score": facts.get("score"),
                 "band_from": facts.get("band_from"),
@@ -276,7 +279,7 @@ def csv_rows(distribution: Distribution) -> list[list[str]]:
             [
                 row["name"],
                 row["person_key"],
-                row["category"],
+                row["category_label"],
                 row["score"] or "",
                 row["band_from"] or "",
                 row["band_to"] or "",
@@ -293,6 +296,26 @@ def csv_rows(distribution: Distribution) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def final_distribution_guard(scheda: Scheda) -> str:
+    """Why `scheda` may not be reopened: it is in a final distribution of premiums ("" if not)."""
+    paid = DistributionLine.objects.filter(
+        scheda=scheda, distribution__state=DistributionState.FINAL
+    ).exists()
+    if paid:
+        return (
+            f"La scheda di {scheda.person} è in una distribuzione dei premi definitiva: "
+            "non si riapre."
+        )
+    return ""
+
+
+def premium_years(ente: Ente) -> list[int]:
+    """The years with premiums to show or publish, newest first: a cycle of the plan or a fund."""
+    years = set(Cycle.objects.filter(ente=ente).values_list("year", flat=True))
+    years |= set(Fund.objects.filter(ente=ente).values_list("year", flat=True))
+    return sorted(years, reverse=True)
 
 
 def funds_overview(ente: Ente, year: int) -> list[dict[str, Any]]:

@@ -8,13 +8,11 @@ with the ente in the query, so ids of another ente give 404.
 
 from __future__ import annotations
 
-import csv
-import io
-from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,6 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import ente_required
 from core import locking
 from core.exceptions import ServiceError
+from core.params import chosen_year, int_param
+from core.tabular import PEOPLE, csv_text
+from engine.numbers import machine_decimal
 from planning.models import Cycle
 from rewards import access as rules
 from rewards import forms, selectors, services
@@ -58,16 +59,7 @@ def _distribution(request, pk: int) -> Distribution:
 
 
 def _year(request) -> int | None:
-    try:
-        return int(request.GET.get("anno", ""))
-    except ValueError:
-        return None
-
-
-def _years(request) -> list[int]:
-    years = set(Cycle.objects.filter(ente=request.ente).values_list("year", flat=True))
-    years |= set(Fund.objects.filter(ente=request.ente).values_list("year", flat=True))
-    return sorted(years, reverse=True)
+    return int_param(request.GET.get("anno"))
 
 
 def _default_year(request, years: list[int]) -> int | None:
@@ -91,12 +83,13 @@ def fund_list(request):
         rules.can_read_aggregates(request.ente_access),
         "Il tuo ruolo non consente di consultare i premi.",
     )
-    years = _years(request)
-    year = _year(request)
-    if year is None:
-        year = _default_year(request, years)
-    elif year not in years:
-        raise Http404(f"Nessun fondo né ciclo per l'anno {year}.")
+    years = selectors.premium_years(request.ente)
+    year = chosen_year(
+        request.GET.get("anno"),
+        years,
+        default=_default_year(request, years),
+        missing="Nessun fondo né ciclo per l'anno {year}.",
+    )
     return render(
         request,
         "rewards/fund_list.html",
@@ -261,37 +254,34 @@ CSV_NUMBER_COLUMNS = frozenset(
 )
 
 
-def _italian_number(text: str) -> str:
-    """«1234.50» → «1234,50»: the decimal comma an Italian spreadsheet reads as a number
-    (no thousands separator, so the value is not changed; anything else is left as it is)."""
+def _number_cell(text: Any) -> Any:
+    """A number column's text as the Decimal it stands for («1234.50»), so that the one CSV
+    writer (`core.tabular`) writes it the Italian way; anything else is left as it is."""
     try:
-        Decimal(text)
-    except (InvalidOperation, TypeError, ValueError):
+        return machine_decimal(text)
+    except (TypeError, ValueError):
         return text
-    return text.replace(".", ",")
 
 
 def distribution_csv_content(distribution: Distribution) -> str:
-    """The per-person lines as CSV for Italian spreadsheets.
+    """The per-person lines as CSV for Italian spreadsheets (`core.tabular.PEOPLE`).
 
     Format: UTF-8 with BOM (so Excel recognises the accents and «€»), fields separated by
     «;», decimals with the comma (e.g. «1234,56»: no thousands separator), first row with the
-    Italian headers of `selectors.csv_rows`.
+    Italian headers of `selectors.csv_rows`; a text that a spreadsheet would run as a formula
+    is made inert.
     """
     rows = selectors.csv_rows(distribution)
     header = rows[0]
     numeric = [name in CSV_NUMBER_COLUMNS for name in header]
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows[1:]:
-        writer.writerow(
-            [
-                _italian_number(str(value)) if is_number else value
-                for value, is_number in zip(row, numeric, strict=True)
-            ]
-        )
-    return "\ufeff" + out.getvalue()
+    body = [
+        [
+            _number_cell(value) if is_number else value
+            for value, is_number in zip(row, numeric, strict=True)
+        ]
+        for row in rows[1:]
+    ]
+    return csv_text(header, body, PEOPLE)
 
 
 @require_GET

@@ -77,16 +77,17 @@ def _model(ente: Ente, year: int, section: str) -> Document | None:
 
 
 def public_table(table: Table) -> dict:
-    """A table for the open-data files, without the columns that name people."""
+    """A table for the open-data files, without the columns that name people. The keys are
+    Italian and stable (docs/trasparenza.md): `titolo`, `colonne`, `righe`."""
     keep = [
         index
         for index, column in enumerate(table.columns)
         if not any(word in column.label.lower() for word in PERSONAL_COLUMNS)
     ]
     return {
-        "caption": table.caption,
-        "columns": [table.columns[i].label for i in keep],
-        "rows": [[_plain(row[i]) for i in keep] for row in table.rows],
+        "titolo": table.caption,
+        "colonne": [table.columns[i].label for i in keep],
+        "righe": [[_plain(row[i]) for i in keep] for row in table.rows],
     }
 
 
@@ -203,10 +204,10 @@ def performance_csv(request, slug, year, section):
     ente = get_object_or_404(Ente, slug=slug)
     payload = _open_data(ente, year, section)
     rows = [
-        [table["caption"], number, column, value]
+        [table["titolo"], number, column, value]
         for table in payload["tabelle"]
-        for number, row in enumerate(table["rows"], start=1)
-        for column, value in zip(table["columns"], row, strict=False)
+        for number, row in enumerate(table["righe"], start=1)
+        for column, value in zip(table["colonne"], row, strict=False)
     ]
     return csv_response(f"{section}-{ente.slug}-{year}", CSV_HEADER, rows, MACHINE)
 

@@ -28,13 +28,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from core.privacy import suppress_group, threshold, too_small
-from engine.numbers import format_euro, format_number, jsonable
+from core.templatetags.formatting import euro
+from engine.numbers import CENT, HUNDRED, NBSP, ZERO, format_number, jsonable
 from organization.models import Ente
 from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
-
-ZERO = Decimal("0")
-HUNDRED = Decimal("100")
-CENT = Decimal("0.01")
 
 STAFF = "dipendenti"
 MANAGERS = "dirigenti_eq"
@@ -49,15 +46,12 @@ def category_of(kind: str) -> str:
     return STAFF if kind in STAFF_FUNDS else MANAGERS
 
 
-def euro(value: Decimal | None) -> str:
-    return "—" if value is None else format_euro(Decimal(value))
-
-
 def percent_text(value: Decimal | None) -> str:
-    """«100%», «33,33%»: two places at most, no trailing zeros (as the published tables)."""
+    """«100 %», «33,33 %» (a non-breaking space before «%», as everywhere): two places at most,
+    no trailing zeros (as the published tables)."""
     if value is None:
         return "—"
-    return f"{format_number(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))}%"
+    return f"{format_number(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))}{NBSP}%"
 
 
 def people_noun(count: int, category: str, kind: str = "") -> str:

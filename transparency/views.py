@@ -13,21 +13,13 @@ from django.views.decorators.http import require_GET
 from core.privacy import threshold
 from core.tabular import MACHINE, csv_response
 from organization.models import Ente
-from planning.models import Cycle
-from rewards.models import Fund
+from rewards.selectors import premium_years
 from transparency import selectors
-
-
-def _years(ente: Ente) -> list[int]:
-    """The years with something to publish: a cycle of the plan or a fund."""
-    years = set(Cycle.objects.filter(ente=ente).values_list("year", flat=True))
-    years |= set(Fund.objects.filter(ente=ente).values_list("year", flat=True))
-    return sorted(years, reverse=True)
 
 
 def _ente_year(slug: str, year: int) -> Ente:
     ente = get_object_or_404(Ente, slug=slug)
-    if year not in _years(ente):
+    if year not in premium_years(ente):
         raise Http404(f"Nessun dato sui premi per l'anno {year}.")
     return ente
 
@@ -35,7 +27,9 @@ def _ente_year(slug: str, year: int) -> Ente:
 @require_GET
 def premi_years(request, slug):
     ente = get_object_or_404(Ente, slug=slug)
-    return render(request, "transparency/premi_years.html", {"ente": ente, "years": _years(ente)})
+    return render(
+        request, "transparency/premi_years.html", {"ente": ente, "years": premium_years(ente)}
+    )
 
 
 @require_GET

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from core.exceptions import ServiceError
 from documents import formatting as fmt
 from documents.model import Column, ColumnKind, Document, Paragraph, Section, Table
+from engine import tree
 from organization.models import (
     Assignment,
     AssignmentKind,
@@ -266,12 +267,10 @@ def staff_facts(ente: Ente, year: int) -> StaffFacts:
     ]
     units = {u.pk: u for u in Unit.objects.filter(ente=ente)}
 
+    parents = {pk: row.parent_id for pk, row in units.items()}
+
     def top(unit: Unit) -> Unit:
-        seen = set()
-        while unit.parent_id in units and unit.pk not in seen:
-            seen.add(unit.pk)
-            unit = units[unit.parent_id]
-        return unit
+        return units[next(reversed(tree.ancestors(parents, unit.pk)), unit.pk)]
 
     area_of: dict[int, str] = {}
     for assignment in assignments:

@@ -262,7 +262,7 @@ def build_premi(cycle: Cycle) -> Document:
                 [
                     [
                         line["name"],
-                        line["category"],
+                        line["category_label"],
                         dec(line["score"]),
                         dec(line["band_percent"]),
                         dec(line["part_time"]),

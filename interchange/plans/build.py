@@ -918,7 +918,9 @@ class DraftBuilder:
         ):
             for objective, raw, place in plain:
                 objective.weight = objective.weight * HUNDRED
-                self.infer(place, f"peso «{raw}» letto come frazione: {_it(objective.weight)} %.")
+                self.infer(
+                    place, f"peso «{raw}» letto come frazione: {_it(objective.weight)}\u00a0%."
+                )
         for objective in self.draft.objectives:
             if objective.weight is None:
                 continue
@@ -1121,8 +1123,9 @@ class DraftBuilder:
                 group.scheme_share = HUNDRED - share
                 self.infer(
                     Place(""),
-                    f"gruppo «{group.label}»: totale atteso {_it(HUNDRED - share)} %, accanto al "
-                    f"{_it(share)} % dei tempi di pagamento.",
+                    f"gruppo «{group.label}»: totale atteso {_it(HUNDRED - share)}\u00a0%, "
+                    "accanto al "
+                    f"{_it(share)}\u00a0% dei tempi di pagamento.",
                 )
 
     def check_groups(self) -> None:
@@ -1130,8 +1133,8 @@ class DraftBuilder:
             if not ok:
                 self.warn(
                     Place(""),
-                    f"il gruppo di pesatura «{group.label}» somma {_it(total)} % invece di "
-                    f"{_it(group.expected_total)} %: tenuto come scritto e segnalato.",
+                    f"il gruppo di pesatura «{group.label}» somma {_it(total)}\u00a0% invece di "
+                    f"{_it(group.expected_total)}\u00a0%: tenuto come scritto e segnalato.",
                 )
 
 

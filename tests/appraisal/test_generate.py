@@ -88,8 +88,10 @@ def test_termination_and_part_time_and_convenzione_are_noted(org, make_person):
     assert "In servizio fino al 31/08/2025." in note
     impiegata = created["impiegata"]
     assert impiegata.is_eligible is True
-    assert "Part-time al 50,00%." in impiegata.eligibility_note
-    assert "In convenzione con Comune di Bomporto (quota 50,00%)." in impiegata.eligibility_note
+    assert "Part-time al 50,00\u00a0%." in impiegata.eligibility_note
+    assert "In convenzione con Comune di Bomporto (quota 50,00\u00a0%)." in (
+        impiegata.eligibility_note
+    )
 
 
 def test_protected_leave_is_noted_and_never_reduces_service(org):

@@ -121,7 +121,7 @@ def test_managerial_scheme_majority_rule(org):
     services.scheme_update(
         user=org.users.admin, scheme=org.managers, data={"prevalence": "majority"}
     )
-    with pytest.raises(ServiceError, match="superiore al 50%"):
+    with pytest.raises(ServiceError, match="superiore al 50\u00a0%"):
         services.scheme_component_set(
             user=org.users.admin,
             scheme=org.managers,

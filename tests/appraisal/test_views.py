@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -368,21 +369,27 @@ def test_nucleo_overview_lists_anomalies(org, schede, enter):
     assert reverse("appraisal:report_validate", args=[org.cycle.pk]) in body
 
 
-def test_nucleo_records_report_validation(org, enter):
+def _validate_report(org, enter, validated_on: dt.date):
     client = enter(org.users.nucleo, org.ente)
     url = reverse("appraisal:report_validate", args=[org.cycle.pk])
     assert client.get(url).status_code == 200
-    today = timezone.localdate()
-    validated_on = today if today.year > org.cycle.year else dt.date(org.cycle.year + 1, 1, 15)
-    response = client.post(
-        url, {"validated_on": validated_on.isoformat(), "act_label": "Verbale n. 2"}
-    )
-    if validated_on > today:
-        assert response.status_code == 200
-        assert "non può essere futura" in response.content.decode()
-    else:
-        assert response.status_code == 302
-        assert org.cycle.report_validation.act_label == "Verbale n. 2"
+    return client.post(url, {"validated_on": validated_on.isoformat(), "act_label": "Verbale n. 2"})
+
+
+def test_nucleo_records_report_validation(org, enter):
+    validated_on = dt.date(org.cycle.year + 1, 1, 15)
+    with time_machine.travel(dt.datetime(org.cycle.year + 1, 3, 1, 12), tick=False):
+        response = _validate_report(org, enter, validated_on)
+    assert response.status_code == 302
+    assert org.cycle.report_validation.act_label == "Verbale n. 2"
+    assert org.cycle.report_validation.validated_on == validated_on
+
+
+def test_report_validation_cannot_be_dated_in_the_future(org, enter):
+    with time_machine.travel(dt.datetime(org.cycle.year + 1, 1, 10, 12), tick=False):
+        response = _validate_report(org, enter, dt.date(org.cycle.year + 1, 1, 15))
+    assert response.status_code == 200
+    assert "non può essere futura" in response.content.decode()
 
 
 def test_reopen_with_reason(org, schede, enter):
@@ -409,6 +416,14 @@ def test_scheme_list_shows_validation_and_generates(org, enter):
     response = client.post(reverse("appraisal:schede_generate", args=[org.cycle.pk]))
     assert response.status_code == 302
     assert Scheda.objects.filter(cycle=org.cycle).exists()
+
+
+def test_scheme_bands_page_writes_points_the_italian_way(org, enter):
+    """Issue 7 item 14: «da 0 a 60 punti», not the raw «60.00» of the database."""
+    client = enter(org.users.admin, org.ente)
+    body = client.get(reverse("appraisal:scheme_bands", args=[org.staff.pk])).content.decode()
+    assert "da 0 a 60 punti" in body
+    assert "100\u00a0%" in body.replace("&nbsp;", "\u00a0")
 
 
 def test_scheme_pages_refused_to_non_admins(org, enter):

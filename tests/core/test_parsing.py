@@ -12,12 +12,15 @@ from core.exceptions import ServiceError
 from core.models import AuditEntry
 from core.parsing import (
     clean_text,
+    ensure_free_key,
     free_key,
     parse_date,
     parse_decimal,
     parse_flag,
     parse_integer,
+    parse_key,
     parse_percent,
+    required_date,
     required_decimal,
     required_text,
     unique_key,
@@ -104,6 +107,40 @@ def test_flags_and_keys():
     assert free_key(["controlli", "controlli-2"], "Controlli") == "controlli-3"
     assert free_key([], "«»", fallback="voce") == "voce"
     assert len(free_key([], "parola " * 40)) <= 80
+
+
+def test_required_date_refuses_nothing_and_names_the_field():
+    assert required_date("2025-02-01", label="Inizio") == dt.date(2025, 2, 1)
+    assert required_date("01/02/2025", label="Inizio") == dt.date(2025, 2, 1)
+    error = refused(required_date, None, label="Inizio dell'assenza", field="start_date")
+    assert (
+        error.message == "Inizio dell'assenza: valore obbligatorio." and error.field == "start_date"
+    )
+
+
+def test_parse_key_takes_slugs_and_names_the_row():
+    assert parse_key(" polizia-locale ") == "polizia-locale"
+    assert refused(parse_key, "Polizia Locale", label="Comportamento").message == (
+        "Comportamento: la chiave «Polizia Locale» non è valida: usa solo lettere minuscole, "
+        "cifre e trattini (al massimo 80 caratteri)."
+    )
+    error = refused(parse_key, "", label="Identificativo dell'ente", field="slug")
+    assert error.message == "Identificativo dell'ente: la chiave è obbligatoria."
+    assert error.field == "slug"
+    assert refused(parse_key, "a" * 81).field == "key"
+
+
+def test_ensure_free_key_names_the_other_row(make_ente):
+    from organization.models import Unit
+
+    ente = make_ente()
+    unit = Unit.objects.create(ente=ente, key="bilancio", name="Bilancio")
+    units = Unit.objects.filter(ente=ente)
+    ensure_free_key(units, "bilancio", "«{key}» già di {other}", exclude_pk=unit.pk)
+    ensure_free_key(units, "tributi", "«{key}» già di {other}")
+    assert refused(ensure_free_key, units, "bilancio", "«{key}» già di {other}").message == (
+        "«bilancio» già di Bilancio"
+    )
 
 
 def test_unique_key_and_state_of_on_real_rows(make_ente):

@@ -67,6 +67,10 @@ def test_open_data_parse_and_name_nobody(published, section):
     assert leaked == []
     if section in ("piano", "relazione", "ammontare_premi", "dati_premi"):
         assert data["tabelle"] and len(rows) > 1
+    # Italian keys, stable and documented in docs/trasparenza.md (issue 7 item 15).
+    assert set(data) == {"ente", "anno", "sotto_sezione", "riferimento", "tabelle"}
+    for table in data["tabelle"]:
+        assert set(table) == {"titolo", "colonne", "righe"}
 
 
 def test_premium_page_shows_aggregates(published):

@@ -264,7 +264,7 @@ def test_debt_tests_and_fgdc_by_hand():
     assert tests.reduction_ok is False and tests.incidence_ok is False and not tests.passed
     result = fgdc(delay_days_value=40, tests=tests, appropriation=D("250000"))
     assert result.rate == D(5) and result.amount == D("12500.00")
-    assert "5 %" in result.explanation.text
+    assert "5\u00a0%" in result.explanation.text
 
 
 @pytest.mark.parametrize(

@@ -126,7 +126,7 @@ def test_seed002_xlsx_becomes_the_plan_object_by_object(ente, tmp_path):
     education = groups["Servizi educativi e scolastici – Obiettivi"]
     weights = sorted(o.weight for o in education.objectives.all())
     assert weights == [Decimal("11.11")] * 3  # kept as written, never corrected
-    assert "somma 33,33 % invece di 100 %" in err
+    assert "somma 33,33\u00a0% invece di 100\u00a0%" in err
 
     # Audited as an import, with the file's name and checksum; the file kept as evidence.
     item = PlanImport.objects.get(ente=ente)

@@ -37,7 +37,7 @@ def test_a_lower_weight_is_refused_with_the_legal_reason(cycle):
             },
         )
     assert error.value.field == "weight"
-    assert "DL 13/2023" in error.value.message and "almeno il 30%" in error.value.message
+    assert "DL 13/2023" in error.value.message and "almeno il 30\u00a0%" in error.value.message
     objective = services.objective_create(
         user=None,
         cycle=cycle,

@@ -46,7 +46,7 @@ def test_outputs_reproduce_the_hand_computed_case(staff_case):
     assert money["rounding"] == "0.01"
     assert money["withheld"] == "0"
     assert money["text"] == (
-        "Premialità stanziata 1.000,00\u00a0€, distribuita 999,99\u00a0€ (100%); "
+        "Premialità stanziata 1.000,00\u00a0€, distribuita 999,99\u00a0€ (100\u00a0%); "
         "residuo 0,01\u00a0€, di cui 0,00\u00a0€ trattenuti per i tempi di pagamento e "
         "0,01\u00a0€ da arrotondamenti e quote non assegnate."
     )
@@ -60,10 +60,10 @@ def test_outputs_reproduce_the_hand_computed_case(staff_case):
 def test_band_sentences(staff_case):
     outputs = selectors.distribution_outputs(preview(staff_case))
     assert [row["text"] for row in outputs["bands"]] == [
-        "Valutazione compresa tra 54 e 60 punti: 2 dipendenti, 40%",
-        "Valutazione compresa tra 37 e 53 punti: 1 dipendente, 20%",
-        "Valutazione compresa tra 25 e 36 punti: 1 dipendente, 20%",
-        "Valutazione fino a 24 punti: 1 dipendente, 20%",
+        "Valutazione compresa tra 54 e 60 punti: 2 dipendenti, 40\u00a0%",
+        "Valutazione compresa tra 37 e 53 punti: 1 dipendente, 20\u00a0%",
+        "Valutazione compresa tra 25 e 36 punti: 1 dipendente, 20\u00a0%",
+        "Valutazione fino a 24 punti: 1 dipendente, 20\u00a0%",
     ]
     assert [row["count"] for row in outputs["bands"]] == [2, 1, 1, 1]
 
@@ -80,7 +80,7 @@ def test_the_sentence_of_the_published_tables(make_ente):
     distribution = services.distribution_preview(user=None, fund=fund, cycle=cycle)
     bands = selectors.distribution_outputs(distribution)["bands"]
     assert [row["text"] for row in bands] == [
-        "Valutazione compresa tra 54 e 60 punti: 20 dipendenti, 100%"
+        "Valutazione compresa tra 54 e 60 punti: 20 dipendenti, 100\u00a0%"
     ]
 
 
@@ -102,7 +102,7 @@ def test_personnel_indicators_with_formulas(staff_case):
     assert rows["capacita_incentivazione"]["display"] == "200,00\u00a0€"
     assert rows["selettivita"]["value"] == "80"
     assert rows["differenziazione"]["value"] == "39.445539"
-    assert rows["differenziazione"]["display"] == "39,45%"
+    assert rows["differenziazione"]["display"] == "39,45\u00a0%"
     assert rows["aggiornamento_professionale"]["value"] == "80"
     assert "Premio minimo erogato / Premio massimo erogato" in rows["differenziazione"]["formula"]
     assert "140,15\u00a0€ / 355,30\u00a0€" in rows["differenziazione"]["explanation"]["text"]

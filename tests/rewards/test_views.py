@@ -196,3 +196,32 @@ def test_distribution_readers(staff_case, fund, enter):
         assert enter(user, staff_case.ente).get(url).status_code == 403
     finalise = reverse("rewards:distribution_finalise", args=[distribution.pk])
     assert enter(staff_case.nucleo, staff_case.ente).post(finalise).status_code == 403
+
+
+def test_distribution_page_writes_amounts_the_italian_way(staff_case, fund, enter):
+    """Issue 7 item 14: «10.000,00 €» with the thousands dot and a non-breaking space, never
+    «10000,00 €» (the € wrapping alone onto the next line)."""
+    client = enter(staff_case.admin, staff_case.ente)
+    response = client.get(reverse("rewards:distribution_preview", args=[fund.pk]))
+    assert response.status_code == 200
+    assert "stanziato 10.000,00\u00a0€" in response.content.decode()
+
+
+def test_a_scheda_paid_by_a_final_distribution_is_not_reopened(staff_case, fund):
+    """The premiums' rule, given to appraisal by rewards (issue 8 §4: appraisal imports no
+    rewards): a draft distribution lets the scheda reopen, a final one does not."""
+    from appraisal.services import REOPEN_GUARDS, scheda_reopen
+    from core.exceptions import ServiceError
+    from rewards.selectors import final_distribution_guard
+
+    assert final_distribution_guard in REOPEN_GUARDS
+    distribution = preview(staff_case, fund)
+    lines = [line for line in distribution.lines.select_related("scheda") if line.scheda]
+    draft_line, final_line = lines[0], lines[1]
+    assert final_distribution_guard(draft_line.scheda) == ""
+    Distribution.objects.filter(pk=distribution.pk).update(state=DistributionState.FINAL)
+    with pytest.raises(ServiceError, match="distribuzione dei premi definitiva") as error:
+        scheda_reopen(
+            user=staff_case.admin, scheda=final_line.scheda, to_state="delivered", reason="Errore"
+        )
+    assert error.value.code == "frozen"

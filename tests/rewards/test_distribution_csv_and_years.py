@@ -12,8 +12,10 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounts.access import RESPONSABILE
+from organization.models import CcnlArea, category_label
 from planning.models import Cycle, CycleState
 from rewards.views import distribution_csv_content
 from tests.rewards.test_views import fund, other_fund, preview  # noqa: F401
@@ -114,3 +116,44 @@ def test_fund_list_without_funds_shows_the_newest_year(staff_case, enter):
     )  # fmt: skip
     response = enter(staff_case.admin, staff_case.ente).get(reverse("rewards:fund_list"))
     assert response.context["year"] == 2026
+
+
+def test_categories_are_named_never_coded(staff_case, fund, enter):
+    """Issue 7 item 15: «Area degli Istruttori» on the page and in the CSV, not «istruttori»."""
+    distribution = preview(staff_case, fund)
+    rows = list(csv.reader(io.StringIO(distribution_csv_content(distribution)[1:]), delimiter=";"))
+    index = rows[0].index("categoria")
+    shown = {row[index] for row in rows[1:]}
+    codes = {line.explanation.get("category") for line in distribution.lines.all()}
+    assert shown and not shown & codes
+    assert shown <= {str(label) for label in CcnlArea.labels} | {"Categoria D"}
+    page = enter(staff_case.admin, staff_case.ente).get(
+        reverse("rewards:distribution_detail", args=[distribution.pk])
+    )
+    body = page.content.decode()
+    for label in shown:
+        assert f"<td>{escape(label)}</td>" in body
+    for code in codes - {""}:
+        assert f"<td>{code}</td>" not in body
+
+
+def test_category_label_of_every_contract():
+    assert category_label("funzionari_eq") == "Area dei Funzionari e dell'Elevata Qualificazione"
+    assert category_label("operatori_esperti") == "Area degli Operatori esperti"
+    assert category_label("D") == "Categoria D"
+    assert category_label("") == category_label("non_indicata") == "Non indicata"
+    assert category_label("altro") == "altro"
+
+
+def test_distribution_csv_goes_through_the_one_csv_writer(staff_case, fund):
+    """A name a spreadsheet would run as a formula comes out inert, as in every CSV of
+    Performa (`core.tabular`); numbers keep the decimal comma."""
+    from organization.models import Person
+
+    person = Person.objects.filter(ente=staff_case.ente).order_by("pk").first()
+    Person.objects.filter(pk=person.pk).update(last_name="=HYPERLINK(1)")
+    distribution = preview(staff_case, fund)
+    rows = list(csv.reader(io.StringIO(distribution_csv_content(distribution)[1:]), delimiter=";"))
+    names = [row[0] for row in rows[1:]]
+    assert any(name.startswith("'=HYPERLINK(1)") for name in names)
+    assert not any(name.startswith("=") for name in names)
