@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "integrations",
     "operations",
     "demo",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
