@@ -305,7 +305,10 @@ class _Builder:
 
     def plan(self, services: list[tuple[str, str, str]]) -> dict[str, Any]:
         profile, rng, year = self.profile, self.rng, self.year
-        groups, objectives, indicators, measurements = [], [], [], []
+        groups: list[dict[str, Any]] = []
+        objectives: list[dict[str, Any]] = []
+        indicators: list[dict[str, Any]] = []
+        measurements: list[dict[str, Any]] = []
         per_service = _split(profile.objectives, len(services))
         per_objective = _split(profile.indicators, profile.objectives)
         number = 0

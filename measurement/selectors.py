@@ -1024,6 +1024,14 @@ def _person_entries(plan: _Plan, scores: CycleScores) -> list[PersonEntry]:
 def cycle_scores(
     cycle: Cycle, *, window: MonitoringWindow | None = None, today: dt.date | None = None
 ) -> ScoreBoard:
+    """Every score of the cycle's year as of the window's date (or now): see
+    `compute_cycle_scores`."""
+    return compute_cycle_scores(cycle, window=window, today=today)
+
+
+def compute_cycle_scores(
+    cycle: Cycle, *, window: MonitoringWindow | None = None, today: dt.date | None = None
+) -> ScoreBoard:
     """Every score of the cycle's year as of the window's date (or now), in constant queries.
 
     Only what belongs to the cycle's year is scored: in a multi-year plan the objectives,
