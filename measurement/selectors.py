@@ -1024,9 +1024,12 @@ def _person_entries(plan: _Plan, scores: CycleScores) -> list[PersonEntry]:
 def cycle_scores(
     cycle: Cycle, *, window: MonitoringWindow | None = None, today: dt.date | None = None
 ) -> ScoreBoard:
-    """Every score of the cycle's year as of the window's date (or now): see
-    `compute_cycle_scores`."""
-    return compute_cycle_scores(cycle, window=window, today=today)
+    """Every score of the cycle's year as of the window's date (or now), computed by
+    `compute_cycle_scores` once per data version of the ente and then reused
+    (`measurement.stored`)."""
+    from measurement import stored  # it builds on this module
+
+    return stored.cycle_scores(cycle, window=window, today=today)
 
 
 def compute_cycle_scores(
@@ -1393,14 +1396,16 @@ def _percent_of(entry: dict[str, Any] | None) -> Decimal | None:
     return Decimal(entry["display_percent"])
 
 
-def trend(cycle: Cycle, *, today: dt.date | None = None) -> Trend:
-    """The ente, each unit and each objective in every closed window's snapshot, and now."""
+def trend(cycle: Cycle, *, today: dt.date | None = None, board: ScoreBoard | None = None) -> Trend:
+    """The ente, each unit and each objective in every closed window's snapshot, and now
+    (`board`: the current scores, when the caller has them already)."""
     snapshots = list(
         WindowSnapshot.objects.filter(window__cycle=cycle, window__state=WindowState.CLOSED)
         .select_related("window")
         .order_by("window__period_end")
     )
-    board = cycle_scores(cycle, today=today)
+    if board is None:
+        board = cycle_scores(cycle, today=today)
     columns = [f"{snap.window.label} ({format_date(snap.window.period_end)})" for snap in snapshots]
     columns.append("Situazione attuale")
     past = [
