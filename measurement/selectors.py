@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from engine import achievement as ea
@@ -152,7 +153,7 @@ def _load(cycle: Cycle, cutoff: dt.date) -> _Plan:
     return _Plan(
         cycle=cycle,
         units=list(Unit.objects.filter(ente=ente).order_by("order", "id")),
-        persons={person.pk: person for person in Person.objects.filter(ente=ente)},
+        persons={person.pk: person for person in _people_answerable(cycle)},
         objectives=objectives,
         unit_ids=_objective_units(cycle, objectives),
         responsibles=_responsibles(cycle, kept),
@@ -181,6 +182,17 @@ def _load(cycle: Cycle, cutoff: dt.date) -> _Plan:
             .select_related("entered_by", "approved_by")
             .order_by("period_end", "id")
         ),
+    )
+
+
+def _people_answerable(cycle: Cycle) -> Iterable[Person]:
+    """The people an objective of the cycle can be answerable to: the responsibles of the
+    objectives and of the units, and the delegates; not the whole staff (one query)."""
+    through = OperationalObjective.responsibles.through
+    return Person.objects.filter(ente_id=cycle.ente_id).filter(
+        Q(pk__in=Unit.objects.filter(ente_id=cycle.ente_id).values("responsible_id"))
+        | Q(pk__in=through.objects.filter(operationalobjective__cycle=cycle).values("person_id"))
+        | Q(pk__in=ObjectiveDelegate.objects.filter(objective__cycle=cycle).values("person_id"))
     )
 
 
