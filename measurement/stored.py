@@ -30,7 +30,7 @@ from measurement.models import MonitoringWindow, ScoreVersion
 from measurement.selectors import ScoreBoard, compute_cycle_scores
 from planning.models import Cycle
 
-DEFAULT_SIZE = 8
+DEFAULT_SIZE = 4  # a metropolitan board holds ~90 MB
 
 _boards: OrderedDict[tuple[Any, ...], ScoreBoard] = OrderedDict()
 _lock = threading.Lock()

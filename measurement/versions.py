@@ -113,7 +113,8 @@ EnteOf = Callable[[Any, str], "int | None"]
 
 def _through(model: type[models.Model], path: str) -> Callable[[int, str], int | None]:
     def resolve(pk: int, using: str) -> int | None:
-        return model._default_manager.using(using).filter(pk=pk).values_list(path, flat=True).first()
+        rows = model._default_manager.using(using).filter(pk=pk)
+        return rows.values_list(path, flat=True).first()
 
     return resolve
 
