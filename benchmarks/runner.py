@@ -136,11 +136,14 @@ def _pages(cycle: Cycle) -> list[tuple[str, str, bool]]:
     return pages
 
 
-def measure_pages(cycle: Cycle, requests: int) -> list[dict[str, Any]]:
+def measure_pages(cycle: Cycle, requests: int, only: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Each page (or those whose label contains one of `only`) `requests` times."""
     client = _admin_client(cycle.ente)
     anonymous = Client(HTTP_HOST=_host())
     rows = []
     for label, url, public in _pages(cycle):
+        if only and not any(part in label for part in only):
+            continue
         browser = anonymous if public else client
         first = browser.get(url)  # warm-up: templates compiled, caches filled as in use
         if first.status_code != 200:
@@ -252,6 +255,7 @@ def run(
     requests: int = 10,
     repeat: int = 3,
     interchange: bool = True,
+    pages: tuple[str, ...] = (),
     log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
@@ -265,7 +269,7 @@ def run(
             log(f"[{name}] cycle_scores")
             entry["scores"] = measure_scores(cycle, repeat)
             log(f"[{name}] pagine")
-            entry["pages"] = measure_pages(cycle, requests)
+            entry["pages"] = measure_pages(cycle, requests, pages)
             if interchange:
                 log(f"[{name}] export_cycle / import_cycle")
                 entry["interchange"] = measure_interchange(cycle, Path(tmp))

@@ -88,3 +88,21 @@ def test_report_shows_growth_between_two_profiles():
 def test_unknown_profile_is_refused():
     with pytest.raises(CommandError, match="Profilo sconosciuto: enorme"):
         call_command("benchmark", "--profiles", "enorme")
+
+
+@pytest.mark.django_db
+def test_pages_option_measures_only_the_pages_named(tmp_path, settings):
+    settings.ALLOWED_HOSTS = ["localhost"]
+    data = tmp_path / "b.json"
+    call_command(
+        "benchmark",
+        "--profiles=small",
+        "--requests=1",
+        "--repeat=1",
+        "--no-interchange",
+        "--pages=cruscotto,indicatore",
+        f"--output={tmp_path / 'b.md'}",
+        f"--json={data}",
+    )
+    pages = [row["page"] for row in json.loads(data.read_text())["profiles"]["small"]["pages"]]
+    assert pages == ["cruscotto dell'ente", "cruscotto di un'area", "monitoraggio di un indicatore"]

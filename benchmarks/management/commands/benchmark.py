@@ -25,6 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=3, help="ripetizioni di cycle_scores")
         parser.add_argument("--no-interchange", action="store_true")
         parser.add_argument(
+            "--pages", default="", help="solo le pagine il cui nome contiene uno di questi testi"
+        )
+        parser.add_argument(
             "--output", default=str(Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
         )
         parser.add_argument("--json", help="file JSON con tutte le misure")
@@ -43,6 +46,7 @@ class Command(BaseCommand):
             requests=options["requests"],
             repeat=options["repeat"],
             interchange=not options["no_interchange"],
+            pages=tuple(part.strip() for part in options["pages"].split(",") if part.strip()),
             log=self.stdout.write,
         )
         output = Path(options["output"])
