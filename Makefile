@@ -7,7 +7,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 RUFF := .venv/bin/ruff
 
-.PHONY: help run test lint format check ci demo-reset migrate shell deps chromium
+.PHONY: help run test lint format check ci demo-reset migrate shell deps chromium bench
 
 help: ## Elenca i comandi disponibili
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -45,6 +45,15 @@ demo-reset: deps ## Ricarica da capo gli enti demo (sostituisce i cicli demo gi√
 
 shell: deps ## Shell Django
 	$(PY) manage.py shell
+
+BENCH_DB ?= sqlite:///$(CURDIR)/var/bench.sqlite3
+BENCH_PROFILES ?= small,medium,metropolitan
+
+bench: deps ## Misura le prestazioni sugli enti sintetici e scrive docs/benchmarks.md (lento)
+	@mkdir -p var
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(BENCH_DB) PERFORMA_DEBUG=0 $(PY) manage.py benchmark --profiles $(BENCH_PROFILES) \
+		--json var/benchmarks.json
 
 ci: ## Quello che esegue la CI: test su SQLite e PostgreSQL, lint, migrazioni
 	@bash .ci/run

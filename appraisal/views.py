@@ -211,7 +211,7 @@ def index(request):
         "has_person": bool(access.person_ids),
     }
     if cycle is not None:
-        context["to_evaluate"] = selectors.schede_for_evaluator(aa, cycle).schede
+        context["to_evaluate"] = selectors.evaluating_count(aa, cycle)
         context["mine"] = selectors.my_scheda(aa, cycle) if access.person_ids else None
     return render(request, "appraisal/index.html", context)
 

@@ -283,3 +283,22 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"Sollecito a {self.person} ({self.sent_at:%d/%m/%Y})"
+
+
+class ScoreVersion(models.Model):
+    """The data version of an ente's scores: a new token whenever something they depend on
+    is written (see `measurement.versions`), in the same transaction as the write. Scores are
+    computed once per token and reused until it changes (`measurement.stored`)."""
+
+    ente = models.OneToOneField(
+        "organization.Ente", on_delete=models.CASCADE, related_name="score_version"
+    )
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "versione dei dati dei punteggi"
+        verbose_name_plural = "versioni dei dati dei punteggi"
+
+    def __str__(self) -> str:
+        return f"{self.ente_id}: {self.token}"

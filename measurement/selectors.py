@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from engine import achievement as ea
@@ -152,7 +153,7 @@ def _load(cycle: Cycle, cutoff: dt.date) -> _Plan:
     return _Plan(
         cycle=cycle,
         units=list(Unit.objects.filter(ente=ente).order_by("order", "id")),
-        persons={person.pk: person for person in Person.objects.filter(ente=ente)},
+        persons={person.pk: person for person in _people_answerable(cycle)},
         objectives=objectives,
         unit_ids=_objective_units(cycle, objectives),
         responsibles=_responsibles(cycle, kept),
@@ -181,6 +182,17 @@ def _load(cycle: Cycle, cutoff: dt.date) -> _Plan:
             .select_related("entered_by", "approved_by")
             .order_by("period_end", "id")
         ),
+    )
+
+
+def _people_answerable(cycle: Cycle) -> Iterable[Person]:
+    """The people an objective of the cycle can be answerable to: the responsibles of the
+    objectives and of the units, and the delegates; not the whole staff (one query)."""
+    through = OperationalObjective.responsibles.through
+    return Person.objects.filter(ente_id=cycle.ente_id).filter(
+        Q(pk__in=Unit.objects.filter(ente_id=cycle.ente_id).values("responsible_id"))
+        | Q(pk__in=through.objects.filter(operationalobjective__cycle=cycle).values("person_id"))
+        | Q(pk__in=ObjectiveDelegate.objects.filter(objective__cycle=cycle).values("person_id"))
     )
 
 
@@ -1024,6 +1036,17 @@ def _person_entries(plan: _Plan, scores: CycleScores) -> list[PersonEntry]:
 def cycle_scores(
     cycle: Cycle, *, window: MonitoringWindow | None = None, today: dt.date | None = None
 ) -> ScoreBoard:
+    """Every score of the cycle's year as of the window's date (or now), computed by
+    `compute_cycle_scores` once per data version of the ente and then reused
+    (`measurement.stored`)."""
+    from measurement import stored  # it builds on this module
+
+    return stored.cycle_scores(cycle, window=window, today=today)
+
+
+def compute_cycle_scores(
+    cycle: Cycle, *, window: MonitoringWindow | None = None, today: dt.date | None = None
+) -> ScoreBoard:
     """Every score of the cycle's year as of the window's date (or now), in constant queries.
 
     Only what belongs to the cycle's year is scored: in a multi-year plan the objectives,
@@ -1385,14 +1408,16 @@ def _percent_of(entry: dict[str, Any] | None) -> Decimal | None:
     return Decimal(entry["display_percent"])
 
 
-def trend(cycle: Cycle, *, today: dt.date | None = None) -> Trend:
-    """The ente, each unit and each objective in every closed window's snapshot, and now."""
+def trend(cycle: Cycle, *, today: dt.date | None = None, board: ScoreBoard | None = None) -> Trend:
+    """The ente, each unit and each objective in every closed window's snapshot, and now
+    (`board`: the current scores, when the caller has them already)."""
     snapshots = list(
         WindowSnapshot.objects.filter(window__cycle=cycle, window__state=WindowState.CLOSED)
         .select_related("window")
         .order_by("window__period_end")
     )
-    board = cycle_scores(cycle, today=today)
+    if board is None:
+        board = cycle_scores(cycle, today=today)
     columns = [f"{snap.window.label} ({format_date(snap.window.period_end)})" for snap in snapshots]
     columns.append("Situazione attuale")
     past = [

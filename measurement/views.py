@@ -1184,7 +1184,7 @@ def dashboard_ente(request, ma):
     cycle, cycles, window, windows, board = _dashboard_cycle(request)
     context = {"cycle": cycle, "cycles": cycles, "window": window, "windows": windows}
     if board is not None:
-        trend = selectors.trend(cycle) if window is None else None
+        trend = selectors.trend(cycle, board=board) if window is None else None
         context.update(
             board=board,
             ente_score=board.ente_score,
@@ -1237,7 +1237,7 @@ def dashboard_unit(request, ma, pk):
         objectives = board.objectives_of_unit(unit.pk)
         children = [e for e in board.units if e.unit.parent_id == unit.pk]
         objective_ids = {o.objective.pk for o in objectives}
-        trend = selectors.trend(cycle) if window is None else None
+        trend = selectors.trend(cycle, board=board) if window is None else None
         keys = {unit.key} | {e.key for e in children} | {o.key for o in objectives}
         context.update(
             board=board,

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "operations",
     "demo",
     "desk",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [

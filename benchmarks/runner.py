@@ -1,0 +1,416 @@
+"""The benchmark: what each main page and command costs on a synthetic ente, measured, not asserted.
+
+`run(profiles, ...)` makes sure each profile's synthetic ente is in the database (generating it
+with the same seed when missing), then measures:
+
+- `cycle_scores` cold (nothing reused) and warm (the second read of unchanged data), beside the
+  floor: the engine's roll-up alone (`engine.rollup.score_cycle`) over the same records;
+- each main page, requested through Django's test client by an admin of the ente, a fixed count
+  of times: latency p50/p95/p99, size and SQL queries per request;
+- `import_cycle` and `export_cycle` of the profile's file, each in a fresh process so that its
+  peak resident memory is its own.
+
+`report_markdown(result)` writes the table of `docs/benchmarks.md`; `result` is JSON-ready.
+Figures depend on the machine: compare ratios, and re-measure on yours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.middleware import SESSION_KEY
+from accounts.models import Membership, MembershipRole, User
+from accounts.services import account_save, membership_save
+from appraisal.models import Scheda
+from benchmarks.synthetic import PROFILES, build_document
+from engine.rollup import score_cycle
+from interchange.importer import import_cycle
+from measurement import scoring
+from measurement import selectors as measurement
+from organization.models import Ente, Unit
+from planning.models import Cycle, Indicator, OperationalObjective
+
+YEAR = 2025
+NO_ARGUMENT = {
+    "measurement:dashboard_ente",
+    "planning:tree",
+    "organization:chart",
+    "organization:people",
+    "appraisal:index",
+}
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (`share` in 0–1) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, round(share * len(ordered) + 0.4999))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def ensure_ente(profile: str, seed: int) -> Cycle:
+    """The synthetic ente of `profile`, imported from its generated document when missing."""
+    slug = f"sintetico-{profile}-{seed}"
+    cycle = Cycle.objects.filter(ente__slug=slug, year=YEAR).select_related("ente").first()
+    if cycle is None:
+        cycle = import_cycle(build_document(profile, seed=seed, year=YEAR))
+    return cycle
+
+
+def _host() -> str:
+    """A host name the settings accept (the test client's «testserver» usually is not)."""
+    named = [host.lstrip(".") for host in settings.ALLOWED_HOSTS if host not in ("*", "")]
+    return named[0] if named else "localhost"
+
+
+def _admin_client(ente: Ente) -> Client:
+    username = f"bench-{ente.slug}"[:150]
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username)
+        user.set_unusable_password()
+        account_save(user=None, account=user)
+    if not Membership.objects.filter(user=user, ente=ente, role=MembershipRole.ADMIN).exists():
+        membership_save(
+            user=None, membership=Membership(user=user, ente=ente, role=MembershipRole.ADMIN)
+        )
+    client = Client(HTTP_HOST=_host())
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = ente.pk
+    session.save()
+    return client
+
+
+def _pages(cycle: Cycle) -> list[tuple[str, str, bool]]:
+    """(label, url, anonymous) of the pages measured, on rows picked the same way each run."""
+    ente = cycle.ente
+    area = Unit.objects.filter(ente=ente, parent__isnull=True).order_by("order", "id").first()
+    objective = OperationalObjective.objects.filter(cycle=cycle).order_by("order", "id").first()
+    indicator = Indicator.objects.filter(cycle=cycle).order_by("order", "id").first()
+    scheda = Scheda.objects.filter(cycle=cycle).order_by("id").first()
+    named = [
+        ("cruscotto dell'ente", "measurement:dashboard_ente", None, False),
+        ("cruscotto di un'area", "measurement:dashboard_unit", area, False),
+        ("albero del piano", "planning:tree", None, False),
+        ("organigramma", "organization:chart", None, False),
+        ("elenco delle persone", "organization:people", None, False),
+        ("valutazione (indice)", "appraisal:index", None, False),
+        ("trasparenza: performance", "transparency:performance", ente.slug, True),
+        ("API: obiettivi del ciclo", "api:objectives", cycle, False),
+        ("dettaglio obiettivo (piano)", "planning:objective_detail", objective, False),
+        ("monitoraggio di un obiettivo", "measurement:objective", objective, False),
+        ("monitoraggio di un indicatore", "measurement:indicator", indicator, False),
+        ("scheda individuale", "appraisal:scheda_detail", scheda, False),
+    ]
+    pages = []
+    for label, name, arg, public in named:
+        if arg is None and name not in NO_ARGUMENT:
+            continue  # the ente has no such row
+        args = [] if arg is None else [arg if isinstance(arg, str) else arg.pk]
+        pages.append((label, reverse(name, args=args), public))
+    return pages
+
+
+def measure_pages(cycle: Cycle, requests: int, only: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Each page (or those whose label contains one of `only`) `requests` times."""
+    client = _admin_client(cycle.ente)
+    anonymous = Client(HTTP_HOST=_host())
+    rows = []
+    for label, url, public in _pages(cycle):
+        if only and not any(part in label for part in only):
+            continue
+        browser = anonymous if public else client
+        first = browser.get(url)  # warm-up: templates compiled, caches filled as in use
+        if first.status_code != 200:
+            raise RuntimeError(f"{label} ({url}): risposta {first.status_code}")
+        times, queries = [], 0
+        for _ in range(requests):
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                response = browser.get(url)
+                times.append(time.perf_counter() - start)
+            queries = len(captured.captured_queries)
+        rows.append(
+            {
+                "page": label,
+                "url": url,
+                "status": response.status_code,
+                "bytes": len(response.content),
+                "queries": queries,
+                "requests": requests,
+                "p50_ms": 1000 * percentile(times, 0.50),
+                "p95_ms": 1000 * percentile(times, 0.95),
+                "p99_ms": 1000 * percentile(times, 0.99),
+                "req_per_s": len(times) / sum(times),
+            }
+        )
+    return rows
+
+
+def measure_scores(cycle: Cycle, repeat: int) -> dict[str, Any]:
+    """`cycle_scores` cold and warm, and the engine's roll-up alone over the same records."""
+    cold, warm = [], []
+    for _ in range(repeat):
+        cold.append(_timed(lambda: measurement.compute_cycle_scores(cycle)))
+        measurement.cycle_scores(cycle)
+        warm.append(_timed(lambda: measurement.cycle_scores(cycle)))
+    records, settings_ = _engine_input(cycle)
+    floor = [_timed(lambda: score_cycle(records, settings_)) for _ in range(repeat)]
+    cold_s, floor_s = statistics.median(cold), statistics.median(floor)
+    return {
+        "cold_s": cold_s,
+        "warm_s": statistics.median(warm),
+        "engine_floor_s": floor_s,
+        "ratio_to_floor": cold_s / floor_s if floor_s else None,
+        "repeat": repeat,
+    }
+
+
+def _engine_input(cycle: Cycle):
+    """The engine's records of the cycle, built as `cycle_scores` builds them."""
+    reading = measurement._Reading.of(cycle, None, dt.date.today())
+    plan = measurement._load(cycle, reading.cutoff)
+    settings_ = scoring.ente_settings(cycle.ente.smvp_settings, list(cycle.org_levels.all()))
+    indicators = measurement._indicators(plan, reading, settings_)
+    relevant = measurement._relevant_units(plan)
+    return replace(measurement._structure(plan, relevant), indicators=indicators.records), settings_
+
+
+_CHILD = """
+import os, resource, sys, time
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "performa.settings")
+django.setup()
+from django.core.management import call_command
+start = time.perf_counter()
+call_command(*sys.argv[1:])
+elapsed = time.perf_counter() - start
+print("BENCH", elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _child(*args: str) -> dict[str, float]:
+    """Run a management command in a fresh process: its wall time and peak resident memory."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, *args],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=False,
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH "):
+            _, elapsed, rss = line.split()
+            return {"seconds": float(elapsed), "peak_mb": int(rss) / 1024}
+    raise RuntimeError(f"{args[0]} non riuscito: {done.stderr[-2000:]}")
+
+
+def measure_interchange(cycle: Cycle, workdir: Path) -> dict[str, Any]:
+    """Export the cycle to a file, then import that file again in place of the cycle."""
+    path = workdir / f"{cycle.ente.slug}.json"
+    export = _child("export_cycle", str(path), "--ente", cycle.ente.slug, "--year", str(cycle.year))
+    imported = _child("import_cycle", str(path), "--replace")
+    return {"export": export, "import": imported, "file_mb": path.stat().st_size / 2**20}
+
+
+def _size(cycle: Cycle) -> dict[str, int]:
+    return {
+        "units": Unit.objects.filter(ente=cycle.ente).count(),
+        "objectives": OperationalObjective.objects.filter(cycle=cycle).count(),
+        "indicators": Indicator.objects.filter(cycle=cycle).count(),
+        "schede": Scheda.objects.filter(cycle=cycle).count(),
+    }
+
+
+def run(
+    profiles: list[str],
+    *,
+    seed: int = 1,
+    requests: int = 10,
+    repeat: int = 3,
+    interchange: bool = True,
+    pages: tuple[str, ...] = (),
+    log: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in profiles:
+            if name not in PROFILES:
+                raise ValueError(f"Profilo sconosciuto: {name}")
+            log(f"[{name}] ente sintetico")
+            cycle = ensure_ente(name, seed)
+            entry: dict[str, Any] = {"size": _size(cycle)}
+            log(f"[{name}] cycle_scores")
+            entry["scores"] = measure_scores(cycle, repeat)
+            log(f"[{name}] pagine")
+            entry["pages"] = measure_pages(cycle, requests, pages)
+            if interchange:
+                log(f"[{name}] export_cycle / import_cycle")
+                entry["interchange"] = measure_interchange(cycle, Path(tmp))
+            results[name] = entry
+    return {"machine": machine(), "profiles": results}
+
+
+def machine() -> dict[str, Any]:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit or "?",
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "database": connection.vendor,
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "peak_mb_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+# ---------------------------------------------------------------------------------------------
+
+
+def _ms(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds * 1000:,.1f} ms".replace(",", " ")
+
+
+def _growth(small: float | None, large: float | None, size_ratio: float) -> str:
+    """How a figure grows from the first profile to the last, beside how the ente grows."""
+    if not small or large is None:
+        return ""
+    ratio = large / small
+    if ratio < 2:
+        shape = "costante"
+    elif ratio <= 1.5 * size_ratio:
+        shape = "lineare o meno"
+    else:
+        shape = "più che lineare"
+    return f"×{ratio:.1f} ({shape})"
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _page_cells(row: dict[str, Any] | None) -> str:
+    if row is None:
+        return "–"
+    return f"{row['p50_ms']:.0f} / {row['p95_ms']:.0f} / {row['p99_ms']:.0f} ms"
+
+
+def report_markdown(result: dict[str, Any]) -> str:
+    """The benchmark's tables in Markdown (figures with a dot for decimals, as measured)."""
+    m = result["machine"]
+    profiles = result["profiles"]
+    names = list(profiles)
+    first, last = names[0], names[-1]
+    several = len(names) > 1
+    size_ratio = profiles[last]["size"]["objectives"] / max(
+        1, profiles[first]["size"]["objectives"]
+    )
+    load = m.get("load_average")
+    lines = [
+        "## Ultima esecuzione di `make bench`",
+        "",
+        f"- data: {m['date']}; commit `{m['commit']}`; database: {m['database']}",
+        f"- macchina: {m['platform']}, {m['cpus']} CPU, Python {m['python']}"
+        + (f", carico medio all'avvio {load:.2f}" if load is not None else ""),
+        "- pagine richieste in sequenza da un solo client (test client di Django, senza server"
+        " né DEBUG): latenza p50 / p95 / p99, query SQL e dimensione di una risposta",
+        "",
+        "| ente | unità | obiettivi | indicatori | schede |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name in names:
+        size = profiles[name]["size"]
+        counts = [str(size[key]) for key in ("units", "objectives", "indicators", "schede")]
+        lines.append(_row([name, *counts]))
+    growth_head = [f"crescita {first}→{last}"] if several else []
+    lines += ["", "### `cycle_scores`", "", _row(["misura", *names, *growth_head])]
+    lines.append("|---|" + "---:|" * len(names) + ("---|" if several else ""))
+    for key, label in (
+        ("cold_s", "a freddo (calcolo completo)"),
+        ("warm_s", "a caldo (dati invariati)"),
+        ("engine_floor_s", "solo motore (`score_cycle`)"),
+    ):
+        cells = [_ms(profiles[n]["scores"][key]) for n in names]
+        if several:
+            first_s, last_s = profiles[first]["scores"][key], profiles[last]["scores"][key]
+            cells.append(_growth(first_s, last_s, size_ratio))
+        lines.append(_row([label, *cells]))
+    ratios = [f"×{profiles[n]['scores']['ratio_to_floor']:.1f}" for n in names]
+    lines.append(_row(["a freddo / solo motore", *ratios, *([""] if several else [])]))
+    lines += ["", "### Pagine", ""]
+    header = ["pagina", *(f"{n} p50 / p95 / p99" for n in names), "query", "KB"]
+    header += [f"crescita p50 {first}→{last}"] if several else []
+    lines += [_row(header), "|---|" + "---:|" * (len(names) + 2) + ("---|" if several else "")]
+    by_page = {n: {row["page"]: row for row in profiles[n]["pages"]} for n in names}
+    for row in profiles[last]["pages"]:
+        page = row["page"]
+        present = [by_page[n][page] for n in names if page in by_page[n]]
+        cells = [page, *(_page_cells(by_page[n].get(page)) for n in names)]
+        cells.append(" / ".join(str(r["queries"]) for r in present))
+        cells.append(" / ".join(f"{r['bytes'] / 1024:.0f}" for r in present))
+        if several:
+            base = by_page[first].get(page)
+            cells.append(_growth(base["p50_ms"], row["p50_ms"], size_ratio) if base else "")
+        lines.append(_row(cells))
+    exchanged = [(n, profiles[n]["interchange"]) for n in names if profiles[n].get("interchange")]
+    if exchanged:
+        lines += ["", "### Scambio dati (ciascuno in un processo a sé: memoria di picco)", ""]
+        lines += [_row(["profilo", "file", "export_cycle", "import_cycle"]), "|---|---:|---:|---:|"]
+        for name, x in exchanged:
+            export, imported = x["export"], x["import"]
+            lines.append(
+                _row(
+                    [
+                        name,
+                        f"{x['file_mb']:.1f} MB",
+                        f"{export['seconds']:.1f} s, {export['peak_mb']:.0f} MB",
+                        f"{imported['seconds']:.1f} s, {imported['peak_mb']:.0f} MB",
+                    ]
+                )
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write_report(result: dict[str, Any], markdown: Path, data: Path | None = None) -> None:
+    """Replace the generated section of `markdown` (from its marker on) with the new tables."""
+    marker = "<!-- make bench: da qui in poi il testo è rigenerato -->"
+    text = markdown.read_text(encoding="utf-8") if markdown.exists() else ""
+    head = text.split(marker)[0].rstrip() if text else "# Prestazioni"
+    markdown.write_text(f"{head}\n\n{marker}\n\n{report_markdown(result)}", encoding="utf-8")
+    if data is not None:
+        data.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

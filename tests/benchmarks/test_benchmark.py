@@ -1,0 +1,108 @@
+"""The benchmark runs end to end on a tiny ente and writes its report; no timing is asserted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from benchmarks.runner import percentile, report_markdown, write_report
+
+
+def test_percentile_is_the_nearest_rank():
+    values = [5.0, 1.0, 4.0, 2.0, 3.0]
+    assert percentile(values, 0.5) == 3.0
+    assert percentile(values, 0.95) == 5.0
+    assert percentile([7.0], 0.99) == 7.0
+
+
+@pytest.mark.django_db
+def test_benchmark_command_writes_markdown_and_json(tmp_path, settings):
+    settings.ALLOWED_HOSTS = ["localhost"]
+    markdown = tmp_path / "benchmarks.md"
+    markdown.write_text("# Prestazioni\n\nTesto scritto a mano.\n", encoding="utf-8")
+    data = tmp_path / "benchmarks.json"
+    call_command(
+        "benchmark",
+        "--profiles",
+        "small",
+        "--requests",
+        "1",
+        "--repeat",
+        "1",
+        "--no-interchange",
+        "--output",
+        str(markdown),
+        "--json",
+        str(data),
+    )
+    text = markdown.read_text(encoding="utf-8")
+    assert text.startswith("# Prestazioni\n\nTesto scritto a mano.")  # the hand-written part stays
+    assert "| cruscotto dell'ente |" in text and "### `cycle_scores`" in text
+    result = json.loads(data.read_text(encoding="utf-8"))
+    small = result["profiles"]["small"]
+    assert small["size"]["objectives"] == 18
+    pages = {row["page"]: row for row in small["pages"]}
+    assert pages["cruscotto dell'ente"]["status"] == 200
+    assert all(row["queries"] > 0 for row in small["pages"])
+    assert small["scores"]["cold_s"] > 0 and small["scores"]["engine_floor_s"] > 0
+    # a second run replaces the generated section instead of appending to it
+    write_report(result, markdown)
+    assert markdown.read_text(encoding="utf-8").count("## Ultima esecuzione") == 1
+
+
+def test_report_shows_growth_between_two_profiles():
+    page = {"page": "p", "url": "/", "status": 200, "bytes": 2048, "queries": 5, "requests": 1}
+
+    def profile(objectives, ms):
+        return {
+            "size": {"units": 1, "objectives": objectives, "indicators": 1, "schede": 1},
+            "scores": {
+                "cold_s": ms / 1000,
+                "warm_s": 0.001,
+                "engine_floor_s": 0.001,
+                "ratio_to_floor": 2.0,
+            },
+            "pages": [{**page, "p50_ms": ms, "p95_ms": ms, "p99_ms": ms, "req_per_s": 1.0}],
+        }
+
+    result = {
+        "machine": {
+            "date": "d",
+            "commit": "c",
+            "database": "sqlite",
+            "platform": "x",
+            "cpus": 2,
+            "python": "3.11",
+            "load_average": 1.0,
+        },
+        "profiles": {"medium": profile(60, 10.0), "metropolitan": profile(3000, 2000.0)},
+    }
+    text = report_markdown(result)
+    assert "×200.0 (più che lineare)" in text
+    assert "crescita p50 medium→metropolitan" in text
+
+
+@pytest.mark.django_db
+def test_unknown_profile_is_refused():
+    with pytest.raises(CommandError, match="Profilo sconosciuto: enorme"):
+        call_command("benchmark", "--profiles", "enorme")
+
+
+@pytest.mark.django_db
+def test_pages_option_measures_only_the_pages_named(tmp_path, settings):
+    settings.ALLOWED_HOSTS = ["localhost"]
+    data = tmp_path / "b.json"
+    call_command(
+        "benchmark",
+        "--profiles=small",
+        "--requests=1",
+        "--repeat=1",
+        "--no-interchange",
+        "--pages=cruscotto,indicatore",
+        f"--output={tmp_path / 'b.md'}",
+        f"--json={data}",
+    )
+    pages = [row["page"] for row in json.loads(data.read_text())["profiles"]["small"]["pages"]]
+    assert pages == ["cruscotto dell'ente", "cruscotto di un'area", "monitoraggio di un indicatore"]
