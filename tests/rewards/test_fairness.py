@@ -1,0 +1,90 @@
+"""Issue 7 (premiums and evaluation): equal treatment of ties, the integrative contract's rules,
+the contract in force for the year, the evaluated population of the band tables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from core.exceptions import ServiceError
+from rewards import selectors, services
+from rewards.models import FundKind
+from tests.rewards.builders import YEAR, make_cycle, make_member, make_scheme
+
+
+@pytest.fixture
+def tied_case(make_ente, make_user):
+    """Ten dipendenti; the two top ones alike in everything (score, category, part-time,
+    service) but the order in which they were stored."""
+    from accounts.access import ADMIN
+
+    ente = make_ente("comune-pari", name="Comune di Parimerito")
+    cycle = make_cycle(ente)
+    scheme = make_scheme(cycle)
+    schede = [
+        make_member(ente, cycle, scheme, f"persona-{index}", 40 + index) for index in range(8)
+    ]
+    schede += [
+        make_member(ente, cycle, scheme, "zeno-primo", 58),
+        make_member(ente, cycle, scheme, "alba-seconda", 58),
+    ]
+    admin = make_user("admin", ente, ADMIN)
+    fund = services.fund_create(
+        user=admin,
+        ente=ente,
+        year=YEAR,
+        kind=FundKind.INDIVIDUAL,
+        label="Performance individuale",
+        amount="20000.00",
+    )
+    return ente, cycle, fund, admin, schede
+
+
+def _by_key(distribution):
+    return {row["person_key"]: row for row in selectors.distribution_outputs(distribution)["lines"]}
+
+
+def test_equal_people_receive_equal_premiums(tied_case):
+    ente, cycle, fund, admin, _ = tied_case
+    distribution = services.distribution_preview(user=admin, fund=fund, cycle=cycle)
+    rows = _by_key(distribution)
+    assert rows["zeno-primo"]["total"] == rows["alba-seconda"]["total"]
+    assert Decimal(rows["zeno-primo"]["bonus"]) > 0
+    outputs = selectors.distribution_outputs(distribution)
+    assert "restano a pari merito dopo tutti i criteri" in outputs["differentiation"]["cutoff_text"]
+
+
+def test_the_integrative_contract_chooses_how_ties_are_treated(tied_case):
+    ente, cycle, fund, admin, _ = tied_case
+    services.integrative_contract_save(
+        user=admin,
+        ente=ente,
+        label="CCDI 2023-2025",
+        act_label="sottoscritto il 12/12/2023",
+        first_year=2023,
+        last_year=2025,
+        parameters={"cutoff_ties": "share", "tie_break": ["score", "seniority"]},
+    )
+    assert services.distribution_parameters_default(fund)["cutoff_ties"] == "share"
+    sources = services.distribution_parameter_sources(fund)
+    assert sources["cutoff_ties"] == "CCDI 2023-2025 (sottoscritto il 12/12/2023)"
+    distribution = services.distribution_preview(user=admin, fund=fund, cycle=cycle)
+    rows = _by_key(distribution)
+    full = Decimal(distribution.result["computed"]["differentiation"]["amount"])
+    # One maggiorazione (10 % of 10) shared by the two tied people.
+    assert Decimal(rows["zeno-primo"]["bonus"]) == Decimal(rows["alba-seconda"]["bonus"])
+    assert Decimal(rows["zeno-primo"]["bonus"]) == (full / 2).quantize(Decimal("0.01"))
+
+
+def test_the_id_is_refused_as_a_criterion(tied_case):
+    ente, cycle, fund, admin, _ = tied_case
+    with pytest.raises(services.ParameterError) as refusal:
+        services.distribution_preview(
+            user=admin, fund=fund, cycle=cycle, parameters={"tie_break": ["score", "id"]}
+        )
+    assert "ordine di registrazione" in refusal.value.errors["tie_break"]
+    with pytest.raises(ServiceError):
+        services.integrative_contract_save(
+            user=admin, ente=ente, label="CCDI", first_year=2024, parameters={"colore": "blu"}
+        )
