@@ -140,6 +140,34 @@ class CutoffTies(StrEnum):
         }[self]
 
 
+class Exclusion(StrEnum):
+    """Why a person takes no part in the distribution (each counted on its own)."""
+
+    NOT_EVALUATED = "not_evaluated"  # not admitted, no score, the contract's own exclusions
+    SERVICE = "service"  # service shorter than the minimum
+    NEGATIVE = "negative"  # negative evaluation
+    ZERO_SHARE = "zero_share"  # share of zero
+
+    @property
+    def phrase(self) -> str:
+        return {
+            Exclusion.NOT_EVALUATED: "non valutato",
+            Exclusion.SERVICE: "per servizio inferiore al minimo",
+            Exclusion.NEGATIVE: "per valutazione negativa",
+            Exclusion.ZERO_SHARE: "per quota nulla",
+        }[self]
+
+    @property
+    def evaluated(self) -> bool:
+        """Whether the person still belongs to the evaluated population (the band tables)."""
+        return self in (Exclusion.NEGATIVE, Exclusion.ZERO_SHARE)
+
+
+def excluded_text(count: int, phrase: str) -> str:
+    """«1 escluso per servizio inferiore al minimo», «2 esclusi (scheda senza punteggio)»."""
+    return f"{count} {'escluso' if count == 1 else 'esclusi'} {phrase}"
+
+
 # -- parameters ------------------------------------------------------------------------------------
 
 
@@ -245,8 +273,10 @@ class Person:
     protected_days: int = 0  # maternity/paternity/parental leave (not in service_days)
     absence_days: int = 0  # for the tie-break
     seniority: date | None = None  # for the tie-break
-    eligible: bool = True  # the integrative contract's own exclusions
+    eligible: bool = True  # False: not evaluated (no scheda, not admitted, contract exclusion)
     ineligible_reason: str = ""
+    ineligible_kind: Exclusion = Exclusion.NOT_EVALUATED  # or SERVICE: not admitted for that
+    negative: bool | None = None  # None: by the negative rule (threshold, or band at 0 %)
     payment_time_missed: bool = False  # responsabili only: DL 13/2023 art. 4-bis
     label: str = ""
 
@@ -264,6 +294,7 @@ class PremiumLine:
     eligible: bool
     reason: str  # why the person takes no part (empty when they do)
     negative: bool
+    exclusion: Exclusion | None
     rank: int | None  # position in the ranking of the positively evaluated (ties share it)
     top_ranked: bool  # within the differentiation quota: receives the maggiorazione
     share: Decimal
@@ -286,6 +317,8 @@ class PremiumLine:
             "eligible": self.eligible,
             "reason": self.reason,
             "negative": self.negative,
+            "exclusion": self.exclusion.value if self.exclusion else None,
+            "evaluated": self.exclusion is None or self.exclusion.evaluated,
             "rank": self.rank,
             "top_ranked": self.top_ranked,
             "share": jsonable(internal(self.share)),
@@ -395,9 +428,10 @@ class Distribution:
     lines: tuple[PremiumLine, ...]  # in the order of the input
     totals: Totals
     differentiation: Differentiation
-    bands: tuple[BandCount, ...]  # from the highest band down
-    mean_score: Decimal | None
+    bands: tuple[BandCount, ...]  # from the highest band down, the evaluated only
+    mean_score: Decimal | None  # of the evaluated, on the scheme's scale
     explanation: Explanation
+    exclusions: tuple[ExclusionCount, ...] = ()  # per reason
 
     def line(self, person_id: Hashable) -> PremiumLine:
         for line in self.lines:
@@ -415,6 +449,7 @@ class Distribution:
             "totals": self.totals.to_dict(),
             "differentiation": self.differentiation.to_dict(),
             "bands": [band.to_dict() for band in self.bands],
+            "exclusions": [item.to_dict() for item in self.exclusions],
             "mean_score": jsonable(self.mean_score),
             "explanation": self.explanation.to_dict(),
         }
@@ -431,10 +466,21 @@ class _Prepared:
     share: Decimal
     negative: bool
     reason: str
+    exclusion: Exclusion | None
 
     @property
     def sharing(self) -> bool:
-        return not self.reason
+        return self.exclusion is None
+
+    @property
+    def evaluated(self) -> bool:
+        return self.exclusion is None or self.exclusion.evaluated
+
+    @property
+    def exclusion_phrase(self) -> str:
+        if self.exclusion is Exclusion.NOT_EVALUATED:
+            return f"({self.reason})"
+        return self.exclusion.phrase if self.exclusion else ""
 
 
 def distribute_fund(
@@ -465,11 +511,21 @@ def distribute_fund(
         )
         totals = _totals(fund, [line.total for line in lines], [line.withheld for line in lines])
         counts = _band_counts(prepared, bands)
-        mean = internal(sum((p.score for p in people), ZERO) / len(people)) if people else None
+        exclusions = _exclusion_counts(prepared)
+        scored = [to_decimal(item.person.score) for item in prepared if item.evaluated]
+        mean = internal(sum(scored, ZERO) / len(scored)) if scored else None
         explanation = _distribution_explanation(
-            fund, prepared, pool, total_share, differentiation, totals, threshold_text, mean
+            fund,
+            prepared,
+            pool,
+            total_share,
+            differentiation,
+            totals,
+            threshold_text,
+            mean,
+            exclusions,
         )
-        return Distribution(lines, totals, differentiation, counts, mean, explanation)
+        return Distribution(lines, totals, differentiation, counts, mean, explanation, exclusions)
 
 
 def _check_unique(people: Sequence[Person]) -> None:
@@ -522,21 +578,36 @@ def _prepare(
     factor = part_time / HUNDRED if parameters.part_time_proportional else ONE
     applied = presence if parameters.presence_proportional else ONE
     share = band_percent / HUNDRED * coefficient * factor * applied
-    negative = band_percent == ZERO if threshold is None else score < threshold
-    reason = ""
+    if person.negative is not None:
+        negative = person.negative
+    else:
+        negative = band_percent == ZERO if threshold is None else score < threshold
+    reason, exclusion = "", None
     if not person.eligible:
         reason = person.ineligible_reason or "escluso secondo il contratto integrativo"
+        exclusion = Exclusion(person.ineligible_kind)
     elif service < parameters.min_service_days:
         reason = (
             f"servizio di {format_number(service, 0)} giorni, inferiore al minimo di "
             f"{parameters.min_service_days} stabilito dal contratto integrativo"
         )
+        exclusion = Exclusion.SERVICE
     elif negative:
         reason = f"valutazione negativa (punteggio {format_number(score, 2)})"
+        exclusion = Exclusion.NEGATIVE
     elif share == ZERO:
-        reason = "quota nulla"
+        reason, exclusion = "quota nulla", Exclusion.ZERO_SHARE
     return _Prepared(
-        person, band_percent, coefficient, factor, applied, presence_text, share, negative, reason
+        person,
+        band_percent,
+        coefficient,
+        factor,
+        applied,
+        presence_text,
+        share,
+        negative,
+        reason,
+        exclusion,
     )
 
 
@@ -791,6 +862,7 @@ def _line(
             person.eligible,
             item.reason,
             item.negative,
+            item.exclusion,
             None,
             False,
             item.share,
@@ -846,6 +918,7 @@ def _line(
         True,
         "",
         item.negative,
+        None,
         ranks[person.id],
         awarded,
         item.share,
@@ -857,26 +930,83 @@ def _line(
     )
 
 
+def percent_shares(counts: Sequence[int]) -> list[Decimal]:
+    """Each count as a % of their sum, to the cent of a point, adding up to exactly 100
+    (largest remainders: the hundredths lost by rounding down go to the largest remainders,
+    ties to the earlier row). All zero when the sum is zero."""
+    total = sum(counts)
+    if total == 0:
+        return [ZERO for _ in counts]
+    exact = [Decimal(count) * HUNDRED / total for count in counts]
+    shares = [value.quantize(CENT, rounding=ROUND_DOWN) for value in exact]
+    missing = int((HUNDRED - sum(shares, ZERO)) / CENT)
+    order = sorted(range(len(counts)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for index in order[:missing]:
+        shares[index] += CENT
+    return shares
+
+
+@dataclass(frozen=True)
+class ExclusionCount:
+    """The people left out for one reason («1 escluso per servizio inferiore al minimo»)."""
+
+    exclusion: Exclusion
+    reason: str  # the phrase; for the not evaluated, their own reason
+    count: int
+
+    @property
+    def text(self) -> str:
+        return excluded_text(self.count, self.reason)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "exclusion": self.exclusion.value,
+            "reason": self.reason,
+            "count": self.count,
+            "text": self.text,
+        }
+
+
+def _exclusion_counts(prepared: Sequence[_Prepared]) -> tuple[ExclusionCount, ...]:
+    counts: dict[tuple[Exclusion, str], int] = {}
+    for item in prepared:
+        if item.exclusion is not None:
+            key = (item.exclusion, item.exclusion_phrase)
+            counts[key] = counts.get(key, 0) + 1
+    order = list(Exclusion)
+    return tuple(
+        ExclusionCount(kind, phrase, count)
+        for (kind, phrase), count in sorted(
+            counts.items(), key=lambda pair: (order.index(pair[0][0]), pair[0][1])
+        )
+    )
+
+
 def _band_counts(prepared: Sequence[_Prepared], bands: ScoreBands | None) -> tuple[BandCount, ...]:
-    total = len(prepared)
-
-    def percent(count: int) -> Decimal:
-        return internal(Decimal(count) * HUNDRED / total) if total else ZERO
-
+    """The evaluated people by band (the not evaluated and those below the minimum service are
+    listed apart); the shares add up to 100 % of the evaluated."""
+    evaluated = [item for item in prepared if item.evaluated]
+    rows: list[tuple[str, Decimal | None, Decimal | None, Decimal, int]] = []
     if bands is not None:
         counts = dict.fromkeys(bands.bands, 0)
-        for item in prepared:
+        for item in evaluated:
             counts[bands.band_for(to_decimal(item.person.score))] += 1
-        return tuple(
-            BandCount(band.name, band.lower, band.upper, band.percent, count, percent(count))
+        rows = [
+            (band.name, band.lower, band.upper, band.percent, count)
             for band, count in reversed(counts.items())
-        )
-    by_percent: dict[Decimal, int] = {}
-    for item in prepared:
-        by_percent[item.band_percent] = by_percent.get(item.band_percent, 0) + 1
+        ]
+    else:
+        by_percent: dict[Decimal, int] = {}
+        for item in evaluated:
+            by_percent[item.band_percent] = by_percent.get(item.band_percent, 0) + 1
+        rows = [
+            (f"Fascia al {format_percent(p)}", None, None, p, count)
+            for p, count in sorted(by_percent.items(), reverse=True)
+        ]
+    shares = percent_shares([row[4] for row in rows])
     return tuple(
-        BandCount(f"Fascia al {format_percent(p)}", None, None, p, count, percent(count))
-        for p, count in sorted(by_percent.items(), reverse=True)
+        BandCount(label, lower, upper, premium, count, share)
+        for (label, lower, upper, premium, count), share in zip(rows, shares, strict=True)
     )
 
 
@@ -889,15 +1019,23 @@ def _distribution_explanation(
     totals: Totals,
     threshold_text: str,
     mean: Decimal | None,
+    exclusions: Sequence[ExclusionCount] = (),
 ) -> Explanation:
     sharing = sum(1 for item in prepared if item.sharing)
-    excluded = len(prepared) - sharing
+    evaluated = sum(1 for item in prepared if item.evaluated)
     rounding = totals.residual - totals.withheld
-    sentences = [
-        f"Fondo stanziato {euro(fund)} per {len(prepared)} dipendenti valutati; "
-        f"{sharing} partecipano alla ripartizione, {excluded} esclusi ({threshold_text}).",
-        differentiation.explanation.text,
-    ]
+    people = len(prepared)
+    head = (
+        f"Fondo stanziato {euro(fund)} per {people} "
+        f"{'dipendente' if people == 1 else 'dipendenti'} ({evaluated} "
+        f"{'valutato' if evaluated == 1 else 'valutati'}); {sharing} "
+        f"{'partecipa' if sharing == 1 else 'partecipano'} alla ripartizione"
+    )
+    if exclusions:
+        head += ", " + ", ".join(item.text for item in exclusions)
+        if any(item.exclusion is Exclusion.NEGATIVE for item in exclusions):
+            head += f" ({threshold_text})"
+    sentences = [head + ".", differentiation.explanation.text]
     if sharing:
         sentences.append(
             f"Restano {euro(pool)} ripartiti in proporzione alle quote "
@@ -911,7 +1049,7 @@ def _distribution_explanation(
         f"{' e quote non ripartibili' if not sharing else ''})."
     )
     if mean is not None:
-        sentences.append(f"Punteggio medio {format_number(mean, 2)}.")
+        sentences.append(f"Punteggio medio dei valutati ({evaluated}): {format_number(mean, 2)}.")
     data = {
         "fund": fund,
         "people": len(prepared),

@@ -240,6 +240,8 @@ def distribution_outputs(distribution: Distribution) -> dict[str, Any]:
         "lines": person_table(lines),
         "allocated_vs_distributed": allocated_vs_distributed(distribution),
         "bands": _bands(distribution, lines),
+        "excluded": transparency.excluded_table(transparency.entries_from_lines(lines)),
+        "exclusions": computed.get("exclusions", []),
         "mean_score": _mean_score(lines),
         "differentiation": computed.get("differentiation"),
         "pool_check": distribution.result.get("pool_check"),

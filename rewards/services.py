@@ -927,14 +927,35 @@ def _band_facts(scheda: Scheda) -> dict[str, Any]:
     }
 
 
-def _exclusion(scheda: Scheda) -> str:
+def _exclusion(scheda: Scheda, member: _Member | None = None) -> str:
+    """Why the person is not evaluated (empty when they are): their own reason."""
+    return _not_evaluated(scheda, member)[0]
+
+
+def _not_evaluated(scheda: Scheda, member: _Member | None = None) -> tuple[str, ep.Exclusion]:
     if not scheda.is_eligible:
-        return scheda.eligibility_note or "non ammesso alla valutazione"
+        minimum = scheda.scheme.minimum_service_days
+        if member is not None and member.service_days is not None and minimum:
+            days = member.service_days + member.protected_days
+            if days < minimum:
+                return (
+                    f"servizio di {days} giorni, inferiore al minimo di {minimum} del sistema "
+                    "di valutazione",
+                    ep.Exclusion.SERVICE,
+                )
+        return scheda.eligibility_note or "non ammesso alla valutazione", ep.Exclusion.NOT_EVALUATED
     if scheda.total_points is None or scheda.premium_percent is None:
-        return "scheda senza punteggio"
-    if scheda.is_negative:
-        return f"valutazione negativa, punteggio {format_number(Decimal(scheda.total_points))}"
-    return ""
+        return "scheda senza punteggio", ep.Exclusion.NOT_EVALUATED
+    return "", ep.Exclusion.NOT_EVALUATED
+
+
+def _result_exclusion(member: _Member) -> str:
+    """EQ and dirigenti: not evaluated, or evaluated negatively (no risultato)."""
+    reason = _exclusion(member.scheda, member)
+    if not reason and member.scheda.is_negative:
+        points = format_number(Decimal(member.scheda.total_points))
+        reason = f"valutazione negativa, punteggio {points}"
+    return reason
 
 
 def _staff_distribution(fund: Fund, members: list[_Member], params: dict[str, Any]):
@@ -954,7 +975,7 @@ def _staff_distribution(fund: Fund, members: list[_Member], params: dict[str, An
     year_days = _days(dt.date(fund.year, 1, 1), dt.date(fund.year, 12, 31))
     people = []
     for m in members:
-        reason = _exclusion(m.scheda)
+        reason, kind = _not_evaluated(m.scheda, m)
         people.append(
             ep.Person(
                 id=m.person.pk,
@@ -969,6 +990,8 @@ def _staff_distribution(fund: Fund, members: list[_Member], params: dict[str, An
                 seniority=m.seniority,
                 eligible=not reason,
                 ineligible_reason=reason,
+                ineligible_kind=kind,
+                negative=m.scheda.is_negative,
                 payment_time_missed=bool(m.payment_time and m.payment_time["missed"]),
                 label=m.label,
             )
@@ -992,7 +1015,7 @@ def _result_distribution(fund: Fund, members: list[_Member], params: dict[str, A
     )
     holders = []
     for m in members:
-        reason = _exclusion(m.scheda)
+        reason = _result_exclusion(m)
         holders.append(
             ep.PositionHolder(
                 id=m.person.pk,
@@ -1041,7 +1064,12 @@ def _line_facts(line, member: _Member, staff: bool) -> dict[str, Any]:
         "service_days": member.service_days,
         "protected_days": member.protected_days,
         "payment_time": member.payment_time,
-        "reason": line.reason if staff else _exclusion(member.scheda),
+        "reason": line.reason if staff else _result_exclusion(member),
+        "evaluated": (
+            line.to_dict()["evaluated"]
+            if staff
+            else member.scheda.is_eligible and member.scheda.total_points is not None
+        ),
     }
 
 

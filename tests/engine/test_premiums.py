@@ -618,3 +618,59 @@ def test_result_pay_stays_within_the_pool_and_keeps_proportions(pool, holders, w
             assert line.gross <= line.theoretical
     if wanted > pool or (whole and wanted > 0):
         assert 0 <= totals.residual - totals.withheld < CENT * max(len(holders), 1)
+
+
+# -- issue 7: the evaluated population and the real reasons ----------------------------------------
+
+
+def _population_with_exclusions():
+    people = [
+        Person("a", D(58)),
+        Person("b", D(55)),
+        Person("c", D(40)),
+        Person("neg", D(10)),
+        Person("breve", D(57), service_days=79),  # a score, but too little service
+        Person("senza", D(0), eligible=False, ineligible_reason="scheda senza punteggio"),
+    ]
+    params = PremiumParameters(differentiation_quota=D(0), min_service_days=180)
+    return distribute_fund(D(9000), people, params, BANDS_60)
+
+
+def test_band_tables_count_the_evaluated_only():
+    result = _population_with_exclusions()
+    counts = {band.label: band.count for band in result.bands}
+    assert sum(counts.values()) == 4  # a, b, c and the negative one: not «breve», not «senza»
+    assert [band.count for band in result.bands if band.lower == D(54)] == [2]
+    assert sum(band.staff_percent for band in result.bands) == D(100)
+    assert [(item.exclusion.value, item.count) for item in result.exclusions] == [
+        ("not_evaluated", 1),
+        ("service", 1),
+        ("negative", 1),
+    ]
+
+
+def test_each_exclusion_gives_its_own_reason_with_its_number():
+    text = _population_with_exclusions().explanation.text
+    assert "1 escluso (scheda senza punteggio)" in text
+    assert "1 escluso per servizio inferiore al minimo" in text
+    assert "1 escluso per valutazione negativa" in text
+    assert "esclusi" not in text
+    people = [Person(index, D(50), service_days=30) for index in range(2)]
+    params = PremiumParameters(min_service_days=180)
+    assert "2 esclusi per servizio inferiore al minimo" in (
+        distribute_fund(D(100), people, params, BANDS_60).explanation.text
+    )
+
+
+@PROPERTY
+@given(st.lists(st.integers(0, 50), min_size=1, max_size=8))
+def test_band_shares_add_up_to_a_hundred(counts):
+    from engine.premiums import percent_shares
+
+    shares = percent_shares(counts)
+    if sum(counts):
+        assert sum(shares) == D(100)
+        for count, share in zip(counts, shares, strict=True):
+            assert abs(share - D(count) * 100 / sum(counts)) < CENT
+    else:
+        assert set(shares) <= {D(0)}

@@ -88,3 +88,63 @@ def test_the_id_is_refused_as_a_criterion(tied_case):
         services.integrative_contract_save(
             user=admin, ente=ente, label="CCDI", first_year=2024, parameters={"colore": "blu"}
         )
+
+
+@pytest.fixture
+def relazione_case(make_ente, make_user):
+    """Four evaluated on 60 points, a hire of August (79 days, not admitted: the scheme asks
+    for 120) who carries a score anyway, and a scheda without a score."""
+    from accounts.access import ADMIN
+
+    ente = make_ente("comune-relazione", name="Comune della Relazione")
+    cycle = make_cycle(ente)
+    scheme = make_scheme(cycle)
+    scheme.minimum_service_days = 120
+    scheme.save()
+    for key, points in (("anna-a", 58), ("bice-b", 56), ("carlo-c", 45), ("dora-d", 40)):
+        make_member(ente, cycle, scheme, key, points)
+    import datetime as dt
+
+    make_member(ente, cycle, scheme, "ugo-nuovo", 57, start=dt.date(YEAR, 10, 14), eligible=False)
+    blank = make_member(ente, cycle, scheme, "vera-vuota", 30)
+    blank.total_points = None
+    blank.premium_percent = None
+    blank.band = None
+    blank.save()
+    admin = make_user("admin", ente, ADMIN)
+    fund = services.fund_create(
+        user=admin,
+        ente=ente,
+        year=YEAR,
+        kind=FundKind.INDIVIDUAL,
+        label="Performance individuale",
+        amount="20000.00",
+    )
+    return services.distribution_preview(user=admin, fund=fund, cycle=cycle)
+
+
+def test_the_band_table_counts_the_evaluated_and_lists_the_others(relazione_case):
+    outputs = selectors.distribution_outputs(relazione_case)
+    bands = outputs["bands"]
+    assert sum(row["count"] for row in bands) == 4
+    assert sum(Decimal(row["percent"]) for row in bands) == Decimal(100)
+    assert [row["text"] for row in bands][0] == (
+        "Valutazione compresa tra 54 e 60 punti: 2 dipendenti, 50%"
+    )
+    assert all(row["from"] is not None for row in bands)  # no «Senza punteggio» row
+    assert [row["text"] for row in outputs["excluded"]] == [
+        "1 escluso (scheda senza punteggio)",
+        "1 escluso (servizio di 79 giorni, inferiore al minimo di 120 del sistema di valutazione)",
+    ]
+    assert outputs["art20"]["evaluated"] == 4
+
+
+def test_the_distribution_gives_each_exclusion_its_real_reason(relazione_case):
+    outputs = selectors.distribution_outputs(relazione_case)
+    texts = [row["text"] for row in outputs["exclusions"]]
+    assert texts == [
+        "1 escluso (scheda senza punteggio)",
+        "1 escluso per servizio inferiore al minimo",
+    ]
+    assert "valutazione negativa" not in outputs["explanation"]
+    assert "1 escluso per servizio inferiore al minimo" in outputs["explanation"]
