@@ -14,7 +14,7 @@ from engine import premiums as ep
 from engine.numbers import format_number, jsonable
 from organization.models import Ente
 from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
-from rewards.services import finalisation_problems
+from rewards.services import CONTRACT_KEYS, PARAMETER_LABELS, finalisation_problems
 from transparency import selectors as transparency
 
 ZERO = Decimal("0")
@@ -198,6 +198,33 @@ def _mean_score(lines: list[DistributionLine]) -> dict[str, Any]:
     }
 
 
+def _parameter_rows(distribution: Distribution) -> list[dict[str, Any]]:
+    """The contract parameters used, with where each comes from (a value tried out says so)."""
+    sources = distribution.result.get("sources")
+    if sources is None:
+        return []
+    rows = []
+    for key in CONTRACT_KEYS:
+        if key not in distribution.parameters or key == "category_coefficients":
+            continue
+        value = distribution.parameters[key]
+        if isinstance(value, list):
+            shown = ", ".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            shown = "sì" if value else "no"
+        else:
+            shown = str(value).replace(".", ",")
+        rows.append(
+            {
+                "key": key,
+                "label": PARAMETER_LABELS[key],
+                "value": shown,
+                "source": sources.get(key, "valore indicato per questa anteprima"),
+            }
+        )
+    return rows
+
+
 def distribution_outputs(distribution: Distribution) -> dict[str, Any]:
     """Everything a distribution page, the command and the documents show."""
 
@@ -237,6 +264,7 @@ def distribution_outputs(distribution: Distribution) -> dict[str, Any]:
             "finalisation_problems": problems,
         },
         "parameters": distribution.parameters,
+        "parameter_rows": _parameter_rows(distribution),
         "lines": person_table(lines),
         "allocated_vs_distributed": allocated_vs_distributed(distribution),
         "bands": _bands(distribution, lines),

@@ -1124,6 +1124,12 @@ def distribution_preview(
         },
         "computed": computed_data,
         "scheda_ids": sorted(m.scheda.pk for m in members),
+        "national_contract": contract_for(fund.year).label,
+        "sources": {
+            key: source
+            for key, source in distribution_parameter_sources(fund).items()
+            if key not in (parameters or {})
+        },
         "warnings": warnings,
         "pool_check": None if staff else computed.pool_check.to_dict(),
     }

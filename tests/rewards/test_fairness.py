@@ -148,3 +148,87 @@ def test_the_distribution_gives_each_exclusion_its_real_reason(relazione_case):
     ]
     assert "valutazione negativa" not in outputs["explanation"]
     assert "1 escluso per servizio inferiore al minimo" in outputs["explanation"]
+
+
+# -- item 5: the rules in force for the year, the same parameters for page and command --------
+
+
+def _fund_of_year(make_ente, year, kind=FundKind.INDIVIDUAL):
+    ente = make_ente(f"comune-{year}", name=f"Comune {year}")
+    cycle = make_cycle(ente, year=year)
+    scheme = make_scheme(cycle)
+    for key, points in (("anna-a", 58), ("bice-b", 50), ("carlo-c", 45)):
+        make_member(ente, cycle, scheme, key, points)
+    fund = services.fund_create(
+        user=None, ente=ente, year=year, kind=kind, label="Fondo", amount="9000.00"
+    )
+    return ente, cycle, fund
+
+
+def test_a_2017_cycle_gets_the_rules_of_its_own_year(make_ente):
+    _, cycle, fund = _fund_of_year(make_ente, 2017)
+    defaults = services.distribution_parameters_default(fund)
+    sources = services.distribution_parameter_sources(fund)
+    assert defaults["differentiation_share_percent"] == Decimal("0")
+    assert (
+        "art. 69 CCNL 21/05/2018 non era ancora in vigore"
+        in (sources["differentiation_share_percent"])
+    )
+    assert defaults["eq_result_min_percent"] == Decimal("0")
+    distribution = services.distribution_preview(user=None, fund=fund, cycle=cycle)
+    assert distribution.result["computed"]["differentiation"]["awarded_count"] == 0
+    rows = {r["key"]: r for r in selectors.distribution_outputs(distribution)["parameter_rows"]}
+    assert rows["differentiation_share_percent"]["value"] == "0"
+    assert rows["differentiation_share_percent"]["source"].startswith("CCNL Regioni")
+    # Overridable: the same 2017 cycle with a maggiorazione tried out.
+    tried = services.distribution_preview(
+        user=None, fund=fund, cycle=cycle, parameters={"differentiation_share_percent": "34"}
+    )
+    assert tried.result["computed"]["differentiation"]["awarded_count"] == 1
+
+
+def test_a_2024_cycle_gets_the_ccnl_2022(make_ente):
+    _, _, fund = _fund_of_year(make_ente, 2024)
+    defaults = services.distribution_parameters_default(fund)
+    sources = services.distribution_parameter_sources(fund)
+    assert defaults["differentiation_share_percent"] == Decimal("10")
+    assert sources["maggiorazione_percent"].startswith("CCNL Funzioni Locali 16/11/2022")
+    assert "art. 17 c.4 CCNL 16/11/2022" in sources["eq_result_min_percent"]
+    with pytest.raises(services.ParameterError) as refusal:
+        services.distribution_preview(
+            user=None,
+            fund=fund,
+            cycle=fund.ente.cycles.get(),
+            parameters={"eq_result_min_percent": "10"},
+        )
+    assert "16/11/2022" in refusal.value.errors["eq_result_min_percent"]
+
+
+def test_the_command_takes_the_page_s_parameters(make_ente):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    ente, _, _ = _fund_of_year(make_ente, 2024)
+    out = io.StringIO()
+    call_command(
+        "distribute_premiums",
+        "--ente",
+        ente.slug,
+        "--year",
+        "2024",
+        "--preview",
+        "--differentiation-share",
+        "34",
+        "--maggiorazione",
+        "40,5",
+        "--cutoff-ties",
+        "share",
+        stdout=out,
+    )
+    [outputs] = json.loads(out.getvalue())["distributions"]
+    assert outputs["parameters"]["differentiation_share_percent"] == "34"
+    assert outputs["parameters"]["maggiorazione_percent"] == "40.5"
+    assert outputs["parameters"]["cutoff_ties"] == "share"
+    assert outputs["differentiation"]["awarded_count"] == 1
