@@ -396,6 +396,14 @@ class SemanticChecker:
                 a_path = (*path, "assignments", a_index)
                 self.reference((*a_path, "unit"), assignment.get("unit"), units, "unità", "$.units")
                 self.date_order(assignment, a_path, "start_date", "end_date")
+                self.date_order(
+                    assignment, a_path, "position_allowance_start", "position_allowance_end"
+                )
+                allowance = assignment.get("position_allowance")
+                if allowance is not None and Decimal(allowance) < 0:
+                    self.error(
+                        (*a_path, "position_allowance"), f'"{allowance}" non può essere negativo'
+                    )
             for b_index, absence in enumerate(person.get("absences") or []):
                 self.date_order(absence, (*path, "absences", b_index), "start_date", "end_date")
         return keys

@@ -42,6 +42,7 @@ from measurement.selectors import cycle_scores
 from organization.models import (
     Absence,
     AbsenceKind,
+    Assignment,
     CcnlArea,
     Employment,
     Ente,
@@ -385,7 +386,40 @@ def _defaults_with_sources(fund: Fund) -> tuple[dict[str, Any], dict[str, str]]:
         sources["differentiation_share_percent"] = (
             "la maggiorazione dell'art. 69 riguarda il solo premio individuale"
         )
+    if fund.kind in RESULT_KINDS:
+        allowances = position_allowances_of(fund.ente, fund.year)
+        if allowances:
+            values["position_allowances"] = allowances
+            sources["position_allowances"] = (
+                "retribuzioni di posizione delle assegnazioni, per il periodo dell'anno in cui "
+                "sono attribuite"
+            )
     return values, sources
+
+
+def position_allowances_of(ente: Ente, year: int) -> dict[str, Decimal]:
+    """{person key → retribuzione di posizione of the year} from the people's assignments.
+
+    An assignment's annual amount counts for the part of the year its period covers (the
+    allowance's own dates, or else the assignment's): 16.000 € from 1 July is 8.021,92 € in a
+    365-day year. Amounts of several assignments add up; rounded to the cent (half up).
+    """
+    year_start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    year_days = Decimal(_days(year_start, year_end))
+    totals: dict[str, Decimal] = {}
+    rows = Assignment.objects.filter(
+        person__ente=ente, position_allowance__isnull=False
+    ).select_related("person")
+    for assignment in rows:
+        start = assignment.position_allowance_start or assignment.start_date
+        end = assignment.position_allowance_end or assignment.end_date
+        span = _clip(start, end, year_start, year_end)
+        if span is None:
+            continue
+        amount = Decimal(assignment.position_allowance) * Decimal(_days(*span)) / year_days
+        key = assignment.person.key
+        totals[key] = totals.get(key, Decimal(0)) + amount
+    return {key: value.quantize(CENT, rounding=ROUND_HALF_UP) for key, value in totals.items()}
 
 
 @transaction.atomic
@@ -1004,7 +1038,9 @@ def _result_distribution(fund: Fund, members: list[_Member], params: dict[str, A
     missing = [f"{m.label} ({m.person.key})" for m in members if m.person.key not in allowances]
     if missing:
         raise ServiceError(
-            "Manca la retribuzione di posizione di: " + ", ".join(missing) + ".",
+            "Manca la retribuzione di posizione di: "
+            + ", ".join(missing)
+            + ". Indicarla nell'assegnazione della persona (importo annuo e periodo).",
             field="position_allowances",
         )
     engine_params = ep.ResultParameters(
