@@ -187,14 +187,56 @@ def _bands(distribution: Distribution, lines: list[DistributionLine]) -> list[di
     )
 
 
-def _mean_score(lines: list[DistributionLine]) -> dict[str, Any]:
-    scores = [Decimal(line.explanation["score"]) for line in lines if line.explanation.get("score")]
-    if not scores:
-        return {"value": None, "text": "Punteggio medio: nessuna scheda con punteggio."}
-    mean = (sum(scores, ZERO) / len(scores)).quantize(CENT, rounding=ROUND_HALF_UP)
+def mean_score(lines: list[DistributionLine]) -> dict[str, Any]:
+    """The mean score of the evaluated people of a distribution, on the scheme's scale and on
+    100 («43,57 su 60, pari a 72,62 su 100»), saying which population it covers."""
+    entries = [
+        line.explanation
+        for line in lines
+        if line.explanation.get("score") is not None and transparency.is_evaluated(line.explanation)
+    ]
+    count = len(entries)
+    if not count:
+        return {
+            "value": None,
+            "on_100": None,
+            "scale": None,
+            "count": 0,
+            "text": "Punteggio medio: nessuna persona valutata con punteggio.",
+        }
+    scales = {Decimal(facts.get("max_points") or HUNDRED) for facts in entries}
+    on_100 = (
+        sum(
+            (
+                Decimal(facts["score"]) * HUNDRED / Decimal(facts.get("max_points") or HUNDRED)
+                for facts in entries
+            ),
+            ZERO,
+        )
+        / count
+    )
+    on_100 = on_100.quantize(CENT, rounding=ROUND_HALF_UP)
+    who = f"del personale valutato ({count} {'persona' if count == 1 else 'persone'})"
+    if len(scales) == 1:
+        [scale] = scales
+        value = (sum((Decimal(f["score"]) for f in entries), ZERO) / count).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
+        text = f"Punteggio medio {who}: {format_number(value, 2)} su {format_number(scale)}"
+        if scale != HUNDRED:
+            text += f", pari a {format_number(on_100, 2)} su 100"
+    else:
+        value, scale = None, None
+        text = (
+            f"Punteggio medio {who}, su sistemi con scale diverse: "
+            f"{format_number(on_100, 2)} su 100"
+        )
     return {
-        "value": jsonable(mean),
-        "text": f"Punteggio medio {format_number(mean, 2)} su {len(scores)} schede.",
+        "value": jsonable(value),
+        "on_100": jsonable(on_100),
+        "scale": jsonable(scale),
+        "count": count,
+        "text": text + ". Non comprende chi non è valutato (motivi elencati a parte).",
     }
 
 
@@ -270,7 +312,7 @@ def distribution_outputs(distribution: Distribution) -> dict[str, Any]:
         "bands": _bands(distribution, lines),
         "excluded": transparency.excluded_table(transparency.entries_from_lines(lines)),
         "exclusions": computed.get("exclusions", []),
-        "mean_score": _mean_score(lines),
+        "mean_score": mean_score(lines),
         "differentiation": computed.get("differentiation"),
         "pool_check": distribution.result.get("pool_check"),
         "explanation": (computed.get("explanation") or {}).get("text", ""),

@@ -90,7 +90,7 @@ class _Entry:
     reason: str = ""  # why they are not evaluated
 
 
-def _evaluated(facts: dict[str, Any]) -> bool:
+def is_evaluated(facts: dict[str, Any]) -> bool:
     if "evaluated" in facts:
         return bool(facts["evaluated"])
     # Lines stored before «evaluated» was written: a score and an admitted scheda.
@@ -106,7 +106,7 @@ def entries_from_lines(lines: Iterable[DistributionLine]) -> list[_Entry]:
             band_to=line.explanation.get("band_to"),
             band_percent=line.explanation.get("band_percent"),
             score=line.explanation.get("score"),
-            evaluated=_evaluated(line.explanation),
+            evaluated=is_evaluated(line.explanation),
             reason=line.explanation.get("reason") or "",
         )
         for line in lines

@@ -232,3 +232,15 @@ def test_the_command_takes_the_page_s_parameters(make_ente):
     assert outputs["parameters"]["maggiorazione_percent"] == "40.5"
     assert outputs["parameters"]["cutoff_ties"] == "share"
     assert outputs["differentiation"]["awarded_count"] == 1
+
+
+def test_the_mean_is_on_both_scales_and_says_whom_it_covers(relazione_case):
+    outputs = selectors.distribution_outputs(relazione_case)
+    mean = outputs["mean_score"]
+    # 58, 56, 45, 40 of the evaluated; not the hire of October, not the scheda without score.
+    assert mean["value"] == "49.75" and mean["on_100"] == "82.92" and mean["count"] == 4
+    assert mean["text"].startswith(
+        "Punteggio medio del personale valutato (4 persone): 49,75 su 60, pari a 82,92 su 100."
+    )
+    # The engine's explanation speaks of the same population, with the same figure.
+    assert "Punteggio medio dei valutati (4): 49,75." in outputs["explanation"]
