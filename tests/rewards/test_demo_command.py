@@ -8,19 +8,25 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
+from demo.loader import DEMO, DemoSetup, load_demo
 from organization.models import Assignment
 from rewards import services
 from rewards.models import Fund, FundKind
 
-DATA = settings.BASE_DIR / "demo" / "data" / "unione-sorbara-2024.json"
+# The demo as `load_demo` installs it, limited to the Unione del Sorbara of the README.
+SORBARA = DemoSetup(
+    data_dir=DEMO.data_dir,
+    enti=tuple(ente for ente in DEMO.enti if ente.slug == "unione-sorbara"),
+    platform_admins=(),
+)
 
 
 @pytest.fixture
 def demo(db):
-    call_command("import_cycle", str(DATA), stdout=io.StringIO())
+    assert SORBARA.enti
+    load_demo(setup=SORBARA)
 
 
 def test_the_readme_command_runs_on_the_demo(demo):
