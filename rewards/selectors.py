@@ -13,7 +13,14 @@ from typing import Any
 from engine import premiums as ep
 from engine.numbers import format_number, jsonable
 from organization.models import Ente
-from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
+from rewards.models import (
+    Distribution,
+    DistributionLine,
+    DistributionState,
+    Fund,
+    FundKind,
+    IntegrativeContract,
+)
 from rewards.services import CONTRACT_KEYS, PARAMETER_LABELS, finalisation_problems
 from transparency import selectors as transparency
 
@@ -396,4 +403,24 @@ def funds_overview(ente: Ente, year: int) -> list[dict[str, Any]]:
                 "residual": Decimal(done.residual) if done else None,
             }
         )
+    return rows
+
+
+def integrative_contracts(ente: Ente) -> list[dict[str, Any]]:
+    """The ente's integrative contracts with their premium rules in words (one query)."""
+    rows = []
+    for contract in IntegrativeContract.objects.filter(ente=ente).order_by("-first_year"):
+        rules = []
+        for key, value in contract.parameters.items():
+            if key == "tie_break":
+                shown = ", ".join(ep.TieBreak(item).label for item in value)
+            elif key == "cutoff_ties":
+                shown = ep.CutoffTies(value).label
+            else:
+                shown = str(value).replace(".", ",")
+            rules.append({"label": PARAMETER_LABELS.get(key, key), "value": shown})
+        years = f"dal {contract.first_year}" + (
+            f" al {contract.last_year}" if contract.last_year else " (in vigore)"
+        )
+        rows.append({"contract": contract, "years": years, "rules": rules})
     return rows

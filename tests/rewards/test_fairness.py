@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from core.exceptions import ServiceError
 from rewards import selectors, services
@@ -244,3 +245,38 @@ def test_the_mean_is_on_both_scales_and_says_whom_it_covers(relazione_case):
     )
     # The engine's explanation speaks of the same population, with the same figure.
     assert "Punteggio medio dei valutati (4): 49,75." in outputs["explanation"]
+
+
+def test_the_admin_records_the_integrative_contract_on_its_page(tied_case, enter):
+    ente, cycle, fund, admin, _ = tied_case
+    client = enter(admin, ente)
+    url = reverse("rewards:integrative_contract")
+    assert "Nessun contratto integrativo registrato" in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "label": "CCDI 2024-2026",
+            "first_year": "2024",
+            "criterion_2": "seniority",
+            "cutoff_ties": "share",
+            "maggiorazione_percent": "35",
+        },
+    )
+    assert response.status_code == 302
+    body = client.get(url).content.decode()
+    assert "CCDI 2024-2026, dal 2024 (in vigore)" in body
+    assert "punteggio più alto, maggiore anzianità" in body
+    params = services.distribution_parameters_default(fund)
+    assert params["tie_break"] == ["score", "seniority"] and params["cutoff_ties"] == "share"
+    assert params["maggiorazione_percent"] == "35"
+    refused = client.post(
+        url,
+        {
+            "label": "CCDI",
+            "first_year": "2025",
+            "cutoff_ties": "include",
+            "maggiorazione_percent": "20",
+        },
+    )
+    assert refused.status_code == 200
+    assert "almeno il 30" in refused.content.decode()
