@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import shlex
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from demo.loader import DEMO, DemoSetup, load_demo
@@ -27,6 +29,21 @@ SORBARA = DemoSetup(
 def demo(db):
     assert SORBARA.enti
     load_demo(setup=SORBARA)
+
+
+def _readme_commands() -> list[list[str]]:
+    prefix = ".venv/bin/python manage.py distribute_premiums "
+    lines = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8").splitlines()
+    return [shlex.split(line[len(prefix) :]) for line in lines if line.startswith(prefix)]
+
+
+def test_every_distribute_premiums_line_of_the_readme_runs_on_the_demo(demo):
+    commands = _readme_commands()
+    assert commands
+    for arguments in commands:
+        out = io.StringIO()
+        call_command("distribute_premiums", *arguments, stdout=out)
+        assert out.getvalue().strip(), arguments
 
 
 def test_the_readme_command_runs_on_the_demo(demo):
