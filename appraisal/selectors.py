@@ -187,6 +187,34 @@ class IdenticalScores:
     points: Decimal
 
 
+@dataclass(frozen=True)
+class UnitGroup:
+    """The schede of one unit; `unit` None for the schede without a unit («Senza unità»)."""
+
+    unit: Unit | None
+    schede: list[Scheda]
+
+    @property
+    def label(self) -> str:
+        return str(self.unit) if self.unit is not None else "Senza unità"
+
+
+def group_by_unit(schede: list[Scheda]) -> list[UnitGroup]:
+    """Every scheda in its unit's group (units in the organisation's order), those without a
+    unit last under «Senza unità»: none is left out."""
+    groups: dict[int | None, list[Scheda]] = defaultdict(list)
+    units: dict[int, Unit] = {}
+    for scheda in schede:
+        groups[scheda.unit_id].append(scheda)
+        if scheda.unit is not None:
+            units[scheda.unit_id] = scheda.unit
+    ordered = sorted(units.values(), key=lambda unit: (unit.order, unit.name, unit.pk))
+    result = [UnitGroup(unit, groups[unit.pk]) for unit in ordered]
+    if None in groups:
+        result.append(UnitGroup(None, groups[None]))
+    return result
+
+
 @dataclass
 class NucleoOverview:
     schede: list[Scheda]
@@ -196,6 +224,10 @@ class NucleoOverview:
     negatives: list[Scheda] = field(default_factory=list)
     repeated_negatives: list[Person] = field(default_factory=list)
     ineligible: list[Scheda] = field(default_factory=list)
+
+    @property
+    def by_unit(self) -> list[UnitGroup]:
+        return group_by_unit(self.schede)
 
     @property
     def anomaly_count(self) -> int:

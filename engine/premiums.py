@@ -13,8 +13,11 @@ Staff premiums (`distribute_fund`)
    the positively evaluated is P̄ = fund / N; the top k = q % of N in the ranking (rounded as
    configured, at least one person when q > 0) receive a maggiorazione M = m % × P̄ (m ≥ 30),
    rounded *up* to the cent so that it is never below m % of P̄. The ranking follows the
-   configured criteria, score first; people still tied at the cut-off are all included or all
-   left out, as configured. The maggiorazioni are funded within the fund: if k × M would
+   integrative contract's criteria (score first, then e.g. fewer absence days: never the order
+   in which people are stored); people still tied after every criterion are treated alike:
+   all included (the default), the maggiorazioni left within the quota shared equally among
+   them, or all left out, as the ente chooses. The criterion that decided at the cut-off is
+   written in the explanation. The maggiorazioni are funded within the fund: if k × M would
    exceed it, M becomes fund / k rounded down (and the explanation says so).
 4. Base: the rest, fund − k × M, is shared in proportion to the shares, each amount rounded
    down to the cent (ROUND_DOWN per person), so no one gets a negative or invented cent.
@@ -107,7 +110,6 @@ class TieBreak(StrEnum):
     ABSENCES = "absences"  # fewer absence days first
     COEFFICIENT = "coefficient"  # higher category coefficient first
     SENIORITY = "seniority"  # earlier seniority date first
-    ID = "id"  # the person's id, ascending
 
     @property
     def label(self) -> str:
@@ -116,25 +118,62 @@ class TieBreak(StrEnum):
             TieBreak.ABSENCES: "meno giorni di assenza",
             TieBreak.COEFFICIENT: "coefficiente di categoria più alto",
             TieBreak.SENIORITY: "maggiore anzianità",
-            TieBreak.ID: "identificativo",
         }[self]
 
 
 class CutoffTies(StrEnum):
-    INCLUDE = "include"  # all tied at the cut-off receive the maggiorazione
-    EXCLUDE = "exclude"  # none of them does
+    """People still tied at the cut-off after every criterion are treated alike."""
+
+    INCLUDE = "include"  # all of them receive the whole maggiorazione (the default)
+    SHARE = "share"  # the maggiorazioni left within the quota are shared equally among them
+    EXCLUDE = "exclude"  # none of them receives it
 
     @property
     def label(self) -> str:
-        if self is CutoffTies.INCLUDE:
-            return "tutti i pari merito al limite ricevono la maggiorazione"
-        return "nessuno dei pari merito al limite riceve la maggiorazione"
+        return {
+            CutoffTies.INCLUDE: "tutti i pari merito al limite ricevono la maggiorazione",
+            CutoffTies.SHARE: (
+                "le maggiorazioni rimaste nella quota sono divise in parti uguali tra i pari "
+                "merito al limite"
+            ),
+            CutoffTies.EXCLUDE: "nessuno dei pari merito al limite riceve la maggiorazione",
+        }[self]
+
+
+class Exclusion(StrEnum):
+    """Why a person takes no part in the distribution (each counted on its own)."""
+
+    NOT_EVALUATED = "not_evaluated"  # not admitted, no score, the contract's own exclusions
+    SERVICE = "service"  # service shorter than the minimum
+    NEGATIVE = "negative"  # negative evaluation
+    ZERO_SHARE = "zero_share"  # share of zero
+
+    @property
+    def phrase(self) -> str:
+        return {
+            Exclusion.NOT_EVALUATED: "non valutato",
+            Exclusion.SERVICE: "per servizio inferiore al minimo",
+            Exclusion.NEGATIVE: "per valutazione negativa",
+            Exclusion.ZERO_SHARE: "per quota nulla",
+        }[self]
+
+    @property
+    def evaluated(self) -> bool:
+        """Whether the person still belongs to the evaluated population (the band tables)."""
+        return self in (Exclusion.NEGATIVE, Exclusion.ZERO_SHARE)
+
+
+def excluded_text(count: int, phrase: str) -> str:
+    """«1 escluso per servizio inferiore al minimo», «2 esclusi (scheda senza punteggio)»."""
+    return f"{count} {'escluso' if count == 1 else 'esclusi'} {phrase}"
 
 
 # -- parameters ------------------------------------------------------------------------------------
 
 
-DEFAULT_TIE_BREAK = (TieBreak.SCORE, TieBreak.ABSENCES, TieBreak.COEFFICIENT, TieBreak.ID)
+# Only criteria an integrative contract may set: never the order in which people are stored.
+DEFAULT_TIE_BREAK = (TieBreak.SCORE, TieBreak.ABSENCES, TieBreak.COEFFICIENT)
+DEFAULT_CUTOFF_TIES = CutoffTies.INCLUDE
 
 
 @dataclass(frozen=True)
@@ -145,7 +184,7 @@ class PremiumParameters:
     differentiation_quota: Decimal = Decimal(10)  # q, % of the positively evaluated
     quota_rounding: QuotaRounding = QuotaRounding.FLOOR
     tie_break: tuple[TieBreak, ...] = DEFAULT_TIE_BREAK
-    cutoff_ties: CutoffTies = CutoffTies.INCLUDE
+    cutoff_ties: CutoffTies = DEFAULT_CUTOFF_TIES
     coefficients: Mapping[str, Decimal] = field(default_factory=dict)  # category → coefficient
     part_time_proportional: bool = True
     presence_proportional: bool = True
@@ -234,8 +273,10 @@ class Person:
     protected_days: int = 0  # maternity/paternity/parental leave (not in service_days)
     absence_days: int = 0  # for the tie-break
     seniority: date | None = None  # for the tie-break
-    eligible: bool = True  # the integrative contract's own exclusions
+    eligible: bool = True  # False: not evaluated (no scheda, not admitted, contract exclusion)
     ineligible_reason: str = ""
+    ineligible_kind: Exclusion = Exclusion.NOT_EVALUATED  # or SERVICE: not admitted for that
+    negative: bool | None = None  # None: by the negative rule (threshold, or band at 0 %)
     payment_time_missed: bool = False  # responsabili only: DL 13/2023 art. 4-bis
     label: str = ""
 
@@ -253,6 +294,7 @@ class PremiumLine:
     eligible: bool
     reason: str  # why the person takes no part (empty when they do)
     negative: bool
+    exclusion: Exclusion | None
     rank: int | None  # position in the ranking of the positively evaluated (ties share it)
     top_ranked: bool  # within the differentiation quota: receives the maggiorazione
     share: Decimal
@@ -275,6 +317,8 @@ class PremiumLine:
             "eligible": self.eligible,
             "reason": self.reason,
             "negative": self.negative,
+            "exclusion": self.exclusion.value if self.exclusion else None,
+            "evaluated": self.exclusion is None or self.exclusion.evaluated,
             "rank": self.rank,
             "top_ranked": self.top_ranked,
             "share": jsonable(internal(self.share)),
@@ -353,6 +397,15 @@ class Differentiation:
     average: Decimal  # P̄ = fund / N
     amount: Decimal  # M per person
     explanation: Explanation
+    shared_count: int = 0  # people tied at the cut-off sharing the maggiorazioni left
+    shared_amount: Decimal = ZERO  # what each of them receives
+    decided_by: TieBreak | None = None  # the criterion that decided at the cut-off
+    cutoff_text: str = ""  # what happened at the cut-off, in Italian
+
+    @property
+    def cost(self) -> Decimal:
+        full = self.awarded_count - self.shared_count
+        return self.amount * full + self.shared_amount * self.shared_count
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -361,6 +414,11 @@ class Differentiation:
             "awarded_count": self.awarded_count,
             "average": jsonable(internal(self.average)),
             "amount": jsonable(self.amount),
+            "shared_count": self.shared_count,
+            "shared_amount": jsonable(self.shared_amount),
+            "decided_by": self.decided_by.value if self.decided_by else None,
+            "decided_by_label": self.decided_by.label if self.decided_by else "",
+            "cutoff_text": self.cutoff_text,
             "explanation": self.explanation.to_dict(),
         }
 
@@ -370,9 +428,10 @@ class Distribution:
     lines: tuple[PremiumLine, ...]  # in the order of the input
     totals: Totals
     differentiation: Differentiation
-    bands: tuple[BandCount, ...]  # from the highest band down
-    mean_score: Decimal | None
+    bands: tuple[BandCount, ...]  # from the highest band down, the evaluated only
+    mean_score: Decimal | None  # of the evaluated, on the scheme's scale
     explanation: Explanation
+    exclusions: tuple[ExclusionCount, ...] = ()  # per reason
 
     def line(self, person_id: Hashable) -> PremiumLine:
         for line in self.lines:
@@ -390,6 +449,7 @@ class Distribution:
             "totals": self.totals.to_dict(),
             "differentiation": self.differentiation.to_dict(),
             "bands": [band.to_dict() for band in self.bands],
+            "exclusions": [item.to_dict() for item in self.exclusions],
             "mean_score": jsonable(self.mean_score),
             "explanation": self.explanation.to_dict(),
         }
@@ -406,10 +466,21 @@ class _Prepared:
     share: Decimal
     negative: bool
     reason: str
+    exclusion: Exclusion | None
 
     @property
     def sharing(self) -> bool:
-        return not self.reason
+        return self.exclusion is None
+
+    @property
+    def evaluated(self) -> bool:
+        return self.exclusion is None or self.exclusion.evaluated
+
+    @property
+    def exclusion_phrase(self) -> str:
+        if self.exclusion is Exclusion.NOT_EVALUATED:
+            return f"({self.reason})"
+        return self.exclusion.phrase if self.exclusion else ""
 
 
 def distribute_fund(
@@ -431,20 +502,30 @@ def distribute_fund(
         sharing = [item for item in prepared if item.sharing]
         ranked = sorted(sharing, key=lambda item: _rank_key(item, parameters.tie_break))
         ranks = _ranks(ranked, parameters.tie_break)
-        differentiation, awarded = _differentiate(fund, ranked, parameters)
-        pool = fund - differentiation.amount * differentiation.awarded_count
+        differentiation, cutoff = _differentiate(fund, ranked, parameters)
+        pool = fund - differentiation.cost
         total_share = sum((item.share for item in sharing), ZERO)
         lines = tuple(
-            _line(item, pool, total_share, awarded, differentiation.amount, ranks, parameters)
+            _line(item, pool, total_share, cutoff, differentiation, ranks, parameters)
             for item in prepared
         )
         totals = _totals(fund, [line.total for line in lines], [line.withheld for line in lines])
         counts = _band_counts(prepared, bands)
-        mean = internal(sum((p.score for p in people), ZERO) / len(people)) if people else None
+        exclusions = _exclusion_counts(prepared)
+        scored = [to_decimal(item.person.score) for item in prepared if item.evaluated]
+        mean = internal(sum(scored, ZERO) / len(scored)) if scored else None
         explanation = _distribution_explanation(
-            fund, prepared, pool, total_share, differentiation, totals, threshold_text, mean
+            fund,
+            prepared,
+            pool,
+            total_share,
+            differentiation,
+            totals,
+            threshold_text,
+            mean,
+            exclusions,
         )
-        return Distribution(lines, totals, differentiation, counts, mean, explanation)
+        return Distribution(lines, totals, differentiation, counts, mean, explanation, exclusions)
 
 
 def _check_unique(people: Sequence[Person]) -> None:
@@ -497,21 +578,36 @@ def _prepare(
     factor = part_time / HUNDRED if parameters.part_time_proportional else ONE
     applied = presence if parameters.presence_proportional else ONE
     share = band_percent / HUNDRED * coefficient * factor * applied
-    negative = band_percent == ZERO if threshold is None else score < threshold
-    reason = ""
+    if person.negative is not None:
+        negative = person.negative
+    else:
+        negative = band_percent == ZERO if threshold is None else score < threshold
+    reason, exclusion = "", None
     if not person.eligible:
         reason = person.ineligible_reason or "escluso secondo il contratto integrativo"
+        exclusion = Exclusion(person.ineligible_kind)
     elif service < parameters.min_service_days:
         reason = (
             f"servizio di {format_number(service, 0)} giorni, inferiore al minimo di "
             f"{parameters.min_service_days} stabilito dal contratto integrativo"
         )
+        exclusion = Exclusion.SERVICE
     elif negative:
         reason = f"valutazione negativa (punteggio {format_number(score, 2)})"
+        exclusion = Exclusion.NEGATIVE
     elif share == ZERO:
-        reason = "quota nulla"
+        reason, exclusion = "quota nulla", Exclusion.ZERO_SHARE
     return _Prepared(
-        person, band_percent, coefficient, factor, applied, presence_text, share, negative, reason
+        person,
+        band_percent,
+        coefficient,
+        factor,
+        applied,
+        presence_text,
+        share,
+        negative,
+        reason,
+        exclusion,
     )
 
 
@@ -545,29 +641,37 @@ def _presence(person: Person, parameters: PremiumParameters) -> tuple[Decimal, D
 
 
 def _rank_key(item: _Prepared, criteria: Sequence[TieBreak]) -> tuple:
+    return tuple(_criterion_value(item, criterion) for criterion in criteria)
+
+
+def _criterion_value(item: _Prepared, criterion: TieBreak) -> Any:
+    """The sort value of one criterion (smaller ranks first); never the person's id."""
     person = item.person
-    parts: list[Any] = []
-    for criterion in criteria:
-        if criterion is TieBreak.SCORE:
-            parts.append(-to_decimal(person.score))
-        elif criterion is TieBreak.ABSENCES:
-            parts.append(person.absence_days)
-        elif criterion is TieBreak.COEFFICIENT:
-            parts.append(-item.coefficient)
-        elif criterion is TieBreak.SENIORITY:
-            parts.append((person.seniority is None, person.seniority or date.min))
-        else:
-            parts.append(_id_key(person.id))
-    return tuple(parts)
+    if criterion is TieBreak.SCORE:
+        return -to_decimal(person.score)
+    if criterion is TieBreak.ABSENCES:
+        return person.absence_days
+    if criterion is TieBreak.COEFFICIENT:
+        return -item.coefficient
+    return (person.seniority is None, person.seniority or date.min)
 
 
-def _id_key(value: Hashable) -> tuple:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (0, value, "")
-    return (1, 0, str(value))
+def _criterion_text(item: _Prepared, criterion: TieBreak) -> str:
+    person = item.person
+    if criterion is TieBreak.SCORE:
+        return f"punteggio {format_number(to_decimal(person.score))}"
+    if criterion is TieBreak.ABSENCES:
+        days = person.absence_days
+        return f"{days} {'giorno' if days == 1 else 'giorni'} di assenza"
+    if criterion is TieBreak.COEFFICIENT:
+        return f"coefficiente {format_number(item.coefficient)}"
+    if person.seniority is None:
+        return "anzianità non indicata"
+    return f"anzianità dal {person.seniority.strftime('%d/%m/%Y')}"
 
 
 def _ranks(ranked: Sequence[_Prepared], criteria: Sequence[TieBreak]) -> dict[Hashable, int]:
+    """Position in the ranking; people tied on every criterion share it."""
     ranks: dict[Hashable, int] = {}
     previous = None
     for position, item in enumerate(ranked, start=1):
@@ -578,9 +682,68 @@ def _ranks(ranked: Sequence[_Prepared], criteria: Sequence[TieBreak]) -> dict[Ha
     return ranks
 
 
+@dataclass(frozen=True)
+class _Cutoff:
+    """Who receives the maggiorazione, and what decided at the cut-off of the quota."""
+
+    full: frozenset[Hashable]  # the whole maggiorazione
+    shared: frozenset[Hashable]  # a part of it (CutoffTies.SHARE)
+    slots: int  # maggiorazioni left within the quota for the shared group
+    decided_by: TieBreak | None  # the criterion that separated the last in from the first out
+    text: str
+    scores: frozenset[Decimal] = frozenset()  # the scores of the people at the cut-off
+
+
+def _cutoff(ranked: Sequence[_Prepared], quota: int, parameters: PremiumParameters) -> _Cutoff:
+    """The cut-off of the quota: people still tied after every criterion are treated alike."""
+    everyone = frozenset(item.person.id for item in ranked[:quota])
+    if quota == 0 or quota >= len(ranked):
+        return _Cutoff(everyone, frozenset(), 0, None, "")
+    criteria = parameters.tie_break
+    keys = [_rank_key(item, criteria) for item in ranked]
+    if keys[quota - 1] != keys[quota]:
+        last, first = ranked[quota - 1], ranked[quota]
+        pairs = zip(keys[quota - 1], keys[quota], strict=True)
+        criterion = criteria[next(i for i, (a, b) in enumerate(pairs) if a != b)]
+        text = (
+            f"Al limite della quota ha deciso il criterio «{criterion.label}»: l'ultimo posto "
+            f"nella quota ha {_criterion_text(last, criterion)}, il primo escluso "
+            f"{_criterion_text(first, criterion)}."
+        )
+        scores = frozenset(to_decimal(i.person.score) for i in (last, first))
+        return _Cutoff(everyone, frozenset(), 0, criterion, text, scores)
+    start = keys.index(keys[quota])
+    end = start
+    while end < len(keys) and keys[end] == keys[quota]:
+        end += 1
+    group = ranked[start:end]
+    names = ", ".join(sorted(item.person.name for item in group))
+    above = frozenset(item.person.id for item in ranked[:start])
+    tied = frozenset(item.person.id for item in group)
+    rule = parameters.cutoff_ties
+    if rule is CutoffTies.INCLUDE:
+        outcome = f"la maggiorazione va a {end} dipendenti invece di {quota}"
+        full, shared, slots = above | tied, frozenset(), 0
+    elif rule is CutoffTies.SHARE:
+        slots = quota - start
+        outcome = (
+            f"{slots} {'maggiorazione divisa' if slots == 1 else 'maggiorazioni divise'} "
+            f"tra {end - start} dipendenti, oltre alle {start} intere"
+        )
+        full, shared = above, tied
+    else:
+        outcome = f"la maggiorazione va a {start} dipendenti invece di {quota}"
+        full, shared, slots = above, frozenset(), 0
+    text = (
+        f"Al limite della quota {end - start} dipendenti restano a pari merito dopo tutti i "
+        f"criteri ({names}): sono trattati allo stesso modo, {rule.label}, quindi {outcome}."
+    )
+    return _Cutoff(full, shared, slots, None, text, frozenset({to_decimal(group[0].person.score)}))
+
+
 def _differentiate(
     fund: Decimal, ranked: Sequence[_Prepared], parameters: PremiumParameters
-) -> tuple[Differentiation, set[Hashable]]:
+) -> tuple[Differentiation, _Cutoff]:
     n = len(ranked)
     m, q = parameters.maggiorazione_percent, parameters.differentiation_quota
     label = "Differenziazione dei premi (art. 69 CCNL 2018, art. 81 CCNL 2022)"
@@ -589,7 +752,8 @@ def _differentiate(
             f"{label}: nessun dipendente valutato positivamente con quota, nessuna maggiorazione."
         )
         explanation = Explanation("differentiation", label, text, {"positive_count": 0})
-        return Differentiation(0, 0, 0, ZERO, ZERO, explanation), set()
+        nobody = _Cutoff(frozenset(), frozenset(), 0, None, "")
+        return Differentiation(0, 0, 0, ZERO, ZERO, explanation), nobody
     quota = int((q * n / HUNDRED).to_integral_value(rounding=parameters.quota_rounding.mode))
     if q > ZERO:
         quota = min(max(quota, 1), n)
@@ -598,25 +762,38 @@ def _differentiate(
         f"{format_number(q * n / HUNDRED, 2)}, arrotondata {parameters.quota_rounding.label}"
         f"{' (almeno 1)' if q > ZERO else ''} → {quota}."
     ]
-    awarded_count, tie_text = _cutoff(ranked, quota, parameters)
-    if tie_text:
-        sentences.append(tie_text)
+    cutoff = _cutoff(ranked, quota, parameters)
+    if cutoff.text:
+        sentences.append(cutoff.text)
+    full_count, shared_count = len(cutoff.full), len(cutoff.shared)
+    awarded_count = full_count + shared_count
+    # What the maggiorazioni cost, in units of one maggiorazione.
+    units = Decimal(full_count + cutoff.slots)
     average = fund / n
     target = average * m / HUNDRED
     amount = _cents_up(target) if awarded_count else ZERO
     sentences.append(
         f"Premio medio pro capite P̄ = {euro(fund)} / {n} = {euro(average)}; "
         f"maggiorazione = {format_percent(m)} × P̄ = {format_number(target, 4)}{NBSP}€ → "
-        f"{euro(amount)} (arrotondata per eccesso al centesimo) a {awarded_count} dipendenti."
+        f"{euro(amount)} (arrotondata per eccesso al centesimo) a {full_count} dipendenti."
     )
-    if awarded_count and amount * awarded_count > fund:
-        amount = _cents_down(fund / awarded_count)
+    if awarded_count and amount * units > fund:
+        amount = _cents_down(fund / units)
         sentences.append(
-            f"Il fondo non consente {awarded_count} maggiorazioni di quell'importo: "
-            f"ridotte a {euro(fund)} / {awarded_count} = {euro(amount)}."
+            f"Il fondo non consente {format_number(units)} maggiorazioni di quell'importo: "
+            f"ridotte a {euro(fund)} / {format_number(units)} = {euro(amount)}."
+        )
+    shared_amount = ZERO
+    if shared_count:
+        shared_amount = _cents_down(amount * cutoff.slots / shared_count)
+        sentences.append(
+            f"Ai {shared_count} pari merito al limite: {euro(amount)} × {cutoff.slots} / "
+            f"{shared_count} = {euro(shared_amount)} ciascuno (per difetto al centesimo)."
         )
     criteria = ", ".join(criterion.label for criterion in parameters.tie_break)
-    sentences.append(f"Graduatoria: {criteria}.")
+    sentences.append(
+        f"Graduatoria: {criteria}; a parità su tutti i criteri: {parameters.cutoff_ties.label}."
+    )
     data = {
         "positive_count": n,
         "quota_percent": q,
@@ -625,41 +802,32 @@ def _differentiate(
         "average": internal(average),
         "maggiorazione_percent": m,
         "amount": amount,
+        "shared_count": shared_count,
+        "shared_amount": shared_amount,
+        "decided_by": cutoff.decided_by.value if cutoff.decided_by else None,
     }
     explanation = Explanation("differentiation", label, " ".join(sentences), data)
-    awarded = {item.person.id for item in ranked[:awarded_count]}
-    return Differentiation(n, quota, awarded_count, average, amount, explanation), awarded
-
-
-def _cutoff(
-    ranked: Sequence[_Prepared], quota: int, parameters: PremiumParameters
-) -> tuple[int, str]:
-    """How many of the ranked get the maggiorazione, given the ties at the cut-off."""
-    if quota == 0 or quota >= len(ranked):
-        return quota, ""
-    keys = [_rank_key(item, parameters.tie_break) for item in ranked]
-    if keys[quota - 1] != keys[quota]:
-        return quota, ""
-    start = keys.index(keys[quota])
-    end = start
-    while end < len(keys) and keys[end] == keys[quota]:
-        end += 1
-    names = ", ".join(item.person.name for item in ranked[start:end])
-    count = end if parameters.cutoff_ties is CutoffTies.INCLUDE else start
-    text = (
-        f"Al limite della quota {end - start} dipendenti restano a pari merito dopo tutti i "
-        f"criteri ({names}): {parameters.cutoff_ties.label}, quindi la maggiorazione va a "
-        f"{count} dipendenti invece di {quota}."
+    differentiation = Differentiation(
+        n,
+        quota,
+        awarded_count,
+        average,
+        amount,
+        explanation,
+        shared_count=shared_count,
+        shared_amount=shared_amount,
+        decided_by=cutoff.decided_by,
+        cutoff_text=cutoff.text,
     )
-    return count, text
+    return differentiation, cutoff
 
 
 def _line(
     item: _Prepared,
     pool: Decimal,
     total_share: Decimal,
-    awarded: set[Hashable],
-    amount: Decimal,
+    cutoff: _Cutoff,
+    differentiation: Differentiation,
     ranks: Mapping[Hashable, int],
     parameters: PremiumParameters,
 ) -> PremiumLine:
@@ -694,6 +862,7 @@ def _line(
             person.eligible,
             item.reason,
             item.negative,
+            item.exclusion,
             None,
             False,
             item.share,
@@ -704,7 +873,13 @@ def _line(
             explanation,
         )
     base = _cents_down(pool * item.share / total_share)
-    extra = amount if person.id in awarded else ZERO
+    if person.id in cutoff.full:
+        extra = differentiation.amount
+    elif person.id in cutoff.shared:
+        extra = differentiation.shared_amount
+    else:
+        extra = ZERO
+    awarded = person.id in cutoff.full or person.id in cutoff.shared
     gross = base + extra
     withheld = ZERO
     sentences = [
@@ -712,10 +887,17 @@ def _line(
         f"Premio base = {euro(pool)} × {format_number(item.share, 6)} / "
         f"{format_number(total_share, 6)} = {euro(base)} (per difetto al centesimo).",
     ]
-    if extra:
+    if person.id in cutoff.shared:
+        sentences.append(
+            f"Maggiorazione per la posizione n. {ranks[person.id]} in graduatoria, a pari merito "
+            f"al limite della quota: parte uguale di {euro(extra)}."
+        )
+    elif awarded:
         sentences.append(
             f"Maggiorazione per la posizione n. {ranks[person.id]} in graduatoria: {euro(extra)}."
         )
+    if cutoff.text and to_decimal(person.score) in cutoff.scores:
+        sentences.append(cutoff.text)
     if person.payment_time_missed:
         share = parameters.payment_time_share
         withheld = _cents_up(gross * share / HUNDRED)
@@ -736,8 +918,9 @@ def _line(
         True,
         "",
         item.negative,
+        None,
         ranks[person.id],
-        person.id in awarded,
+        awarded,
         item.share,
         base,
         extra,
@@ -747,26 +930,83 @@ def _line(
     )
 
 
+def percent_shares(counts: Sequence[int]) -> list[Decimal]:
+    """Each count as a % of their sum, to the cent of a point, adding up to exactly 100
+    (largest remainders: the hundredths lost by rounding down go to the largest remainders,
+    ties to the earlier row). All zero when the sum is zero."""
+    total = sum(counts)
+    if total == 0:
+        return [ZERO for _ in counts]
+    exact = [Decimal(count) * HUNDRED / total for count in counts]
+    shares = [value.quantize(CENT, rounding=ROUND_DOWN) for value in exact]
+    missing = int((HUNDRED - sum(shares, ZERO)) / CENT)
+    order = sorted(range(len(counts)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for index in order[:missing]:
+        shares[index] += CENT
+    return shares
+
+
+@dataclass(frozen=True)
+class ExclusionCount:
+    """The people left out for one reason («1 escluso per servizio inferiore al minimo»)."""
+
+    exclusion: Exclusion
+    reason: str  # the phrase; for the not evaluated, their own reason
+    count: int
+
+    @property
+    def text(self) -> str:
+        return excluded_text(self.count, self.reason)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "exclusion": self.exclusion.value,
+            "reason": self.reason,
+            "count": self.count,
+            "text": self.text,
+        }
+
+
+def _exclusion_counts(prepared: Sequence[_Prepared]) -> tuple[ExclusionCount, ...]:
+    counts: dict[tuple[Exclusion, str], int] = {}
+    for item in prepared:
+        if item.exclusion is not None:
+            key = (item.exclusion, item.exclusion_phrase)
+            counts[key] = counts.get(key, 0) + 1
+    order = list(Exclusion)
+    return tuple(
+        ExclusionCount(kind, phrase, count)
+        for (kind, phrase), count in sorted(
+            counts.items(), key=lambda pair: (order.index(pair[0][0]), pair[0][1])
+        )
+    )
+
+
 def _band_counts(prepared: Sequence[_Prepared], bands: ScoreBands | None) -> tuple[BandCount, ...]:
-    total = len(prepared)
-
-    def percent(count: int) -> Decimal:
-        return internal(Decimal(count) * HUNDRED / total) if total else ZERO
-
+    """The evaluated people by band (the not evaluated and those below the minimum service are
+    listed apart); the shares add up to 100 % of the evaluated."""
+    evaluated = [item for item in prepared if item.evaluated]
+    rows: list[tuple[str, Decimal | None, Decimal | None, Decimal, int]] = []
     if bands is not None:
         counts = dict.fromkeys(bands.bands, 0)
-        for item in prepared:
+        for item in evaluated:
             counts[bands.band_for(to_decimal(item.person.score))] += 1
-        return tuple(
-            BandCount(band.name, band.lower, band.upper, band.percent, count, percent(count))
+        rows = [
+            (band.name, band.lower, band.upper, band.percent, count)
             for band, count in reversed(counts.items())
-        )
-    by_percent: dict[Decimal, int] = {}
-    for item in prepared:
-        by_percent[item.band_percent] = by_percent.get(item.band_percent, 0) + 1
+        ]
+    else:
+        by_percent: dict[Decimal, int] = {}
+        for item in evaluated:
+            by_percent[item.band_percent] = by_percent.get(item.band_percent, 0) + 1
+        rows = [
+            (f"Fascia al {format_percent(p)}", None, None, p, count)
+            for p, count in sorted(by_percent.items(), reverse=True)
+        ]
+    shares = percent_shares([row[4] for row in rows])
     return tuple(
-        BandCount(f"Fascia al {format_percent(p)}", None, None, p, count, percent(count))
-        for p, count in sorted(by_percent.items(), reverse=True)
+        BandCount(label, lower, upper, premium, count, share)
+        for (label, lower, upper, premium, count), share in zip(rows, shares, strict=True)
     )
 
 
@@ -779,15 +1019,23 @@ def _distribution_explanation(
     totals: Totals,
     threshold_text: str,
     mean: Decimal | None,
+    exclusions: Sequence[ExclusionCount] = (),
 ) -> Explanation:
     sharing = sum(1 for item in prepared if item.sharing)
-    excluded = len(prepared) - sharing
+    evaluated = sum(1 for item in prepared if item.evaluated)
     rounding = totals.residual - totals.withheld
-    sentences = [
-        f"Fondo stanziato {euro(fund)} per {len(prepared)} dipendenti valutati; "
-        f"{sharing} partecipano alla ripartizione, {excluded} esclusi ({threshold_text}).",
-        differentiation.explanation.text,
-    ]
+    people = len(prepared)
+    head = (
+        f"Fondo stanziato {euro(fund)} per {people} "
+        f"{'dipendente' if people == 1 else 'dipendenti'} ({evaluated} "
+        f"{'valutato' if evaluated == 1 else 'valutati'}); {sharing} "
+        f"{'partecipa' if sharing == 1 else 'partecipano'} alla ripartizione"
+    )
+    if exclusions:
+        head += ", " + ", ".join(item.text for item in exclusions)
+        if any(item.exclusion is Exclusion.NEGATIVE for item in exclusions):
+            head += f" ({threshold_text})"
+    sentences = [head + ".", differentiation.explanation.text]
     if sharing:
         sentences.append(
             f"Restano {euro(pool)} ripartiti in proporzione alle quote "
@@ -801,7 +1049,7 @@ def _distribution_explanation(
         f"{' e quote non ripartibili' if not sharing else ''})."
     )
     if mean is not None:
-        sentences.append(f"Punteggio medio {format_number(mean, 2)}.")
+        sentences.append(f"Punteggio medio dei valutati ({evaluated}): {format_number(mean, 2)}.")
     data = {
         "fund": fund,
         "people": len(prepared),
@@ -852,13 +1100,10 @@ def check_result_parameters(
     errors = []
     if not ZERO < parameters.max_result_rate <= HUNDRED:
         errors.append((f"{path}.max_result_rate", "deve essere un numero tra 0 (escluso) e 100"))
-    if not MIN_RESULT_QUOTA <= parameters.minimum_result_quota <= HUNDRED:
-        errors.append(
-            (
-                f"{path}.minimum_result_quota",
-                "deve essere tra 15 e 100 (art. 15 c.4 CCNL 2018, art. 17 c.4 CCNL 2022)",
-            )
-        )
+    # The legal floor depends on the contract in force (15 from the CCNL 21/05/2018, none
+    # before): the caller that knows the year checks it; here only the range.
+    if not ZERO <= parameters.minimum_result_quota <= HUNDRED:
+        errors.append((f"{path}.minimum_result_quota", "deve essere un numero tra 0 e 100"))
     errors.extend(_payment_share_errors(parameters.payment_time_share, path))
     return errors
 
@@ -955,6 +1200,11 @@ def check_result_pool(
         )
         if quota is None:
             text = f"{label}: nessuna risorsa per posizione e risultato."
+        elif minimum == ZERO:
+            text = (
+                f"{label}: {euro(result_pool)} / ({euro(position_pool)} + {euro(result_pool)}) "
+                f"= {format_percent(quota)}; il contratto in vigore non fissa una quota minima."
+            )
         else:
             text = (
                 f"{label}: {euro(result_pool)} / ({euro(position_pool)} + {euro(result_pool)}) "

@@ -25,8 +25,9 @@ from engine.config import SmvpSettings
 
 FORMAT = "performa-cycle"
 VERSION = 1  # the major version: a reader refuses any other
-MINOR_VERSION = 1  # 1.1: objectives of several units, strategic objectives of several areas,
-# years on weight groups, strict and «anno precedente» target kinds (see docs/interchange.md)
+MINOR_VERSION = 2  # 1.1: objectives of several units, strategic objectives of several areas,
+# years on weight groups, strict and «anno precedente» target kinds; 1.2: the position
+# allowance of an assignment, with its period (see docs/interchange.md)
 VERSION_TEXT = f"{VERSION}.{MINOR_VERSION}"
 # What `version` may say: 1 (a file written before minor versions existed) or "1.N" up to ours.
 ACCEPTED_VERSIONS: tuple[int | str, ...] = (
@@ -304,6 +305,10 @@ ASSIGNMENT = ObjectSpec(
         dec("share_percent", *PERCENT),
         f("start_date", DATE),
         f("end_date", DATE),
+        # 1.2: the annual retribuzione di posizione and the period it is paid for.
+        dec("position_allowance", 12, 2),
+        f("position_allowance_start", DATE),
+        f("position_allowance_end", DATE),
         text("note"),
     ),
 )

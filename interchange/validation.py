@@ -25,7 +25,9 @@ from django.conf import settings
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from engine import appraisal as ea
 from engine.config import ROOT, ConfigError
+from engine.numbers import format_number, format_percent
 from interchange import spec
 
 # Beyond this many messages the rest is summarised: the first ones are enough to fix the file.
@@ -394,6 +396,14 @@ class SemanticChecker:
                 a_path = (*path, "assignments", a_index)
                 self.reference((*a_path, "unit"), assignment.get("unit"), units, "unità", "$.units")
                 self.date_order(assignment, a_path, "start_date", "end_date")
+                self.date_order(
+                    assignment, a_path, "position_allowance_start", "position_allowance_end"
+                )
+                allowance = assignment.get("position_allowance")
+                if allowance is not None and Decimal(allowance) < 0:
+                    self.error(
+                        (*a_path, "position_allowance"), f'"{allowance}" non può essere negativo'
+                    )
             for b_index, absence in enumerate(person.get("absences") or []):
                 self.date_order(absence, (*path, "absences", b_index), "start_date", "end_date")
         return keys
@@ -898,6 +908,8 @@ class SemanticChecker:
                         f'il modello "{item["scheme"]}" ha {count} fasce: l\'indice {band} non '
                         "esiste (si conta da 0)",
                     )
+            if scheme is not None:
+                self.check_scheda_band(path, item, scheme)
             components = {c["key"] for c in (scheme or {}).get("components") or []}
             for i_index, line in enumerate(item.get("items") or []):
                 i_path = (*path, "items", i_index)
@@ -936,6 +948,59 @@ class SemanticChecker:
                     f'è nello stato "{state}"',
                 )
         return keys
+
+    def check_scheda_band(self, path: tuple, item: dict, scheme: dict) -> None:
+        """The band, premium % and negative flag of a scored scheda must follow from its score
+        and its scheme's bands (as when the scheda is scored in Performa)."""
+        if item.get("total_points") is None or not scheme.get("bands"):
+            return
+        rows = scheme["bands"]
+        threshold = scheme.get("negative_threshold")
+        try:
+            table = ea.ScoreBands(
+                tuple(
+                    ea.ScoreBand(
+                        Decimal(b["min_points"]),
+                        Decimal(b["max_points"]),
+                        Decimal(b["premium_percent"]),
+                        b.get("label") or "",
+                    )
+                    for b in rows
+                ),
+                maximum=Decimal(scheme.get("max_points", "100")),
+                negative_below=None if threshold is None else Decimal(threshold),
+            )
+            result = table.classify(Decimal(item["total_points"]))
+        except (ValueError, ConfigError, KeyError):
+            return  # the scheme's own errors (or the score's range) are reported elsewhere
+        index = next(
+            i
+            for i, b in enumerate(rows)
+            if Decimal(b["min_points"]) == result.band.lower
+            and Decimal(b["max_points"]) == result.band.upper
+        )
+        points = format_number(Decimal(item["total_points"]))
+        expected = (
+            f'con {points} punti la fascia del modello "{item["scheme"]}" è la n. {index} '
+            f"({format_number(result.band.lower)}–{format_number(result.band.upper)}, premio "
+            f"{format_percent(result.percent)})"
+        )
+        band = item.get("band")
+        if band is not None and band < len(rows) and band != index:
+            self.error((*path, "band"), f"fascia n. {band} non coerente: {expected}")
+        percent = item.get("premium_percent")
+        if percent is not None and Decimal(percent) != result.percent:
+            self.error(
+                (*path, "premium_percent"),
+                f"premio {format_percent(Decimal(percent))} non coerente: {expected}",
+            )
+        negative = item.get("is_negative")
+        if negative is not None and negative != result.negative:
+            self.error(
+                (*path, "is_negative"),
+                f"{'negativa' if negative else 'non negativa'} non coerente con {points} punti "
+                f"(soglia {format_number(table.negative_threshold)})",
+            )
 
     def check_funds(self) -> dict[str, int]:
         items = self.cycle.get("funds") or []

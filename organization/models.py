@@ -397,6 +397,18 @@ class Assignment(models.Model):
     )
     start_date = models.DateField("dal", null=True, blank=True)
     end_date = models.DateField("al", null=True, blank=True)
+    # The retribuzione di posizione of an EQ (or dirigente) for this assignment: the annual
+    # amount and the period it is paid for (by default the assignment's own period).
+    position_allowance = models.DecimalField(
+        "retribuzione di posizione annua €",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    position_allowance_start = models.DateField("posizione dal", null=True, blank=True)
+    position_allowance_end = models.DateField("posizione al", null=True, blank=True)
     note = models.TextField("note", blank=True)
     order = models.PositiveIntegerField(default=0)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 
 from core.forms import TEXTAREA, ItalianDecimalField, ModelFieldsForm, PerformaForm
+from engine import premiums as ep
 from rewards.models import Fund
 
 AMOUNT_ATTRS = {"inputmode": "decimal", "step": "0.01", "min": "0"}
@@ -56,7 +57,19 @@ RESULT_WHAT_IF = {
 }
 
 
-class WhatIfForm(PerformaForm):
+class ParameterForm(PerformaForm):
+    """A form of distribution parameters: the services' refusals next to their fields."""
+
+    def add_parameter_errors(self, errors: dict[str, str], labels: dict[str, str]) -> None:
+        """One message per wrong parameter, next to its field when the form shows it."""
+        for key, message in errors.items():
+            if key in self.fields:
+                self.add_error(key, message)
+            else:
+                self.add_error(None, f"{labels.get(key, key)}: {message}")
+
+
+class WhatIfForm(ParameterForm):
     """The few numbers to try out; the other parameters keep the fund's defaults."""
 
     def __init__(self, *args, defaults: dict, staff: bool, **kwargs):
@@ -84,10 +97,69 @@ class WhatIfForm(PerformaForm):
                 data[key] = value
         return data
 
-    def add_parameter_errors(self, errors: dict[str, str], labels: dict[str, str]) -> None:
-        """One message per wrong parameter, next to its field when the form shows it."""
-        for key, message in errors.items():
-            if key in self.fields:
-                self.add_error(key, message)
-            else:
-                self.add_error(None, f"{labels.get(key, key)}: {message}")
+
+SECOND_CRITERIA = [("", "— nessuno —")] + [
+    (member.value, member.label) for member in ep.TieBreak if member is not ep.TieBreak.SCORE
+]
+
+
+class IntegrativeContractForm(ParameterForm):
+    """The premium rules of the ente's integrative contract; empty fields keep the CCNL's."""
+
+    label = forms.CharField(label="Denominazione", max_length=255, help_text="Es. CCDI 2023-2025.")
+    act_label = forms.CharField(label="Atto di sottoscrizione", max_length=255, required=False)
+    first_year = forms.IntegerField(label="Dall'anno", min_value=2000, max_value=2100)
+    last_year = forms.IntegerField(
+        label="All'anno",
+        min_value=2000,
+        max_value=2100,
+        required=False,
+        help_text="Vuoto: in vigore.",
+    )
+    criterion_2 = forms.ChoiceField(
+        label="Secondo criterio di graduatoria",
+        choices=SECOND_CRITERIA,
+        required=False,
+        help_text="A parità di punteggio; mai l'ordine di registrazione delle persone.",
+    )
+    criterion_3 = forms.ChoiceField(
+        label="Terzo criterio di graduatoria", choices=SECOND_CRITERIA, required=False
+    )
+    criterion_4 = forms.ChoiceField(
+        label="Quarto criterio di graduatoria", choices=SECOND_CRITERIA, required=False
+    )
+    cutoff_ties = forms.ChoiceField(
+        label="Pari merito al limite della quota",
+        choices=[(member.value, member.label) for member in ep.CutoffTies],
+        initial=ep.DEFAULT_CUTOFF_TIES.value,
+        help_text="Chi resta pari dopo tutti i criteri è trattato allo stesso modo.",
+    )
+    differentiation_share_percent = ItalianDecimalField(
+        label="Quota di personale con la maggiorazione (%)",
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text="Vuoto: il valore del CCNL in vigore.",
+    )
+    maggiorazione_percent = ItalianDecimalField(
+        label="Maggiorazione del premio (% del premio medio)",
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text="Almeno 30. Vuoto: il valore del CCNL in vigore.",
+    )
+
+    def parameters(self) -> dict:
+        data = self.cleaned_data
+        criteria = ["score"] + [
+            data[name] for name in ("criterion_2", "criterion_3", "criterion_4") if data.get(name)
+        ]
+        rules = {"tie_break": criteria, "cutoff_ties": data["cutoff_ties"]}
+        for key in ("differentiation_share_percent", "maggiorazione_percent"):
+            if data.get(key) is not None:
+                rules[key] = data[key]
+        return rules

@@ -119,3 +119,35 @@ class DistributionLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person}: {format_euro(Decimal(self.total_amount))}"
+
+
+class IntegrativeContract(models.Model):
+    """The ente's contratto integrativo (CCDI) with the premium rules it sets for its years.
+
+    `parameters` holds only the keys the contract sets (e.g. the tie-break criteria, how people
+    still tied at the cut-off are treated, the quota with maggiorazione); every other parameter
+    keeps the default of the national contract in force for the cycle's year.
+    """
+
+    ente = models.ForeignKey(Ente, on_delete=models.CASCADE, related_name="integrative_contracts")
+    label = models.CharField("denominazione", max_length=255)
+    act_label = models.CharField("atto di sottoscrizione", max_length=255, blank=True)
+    first_year = models.PositiveIntegerField("dall'anno")
+    last_year = models.PositiveIntegerField("all'anno", null=True, blank=True)
+    parameters = models.JSONField("regole sui premi", default=dict)
+
+    class Meta:
+        ordering = ["ente", "-first_year"]
+        verbose_name = "contratto integrativo"
+        verbose_name_plural = "contratti integrativi"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ente", "first_year"], name="integrative_contract_unique_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def covers(self, year: int) -> bool:
+        return self.first_year <= year and (self.last_year is None or year <= self.last_year)

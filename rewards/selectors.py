@@ -15,8 +15,15 @@ from engine import premiums as ep
 from engine.numbers import format_number, jsonable
 from organization.models import Ente, category_label
 from planning.models import Cycle
-from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
-from rewards.services import finalisation_problems
+from rewards.models import (
+    Distribution,
+    DistributionLine,
+    DistributionState,
+    Fund,
+    FundKind,
+    IntegrativeContract,
+)
+from rewards.services import CONTRACT_KEYS, PARAMETER_LABELS, finalisation_problems
 from transparency import selectors as transparency
 
 ZERO = Decimal("0")
@@ -190,15 +197,84 @@ def _bands(distribution: Distribution, lines: list[DistributionLine]) -> list[di
     )
 
 
-def _mean_score(lines: list[DistributionLine]) -> dict[str, Any]:
-    scores = [Decimal(line.explanation["score"]) for line in lines if line.explanation.get("score")]
-    if not scores:
-        return {"value": None, "text": "Punteggio medio: nessuna scheda con punteggio."}
-    mean = (sum(scores, ZERO) / len(scores)).quantize(CENT, rounding=ROUND_HALF_UP)
+def mean_score(lines: list[DistributionLine]) -> dict[str, Any]:
+    """The mean score of the evaluated people of a distribution, on the scheme's scale and on
+    100 («43,57 su 60, pari a 72,62 su 100»), saying which population it covers."""
+    entries = [
+        line.explanation
+        for line in lines
+        if line.explanation.get("score") is not None and transparency.is_evaluated(line.explanation)
+    ]
+    count = len(entries)
+    if not count:
+        return {
+            "value": None,
+            "on_100": None,
+            "scale": None,
+            "count": 0,
+            "text": "Punteggio medio: nessuna persona valutata con punteggio.",
+        }
+    scales = {Decimal(facts.get("max_points") or HUNDRED) for facts in entries}
+    on_100 = (
+        sum(
+            (
+                Decimal(facts["score"]) * HUNDRED / Decimal(facts.get("max_points") or HUNDRED)
+                for facts in entries
+            ),
+            ZERO,
+        )
+        / count
+    )
+    on_100 = on_100.quantize(CENT, rounding=ROUND_HALF_UP)
+    who = f"del personale valutato ({count} {'persona' if count == 1 else 'persone'})"
+    if len(scales) == 1:
+        [scale] = scales
+        value = (sum((Decimal(f["score"]) for f in entries), ZERO) / count).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
+        text = f"Punteggio medio {who}: {format_number(value, 2)} su {format_number(scale)}"
+        if scale != HUNDRED:
+            text += f", pari a {format_number(on_100, 2)} su 100"
+    else:
+        value, scale = None, None
+        text = (
+            f"Punteggio medio {who}, su sistemi con scale diverse: "
+            f"{format_number(on_100, 2)} su 100"
+        )
     return {
-        "value": jsonable(mean),
-        "text": f"Punteggio medio {format_number(mean, 2)} su {len(scores)} schede.",
+        "value": jsonable(value),
+        "on_100": jsonable(on_100),
+        "scale": jsonable(scale),
+        "count": count,
+        "text": text + ". Non comprende chi non è valutato (motivi elencati a parte).",
     }
+
+
+def _parameter_rows(distribution: Distribution) -> list[dict[str, Any]]:
+    """The contract parameters used, with where each comes from (a value tried out says so)."""
+    sources = distribution.result.get("sources")
+    if sources is None:
+        return []
+    rows = []
+    for key in CONTRACT_KEYS:
+        if key not in distribution.parameters or key == "category_coefficients":
+            continue
+        value = distribution.parameters[key]
+        if isinstance(value, list):
+            shown = ", ".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            shown = "sì" if value else "no"
+        else:
+            shown = str(value).replace(".", ",")
+        rows.append(
+            {
+                "key": key,
+                "label": PARAMETER_LABELS[key],
+                "value": shown,
+                "source": sources.get(key, "valore indicato per questa anteprima"),
+            }
+        )
+    return rows
 
 
 def distribution_outputs(distribution: Distribution) -> dict[str, Any]:
@@ -240,10 +316,13 @@ def distribution_outputs(distribution: Distribution) -> dict[str, Any]:
             "finalisation_problems": problems,
         },
         "parameters": distribution.parameters,
+        "parameter_rows": _parameter_rows(distribution),
         "lines": person_table(lines),
         "allocated_vs_distributed": allocated_vs_distributed(distribution),
         "bands": _bands(distribution, lines),
-        "mean_score": _mean_score(lines),
+        "excluded": transparency.excluded_table(transparency.entries_from_lines(lines)),
+        "exclusions": computed.get("exclusions", []),
+        "mean_score": mean_score(lines),
         "differentiation": computed.get("differentiation"),
         "pool_check": distribution.result.get("pool_check"),
         "explanation": (computed.get("explanation") or {}).get("text", ""),
@@ -347,4 +426,24 @@ def funds_overview(ente: Ente, year: int) -> list[dict[str, Any]]:
                 "residual": Decimal(done.residual) if done else None,
             }
         )
+    return rows
+
+
+def integrative_contracts(ente: Ente) -> list[dict[str, Any]]:
+    """The ente's integrative contracts with their premium rules in words (one query)."""
+    rows = []
+    for contract in IntegrativeContract.objects.filter(ente=ente).order_by("-first_year"):
+        rules = []
+        for key, value in contract.parameters.items():
+            if key == "tie_break":
+                shown = ", ".join(ep.TieBreak(item).label for item in value)
+            elif key == "cutoff_ties":
+                shown = ep.CutoffTies(value).label
+            else:
+                shown = str(value).replace(".", ",")
+            rules.append({"label": PARAMETER_LABELS.get(key, key), "value": shown})
+        years = f"dal {contract.first_year}" + (
+            f" al {contract.last_year}" if contract.last_year else " (in vigore)"
+        )
+        rows.append({"contract": contract, "years": years, "rules": rules})
     return rows

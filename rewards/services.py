@@ -42,6 +42,7 @@ from measurement.selectors import cycle_scores
 from organization.models import (
     Absence,
     AbsenceKind,
+    Assignment,
     CcnlArea,
     Employment,
     Ente,
@@ -51,7 +52,15 @@ from organization.models import (
 )
 from planning.models import FROZEN_STATES, Cycle, OperationalObjective
 from rewards import access as rules
-from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
+from rewards.contracts import contract_for
+from rewards.models import (
+    Distribution,
+    DistributionLine,
+    DistributionState,
+    Fund,
+    FundKind,
+    IntegrativeContract,
+)
 
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
@@ -73,6 +82,7 @@ CATEGORY_KEYS = (
     NO_CATEGORY,
 )
 TIE_BREAK_KEYS = tuple(member.value for member in ep.TieBreak)
+CUTOFF_TIES_KEYS = tuple(member.value for member in ep.CutoffTies)
 QUOTA_ROUNDING_KEYS = tuple(member.value for member in ep.QuotaRounding)
 
 # Every key of the parameters, with its Italian name (used in the messages).
@@ -82,7 +92,7 @@ PARAMETER_LABELS = {
     "quota_rounding": "Arrotondamento della quota",
     "category_coefficients": "Coefficienti di categoria",
     "tie_break": "Criteri di spareggio",
-    "include_ties_at_cutoff": "Pari merito al limite della quota",
+    "cutoff_ties": "Pari merito al limite della quota",
     "part_time_proportional": "Premio proporzionale al part-time",
     "presence_proportional": "Premio proporzionale ai giorni di servizio",
     "protected_leave_as_service": "Congedi tutelati contati come servizio",
@@ -277,57 +287,237 @@ def _cycle_of(fund: Fund) -> Cycle | None:
     return Cycle.objects.filter(ente=fund.ente, year=fund.year).first()
 
 
+# The keys an integrative contract (CCDI) may set for the years it covers.
+CONTRACT_KEYS = (
+    "differentiation_share_percent",
+    "maggiorazione_percent",
+    "quota_rounding",
+    "category_coefficients",
+    "tie_break",
+    "cutoff_ties",
+    "part_time_proportional",
+    "presence_proportional",
+    "protected_leave_as_service",
+    "min_service_days",
+    "eq_result_min_percent",
+    "max_result_rate",
+    "distribute_whole_pool",
+    "payment_time_share_percent",
+    "payment_time_achieved_percent",
+)
+PERFORMA_SOURCE = "valore predefinito di Performa"
+
+
+def integrative_contract_for(ente: Ente, year: int) -> IntegrativeContract | None:
+    """The ente's integrative contract covering the year (the latest that started), or None."""
+    for contract in IntegrativeContract.objects.filter(ente=ente, first_year__lte=year).order_by(
+        "-first_year"
+    ):
+        if contract.covers(year):
+            return contract
+    return None
+
+
 def distribution_parameters_default(fund: Fund) -> dict[str, Any]:
-    """The parameters of the integrative contract, with the national minimums as defaults.
+    """The parameters of a fund's distribution: national contract, then integrative contract.
 
     Keys (all documented in `PARAMETER_LABELS`):
 
     * differentiation_share_percent — quota of the evaluated people who receive the maggiorazione
-      (10; 0 for the organisational-performance fund, where art. 69 does not apply);
+      (by the CCNL in force for the year: 0 before the CCNL 21/05/2018, then 10; 0 for the
+      organisational-performance fund, where art. 69 does not apply);
     * maggiorazione_percent — the maggiorazione as % of the average premium (≥ 30, default 30);
     * quota_rounding — how the quota of people is rounded: floor, ceil, round;
     * category_coefficients — {area or category → Decimal}, 1 for every category;
-    * tie_break — the ranking: score first, then absences, coefficient, seniority, id;
-    * include_ties_at_cutoff — whether all the people tied at the cut-off get the maggiorazione;
+    * tie_break — the ranking: score first, then the criteria of the integrative contract
+      (absences, coefficient, seniority); never the order in which people are stored;
+    * cutoff_ties — people still tied at the cut-off after every criterion are treated alike:
+      «include» (default: all receive the maggiorazione), «share» (the maggiorazioni left in
+      the quota are shared equally among them) or «exclude» (none receives it);
     * part_time_proportional, presence_proportional, protected_leave_as_service — art. 55 c.11
       CCNL 2018 and art. 9 c.3 D.Lgs. 150/2009;
     * min_service_days — minimum days of service in the year (the schemes' minimum, or 0);
-    * eq_result_min_percent (15), max_result_rate (25), distribute_whole_pool (False) and
-      position_allowances {person key → euros} — EQ and dirigenti funds;
+    * eq_result_min_percent (15 from 2018, none before), max_result_rate (25),
+      distribute_whole_pool (False) and position_allowances {person key → euros} — EQ and
+      dirigenti funds; the allowances default to those of the people's assignments in the year;
     * payment_time_share_percent (30) and payment_time_achieved_percent (100) — DL 13/2023;
     * personnel_expense, fund_total, variable_part, staff_count, trained_count — inputs of the
       personnel indicators (None: not computed, or computed from the distribution).
+
+    `distribution_parameter_sources` says where each value comes from.
     """
+    return _defaults_with_sources(fund)[0]
+
+
+def distribution_parameter_sources(fund: Fund) -> dict[str, str]:
+    """Where each default comes from (the CCNL in force for the year, the CCDI, the SMVP…)."""
+    return _defaults_with_sources(fund)[1]
+
+
+def _defaults_with_sources(fund: Fund) -> tuple[dict[str, Any], dict[str, str]]:
+    national = contract_for(fund.year)
     cycle = _cycle_of(fund)
     min_days = 0
     if cycle is not None:
         days = [s.minimum_service_days for s in cycle.schemes.all()]
         min_days = min(days) if days else 0
-    return {
-        "differentiation_share_percent": (
-            Decimal("0") if fund.kind == FundKind.ORGANISATIONAL else Decimal("10")
-        ),
-        "maggiorazione_percent": Decimal("30"),
+    values = _national_only(fund.year)
+    values["min_service_days"] = min_days
+    sources = dict.fromkeys(values, PERFORMA_SOURCE)
+    for key, rule in national.rules.items():
+        sources[key] = f"{national.label}: {rule.source}"
+    sources["min_service_days"] = "giorni minimi di servizio dei sistemi di valutazione del ciclo"
+    sources["payment_time_share_percent"] = "DL 13/2023 art. 4-bis c.2: almeno il 30 %"
+    sources["part_time_proportional"] = (
+        "art. 55 c.11 CCNL 21/05/2018: proporzionale, salvo diversa disciplina integrativa"
+    )
+    sources["protected_leave_as_service"] = "art. 9 c.3 D.Lgs. 150/2009"
+    sources["cutoff_ties"] = (
+        "Performa: i pari merito dopo tutti i criteri ricevono tutti la maggiorazione"
+    )
+    contract = integrative_contract_for(fund.ente, fund.year)
+    if contract is not None:
+        name = contract.label + (f" ({contract.act_label})" if contract.act_label else "")
+        for key, value in contract.parameters.items():
+            values[key] = value
+            sources[key] = name
+    if fund.kind == FundKind.ORGANISATIONAL:
+        values["differentiation_share_percent"] = Decimal("0")
+        sources["differentiation_share_percent"] = (
+            "la maggiorazione dell'art. 69 riguarda il solo premio individuale"
+        )
+    if fund.kind in RESULT_KINDS:
+        allowances = position_allowances_of(fund.ente, fund.year)
+        if allowances:
+            values["position_allowances"] = allowances
+            sources["position_allowances"] = (
+                "retribuzioni di posizione delle assegnazioni, per il periodo dell'anno in cui "
+                "sono attribuite"
+            )
+    return values, sources
+
+
+def position_allowances_of(ente: Ente, year: int) -> dict[str, Decimal]:
+    """{person key → retribuzione di posizione of the year} from the people's assignments.
+
+    An assignment's annual amount counts for the part of the year its period covers (the
+    allowance's own dates, or else the assignment's): 16.000 € from 1 July is 8.021,92 € in a
+    365-day year. Amounts of several assignments add up; rounded to the cent (half up).
+    """
+    year_start, year_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    year_days = Decimal(_days(year_start, year_end))
+    totals: dict[str, Decimal] = {}
+    rows = Assignment.objects.filter(
+        person__ente=ente, position_allowance__isnull=False
+    ).select_related("person")
+    for assignment in rows:
+        start = assignment.position_allowance_start or assignment.start_date
+        end = assignment.position_allowance_end or assignment.end_date
+        span = _clip(start, end, year_start, year_end)
+        if span is None:
+            continue
+        amount = Decimal(assignment.position_allowance) * Decimal(_days(*span)) / year_days
+        key = assignment.person.key
+        totals[key] = totals.get(key, Decimal(0)) + amount
+    return {key: value.quantize(CENT, rounding=ROUND_HALF_UP) for key, value in totals.items()}
+
+
+@transaction.atomic
+def integrative_contract_save(
+    *,
+    user,
+    ente: Ente,
+    label: str,
+    first_year: int,
+    last_year: int | None = None,
+    act_label: str = "",
+    parameters: dict[str, Any] | None = None,
+) -> IntegrativeContract:
+    """Record (or replace, same first year) the ente's integrative contract and its rules.
+
+    `parameters` holds only the keys the contract sets (`CONTRACT_KEYS`), checked as on the
+    distribution page; the others keep the national contract's defaults.
+    """
+    _authorize(user, ente)
+    label = (label or "").strip()
+    if not label:
+        raise ServiceError(
+            "La denominazione del contratto integrativo è obbligatoria.", field="label"
+        )
+    try:
+        first_year = int(first_year)
+        last_year = None if last_year in (None, "") else int(last_year)
+    except (TypeError, ValueError):
+        raise ServiceError("Gli anni del contratto integrativo devono essere numeri.") from None
+    if not 2000 <= first_year <= 2100:
+        raise ServiceError(f"Dall'anno: {first_year} non è un anno valido.", field="first_year")
+    if last_year is not None and last_year < first_year:
+        raise ServiceError("L'anno finale precede quello iniziale.", field="last_year")
+    parameters = dict(parameters or {})
+    unknown = sorted(set(parameters) - set(CONTRACT_KEYS))
+    if unknown:
+        raise ParameterError(dict.fromkeys(unknown, "non è una regola del contratto integrativo."))
+    national = contract_for(first_year)
+    merged = {
+        key: value for key, value in _national_only(first_year).items() if key not in parameters
+    }
+    merged.update(parameters)
+    cleaned = distribution_parameters_validate(merged, year=first_year)
+    stored = jsonable({key: cleaned[key] for key in parameters})
+    others = IntegrativeContract.objects.filter(ente=ente).exclude(first_year=first_year)
+    for other in others:
+        end = other.last_year if other.last_year is not None else 9999
+        mine = last_year if last_year is not None else 9999
+        if other.first_year <= mine and first_year <= end:
+            raise ServiceError(
+                f"Gli anni si sovrappongono a quelli di «{other.label}».", field="first_year"
+            )
+    contract = IntegrativeContract.objects.filter(ente=ente, first_year=first_year).first()
+    before = state_of(contract) if contract else {}
+    if contract is None:
+        contract = IntegrativeContract(ente=ente, first_year=first_year)
+    contract.label = label[:255]
+    contract.act_label = (act_label or "").strip()[:255]
+    contract.last_year = last_year
+    contract.parameters = stored
+    contract.save()
+    record(
+        user=user,
+        action="integrative_contract.save",
+        obj=contract,
+        ente=ente,
+        changes=diff(before, state_of(contract)) | {"national_contract": national.key},
+    )
+    return contract
+
+
+def _national_only(year: int) -> dict[str, Any]:
+    """The defaults of a year without the ente's own data (for checking a contract's rules)."""
+    national = contract_for(year)
+    values = {
+        "differentiation_share_percent": national.rules["differentiation_share_percent"].value,
+        "maggiorazione_percent": national.rules["maggiorazione_percent"].value,
         "quota_rounding": ep.QuotaRounding.FLOOR.value,
         "category_coefficients": dict.fromkeys(CATEGORY_KEYS, Decimal("1")),
         "tie_break": [criterion.value for criterion in ep.DEFAULT_TIE_BREAK],
-        "include_ties_at_cutoff": True,
+        "cutoff_ties": ep.DEFAULT_CUTOFF_TIES.value,
         "part_time_proportional": True,
         "presence_proportional": True,
         "protected_leave_as_service": True,
-        "min_service_days": min_days,
-        "eq_result_min_percent": Decimal("15"),
-        "max_result_rate": Decimal("25"),
+        "min_service_days": 0,
+        "eq_result_min_percent": national.rules["eq_result_min_percent"].value,
+        "max_result_rate": national.rules["max_result_rate"].value,
         "distribute_whole_pool": False,
         "payment_time_share_percent": Decimal("30"),
         "payment_time_achieved_percent": Decimal("100"),
         "position_allowances": {},
-        "personnel_expense": None,
-        "fund_total": None,
-        "variable_part": None,
-        "staff_count": None,
-        "trained_count": None,
     }
+    values.update(
+        dict.fromkeys(
+            ("personnel_expense", "fund_total", "variable_part", "staff_count", "trained_count")
+        )
+    )
+    return values
 
 
 class _Checker:
@@ -398,8 +588,13 @@ def _range_text(low: Decimal | None, high: Decimal | None) -> str:
     return f"non può superare {format_number(high)}."
 
 
-def distribution_parameters_validate(data: dict[str, Any]) -> dict[str, Any]:
+def distribution_parameters_validate(
+    data: dict[str, Any], *, year: int | None = None
+) -> dict[str, Any]:
     """The parameters checked and converted (Decimal, int, bool); every key must be present.
+
+    `year` is the cycle's year: the floors the national contract in force sets (the EQ
+    risultato quota of 15 % from the CCNL 21/05/2018) apply only from then.
 
     Raises `ParameterError` with one Italian message per wrong key (all of them at once).
     """
@@ -415,6 +610,8 @@ def distribution_parameters_validate(data: dict[str, Any]) -> dict[str, Any]:
     check = _Checker(data)
     cleaned: dict[str, Any] = {}
     hundred, zero = HUNDRED, Decimal("0")
+    national = contract_for(year if year is not None else dt.date.today().year)
+    floor = national.eq_result_floor or zero
     cleaned["differentiation_share_percent"] = check.number(
         "differentiation_share_percent", low=zero, high=hundred
     )
@@ -432,8 +629,13 @@ def distribution_parameters_validate(data: dict[str, Any]) -> dict[str, Any]:
     cleaned["quota_rounding"] = rounding
     cleaned["category_coefficients"] = _coefficients(data.get("category_coefficients"), check)
     cleaned["tie_break"] = _tie_break(data.get("tie_break"), check)
+    cutoff = data.get("cutoff_ties")
+    if cutoff not in CUTOFF_TIES_KEYS:
+        check.errors["cutoff_ties"] = (
+            f"valore «{cutoff}» non ammesso (ammessi: {', '.join(CUTOFF_TIES_KEYS)})."
+        )
+    cleaned["cutoff_ties"] = cutoff
     for key in (
-        "include_ties_at_cutoff",
         "part_time_proportional",
         "presence_proportional",
         "protected_leave_as_service",
@@ -443,9 +645,13 @@ def distribution_parameters_validate(data: dict[str, Any]) -> dict[str, Any]:
     cleaned["min_service_days"] = check.integer("min_service_days", low=0, high=366)
     cleaned["eq_result_min_percent"] = check.number(
         "eq_result_min_percent",
-        low=Decimal("15"),
+        low=floor,
         high=hundred,
-        message="deve essere tra 15 e 100 (art. 15 c.4 CCNL 2018, art. 17 c.4 CCNL 2022).",
+        message=(
+            f"deve essere tra {format_number(floor)} e 100 ({national.label})."
+            if floor
+            else "deve essere tra 0 e 100."
+        ),
     )
     cleaned["max_result_rate"] = check.number(
         "max_result_rate",
@@ -511,7 +717,8 @@ def _tie_break(raw: Any, check: _Checker) -> list[str]:
     unknown = [str(item) for item in raw if item not in TIE_BREAK_KEYS]
     if unknown:
         problems.append(
-            f"criteri non ammessi: {', '.join(unknown)} (ammessi: {', '.join(TIE_BREAK_KEYS)})"
+            f"criteri non ammessi: {', '.join(unknown)} (ammessi: {', '.join(TIE_BREAK_KEYS)}; "
+            "l'ordine di registrazione delle persone non è un criterio del contratto integrativo)"
         )
     if raw[0] != ep.TieBreak.SCORE.value:
         problems.append("il primo criterio deve essere il punteggio (graduatoria del SMVP)")
@@ -545,7 +752,7 @@ def _merged_parameters(fund: Fund, parameters: dict[str, Any] | None) -> dict[st
     """Defaults overridden by `parameters` (a what-if may give only the keys it changes)."""
     merged = distribution_parameters_default(fund)
     merged.update(parameters or {})
-    return distribution_parameters_validate(merged)
+    return distribution_parameters_validate(merged, year=fund.year)
 
 
 # -- the population ----------------------------------------------------------------------------
@@ -754,14 +961,35 @@ def _band_facts(scheda: Scheda) -> dict[str, Any]:
     }
 
 
-def _exclusion(scheda: Scheda) -> str:
+def _exclusion(scheda: Scheda, member: _Member | None = None) -> str:
+    """Why the person is not evaluated (empty when they are): their own reason."""
+    return _not_evaluated(scheda, member)[0]
+
+
+def _not_evaluated(scheda: Scheda, member: _Member | None = None) -> tuple[str, ep.Exclusion]:
     if not scheda.is_eligible:
-        return scheda.eligibility_note or "non ammesso alla valutazione"
+        minimum = scheda.scheme.minimum_service_days
+        if member is not None and member.service_days is not None and minimum:
+            days = member.service_days + member.protected_days
+            if days < minimum:
+                return (
+                    f"servizio di {days} giorni, inferiore al minimo di {minimum} del sistema "
+                    "di valutazione",
+                    ep.Exclusion.SERVICE,
+                )
+        return scheda.eligibility_note or "non ammesso alla valutazione", ep.Exclusion.NOT_EVALUATED
     if scheda.total_points is None or scheda.premium_percent is None:
-        return "scheda senza punteggio"
-    if scheda.is_negative:
-        return f"valutazione negativa, punteggio {format_number(Decimal(scheda.total_points))}"
-    return ""
+        return "scheda senza punteggio", ep.Exclusion.NOT_EVALUATED
+    return "", ep.Exclusion.NOT_EVALUATED
+
+
+def _result_exclusion(member: _Member) -> str:
+    """EQ and dirigenti: not evaluated, or evaluated negatively (no risultato)."""
+    reason = _exclusion(member.scheda, member)
+    if not reason and member.scheda.is_negative:
+        points = format_number(Decimal(member.scheda.total_points))
+        reason = f"valutazione negativa, punteggio {points}"
+    return reason
 
 
 def _staff_distribution(fund: Fund, members: list[_Member], params: dict[str, Any]):
@@ -770,9 +998,7 @@ def _staff_distribution(fund: Fund, members: list[_Member], params: dict[str, An
         differentiation_quota=params["differentiation_share_percent"],
         quota_rounding=params["quota_rounding"],
         tie_break=tuple(params["tie_break"]),
-        cutoff_ties=(
-            ep.CutoffTies.INCLUDE if params["include_ties_at_cutoff"] else ep.CutoffTies.EXCLUDE
-        ),
+        cutoff_ties=ep.CutoffTies(params["cutoff_ties"]),
         coefficients=params["category_coefficients"],
         part_time_proportional=params["part_time_proportional"],
         presence_proportional=params["presence_proportional"],
@@ -783,7 +1009,7 @@ def _staff_distribution(fund: Fund, members: list[_Member], params: dict[str, An
     year_days = _days(dt.date(fund.year, 1, 1), dt.date(fund.year, 12, 31))
     people = []
     for m in members:
-        reason = _exclusion(m.scheda)
+        reason, kind = _not_evaluated(m.scheda, m)
         people.append(
             ep.Person(
                 id=m.person.pk,
@@ -798,6 +1024,8 @@ def _staff_distribution(fund: Fund, members: list[_Member], params: dict[str, An
                 seniority=m.seniority,
                 eligible=not reason,
                 ineligible_reason=reason,
+                ineligible_kind=kind,
+                negative=m.scheda.is_negative,
                 payment_time_missed=bool(m.payment_time and m.payment_time["missed"]),
                 label=m.label,
             )
@@ -810,7 +1038,9 @@ def _result_distribution(fund: Fund, members: list[_Member], params: dict[str, A
     missing = [f"{m.label} ({m.person.key})" for m in members if m.person.key not in allowances]
     if missing:
         raise ServiceError(
-            "Manca la retribuzione di posizione di: " + ", ".join(missing) + ".",
+            "Manca la retribuzione di posizione di: "
+            + ", ".join(missing)
+            + ". Indicarla nell'assegnazione della persona (importo annuo e periodo).",
             field="position_allowances",
         )
     engine_params = ep.ResultParameters(
@@ -821,7 +1051,7 @@ def _result_distribution(fund: Fund, members: list[_Member], params: dict[str, A
     )
     holders = []
     for m in members:
-        reason = _exclusion(m.scheda)
+        reason = _result_exclusion(m)
         holders.append(
             ep.PositionHolder(
                 id=m.person.pk,
@@ -870,7 +1100,12 @@ def _line_facts(line, member: _Member, staff: bool) -> dict[str, Any]:
         "service_days": member.service_days,
         "protected_days": member.protected_days,
         "payment_time": member.payment_time,
-        "reason": line.reason if staff else _exclusion(member.scheda),
+        "reason": line.reason if staff else _result_exclusion(member),
+        "evaluated": (
+            line.to_dict()["evaluated"]
+            if staff
+            else member.scheda.is_eligible and member.scheda.total_points is not None
+        ),
     }
 
 
@@ -925,6 +1160,12 @@ def distribution_preview(
         },
         "computed": computed_data,
         "scheda_ids": sorted(m.scheda.pk for m in members),
+        "national_contract": contract_for(fund.year).label,
+        "sources": {
+            key: source
+            for key, source in distribution_parameter_sources(fund).items()
+            if key not in (parameters or {})
+        },
         "warnings": warnings,
         "pool_check": None if staff else computed.pool_check.to_dict(),
     }

@@ -133,6 +133,38 @@ def fund_create(request):
 
 @require_http_methods(["GET", "POST"])
 @ente_required
+def integrative_contract(request):
+    """The ente's integrative contracts and the form that records one (its premium rules)."""
+    _manager(request)
+    form = forms.IntegrativeContractForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            contract = services.integrative_contract_save(
+                user=request.user,
+                ente=request.ente,
+                label=data["label"],
+                act_label=data.get("act_label", ""),
+                first_year=data["first_year"],
+                last_year=data.get("last_year"),
+                parameters=form.parameters(),
+            )
+        except services.ParameterError as refusal:
+            form.add_parameter_errors(refusal.errors, services.PARAMETER_LABELS)
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Contratto integrativo «{contract.label}» registrato.")
+            return redirect("rewards:integrative_contract")
+    return render(
+        request,
+        "rewards/integrative_contract.html",
+        {"form": form, "contracts": selectors.integrative_contracts(request.ente)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ente_required
 def fund_edit(request, pk):
     _manager(request)
     fund = _fund(request, pk)

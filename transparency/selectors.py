@@ -30,6 +30,7 @@ from typing import Any
 from core.privacy import suppress_group, threshold, too_small
 from core.templatetags.formatting import euro
 from engine.numbers import CENT, HUNDRED, NBSP, ZERO, format_number, jsonable
+from engine.premiums import excluded_text, percent_shares
 from organization.models import Ente
 from rewards.models import Distribution, DistributionLine, DistributionState, Fund, FundKind
 
@@ -88,6 +89,15 @@ class _Entry:
     band_to: str | None
     band_percent: str | None
     score: str | None
+    evaluated: bool = True  # False: not admitted, no score, too little service
+    reason: str = ""  # why they are not evaluated
+
+
+def is_evaluated(facts: dict[str, Any]) -> bool:
+    if "evaluated" in facts:
+        return bool(facts["evaluated"])
+    # Lines stored before «evaluated» was written: a score and an admitted scheda.
+    return facts.get("score") is not None and facts.get("eligible", True) is not False
 
 
 def entries_from_lines(lines: Iterable[DistributionLine]) -> list[_Entry]:
@@ -99,35 +109,55 @@ def entries_from_lines(lines: Iterable[DistributionLine]) -> list[_Entry]:
             band_to=line.explanation.get("band_to"),
             band_percent=line.explanation.get("band_percent"),
             score=line.explanation.get("score"),
+            evaluated=is_evaluated(line.explanation),
+            reason=line.explanation.get("reason") or "",
         )
         for line in lines
     ]
 
 
-def bands_table(entries: list[_Entry], noun_for) -> list[dict[str, Any]]:
-    """People by score band (one row per band range), highest band first.
-
-    `noun_for(count)` gives the noun («dipendenti»). A person counted in several distributions
-    is counted once (their first entry).
-    """
-    seen: set[int] = set()
-    counts: dict[tuple, int] = defaultdict(int)
+def _first_per_person(entries: list[_Entry]) -> list[_Entry]:
+    seen: dict[int, _Entry] = {}
     for entry in entries:
-        if entry.person in seen:
-            continue
-        seen.add(entry.person)
-        counts[(entry.band_from, entry.band_to, entry.band_percent)] += 1
-    total = len(seen)
+        seen.setdefault(entry.person, entry)
+    return list(seen.values())
+
+
+def excluded_table(entries: list[_Entry]) -> list[dict[str, Any]]:
+    """The people not evaluated, counted per reason («1 escluso (scheda senza punteggio)»)."""
+    counts: dict[str, int] = defaultdict(int)
+    for entry in _first_per_person(entries):
+        if not entry.evaluated:
+            counts[entry.reason or "non valutato"] += 1
+    return [
+        {"reason": reason, "count": count, "text": excluded_text(count, f"({reason})")}
+        for reason, count in sorted(counts.items())
+    ]
+
+
+def bands_table(entries: list[_Entry], noun_for) -> list[dict[str, Any]]:
+    """The evaluated people by score band (one row per band range), highest band first.
+
+    Only the evaluated population is counted (`excluded_table` lists the others with their
+    reason) and the shares add up to 100 % of it. `noun_for(count)` gives the noun
+    («dipendenti»). A person counted in several distributions is counted once (their first
+    entry).
+    """
+    counts: dict[tuple, int] = defaultdict(int)
+    for entry in _first_per_person(entries):
+        if entry.evaluated:
+            counts[(entry.band_from, entry.band_to, entry.band_percent)] += 1
 
     def order(key: tuple) -> tuple:
         lower = key[0]
         return (lower is not None, Decimal(lower) if lower is not None else ZERO)
 
     rows = []
-    for key in sorted(counts, key=order, reverse=True):
+    keys = sorted(counts, key=order, reverse=True)
+    shares = percent_shares([counts[key] for key in keys])
+    for key, share in zip(keys, shares, strict=True):
         lower, upper, premium = key
         count = counts[key]
-        share = (Decimal(count) * HUNDRED / total).quantize(CENT, rounding=ROUND_HALF_UP)
         rows.append(
             {
                 "from": lower,
@@ -146,7 +176,7 @@ def aggregate(entries: list[_Entry], category: str, kind: str = "") -> dict[str,
     per_person: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for entry in entries:
         per_person[entry.person] += entry.total
-    evaluated = len(per_person)
+    evaluated = sum(1 for entry in _first_per_person(entries) if entry.evaluated)
     paid = sorted(total for total in per_person.values() if total > ZERO)
     awarded = len(paid)
     total_paid = sum(paid, ZERO)
@@ -161,7 +191,7 @@ def aggregate(entries: list[_Entry], category: str, kind: str = "") -> dict[str,
         selectivity = (Decimal(awarded) * HUNDRED / evaluated).quantize(
             CENT, rounding=ROUND_HALF_UP
         )
-    scores = [Decimal(e.score) for e in {e.person: e for e in entries}.values() if e.score]
+    scores = [Decimal(e.score) for e in _first_per_person(entries) if e.score and e.evaluated]
     mean_score = (
         (sum(scores, ZERO) / len(scores)).quantize(CENT, rounding=ROUND_HALF_UP) if scores else None
     )
@@ -185,6 +215,7 @@ def aggregate(entries: list[_Entry], category: str, kind: str = "") -> dict[str,
         "differentiation_percent": jsonable(ratio),
         "mean_score": jsonable(mean_score),
         "bands": bands_table(entries, lambda count: people_noun(count, category, kind)),
+        "excluded": excluded_table(entries),
         "noun": noun,
         "text": text,
     }

@@ -483,3 +483,16 @@ def test_behaviour_dictionary_with_levels(org, enter):
 
 def test_platform_admin_role_name_is_admin():
     assert ADMIN == "admin"
+
+
+def test_nucleo_overview_lists_a_scheda_without_unit(org, schede, enter):
+    # Issue 7 item 8: one scheda without a unit broke the grouping and hid them all.
+    Scheda.objects.filter(pk=schede["agente"].pk).update(unit=None)
+    url = f"{reverse('appraisal:nucleo_overview')}?anno={org.cycle.year}"
+    body = enter(org.users.nucleo, org.ente).get(url).content.decode()
+    assert f"Nessuna scheda per il {org.cycle.year}" not in body
+    section = body.split('id="tutte"', 1)[1]
+    assert "Senza unità (" in section
+    assert str(schede["agente"].person) in section.split("Senza unità (", 1)[1]
+    for scheda in schede.values():
+        assert str(scheda.person) in section

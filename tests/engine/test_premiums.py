@@ -185,7 +185,7 @@ def test_tie_break_at_the_cut_off():
             (TieBreak.SCORE, TieBreak.ABSENCES, TieBreak.SENIORITY),
             D("12.5"),
         ),
-        "id": _tied(CutoffTies.EXCLUDE, (TieBreak.SCORE, TieBreak.ID)),
+        "share": _tied(CutoffTies.SHARE),
     }
     names = {
         key: [line.person_id for line in result.lines if line.maggiorazione]
@@ -197,12 +197,24 @@ def test_tie_break_at_the_cut_off():
         "absences": ["p2", "p3"],  # tied with each other, both within the quota
         "one": [],  # p2 and p3 tied at the cut-off, none included
         "seniority": ["p3"],
-        "id": ["p1", "p2"],
+        "share": ["p1", "p2", "p3"],
     }
     text = awarded["include"].differentiation.explanation.text
     assert "3 dipendenti restano a pari merito dopo tutti i criteri (p1, p2, p3)" in text
     assert "va a 3 dipendenti invece di 2" in text
     assert "va a 0 dipendenti invece di 2" in awarded["exclude"].differentiation.explanation.text
+    # Shared: the 2 maggiorazioni of the quota split in three equal parts.
+    shared = awarded["share"]
+    amounts = {line.maggiorazione for line in shared.lines if line.maggiorazione}
+    full = shared.differentiation.amount
+    assert amounts == {(full * 2 / 3).quantize(CENT, rounding="ROUND_DOWN")}
+    assert shared.totals.distributed + shared.totals.residual == D(8000)
+    # The deciding criterion is named in the explanation and on the lines it concerns.
+    decided = awarded["seniority"]
+    assert decided.differentiation.decided_by is TieBreak.SENIORITY
+    assert "ha deciso il criterio «maggiore anzianità»" in decided.differentiation.explanation.text
+    assert "anzianità dal 01/01/2005" in decided.line("p3").explanation.text
+    assert "ha deciso il criterio" not in decided.line("p7").explanation.text
     assert [line.rank for line in awarded["seniority"].lines][:4] == [3, 2, 1, 4]
 
 
@@ -326,7 +338,7 @@ def test_parameters_round_trip_and_defaults():
             "maggiorazione_percent": 35,
             "differentiation_quota": "12,5",
             "quota_rounding": "ceil",
-            "tie_break": ["score", "seniority", "id"],
+            "tie_break": ["score", "seniority"],
             "cutoff_ties": "exclude",
             "coefficients": {"A": 1, "B": 1.1},
             "min_service_days": 60,
@@ -371,7 +383,7 @@ def test_parameter_errors_name_the_key():
         "premi.payment_time_share": "deve essere tra 30 e 100 (DL 13/2023 art. 4-bis)",
     }
     with pytest.raises(ConfigError) as error:
-        ResultParameters.from_dict({"minimum_result_quota": 10})
+        ResultParameters.from_dict({"minimum_result_quota": 110})
     assert "risultato.minimum_result_quota" in dict(error.value.errors)
     with pytest.raises(ConfigError):
         distribute_fund(D(1), [], PremiumParameters(maggiorazione_percent=D(20)))
@@ -441,7 +453,7 @@ parameters_strategy = st.builds(
         [
             (TieBreak.SCORE,),
             (TieBreak.SCORE, TieBreak.ABSENCES),
-            (TieBreak.SCORE, TieBreak.ABSENCES, TieBreak.COEFFICIENT, TieBreak.ID),
+            (TieBreak.SCORE, TieBreak.ABSENCES, TieBreak.COEFFICIENT, TieBreak.SENIORITY),
         ]
     ),
 )
@@ -483,6 +495,45 @@ def test_deterministic_and_permutation_invariant(fund, people, params, random):
     assert first.totals == moved.totals
 
 
+def test_equal_people_get_equal_premiums_whatever_their_ids():
+    # The Relazione's case: a tie at the cut-off must not be broken by the database id.
+    people = [Person(index, D(40 + index), category="B") for index in range(8)]
+    twins = [Person(100, D(58), category="B"), Person(9, D(58), category="B")]
+    params = PremiumParameters(differentiation_quota=D(10), coefficients=COEFFICIENTS)
+    result = distribute_fund(D(20000), people + twins, params, BANDS_60)
+    assert result.line(100).total == result.line(9).total
+    assert result.line(100).maggiorazione == result.line(9).maggiorazione > 0
+
+
+def test_the_id_is_not_a_criterion_of_the_contract():
+    with pytest.raises(ConfigError) as refusal:
+        PremiumParameters.from_dict({"tie_break": ["score", "id"]})
+    assert "premi.tie_break[1]" in dict(refusal.value.errors)
+
+
+@PROPERTY
+@given(funds, people_strategy(), parameters_strategy, st.randoms(use_true_random=False))
+def test_the_storage_order_never_changes_anyone_s_premium(fund, people, params, random):
+    """Give the same people other ids (as another order of storage would): nobody's premium
+    changes, and two people alike in everything but the id receive the same."""
+    ids = [person.id for person in people]
+    random.shuffle(ids)
+    stored_again = [
+        Person(**{**person.__dict__, "id": new_id})
+        for person, new_id in zip(people, ids, strict=True)
+    ]
+    first = distribute_fund(fund, people, params, BANDS_60)
+    second = distribute_fund(fund, stored_again, params, BANDS_60)
+    for before, after in zip(first.lines, second.lines, strict=True):
+        assert before.label == after.label
+        assert (before.base, before.maggiorazione, before.total) == (
+            after.base,
+            after.maggiorazione,
+            after.total,
+        )
+        assert before.explanation.text == after.explanation.text
+
+
 @PROPERTY
 @given(funds, people_strategy(8), parameters_strategy, decimals(19, 60, places=0), st.data())
 def test_a_higher_band_never_gets_less(fund, people, params, high, data):
@@ -508,11 +559,16 @@ def test_the_maggiorazione_is_at_least_m_percent_of_the_average(fund, people, pa
     average_paid = sum(line.gross for line in sharing) / len(sharing)
     awarded = [line for line in sharing if line.top_ranked]
     assert len(awarded) == diff.awarded_count
+    # Those tied at the cut-off with CutoffTies.SHARE receive an equal part of what is left.
+    parts = {line.maggiorazione for line in awarded if line.maggiorazione != diff.amount}
+    assert len(parts) <= 1 and (not parts or diff.shared_count > 0)
+    whole = [line for line in awarded if line.maggiorazione == diff.amount]
+    assert len(whole) >= diff.awarded_count - diff.shared_count
     if fits:
-        assert all(line.maggiorazione >= target for line in awarded)
+        assert all(line.maggiorazione >= target for line in whole)
         assert all(
             line.maggiorazione >= average_paid * params.maggiorazione_percent / 100
-            for line in awarded
+            for line in whole
         )
     # The maggiorazione goes to the top of the ranking: nobody outside it has a higher score.
     lowest_awarded = min(line.score for line in awarded)
@@ -562,3 +618,59 @@ def test_result_pay_stays_within_the_pool_and_keeps_proportions(pool, holders, w
             assert line.gross <= line.theoretical
     if wanted > pool or (whole and wanted > 0):
         assert 0 <= totals.residual - totals.withheld < CENT * max(len(holders), 1)
+
+
+# -- issue 7: the evaluated population and the real reasons ----------------------------------------
+
+
+def _population_with_exclusions():
+    people = [
+        Person("a", D(58)),
+        Person("b", D(55)),
+        Person("c", D(40)),
+        Person("neg", D(10)),
+        Person("breve", D(57), service_days=79),  # a score, but too little service
+        Person("senza", D(0), eligible=False, ineligible_reason="scheda senza punteggio"),
+    ]
+    params = PremiumParameters(differentiation_quota=D(0), min_service_days=180)
+    return distribute_fund(D(9000), people, params, BANDS_60)
+
+
+def test_band_tables_count_the_evaluated_only():
+    result = _population_with_exclusions()
+    counts = {band.label: band.count for band in result.bands}
+    assert sum(counts.values()) == 4  # a, b, c and the negative one: not «breve», not «senza»
+    assert [band.count for band in result.bands if band.lower == D(54)] == [2]
+    assert sum(band.staff_percent for band in result.bands) == D(100)
+    assert [(item.exclusion.value, item.count) for item in result.exclusions] == [
+        ("not_evaluated", 1),
+        ("service", 1),
+        ("negative", 1),
+    ]
+
+
+def test_each_exclusion_gives_its_own_reason_with_its_number():
+    text = _population_with_exclusions().explanation.text
+    assert "1 escluso (scheda senza punteggio)" in text
+    assert "1 escluso per servizio inferiore al minimo" in text
+    assert "1 escluso per valutazione negativa" in text
+    assert "esclusi" not in text
+    people = [Person(index, D(50), service_days=30) for index in range(2)]
+    params = PremiumParameters(min_service_days=180)
+    assert "2 esclusi per servizio inferiore al minimo" in (
+        distribute_fund(D(100), people, params, BANDS_60).explanation.text
+    )
+
+
+@PROPERTY
+@given(st.lists(st.integers(0, 50), min_size=1, max_size=8))
+def test_band_shares_add_up_to_a_hundred(counts):
+    from engine.premiums import percent_shares
+
+    shares = percent_shares(counts)
+    if sum(counts):
+        assert sum(shares) == D(100)
+        for count, share in zip(counts, shares, strict=True):
+            assert abs(share - D(count) * 100 / sum(counts)) < CENT
+    else:
+        assert set(shares) <= {D(0)}

@@ -146,6 +146,10 @@ _RICH: dict[str, Any] = {
                     "share_percent": "25",
                     "start_date": "2024-01-01",
                     "end_date": "2024-12-31",
+                    # 1.2: an annual position allowance and the period it is paid for.
+                    "position_allowance": "12500.5",
+                    "position_allowance_start": "2024-03-01",
+                    "position_allowance_end": "2024-12-31",
                     "note": "Convenzione rep. n. 12/2023",
                 },
                 {"unit": "ufficio-verbali", "kind": "comando"},

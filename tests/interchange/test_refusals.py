@@ -41,7 +41,7 @@ CASES = [
     ),
     pytest.param(
         _set(("version",), 2),
-        '$.version: versione 2 non supportata (atteso 1 o "1.1")',
+        '$.version: versione 2 non supportata (atteso 1 o "1.2")',
         id="wrong-version",
     ),
     pytest.param(

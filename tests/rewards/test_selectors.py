@@ -51,7 +51,9 @@ def test_outputs_reproduce_the_hand_computed_case(staff_case):
         "0,01\u00a0€ da arrotondamenti e quote non assegnate."
     )
     assert outputs["mean_score"]["value"] == "39.6"
-    assert outputs["mean_score"]["text"] == "Punteggio medio 39,60 su 5 schede."
+    assert outputs["mean_score"]["text"].startswith(
+        "Punteggio medio del personale valutato (5 persone): 39,60 su 60, pari a 66,00 su 100."
+    )
     assert outputs["distribution"]["state"] == "preview"
     assert outputs["distribution"]["can_finalise"] is False
     assert any("art. 14 c.6" in p for p in outputs["distribution"]["finalisation_problems"])

@@ -81,7 +81,7 @@ def test_categories_aggregate_staff_and_managers(make_ente, make_user):
     assert staff["differentiation_percent"] == "60.71"
     assert staff["mean_premium"] == "450"
     assert [band["text"] for band in staff["bands"]] == [
-        "Valutazione compresa tra 54 e 60 punti: 1 dipendente, 33,33\u00a0%",
+        "Valutazione compresa tra 54 e 60 punti: 1 dipendente, 33,34\u00a0%",
         "Valutazione compresa tra 37 e 53 punti: 1 dipendente, 33,33\u00a0%",
         "Valutazione fino a 24 punti: 1 dipendente, 33,33\u00a0%",
     ]
