@@ -12,6 +12,7 @@ from planning.models import (
     Cycle,
     CycleState,
     Indicator,
+    IndicatorGroup,
     ObjectiveVersion,
     OperationalObjective,
     Phase,
@@ -19,6 +20,7 @@ from planning.models import (
     StrategicObjective,
     Target,
     TargetKind,
+    WeightGroup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -569,3 +571,37 @@ def test_copy_moves_the_years_of_the_horizon_in_titles(plan):
     new = services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2026)
     assert new.title == "PIAO 2026 – 2028 (D.Lgs. 150/2009, DL 80/2021)"
     assert new.subtitle == "Obiettivi specifici Triennio 2026-2028, dati 2023"
+
+
+def test_copy_moves_the_years_in_the_titles_of_groups_and_sections_and_says_so(plan):
+    WeightGroup.objects.filter(pk=plan.pl_group.pk).update(
+        label="Polizia Locale – Obiettivi operativi specifici 2025"
+    )
+    section = IndicatorGroup.objects.create(
+        cycle=plan.cycle, key="sezione", title="Indicatori di salute 2025 (dati 2023)"
+    )
+    new = services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2026)
+    group = new.weight_groups.get(key=plan.pl_group.key)
+    assert group.label == "Polizia Locale – Obiettivi operativi specifici 2026"
+    title = new.indicator_groups.get(key=section.key).title
+    assert title == "Indicatori di salute 2026 (dati 2023)"
+    assert ("Gruppo di pesatura", "Polizia Locale – Obiettivi operativi specifici 2025",
+            "Polizia Locale – Obiettivi operativi specifici 2026") in [
+        (c.what, c.before, c.after) for c in new.renamed
+    ]  # fmt: skip
+    assert any(c.what == "Sezione di indicatori" for c in new.renamed)
+    entry = AuditEntry.objects.get(action="cycle.copy_as_draft")
+    assert [
+        "Gruppo di pesatura",
+        "Polizia Locale – Obiettivi operativi specifici 2025",
+        "Polizia Locale – Obiettivi operativi specifici 2026",
+    ] in entry.changes["renamed"][1]
+
+
+def test_copy_carries_a_multi_year_objective_with_its_years_and_dates(plan):
+    OperationalObjective.objects.filter(pk=plan.pl_coordination.pk).update(
+        years=[2025, 2026], deadline=dt.date(2026, 12, 31)
+    )
+    new = services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2026)
+    copy = new.operational_objectives.get(key="pl-coordinamento")
+    assert copy.years == [2026] and copy.deadline == dt.date(2026, 12, 31)

@@ -285,8 +285,10 @@ def test_prepare_next_year_button_and_copy(plan, enter):
     assert f'href="{copy_url}">Prepara il piano dell\'anno successivo</a>' in body
     response = client.post(copy_url, {"year": "2025"})
     assert "Esiste già un ciclo 2025" in response.content.decode()
-    response = client.post(copy_url, {"year": "2026"})
-    assert response.status_code == 302
+    response = client.post(copy_url, {"year": "2026"}, follow=True)
+    assert response.redirect_chain
+    body = response.content.decode()
+    assert "Titolo del piano: «PIAO 2025-2027» diventa «PIAO 2026-2028»." in body
     assert client.get(reverse("planning:tree")).context["cycle"].year == 2026
 
 
