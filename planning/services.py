@@ -32,6 +32,7 @@ from planning import access as plan_rules
 from planning import selectors
 from planning.formulas import validate_formula
 from planning.models import (
+    VALUE_KINDS,
     Cycle,
     CycleState,
     Dimension,
@@ -1242,9 +1243,7 @@ def _clean_target(values: dict[str, Any], year: int) -> dict[str, Any]:
         raise ServiceError(
             f"{label}: per un target «entro la data» serve la data.", field="target_date"
         )
-    elif (
-        kind in {TargetKind.GTE, TargetKind.LTE, TargetKind.EQ, TargetKind.VALUE} and value is None
-    ):
+    elif kind in VALUE_KINDS and value is None:
         raise ServiceError(f"{label}: per questo tipo di target serve il valore.", field="value")
     elif kind == TargetKind.TEXT and not text:
         raise ServiceError(f"{label}: un target descrittivo richiede il testo.", field="text")
