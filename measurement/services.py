@@ -879,7 +879,8 @@ def _reminder_text(cycle: Cycle, person: Person, pending: list, today: dt.date) 
     ]
     for item in pending:
         late = " – IN RITARDO" if item.overdue else ""
-        lines.append(f"- {item.subject_label}: valore al {format_date(item.period_end)}{late}")
+        what = "grado di raggiungimento attestato" if item.descriptive else "valore"
+        lines.append(f"- {item.subject_label}: {what} al {format_date(item.period_end)}{late}")
         if item.objective_label:
             lines.append(f"  obiettivo: {item.objective_label}")
     lines += [

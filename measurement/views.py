@@ -48,6 +48,7 @@ from planning.models import (
     Phase,
     Polarity,
     Target,
+    TargetKind,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -244,11 +245,13 @@ def reminders_send(request, ma, pk):
     except ServiceError as error:
         messages.error(request, error.message)
     else:
+        missing = getattr(sent, "without_email", [])
         if sent:
             messages.success(request, f"Solleciti inviati: {len(sent)}.")
+        elif missing:
+            messages.info(request, "Nessun sollecito inviato per e-mail.")
         else:
             messages.info(request, "Nessun sollecito inviato: non ci sono valori in attesa.")
-        missing = getattr(sent, "without_email", [])
         if missing:
             names = ", ".join(str(person) for person in missing)
             messages.warning(
@@ -301,6 +304,8 @@ def _deadline_row(item, form=None, saved=None, conflict=None, achievement=None) 
         form.fields.pop("completed_on", None)
     if item.indicator is None:
         form.fields.pop("deviation_note", None)
+    if getattr(item, "descriptive", False):
+        form.fields["value"].label = "Grado di raggiungimento attestato (da 0 a 100)"
     return {
         "item": item,
         "form": form,
@@ -320,6 +325,11 @@ class _Deadline:
         self.objective = indicator.objective if indicator is not None else None
         self.period_end = period_end
         self.overdue = period_end < _today()
+        self.descriptive = indicator is not None and (
+            Target.objects.filter(
+                indicator=indicator, year=indicator.cycle.year, kind=TargetKind.TEXT
+            ).exists()
+        )
 
     @property
     def subject_label(self) -> str:
