@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -416,3 +417,21 @@ def test_responsabile_named_on_a_transversal_objective_keeps_it_unitless(plan, e
     assert response.status_code == 302
     transversal.refresh_from_db()
     assert transversal.unit is None and transversal.description == "Tutti i Responsabili"
+
+
+def test_an_approved_plan_without_revisions_does_not_say_it_is_not_approved(plan, enter):
+    url = reverse("planning:objective_detail", args=[plan.pl_coordination.pk])
+    client = enter(plan.users.admin, plan.ente)
+    assert "il piano non è ancora stato approvato" in client.get(url).content.decode()
+    Cycle.objects.filter(pk=plan.cycle.pk).update(
+        state=CycleState.MEASUREMENT,
+        approval_body="Giunta",
+        approval_act_number="12",
+        approval_act_date=dt.date(2025, 1, 30),
+    )
+    body = client.get(url).content.decode()
+    assert "non è ancora stato approvato" not in body
+    assert (
+        "Nessuna revisione: l'obiettivo è quello del piano approvato il 30/01/2025 "
+        "(Giunta, atto n. 12)." in body
+    )
