@@ -7,7 +7,7 @@ import pytest
 
 from core.exceptions import AccessDenied, ServiceError
 from core.models import AuditEntry
-from planning import services
+from planning import selectors, services
 from planning.models import (
     Cycle,
     CycleState,
@@ -605,3 +605,29 @@ def test_copy_carries_a_multi_year_objective_with_its_years_and_dates(plan):
     new = services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2026)
     copy = new.operational_objectives.get(key="pl-coordinamento")
     assert copy.years == [2026] and copy.deadline == dt.date(2026, 12, 31)
+
+
+# --- multi-year plans: the weights of each year add up on their own ---------------------------
+
+
+def test_a_group_totals_the_weights_of_the_cycle_year_only(plan):
+    # A 2026-2027 objective of the same group: its weight belongs to those years' plans.
+    OperationalObjective.objects.create(
+        cycle=plan.cycle, key="pl-biennio", title="Videosorveglianza", unit=plan.pl,
+        weight_group=plan.pl_group, weight=Decimal("100"), years=[2026, 2027], order=9,
+    )  # fmt: skip
+    assert not services.proposal_problems(plan.cycle)
+    later = WeightGroup.objects.create(
+        cycle=plan.cycle, key="biennio", kind="altro", label="Obiettivi 2026-2027",
+        years=[2026, 2027], expected_total=Decimal("100"),
+    )  # fmt: skip
+    OperationalObjective.objects.create(
+        cycle=plan.cycle, key="sportello", title="Sportello", unit=plan.pl,
+        weight_group=later, weight=Decimal("60"), order=10,
+    )  # fmt: skip
+    # A group of later years is checked on its own first year.
+    assert services.proposal_problems(plan.cycle) == [
+        "Il gruppo «Obiettivi 2026-2027» totalizza 60,00\u00a0% invece di 100,00\u00a0%"
+    ]
+    running = selectors.weight_total_with(plan.pl_group, objective=None, weight=Decimal("10"))
+    assert running.total == Decimal("110")
