@@ -87,3 +87,20 @@ def test_the_next_cycle_carries_the_multi_year_objectives_forward(triennial):
     board = selectors.cycle_scores(new)
     assert board.objective(new.operational_objectives.get(key="sportello-unico").pk) is not None
     assert board.objective(carried.pk) is not None
+
+
+def test_values_of_other_years_are_refused_with_the_reason(triennial):
+    from core.exceptions import ServiceError
+    from measurement import services
+
+    plan = triennial
+    for indicator, says in [
+        (plan.archive_indicator, "«Archivio digitale» appartiene al 2026-2027, non al 2025"),
+        (plan.future_indicator, "«Sportello unico 2026-2027» appartiene al 2026-2027"),
+    ]:
+        with pytest.raises(ServiceError, match=says) as refused:
+            services.measurement_save(
+                user=plan.users.admin, cycle=plan.cycle, indicator=indicator,
+                period_kind="anno", period_end=END, value="3",
+            )  # fmt: skip
+        assert refused.value.field == "indicator"
