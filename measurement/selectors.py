@@ -48,6 +48,7 @@ from engine.rollup import (
 from engine.status import ObjectiveStatus, PhaseProgress, StatusResult, objective_status
 from measurement import scoring
 from measurement.models import (
+    MEASURING_STATES,
     Measurement,
     MonitoringWindow,
     ObjectiveDelegate,
@@ -1234,7 +1235,10 @@ def _delegates(cycle: Cycle) -> dict[int, set[int]]:
 
 
 def pending_all(cycle: Cycle, today: dt.date) -> list[PendingUpdate]:
-    """Every value expected and not yet entered, overdue first, then by date."""
+    """Every value expected and not yet entered, overdue first, then by date. Nothing is
+    expected once measurement is over (the cycle in evaluation or later refuses values)."""
+    if cycle.state not in MEASURING_STATES:
+        return []
     plan = _load(cycle, dt.date(cycle.year, 12, 31))
     windows = list(MonitoringWindow.objects.filter(cycle=cycle).order_by("period_end"))
     subjects = _measurable_subjects(plan, _delegates(cycle))

@@ -39,6 +39,7 @@ from engine.numbers import format_date, format_number, format_percent
 from measurement import access as rules
 from measurement import scoring, selectors
 from measurement.models import (
+    MEASURING_STATES,
     CorrectiveAction,
     Evidence,
     Measurement,
@@ -55,7 +56,6 @@ from organization.models import Ente, Parameter, Person
 from planning import formulas
 from planning.models import (
     Cycle,
-    CycleState,
     Indicator,
     OperationalObjective,
     Phase,
@@ -67,8 +67,6 @@ from planning.years import indicator_belongs, objective_belongs, objective_years
 HUNDRED = Decimal("100")
 DEFAULT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
-# Values and phase progress are recorded once the plan is approved, until measurement ends.
-MEASURING_STATES = frozenset({CycleState.APPROVED, CycleState.MONITORING, CycleState.MEASUREMENT})
 
 # Extension → (content type, accepted leading bytes or None when the content is free text).
 PDF = (b"%PDF-",)

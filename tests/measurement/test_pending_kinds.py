@@ -101,3 +101,14 @@ def test_without_e_mail_the_page_does_not_say_nothing_is_pending(every_kind, ent
     body = response.content.decode()
     assert "non ci sono valori in attesa" not in body
     assert "da sollecitare di persona" in body and "Luca Verdi" in body
+
+
+def test_nothing_is_pending_once_measurement_is_over(every_kind):
+    """A validated cycle refuses values: neither the list nor the reminders ask for them."""
+    from planning.models import Cycle, CycleState
+
+    plan = every_kind
+    Cycle.objects.filter(pk=plan.cycle.pk).update(state=CycleState.EVALUATION)
+    plan.cycle.refresh_from_db()
+    assert selectors.pending_updates(plan.cycle, plan.comandante, TODAY) == []
+    assert selectors.pending_by_owner(plan.cycle, TODAY) == []
