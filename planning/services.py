@@ -1341,8 +1341,9 @@ class _Renamer:
 
     def __call__(self, what: str, text: str) -> str:
         moved = _shift_years_in_text(text, self.source, self.shift)
-        if moved != text:
-            self.changes.append(TitleChange(what, text, moved))
+        change = TitleChange(what, text, moved)
+        if moved != text and change not in self.changes:  # a heading shared by many rows
+            self.changes.append(change)
         return moved
 
 
@@ -1353,10 +1354,11 @@ def cycle_copy_as_draft(*, user, cycle: Cycle, year: int) -> Cycle:
     Structured dates and years move by the difference in years, except for the rows of a
     multi-year plan that still belong to the new year: those are carried forward with their
     own years and dates (`planning.years.carried_years`). The years of the horizon written in
-    the titles of the cycle, its levels, areas, weight groups and sections of indicators move
-    too; the returned cycle lists them in `renamed` (also in the audit row). The other texts
-    "as written" are copied unchanged for the authors to review. Measurements (phase progress
-    and actuals), revisions and versions stay with the old cycle.
+    the titles of the cycle, its levels, areas, weight groups, sections of objectives and of
+    indicators move too (not those of the rows carried forward); the returned cycle lists
+    them in `renamed` (also in the audit row). The other texts "as written" are copied
+    unchanged for the authors to review. Measurements (phase progress and actuals),
+    revisions and versions stay with the old cycle.
     """
     ente = cycle.ente
     _require_admin(user, ente)
@@ -1386,7 +1388,9 @@ def cycle_copy_as_draft(*, user, cycle: Cycle, year: int) -> Cycle:
         _copy(level, cycle=new, label=rename("Livello di performance", level.label)).save()
     maps = _copy_strategic_layer(source_pk, new, rename)
     maps["group"], carried_groups = _copy_weight_groups(source_pk, new, rename)
-    maps["objective"], maps["phase"] = _copy_objectives(source_pk, new, maps, carried_groups)
+    maps["objective"], maps["phase"] = _copy_objectives(
+        source_pk, new, maps, carried_groups, rename
+    )
     _copy_indicators(source_pk, new, maps, rename)
     audit(
         user,
@@ -1447,7 +1451,9 @@ def _copy_weight_groups(
     return mapping, carried
 
 
-def _copy_objectives(source_pk: int, new: Cycle, maps: dict, carried_groups: set[int]):
+def _copy_objectives(
+    source_pk: int, new: Cycle, maps: dict, carried_groups: set[int], rename: _Renamer
+):
     objectives, phases = {}, {}
     rows = OperationalObjective.objects.filter(cycle_id=source_pk).prefetch_related(
         "responsibles", "phases"
@@ -1467,6 +1473,7 @@ def _copy_objectives(source_pk: int, new: Cycle, maps: dict, carried_groups: set
             weight_group=maps["group"].get(row.weight_group_id),
             years=years,
             deadline=_shift_date(row.deadline, moved),
+            section=row.section if carried else rename("Sezione del piano", row.section),
         )
         copy.save()
         copy.responsibles.set(people)

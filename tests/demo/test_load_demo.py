@@ -202,6 +202,10 @@ def test_demo_loads_the_three_enti_and_the_sorbara_draft(demo):
     draft = Cycle.objects.get(ente__slug="unione-sorbara", year=2025)
     assert draft.state == CycleState.DRAFT
     assert draft.operational_objectives.exists()
+    # The copy moved the years of its titles: «Obiettivi operativi specifici 2025».
+    assert not draft.weight_groups.filter(label__contains="2024").exists()
+    assert draft.weight_groups.filter(label__contains="specifici 2025").exists()
+    assert not draft.operational_objectives.filter(section__icontains="specifici 2024").exists()
 
 
 def test_demo_logins_have_their_roles_and_people(demo):

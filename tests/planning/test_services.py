@@ -580,6 +580,10 @@ def test_copy_moves_the_years_in_the_titles_of_groups_and_sections_and_says_so(p
     section = IndicatorGroup.objects.create(
         cycle=plan.cycle, key="sezione", title="Indicatori di salute 2025 (dati 2023)"
     )
+    heading = "Servizio BILANCIO – OBIETTIVI OPERATIVI SPECIFICI 2025"
+    OperationalObjective.objects.filter(cycle=plan.cycle, unit=plan.finanze).update(
+        section=heading
+    )
     new = services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2026)
     group = new.weight_groups.get(key=plan.pl_group.key)
     assert group.label == "Polizia Locale – Obiettivi operativi specifici 2026"
@@ -590,6 +594,11 @@ def test_copy_moves_the_years_in_the_titles_of_groups_and_sections_and_says_so(p
         (c.what, c.before, c.after) for c in new.renamed
     ]  # fmt: skip
     assert any(c.what == "Sezione di indicatori" for c in new.renamed)
+    assert {o.section for o in new.operational_objectives.filter(unit=plan.finanze)} == {
+        "Servizio BILANCIO – OBIETTIVI OPERATIVI SPECIFICI 2026"
+    }
+    # Two objectives share the heading: the change is listed once.
+    assert [c.before for c in new.renamed if c.what == "Sezione del piano"] == [heading]
     entry = AuditEntry.objects.get(action="cycle.copy_as_draft")
     assert [
         "Gruppo di pesatura",
