@@ -1303,6 +1303,14 @@ class _ValueIndex:
         return bool(self.days.get(key))
 
 
+def is_descriptive(indicator: Indicator) -> bool:
+    """Whether the indicator's target of its cycle's year is descriptive (one query): its
+    value is the attested degree of achievement, 0–100."""
+    return Target.objects.filter(
+        indicator=indicator, year=indicator.cycle.year, kind=TargetKind.TEXT
+    ).exists()
+
+
 def pending_updates(cycle: Cycle, person: Person, today: dt.date) -> list[PendingUpdate]:
     """«Le mie scadenze»: what `person` (owner or delegate) must update, overdue first."""
     return [

@@ -48,7 +48,6 @@ from planning.models import (
     Phase,
     Polarity,
     Target,
-    TargetKind,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -299,13 +298,15 @@ def _deadline_prefix(item) -> str:
 
 def _deadline_row(item, form=None, saved=None, conflict=None, achievement=None) -> dict:
     if form is None:
-        form = forms.QuickValueForm(prefix=_deadline_prefix(item), initial={"expected_version": 0})
+        form = forms.QuickValueForm(
+            prefix=_deadline_prefix(item),
+            initial={"expected_version": 0},
+            descriptive=getattr(item, "descriptive", False),
+        )
     if item.indicator is None or not _is_milestone(item.indicator, None):
         form.fields.pop("completed_on", None)
     if item.indicator is None:
         form.fields.pop("deviation_note", None)
-    if getattr(item, "descriptive", False):
-        form.fields["value"].label = "Grado di raggiungimento attestato (da 0 a 100)"
     return {
         "item": item,
         "form": form,
@@ -325,11 +326,7 @@ class _Deadline:
         self.objective = indicator.objective if indicator is not None else None
         self.period_end = period_end
         self.overdue = period_end < _today()
-        self.descriptive = indicator is not None and (
-            Target.objects.filter(
-                indicator=indicator, year=indicator.cycle.year, kind=TargetKind.TEXT
-            ).exists()
-        )
+        self.descriptive = indicator is not None and selectors.is_descriptive(indicator)
 
     @property
     def subject_label(self) -> str:
@@ -364,7 +361,9 @@ def deadline_save(request, ma):
             "Non puoi inserire valori per questo parametro.",
         )
     item = _Deadline(indicator=indicator, parameter=parameter, period_end=period_end)
-    form = forms.QuickValueForm(request.POST, prefix=_deadline_prefix(item))
+    form = forms.QuickValueForm(
+        request.POST, prefix=_deadline_prefix(item), descriptive=item.descriptive
+    )
     saved = conflict = achievement = None
     if form.is_valid():
         data = form.cleaned_data
@@ -437,6 +436,8 @@ def _form_kwargs(form) -> dict:
     kwargs = {"prefix": form.prefix}
     if isinstance(form, forms.MeasurementForm):
         kwargs["milestone"] = form.milestone
+    if isinstance(form, forms.QuickValueForm):
+        kwargs["descriptive"] = form.descriptive
     return kwargs
 
 

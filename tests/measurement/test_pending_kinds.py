@@ -112,3 +112,18 @@ def test_nothing_is_pending_once_measurement_is_over(every_kind):
     plan.cycle.refresh_from_db()
     assert selectors.pending_updates(plan.cycle, plan.comandante, TODAY) == []
     assert selectors.pending_by_owner(plan.cycle, TODAY) == []
+
+
+def test_the_inline_entry_of_a_descriptive_target_keeps_its_label(every_kind, enter):
+    plan = every_kind
+    indicator = plan.by_kind["text"]
+    prefix = f"i{indicator.pk}-20250630"
+    response = enter(plan.users.comandante, plan.ente).post(
+        reverse("measurement:deadline_save"),
+        {"indicator": indicator.pk, "period_end": "2025-06-30",
+         f"{prefix}-value": "120", f"{prefix}-expected_version": "0"},
+        HTTP_HX_REQUEST="true",
+    )  # fmt: skip
+    fragment = response.content.decode()
+    assert "tra 0 e 100 (non 120)" in fragment
+    assert "Grado di raggiungimento attestato (da 0 a 100)" in fragment
