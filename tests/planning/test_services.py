@@ -581,9 +581,7 @@ def test_copy_moves_the_years_in_the_titles_of_groups_and_sections_and_says_so(p
         cycle=plan.cycle, key="sezione", title="Indicatori di salute 2025 (dati 2023)"
     )
     heading = "Servizio BILANCIO – OBIETTIVI OPERATIVI SPECIFICI 2025"
-    OperationalObjective.objects.filter(cycle=plan.cycle, unit=plan.finanze).update(
-        section=heading
-    )
+    OperationalObjective.objects.filter(cycle=plan.cycle, unit=plan.finanze).update(section=heading)
     new = services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2026)
     group = new.weight_groups.get(key=plan.pl_group.key)
     assert group.label == "Polizia Locale – Obiettivi operativi specifici 2026"
