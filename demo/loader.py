@@ -3,10 +3,17 @@
 `load_demo` imports the demo enti from `demo/data/` through the interchange importer, prepares
 next year's draft plan where the demo needs one, and creates the demo users. Everything is
 idempotent: a second run finds what the first one made and creates nothing.
+
+The historical part of the demo (plans, values, final schede, premiums) is loaded exactly as
+the files hold it. The live part is relative to the day it is loaded, so that every role can
+try its actions: a scheda waiting for the employee's signature is delivered on the load day
+(its contest period is open), and where a file has no scheda the demo employee's one is
+generated, scored, discussed and delivered that day through the appraisal services.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,14 +23,20 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Membership, MembershipRole, User
+from appraisal import services as appraisal
+from appraisal.models import Scheda
 from core.audit import record
 from core.exceptions import ServiceError
+from documents.models import ReportValidation
 from interchange.importer import InterchangeError, import_cycle
+from measurement.models import Measurement, MonitoringWindow, WindowState
 from organization.models import Ente, Person
 from planning.models import Cycle, CycleState
-from planning.services import cycle_copy_as_draft
+from planning.services import cycle_advance, cycle_copy_as_draft
+from rewards.models import Distribution
 
 DEMO_PASSWORD = "performa-demo"
 DEMO_DATA_DIR = Path(settings.BASE_DIR) / "demo" / "data"
@@ -37,6 +50,15 @@ class DemoUser:
 
 
 @dataclass(frozen=True)
+class LiveScheda:
+    """The scheda the demo employee finds delivered: the behaviours' scores and the interview."""
+
+    person_key: str
+    scores: tuple[tuple[str, str], ...]  # (behaviour key, score on the scheme's scale)
+    interview_notes: str
+
+
+@dataclass(frozen=True)
 class DemoEnte:
     """One demo file and the logins that go with its ente."""
 
@@ -44,6 +66,8 @@ class DemoEnte:
     slug: str
     users: tuple[DemoUser, ...]
     draft_year: int | None = None  # prepare this year's draft plan from the file's cycle
+    # The person whose scheda is delivered on the load day when the file has none for them.
+    live_scheda: LiveScheda | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +101,12 @@ DEMO = DemoSetup(
         DemoEnte(
             filename="consorzio-socio-assistenziale-2021.json",
             slug="consorzio-socio-assistenziale",
+            live_scheda=LiveScheda(
+                "assistente-sociale-1",
+                (("orientamento-utenza", "4"), ("lavoro-di-gruppo", "4"), ("affidabilita", "3")),
+                "Colloquio di valutazione: discussi i progetti seguiti e la formazione per "
+                "l'anno successivo.",
+            ),
             users=(
                 DemoUser("direttore.consorzio", ADMIN, "direttore"),
                 DemoUser("po.consorzio", RESPONSABILE, "po-area-amministrativa"),
@@ -87,6 +117,12 @@ DEMO = DemoSetup(
         DemoEnte(
             filename="unione-casalbuttano-2021.json",
             slug="unione-casalbuttano",
+            live_scheda=LiveScheda(
+                "agente-pl-1",
+                (("orientamento-utenza", "3"), ("lavoro-di-gruppo", "4"), ("affidabilita", "4")),
+                "Colloquio di valutazione: discussi i controlli sul territorio e gli orari "
+                "del servizio.",
+            ),
             users=(
                 DemoUser("segretario.casalbuttano", ADMIN, "segretario"),
                 DemoUser("comandante.casalbuttano", RESPONSABILE, "comandante-pl"),
@@ -230,8 +266,12 @@ def load_demo(
     reset: bool = False,
     password: str = DEMO_PASSWORD,
     log: Callable[[str], None] = lambda _message: None,
+    now: dt.datetime | None = None,
 ) -> DemoReport:
     """Load the demo enti, their next-year drafts and the demo logins. Idempotent.
+
+    `now` is the moment of loading (the current time by default): the live part of the demo
+    is dated from it.
 
     With `reset` every demo cycle is replaced by the file's content, the prepared drafts are
     prepared again and the demo logins get the demo password back. On any error nothing is
@@ -239,6 +279,8 @@ def load_demo(
     """
     report = DemoReport()
     password_hash = make_password(password)
+    now = now or timezone.now()
+    loaded: list[tuple[DemoEnte, int]] = []
     for demo in setup.enti:
         data = _read(setup.data_dir / demo.filename)
         slug, year = _cycle_of(data, demo.filename)
@@ -254,11 +296,12 @@ def load_demo(
             if exists and demo.draft_year is not None:
                 _discard_draft(slug=slug, year=demo.draft_year, log=log)
             try:
-                import_cycle(data, user=None, replace=exists)
+                import_cycle(_delivered_today(data, now), user=None, replace=exists)
             except InterchangeError as exc:
                 raise ServiceError(f"Importazione di {demo.filename}: {exc}") from exc
             report.imported.append(f"{slug} {year}")
             log(f"  {slug} {year}: importato" + (" (sostituito)" if exists else ""))
+        loaded.append((demo, year))
         if demo.draft_year is not None:
             _prepare_draft(slug=slug, year=year, draft_year=demo.draft_year, report=report)
             log(f"  {slug} {demo.draft_year}: piano in bozza pronto")
@@ -267,6 +310,12 @@ def load_demo(
     from payments.demo import load_demo_invoices
 
     load_demo_invoices(data_dir=setup.data_dir, reset=reset, log=log)
+
+    # The live part, then each cycle in the phase its data shows.
+    for demo, year in loaded:
+        if demo.live_scheda is not None:
+            _live_scheda(slug=demo.slug, year=year, live=demo.live_scheda, now=now, log=log)
+        _advance_to_its_phase(slug=demo.slug, year=year, log=log)
 
     seen: set[str] = set()  # a login may serve several enti (the Nucleo): reset it once
     for demo in setup.enti:
@@ -300,6 +349,92 @@ def load_demo(
             report.users_created.append(username)
         report.logins.append((username, "Amministratore di piattaforma (ICT)", "tutti gli enti"))
     return report
+
+
+def _delivered_today(data: dict, now: dt.datetime) -> dict:
+    """The file's cycle with the schede waiting for the signature delivered at `now`.
+
+    A delivered scheda is the one the employee may still sign or contest: its contest period
+    runs from delivery, so a date in the file would have expired long ago. Nothing else moves.
+    """
+    stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for scheda in data.get("cycle", {}).get("schede") or []:
+        if scheda.get("state") != "delivered":
+            continue
+        scheda["delivered_at"] = stamp
+        transitions = scheda.get("transitions") or []
+        if transitions and transitions[-1].get("to_state") == "delivered":
+            transitions[-1]["at"] = stamp
+    return data
+
+
+def _live_scheda(
+    *, slug: str, year: int, live: LiveScheda, now: dt.datetime, log: Callable[[str], None]
+) -> None:
+    """The demo employee's scheda, delivered at `now` through the appraisal services (once).
+
+    The schede of the year are generated (drafts for everyone else), the employee's one is
+    scored, proposed, discussed and delivered; the cycle moves to its evaluation phase.
+    """
+    cycle = Cycle.objects.get(ente__slug=slug, year=year)
+    if Scheda.objects.filter(cycle=cycle, person__key=live.person_key).exists():
+        return
+    appraisal.schede_generate(user=None, cycle=cycle)
+    scheda = Scheda.objects.get(cycle=cycle, person__key=live.person_key)
+    component = scheda.scheme.components.get(kind="behaviours")
+    items = [
+        {"component": component.key, "behaviour": key, "raw_score": score}
+        for key, score in live.scores
+    ]
+    scheda = appraisal.scheda_score(user=None, scheda=scheda, items=items)
+    scheda = appraisal.scheda_propose(user=None, scheda=scheda)
+    scheda = appraisal.scheda_record_interview(
+        user=None, scheda=scheda, date=timezone.localdate(now), notes=live.interview_notes
+    )
+    appraisal.scheda_deliver(user=None, scheda=scheda)
+    log(f"  {slug} {year}: scheda di {live.person_key} consegnata oggi")
+
+
+PHASES = (
+    CycleState.APPROVED,
+    CycleState.MONITORING,
+    CycleState.MEASUREMENT,
+    CycleState.EVALUATION,
+    CycleState.REPORTING,
+    CycleState.VALIDATED,
+)
+
+
+def phase_shown_by_data(cycle: Cycle) -> CycleState:
+    """The phase an approved cycle's data shows it has reached: a validated Relazione →
+    «validato»; schede or premium distributions → «valutazione»; values of the year end →
+    «misurazione»; other values or a closed window → «monitoraggio»; else «approvato»."""
+    if ReportValidation.objects.filter(cycle=cycle).exists():
+        return CycleState.VALIDATED
+    if (
+        Scheda.objects.filter(cycle=cycle).exists()
+        or Distribution.objects.filter(cycle=cycle).exists()
+    ):
+        return CycleState.EVALUATION
+    values = Measurement.objects.filter(cycle=cycle)
+    if values.filter(period_end__gte=dt.date(cycle.year, 12, 31)).exists():
+        return CycleState.MEASUREMENT
+    closed = MonitoringWindow.objects.filter(cycle=cycle, state=WindowState.CLOSED)
+    if values.exists() or closed.exists():
+        return CycleState.MONITORING
+    return CycleState.APPROVED
+
+
+def _advance_to_its_phase(*, slug: str, year: int, log: Callable[[str], None]) -> None:
+    """Move a demo cycle, one phase at a time through the planning service, to the phase its
+    data shows (the files record the plan as approved; the rest of the year is their data)."""
+    cycle = Cycle.objects.get(ente__slug=slug, year=year)
+    if cycle.state not in PHASES:
+        return
+    goal = phase_shown_by_data(cycle)
+    while PHASES.index(CycleState(cycle.state)) < PHASES.index(goal):
+        cycle = cycle_advance(user=None, cycle=cycle)
+    log(f"  {slug} {year}: fase «{cycle.get_state_display()}»")
 
 
 def _prepare_draft(*, slug: str, year: int, draft_year: int, report: DemoReport) -> None:

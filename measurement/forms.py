@@ -135,6 +135,12 @@ class QuickValueForm(PerformaForm):
     )
     expected_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, descriptive: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.descriptive = descriptive
+        if descriptive:  # the value of a descriptive target is the attested degree
+            self.fields["value"].label = "Grado di raggiungimento attestato (da 0 a 100)"
+
     def clean(self):
         data = super().clean()
         if not (data.get("value") or "").strip() and not data.get("completed_on"):

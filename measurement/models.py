@@ -16,7 +16,10 @@ from django.conf import settings
 from django.db import models
 
 from organization.models import Parameter, Person
-from planning.models import Cycle, Indicator, OperationalObjective
+from planning.models import Cycle, CycleState, Indicator, OperationalObjective
+
+# Values and phase progress are recorded once the plan is approved, until measurement ends.
+MEASURING_STATES = frozenset({CycleState.APPROVED, CycleState.MONITORING, CycleState.MEASUREMENT})
 
 
 class PeriodKind(models.TextChoices):

@@ -96,11 +96,6 @@ def engine_target(
     )
 
 
-def is_measurable(target: Target | None) -> bool:
-    """A target the engine can score (not descriptive)."""
-    return target is not None and target.kind != "text"
-
-
 def ente_settings(
     stored: dict | None, levels: list[OrganisationalPerformanceLevel] | None = None
 ) -> SmvpSettings:

@@ -49,6 +49,7 @@ from engine.rollup import (
 from engine.status import ObjectiveStatus, PhaseProgress, StatusResult, objective_status
 from measurement import scoring
 from measurement.models import (
+    MEASURING_STATES,
     Measurement,
     MonitoringWindow,
     ObjectiveDelegate,
@@ -66,6 +67,7 @@ from planning.models import (
     OperationalObjective,
     Phase,
     Target,
+    TargetKind,
     WeightGroup,
 )
 from planning.years import indicator_belongs, objective_belongs
@@ -1182,6 +1184,7 @@ class PendingUpdate:
     overdue: bool
     owner_ids: frozenset[int] = frozenset()
     delegate_ids: frozenset[int] = frozenset()
+    descriptive: bool = False  # the value is the attested degree of achievement (0–100)
 
     @property
     def subject_label(self) -> str:
@@ -1204,10 +1207,15 @@ class _Subject:
     objective: OperationalObjective | None
     owner_ids: frozenset[int]
     delegate_ids: frozenset[int]
+    descriptive: bool = False
 
 
 def _measurable_subjects(plan: _Plan, delegates: dict[int, set[int]]) -> list[_Subject]:
-    """Indicators measured by hand with a numeric or date target, and parameters of formulas."""
+    """Indicators measured by hand with a target of the year (of any kind: a descriptive one
+    expects the attested degree of achievement), and parameters of formulas.
+
+    The one source of «what must be entered» for «Le mie scadenze», the reminders and the
+    coverage of a window."""
     units = plan.units_by_id
     objectives = {objective.pk: objective for objective in plan.objectives}
     subjects: list[_Subject] = []
@@ -1218,8 +1226,10 @@ def _measurable_subjects(plan: _Plan, delegates: dict[int, set[int]]) -> list[_S
             with contextlib.suppress(ef.FormulaError):
                 names_in_formulas |= ef.parse(text).names()
             continue
-        if not scoring.is_measurable(plan.targets.get(indicator.pk)):
-            continue
+        target = plan.targets.get(indicator.pk)
+        if target is None:
+            continue  # nothing to measure against: the plan's defect, shown on the plan
+        descriptive = target.kind == TargetKind.TEXT
         objective = objectives.get(indicator.objective_id)
         if objective is not None:
             owners = frozenset(plan.owners(objective))
@@ -1228,7 +1238,7 @@ def _measurable_subjects(plan: _Plan, delegates: dict[int, set[int]]) -> list[_S
             unit_id = indicator.unit_id or (indicator.group.unit_id if indicator.group else None)
             lead = _unit_lead(unit_id, units)
             owners, helpers = frozenset({lead} if lead else ()), frozenset()
-        subjects.append(_Subject(indicator, None, objective, owners, helpers))
+        subjects.append(_Subject(indicator, None, objective, owners, helpers, descriptive))
     for parameter in plan.parameters:
         if formulas.formula_name(parameter.key) in names_in_formulas:
             lead = _unit_lead(parameter.unit_id, units)
@@ -1248,7 +1258,10 @@ def _delegates(cycle: Cycle) -> dict[int, set[int]]:
 
 
 def pending_all(cycle: Cycle, today: dt.date) -> list[PendingUpdate]:
-    """Every value expected and not yet entered, overdue first, then by date."""
+    """Every value expected and not yet entered, overdue first, then by date. Nothing is
+    expected once measurement is over (the cycle in evaluation or later refuses values)."""
+    if cycle.state not in MEASURING_STATES:
+        return []
     plan = _load(cycle, dt.date(cycle.year, 12, 31))
     windows = list(MonitoringWindow.objects.filter(cycle=cycle).order_by("period_end"))
     subjects = _measurable_subjects(plan, _delegates(cycle))
@@ -1273,6 +1286,7 @@ def pending_all(cycle: Cycle, today: dt.date) -> list[PendingUpdate]:
             overdue=day < today,
             owner_ids=subject.owner_ids,
             delegate_ids=subject.delegate_ids,
+            descriptive=subject.descriptive,
         )
         for window, day, after in periods
         for subject in subjects
@@ -1310,6 +1324,14 @@ class _ValueIndex:
     def any(self, subject: _Subject) -> bool:
         key = ("i", subject.indicator.pk) if subject.indicator else ("p", subject.parameter.pk)
         return bool(self.days.get(key))
+
+
+def is_descriptive(indicator: Indicator) -> bool:
+    """Whether the indicator's target of its cycle's year is descriptive (one query): its
+    value is the attested degree of achievement, 0–100."""
+    return Target.objects.filter(
+        indicator=indicator, year=indicator.cycle.year, kind=TargetKind.TEXT
+    ).exists()
 
 
 def pending_updates(cycle: Cycle, person: Person, today: dt.date) -> list[PendingUpdate]:

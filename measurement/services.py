@@ -39,6 +39,7 @@ from engine.numbers import format_date, format_number, format_percent
 from measurement import access as rules
 from measurement import scoring, selectors
 from measurement.models import (
+    MEASURING_STATES,
     CorrectiveAction,
     Evidence,
     Measurement,
@@ -55,19 +56,17 @@ from organization.models import Ente, Parameter, Person
 from planning import formulas
 from planning.models import (
     Cycle,
-    CycleState,
     Indicator,
     OperationalObjective,
     Phase,
     Target,
     TargetKind,
 )
+from planning.years import indicator_belongs, objective_belongs, objective_years, years_label
 
 HUNDRED = Decimal("100")
 DEFAULT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
-# Values and phase progress are recorded once the plan is approved, until measurement ends.
-MEASURING_STATES = frozenset({CycleState.APPROVED, CycleState.MONITORING, CycleState.MEASUREMENT})
 
 # Extension → (content type, accepted leading bytes or None when the content is free text).
 PDF = (b"%PDF-",)
@@ -154,6 +153,30 @@ def _require_measuring(cycle: Cycle) -> None:
             f"Il piano {cycle.year} è nello stato «{cycle.get_state_display()}»: i valori si "
             "registrano quando il piano è approvato, in monitoraggio o in misurazione.",
             field="cycle",
+        )
+
+
+def _require_of_the_year(indicator: Indicator, cycle: Cycle) -> None:
+    """A multi-year plan holds indicators of other years: their values belong to the cycles of
+    those years (the cycle of a year monitors only what belongs to it, see planning.years)."""
+    objective = indicator.objective
+    if objective is not None:
+        group = objective.weight_group
+        group_years = {group.pk: group.years} if group is not None else {}
+        if not objective_belongs(objective, cycle.year, group_years):
+            years = years_label(objective_years(objective.years, group.years if group else None))
+            raise ServiceError(
+                f"L'obiettivo «{objective.title[:80]}» appartiene al {years}, non al "
+                f"{cycle.year}: i suoi valori si inseriscono nel ciclo di quegli anni.",
+                field="indicator",
+            )
+    target_years = list(indicator.targets.values_list("year", flat=True))
+    if not indicator_belongs(target_years, cycle.year):
+        raise ServiceError(
+            f"L'indicatore «{indicator.name[:80]}» ha target solo per "
+            f"{years_label(target_years)}, non per il {cycle.year}: i suoi valori si "
+            "inseriscono nel ciclo di quegli anni.",
+            field="indicator",
         )
 
 
@@ -421,6 +444,7 @@ def measurement_save(
             raise ServiceError(
                 f"L'indicatore non appartiene al piano {cycle.year}.", field="indicator"
             )
+        _require_of_the_year(indicator, cycle)
         if access is not None and not rules.can_enter(access, indicator):
             raise AccessDenied("Non puoi inserire valori per questo indicatore.")
         if formulas.is_computed(indicator):
@@ -879,7 +903,8 @@ def _reminder_text(cycle: Cycle, person: Person, pending: list, today: dt.date) 
     ]
     for item in pending:
         late = " – IN RITARDO" if item.overdue else ""
-        lines.append(f"- {item.subject_label}: valore al {format_date(item.period_end)}{late}")
+        what = "grado di raggiungimento attestato" if item.descriptive else "valore"
+        lines.append(f"- {item.subject_label}: {what} al {format_date(item.period_end)}{late}")
         if item.objective_label:
             lines.append(f"  obiettivo: {item.objective_label}")
     lines += [

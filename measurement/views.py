@@ -233,11 +233,13 @@ def reminders_send(request, ma, pk):
     except ServiceError as error:
         messages.error(request, error.message)
     else:
+        missing = getattr(sent, "without_email", [])
         if sent:
             messages.success(request, f"Solleciti inviati: {len(sent)}.")
+        elif missing:
+            messages.info(request, "Nessun sollecito inviato per e-mail.")
         else:
             messages.info(request, "Nessun sollecito inviato: non ci sono valori in attesa.")
-        missing = getattr(sent, "without_email", [])
         if missing:
             names = ", ".join(str(person) for person in missing)
             messages.warning(
@@ -285,7 +287,11 @@ def _deadline_prefix(item) -> str:
 
 def _deadline_row(item, form=None, saved=None, conflict=None, achievement=None) -> dict:
     if form is None:
-        form = forms.QuickValueForm(prefix=_deadline_prefix(item), initial={"expected_version": 0})
+        form = forms.QuickValueForm(
+            prefix=_deadline_prefix(item),
+            initial={"expected_version": 0},
+            descriptive=getattr(item, "descriptive", False),
+        )
     if item.indicator is None or not _is_milestone(item.indicator, None):
         form.fields.pop("completed_on", None)
     if item.indicator is None:
@@ -309,6 +315,7 @@ class _Deadline:
         self.objective = indicator.objective if indicator is not None else None
         self.period_end = period_end
         self.overdue = period_end < _today()
+        self.descriptive = indicator is not None and selectors.is_descriptive(indicator)
 
     @property
     def subject_label(self) -> str:
@@ -343,7 +350,9 @@ def deadline_save(request, ma):
             "Non puoi inserire valori per questo parametro.",
         )
     item = _Deadline(indicator=indicator, parameter=parameter, period_end=period_end)
-    form = forms.QuickValueForm(request.POST, prefix=_deadline_prefix(item))
+    form = forms.QuickValueForm(
+        request.POST, prefix=_deadline_prefix(item), descriptive=item.descriptive
+    )
     saved = conflict = achievement = None
     if form.is_valid():
         data = form.cleaned_data
@@ -416,6 +425,8 @@ def _form_kwargs(form) -> dict:
     kwargs = {"prefix": form.prefix}
     if isinstance(form, forms.MeasurementForm):
         kwargs["milestone"] = form.milestone
+    if isinstance(form, forms.QuickValueForm):
+        kwargs["descriptive"] = form.descriptive
     return kwargs
 
 

@@ -35,10 +35,15 @@ def target_label(target) -> str:
     value, value_to = number_it(target.value), number_it(target.value_to)
     labels = {
         "gte": f"≥ {value}",
+        "gt": f"> {value}",
         "lte": f"≤ {value}",
+        "lt": f"< {value}",
         "eq": f"= {value}",
         "between": f"compreso tra {value} e {value_to}",
         "gte_previous": "≥ anno precedente",
+        "gt_previous": "> anno precedente",
+        "lte_previous": "≤ anno precedente",
+        "lt_previous": "< anno precedente",
         "by_date": f"entro il {date_it(target.target_date)}",
         "value": value,
     }

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from core.params import int_param
@@ -33,6 +33,7 @@ from planning.models import (
     Target,
     WeightGroup,
 )
+from planning.years import belongs, normal_years, objective_years
 
 ZERO = Decimal("0")
 
@@ -83,12 +84,37 @@ class WeightTotal:
         )
 
 
+def _group_year(group: WeightGroup, year: int) -> int:
+    """The year whose objectives a group's total counts: the cycle's, or the group's first
+    year when the group belongs to other years of a multi-year plan only."""
+    return year if belongs(group.years, year) else normal_years(group.years)[0]
+
+
+def _weight_of_year(group: WeightGroup, objectives, year: int) -> Decimal:
+    """The weights of the group's objectives that belong to `year` (a multi-year plan holds
+    a group's objectives of other years too: each year's weights add up on their own)."""
+    counted = _group_year(group, year)
+    return sum(
+        (Decimal(o.weight) for o in objectives if o.weight is not None
+         and belongs(objective_years(o.years, group.years), counted)),
+        ZERO,
+    )  # fmt: skip
+
+
 def weight_totals(cycle: Cycle) -> dict[int, WeightTotal]:
-    """Every weight group of the cycle with its total, keyed by group id (one query)."""
-    groups = WeightGroup.objects.filter(cycle=cycle).annotate(weight_sum=Sum("objectives__weight"))
+    """Every weight group of the cycle with the total of its objectives of the cycle's year,
+    keyed by group id (two queries)."""
+    groups = list(WeightGroup.objects.filter(cycle=cycle))
+    members: dict[int, list[OperationalObjective]] = defaultdict(list)
+    for objective in OperationalObjective.objects.filter(
+        cycle=cycle, weight_group__isnull=False
+    ).only("pk", "weight", "years", "weight_group_id"):
+        members[objective.weight_group_id].append(objective)
     return {
         group.pk: WeightTotal(
-            group=group, total=group.weight_sum or ZERO, expected=group.expected_total
+            group=group,
+            total=_weight_of_year(group, members[group.pk], cycle.year),
+            expected=group.expected_total,
         )
         for group in groups
     }
@@ -97,12 +123,21 @@ def weight_totals(cycle: Cycle) -> dict[int, WeightTotal]:
 def weight_total_with(
     group: WeightGroup, *, objective: OperationalObjective | None, weight: Decimal | None
 ) -> WeightTotal:
-    """The group's total if `objective` (None: a new one) had `weight` instead of its own."""
-    others = OperationalObjective.objects.filter(weight_group=group)
+    """The group's total (objectives of the cycle's year) if `objective` (None: a new one)
+    had `weight` instead of its own."""
+    others = list(
+        OperationalObjective.objects.filter(weight_group=group).only(
+            "pk", "weight", "years", "weight_group_id"
+        )
+    )
+    year = group.cycle.year
     if objective is not None and objective.pk is not None:
-        others = others.exclude(pk=objective.pk)
-    total = others.aggregate(total=Sum("weight"))["total"] or ZERO
-    return WeightTotal(group=group, total=total + (weight or ZERO), expected=group.expected_total)
+        others = [o for o in others if o.pk != objective.pk]
+    total = _weight_of_year(group, others, year)
+    counted = _group_year(group, year)
+    mine = objective is None or belongs(objective_years(objective.years, group.years), counted)
+    added = (weight or ZERO) if mine else ZERO
+    return WeightTotal(group=group, total=total + added, expected=group.expected_total)
 
 
 def weighted_objectives_without_group(cycle: Cycle) -> list[OperationalObjective]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,7 @@ from planning import access as plan_rules
 from planning import selectors
 from planning.formulas import validate_formula
 from planning.models import (
+    VALUE_KINDS,
     Cycle,
     CycleState,
     Dimension,
@@ -55,7 +57,7 @@ from planning.models import (
     WeightGroup,
     WeightGroupKind,
 )
-from planning.years import normal_years
+from planning.years import carried_years, normal_years
 
 HUNDRED = Decimal("100")
 YEAR_PATTERN = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
@@ -1241,9 +1243,7 @@ def _clean_target(values: dict[str, Any], year: int) -> dict[str, Any]:
         raise ServiceError(
             f"{label}: per un target «entro la data» serve la data.", field="target_date"
         )
-    elif (
-        kind in {TargetKind.GTE, TargetKind.LTE, TargetKind.EQ, TargetKind.VALUE} and value is None
-    ):
+    elif kind in VALUE_KINDS and value is None:
         raise ServiceError(f"{label}: per questo tipo di target serve il valore.", field="value")
     elif kind == TargetKind.TEXT and not text:
         raise ServiceError(f"{label}: un target descrittivo richiede il testo.", field="text")
@@ -1320,12 +1320,44 @@ def _shift_years_in_text(text: str, source: Cycle, shift: int) -> str:
     return YEAR_PATTERN.sub(move, text)
 
 
+@dataclass(frozen=True)
+class TitleChange:
+    """A title whose years were moved when the plan was copied («Obiettivi 2024» → 2025)."""
+
+    what: str  # «Gruppo di pesatura», «Sezione di indicatori», …
+    before: str
+    after: str
+
+    def as_audit(self) -> list[str]:
+        return [self.what, self.before, self.after]
+
+
+class _Renamer:
+    """Moves the years of the horizon in copied titles and remembers what it changed."""
+
+    def __init__(self, source: Cycle, shift: int):
+        self.source, self.shift = source, shift
+        self.changes: list[TitleChange] = []
+
+    def __call__(self, what: str, text: str) -> str:
+        moved = _shift_years_in_text(text, self.source, self.shift)
+        change = TitleChange(what, text, moved)
+        if moved != text and change not in self.changes:  # a heading shared by many rows
+            self.changes.append(change)
+        return moved
+
+
 @transaction.atomic
 def cycle_copy_as_draft(*, user, cycle: Cycle, year: int) -> Cycle:
     """Start the plan of `year` from `cycle`: the whole plan becomes a new draft.
 
-    Structured dates and years move by the difference in years; the texts "as written" are
-    copied unchanged for the authors to review. Measurements (phase progress and actuals),
+    Structured dates and years move by the difference in years, except for the rows of a
+    multi-year plan that still belong to the new year: those are carried forward with their
+    own years and dates (`planning.years.carried_years`). The years of the horizon written in
+    the titles of the cycle, its levels, areas, weight groups, sections of objectives and of
+    indicators move too (not those of the rows carried forward); the returned cycle lists
+    them in `renamed` (also in the audit row). The other texts "as written" are copied
+    unchanged for the authors to review. Measurements (phase progress and actuals),
     revisions and versions stay with the old cycle.
     """
     ente = cycle.ente
@@ -1335,14 +1367,15 @@ def cycle_copy_as_draft(*, user, cycle: Cycle, year: int) -> Cycle:
         raise ServiceError(f"Esiste già un ciclo {year} per {ente}.", field="year")
     shift = year - cycle.year
     source_pk = cycle.pk
+    rename = _Renamer(cycle, shift)
     # `_copy` turns the row it gets into the new cycle: give it a fresh one, not the caller's.
     new = _copy(
         Cycle.objects.get(pk=source_pk),
         year=year,
         first_year=cycle.first_year + shift,
         last_year=cycle.last_year + shift,
-        title=_shift_years_in_text(cycle.title, cycle, shift),
-        subtitle=_shift_years_in_text(cycle.subtitle, cycle, shift),
+        title=rename("Titolo del piano", cycle.title),
+        subtitle=rename("Sottotitolo del piano", cycle.subtitle),
         state=CycleState.DRAFT,
         approval_body="",
         approval_act_number="",
@@ -1352,18 +1385,25 @@ def cycle_copy_as_draft(*, user, cycle: Cycle, year: int) -> Cycle:
     )
     new.save()
     for level in OrganisationalPerformanceLevel.objects.filter(cycle_id=source_pk):
-        _copy(level, cycle=new).save()
-    maps = _copy_strategic_layer(source_pk, new)
-    maps["group"] = _copy_rows(WeightGroup, source_pk, new)
-    maps["objective"], maps["phase"] = _copy_objectives(source_pk, new, maps, shift)
-    _copy_indicators(source_pk, new, maps)
+        _copy(level, cycle=new, label=rename("Livello di performance", level.label)).save()
+    maps = _copy_strategic_layer(source_pk, new, rename)
+    maps["group"], carried_groups = _copy_weight_groups(source_pk, new, rename)
+    maps["objective"], maps["phase"] = _copy_objectives(
+        source_pk, new, maps, carried_groups, rename
+    )
+    _copy_indicators(source_pk, new, maps, rename)
     audit(
         user,
         "cycle.copy_as_draft",
         new,
         ente,
-        {"copied_from": [None, source_pk], "year": [cycle.year, year]},
+        {
+            "copied_from": [None, source_pk],
+            "year": [cycle.year, year],
+            "renamed": [None, [change.as_audit() for change in rename.changes]],
+        },
     )
+    new.renamed = rename.changes
     return new
 
 
@@ -1377,8 +1417,12 @@ def _copy_rows(model: type[Model], source_pk: int, new: Cycle, **remap) -> dict[
     return mapping
 
 
-def _copy_strategic_layer(source_pk: int, new: Cycle) -> dict[str, dict[int, Model]]:
-    areas = _copy_rows(StrategicArea, source_pk, new)
+def _copy_strategic_layer(
+    source_pk: int, new: Cycle, rename: _Renamer
+) -> dict[str, dict[int, Model]]:
+    areas = _copy_rows(
+        StrategicArea, source_pk, new, name=lambda row: rename("Area strategica", row.name)
+    )
     strategic = {}
     rows = StrategicObjective.objects.filter(cycle_id=source_pk).prefetch_related("units")
     for row in rows:
@@ -1390,20 +1434,46 @@ def _copy_strategic_layer(source_pk: int, new: Cycle) -> dict[str, dict[int, Mod
     return {"area": areas, "strategic": strategic}
 
 
-def _copy_objectives(source_pk: int, new: Cycle, maps: dict, shift: int):
+def _copy_weight_groups(
+    source_pk: int, new: Cycle, rename: _Renamer
+) -> tuple[dict[int, Model], set[int]]:
+    """The weight groups of the new cycle and the (old) ids of those carried forward."""
+    mapping, carried = {}, set()
+    shift = new.year - Cycle.objects.only("year").get(pk=source_pk).year
+    for row in WeightGroup.objects.filter(cycle_id=source_pk):
+        old_pk = row.pk
+        years, kept = carried_years(row.years, new.year, shift)
+        label = row.label if kept else rename("Gruppo di pesatura", row.label)
+        mapping[old_pk] = _copy(row, cycle=new, years=years, label=label)
+        mapping[old_pk].save()
+        if kept:
+            carried.add(old_pk)
+    return mapping, carried
+
+
+def _copy_objectives(
+    source_pk: int, new: Cycle, maps: dict, carried_groups: set[int], rename: _Renamer
+):
     objectives, phases = {}, {}
     rows = OperationalObjective.objects.filter(cycle_id=source_pk).prefetch_related(
         "responsibles", "phases"
     )
+    shift = new.year - Cycle.objects.only("year").get(pk=source_pk).year
     for row in rows:
         old_pk, people, old_phases = row.pk, list(row.responsibles.all()), list(row.phases.all())
+        years, carried = carried_years(row.years, new.year, shift)
+        if not row.years and row.weight_group_id in carried_groups:
+            carried = True  # it takes the years of its group, carried forward
+        # A carried objective keeps its dates: they are those of its own years.
+        moved = 0 if carried else shift
         copy = _copy(
             row,
             cycle=new,
             strategic_objective=maps["strategic"].get(row.strategic_objective_id),
             weight_group=maps["group"].get(row.weight_group_id),
-            years=[int(y) + shift for y in row.years or []],
-            deadline=_shift_date(row.deadline, shift),
+            years=years,
+            deadline=_shift_date(row.deadline, moved),
+            section=row.section if carried else rename("Sezione del piano", row.section),
         )
         copy.save()
         copy.responsibles.set(people)
@@ -1413,8 +1483,8 @@ def _copy_objectives(source_pk: int, new: Cycle, maps: dict, shift: int):
             phases[old_phase_pk] = _copy(
                 phase,
                 objective=copy,
-                planned_start=_shift_date(phase.planned_start, shift),
-                planned_end=_shift_date(phase.planned_end, shift),
+                planned_start=_shift_date(phase.planned_start, moved),
+                planned_end=_shift_date(phase.planned_end, moved),
                 actual_text="",
                 actual_end=None,
                 progress=None,
@@ -1423,14 +1493,16 @@ def _copy_objectives(source_pk: int, new: Cycle, maps: dict, shift: int):
     return objectives, phases
 
 
-def _copy_indicators(source_pk: int, new: Cycle, maps: dict) -> None:
+def _copy_indicators(source_pk: int, new: Cycle, maps: dict, rename: _Renamer) -> None:
     groups: dict[int, IndicatorGroup] = {}
     # Parents come before children only by id, so parents are linked in a second pass.
     old_groups = list(IndicatorGroup.objects.filter(cycle_id=source_pk).order_by("pk"))
     parents = {row.pk: row.parent_id for row in old_groups}
     for row in old_groups:
         old_pk = row.pk
-        groups[old_pk] = _copy(row, cycle=new, parent=None)
+        groups[old_pk] = _copy(
+            row, cycle=new, parent=None, title=rename("Sezione di indicatori", row.title)
+        )
         groups[old_pk].save()
     for old_pk, parent_id in parents.items():
         if parent_id:

@@ -135,18 +135,43 @@ def parse_date_text(text: str) -> dt.date | None:
     return found[0] if not re.sub(r"[\s.,:;()]", "", rest) else None
 
 
-# Operators, in the order they are tried (the longest spellings first).
+# Operators, by the kind they give. «Superiore al 53 %» and «inferiore al 45 %» are strict (a
+# value equal to the bound misses them); «non inferiore», «almeno», «≥» include the bound.
+_TO = r"(?:a|al|all'|alla|allo|ai)"
 _GTE = (
-    r"(?:≥|>=|=>|=\s*≥|maggiore\s+o\s+uguale\s+(?:a|al|all')|non\s+inferiore\s+(?:a|al|all')"
-    r"|almeno|superiore\s+(?:a|al|all')|maggiore\s+(?:di|del|a|al)|oltre|>)"
-)
+    r"(?:≥|>=|=>|=\s*≥|maggiore\s+o\s+uguale\s+" + _TO + r"|non\s+inferiore\s+" + _TO
+    + r"|pari\s+o\s+superiore\s+" + _TO + r"|almeno)"
+)  # fmt: skip
+_GT = r"(?:superiore\s+" + _TO + r"|maggiore\s+(?:di|del|dello|della|a|al)|\boltre|>)"
 _LTE = (
-    r"(?:≤|<=|=<|=\s*≤|minore\s+o\s+uguale\s+(?:a|al|all')|non\s+superiore\s+(?:a|al|all')"
-    r"|al\s+massimo|inferiore\s+(?:a|al|all')|minore\s+(?:di|del|a|al)|massimo|<)"
+    r"(?:≤|<=|=<|=\s*≤|minore\s+o\s+uguale\s+" + _TO + r"|non\s+superiore\s+" + _TO
+    + r"|pari\s+o\s+inferiore\s+" + _TO + r"|non\s+oltre|al\s+massimo|massimo)"
+)  # fmt: skip
+_LT = r"(?:inferiore\s+" + _TO + r"|minore\s+(?:di|del|dello|della|a|al)|<)"
+_OPERATOR_KINDS = (
+    (_GTE, TargetKind.GTE),
+    (_LTE, TargetKind.LTE),
+    (_GT, TargetKind.GT),
+    (_LT, TargetKind.LT),
+)
+# The same comparisons with the previous year: «≥ anno precedente», «superiore al dato
+# 2022/23», «inferiore all'anno precedente».
+_PREVIOUS_OPERATORS = (
+    (
+        r"(?:≥|>=|=>|non\s+inferiore|pari\s+o\s+superiore|maggiore\s+o\s+uguale|almeno)",
+        TargetKind.GTE_PREVIOUS,
+    ),
+    (
+        r"(?:≤|<=|=<|non\s+superiore|non\s+oltre|pari\s+o\s+inferiore|minore\s+o\s+uguale"
+        r"|al\s+massimo)",
+        TargetKind.LTE_PREVIOUS,
+    ),
+    (r"(?:superiore|maggiore|\boltre|>)", TargetKind.GT_PREVIOUS),
+    (r"(?:inferiore|minore|<)", TargetKind.LT_PREVIOUS),
 )
 _PREVIOUS = re.compile(
-    r"(?:≥|>=|=>|non\s+inferiore|pari\s+o\s+superiore|almeno|maggiore|superiore)\s*"
-    r"(?:a|al|all'|alla|allo|rispetto\s+al(?:l')?)?\s*"
+    r"(?P<op>" + "|".join(op for op, _ in _PREVIOUS_OPERATORS) + r")\s*"
+    r"(?:a|al|all'|alla|allo|il|di|del|rispetto\s+al(?:l')?)?\s*"
     r"(?:(?:valore|dato|risultato)\s+(?:del(?:l')?\s*)?)?"
     r"(?:anno\s+precedente|(?:19|20)\d{2}\s*/\s*\d{2,4})",
     re.IGNORECASE,
@@ -157,7 +182,7 @@ _BETWEEN = re.compile(
     re.IGNORECASE,
 )
 _OPERATOR = re.compile(
-    rf"(?P<op>{_GTE}|{_LTE}|=)\s*(?:a|al|all'|di)?\s*(?P<num>{NUMBER})\s*(?P<pct>%)?",
+    rf"(?P<op>{_GTE}|{_LTE}|{_GT}|{_LT}|=)\s*(?:a|al|all'|di)?\s*(?P<num>{NUMBER})\s*(?P<pct>%)?",
     re.IGNORECASE,
 )
 _ONLY_NUMBER = re.compile(rf"^\s*(?P<num>{NUMBER})\s*(?P<pct>%)?\s*$")
@@ -170,13 +195,12 @@ def _number(text: str) -> Decimal | None:
         return None
 
 
-def _op_kind(op: str) -> str:
+def _op_kind(op: str, operators=_OPERATOR_KINDS, default=TargetKind.EQ) -> str:
     op = fold(op)
-    if re.fullmatch(_GTE, op, re.IGNORECASE):
-        return TargetKind.GTE
-    if re.fullmatch(_LTE, op, re.IGNORECASE):
-        return TargetKind.LTE
-    return TargetKind.EQ
+    for pattern, kind in operators:
+        if re.fullmatch(pattern, op, re.IGNORECASE):
+            return kind
+    return default
 
 
 def parse_target(text: str) -> ParsedTarget | None:
@@ -187,8 +211,10 @@ def parse_target(text: str) -> ParsedTarget | None:
     compact = re.sub(r"\s+", " ", original)
     folded = fold(compact)
 
-    if _PREVIOUS.search(compact):
-        return ParsedTarget(TargetKind.GTE_PREVIOUS, text=original)
+    previous = _PREVIOUS.search(compact)
+    if previous:
+        kind = _op_kind(previous["op"], _PREVIOUS_OPERATORS, TargetKind.GTE_PREVIOUS)
+        return ParsedTarget(kind, text=original)
 
     only = _ONLY_NUMBER.match(compact)
     if only and _number(only["num"]) is not None:

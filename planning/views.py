@@ -302,6 +302,10 @@ def cycle_copy(request, pa, pk):
             messages.success(
                 request, f"Il piano {new.year} è stato preparato in bozza dal piano {cycle.year}."
             )
+            for change in new.renamed:
+                messages.info(
+                    request, f"{change.what}: «{change.before}» diventa «{change.after}»."
+                )
             return _back_to_cycle(new)
     return render(
         request,
@@ -313,8 +317,9 @@ def cycle_copy(request, pa, pk):
             "intro": (
                 f"Tutto il piano {cycle.year} (aree e obiettivi strategici, gruppi di "
                 "pesatura, obiettivi, fasi, indicatori e target) viene copiato in un nuovo "
-                "piano in bozza. Le date si spostano di anno; i testi come scritti restano "
-                "da rivedere."
+                "piano in bozza. Le date e gli anni nei titoli si spostano di anno, tranne "
+                "quelli degli obiettivi pluriennali che appartengono ancora al nuovo anno, "
+                "riportati con i loro anni; gli altri testi come scritti restano da rivedere."
             ),
             "submit": "Prepara il piano",
         },

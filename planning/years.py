@@ -10,6 +10,9 @@ scores, monitors and reports only what belongs to that year:
 * an indicator belongs to a year when its objective (if any) does and it has a target for that
   year, or no target at all (then the missing target shows as a defect of the plan).
 
+Preparing the next year's cycle carries forward the rows that still belong to it, with their
+years, and moves the years of the others (see `carried_years`).
+
 Plain functions over rows already loaded: no queries here.
 """
 
@@ -46,6 +49,23 @@ def indicator_belongs(target_years: Iterable[int], year: int) -> bool:
     belongs to every year (its missing target is the plan's defect to show)."""
     listed = set(target_years)
     return not listed or int(year) in listed
+
+
+def carried_years(years: Sequence[int] | None, new_year: int, shift: int) -> tuple[list[int], bool]:
+    """The years of a row copied into the cycle of `new_year`, and whether it is carried forward.
+
+    A row listing `new_year` or a later year (a multi-year objective of 2025-2026 copied into
+    2026) keeps those years: it is the same objective, carried into the next cycle. A row whose
+    years are all past (an objective of 2025 only) is proposed again for the years moved by
+    `shift`. A row of every year stays so.
+    """
+    listed = normal_years(years)
+    if not listed:
+        return [], False
+    ahead = [year for year in listed if year >= int(new_year)]
+    if ahead:
+        return ahead, True
+    return [year + int(shift) for year in listed], False
 
 
 def years_label(years: Sequence[int] | None) -> str:

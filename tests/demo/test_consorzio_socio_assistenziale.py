@@ -342,3 +342,20 @@ def test_smvp_settings(cycle):
         ("units", Decimal("50")),
     ]
     assert cycle.ente.smvp_settings == settings.to_dict()  # stored complete
+
+
+@pytest.mark.django_db
+def test_the_evaluation_system_of_the_demo(cycle):
+    """Not in the plan: a small SMVP (three behaviours and the capacity to differentiate, two
+    schemes) so that the demo employee's scheda can be generated and delivered on the load
+    day (see demo.loader)."""
+    from appraisal import services as appraisal
+    from appraisal.models import Behaviour, EvaluationScheme
+
+    behaviours = Behaviour.objects.filter(ente=cycle.ente)
+    assert behaviours.count() == 4
+    assert behaviours.filter(is_differentiation_capacity=True).count() == 1
+    schemes = EvaluationScheme.objects.filter(cycle=cycle).order_by("key")
+    assert [s.key for s in schemes] == ["personale", "responsabili"]
+    for scheme in schemes:
+        assert appraisal.scheme_validate(scheme) == [], scheme.key

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Membership, MembershipRole, User
 from core.exceptions import ServiceError
 from core.models import AuditEntry
 from demo.loader import (
     DEMO,
+    DEMO_DATA_DIR,
     DEMO_PASSWORD,
     DemoEnte,
     DemoSetup,
     DemoUser,
     load_demo,
+    phase_shown_by_data,
 )
 from organization.models import Ente, Person
 from planning.models import Cycle, CycleState, OperationalObjective
@@ -196,6 +202,10 @@ def test_demo_loads_the_three_enti_and_the_sorbara_draft(demo):
     draft = Cycle.objects.get(ente__slug="unione-sorbara", year=2025)
     assert draft.state == CycleState.DRAFT
     assert draft.operational_objectives.exists()
+    # The copy moved the years of its titles: «Obiettivi operativi specifici 2025».
+    assert not draft.weight_groups.filter(label__contains="2024").exists()
+    assert draft.weight_groups.filter(label__contains="specifici 2025").exists()
+    assert not draft.operational_objectives.filter(section__icontains="specifici 2024").exists()
 
 
 def test_demo_logins_have_their_roles_and_people(demo):
@@ -258,3 +268,103 @@ def test_command_turns_service_errors_into_command_errors(db, tmp_path, monkeypa
     )
     with pytest.raises(CommandError, match="Manca il file dei dati dimostrativi"):
         call_command("load_demo", stdout=StringIO())
+
+
+# --- the live part: relative to the day of loading -------------------------------------------
+
+
+def _dipendente(ente_demo):
+    return next(spec for spec in ente_demo.users if spec.role == MembershipRole.DIPENDENTE)
+
+
+def test_every_demo_ente_has_a_delivered_employee_scheda_that_can_be_contested(demo):
+    from appraisal import services as appraisal
+    from appraisal.models import Scheda, SchedaState
+
+    today = timezone.localdate()
+    for ente_demo in DEMO.enti:
+        spec = _dipendente(ente_demo)
+        scheda = Scheda.objects.get(
+            cycle__ente__slug=ente_demo.slug,
+            person__key=spec.person_key,
+            cycle__state__in=[CycleState.EVALUATION, CycleState.VALIDATED],
+        )
+        assert scheda.state == SchedaState.DELIVERED, ente_demo.slug
+        assert appraisal.contest_deadline(scheda) >= today, ente_demo.slug
+        employee = User.objects.get(username=spec.username)
+        appraisal.scheda_contest(user=employee, scheda=scheda, reason="Chiedo un colloquio.")
+        assert Scheda.objects.get(pk=scheda.pk).state == SchedaState.CONTESTED
+
+
+def test_each_demo_cycle_is_in_the_phase_its_data_shows(demo, enter):
+    """A demo that says «Approvato» and offers «Passa alla fase Monitoraggio» for a year whose
+    Relazione is validated and whose premiums are final misleads whoever tries it."""
+    states = {
+        (cycle.ente.slug, cycle.year): cycle.state for cycle in Cycle.objects.select_related("ente")
+    }
+    assert states == {
+        ("unione-sorbara", 2024): CycleState.VALIDATED,  # the Nucleo validated the Relazione
+        ("unione-sorbara", 2025): CycleState.DRAFT,
+        ("consorzio-socio-assistenziale", 2021): CycleState.EVALUATION,  # schede delivered
+        ("unione-casalbuttano", 2021): CycleState.EVALUATION,
+    }
+    for cycle in Cycle.objects.exclude(state=CycleState.DRAFT):
+        assert cycle.state == phase_shown_by_data(cycle)
+    sorbara = Cycle.objects.get(ente__slug="unione-sorbara", year=2024)
+    client = enter(User.objects.get(username="segretario.sorbara"), sorbara.ente)
+    body = client.get(reverse("planning:tree"), {"anno": 2024}).content.decode()
+    assert "Passa alla fase" not in body
+    assert "Validato" in body
+
+
+def test_a_cycle_without_later_data_stays_approved(db):
+    load_demo(setup=SMALL)
+    cycle = Cycle.objects.get(ente__slug="comune-prova")
+    assert cycle.state == phase_shown_by_data(cycle)
+
+
+def test_a_demo_scheda_walks_through_conciliation(demo):
+    from appraisal import services as appraisal
+    from appraisal.models import Scheda, SchedaState
+
+    scheda = Scheda.objects.get(
+        cycle__ente__slug="unione-sorbara", cycle__year=2024, state=SchedaState.CONTESTED
+    )
+    nucleo = User.objects.get(username="nucleo.sorbara")
+    scheda = appraisal.conciliation_schedule(
+        user=nucleo, scheda=scheda, meeting_date=timezone.localdate(), notes="In sede."
+    )
+    assert scheda.state == SchedaState.CONCILIATION
+    scheda = appraisal.conciliation_decide(
+        user=nucleo,
+        scheda=scheda,
+        outcome="confirmed",
+        outcome_text="Punteggio confermato dopo l'incontro.",
+        decided_by="Nucleo di Valutazione",
+    )
+    scheda = appraisal.scheda_finalise(user=nucleo, scheda=scheda)
+    assert scheda.state == SchedaState.FINAL
+
+
+def test_the_historical_year_is_loaded_exactly(demo):
+    """Only the schede waiting for the signature move to the load day."""
+    from appraisal.models import Scheda
+
+    data = json.loads((DEMO_DATA_DIR / "unione-sorbara-2024.json").read_text(encoding="utf-8"))
+    loaded = {
+        s.person.key: s
+        for s in Scheda.objects.filter(cycle__ente__slug="unione-sorbara", cycle__year=2024)
+    }
+    moved = 0
+    for row in data["cycle"]["schede"]:
+        scheda = loaded[row["person"]]
+        if row.get("total_points") is not None:
+            assert scheda.total_points == Decimal(row["total_points"]), row["person"]
+        written = row.get("delivered_at")
+        stored = scheda.delivered_at.strftime("%Y-%m-%dT%H:%M:%SZ") if scheda.delivered_at else None
+        if row.get("state") == "delivered":
+            moved += 1
+            assert timezone.localdate(scheda.delivered_at) == timezone.localdate()
+        else:
+            assert stored == written, row["person"]
+    assert moved == 1

@@ -14,7 +14,7 @@ What the file holds
   the sentence on the delibera di giunta dell'Unione n. 100 del 21/12/2021; `introduction` quotes
   "LA STRUTTURA DEL PIANO…" and the opening of Sezione I.
 * Organisational performance: ente 50 % / area 50 %. The ente-level table (6 indicators:
-  definition and target as written; "Inferiore al 45%" → lte 45, "Superiore al 53%" → gte 53…;
+  definition and target as written; "Inferiore al 45%" → lt 45, "Superiore al 53%" → gt 53…;
   the questionnaire and the payment-time certification are text targets) and the "struttura
   organizzativa" table (2 indicators, scope unit, text targets).
 * Units, from each area's cost-centre table, with peg codes as written ("--", "---", "AG01-02",
@@ -330,6 +330,7 @@ def test_ente_and_struttura_indicators(cycle):
     assert ente_level.count() == 6
     rigidita = ente_level.get(name="Rigidità strutturale di bilancio")
     assert rigidita.targets.get().text == "Inferiore al 45%"
+    assert (rigidita.targets.get().kind, rigidita.targets.get().value) == ("lt", 45)
     struttura = Indicator.objects.filter(cycle=cycle, group__key="performance-struttura")
     assert struttura.count() == 2 and {i.scope for i in struttura} == {"unit"}
 

@@ -7,11 +7,12 @@ import pytest
 
 from core.exceptions import AccessDenied, ServiceError
 from core.models import AuditEntry
-from planning import services
+from planning import selectors, services
 from planning.models import (
     Cycle,
     CycleState,
     Indicator,
+    IndicatorGroup,
     ObjectiveVersion,
     OperationalObjective,
     Phase,
@@ -19,6 +20,7 @@ from planning.models import (
     StrategicObjective,
     Target,
     TargetKind,
+    WeightGroup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -569,3 +571,70 @@ def test_copy_moves_the_years_of_the_horizon_in_titles(plan):
     new = services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2026)
     assert new.title == "PIAO 2026 – 2028 (D.Lgs. 150/2009, DL 80/2021)"
     assert new.subtitle == "Obiettivi specifici Triennio 2026-2028, dati 2023"
+
+
+def test_copy_moves_the_years_in_the_titles_of_groups_and_sections_and_says_so(plan):
+    WeightGroup.objects.filter(pk=plan.pl_group.pk).update(
+        label="Polizia Locale – Obiettivi operativi specifici 2025"
+    )
+    section = IndicatorGroup.objects.create(
+        cycle=plan.cycle, key="sezione", title="Indicatori di salute 2025 (dati 2023)"
+    )
+    heading = "Servizio BILANCIO – OBIETTIVI OPERATIVI SPECIFICI 2025"
+    OperationalObjective.objects.filter(cycle=plan.cycle, unit=plan.finanze).update(section=heading)
+    new = services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2026)
+    group = new.weight_groups.get(key=plan.pl_group.key)
+    assert group.label == "Polizia Locale – Obiettivi operativi specifici 2026"
+    title = new.indicator_groups.get(key=section.key).title
+    assert title == "Indicatori di salute 2026 (dati 2023)"
+    assert ("Gruppo di pesatura", "Polizia Locale – Obiettivi operativi specifici 2025",
+            "Polizia Locale – Obiettivi operativi specifici 2026") in [
+        (c.what, c.before, c.after) for c in new.renamed
+    ]  # fmt: skip
+    assert any(c.what == "Sezione di indicatori" for c in new.renamed)
+    assert {o.section for o in new.operational_objectives.filter(unit=plan.finanze)} == {
+        "Servizio BILANCIO – OBIETTIVI OPERATIVI SPECIFICI 2026"
+    }
+    # Two objectives share the heading: the change is listed once.
+    assert [c.before for c in new.renamed if c.what == "Sezione del piano"] == [heading]
+    entry = AuditEntry.objects.get(action="cycle.copy_as_draft")
+    assert [
+        "Gruppo di pesatura",
+        "Polizia Locale – Obiettivi operativi specifici 2025",
+        "Polizia Locale – Obiettivi operativi specifici 2026",
+    ] in entry.changes["renamed"][1]
+
+
+def test_copy_carries_a_multi_year_objective_with_its_years_and_dates(plan):
+    OperationalObjective.objects.filter(pk=plan.pl_coordination.pk).update(
+        years=[2025, 2026], deadline=dt.date(2026, 12, 31)
+    )
+    new = services.cycle_copy_as_draft(user=None, cycle=plan.cycle, year=2026)
+    copy = new.operational_objectives.get(key="pl-coordinamento")
+    assert copy.years == [2026] and copy.deadline == dt.date(2026, 12, 31)
+
+
+# --- multi-year plans: the weights of each year add up on their own ---------------------------
+
+
+def test_a_group_totals_the_weights_of_the_cycle_year_only(plan):
+    # A 2026-2027 objective of the same group: its weight belongs to those years' plans.
+    OperationalObjective.objects.create(
+        cycle=plan.cycle, key="pl-biennio", title="Videosorveglianza", unit=plan.pl,
+        weight_group=plan.pl_group, weight=Decimal("100"), years=[2026, 2027], order=9,
+    )  # fmt: skip
+    assert not services.proposal_problems(plan.cycle)
+    later = WeightGroup.objects.create(
+        cycle=plan.cycle, key="biennio", kind="altro", label="Obiettivi 2026-2027",
+        years=[2026, 2027], expected_total=Decimal("100"),
+    )  # fmt: skip
+    OperationalObjective.objects.create(
+        cycle=plan.cycle, key="sportello", title="Sportello", unit=plan.pl,
+        weight_group=later, weight=Decimal("60"), order=10,
+    )  # fmt: skip
+    # A group of later years is checked on its own first year.
+    assert services.proposal_problems(plan.cycle) == [
+        "Il gruppo «Obiettivi 2026-2027» totalizza 60,00\u00a0% invece di 100,00\u00a0%"
+    ]
+    running = selectors.weight_total_with(plan.pl_group, objective=None, weight=Decimal("10"))
+    assert running.total == Decimal("110")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -285,8 +286,10 @@ def test_prepare_next_year_button_and_copy(plan, enter):
     assert f'href="{copy_url}">Prepara il piano dell\'anno successivo</a>' in body
     response = client.post(copy_url, {"year": "2025"})
     assert "Esiste già un ciclo 2025" in response.content.decode()
-    response = client.post(copy_url, {"year": "2026"})
-    assert response.status_code == 302
+    response = client.post(copy_url, {"year": "2026"}, follow=True)
+    assert response.redirect_chain
+    body = response.content.decode()
+    assert "Titolo del piano: «PIAO 2025-2027» diventa «PIAO 2026-2028»." in body
     assert client.get(reverse("planning:tree")).context["cycle"].year == 2026
 
 
@@ -414,3 +417,21 @@ def test_responsabile_named_on_a_transversal_objective_keeps_it_unitless(plan, e
     assert response.status_code == 302
     transversal.refresh_from_db()
     assert transversal.unit is None and transversal.description == "Tutti i Responsabili"
+
+
+def test_an_approved_plan_without_revisions_does_not_say_it_is_not_approved(plan, enter):
+    url = reverse("planning:objective_detail", args=[plan.pl_coordination.pk])
+    client = enter(plan.users.admin, plan.ente)
+    assert "il piano non è ancora stato approvato" in client.get(url).content.decode()
+    Cycle.objects.filter(pk=plan.cycle.pk).update(
+        state=CycleState.MEASUREMENT,
+        approval_body="Giunta",
+        approval_act_number="12",
+        approval_act_date=dt.date(2025, 1, 30),
+    )
+    body = client.get(url).content.decode()
+    assert "non è ancora stato approvato" not in body
+    assert (
+        "Nessuna revisione: l'obiettivo è quello del piano approvato il 30/01/2025 "
+        "(Giunta, atto n. 12)." in body
+    )
