@@ -40,7 +40,7 @@ class Ente(models.Model):
         "numero di dipendenti",
         null=True,
         blank=True,
-        help_text="Determina il PIAO semplificato per gli enti con meno di 50 dipendenti.",
+        help_text="Determina il PIAO semplificato per gli enti fino a 50 dipendenti (50 compresi).",
     )
     governing_body = models.CharField(
         "organo esecutivo",

@@ -40,6 +40,12 @@ def _everyone(access: EnteAccess) -> bool:
     return access.has(*base.PLAN_READERS)
 
 
+def _administrator(access: EnteAccess) -> bool:
+    # The rule of the interchange views (`require_access(..., ADMIN)`): only the ente
+    # administrator brings a plan or a cycle file in.
+    return access.is_admin
+
+
 # (label, URL name, rule, whether the pages below the URL belong to the entry)
 ENTRIES: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...] = (
     ("Cosa devo fare", "desk:home", _everyone, False),
@@ -56,6 +62,7 @@ ENTRIES: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...] = (
 ACCOUNT_ENTRIES: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...] = (
     ("Persone e ruoli", "accounts:people", base.can_manage_people, True),
     ("Registro delle attività", "accounts:activity", base.can_manage_people, True),
+    ("Importa il piano", "interchange:plan_upload", _administrator, True),
     ("Token API", "integrations:tokens", base.can_manage_people, True),
     ("I miei dati", "operations:my_data", _everyone, False),
 )

@@ -78,3 +78,9 @@ def test_no_menu_without_an_ente(enter, world):
     html = enter(world.users["admin"]).get(reverse("accounts:choose_ente")).content.decode()
     assert 'aria-label="Menu principale"' not in html
     assert "Vai al menu" not in html
+
+
+def test_only_the_administrator_is_offered_the_plan_import(world):
+    assert "Importa il piano" in _labels(world, "admin")
+    for role in ("dipendente", "responsabile", "giunta"):
+        assert "Importa il piano" not in _labels(world, role), role

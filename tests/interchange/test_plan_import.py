@@ -439,7 +439,9 @@ def test_seed002_ods_with_merged_cells_gives_the_plan_of_the_xlsx(make_ente, mak
         # The area written once in the merged cell A4:A7 is read on rows 5-7 from that cell.
         assert any("riga 6" in i and "cella unita della riga 4" in i for i in inferred), name
         assert not preview.draft.errors
-        assert any("somma 33,33 % invece di 100 %" in str(w) for w in preview.draft.warnings)
+        assert any(
+            "somma 33,33\u00a0% invece di 100\u00a0%" in str(w) for w in preview.draft.warnings
+        )
         services.plan_import_commit(
             user=None, ente=ente, year=2024, file_name=name, content=content
         )
