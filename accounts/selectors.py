@@ -214,4 +214,23 @@ def activity(
     if until:
         rows = rows.filter(created_at__date__lte=until)
     entries = list(rows.order_by("-created_at", "-id")[: ACTIVITY_LIMIT + 1])
+    for entry in entries:
+        entry.change_rows = change_rows(entry.changes)
     return entries[:ACTIVITY_LIMIT], len(entries) > ACTIVITY_LIMIT
+
+
+def change_rows(changes: Any) -> list[tuple[str, Any, Any]]:
+    """An audit row's changes as (field, before, after). Most services record
+    `{field: [before, after]}`, but summaries (a bulk import, a distribution) record other
+    shapes: those are shown as the value after, never dropped and never unpacked blindly."""
+    if not changes:
+        return []
+    if not isinstance(changes, dict):
+        return [("", None, changes)]
+    rows = []
+    for name, value in changes.items():
+        if isinstance(value, list | tuple) and len(value) == 2:
+            rows.append((str(name), value[0], value[1]))
+        else:
+            rows.append((str(name), None, value))
+    return rows

@@ -78,3 +78,16 @@ def test_register_cannot_be_filtered_on_another_entes_person(enter, changes):
     client = enter(world.users["admin"], world.ente)
     response = client.get(reverse("accounts:activity"), {"persona": world.users["other_admin"].pk})
     assert response.status_code == 400  # not a choice: nobody of this ente
+
+
+def test_audit_summaries_of_any_shape_are_listed():
+    from accounts.selectors import change_rows
+
+    assert change_rows({"title": ["Vecchio", "Nuovo"]}) == [("title", "Vecchio", "Nuovo")]
+    # A bulk import records lists and counts, and a key may even be called «items».
+    assert change_rows({"items": [], "created": ["a", "b", "c"]}) == [
+        ("items", None, []),
+        ("created", None, ["a", "b", "c"]),
+    ]
+    assert change_rows(["a"]) == [("", None, ["a"])]
+    assert change_rows(None) == []

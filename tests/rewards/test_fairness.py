@@ -130,7 +130,7 @@ def test_the_band_table_counts_the_evaluated_and_lists_the_others(relazione_case
     assert sum(row["count"] for row in bands) == 4
     assert sum(Decimal(row["percent"]) for row in bands) == Decimal(100)
     assert [row["text"] for row in bands][0] == (
-        "Valutazione compresa tra 54 e 60 punti: 2 dipendenti, 50%"
+        "Valutazione compresa tra 54 e 60 punti: 2 dipendenti, 50\u00a0%"
     )
     assert all(row["from"] is not None for row in bands)  # no «Senza punteggio» row
     assert [row["text"] for row in outputs["excluded"]] == [
