@@ -8,10 +8,12 @@ stored, or nothing is.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -222,6 +224,25 @@ def batch_enqueue(*, user, batch: ImportBatch, step: str) -> ImportBatch:
     return batch
 
 
+@contextlib.contextmanager
+def bulk_work() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a file's invoices are read, written and computed.
+
+    These steps build hundreds of thousands of objects that all stay alive (rows, Decimals,
+    dates, engine invoices), none of them in a reference cycle: each automatic collection would
+    walk all of them again for nothing, and on 100.000 invoices that is a third of the time.
+    Memory is still freed by reference counting; the collector is switched back on (if it was
+    on) when the block ends, however it ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _parse(batch: ImportBatch) -> Outcome:
     try:
         table = open_table(_content(batch), batch.original_name)
@@ -234,11 +255,12 @@ def _parse(batch: ImportBatch) -> Outcome:
     total = batch.total_rows or table.count_rows()
     _progress(batch, total_rows=total, processed_rows=0)
     collector = Collector(_clean_mapping(batch, batch.mapping), table.headers)
-    for index, (line, row) in enumerate(table.rows(), start=1):
-        collector.add(line, row)
-        if index % PROGRESS_EVERY == 0:
-            _progress(batch, processed_rows=index)
-    outcome = collector.finish()
+    with bulk_work():
+        for index, (line, row) in enumerate(table.rows(), start=1):
+            collector.add(line, row)
+            if index % PROGRESS_EVERY == 0:
+                _progress(batch, processed_rows=index)
+        outcome = collector.finish()
     _progress(batch, processed_rows=outcome.rows, total_rows=outcome.rows)
     return outcome
 
@@ -524,8 +546,12 @@ def write_invoices(
 
 
 def _as_engine(pk: int, item: ParsedInvoice, values: tuple) -> ep.Invoice:
-    """The invoice as `figures.load_invoices` would read it back (same fields, same order)."""
-    stored = dict(zip(UPDATED_FIELDS, values, strict=True))
+    """The invoice as `figures.load_invoices` would read it back (same fields, same order).
+
+    `values` are the stored ones, in the order of `UPDATED_FIELDS` (read by position: this runs
+    once per invoice written).
+    """
+    unit_id = values[_UNIT_AT]
     return ep.Invoice(
         key=str(pk),
         received=item.received_date,
@@ -537,13 +563,19 @@ def _as_engine(pk: int, item: ParsedInvoice, values: tuple) -> ep.Invoice:
         issued=item.issue_date,
         status=item.status,
         suspension_cause=item.suspension_cause,
-        suspensions=tuple(ep.Suspension(s, e, c) for s, e, c in item.suspensions),
-        payments=tuple(ep.Payment(d, a) for d, a, _ in item.payments),
+        suspensions=tuple([ep.Suspension(s, e, c) for s, e, c in item.suspensions]),
+        payments=tuple([ep.Payment(d, a) for d, a, _ in item.payments]),
         nature=item.nature,
-        unit=str(stored["unit_id"]) if stored["unit_id"] else None,
-        supplier=stored["supplier_code"] or stored["supplier_name"],
-        label=stored["number"],
+        unit=str(unit_id) if unit_id else None,
+        supplier=values[_SUPPLIER_CODE_AT] or values[_SUPPLIER_NAME_AT],
+        label=values[_NUMBER_AT],
     )
+
+
+_UNIT_AT = UPDATED_FIELDS.index("unit_id")
+_SUPPLIER_CODE_AT = UPDATED_FIELDS.index("supplier_code")
+_SUPPLIER_NAME_AT = UPDATED_FIELDS.index("supplier_name")
+_NUMBER_AT = UPDATED_FIELDS.index("number")
 
 
 def _quote(name: str) -> str:
@@ -584,7 +616,7 @@ def batch_commit(
                 field="file",
             )
         _progress(batch, message="Scrittura delle fatture…")
-        with transaction.atomic():
+        with bulk_work(), transaction.atomic():
             source = batch.source
             if batch.source_name:
                 source, _ = ImportSource.objects.get_or_create(ente=ente, name=batch.source_name)
@@ -631,8 +663,9 @@ def batch_commit(
         message=message,
     )
     if recompute and (written.created or written.updated):
-        others = figures.load_invoices(ente, exclude_batch=batch.pk)
-        reports_recompute(ente=ente, today=today, invoices=others + written.written)
+        with bulk_work():
+            others = figures.load_invoices(ente, exclude_batch=batch.pk)
+            reports_recompute(ente=ente, today=today, invoices=others + written.written)
     return batch
 
 

@@ -336,3 +336,66 @@ def test_the_invoices_kept_in_memory_after_a_write_equal_those_read_back(case):
     assert written.created == len(outcome.invoices) > 250
     by_key = lambda invoices: sorted(invoices, key=lambda i: int(i.key))  # noqa: E731
     assert by_key(written.written) == by_key(figures.load_invoices(case.ente))
+
+
+def test_the_garbage_collector_pauses_while_a_file_is_read_written_and_computed(case, monkeypatch):
+    import gc
+
+    from payments import figures
+
+    seen: dict[str, bool] = {}
+
+    def spy(module, name):
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            seen[name] = gc.isenabled()
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    spy(services, "write_invoices")
+    spy(services, "reports_recompute")
+    spy(figures, "load_invoices")
+    original_add = services.Collector.add
+
+    def add(self, line, row):
+        seen["add"] = gc.isenabled()
+        return original_add(self, line, row)
+
+    monkeypatch.setattr(services.Collector, "add", add)
+    assert gc.isenabled()
+    batch = run(case, SMALL)
+    assert batch.state == BatchState.DONE
+    assert seen == {
+        "add": False,
+        "write_invoices": False,
+        "reports_recompute": False,
+        "load_invoices": False,
+    }
+    assert gc.isenabled()
+
+
+def test_the_garbage_collector_is_back_on_after_a_failed_write(case, monkeypatch):
+    import gc
+
+    def broken(**kwargs):
+        raise RuntimeError("disco pieno")
+
+    monkeypatch.setattr(services, "write_invoices", broken)
+    with pytest.raises(RuntimeError):
+        run(case, SMALL)
+    assert gc.isenabled()
+    assert not Invoice.objects.filter(ente=case.ente).exists()
+
+
+def test_bulk_work_leaves_a_disabled_collector_disabled():
+    import gc
+
+    gc.disable()
+    try:
+        with services.bulk_work():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
