@@ -363,9 +363,11 @@ class _PersonResolver:
 
 def _fingerprint(values: tuple, item: ParsedInvoice) -> str:
     """A digest of what would be stored: equal digests mean an unchanged invoice."""
-    parts = [str(value) for value in values]
-    parts.extend(f"{day}:{amount}:{ref}" for day, amount, ref in item.payments)
-    parts.extend(f"{start}:{end}:{cause.value}" for start, end, cause in item.suspensions)
+    parts = list(map(str, values))
+    if item.payments:
+        parts.extend([f"{day}:{amount}:{ref}" for day, amount, ref in item.payments])
+    if item.suspensions:
+        parts.extend([f"{start}:{end}:{cause.value}" for start, end, cause in item.suspensions])
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -378,6 +380,8 @@ class WriteResult:
     # The invoices just written, as the engine reads them: the recomputation after an import
     # need not read them back from the database.
     written: list[ep.Invoice] = field(default_factory=list)
+    # True when the ente had no invoice before: `written` are then all of its invoices.
+    only_these: bool = False
 
 
 def _row_values(item: ParsedInvoice, unit_id, person_id, batch_id) -> tuple:
@@ -517,11 +521,13 @@ def write_invoices(
             f"INSERT INTO {_quote(Invoice._meta.db_table)} ({names}) VALUES ({marks})",
             [(ente.pk, item.key, *fields, now) for item, fields in new],
         )
-        created = {
-            key: pk
-            for key, pk in Invoice.objects.filter(ente=ente).values_list("key", "id")
-            if key not in by_key
-        }
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {_quote('key')}, {_quote('id')} FROM {_quote(Invoice._meta.db_table)} "
+                f"WHERE {_quote('ente_id')} = %s",
+                [ente.pk],
+            )
+            created = {key: pk for key, pk in cursor.fetchall() if key not in by_key}
     else:
         created = {}
     payments, suspensions = [], []
@@ -540,6 +546,7 @@ def write_invoices(
         f"INSERT INTO {table} ({columns_suspension}) VALUES (%s, %s, %s, %s)", suspensions
     )
     result.created = len(new)
+    result.only_these = not by_key
     result.updated = len(changed)
     result.years = frozenset(years)
     return result
@@ -664,7 +671,9 @@ def batch_commit(
     )
     if recompute and (written.created or written.updated):
         with bulk_work():
-            others = figures.load_invoices(ente, exclude_batch=batch.pk)
+            others = (
+                [] if written.only_these else figures.load_invoices(ente, exclude_batch=batch.pk)
+            )
             reports_recompute(ente=ente, today=today, invoices=others + written.written)
     return batch
 

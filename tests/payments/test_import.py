@@ -399,3 +399,25 @@ def test_bulk_work_leaves_a_disabled_collector_disabled():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _reports(ente) -> dict[int, dict]:
+    return dict(PaymentReport.objects.filter(ente=ente).values_list("year", "data"))
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_the_figures_of_an_import_equal_those_recomputed_from_the_database(case, seed):
+    """The import computes from the invoices it keeps in memory (and, into an empty ente,
+    reads nothing back); a recomputation reads every invoice from the database: same figures."""
+    from payments.synthetic import generate, to_csv
+
+    rows = generate(400, 2024, seed=seed, previous_year_share=0.2)
+    first, second = rows[:250], rows[150:]  # the second file repeats 100 of the first
+    for part in (first, second):
+        batch = run(case, to_csv(part))
+        assert batch.state == BatchState.DONE
+        from_import = _reports(case.ente)
+        assert from_import
+        services.reports_recompute(ente=case.ente, today=TODAY)
+        assert _reports(case.ente) == from_import
+    assert Invoice.objects.filter(ente=case.ente).count() == 400
