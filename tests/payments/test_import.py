@@ -365,8 +365,17 @@ def test_the_garbage_collector_pauses_while_a_file_is_read_written_and_computed(
 
     monkeypatch.setattr(services.Collector, "add", add)
     assert gc.isenabled()
-    batch = run(case, SMALL)
+    run(case, SMALL)
+    # A second file: the invoices of the first are read back from the database.
+    batch = run(
+        case,
+        csv_file(
+            "9001;F-9;02/01/2024;05/01/2024;IT01;Uno;122,00;100,00;22,00;"
+            "no;04/02/2024;ricevuta;;;corrente;Polizia;;;;"
+        ),
+    )
     assert batch.state == BatchState.DONE
+    assert batch.created_count == 1
     assert seen == {
         "add": False,
         "write_invoices": False,
