@@ -466,11 +466,15 @@ def write_invoices(
     years: set[int] = set()
     seen: set[int] = set()
     for item in items:
-        pk = (
-            by_key.get(item.key)
-            or (by_sdi.get(item.sdi_id.strip().upper()) if item.sdi_id else None)
-            or (by_composite.get(item.composite) if item.number and item.supplier_code else None)
-        )
+        pk = None
+        if by_key:  # an ente without invoices has nothing to look up
+            pk = (
+                by_key.get(item.key)
+                or (by_sdi.get(item.sdi_id.strip().upper()) if item.sdi_id else None)
+                or (
+                    by_composite.get(item.composite) if item.supplier_code and item.number else None
+                )
+            )
         if pk is not None and pk in seen:
             continue  # the same stored invoice reached twice (by SDI and by number)
         values = _row_values(item, units.find(item.office), people.find(item.responsible), batch_id)
