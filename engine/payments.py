@@ -829,8 +829,9 @@ def annual_delay(
     rules = rules or PaymentRules()
     terms = delay_terms(invoices, year, reference, rules)
     with arithmetic():
-        numerator = sum((t.weight for t in terms), ZERO)
-        denominator = sum((t.amount for t in terms), ZERO)
+        # Σ weight and Σ amount over plain lists: a year may have 200.000 terms
+        numerator = sum([t.days * t.amount for t in terms], ZERO)
+        denominator = sum([t.amount for t in terms], ZERO)
         value = internal(numerator / denominator) if denominator else None
     unpaid = [t for t in terms if t.paid_on is None]
     unpaid_amount = sum((t.amount for t in unpaid), ZERO)
@@ -912,20 +913,17 @@ class Contribution:
 def heaviest_invoices(delay: AnnualDelay, limit: int = 20) -> list[Contribution]:
     """The late invoices that weigh most on the ritardo, heaviest first."""
     sums: dict[str, list] = {}  # key → [invoice, weight, amount, unpaid]
+    get = sums.get
     with arithmetic():
-        for term in delay.terms:
-            row = sums.get(term.invoice.key)
+        for invoice, amount, days, paid_on in delay.terms:
+            weight = days * amount  # `DelayTerm.weight`, without the property call
+            row = get(invoice.key)
             if row is None:
-                sums[term.invoice.key] = [
-                    term.invoice,
-                    term.weight,
-                    term.amount,
-                    term.paid_on is None,
-                ]
+                sums[invoice.key] = [invoice, weight, amount, paid_on is None]
             else:
-                row[1] += term.weight
-                row[2] += term.amount
-                row[3] = row[3] or term.paid_on is None
+                row[1] += weight
+                row[2] += amount
+                row[3] = row[3] or paid_on is None
         rows = [row for row in sums.values() if row[1] > ZERO]
         positive = sum((row[1] for row in rows), ZERO)
         top = heapq.nsmallest(limit, rows, key=lambda row: (-row[1], row[0].key))

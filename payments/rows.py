@@ -242,7 +242,8 @@ class RowReader:
         values: dict[str, Any] = {}
         for name, index, parser, label in self.parse_plan:
             value = row[index]
-            if _blank(value):
+            # `_blank`, inlined: 13 cells a row, 100.000 rows
+            if value is None or value == "" or (value.__class__ is str and value.isspace()):
                 continue
             try:
                 values[name] = parser(value)

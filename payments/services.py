@@ -8,10 +8,12 @@ stored, or nothing is.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -222,6 +224,25 @@ def batch_enqueue(*, user, batch: ImportBatch, step: str) -> ImportBatch:
     return batch
 
 
+@contextlib.contextmanager
+def bulk_work() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a file's invoices are read, written and computed.
+
+    These steps build hundreds of thousands of objects that all stay alive (rows, Decimals,
+    dates, engine invoices), none of them in a reference cycle: each automatic collection would
+    walk all of them again for nothing, and on 100.000 invoices that is a third of the time.
+    Memory is still freed by reference counting; the collector is switched back on (if it was
+    on) when the block ends, however it ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _parse(batch: ImportBatch) -> Outcome:
     try:
         table = open_table(_content(batch), batch.original_name)
@@ -234,11 +255,12 @@ def _parse(batch: ImportBatch) -> Outcome:
     total = batch.total_rows or table.count_rows()
     _progress(batch, total_rows=total, processed_rows=0)
     collector = Collector(_clean_mapping(batch, batch.mapping), table.headers)
-    for index, (line, row) in enumerate(table.rows(), start=1):
-        collector.add(line, row)
-        if index % PROGRESS_EVERY == 0:
-            _progress(batch, processed_rows=index)
-    outcome = collector.finish()
+    with bulk_work():
+        for index, (line, row) in enumerate(table.rows(), start=1):
+            collector.add(line, row)
+            if index % PROGRESS_EVERY == 0:
+                _progress(batch, processed_rows=index)
+        outcome = collector.finish()
     _progress(batch, processed_rows=outcome.rows, total_rows=outcome.rows)
     return outcome
 
@@ -341,9 +363,11 @@ class _PersonResolver:
 
 def _fingerprint(values: tuple, item: ParsedInvoice) -> str:
     """A digest of what would be stored: equal digests mean an unchanged invoice."""
-    parts = [str(value) for value in values]
-    parts.extend(f"{day}:{amount}:{ref}" for day, amount, ref in item.payments)
-    parts.extend(f"{start}:{end}:{cause.value}" for start, end, cause in item.suspensions)
+    parts = list(map(str, values))
+    if item.payments:
+        parts.extend([f"{day}:{amount}:{ref}" for day, amount, ref in item.payments])
+    if item.suspensions:
+        parts.extend([f"{start}:{end}:{cause.value}" for start, end, cause in item.suspensions])
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -356,6 +380,8 @@ class WriteResult:
     # The invoices just written, as the engine reads them: the recomputation after an import
     # need not read them back from the database.
     written: list[ep.Invoice] = field(default_factory=list)
+    # True when the ente had no invoice before: `written` are then all of its invoices.
+    only_these: bool = False
 
 
 def _row_values(item: ParsedInvoice, unit_id, person_id, batch_id) -> tuple:
@@ -440,11 +466,15 @@ def write_invoices(
     years: set[int] = set()
     seen: set[int] = set()
     for item in items:
-        pk = (
-            by_key.get(item.key)
-            or (by_sdi.get(item.sdi_id.strip().upper()) if item.sdi_id else None)
-            or (by_composite.get(item.composite) if item.number and item.supplier_code else None)
-        )
+        pk = None
+        if by_key:  # an ente without invoices has nothing to look up
+            pk = (
+                by_key.get(item.key)
+                or (by_sdi.get(item.sdi_id.strip().upper()) if item.sdi_id else None)
+                or (
+                    by_composite.get(item.composite) if item.supplier_code and item.number else None
+                )
+            )
         if pk is not None and pk in seen:
             continue  # the same stored invoice reached twice (by SDI and by number)
         values = _row_values(item, units.find(item.office), people.find(item.responsible), batch_id)
@@ -495,11 +525,13 @@ def write_invoices(
             f"INSERT INTO {_quote(Invoice._meta.db_table)} ({names}) VALUES ({marks})",
             [(ente.pk, item.key, *fields, now) for item, fields in new],
         )
-        created = {
-            key: pk
-            for key, pk in Invoice.objects.filter(ente=ente).values_list("key", "id")
-            if key not in by_key
-        }
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {_quote('key')}, {_quote('id')} FROM {_quote(Invoice._meta.db_table)} "
+                f"WHERE {_quote('ente_id')} = %s",
+                [ente.pk],
+            )
+            created = {key: pk for key, pk in cursor.fetchall() if key not in by_key}
     else:
         created = {}
     payments, suspensions = [], []
@@ -518,14 +550,19 @@ def write_invoices(
         f"INSERT INTO {table} ({columns_suspension}) VALUES (%s, %s, %s, %s)", suspensions
     )
     result.created = len(new)
+    result.only_these = not by_key
     result.updated = len(changed)
     result.years = frozenset(years)
     return result
 
 
 def _as_engine(pk: int, item: ParsedInvoice, values: tuple) -> ep.Invoice:
-    """The invoice as `figures.load_invoices` would read it back (same fields, same order)."""
-    stored = dict(zip(UPDATED_FIELDS, values, strict=True))
+    """The invoice as `figures.load_invoices` would read it back (same fields, same order).
+
+    `values` are the stored ones, in the order of `UPDATED_FIELDS` (read by position: this runs
+    once per invoice written).
+    """
+    unit_id = values[_UNIT_AT]
     return ep.Invoice(
         key=str(pk),
         received=item.received_date,
@@ -537,13 +574,19 @@ def _as_engine(pk: int, item: ParsedInvoice, values: tuple) -> ep.Invoice:
         issued=item.issue_date,
         status=item.status,
         suspension_cause=item.suspension_cause,
-        suspensions=tuple(ep.Suspension(s, e, c) for s, e, c in item.suspensions),
-        payments=tuple(ep.Payment(d, a) for d, a, _ in item.payments),
+        suspensions=tuple([ep.Suspension(s, e, c) for s, e, c in item.suspensions]),
+        payments=tuple([ep.Payment(d, a) for d, a, _ in item.payments]),
         nature=item.nature,
-        unit=str(stored["unit_id"]) if stored["unit_id"] else None,
-        supplier=stored["supplier_code"] or stored["supplier_name"],
-        label=stored["number"],
+        unit=str(unit_id) if unit_id else None,
+        supplier=values[_SUPPLIER_CODE_AT] or values[_SUPPLIER_NAME_AT],
+        label=values[_NUMBER_AT],
     )
+
+
+_UNIT_AT = UPDATED_FIELDS.index("unit_id")
+_SUPPLIER_CODE_AT = UPDATED_FIELDS.index("supplier_code")
+_SUPPLIER_NAME_AT = UPDATED_FIELDS.index("supplier_name")
+_NUMBER_AT = UPDATED_FIELDS.index("number")
 
 
 def _quote(name: str) -> str:
@@ -584,7 +627,7 @@ def batch_commit(
                 field="file",
             )
         _progress(batch, message="Scrittura delle fatture…")
-        with transaction.atomic():
+        with bulk_work(), transaction.atomic():
             source = batch.source
             if batch.source_name:
                 source, _ = ImportSource.objects.get_or_create(ente=ente, name=batch.source_name)
@@ -631,8 +674,11 @@ def batch_commit(
         message=message,
     )
     if recompute and (written.created or written.updated):
-        others = figures.load_invoices(ente, exclude_batch=batch.pk)
-        reports_recompute(ente=ente, today=today, invoices=others + written.written)
+        with bulk_work():
+            others = (
+                [] if written.only_these else figures.load_invoices(ente, exclude_batch=batch.pk)
+            )
+            reports_recompute(ente=ente, today=today, invoices=others + written.written)
     return batch
 
 

@@ -43,11 +43,15 @@ def parse_amount(value: Any) -> Decimal:
     «1.234,56» shape takes a fast path that gives the same result, since a file may hold
     400.000 amounts.
     """
-    if isinstance(value, bool):
+    if value.__class__ is str:  # a CSV cell: the common case first
+        fast = _ITALIAN_AMOUNT.match(value)
+        if fast:
+            return Decimal(fast.group(1).replace(".", "") + "." + fast.group(2))
+    elif isinstance(value, bool):
         raise ValueError("atteso un importo")
-    if isinstance(value, int | Decimal):
+    elif isinstance(value, int | Decimal):
         return Decimal(value).quantize(CENT)
-    if isinstance(value, float):
+    elif isinstance(value, float):
         return Decimal(repr(value)).quantize(CENT)
     text = str(value).strip()
     fast = _ITALIAN_AMOUNT.match(text)
@@ -72,6 +76,8 @@ _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y", "%Y
 
 def parse_date(value: Any) -> dt.date:
     """A date: «31/12/2024», «31-12-2024», «31.12.2024», «2024-12-31», «31/12/24», a cell date."""
+    if value.__class__ is str:  # a CSV cell: the common case first
+        return _parse_date_text(value.strip())
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

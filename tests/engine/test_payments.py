@@ -511,3 +511,23 @@ def test_evaluation_stays_between_zero_and_full_marks(incidence, ratio, delay):
     result = evaluate_table(EvaluationTable(), incidence=incidence, ratio=ratio, delay=delay)
     assert 0 <= result.percent <= 100
     assert 0 <= result.points <= result.max_points
+
+
+@PROPERTY
+@given(invoice_sets)
+def test_the_delay_and_its_heaviest_invoices_sum_the_weights_of_their_terms(items):
+    from engine.payments import delay_terms
+
+    delay = annual_delay(items, YEAR, Y_END)
+    terms = delay_terms(items, YEAR, Y_END, PaymentRules())
+    assert delay.terms == tuple(terms)
+    assert delay.numerator == sum((t.weight for t in terms), D(0))
+    assert delay.denominator == sum((t.amount for t in terms), D(0))
+    by_key: dict[str, tuple[Decimal, Decimal, bool]] = {}
+    for t in terms:
+        weight, amount, unpaid = by_key.get(t.invoice.key, (D(0), D(0), False))
+        by_key[t.invoice.key] = (weight + t.weight, amount + t.amount, unpaid or t.paid_on is None)
+    late = {key: sums for key, sums in by_key.items() if sums[0] > 0}
+    rows = heaviest_invoices(delay, limit=len(items))
+    assert {r.invoice.key: (r.weight, r.amount, r.unpaid) for r in rows} == late
+    assert [r.weight for r in rows] == sorted((r.weight for r in rows), reverse=True)

@@ -336,3 +336,97 @@ def test_the_invoices_kept_in_memory_after_a_write_equal_those_read_back(case):
     assert written.created == len(outcome.invoices) > 250
     by_key = lambda invoices: sorted(invoices, key=lambda i: int(i.key))  # noqa: E731
     assert by_key(written.written) == by_key(figures.load_invoices(case.ente))
+
+
+def test_the_garbage_collector_pauses_while_a_file_is_read_written_and_computed(case, monkeypatch):
+    import gc
+
+    from payments import figures
+
+    seen: dict[str, bool] = {}
+
+    def spy(module, name):
+        original = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            seen[name] = gc.isenabled()
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    spy(services, "write_invoices")
+    spy(services, "reports_recompute")
+    spy(figures, "load_invoices")
+    original_add = services.Collector.add
+
+    def add(self, line, row):
+        seen["add"] = gc.isenabled()
+        return original_add(self, line, row)
+
+    monkeypatch.setattr(services.Collector, "add", add)
+    assert gc.isenabled()
+    run(case, SMALL)
+    # A second file: the invoices of the first are read back from the database.
+    batch = run(
+        case,
+        csv_file(
+            "9001;F-9;02/01/2024;05/01/2024;IT01;Uno;122,00;100,00;22,00;"
+            "no;04/02/2024;ricevuta;;;corrente;Polizia;;;;"
+        ),
+    )
+    assert batch.state == BatchState.DONE
+    assert batch.created_count == 1
+    assert seen == {
+        "add": False,
+        "write_invoices": False,
+        "reports_recompute": False,
+        "load_invoices": False,
+    }
+    assert gc.isenabled()
+
+
+def test_the_garbage_collector_is_back_on_after_a_failed_write(case, monkeypatch):
+    import gc
+
+    def broken(**kwargs):
+        raise RuntimeError("disco pieno")
+
+    monkeypatch.setattr(services, "write_invoices", broken)
+    with pytest.raises(RuntimeError):
+        run(case, SMALL)
+    assert gc.isenabled()
+    assert not Invoice.objects.filter(ente=case.ente).exists()
+
+
+def test_bulk_work_leaves_a_disabled_collector_disabled():
+    import gc
+
+    gc.disable()
+    try:
+        with services.bulk_work():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def _reports(ente) -> dict[int, dict]:
+    return dict(PaymentReport.objects.filter(ente=ente).values_list("year", "data"))
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_the_figures_of_an_import_equal_those_recomputed_from_the_database(case, seed):
+    """The import computes from the invoices it keeps in memory (and, into an empty ente,
+    reads nothing back); a recomputation reads every invoice from the database: same figures."""
+    from payments.synthetic import generate, to_csv
+
+    rows = generate(400, 2024, seed=seed, previous_year_share=0.2)
+    first, second = rows[:250], rows[150:]  # the second file repeats 100 of the first
+    for part in (first, second):
+        batch = run(case, to_csv(part))
+        assert batch.state == BatchState.DONE
+        from_import = _reports(case.ente)
+        assert from_import
+        services.reports_recompute(ente=case.ente, today=TODAY)
+        assert _reports(case.ente) == from_import
+    assert Invoice.objects.filter(ente=case.ente).count() == 400
