@@ -1,16 +1,21 @@
 """Export a cycle as a canonical `performa-cycle` document (see docs/interchange.md).
 
-Every list is read with one query (references become keys through id -> key maps rather
-than joins), so the number of queries does not depend on the size of the plan. Lists follow
-`order` then id; lists without an `order` column (people, employments, absences, targets…)
-follow creation order, which for an imported plan is the order of the file.
+Every list is read with one query, or with one query per block of `CHUNK` rows for the
+long ones (references become keys through id -> key maps rather than joins), so the number
+of queries does not depend on the size of the plan but only on that of its longest lists.
+Lists follow `order` then id; lists without an `order` column (people, employments,
+absences, targets…) follow creation order, which for an imported plan is the order of the file.
+
+The long lists (people, objectives, indicators, measurements, schede, distributions) are
+`Rows`: produced block by block while the document is written by `write_cycle`, so that the
+memory needed does not grow with the plan. `export_cycle` gives the same document as a dict.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.db.models import Prefetch
@@ -63,6 +68,9 @@ from planning.models import (
 from rewards.models import Distribution, DistributionLine, Fund
 
 IN_ORDER = ("order", "id")
+# Rows read per query by the long lists (and held in memory at once).
+CHUNK = 2000
+INDENT = "  "
 
 
 def dumps(data: dict[str, Any]) -> str:
@@ -70,10 +78,116 @@ def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+class Rows:
+    """A list of the document whose items are produced only while it is written (once)."""
+
+    def __init__(self, items: Iterable[Any]):
+        self._items = iter(items)
+        self._head: list[Any] = []
+
+    def is_empty(self) -> bool:
+        if not self._head:
+            for item in self._items:
+                self._head.append(item)
+                break
+        return not self._head
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from self._head
+        self._head.clear()
+        yield from self._items
+
+
 def export_cycle(cycle: Cycle) -> dict[str, Any]:
     """The canonical document of `cycle`, with its ente, units, people and bodies."""
+    return _materialize(_canonical(spec.DOCUMENT, _document(cycle)))
+
+
+def write_cycle(cycle: Cycle, write: Callable[[str], Any]) -> None:
+    """Write the text of `export_cycle(cycle)` (the same bytes as `dumps`) piece by piece."""
+    _write_json(_canonical(spec.DOCUMENT, _document(cycle)), write, 0)
+    write("\n")
+
+
+def _canonical(object_spec: spec.ObjectSpec, data: dict[str, Any]) -> dict[str, Any]:
+    """`spec.canonical` for a document just built by the exporter (always the current version),
+    leaving its `Rows` lazy."""
+    if not any(isinstance(value, Rows | dict) for value in data.values()):
+        return spec.canonical_object(object_spec, data)
+    result: dict[str, Any] = {}
+    for fld in object_spec.fields:
+        if fld.name not in data:
+            continue
+        value = data[fld.name]
+        if isinstance(value, Rows):
+            if value.is_empty():
+                value = []
+            else:
+                assert fld.item is not None
+                result[fld.name] = Rows(_canonical_rows(fld.item, value))
+                continue
+        if fld.normalize is not None and value is not None:
+            value = fld.normalize(value)
+        if not fld.required and spec.is_default(fld, value):
+            continue
+        if fld.name in spec.SECTIONS and object_spec is spec.DOCUMENT:
+            result[fld.name] = _canonical(spec.SECTIONS[fld.name], value)
+        else:
+            result[fld.name] = spec.canonical_value(fld, value)
+    return result
+
+
+def _canonical_rows(item_spec: spec.ObjectSpec, rows: Rows) -> Iterator[dict[str, Any]]:
+    for item in rows:
+        yield _canonical(item_spec, item)
+
+
+def _materialize(value: Any) -> Any:
+    if isinstance(value, Rows | list):
+        return [_materialize(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _materialize(item) for key, item in value.items()}
+    return value
+
+
+def _lazy(value: Any) -> bool:
+    return isinstance(value, Rows) or (
+        isinstance(value, dict) and any(_lazy(item) for item in value.values())
+    )
+
+
+def _write_json(value: Any, write: Callable[[str], Any], level: int) -> None:
+    """`json.dumps(value, indent=2, ensure_ascii=False)` written piece by piece: the parts
+    without `Rows` are encoded whole, the rest walked."""
+    if isinstance(value, Rows):
+        if value.is_empty():
+            write("[]")
+            return
+        inner = "\n" + INDENT * (level + 1)
+        write("[")
+        separator = inner
+        for item in value:
+            write(separator)
+            _write_json(item, write, level + 1)
+            separator = "," + inner
+        write("\n" + INDENT * level + "]")
+    elif isinstance(value, dict) and value and _lazy(value):
+        inner = "\n" + INDENT * (level + 1)
+        write("{")
+        separator = inner
+        for key, item in value.items():
+            write(separator + json.dumps(key, ensure_ascii=False) + ": ")
+            _write_json(item, write, level + 1)
+            separator = "," + inner
+        write("\n" + INDENT * level + "}")
+    else:
+        text = json.dumps(value, indent=2, ensure_ascii=False)
+        write(text.replace("\n", "\n" + INDENT * level) if level else text)
+
+
+def _document(cycle: Cycle) -> dict[str, Any]:
     ente = cycle.ente
-    people = list(
+    people = (
         Person.objects.filter(ente=ente)
         .order_by("id")
         .prefetch_related(
@@ -82,7 +196,7 @@ def export_cycle(cycle: Cycle) -> dict[str, Any]:
             Prefetch("absences", queryset=Absence.objects.order_by("id")),
         )
     )
-    person_keys = {p.id: p.key for p in people}
+    person_keys = dict(Person.objects.filter(ente=ente).values_list("id", "key"))
     units = list(
         Unit.objects.filter(ente=ente)
         .order_by(*IN_ORDER)
@@ -107,11 +221,11 @@ def export_cycle(cycle: Cycle) -> dict[str, Any]:
         "version": spec.VERSION_TEXT,
         "ente": _ente(ente),
         "units": [_unit(u, unit_keys, person_keys) for u in parents_first(units)],
-        "people": [_person(p, unit_keys) for p in people],
+        "people": Rows(_person(p, unit_keys) for p in people.iterator(chunk_size=CHUNK)),
         "evaluation_bodies": _evaluation_bodies(ente, person_keys),
         "cycle": CyclePlanExport(cycle, unit_keys, person_keys, parameter_keys).document(),
     }
-    return spec.canonical(document)
+    return document
 
 
 def parents_first(rows: list, parent_attr: str = "parent_id") -> list:
@@ -291,7 +405,7 @@ class CyclePlanExport:
             result.append(data)
         return result
 
-    def measurements(self) -> list[dict[str, Any]]:
+    def measurements(self) -> Rows:
         """In the order they were made (the order of the file, for an imported cycle)."""
         rows = (
             Measurement.objects.filter(cycle=self.cycle)
@@ -302,7 +416,7 @@ class CyclePlanExport:
             )
         )
         skip = frozenset({"indicator", "parameter"})
-        return [
+        return Rows(
             {
                 **document_values(spec.MEASUREMENT, m, skip),
                 "indicator": self.indicator_keys.get(m.indicator_id),
@@ -316,8 +430,8 @@ class CyclePlanExport:
                     for c in m.corrections.all()
                 ],
             }
-            for m in rows
-        ]
+            for m in rows.iterator(chunk_size=CHUNK)
+        )
 
     def strategic_objectives(self, area_keys: dict[int, str]) -> list[dict[str, Any]]:
         objectives = list(self.cycle.strategic_objectives.order_by(*IN_ORDER))
@@ -344,19 +458,18 @@ class CyclePlanExport:
             for o in objectives
         ]
 
-    def objectives(self, group_keys: dict[int, str]) -> list[dict[str, Any]]:
-        objectives = list(
-            self.cycle.operational_objectives.order_by(*IN_ORDER).prefetch_related(
-                Prefetch("phases", queryset=Phase.objects.order_by(*IN_ORDER))
-            )
+    def objectives(self, group_keys: dict[int, str]) -> Rows:
+        objectives = self.cycle.operational_objectives.order_by(*IN_ORDER).prefetch_related(
+            Prefetch("phases", queryset=Phase.objects.order_by(*IN_ORDER))
         )
-        self.objective_keys = {o.id: o.key for o in objectives}
+        self.objective_keys = dict(self.cycle.operational_objectives.values_list("id", "key"))
         # Indicators name a phase by its position within its objective.
-        self.phase_positions = {
-            phase.id: (o.id, index)
-            for o in objectives
-            for index, phase in enumerate(o.phases.all())
-        }
+        self.phase_positions: dict[int, tuple[int, int]] = {}
+        counts: dict[int, int] = defaultdict(int)
+        phases = Phase.objects.filter(objective__cycle=self.cycle).order_by(*IN_ORDER)
+        for phase_id, objective_id in phases.values_list("id", "objective_id"):
+            self.phase_positions[phase_id] = (objective_id, counts[objective_id])
+            counts[objective_id] += 1
         responsibles = _pairs(
             OperationalObjective.responsibles.through,
             "operationalobjective_id",
@@ -366,7 +479,7 @@ class CyclePlanExport:
         units = _pairs(
             ObjectiveUnit, "objective_id", "unit_id", self.objective_keys, ("order", "id")
         )
-        return [
+        return Rows(
             {
                 **document_values(spec.OBJECTIVE, o),
                 "units": [self.unit_keys[u] for u in [o.unit_id, *units[o.id]] if u is not None],
@@ -375,8 +488,8 @@ class CyclePlanExport:
                 "weight_group": group_keys.get(o.weight_group_id),
                 "phases": [document_values(spec.PHASE, p) for p in o.phases.all()],
             }
-            for o in objectives
-        ]
+            for o in objectives.iterator(chunk_size=CHUNK)
+        )
 
     def indicator_groups(self) -> list[dict[str, Any]]:
         groups = list(IndicatorGroup.objects.filter(cycle=self.cycle).order_by(*IN_ORDER))
@@ -390,14 +503,13 @@ class CyclePlanExport:
             for g in parents_first(groups)
         ]
 
-    def indicators(self) -> list[dict[str, Any]]:
+    def indicators(self) -> Rows:
         indicators = Indicator.objects.filter(cycle=self.cycle).order_by(*IN_ORDER)
+        self.indicator_keys = dict(indicators.values_list("id", "key"))
         indicators = indicators.prefetch_related(
             Prefetch("targets", queryset=Target.objects.order_by("id"))
         )
-        result = [self.indicator(i) for i in indicators]
-        self.indicator_keys = {i.id: i.key for i in indicators}
-        return result
+        return Rows(self.indicator(i) for i in indicators.iterator(chunk_size=CHUNK))
 
     def indicator(self, indicator: Indicator) -> dict[str, Any]:
         data = document_values(spec.INDICATOR, indicator, frozenset({"phase"}))
@@ -480,7 +592,7 @@ class AppraisalExport:
             )
         return result
 
-    def schede(self) -> list[dict[str, Any]]:
+    def schede(self) -> Rows:
         schede = (
             Scheda.objects.filter(cycle=self.cycle)
             .order_by("id")
@@ -493,41 +605,42 @@ class AppraisalExport:
             c.scheda_id: c for c in Conciliation.objects.filter(scheda__cycle=self.cycle)
         }
         people = self.plan.person_keys
-        self.scheda_people = {}
-        result = []
-        for scheda in schede:
-            self.scheda_people[scheda.id] = people[scheda.person_id]
-            conciliation = conciliations.get(scheda.id)
-            result.append(
-                {
-                    **document_values(spec.SCHEDA, scheda),
-                    "person": people[scheda.person_id],
-                    "scheme": self.scheme_keys[scheda.scheme_id],
-                    "unit": self.plan.unit_keys.get(scheda.unit_id),
-                    "evaluator": people.get(scheda.evaluator_id),
-                    "band": self.band_positions.get(scheda.band_id),
-                    "items": [
-                        {
-                            **document_values(spec.SCHEDA_ITEM, item),
-                            "component": self.component_keys[item.component_id],
-                            "behaviour": self.behaviour_keys.get(item.behaviour_id),
-                            "objective": self.plan.objective_keys.get(item.objective_id),
-                        }
-                        for item in scheda.items.all()
-                    ],
-                    "transitions": [
-                        document_values(spec.SCHEDA_TRANSITION, t) for t in scheda.transitions.all()
-                    ],
-                    "conciliation": (
-                        None
-                        if conciliation is None
-                        else document_values(spec.CONCILIATION, conciliation)
-                    ),
-                }
+        self.scheda_people = {
+            scheda_id: people[person_id]
+            for scheda_id, person_id in Scheda.objects.filter(cycle=self.cycle).values_list(
+                "id", "person_id"
             )
-        return result
+        }
+        rows = schede.iterator(chunk_size=CHUNK)
+        return Rows(self.scheda(scheda, conciliations.get(scheda.id)) for scheda in rows)
 
-    def distributions(self) -> list[dict[str, Any]]:
+    def scheda(self, scheda: Scheda, conciliation: Conciliation | None) -> dict[str, Any]:
+        people = self.plan.person_keys
+        return {
+            **document_values(spec.SCHEDA, scheda),
+            "person": people[scheda.person_id],
+            "scheme": self.scheme_keys[scheda.scheme_id],
+            "unit": self.plan.unit_keys.get(scheda.unit_id),
+            "evaluator": people.get(scheda.evaluator_id),
+            "band": self.band_positions.get(scheda.band_id),
+            "items": [
+                {
+                    **document_values(spec.SCHEDA_ITEM, item),
+                    "component": self.component_keys[item.component_id],
+                    "behaviour": self.behaviour_keys.get(item.behaviour_id),
+                    "objective": self.plan.objective_keys.get(item.objective_id),
+                }
+                for item in scheda.items.all()
+            ],
+            "transitions": [
+                document_values(spec.SCHEDA_TRANSITION, t) for t in scheda.transitions.all()
+            ],
+            "conciliation": (
+                None if conciliation is None else document_values(spec.CONCILIATION, conciliation)
+            ),
+        }
+
+    def distributions(self) -> Rows:
         distributions = (
             Distribution.objects.filter(cycle=self.cycle)
             .order_by("id")
@@ -535,7 +648,7 @@ class AppraisalExport:
             .prefetch_related(Prefetch("lines", queryset=DistributionLine.objects.order_by("id")))
         )
         people = self.plan.person_keys
-        return [
+        return Rows(
             {
                 **document_values(spec.DISTRIBUTION, d),
                 "fund": d.fund.kind,
@@ -548,5 +661,5 @@ class AppraisalExport:
                     for line in d.lines.all()
                 ],
             }
-            for d in distributions
-        ]
+            for d in distributions.iterator(chunk_size=100)
+        )

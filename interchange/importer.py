@@ -109,6 +109,11 @@ def import_cycle(data: dict[str, Any], *, user=None, replace: bool = False) -> C
         ) from exc
 
 
+# Rows written per INSERT or UPDATE: the statements stay small on PostgreSQL too, and a
+# bulk update (one CASE per column) does not grow with the square of the rows.
+BATCH = 500
+
+
 def _without(*names: str) -> frozenset[str]:
     return frozenset(names)
 
@@ -171,8 +176,11 @@ class CycleImport:
         # The file is the current description of the ente: its member list replaces ours.
         MemberEnte.objects.filter(ente=ente).delete()
         MemberEnte.objects.bulk_create(
-            MemberEnte(ente=ente, order=index, **model_values(spec.MEMBER_ENTE, member))
-            for index, member in enumerate(item.get("members") or [])
+            (
+                MemberEnte(ente=ente, order=index, **model_values(spec.MEMBER_ENTE, member))
+                for index, member in enumerate(item.get("members") or [])
+            ),
+            batch_size=BATCH,
         )
         return ente
 
@@ -235,7 +243,7 @@ class CycleImport:
         for unit, item in zip(rows, items, strict=True):
             unit.parent = self.units.get(item.get("parent"))
             unit.responsible = self.people.get(item.get("responsible"))
-        Unit.objects.bulk_update(rows, ["parent", "responsible"])
+        Unit.objects.bulk_update(rows, ["parent", "responsible"], batch_size=BATCH)
         if prune:
             Unit.objects.filter(ente=self.ente).exclude(key__in=self.units).delete()
         else:
@@ -247,7 +255,7 @@ class CycleImport:
         others.sort(key=lambda unit: (unit.order, unit.pk))
         for offset, unit in enumerate(others):
             unit.order = start + offset
-        Unit.objects.bulk_update(others, ["order"])
+        Unit.objects.bulk_update(others, ["order"], batch_size=BATCH)
 
     def save_unit_details(self) -> None:
         """Activities and parameter values are replaced; parameters are matched by key and
@@ -270,16 +278,19 @@ class CycleImport:
                 parameters.append(parameter)
                 value_items.append(p_item.get("values") or [])
         Parameter.objects.filter(pk__in=[p.pk for p in existing.values()]).delete()
-        UnitActivity.objects.bulk_create(activities)
+        UnitActivity.objects.bulk_create(activities, batch_size=BATCH)
         fields = [f.name for f in spec.PARAMETER.fields if f.name not in skip] + ["order"]
         _save_rows(Parameter, parameters, fields)
         ParameterValue.objects.filter(parameter__in=parameters).delete()
         unit_keys = {unit.pk: key for key, unit in self.units.items()}
         self.parameters = {(unit_keys[p.unit_id], p.key): p for p in parameters}
         ParameterValue.objects.bulk_create(
-            ParameterValue(parameter=parameter, **model_values(spec.PARAMETER_VALUE, value))
-            for parameter, values in zip(parameters, value_items, strict=True)
-            for value in values
+            (
+                ParameterValue(parameter=parameter, **model_values(spec.PARAMETER_VALUE, value))
+                for parameter, values in zip(parameters, value_items, strict=True)
+                for value in values
+            ),
+            batch_size=BATCH,
         )
 
     def save_person_details(self) -> None:
@@ -302,9 +313,9 @@ class CycleImport:
                 assignments.append(Assignment(person=person, order=len(assignments), **values))
             for b_item in item.get("absences") or []:
                 absences.append(Absence(person=person, **model_values(spec.ABSENCE, b_item)))
-        Employment.objects.bulk_create(employments)
-        Assignment.objects.bulk_create(assignments)
-        Absence.objects.bulk_create(absences)
+        Employment.objects.bulk_create(employments, batch_size=BATCH)
+        Assignment.objects.bulk_create(assignments, batch_size=BATCH)
+        Absence.objects.bulk_create(absences, batch_size=BATCH)
 
     def employers(self, items: list[dict[str, Any]]) -> dict[str, Ente]:
         """Employer name -> ente when Performa manages it; "" is the ente itself."""
@@ -343,7 +354,7 @@ class CycleImport:
             others = sorted(existing.values(), key=lambda b: (b.order, b.pk))
             for offset, behaviour in enumerate(others):
                 behaviour.order = len(rows) + offset
-            Behaviour.objects.bulk_update(others, ["order"])
+            Behaviour.objects.bulk_update(others, ["order"], batch_size=BATCH)
         behaviours = {b.key: b for b in rows}
         behaviours.update(existing)
         return behaviours
@@ -363,16 +374,19 @@ class CycleImport:
             EvaluationBody(ente=self.ente, **model_values(spec.EVALUATION_BODY, item, skip))
             for item in items
         ]
-        EvaluationBody.objects.bulk_create(bodies)
+        EvaluationBody.objects.bulk_create(bodies, batch_size=BATCH)
         EvaluationBodyMember.objects.bulk_create(
-            EvaluationBodyMember(
-                body=body,
-                order=index,
-                person=self.people.get(member.get("person")),
-                **model_values(spec.BODY_MEMBER, member, _without("person")),
-            )
-            for body, item in zip(bodies, items, strict=True)
-            for index, member in enumerate(item.get("members") or [])
+            (
+                EvaluationBodyMember(
+                    body=body,
+                    order=index,
+                    person=self.people.get(member.get("person")),
+                    **model_values(spec.BODY_MEMBER, member, _without("person")),
+                )
+                for body, item in zip(bodies, items, strict=True)
+                for index, member in enumerate(item.get("members") or [])
+            ),
+            batch_size=BATCH,
         )
 
 
@@ -380,9 +394,9 @@ def _save_rows(model, rows: list, fields: list[str]) -> None:
     """Insert the new rows and update the existing ones, in two queries."""
     new = [row for row in rows if row.pk is None]
     old = [row for row in rows if row.pk is not None]
-    model.objects.bulk_create(new)
+    model.objects.bulk_create(new, batch_size=BATCH)
     if old:
-        model.objects.bulk_update(old, [name for name in fields if name != "key"])
+        model.objects.bulk_update(old, [name for name in fields if name != "key"], batch_size=BATCH)
 
 
 class CyclePlanImport:
@@ -406,10 +420,13 @@ class CyclePlanImport:
             ente=self.ente, **model_values(spec.CYCLE, self.item, plain)
         )
         OrganisationalPerformanceLevel.objects.bulk_create(
-            OrganisationalPerformanceLevel(
-                cycle=self.cycle, order=index, **model_values(spec.ORG_LEVEL, level)
-            )
-            for index, level in enumerate(self.items("org_levels"))
+            (
+                OrganisationalPerformanceLevel(
+                    cycle=self.cycle, order=index, **model_values(spec.ORG_LEVEL, level)
+                )
+                for index, level in enumerate(self.items("org_levels"))
+            ),
+            batch_size=BATCH,
         )
         self.save_strategy()
         self.save_weight_groups()
@@ -417,12 +434,15 @@ class CyclePlanImport:
         self.save_indicator_groups()
         self.save_indicators()
         PlanRevision.objects.bulk_create(
-            PlanRevision(
-                cycle=self.cycle,
-                created_by=_user_or_none(self.user),
-                **model_values(spec.REVISION, r),
-            )
-            for r in self.items("revisions")
+            (
+                PlanRevision(
+                    cycle=self.cycle,
+                    created_by=_user_or_none(self.user),
+                    **model_values(spec.REVISION, r),
+                )
+                for r in self.items("revisions")
+            ),
+            batch_size=BATCH,
         )
         return self.cycle
 
@@ -431,7 +451,7 @@ class CyclePlanImport:
             StrategicArea(cycle=self.cycle, order=index, **model_values(spec.STRATEGIC_AREA, item))
             for index, item in enumerate(self.items("strategic_areas"))
         ]
-        StrategicArea.objects.bulk_create(areas)
+        StrategicArea.objects.bulk_create(areas, batch_size=BATCH)
         self.areas = {a.key: a for a in areas}
         skip = _without("area", "areas", "units")
         items = self.items("strategic_objectives")
@@ -445,18 +465,26 @@ class CyclePlanImport:
             )
             for index, (item, keys) in enumerate(zip(items, area_keys, strict=True))
         ]
-        StrategicObjective.objects.bulk_create(objectives)
+        StrategicObjective.objects.bulk_create(objectives, batch_size=BATCH)
         self.strategic = {o.key: o for o in objectives}
         StrategicObjectiveArea.objects.bulk_create(
-            StrategicObjectiveArea(strategic_objective=objective, area=self.areas[key], order=n)
-            for objective, keys in zip(objectives, area_keys, strict=True)
-            for n, key in enumerate(keys[1:], start=1)
+            (
+                StrategicObjectiveArea(strategic_objective=objective, area=self.areas[key], order=n)
+                for objective, keys in zip(objectives, area_keys, strict=True)
+                for n, key in enumerate(keys[1:], start=1)
+            ),
+            batch_size=BATCH,
         )
         through = StrategicObjective.units.through
         through.objects.bulk_create(
-            through(strategicobjective=objective, unit=self.units[key])
-            for objective, item in zip(objectives, self.items("strategic_objectives"), strict=True)
-            for key in item.get("units") or []
+            (
+                through(strategicobjective=objective, unit=self.units[key])
+                for objective, item in zip(
+                    objectives, self.items("strategic_objectives"), strict=True
+                )
+                for key in item.get("units") or []
+            ),
+            batch_size=BATCH,
         )
 
     def save_weight_groups(self) -> None:
@@ -471,7 +499,7 @@ class CyclePlanImport:
             )
             for index, item in enumerate(self.items("weight_groups"))
         ]
-        WeightGroup.objects.bulk_create(groups)
+        WeightGroup.objects.bulk_create(groups, batch_size=BATCH)
         self.weight_groups = {g.key: g for g in groups}
 
     def save_objectives(self) -> None:
@@ -491,18 +519,24 @@ class CyclePlanImport:
             )
             for index, (item, keys) in enumerate(zip(items, unit_keys, strict=True))
         ]
-        OperationalObjective.objects.bulk_create(objectives)
+        OperationalObjective.objects.bulk_create(objectives, batch_size=BATCH)
         self.objectives = {o.key: o for o in objectives}
         ObjectiveUnit.objects.bulk_create(
-            ObjectiveUnit(objective=objective, unit=self.units[key], order=n)
-            for objective, keys in zip(objectives, unit_keys, strict=True)
-            for n, key in enumerate(keys[1:], start=1)
+            (
+                ObjectiveUnit(objective=objective, unit=self.units[key], order=n)
+                for objective, keys in zip(objectives, unit_keys, strict=True)
+                for n, key in enumerate(keys[1:], start=1)
+            ),
+            batch_size=BATCH,
         )
         through = OperationalObjective.responsibles.through
         through.objects.bulk_create(
-            through(operationalobjective=objective, person=self.people[key])
-            for objective, item in zip(objectives, items, strict=True)
-            for key in item.get("responsibles") or []
+            (
+                through(operationalobjective=objective, person=self.people[key])
+                for objective, item in zip(objectives, items, strict=True)
+                for key in item.get("responsibles") or []
+            ),
+            batch_size=BATCH,
         )
         self.phases: dict[str, list[Phase]] = {}
         for objective, item in zip(objectives, items, strict=True):
@@ -510,7 +544,9 @@ class CyclePlanImport:
                 Phase(objective=objective, order=index, **model_values(spec.PHASE, phase))
                 for index, phase in enumerate(item.get("phases") or [])
             ]
-        Phase.objects.bulk_create(p for phases in self.phases.values() for p in phases)
+        Phase.objects.bulk_create(
+            (p for phases in self.phases.values() for p in phases), batch_size=BATCH
+        )
 
     def save_indicator_groups(self) -> None:
         items = self.items("indicator_groups")
@@ -524,14 +560,14 @@ class CyclePlanImport:
             )
             for index, item in enumerate(items)
         ]
-        IndicatorGroup.objects.bulk_create(groups)
+        IndicatorGroup.objects.bulk_create(groups, batch_size=BATCH)
         self.groups = {g.key: g for g in groups}
         children = []
         for group, item in zip(groups, items, strict=True):
             if item.get("parent") is not None:
                 group.parent = self.groups[item["parent"]]
                 children.append(group)
-        IndicatorGroup.objects.bulk_update(children, ["parent"])
+        IndicatorGroup.objects.bulk_update(children, ["parent"], batch_size=BATCH)
 
     def save_indicators(self) -> None:
         items = self.items("indicators")
@@ -553,12 +589,16 @@ class CyclePlanImport:
                     **model_values(spec.INDICATOR, item, skip),
                 )
             )
-        Indicator.objects.bulk_create(indicators)
+        Indicator.objects.bulk_create(indicators, batch_size=BATCH)
         self.indicator_count = len(indicators)
+        self.indicators = {indicator.key: indicator for indicator in indicators}
         Target.objects.bulk_create(
-            Target(indicator=indicator, **model_values(spec.TARGET, target))
-            for indicator, item in zip(indicators, items, strict=True)
-            for target in item.get("targets") or []
+            (
+                Target(indicator=indicator, **model_values(spec.TARGET, target))
+                for indicator, item in zip(indicators, items, strict=True)
+                for target in item.get("targets") or []
+            ),
+            batch_size=BATCH,
         )
 
 
@@ -590,17 +630,20 @@ class MonitoringImport:
             )
             for w in items
         ]
-        MonitoringWindow.objects.bulk_create(windows)
+        MonitoringWindow.objects.bulk_create(windows, batch_size=BATCH)
         self.windows = {w.key: w for w in windows}
         WindowSnapshot.objects.bulk_create(
-            WindowSnapshot(window=window, data=item["snapshot"])
-            for window, item in zip(windows, items, strict=True)
-            if item.get("snapshot") is not None
+            (
+                WindowSnapshot(window=window, data=item["snapshot"])
+                for window, item in zip(windows, items, strict=True)
+                if item.get("snapshot") is not None
+            ),
+            batch_size=BATCH,
         )
 
     def save_measurements(self) -> None:
         items = self.items("measurements")
-        indicators = {i.key: i for i in Indicator.objects.filter(cycle=self.cycle)}
+        indicators = self.plan.indicators
         skip = _without("indicator", "parameter", "evidence", "corrections")
         measurements = []
         for item in items:
@@ -617,13 +660,16 @@ class MonitoringImport:
                     **model_values(spec.MEASUREMENT, item, skip),
                 )
             )
-        Measurement.objects.bulk_create(measurements)
+        Measurement.objects.bulk_create(measurements, batch_size=BATCH)
         self.measurement_count = len(measurements)
         # The file describes evidence, not the files themselves: the rows have no file.
         Evidence.objects.bulk_create(
-            Evidence(measurement=measurement, file="", **model_values(spec.EVIDENCE, e))
-            for measurement, item in zip(measurements, items, strict=True)
-            for e in item.get("evidence") or []
+            (
+                Evidence(measurement=measurement, file="", **model_values(spec.EVIDENCE, e))
+                for measurement, item in zip(measurements, items, strict=True)
+                for e in item.get("evidence") or []
+            ),
+            batch_size=BATCH,
         )
         corrections, moments = [], []
         for measurement, item in zip(measurements, items, strict=True):
@@ -639,11 +685,14 @@ class MonitoringImport:
 
     def save_delegates(self) -> None:
         ObjectiveDelegate.objects.bulk_create(
-            ObjectiveDelegate(
-                objective=self.plan.objectives[item["objective"]],
-                person=self.plan.people[item["person"]],
-            )
-            for item in self.items("delegates")
+            (
+                ObjectiveDelegate(
+                    objective=self.plan.objectives[item["objective"]],
+                    person=self.plan.people[item["person"]],
+                )
+                for item in self.items("delegates")
+            ),
+            batch_size=BATCH,
         )
 
     def save_corrective_actions(self) -> None:
@@ -706,7 +755,7 @@ class AppraisalImport:
             EvaluationScheme(cycle=self.cycle, order=index, **model_values(spec.SCHEME, s, skip))
             for index, s in enumerate(items)
         ]
-        EvaluationScheme.objects.bulk_create(schemes)
+        EvaluationScheme.objects.bulk_create(schemes, batch_size=BATCH)
         self.schemes = {s.key: s for s in schemes}
         self.components: dict[tuple[str, str], SchemeComponent] = {}
         self.bands: dict[str, list[ScoreBand]] = {}
@@ -734,9 +783,9 @@ class AppraisalImport:
                 for index, b in enumerate(item.get("bands") or [])
             ]
             bands.extend(self.bands[scheme.key])
-        SchemeComponent.objects.bulk_create(components)
-        SchemeBehaviour.objects.bulk_create(links)
-        ScoreBand.objects.bulk_create(bands)
+        SchemeComponent.objects.bulk_create(components, batch_size=BATCH)
+        SchemeBehaviour.objects.bulk_create(links, batch_size=BATCH)
+        ScoreBand.objects.bulk_create(bands, batch_size=BATCH)
 
     def save_schede(self) -> None:
         items = self.items("schede")
@@ -757,7 +806,7 @@ class AppraisalImport:
                     **values,
                 )
             )
-        Scheda.objects.bulk_create(schede)
+        Scheda.objects.bulk_create(schede, batch_size=BATCH)
         self.scheda_count = len(schede)
         self.schede = {s.person.key: s for s in schede}
         scheda_items, transitions, moments, conciliations = [], [], [], []
@@ -783,9 +832,9 @@ class AppraisalImport:
                 conciliations.append(
                     Conciliation(scheda=scheda, **model_values(spec.CONCILIATION, conciliation))
                 )
-        SchedaItem.objects.bulk_create(scheda_items)
+        SchedaItem.objects.bulk_create(scheda_items, batch_size=BATCH)
         _create_with_moments(SchedaTransition, transitions, "at", moments)
-        Conciliation.objects.bulk_create(conciliations)
+        Conciliation.objects.bulk_create(conciliations, batch_size=BATCH)
 
     def save_funds(self) -> None:
         """The funds of the cycle's year are replaced by those of the file."""
@@ -796,7 +845,7 @@ class AppraisalImport:
             Fund(ente=self.cycle.ente, year=self.cycle.year, **model_values(spec.FUND, item))
             for item in self.items("funds")
         ]
-        Fund.objects.bulk_create(funds)
+        Fund.objects.bulk_create(funds, batch_size=BATCH)
         self.funds = {fund.kind: fund for fund in funds}
 
     def save_distributions(self) -> None:
@@ -816,25 +865,28 @@ class AppraisalImport:
         _create_with_moments(Distribution, distributions, "created_at", moments)
         self.distribution_count = len(distributions)
         DistributionLine.objects.bulk_create(
-            DistributionLine(
-                distribution=distribution,
-                person=self.plan.people[line["person"]],
-                scheda=self.schede.get(line.get("scheda")),
-                **model_values(spec.DISTRIBUTION_LINE, line, _without("person", "scheda")),
-            )
-            for distribution, item in zip(distributions, items, strict=True)
-            for line in item.get("lines") or []
+            (
+                DistributionLine(
+                    distribution=distribution,
+                    person=self.plan.people[line["person"]],
+                    scheda=self.schede.get(line.get("scheda")),
+                    **model_values(spec.DISTRIBUTION_LINE, line, _without("person", "scheda")),
+                )
+                for distribution, item in zip(distributions, items, strict=True)
+                for line in item.get("lines") or []
+            ),
+            batch_size=BATCH,
         )
 
 
 def _create_with_moments(model, rows: list, name: str, moments: list) -> None:
     """Insert rows whose `name` column is `auto_now_add`, then give it the file's moments
     (an insert always writes the current time into such a column)."""
-    model.objects.bulk_create(rows)
+    model.objects.bulk_create(rows, batch_size=BATCH)
     for row, moment in zip(rows, moments, strict=True):
         setattr(row, name, moment)
     if rows:
-        model.objects.bulk_update(rows, [name])
+        model.objects.bulk_update(rows, [name], batch_size=BATCH)
 
 
 def _user_or_none(user):

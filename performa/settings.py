@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -199,6 +200,22 @@ EMAIL_BACKEND = os.environ.get(
 DEFAULT_FROM_EMAIL = os.environ.get("PERFORMA_DEFAULT_FROM_EMAIL", "performa@localhost")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The cache holds the API throttling counters: with several web processes or machines it must
+# be shared (`database`: the `performa_cache` table, made by `manage.py createcachetable`).
+_CACHE_BACKENDS = {
+    "locmem": "django.core.cache.backends.locmem.LocMemCache",
+    "database": "django.core.cache.backends.db.DatabaseCache",
+}
+_cache = os.environ.get("PERFORMA_CACHE", "locmem").strip().lower()
+if _cache not in _CACHE_BACKENDS:
+    raise ImproperlyConfigured(f"PERFORMA_CACHE must be one of {', '.join(_CACHE_BACKENDS)}.")
+CACHES = {
+    "default": {
+        "BACKEND": _CACHE_BACKENDS[_cache],
+        "LOCATION": "performa_cache" if _cache == "database" else "performa",
+    }
+}
 
 REST_FRAMEWORK = {
     # No HTTP Basic: it would be a second, unthrottled password login. Programs use tokens.

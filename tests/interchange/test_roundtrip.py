@@ -10,11 +10,11 @@ from django.test.utils import CaptureQueriesContext
 
 from core.models import AuditEntry
 from engine.config import SmvpSettings
-from interchange import spec
-from interchange.exporter import dumps, export_cycle
+from interchange import exporter, importer, spec
+from interchange.exporter import dumps, export_cycle, write_cycle
 from interchange.importer import import_cycle
 from organization.models import Assignment, Employment, Person, Unit
-from planning.models import Indicator, OperationalObjective, StrategicObjective
+from planning.models import Cycle, Indicator, OperationalObjective, StrategicObjective
 from tests.interchange.documents import rich_document
 
 
@@ -238,6 +238,55 @@ def test_export_uses_a_constant_number_of_queries(db, django_assert_max_num_quer
     # monitoring (windows with snapshots, measurements, evidence, corrections, delegates,
     # corrective actions), 13 for appraisal and rewards (behaviours,
     # schemes, components, their behaviours, bands, schede, items, transitions, conciliations,
-    # validation, funds, distributions, lines).
-    with django_assert_max_num_queries(46):
+    # validation, funds, distributions, lines), 5 id -> key maps read before the long lists
+    # are streamed (people, objectives, phases, indicators, schede).
+    with django_assert_max_num_queries(51):
         export_cycle(big)
+
+
+def test_the_streamed_export_is_the_document_written_block_by_block(db, monkeypatch):
+    cycle = import_cycle(_grown_document(12))
+    expected = dumps(export_cycle(cycle))
+    pieces: list[str] = []
+    write_cycle(cycle, pieces.append)
+    assert "".join(pieces) == expected
+    # With blocks of 5 rows the long lists are read with more queries, and written in more
+    # pieces, but the text does not change.
+    whole = len(pieces)
+    with CaptureQueriesContext(connection) as whole_queries:
+        write_cycle(cycle, lambda text: None)
+    monkeypatch.setattr(exporter, "CHUNK", 5)
+    pieces.clear()
+    with CaptureQueriesContext(connection) as block_queries:
+        write_cycle(cycle, pieces.append)
+    assert "".join(pieces) == expected
+    assert len(pieces) == whole
+    assert len(block_queries.captured_queries) > len(whole_queries.captured_queries)
+
+
+def _rows_written(sql: str) -> int:
+    """Rows of one INSERT (its VALUES groups) or one bulk UPDATE (its WHEN branches)."""
+    if sql.startswith("INSERT"):
+        return sql.count("), (") + 1
+    if sql.startswith("UPDATE"):
+        return max(sql.count("WHEN"), 1) // max(sql.count("CASE"), 1)
+    return 0
+
+
+def test_the_import_writes_in_batches_of_the_same_size(db, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH", 3)
+    document = _grown_document(12)
+    with CaptureQueriesContext(connection) as context:
+        import_cycle(document)
+    written = [_rows_written(q["sql"]) for q in context.captured_queries]
+    assert max(written) == 3
+    # Re-imported with --replace, people and units are updated in place, in batches too.
+    with CaptureQueriesContext(connection) as context:
+        batched = import_cycle(document, replace=True)
+    assert max(_rows_written(q["sql"]) for q in context.captured_queries) <= 3
+    monkeypatch.setattr(importer, "BATCH", 500)
+    other = dict(document, ente={**document["ente"], "slug": "unione-in-blocco"})
+    whole = import_cycle(other)
+    assert dumps(export_cycle(whole)).replace("unione-in-blocco", "x") == dumps(
+        export_cycle(Cycle.objects.select_related("ente").get(pk=batched.pk))
+    ).replace(document["ente"]["slug"], "x")

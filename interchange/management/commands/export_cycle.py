@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from interchange.exporter import dumps, export_cycle
+from interchange.exporter import write_cycle
 from organization.models import Ente
 from planning.models import Cycle
 
@@ -33,8 +33,16 @@ class Command(BaseCommand):
             )
             known = f" (cicli presenti: {years})" if years else " (nessun ciclo presente)"
             raise CommandError(f'L\'ente "{slug}" non ha un ciclo {year}{known}.')
-        text = dumps(export_cycle(cycle))
+        # Written while it is read: the memory needed does not grow with the cycle.
+        # No half-written file on failure: the text goes to a sibling file, renamed at the end.
         if options["file"]:
-            Path(options["file"]).write_text(text, encoding="utf-8")
+            path = Path(options["file"])
+            partial = path.with_name(path.name + ".partial")
+            try:
+                with partial.open("w", encoding="utf-8") as target:
+                    write_cycle(cycle, target.write)
+                partial.replace(path)
+            finally:
+                partial.unlink(missing_ok=True)
         else:
-            self.stdout.write(text, ending="")
+            write_cycle(cycle, lambda text: self.stdout.write(text, ending=""))
