@@ -13,21 +13,21 @@ from accounts.models import Membership, MembershipRole, User
 from core.models import AuditEntry
 from security.saml import xmlsec_binary
 
-XMLSEC = xmlsec_binary()
-pytestmark = pytest.mark.skipif(
-    not XMLSEC,
-    reason="programma xmlsec1 non trovato: installa il pacchetto Debian 'xmlsec1' "
-    "(scripts/ensure-xmlsec1.sh); senza, i test SAML 2 sono saltati",
-)
-
 FISCAL_CODE = "VRDNNA80A41F257X"
 
 
 @pytest.fixture
 def idp(settings, tmp_path):
+    """Skips (never fails) where xmlsec1 is missing: pysaml2 cannot sign or verify without it."""
+    xmlsec = xmlsec_binary()
+    if not xmlsec:
+        pytest.skip(
+            "programma xmlsec1 non trovato: installa il pacchetto Debian 'xmlsec1' "
+            "(scripts/ensure-xmlsec1.sh); senza, i test SAML 2 sono saltati"
+        )
     from tests.trust.saml_idp import IDP_SSO_URL, SP_ENTITY_ID, LocalIdP
 
-    provider = LocalIdP(tmp_path, XMLSEC)
+    provider = LocalIdP(tmp_path, xmlsec)
     settings.PERFORMA_SAML_ENTITY_ID = SP_ENTITY_ID
     settings.PERFORMA_SAML_IDP_METADATA_FILE = provider.metadata_file
     settings.PERFORMA_SAML_PROVIDER_NAME = "Accesso unico dell'Unione"
@@ -132,6 +132,7 @@ def test_a_tampered_signature_is_refused(client, trusted_idp, demo_user, make_us
     assert "_auth_user_id" not in client.session
     entry = AuditEntry.objects.get(action="login.sso.refused")
     assert entry.changes["verified"] is False
+    assert entry.changes["reason"] == "SignatureError"
     page = html.unescape(client.get(response["Location"]).content.decode())
     assert "la risposta del sistema di accesso non è valida" in page
 
@@ -140,6 +141,7 @@ def test_an_unsigned_response_is_refused(client, trusted_idp, demo_user):
     response = _sign_in(client, trusted_idp, {"email": ["anna.verdi@ente.example.it"]}, sign=False)
     assert response["Location"] == "/accedi/?sso=non-valido"
     assert "_auth_user_id" not in client.session
+    assert AuditEntry.objects.get(action="login.sso.refused").changes["reason"] == "SignatureError"
 
 
 def test_a_response_to_another_browser_is_refused(client, trusted_idp, demo_user):
@@ -150,6 +152,21 @@ def test_a_response_to_another_browser_is_refused(client, trusted_idp, demo_user
     response = other.post(reverse("security:saml_acs"), form)
     assert response["Location"] == "/accedi/?sso=non-valido"
     assert "_auth_user_id" not in other.session
+    refused = AuditEntry.objects.get(action="login.sso.refused")
+    assert refused.changes["reason"] == "UnsolicitedResponse"
+
+
+def test_a_configuration_that_cannot_work_stops_the_start(settings, tmp_path):
+    from security.checks import saml_checks
+
+    settings.PERFORMA_SAML_ENTITY_ID = "https://performa.example.it/accesso/saml/metadati/"
+    settings.PERFORMA_SAML_IDP_METADATA_FILE = str(tmp_path / "manca.xml")
+    settings.PERFORMA_SAML_XMLSEC_BINARY = ""
+    ids = {problem.id for problem in saml_checks()}
+    assert "performa.E102" in ids
+    assert ("performa.E101" in ids) == (not xmlsec_binary())
+    settings.PERFORMA_SAML_ENTITY_ID = ""
+    assert saml_checks() == []
 
 
 def test_without_configuration_there_is_no_saml(client, db, settings):
