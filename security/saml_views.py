@@ -43,6 +43,11 @@ class PerformaACSView(saml_views.AssertionConsumerServiceView):
         )
         return HttpResponseRedirect(REFUSED_URL if verified else INVALID_URL)
 
+    def post(self, request, *args, **kwargs):
+        if "SAMLResponse" not in request.POST:
+            return self.handle_acs_failure(request, exception=ValueError("SAMLResponse mancante"))
+        return super().post(request, *args, **kwargs)
+
 
 def _enabled_only(view_class):
     view = SamlSessionMiddleware(view_class.as_view())

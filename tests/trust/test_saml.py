@@ -137,6 +137,18 @@ def test_a_tampered_signature_is_refused(client, trusted_idp, demo_user, make_us
     assert "la risposta del sistema di accesso non è valida" in page
 
 
+def test_a_response_signed_with_another_key_is_refused(client, trusted_idp, demo_user, tmp_path):
+    from tests.trust.saml_idp import LocalIdP
+
+    (tmp_path / "impostore").mkdir()
+    impostor = LocalIdP(tmp_path / "impostore", trusted_idp.xmlsec_binary)  # same entity id
+    impostor.trust(client.get(reverse("security:saml_metadata")).content.decode())
+    form = impostor.respond(_start(client, trusted_idp), {"fiscalNumber": [FISCAL_CODE]})
+    response = client.post(reverse("security:saml_acs"), form)
+    assert response["Location"] == "/accedi/?sso=non-valido"
+    assert "_auth_user_id" not in client.session
+
+
 def test_an_unsigned_response_is_refused(client, trusted_idp, demo_user):
     response = _sign_in(client, trusted_idp, {"email": ["anna.verdi@ente.example.it"]}, sign=False)
     assert response["Location"] == "/accedi/?sso=non-valido"
@@ -154,6 +166,15 @@ def test_a_response_to_another_browser_is_refused(client, trusted_idp, demo_user
     assert "_auth_user_id" not in other.session
     refused = AuditEntry.objects.get(action="login.sso.refused")
     assert refused.changes["reason"] == "UnsolicitedResponse"
+
+
+def test_a_malformed_or_missing_response_goes_back_to_the_login_page(client, idp, db):
+    acs = reverse("security:saml_acs")
+    for form in ({"SAMLResponse": "non-è-base64<"}, {"SAMLResponse": "PGZvbz4="}, {}):
+        response = client.post(acs, form)
+        assert response.status_code == 302
+        assert response["Location"] == "/accedi/?sso=non-valido"
+    assert AuditEntry.objects.filter(action="login.sso.refused").count() == 3
 
 
 def test_a_configuration_that_cannot_work_stops_the_start(settings, tmp_path):
