@@ -17,6 +17,8 @@ metadata; pysaml2 checks the signature with the `xmlsec1` program
 
 from __future__ import annotations
 
+import functools
+import json
 import shutil
 from typing import Any
 
@@ -85,11 +87,20 @@ def acs_url(request=None) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
-def config_loader(request=None) -> SPConfig:
-    """`SAML_CONFIG_LOADER` of djangosaml2: the configuration built from the settings."""
+@functools.lru_cache(maxsize=8)
+def _loaded_config(serialized: str) -> SPConfig:
     config = SPConfig()
-    config.load(sp_config_dict(acs_url(request)))
+    config.load(json.loads(serialized))
     return config
+
+
+def config_loader(request=None) -> SPConfig:
+    """`SAML_CONFIG_LOADER` of djangosaml2: the configuration built from the settings.
+
+    Loaded once per process and set of settings, so that metadata given by address is fetched
+    once, not at every login (restart Performa to read changed metadata).
+    """
+    return _loaded_config(json.dumps(sp_config_dict(acs_url(request)), sort_keys=True))
 
 
 def _first(attributes: dict, name: str) -> str:
