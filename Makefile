@@ -7,7 +7,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 RUFF := .venv/bin/ruff
 
-.PHONY: help run test lint format check ci demo-reset migrate shell deps chromium bench
+.PHONY: help run test lint format check ci demo-reset migrate shell deps chromium xmlsec bench
 
 help: ## Elenca i comandi disponibili
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -16,7 +16,7 @@ help: ## Elenca i comandi disponibili
 run: ## Installa, migra il database SQLite, carica gli enti demo e serve su 127.0.0.1:8000
 	@scripts/run.sh
 
-test: deps chromium ## Esegue tutti i test (compreso il test end-to-end nel browser)
+test: deps chromium xmlsec ## Esegue tutti i test (compreso il test end-to-end nel browser e SAML 2)
 	@scripts/test.sh
 
 deps: ## Installa le dipendenze bloccate in uv.lock nel virtualenv .venv
@@ -24,6 +24,9 @@ deps: ## Installa le dipendenze bloccate in uv.lock nel virtualenv .venv
 
 chromium: ## Installa chromium (Debian) per il test end-to-end, se manca e se possibile
 	@scripts/ensure-chromium.sh
+
+xmlsec: ## Installa xmlsec1 (Debian) per l'accesso SAML 2 e i suoi test, se manca e se possibile
+	@scripts/ensure-xmlsec1.sh
 
 lint: deps ## Controlli statici: ruff, tipi (mypy), livelli (import-linter), migrazioni mancanti
 	$(RUFF) check .

@@ -265,6 +265,28 @@ PERFORMA_OIDC_PROVIDER_NAME = os.environ.get("PERFORMA_OIDC_PROVIDER_NAME", "")
 PERFORMA_OIDC_FISCAL_CODE_CLAIM = os.environ.get("PERFORMA_OIDC_FISCAL_CODE_CLAIM", "fiscal_number")
 if OIDC_RP_CLIENT_ID:
     AUTHENTICATION_BACKENDS.append("security.sso.PerformaOIDCBackend")
+# Single sign-on with SAML 2 (security/saml.py, docs/sso.md): on when an entity id and the
+# identity provider's metadata (file or address) are configured.
+PERFORMA_SAML_ENTITY_ID = os.environ.get("PERFORMA_SAML_ENTITY_ID", "")
+PERFORMA_SAML_IDP_METADATA_FILE = os.environ.get("PERFORMA_SAML_IDP_METADATA_FILE", "")
+PERFORMA_SAML_IDP_METADATA_URL = os.environ.get("PERFORMA_SAML_IDP_METADATA_URL", "")
+PERFORMA_SAML_ACS_URL = os.environ.get("PERFORMA_SAML_ACS_URL", "")
+PERFORMA_SAML_EMAIL_ATTRIBUTE = os.environ.get("PERFORMA_SAML_EMAIL_ATTRIBUTE", "email")
+PERFORMA_SAML_FISCAL_CODE_ATTRIBUTE = os.environ.get(
+    "PERFORMA_SAML_FISCAL_CODE_ATTRIBUTE", "fiscalNumber"
+)
+PERFORMA_SAML_KEY_FILE = os.environ.get("PERFORMA_SAML_KEY_FILE", "")
+PERFORMA_SAML_CERT_FILE = os.environ.get("PERFORMA_SAML_CERT_FILE", "")
+PERFORMA_SAML_WANT_RESPONSE_SIGNED = _env_bool("PERFORMA_SAML_WANT_RESPONSE_SIGNED", True)
+PERFORMA_SAML_WANT_ASSERTIONS_SIGNED = _env_bool("PERFORMA_SAML_WANT_ASSERTIONS_SIGNED", False)
+PERFORMA_SAML_PROVIDER_NAME = os.environ.get("PERFORMA_SAML_PROVIDER_NAME", "")
+PERFORMA_SAML_XMLSEC_BINARY = os.environ.get("PERFORMA_SAML_XMLSEC_BINARY", "")
+SAML_CONFIG_LOADER = "security.saml.config_loader"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_CREATE_UNKNOWN_USER = False
+SAML_SESSION_COOKIE_NAME = "performa_saml"
+if PERFORMA_SAML_ENTITY_ID:
+    AUTHENTICATION_BACKENDS.append("security.saml.PerformaSaml2Backend")
 
 AXES_FAILURE_LIMIT = int(os.environ.get("PERFORMA_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PERFORMA_LOGIN_LOCKOUT_MINUTES", "15")))

@@ -29,3 +29,38 @@ def performa_deploy_checks(app_configs=None, **kwargs):
             )
         )
     return problems
+
+
+@register(Tags.security)
+def saml_checks(app_configs=None, **kwargs):
+    """A SAML 2 configuration that cannot work is refused at start, not at the first login."""
+    from pathlib import Path
+
+    from django.core.checks import Error
+
+    from security.saml import saml_enabled, xmlsec_binary
+
+    if not saml_enabled():
+        return []
+    problems = []
+    if not xmlsec_binary():
+        problems.append(
+            Error(
+                "L'accesso SAML 2 è configurato ma il programma xmlsec1 non si trova: senza, le "
+                "firme delle risposte non si possono verificare.",
+                hint="Installa il pacchetto Debian «xmlsec1» (scripts/ensure-xmlsec1.sh) o "
+                "indica il programma in PERFORMA_SAML_XMLSEC_BINARY.",
+                id="performa.E101",
+            )
+        )
+    metadata_file = settings.PERFORMA_SAML_IDP_METADATA_FILE
+    if metadata_file and not Path(metadata_file).is_file():
+        problems.append(
+            Error(
+                f"PERFORMA_SAML_IDP_METADATA_FILE indica «{metadata_file}», che non esiste.",
+                hint="Scarica i metadati dell'identity provider in quel file, oppure usa "
+                "PERFORMA_SAML_IDP_METADATA_URL.",
+                id="performa.E102",
+            )
+        )
+    return problems

@@ -1,3 +1,4 @@
+from security import saml
 from security.sso import oidc_enabled, provider_name
 
 
@@ -8,5 +9,8 @@ def sso(request):
     return {
         "sso_oidc": oidc_enabled(),
         "sso_provider_name": provider_name(),
+        "sso_saml": saml.saml_enabled(),
+        "sso_saml_provider_name": saml.provider_name(),
         "sso_refused": request.GET.get("sso") == "rifiutato",
+        "sso_invalid": request.GET.get("sso") == "non-valido",
     }

@@ -44,21 +44,30 @@ def fiscal_code_from(claims: dict) -> str:
     return value if len(value) == 16 and value.isalnum() else ""
 
 
+def matching_accounts(fiscal_code: str, email: str):
+    """The active accounts an identity maps to: by fiscal code first, then by e-mail.
+
+    Shared by OpenID Connect and SAML 2 (security/saml.py); `email` is '' when the provider
+    does not vouch for it. The caller refuses the login unless exactly one account is found.
+    """
+    users = get_user_model().objects.filter(is_active=True, api_token__isnull=True)
+    if fiscal_code:
+        ids = Membership.objects.filter(person__fiscal_code=fiscal_code).values("user_id")
+        found = users.filter(pk__in=ids).distinct()
+        if found.exists():
+            return found
+    if email:
+        return users.filter(email__iexact=email)
+    return users.none()
+
+
 class PerformaOIDCBackend(OIDCAuthenticationBackend):
     """Maps the provider's identity to one existing, active account."""
 
     def filter_users_by_claims(self, claims):
-        users = get_user_model().objects.filter(is_active=True, api_token__isnull=True)
-        fiscal_code = fiscal_code_from(claims)
-        if fiscal_code:
-            ids = Membership.objects.filter(person__fiscal_code=fiscal_code).values("user_id")
-            found = users.filter(pk__in=ids).distinct()
-            if found.exists():
-                return found
         email = str(claims.get("email") or "").strip()
-        if email and claims.get("email_verified") is True:
-            return users.filter(email__iexact=email)
-        return users.none()
+        verified = claims.get("email_verified") is True
+        return matching_accounts(fiscal_code_from(claims), email if verified else "")
 
     def verify_claims(self, claims) -> bool:
         return bool(fiscal_code_from(claims) or claims.get("email"))

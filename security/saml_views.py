@@ -1,0 +1,67 @@
+"""Entry points of SAML 2 single sign-on; a 404 when the installation has not configured it.
+
+djangosaml2 keeps the outstanding requests in its own session cookie (SameSite=None, because
+the identity provider posts the response from another site); its middleware wraps only these
+views, so the rest of Performa does not carry that cookie.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponseRedirect
+from django.views.decorators.csrf import csrf_exempt
+from djangosaml2 import views as saml_views
+from djangosaml2.middleware import SamlSessionMiddleware
+
+from core.audit import record
+from security.saml import identity_from, saml_enabled
+
+REFUSED_URL = "/accedi/?sso=rifiutato"  # a valid response for an identity with no account
+INVALID_URL = "/accedi/?sso=non-valido"  # a response that is not signed, stale or unsolicited
+
+
+class PerformaACSView(saml_views.AssertionConsumerServiceView):
+    """The assertion consumer service: a refused response goes back to the login page."""
+
+    def handle_acs_failure(self, request, exception=None, status=403, **kwargs):
+        # Only a verified response reaches the account lookup, which refuses with
+        # PermissionDenied and passes the session info.
+        verified = "session_info" in kwargs
+        session_info = kwargs.get("session_info") or {}
+        fiscal_code, email = identity_from(session_info.get("ava") or {})
+        record(
+            user=None,
+            action="login.sso.refused",
+            object_type="accesso",
+            changes={
+                "via": "saml",
+                "reason": type(exception).__name__ if exception else "",
+                "idp": str(session_info.get("issuer") or ""),
+                "fiscal_code": fiscal_code,
+                "email": email,
+                "verified": verified,
+            },
+        )
+        return HttpResponseRedirect(REFUSED_URL if verified else INVALID_URL)
+
+    def post(self, request, *args, **kwargs):
+        if "SAMLResponse" not in request.POST:
+            return self.handle_acs_failure(request, exception=ValueError("SAMLResponse mancante"))
+        return super().post(request, *args, **kwargs)
+
+
+def _enabled_only(view_class):
+    view = SamlSessionMiddleware(view_class.as_view())
+
+    def wrapper(request):
+        if not saml_enabled():
+            raise Http404("L'accesso con SAML 2 non è configurato.")
+        return view(request)
+
+    return wrapper
+
+
+saml_login = _enabled_only(saml_views.LoginView)
+# The identity provider posts from its own site: the response's signature, not a CSRF token,
+# is what proves it (and the outstanding request id ties it to this browser).
+saml_acs = csrf_exempt(_enabled_only(PerformaACSView))
+saml_metadata = _enabled_only(saml_views.MetadataView)

@@ -1,0 +1,117 @@
+"""A SAML 2 identity provider for the tests: pysaml2's own Server, with a key made on the spot.
+
+No network: Performa's login view redirects the test client to the provider's SSO address,
+the test hands the AuthnRequest to `LocalIdP.respond`, and posts the signed Response it
+returns to Performa's assertion consumer service, as the browser would.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from saml2 import BINDING_HTTP_REDIRECT
+from saml2.config import IdPConfig
+from saml2.metadata import entity_descriptor
+from saml2.saml import NAME_FORMAT_BASIC, NAMEID_FORMAT_TRANSIENT
+from saml2.server import Server
+
+IDP_ENTITY_ID = "https://idp.unione-prova.example.it/metadata"
+IDP_SSO_URL = "https://idp.unione-prova.example.it/sso"
+SP_ENTITY_ID = "https://performa.example.it/accesso/saml/metadati/"
+
+
+def make_key_pair(directory: Path, name: str) -> tuple[str, str]:
+    """A fresh RSA key and a self-signed certificate, as PEM files; returns their paths."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_path, cert_path = directory / f"{name}.key", directory / f"{name}.crt"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return str(key_path), str(cert_path)
+
+
+class LocalIdP:
+    def __init__(self, directory: Path, xmlsec_binary: str):
+        self.directory = directory
+        self.xmlsec_binary = xmlsec_binary
+        self.key_file, self.cert_file = make_key_pair(directory, "idp")
+        self.metadata_file = str(directory / "idp-metadata.xml")
+        Path(self.metadata_file).write_text(str(entity_descriptor(self._config(sp_metadata=None))))
+        self.server: Server | None = None
+
+    def _config(self, sp_metadata: str | None) -> IdPConfig:
+        config = IdPConfig()
+        config.load(
+            {
+                "entityid": IDP_ENTITY_ID,
+                "xmlsec_binary": self.xmlsec_binary,
+                "key_file": self.key_file,
+                "cert_file": self.cert_file,
+                "metadata": {"local": [sp_metadata]} if sp_metadata else {},
+                "service": {
+                    "idp": {
+                        "name": "IdP di prova dell'Unione",
+                        "endpoints": {
+                            "single_sign_on_service": [(IDP_SSO_URL, BINDING_HTTP_REDIRECT)],
+                        },
+                        "name_id_format": [NAMEID_FORMAT_TRANSIENT],
+                        "policy": {"default": {"name_form": NAME_FORMAT_BASIC}},
+                    }
+                },
+            }
+        )
+        return config
+
+    def trust(self, sp_metadata_xml: str) -> None:
+        """Load Performa's metadata (its /accesso/saml/metadati/ page) and start the server."""
+        path = self.directory / "sp-metadata.xml"
+        path.write_text(sp_metadata_xml)
+        self.server = Server(config=self._config(str(path)))
+
+    def respond(
+        self, redirect_url: str, identity: dict[str, list[str]], *, sign: bool = True
+    ) -> dict[str, str]:
+        """The POST a browser would send to the ACS after signing in at the provider."""
+        assert self.server is not None, "call trust() first"
+        query = {k: v[0] for k, v in parse_qs(urlparse(redirect_url).query).items()}
+        request = self.server.parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT)
+        message = request.message
+        response = self.server.create_authn_response(
+            identity,
+            in_response_to=message.id,
+            destination=message.assertion_consumer_service_url,
+            sp_entity_id=message.issuer.text,
+            name_id_policy=message.name_id_policy,
+            userid="utente-di-prova",
+            authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
+            sign_response=sign,
+            sign_assertion=sign,
+        )
+        form = {"SAMLResponse": base64.b64encode(str(response).encode()).decode()}
+        if "RelayState" in query:
+            form["RelayState"] = query["RelayState"]
+        return form
