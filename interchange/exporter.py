@@ -60,7 +60,7 @@ from planning.models import (
     StrategicObjectiveArea,
     Target,
 )
-from rewards.models import Distribution, DistributionLine, Fund
+from rewards.models import Distribution, DistributionLine, Fund, IntegrativeContract
 
 IN_ORDER = ("order", "id")
 
@@ -109,6 +109,10 @@ def export_cycle(cycle: Cycle) -> dict[str, Any]:
         "units": [_unit(u, unit_keys, person_keys) for u in parents_first(units)],
         "people": [_person(p, unit_keys) for p in people],
         "evaluation_bodies": _evaluation_bodies(ente, person_keys),
+        "integrative_contracts": [
+            document_values(spec.INTEGRATIVE_CONTRACT, contract)
+            for contract in IntegrativeContract.objects.filter(ente=ente).order_by("first_year")
+        ],
         "cycle": CyclePlanExport(cycle, unit_keys, person_keys, parameter_keys).document(),
     }
     return spec.canonical(document)
