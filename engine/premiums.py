@@ -266,6 +266,7 @@ class Person:
     score: Decimal
     band_percent: Decimal | None = None  # None: from the bands, by score
     category: str = ""
+    category_label: str = ""  # the category's Italian name in texts (the code when empty)
     part_time: Decimal = HUNDRED  # percent of full time
     service_days: int | None = None  # days of service in the year (with `year_days`) …
     year_days: int = 365
@@ -283,6 +284,10 @@ class Person:
     @property
     def name(self) -> str:
         return self.label or str(self.id)
+
+    @property
+    def category_name(self) -> str:
+        return self.category_label or self.category
 
 
 @dataclass(frozen=True)
@@ -570,7 +575,7 @@ def _prepare(
         raise ValueError(f"{who}: il part-time deve essere tra 0 (escluso) e 100")
     if parameters.coefficients:
         if person.category not in parameters.coefficients:
-            raise ValueError(f"{who}: categoria «{person.category}» senza coefficiente")
+            raise ValueError(f"{who}: categoria «{person.category_name}» senza coefficiente")
         coefficient = to_decimal(parameters.coefficients[person.category])
     else:
         coefficient = ONE
@@ -836,7 +841,7 @@ def _line(
     share_text = (
         f"Quota = {format_percent(item.band_percent)} (fascia) × "
         f"{format_number(item.coefficient)} (coefficiente"
-        f"{f' {person.category}' if person.category else ''}) × "
+        f"{f' {person.category_name}' if person.category else ''}) × "
         f"{format_number(item.part_time, 4)} (part-time"
         f"{'' if parameters.part_time_proportional else ' non proporzionale'}) × "
         f"{format_number(item.presence, 4)} ({item.presence_text}"

@@ -65,7 +65,7 @@ from planning.models import (
     StrategicObjectiveArea,
     Target,
 )
-from rewards.models import Distribution, DistributionLine, Fund
+from rewards.models import Distribution, DistributionLine, Fund, IntegrativeContract
 
 IN_ORDER = ("order", "id")
 # Rows read per query by the long lists (and held in memory at once).
@@ -223,6 +223,10 @@ def _document(cycle: Cycle) -> dict[str, Any]:
         "units": [_unit(u, unit_keys, person_keys) for u in parents_first(units)],
         "people": Rows(_person(p, unit_keys) for p in people.iterator(chunk_size=CHUNK)),
         "evaluation_bodies": _evaluation_bodies(ente, person_keys),
+        "integrative_contracts": [
+            document_values(spec.INTEGRATIVE_CONTRACT, contract)
+            for contract in IntegrativeContract.objects.filter(ente=ente).order_by("first_year")
+        ],
         "cycle": CyclePlanExport(cycle, unit_keys, person_keys, parameter_keys).document(),
     }
     return document

@@ -74,7 +74,8 @@ from planning.models import (
     Target,
     WeightGroup,
 )
-from rewards.models import Distribution, DistributionLine, Fund
+from rewards import services as rewards_services
+from rewards.models import Distribution, DistributionLine, Fund, IntegrativeContract
 
 
 class InterchangeError(Exception):
@@ -137,6 +138,7 @@ class CycleImport:
         self.save_person_details()
         self.save_unit_details()
         self.save_evaluation_bodies(prune)
+        self.save_integrative_contracts(prune)
         behaviours = self.save_behaviours(prune)
         cycle = CyclePlanImport(self.data["cycle"], self.ente, self.units, self.people, self.user)
         result = cycle.run()
@@ -358,6 +360,28 @@ class CycleImport:
         behaviours = {b.key: b for b in rows}
         behaviours.update(existing)
         return behaviours
+
+    def save_integrative_contracts(self, prune: bool) -> None:
+        """The contracts of the file (1.2, optional), through the rewards service that checks
+        their rules as the page does; a file without them leaves the ente's contracts alone."""
+        if "integrative_contracts" not in self.data:
+            return
+        items = self.data["integrative_contracts"] or []
+        if prune:
+            IntegrativeContract.objects.filter(ente=self.ente).delete()
+        for index, item in enumerate(items):
+            try:
+                rewards_services.integrative_contract_save(
+                    user=None,
+                    ente=self.ente,
+                    label=item["label"],
+                    first_year=item["first_year"],
+                    last_year=item.get("last_year"),
+                    act_label=item.get("act_label", ""),
+                    parameters=item.get("parameters") or {},
+                )
+            except ServiceError as exc:
+                raise ServiceError(f"$.integrative_contracts[{index}]: {exc}") from exc
 
     def save_evaluation_bodies(self, prune: bool) -> None:
         items = self.data.get("evaluation_bodies") or []

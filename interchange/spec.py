@@ -27,7 +27,8 @@ FORMAT = "performa-cycle"
 VERSION = 1  # the major version: a reader refuses any other
 MINOR_VERSION = 2  # 1.1: objectives of several units, strategic objectives of several areas,
 # years on weight groups, strict and «anno precedente» target kinds; 1.2: the position
-# allowance of an assignment, with its period (see docs/interchange.md)
+# allowance of an assignment, with its period, and the ente's integrative contracts (optional;
+# see docs/interchange.md)
 VERSION_TEXT = f"{VERSION}.{MINOR_VERSION}"
 # What `version` may say: 1 (a file written before minor versions existed) or "1.N" up to ours.
 ACCEPTED_VERSIONS: tuple[int | str, ...] = (
@@ -360,6 +361,20 @@ EVALUATION_BODY = ObjectSpec(
         f("start_date", DATE),
         f("end_date", DATE),
         f("members", OBJECTS, item=BODY_MEMBER),
+    ),
+)
+
+# 1.2, optional: the ente's contratto integrativo and the premium rules it sets for its years
+# (tie-break criteria, treatment of the people still tied at the cut-off, …: only the keys the
+# contract sets, as `rewards.services.CONTRACT_KEYS`; the others keep the national defaults).
+INTEGRATIVE_CONTRACT = ObjectSpec(
+    "integrative_contract",
+    (
+        req("label", max_length=255),
+        text("act_label", 255),
+        year("first_year", required=True),
+        year("last_year"),
+        f("parameters", OBJECT),
     ),
 )
 
@@ -887,6 +902,7 @@ DOCUMENT = ObjectSpec(
         f("units", OBJECTS, item=UNIT),
         f("people", OBJECTS, item=PERSON),
         f("evaluation_bodies", OBJECTS, item=EVALUATION_BODY),
+        f("integrative_contracts", OBJECTS, item=INTEGRATIVE_CONTRACT),
         req("cycle", OBJECT),
     ),
 )

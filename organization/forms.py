@@ -137,6 +137,17 @@ class AssignmentForm(OrganizationForm):
     share_percent = _model_field(Assignment, "share_percent")
     start_date = _model_field(Assignment, "start_date")
     end_date = _model_field(Assignment, "end_date")
+    position_allowance = _model_field(
+        Assignment,
+        "position_allowance",
+        help_text="Per un'EQ o un dirigente: l'importo annuo, usato dal calcolo dei premi.",
+    )
+    position_allowance_start = _model_field(
+        Assignment, "position_allowance_start", help_text="Vuoto: dall'inizio dell'assegnazione."
+    )
+    position_allowance_end = _model_field(
+        Assignment, "position_allowance_end", help_text="Vuoto: fino alla fine dell'assegnazione."
+    )
     note = _model_field(Assignment, "note")
 
     def __init__(self, *args, ente, **kwargs):

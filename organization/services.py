@@ -73,6 +73,9 @@ ASSIGNMENT_FIELDS = (
     "share_percent",
     "start_date",
     "end_date",
+    "position_allowance",
+    "position_allowance_start",
+    "position_allowance_end",
     "note",
 )
 # Staff lent by another body: the chart must say where they come from.
@@ -421,6 +424,46 @@ def _validate_assignment(assignment: Assignment) -> None:
         assignment.share_percent, field="share_percent", label="quota di impiego %", row=row
     )
     _check_dates(assignment.start_date, assignment.end_date, row)
+    _check_position_allowance(assignment, row)
+
+
+def _check_position_allowance(assignment: Assignment, row: str) -> None:
+    """The retribuzione di posizione: an amount not below zero, a period within the assignment
+    (an empty start or end is the assignment's own), and no period without an amount."""
+    amount = assignment.position_allowance
+    start, end = assignment.position_allowance_start, assignment.position_allowance_end
+    if amount is None:
+        if start or end:
+            raise ServiceError(
+                f"{row}: indica l'importo della «retribuzione di posizione annua €» per il "
+                "periodo indicato, o lascia vuote le date.",
+                field="position_allowance",
+            )
+        return
+    if amount < 0:
+        raise ServiceError(
+            f"{row}: la «retribuzione di posizione annua €» non può essere negativa "
+            f"(valore indicato: {format_number(amount)}).",
+            field="position_allowance",
+        )
+    if start and end and end < start:
+        raise ServiceError(
+            f"{row}: la fine della posizione («posizione al» {end:%d/%m/%Y}) non può precedere "
+            f"l'inizio («posizione dal» {start:%d/%m/%Y}).",
+            field="position_allowance_end",
+        )
+    if start and assignment.start_date and start < assignment.start_date:
+        raise ServiceError(
+            f"{row}: la posizione non può iniziare ({start:%d/%m/%Y}) prima dell'assegnazione "
+            f"({assignment.start_date:%d/%m/%Y}).",
+            field="position_allowance_start",
+        )
+    if end and assignment.end_date and end > assignment.end_date:
+        raise ServiceError(
+            f"{row}: la posizione non può finire ({end:%d/%m/%Y}) dopo l'assegnazione "
+            f"({assignment.end_date:%d/%m/%Y}).",
+            field="position_allowance_end",
+        )
 
 
 def _record_assignment(user, action: str, assignment: Assignment, changes: dict) -> None:

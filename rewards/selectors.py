@@ -206,6 +206,24 @@ def mean_score(lines: list[DistributionLine]) -> dict[str, Any]:
         if line.explanation.get("score") is not None and transparency.is_evaluated(line.explanation)
     ]
     count = len(entries)
+    summary = mean_score_of(
+        [
+            (Decimal(facts["score"]), Decimal(facts.get("max_points") or HUNDRED))
+            for facts in entries
+        ],
+        f"del personale valutato ({count} {'persona' if count == 1 else 'persone'})",
+    )
+    if count:
+        summary["text"] += " Non comprende chi non è valutato (motivi elencati a parte)."
+    return summary
+
+
+def mean_score_of(scores: list[tuple[Decimal, Decimal]], who: str) -> dict[str, Any]:
+    """The mean of (score, maximum of its scale) pairs on the scale and on 100, as a sentence
+    naming the population `who` covers: «Punteggio medio del personale valutato (4 persone):
+    43,57 su 60, pari a 72,62 su 100.». Scales that differ have only the mean on 100. Shared by
+    the distribution page and the Relazione, so that both say the same figure."""
+    count = len(scores)
     if not count:
         return {
             "value": None,
@@ -214,22 +232,13 @@ def mean_score(lines: list[DistributionLine]) -> dict[str, Any]:
             "count": 0,
             "text": "Punteggio medio: nessuna persona valutata con punteggio.",
         }
-    scales = {Decimal(facts.get("max_points") or HUNDRED) for facts in entries}
-    on_100 = (
-        sum(
-            (
-                Decimal(facts["score"]) * HUNDRED / Decimal(facts.get("max_points") or HUNDRED)
-                for facts in entries
-            ),
-            ZERO,
-        )
-        / count
+    scales = {scale for _, scale in scores}
+    on_100 = (sum((score * HUNDRED / scale for score, scale in scores), ZERO) / count).quantize(
+        CENT, rounding=ROUND_HALF_UP
     )
-    on_100 = on_100.quantize(CENT, rounding=ROUND_HALF_UP)
-    who = f"del personale valutato ({count} {'persona' if count == 1 else 'persone'})"
     if len(scales) == 1:
         [scale] = scales
-        value = (sum((Decimal(f["score"]) for f in entries), ZERO) / count).quantize(
+        value = (sum((score for score, _ in scores), ZERO) / count).quantize(
             CENT, rounding=ROUND_HALF_UP
         )
         text = f"Punteggio medio {who}: {format_number(value, 2)} su {format_number(scale)}"
@@ -246,7 +255,7 @@ def mean_score(lines: list[DistributionLine]) -> dict[str, Any]:
         "on_100": jsonable(on_100),
         "scale": jsonable(scale),
         "count": count,
-        "text": text + ". Non comprende chi non è valutato (motivi elencati a parte).",
+        "text": text + ".",
     }
 
 

@@ -49,6 +49,7 @@ from organization.models import (
     LegacyCategory,
     Person,
     Role,
+    category_label,
 )
 from planning.models import FROZEN_STATES, Cycle, OperationalObjective
 from rewards import access as rules
@@ -700,7 +701,9 @@ def _coefficients(raw: Any, check: _Checker) -> dict[str, Decimal]:
             continue
         number = _as_decimal(value, reader=json_decimal)
         if number is None or number <= 0:
-            problems.append(f"«{category}»: il coefficiente deve essere un numero maggiore di 0")
+            problems.append(
+                f"«{category_label(category)}»: il coefficiente deve essere un numero maggiore di 0"
+            )
             continue
         table[category] = number
     if problems:
@@ -1016,6 +1019,7 @@ def _staff_distribution(fund: Fund, members: list[_Member], params: dict[str, An
                 score=_score(m.scheda),
                 band_percent=Decimal(m.scheda.premium_percent or 0),
                 category=m.category,
+                category_label=category_label(m.category),
                 part_time=m.part_time,
                 service_days=m.service_days,
                 year_days=year_days,

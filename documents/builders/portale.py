@@ -16,7 +16,9 @@ from planning.models import Cycle, Dimension, Polarity, Target, TargetKind
 
 OPERATORS = {
     TargetKind.GTE: "Maggiore o uguale a",
+    TargetKind.GT: "Maggiore di",
     TargetKind.LTE: "Minore o uguale a",
+    TargetKind.LT: "Minore di",
     TargetKind.EQ: "Uguale a",
     TargetKind.VALUE: "Uguale a",
 }
@@ -44,6 +46,8 @@ NOTES = [
     "Target a intervallo («compreso tra 700 e 800»): il portale non ha intervalli, quindi "
     "l'indicatore occupa due righe, una con «Maggiore o uguale a» il minimo e una con «Minore o "
     "uguale a» il massimo.",
+    "Target stretti: «superiore al 53 %» diventa «Maggiore di» 53 e «inferiore al 45 %» "
+    "«Minore di» 45 (il valore uguale alla soglia non raggiunge il target).",
     "Target descrittivi, a data («entro il 31/03/2024») o relativi all'anno precedente: "
     "l'operatore resta vuoto e il testo del target va nel campo valore, come scritto nel piano.",
     "Dimensione e sotto-dimensione: le dimensioni del piano sono ricondotte a quelle del portale "

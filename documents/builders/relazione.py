@@ -44,7 +44,7 @@ from measurement.models import Measurement, MonitoringWindow, WindowState
 from organization.models import EvaluationBody
 from planning.models import Cycle, PiaoTag, PlanRevision
 from rewards.models import Distribution, DistributionState, Fund, FundKind
-from rewards.selectors import allocated_vs_distributed
+from rewards.selectors import allocated_vs_distributed, mean_score_of
 
 CENT = Decimal("0.01")
 WITHHELD = "non mostrato"
@@ -425,21 +425,25 @@ def _individual(document, cycle) -> None:
     # the individual schede (core.privacy, issue 14).
     shown = shown_aggregates(figures, sees_individuals=False)
     limit = shown.limit
+    schede = list(
+        Scheda.objects.filter(cycle=cycle).select_related("scheme").order_by("scheme__order")
+    )
+    scored = [s for s in schede if s.total_points is not None]
+    # The same sentence as the distribution page (rewards.selectors.mean_score_of): the scheme's
+    # scale and 100, naming the population the mean covers.
+    mean = mean_score_of(
+        [(Decimal(s.total_points), Decimal(s.scheme.max_points)) for s in scored],
+        f"delle schede con punteggio ({len(scored)}, tutti i modelli di scheda)",
+    )
     mean_text = (
-        WITHHELD
-        if shown.mean_withheld
-        else f"{fmt.number(figures.mean_points)} punti ({fmt.percent(figures.mean_percent)} "
-        "del massimo)"
+        f"Punteggio medio: {WITHHELD}." if shown.mean_withheld or not scored else mean["text"]
     )
     negatives = WITHHELD if shown.negatives is None else str(shown.negatives)
     section.add(
         Paragraph(
             f"Schede di valutazione: {figures.total}, di cui {figures.scored} con punteggio; "
-            f"punteggio medio {mean_text}; valutazioni negative: {negatives}."
+            f"valutazioni negative: {negatives}. {mean_text}"
         )
-    )
-    schede = list(
-        Scheda.objects.filter(cycle=cycle).select_related("scheme").order_by("scheme__order")
     )
     by_scheme: dict[str, list[Scheda]] = defaultdict(list)
     for scheda in schede:
@@ -451,11 +455,21 @@ def _individual(document, cycle) -> None:
         if too_small(len(points), limit=limit):
             few_schemes.append(name)
             points = []
+        mean_points = (
+            (sum(points, Decimal(0)) / len(points)).quantize(CENT, rounding=ROUND_HALF_UP)
+            if points
+            else None
+        )
+        scale = Decimal(items[0].scheme.max_points)
         rows.append(
             [
                 name,
                 len(items),
-                (sum(points, Decimal(0)) / len(points)).quantize(CENT) if points else None,
+                scale,
+                mean_points,
+                Decimal(mean_score_of([(Decimal(p), scale) for p in points], "")["on_100"])
+                if points
+                else None,
                 min(points) if points else None,
                 max(points) if points else None,
             ]
@@ -466,7 +480,9 @@ def _individual(document, cycle) -> None:
             [
                 Column("Categoria / modello di scheda", width=4),
                 Column("Valutati", ColumnKind.INTEGER),
+                Column("Scala (punti)", ColumnKind.NUMBER),
                 Column("Punteggio medio", ColumnKind.NUMBER),
+                Column("Media su 100", ColumnKind.NUMBER),
                 Column("Minimo", ColumnKind.NUMBER),
                 Column("Massimo", ColumnKind.NUMBER),
             ],

@@ -649,3 +649,31 @@ def test_validation_funds_and_distributions(cycle):
     assert staff.state == "preview"  # seven schede of its population are not final yet
     assert staff.total_paid + staff.residual == Decimal("48000.00")
     assert staff.lines.count() == 12
+
+
+def test_historical_distributions_break_ties_only_by_contract_criteria(cycle):
+    """Issue 7 item 1: the stored outputs of the 2024 distributions name only the integrative
+    contract's criteria (never the «identificativo»), and their figures stay those of the year."""
+    from engine.premiums import CutoffTies, TieBreak
+
+    distributions = list(Distribution.objects.filter(cycle=cycle).prefetch_related("lines"))
+    assert distributions
+    for distribution in distributions:
+        stored = json.dumps(distribution.result, ensure_ascii=False) + json.dumps(
+            [line.explanation for line in distribution.lines.all()], ensure_ascii=False
+        )
+        assert "identificativo" not in stored
+        params = distribution.parameters
+        sentence = (
+            "Graduatoria: "
+            + ", ".join(TieBreak(c).label for c in params["tie_break"])
+            + "; a parità su tutti i criteri: "
+            + CutoffTies(params["cutoff_ties"]).label
+            + "."
+        )
+        if "Graduatoria:" in stored:
+            assert sentence in stored
+        lines_total = sum((line.total_amount for line in distribution.lines.all()), Decimal(0))
+        assert lines_total == distribution.total_paid
+    staff = next(d for d in distributions if d.fund.kind == "performance_individuale")
+    assert staff.total_paid == Decimal("47999.96")  # the historical year, to the cent

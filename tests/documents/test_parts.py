@@ -55,6 +55,10 @@ def test_portale_target_operators_and_ranges(sorbara):
         ("Minore o uguale a", Decimal("800")),
     ]
     assert target_cells(text) == [("", "entro il 31.03.2024")]
+    gt = Target(kind=TargetKind.GT, value=Decimal("53"), year=2024)
+    lt = Target(kind=TargetKind.LT, value=Decimal("45"), year=2024)
+    assert target_cells(gt) == [("Maggiore di", Decimal("53"))]  # «superiore al 53 %»
+    assert target_cells(lt) == [("Minore di", Decimal("45"))]  # «inferiore al 45 %»
     from documents.writers.xlsx import render_xlsx
 
     book = openpyxl.load_workbook(io.BytesIO(render_xlsx(build("portale", sorbara))))

@@ -262,7 +262,36 @@ def test_relazione_withholds_small_groups_of_schede(sorbara, settings):
     assert None in counts and not any(c is not None and 0 < c < 3 for c in counts)
     assert "Conteggi non mostrati" in bands.note
     per_scheme = table(model, "Valutati per categoria")
-    for name, _evaluated, mean, low, high in per_scheme.rows:
+    for name, _evaluated, _scale, mean, _on_100, low, high in per_scheme.rows:
         scored = [b for b in aggregates(sorbara).bands if b.scheme_name == name]
         if sum(b.count for b in scored) < 3:
             assert (mean, low, high) == (None, None, None)
+
+
+def test_relazione_mean_score_on_the_scale_and_on_100(sorbara, settings):
+    """Issue 7 item 7: the Relazione says the mean on each scheme's scale and on 100, and which
+    population it covers, with the distribution page's own function."""
+    from appraisal.models import Scheda
+    from documents.model import Paragraph
+    from rewards.selectors import mean_score_of
+
+    settings.PERFORMA_SMALL_GROUP_THRESHOLD = 1
+    model = build("relazione", sorbara)
+    scored = [
+        (Decimal(s.total_points), Decimal(s.scheme.max_points))
+        for s in Scheda.objects.filter(cycle=sorbara, total_points__isnull=False).select_related(
+            "scheme"
+        )
+    ]
+    expected = mean_score_of(
+        scored, f"delle schede con punteggio ({len(scored)}, tutti i modelli di scheda)"
+    )
+    assert "su 100" in expected["text"]
+    paragraphs = [b.text for _, s in model.walk() for b in s.blocks if isinstance(b, Paragraph)]
+    assert any(expected["text"] in text for text in paragraphs)
+    rows = table(model, "Valutati per categoria").rows
+    assert rows
+    for _name, _evaluated, scale, mean, on_100, _low, _high in rows:
+        if mean is not None:
+            assert scale in {max_points for _, max_points in scored}
+            assert abs(on_100 - mean * 100 / scale) <= Decimal("0.02")  # both rounded to cents

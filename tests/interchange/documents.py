@@ -195,6 +195,24 @@ _RICH: dict[str, Any] = {
         },
         {"kind": "oiv", "name": "OIV in forma monocratica"},
     ],
+    "integrative_contracts": [
+        {
+            "label": "CCDI 2019-2021",
+            "first_year": 2019,
+            "last_year": 2021,
+            "parameters": {"cutoff_ties": "include"},
+        },
+        {
+            "label": "CCDI 2022-2024, parte economica",
+            "act_label": "Sottoscritto il 12/12/2022",
+            "first_year": 2022,
+            "parameters": {
+                "cutoff_ties": "share",
+                "maggiorazione_percent": "35",
+                "tie_break": ["score", "absences", "seniority"],
+            },
+        },
+    ],
     "cycle": {
         "year": 2024,
         "first_year": 2024,

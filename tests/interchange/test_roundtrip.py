@@ -97,6 +97,7 @@ def test_canonical_text_details(rich_cycle):
         "units",
         "people",
         "evaluation_bodies",
+        "integrative_contracts",
         "cycle",
     ]
     objectives = data["cycle"]["objectives"]
@@ -239,8 +240,9 @@ def test_export_uses_a_constant_number_of_queries(db, django_assert_max_num_quer
     # corrective actions), 13 for appraisal and rewards (behaviours,
     # schemes, components, their behaviours, bands, schede, items, transitions, conciliations,
     # validation, funds, distributions, lines), 5 id -> key maps read before the long lists
-    # are streamed (people, objectives, phases, indicators, schede).
-    with django_assert_max_num_queries(51):
+    # are streamed (people, objectives, phases, indicators, schede), 1 for the integrative
+    # contracts.
+    with django_assert_max_num_queries(52):
         export_cycle(big)
 
 
@@ -290,3 +292,34 @@ def test_the_import_writes_in_batches_of_the_same_size(db, monkeypatch):
     assert dumps(export_cycle(whole)).replace("unione-in-blocco", "x") == dumps(
         export_cycle(Cycle.objects.select_related("ente").get(pk=batched.pk))
     ).replace(document["ente"]["slug"], "x")
+
+
+def test_integrative_contracts_travel_with_the_file(rich_cycle):
+    """Issue 7 item 1: the contract's tie-break criteria, cut-off ties and years are carried by
+    the 1.2 format; a 1.1 file without them is still read and leaves the contracts alone."""
+    from rewards.models import IntegrativeContract
+
+    contracts = {c.first_year: c for c in IntegrativeContract.objects.filter(ente=rich_cycle.ente)}
+    assert set(contracts) == {2019, 2022}
+    latest = contracts[2022]
+    assert latest.last_year is None and latest.act_label == "Sottoscritto il 12/12/2022"
+    assert latest.parameters["tie_break"] == ["score", "absences", "seniority"]
+    assert latest.parameters["cutoff_ties"] == "share"
+    older = rich_document()
+    older["version"] = "1.1"
+    del older["integrative_contracts"]
+    import_cycle(older, replace=True)
+    assert IntegrativeContract.objects.filter(ente=rich_cycle.ente).count() == 2
+
+
+def test_an_integrative_contract_with_bad_rules_is_refused_with_its_path(db):
+    import pytest
+
+    from interchange.importer import InterchangeError
+    from rewards.models import IntegrativeContract
+
+    document = rich_document()
+    document["integrative_contracts"][1]["parameters"]["cutoff_ties"] = "a caso"
+    with pytest.raises(InterchangeError, match=r"\$\.integrative_contracts\[1\]: Pari merito"):
+        import_cycle(document)
+    assert not IntegrativeContract.objects.exists()  # nothing half-written

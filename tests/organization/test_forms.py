@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -155,3 +158,49 @@ def test_platform_admin_writes_too(enter, world):
     assert response.status_code == 302
     world.clerk.refresh_from_db()
     assert world.clerk.last_name == "Verdi Bis"
+
+
+def test_position_allowance_is_edited_on_the_assignment(admin_client, world):
+    """Issue 7 item 6: the retribuzione di posizione (amount, period) is data of the person's
+    assignment, edited on its page through the service, with one audit row."""
+    assignment = Assignment.objects.create(
+        person=world.clerk, unit=world.service, start_date=dt.date(2024, 1, 1)
+    )
+    url = reverse("organization:assignment_update", args=[assignment.pk])
+    body = admin_client.get(url).content.decode()
+    assert 'name="position_allowance"' in body and 'name="position_allowance_end"' in body
+    base = {"unit": world.service.pk, "kind": "ordinaria", "start_date": "2024-01-01"}
+    response = admin_client.post(
+        url,
+        {
+            **base,
+            "position_allowance": "12.500,00",
+            "position_allowance_start": "2024-03-01",
+            "position_allowance_end": "2024-02-01",
+        },
+    )
+    assert response.status_code == 400
+    assert 'id="id_position_allowance_end_error"' in response.content.decode()
+    response = admin_client.post(
+        url, {**base, "position_allowance_start": "2024-03-01"}
+    )  # a period without an amount
+    assert response.status_code == 400
+    assert 'id="id_position_allowance_error"' in response.content.decode()
+    response = admin_client.post(
+        url,
+        {
+            **base,
+            "position_allowance": "12.500,00",
+            "position_allowance_start": "2024-03-01",
+            "position_allowance_end": "2024-12-31",
+        },
+    )
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.position_allowance == Decimal("12500.00")
+    assert assignment.position_allowance_start == dt.date(2024, 3, 1)
+    assert assignment.position_allowance_end == dt.date(2024, 12, 31)
+    entry = AuditEntry.objects.get(action="assignment.update", object_id=str(assignment.pk))
+    assert entry.changes["position_allowance"] == [None, "12500.00"]
+    page = admin_client.get(reverse("organization:person", args=[world.clerk.pk])).content
+    assert "retribuzione di posizione 12.500,00\u00a0€ annui dal 01/03/2024" in page.decode()

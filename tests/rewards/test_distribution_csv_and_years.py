@@ -137,6 +137,23 @@ def test_categories_are_named_never_coded(staff_case, fund, enter):
         assert f"<td>{code}</td>" not in body
 
 
+def test_the_share_explanation_names_the_category(staff_case, fund):
+    """Issue 7 item 15: «come è calcolato» names «Area degli Istruttori», not the code."""
+    from organization.models import category_label
+
+    distribution = preview(staff_case, fund)
+    checked = 0
+    for line in distribution.lines.all():
+        code = line.explanation.get("category")
+        text = line.explanation.get("explanation", {}).get("text", "")
+        if not code or code == "non_indicata" or "(coefficiente" not in text:
+            continue
+        assert f"(coefficiente {category_label(code)})" in text
+        assert f"(coefficiente {code})" not in text
+        checked += 1
+    assert checked
+
+
 def test_category_label_of_every_contract():
     assert category_label("funzionari_eq") == "Area dei Funzionari e dell'Elevata Qualificazione"
     assert category_label("operatori_esperti") == "Area degli Operatori esperti"
