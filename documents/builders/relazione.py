@@ -724,3 +724,33 @@ def _process(document, cycle) -> None:
             ]
         )
     )
+    _strengths_and_weaknesses(section.section("8.1 Punti di forza e di debolezza"), cycle)
+
+
+def _strengths_and_weaknesses(section, cycle) -> None:
+    """The strengths and weaknesses of the cycle as the data show them: the checks the Nucleo
+    runs on the Relazione (met or to verify) and whether the plan was approved in time."""
+    from documents.builders import nucleo  # nucleo builds on this module
+
+    strengths: list[str] = []
+    weaknesses: list[str] = []
+    deadline = dt.date(cycle.year, 1, 31)
+    if cycle.approval_act_date:
+        line = f"Piano approvato il {fmt.date(cycle.approval_act_date)}"
+        if cycle.approval_act_date <= deadline:
+            strengths.append(f"{line}, entro il {fmt.date(deadline)}.")
+        else:
+            weaknesses.append(f"{line}, dopo il termine del {fmt.date(deadline)}.")
+    for check in nucleo.checks(cycle):
+        line = f"{check.criterion}: {check.evidence}."
+        (strengths if check.outcome == nucleo.OK else weaknesses).append(line)
+    section.add(
+        Paragraph(
+            "Rilevati dai dati del ciclo con gli stessi controlli del documento di "
+            "accompagnamento alla validazione."
+        ),
+        Paragraph("Punti di forza", emphasis=True),
+        BulletList(strengths or ["Nessuno rilevato dai controlli automatici."]),
+        Paragraph("Punti di debolezza", emphasis=True),
+        BulletList(weaknesses or ["Nessuno rilevato dai controlli automatici."]),
+    )

@@ -1,7 +1,10 @@
 """Generation times of the real documents (a benchmark, never a test).
 
     .venv/bin/python scripts/bench/documents.py [--objectives 3000] [--repeat 2]
-        [--formats pdf,docx,xlsx]
+        [--formats pdf,docx,xlsx] [--every-kind]
+
+With --every-kind it first times every document kind in every format for the Sorbara and the
+consorzio demos (reading the data included).
 
 It uses its own SQLite database in a temporary folder: it imports the Sorbara demo and times
 its Piano in PDF, then builds a plan of N objectives (30 areas, one result indicator with the
@@ -129,12 +132,42 @@ def timed(label: str, repeat: int, function) -> None:
     )
 
 
+def every_kind(sorbara, consorzio, formats: set[str], repeat: int) -> None:
+    from documents.builders import FORMATS, build
+    from documents.writers.docx import render_docx
+    from documents.writers.pdf import render_pdf
+    from documents.writers.xlsx import render_xlsx
+    from organization.models import Person
+
+    writers = {"pdf": render_pdf, "docx": render_docx, "xlsx": render_xlsx}
+    for label, cycle in (("Sorbara", sorbara), ("Consorzio", consorzio)):
+        person = (
+            Person.objects.filter(ente=cycle.ente, schede__cycle=cycle).first()
+            or Person.objects.filter(ente=cycle.ente).first()
+        )
+        for kind, kind_formats in FORMATS.items():
+            for name in kind_formats:
+                if name in formats:
+                    timed(
+                        f"{label}: {kind} {name.upper()}",
+                        repeat,
+                        lambda kind=kind, cycle=cycle, person=person, render=writers[name]: render(
+                            build(kind, cycle, person=person)
+                        ),
+                    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--objectives", type=int, default=3000)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument(
         "--formats", default="pdf,docx,xlsx", help="formati da misurare, separati da virgola"
+    )
+    parser.add_argument(
+        "--every-kind",
+        action="store_true",
+        help="misura ogni tipo di documento in ogni formato per il Sorbara e il consorzio",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="performa-bench-") as folder:
@@ -152,6 +185,14 @@ def main() -> int:
         )
         sorbara = Cycle.objects.get(ente__slug="unione-sorbara", year=2024)
         formats = set(args.formats.split(","))
+        if args.every_kind:
+            call_command(
+                "import_cycle",
+                str(ROOT / "demo/data/consorzio-socio-assistenziale-2021.json"),
+                stdout=io.StringIO(),
+            )
+            consorzio = Cycle.objects.get(ente__slug="consorzio-socio-assistenziale", year=2021)
+            every_kind(sorbara, consorzio, formats, args.repeat)
         if "pdf" in formats:
             timed(
                 "Sorbara: Piano PDF (dati + PDF)",

@@ -78,3 +78,37 @@ def test_premium_page_shows_aggregates(published):
     text = body.decode()
     assert "<table" in text and "<caption>" in text
     assert not [name for name in names_of(published.ente) if name in text]
+
+
+@pytest.fixture(scope="module")
+def published_consorzio(demo_cycles, module_savepoint):
+    consorzio = cycle_of(demo_cycles, "consorzio")
+    for kind in ("piano", "relazione", "validazione"):
+        services.document_generate_now(user=None, cycle=consorzio, kind=kind, format="pdf")
+    for section in PublicSection.values:
+        services.publication_publish(user=None, ente=consorzio.ente, year=2021, section=section)
+    return consorzio
+
+
+def test_the_consorzio_public_pages_serve_its_documents_and_open_data(published_consorzio):
+    """The consorzio too (no schede, no funds): every sub-section answers, its documents are
+    served, and its CSV and JSON parse and name nobody."""
+    client = Client()
+    ente = published_consorzio.ente
+    base = f"/trasparenza/{ente.slug}/performance/2021/"
+    assert ente.name in client.get(f"/trasparenza/{ente.slug}/performance/").content.decode()
+    names = names_of(ente)
+    assert names
+    for section in PublicSection.values:
+        assert client.get(f"{base}{section}/").status_code == 200, section
+        payload = client.get(f"{base}{section}/dati.json").content.decode()
+        data = json.loads(payload)
+        assert data["ente"] == ente.name and data["anno"] == 2021, section
+        spreadsheet = client.get(f"{base}{section}/dati.csv").content.decode()
+        rows = list(csv.reader(io.StringIO(spreadsheet)))
+        assert rows[0] == ["tabella", "riga", "colonna", "valore"], section
+        text = payload + json.dumps(rows, ensure_ascii=False)
+        assert [name for name in names if name in text] == [], section
+    for section in ("piano", "relazione"):
+        document = client.get(f"{base}{section}/documento/")
+        assert b"".join(document.streaming_content)[:5] == b"%PDF-", section

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from documents.builders import DocumentUnavailable, build
-from documents.model import Table
+from documents.model import BulletList, Table
 from rewards.models import Distribution, DistributionState, Fund
 from tests.documents.conftest import DATA
 
@@ -47,31 +47,38 @@ def test_organisational_figures_equal_cycle_scores(sorbara):
     assert sum(counts.values()) == len(scores["objectives"])
 
 
+def _printed(*args) -> list[dict]:
+    out = io.StringIO()
+    call_command(
+        "distribute_premiums", "--ente", "unione-sorbara", "--year", "2024", *args, stdout=out
+    )
+    return json.loads(out.getvalue())["distributions"]
+
+
 def test_premiums_equal_distribute_premiums(sorbara):
+    """Every fund's row is what `distribute_premiums` prints: its final distribution, or for
+    a fund without one the preview the command computes (the latest, labelled anteprima)."""
     funds = Fund.objects.filter(ente=sorbara.ente, year=2024)
-    assert funds.exists()
-    finals = Distribution.objects.filter(fund__in=funds, state=DistributionState.FINAL)
+    final_kinds = set(
+        Distribution.objects.filter(fund__in=funds, state=DistributionState.FINAL).values_list(
+            "fund__kind", flat=True
+        )
+    )
+    open_kinds = set(funds.values_list("kind", flat=True)) - final_kinds
+    assert final_kinds and open_kinds  # the demo has both: both paths are checked
+    printed = [(item, "definitiva") for item in _printed()]
+    for kind in sorted(open_kinds):
+        printed += [(item, "anteprima") for item in _printed("--fund", kind, "--preview")]
     model = build("relazione", sorbara)
     rows = {row[0]: row for row in table(model, "Premi collegati alla performance").rows}
-    if finals.exists():
-        out = io.StringIO()
-        call_command(
-            "distribute_premiums", "--ente", "unione-sorbara", "--year", "2024", stdout=out
-        )
-        printed = json.loads(out.getvalue())["distributions"]
-        for item in printed:
-            figures = item["allocated_vs_distributed"]
-            row = rows[item["distribution"]["fund"]["kind_label"]]
-            assert row[1] == Decimal(figures["allocated"])
-            assert row[2] == Decimal(figures["distributed"])
-            assert row[4] == Decimal(figures["residual"])
-            assert row[5] == "definitiva"
-    else:  # previews only: the latest preview of each fund, labelled as such
-        for fund in funds:
-            latest = fund.distributions.order_by("-created_at", "-id").first()
-            row = rows[fund.get_kind_display()]
-            assert row[2] == Decimal(latest.total_paid)
-            assert row[5] == "anteprima"
+    assert len(printed) == funds.count()
+    for item, state in printed:
+        figures = item["allocated_vs_distributed"]
+        row = rows[item["distribution"]["fund"]["kind_label"]]
+        assert row[1] == Decimal(figures["allocated"])
+        assert row[2] == Decimal(figures["distributed"])
+        assert row[4] == Decimal(figures["residual"])
+        assert row[5] == state
 
 
 def test_relazione_sections_follow_civit(sorbara):
@@ -295,3 +302,29 @@ def test_relazione_mean_score_on_the_scale_and_on_100(sorbara, settings):
         if mean is not None:
             assert scale in {max_points for _, max_points in scored}
             assert abs(on_100 - mean * 100 / scale) <= Decimal("0.02")  # both rounded to cents
+
+
+def test_process_section_lists_strengths_and_weaknesses_from_the_checks(sorbara):
+    """Outline §1.1 row 7 (punti di forza e debolezza): each Nucleo check lands on one side,
+    the plan's approval date against 31 January too."""
+    from documents.builders import nucleo
+
+    model = build("relazione", sorbara)
+    process = next(s for s in model.sections if s.title.startswith("8."))
+    part = next(c for c in process.children if "Punti di forza e di debolezza" in c.title)
+    lists = [b.items for b in part.blocks if isinstance(b, BulletList)]
+    assert len(lists) == 2
+    strengths, weaknesses = lists
+    for check in nucleo.checks(sorbara):
+        line = f"{check.criterion}: {check.evidence}."
+        assert line in (strengths if check.outcome == nucleo.OK else weaknesses)
+    assert not any(line.startswith("Piano approvato il") for line in strengths + weaknesses)
+    for approved, on_time in ((dt.date(2024, 1, 31), True), (dt.date(2024, 3, 12), False)):
+        sorbara.approval_act_date = approved
+        sorbara.save(update_fields=["approval_act_date"])
+        process = next(s for s in build("relazione", sorbara).sections if s.title.startswith("8."))
+        part = process.children[-1]
+        strengths, weaknesses = [b.items for b in part.blocks if isinstance(b, BulletList)]
+        line = f"Piano approvato il {approved:%d/%m/%Y}"
+        assert any(item.startswith(line) for item in (strengths if on_time else weaknesses))
+        assert not any(item.startswith(line) for item in (weaknesses if on_time else strengths))
