@@ -496,3 +496,14 @@ def test_nucleo_overview_lists_a_scheda_without_unit(org, schede, enter):
     assert str(schede["agente"].person) in section.split("Senza unità (", 1)[1]
     for scheda in schede.values():
         assert str(scheda.person) in section
+
+
+def test_scheda_history_names_the_person_not_the_login(org, schede, enter):
+    scheda = schede["agente"]
+    score(org, scheda, org.users.comandante)
+    services.scheda_propose(user=org.users.comandante, scheda=scheda)
+    body = enter(org.users.comandante, org.ente).get(detail(scheda)).content.decode()
+    history = body[body.index("Passaggi di stato della scheda") :]
+    history = history[: history.index("</table>")]
+    assert "<td>Luca Verdi</td>" in history
+    assert "<td>Elena Bassi</td>" in history and "<td>comandante</td>" not in history
