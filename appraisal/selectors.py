@@ -16,9 +16,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 
 from accounts.access import EnteAccess
+from accounts.models import Membership
 from appraisal.access import AppraisalAccess, build
 from appraisal.models import (
     Conciliation,
@@ -170,8 +172,15 @@ def scheda_detail(scheda: Scheda) -> SchedaDetail:
         .select_related("component", "behaviour", "objective")
         .order_by("component__order", "component_id", "id")
     )
+    # The history names the person behind each login (their staff record in this ente).
+    person_name = Membership.objects.filter(
+        user=OuterRef("by"), ente_id=scheda.cycle.ente_id, person__isnull=False
+    ).values(name=Concat("person__first_name", Value(" "), "person__last_name"))[:1]
     transitions = list(
-        SchedaTransition.objects.filter(scheda=scheda).select_related("by").order_by("at", "id")
+        SchedaTransition.objects.filter(scheda=scheda)
+        .select_related("by")
+        .annotate(by_person=Subquery(person_name))
+        .order_by("at", "id")
     )
     conciliation = Conciliation.objects.filter(scheda=scheda).first()
     bands = list(ScoreBand.objects.filter(scheme_id=scheda.scheme_id))

@@ -1491,3 +1491,29 @@ def windows_of(cycle: Cycle) -> list[MonitoringWindow]:
 
 def window_for(cycle: Cycle, key: str) -> MonitoringWindow | None:
     return MonitoringWindow.objects.filter(cycle=cycle, key=key).first()
+
+
+@dataclass(frozen=True)
+class DeadlineReferences:
+    """What a person entering a value wants next to the input: the target of the year and
+    the value entered before (two queries for the whole list)."""
+
+    targets: dict[int, Target]
+    values: dict[int, list[Measurement]]  # indicator pk → its values, oldest first
+
+    def previous(self, indicator_id: int, period_end: dt.date) -> Measurement | None:
+        earlier = [m for m in self.values.get(indicator_id, ()) if m.period_end < period_end]
+        return earlier[-1] if earlier else None
+
+
+def deadline_references(cycle: Cycle, indicator_ids: Iterable[int]) -> DeadlineReferences:
+    ids = set(indicator_ids)
+    targets = {
+        t.indicator_id: t for t in Target.objects.filter(indicator_id__in=ids, year=cycle.year)
+    }
+    values: dict[int, list[Measurement]] = defaultdict(list)
+    for measurement in Measurement.objects.filter(
+        cycle=cycle, indicator_id__in=ids, value__isnull=False
+    ).order_by("period_end", "id"):
+        values[measurement.indicator_id].append(measurement)
+    return DeadlineReferences(targets, dict(values))

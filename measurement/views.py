@@ -269,10 +269,19 @@ def my_deadlines(request, ma):
             items.extend(selectors.pending_updates(cycle, person, today))
         items.sort(key=lambda item: (not item.overdue, item.period_end))
     rows, seen = [], set()
+    references = (
+        selectors.deadline_references(cycle, (i.indicator.pk for i in items if i.indicator))
+        if cycle is not None
+        else None
+    )
     for item in items:
         if _deadline_prefix(item) not in seen:
             seen.add(_deadline_prefix(item))
-            rows.append(_deadline_row(item))
+            row = _deadline_row(item)
+            if references is not None and item.indicator is not None:
+                row["target"] = references.targets.get(item.indicator.pk)
+                row["previous"] = references.previous(item.indicator.pk, item.period_end)
+            rows.append(row)
     return render(
         request,
         "measurement/my_deadlines.html",

@@ -7,11 +7,14 @@ instance it edits.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.db.models import Q
 from django.forms.models import model_to_dict
 
 from core.forms import DATE_WIDGET, TEXTAREA, ItalianDecimalField, ModelFieldsForm, PerformaForm
+from engine.numbers import format_number
 from organization.models import Person, Unit
 from planning.models import (
     Cycle,
@@ -24,6 +27,23 @@ from planning.models import (
     TargetKind,
     WeightGroup,
 )
+
+WEIGHT_MAX = Decimal("100")
+
+
+def weight_problem(value: Decimal, name: str = "Il peso") -> str:
+    """Why `value` cannot be a weight (a percentage between 0 and 100), or ""."""
+    if value > WEIGHT_MAX:
+        return f"{name} indicato, {format_number(value)}, supera 100: un peso va da 0 a 100."
+    if value < 0:
+        return f"{name} indicato, {format_number(value)}, è negativo: un peso va da 0 a 100."
+    return ""
+
+
+def _clean_weight(value: Decimal | None, name: str = "Il peso") -> Decimal | None:
+    if value is not None and (problem := weight_problem(value, name)):
+        raise forms.ValidationError(problem, code="weight_range")
+    return value
 
 
 class CycleForm(ModelFieldsForm):
@@ -179,6 +199,9 @@ class ObjectiveForm(ModelFieldsForm):
             inputmode="decimal", step="0.01", min="0", max="100"
         )
 
+    def clean_weight(self) -> Decimal | None:
+        return _clean_weight(self.cleaned_data.get("weight"))
+
     def enable_running_total(self, url: str) -> None:
         """Weight and group ask `url` for the group's total while the user types (HTMX)."""
         common = {"hx-get": url, "hx-target": "#weight-total", "hx-swap": "innerHTML"}
@@ -255,6 +278,9 @@ class IndicatorForm(ModelFieldsForm):
         )
         if objective is None:
             del self.fields["phase"]
+
+    def clean_weight(self) -> Decimal | None:
+        return _clean_weight(self.cleaned_data.get("weight"), "Il peso dell'indicatore")
 
 
 class TargetForm(PerformaForm):

@@ -445,7 +445,7 @@ def proposal_problems(cycle: Cycle) -> list[str]:
     problems = [total.problem for total in selectors.weight_totals(cycle).values() if not total.ok]
     for objective in selectors.weighted_objectives_without_group(cycle):
         problems.append(
-            f"L'obiettivo «{objective.title[:120]}» ha un peso "
+            f"L'obiettivo «{objective.title}» ha un peso "
             f"({format_percent(objective.weight)}) ma nessun gruppo di pesatura"
         )
     return problems
@@ -858,7 +858,7 @@ def _clean_objective(values: dict[str, Any], cycle: Cycle, title_hint: str) -> d
         values["title"] = required_text(
             values["title"], "Il titolo dell'obiettivo è obbligatorio.", "title"
         )
-    label = f"Il peso dell'obiettivo «{(values.get('title') or title_hint)[:80]}»"
+    label = f"Il peso dell'obiettivo «{(values.get('title') or title_hint)}»"
     if "weight" in values:
         values["weight"] = parse_percent(values["weight"], label=label, field="weight")
     if "kind" in values:
@@ -906,7 +906,7 @@ def _check_payment_time_share(objective: OperationalObjective) -> None:
     share = payment_time_share(objective)
     if share is not None and share < PAYMENT_TIME_MIN_SHARE:
         raise ServiceError(
-            f"L'obiettivo sui tempi di pagamento «{objective.title[:80]}» vale "
+            f"L'obiettivo sui tempi di pagamento «{objective.title}» vale "
             f"{format_percent(share)} della retribuzione di risultato: il DL 13/2023 (art. 4-bis "
             "c.2, L. 41/2023) chiede che pesi almeno il 30\u00a0%.",
             field="weight",
@@ -1038,7 +1038,7 @@ def objective_delete(*, user, objective: OperationalObjective) -> None:
     if cycle.state != CycleState.DRAFT:
         # Deleting would also delete its versions: the history of an approved plan must stay.
         raise ServiceError(
-            f"L'obiettivo «{objective.title[:80]}» fa parte di un piano approvato e non si "
+            f"L'obiettivo «{objective.title}» fa parte di un piano approvato e non si "
             "elimina: con la revisione puoi azzerarne il peso e motivare la scelta.",
             code="frozen",
         )

@@ -409,11 +409,28 @@ def _objective_form(request, pa, cycle, objective=None):
     return form
 
 
-def _objective_form_page(request, form, cycle, objective, total):
+def _objective_form_page(request, form, cycle, objective):
+    """The form page; after a refused save the running total is the one of what was typed
+    (weight and group), so it agrees with the errors shown above it."""
+    warning = ""
+    if form.is_bound:
+        total, warning = _typed_total(cycle, objective, form.data)
+    elif objective is not None and objective.weight_group is not None:
+        total = selectors.weight_total_with(
+            objective.weight_group, objective=objective, weight=objective.weight
+        )
+    else:
+        total = None
     return render(
         request,
         "planning/objective_form.html",
-        {"form": form, "cycle": cycle, "objective": objective, "total": total},
+        {
+            "form": form,
+            "cycle": cycle,
+            "objective": objective,
+            "total": total,
+            "warning": warning,
+        },
     )
 
 
@@ -433,7 +450,7 @@ def objective_create(request, pa, pk):
         else:
             messages.success(request, "Obiettivo inserito.")
             return redirect("planning:objective_detail", pk=objective.pk)
-    return _objective_form_page(request, form, cycle, None, None)
+    return _objective_form_page(request, form, cycle, None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -453,12 +470,7 @@ def objective_edit(request, pa, pk):
         else:
             messages.success(request, "Obiettivo aggiornato.")
             return redirect("planning:objective_detail", pk=objective.pk)
-    total = None
-    if objective.weight_group is not None:
-        total = selectors.weight_total_with(
-            objective.weight_group, objective=objective, weight=objective.weight
-        )
-    return _objective_form_page(request, form, objective.cycle, objective, total)
+    return _objective_form_page(request, form, objective.cycle, objective)
 
 
 @require_POST
@@ -483,21 +495,31 @@ def _typed_weight(raw: str) -> tuple[Decimal | None, str]:
         value = parse_number(raw)
     except ValueError:
         return None, "Il peso indicato non è un numero: il totale non lo considera."
-    if not Decimal("0") <= value <= Decimal("100"):
-        return None, "Il peso deve essere compreso tra 0 e 100: il totale non lo considera."
+    problem = forms.weight_problem(value)
+    if problem:
+        return None, f"{problem} Il totale non lo considera."
     return value, ""
 
 
-def _weight_total_response(request, cycle: Cycle, objective: OperationalObjective | None):
-    """The running total of the chosen weight group, computed with the typed weight."""
-    weight, warning = _typed_weight(request.GET.get("weight", ""))
-    group_id = int_param(request.GET.get("weight_group"))
-    if group_id is None and "weight_group" not in request.GET and objective is not None:
+def _typed_total(
+    cycle: Cycle, objective: OperationalObjective | None, data
+) -> tuple[selectors.WeightTotal | None, str]:
+    """The total of the weight group in `data` (the objective's own when `data` names none)
+    with the weight typed in `data`, and the warning when that weight cannot count."""
+    weight, warning = _typed_weight(data.get("weight", ""))
+    group_id = int_param(data.get("weight_group"))
+    if group_id is None and "weight_group" not in data and objective is not None:
         group_id = objective.weight_group_id
     group = WeightGroup.objects.filter(pk=group_id, cycle=cycle).first() if group_id else None
     total = (
         selectors.weight_total_with(group, objective=objective, weight=weight) if group else None
     )
+    return total, warning
+
+
+def _weight_total_response(request, cycle: Cycle, objective: OperationalObjective | None):
+    """The running total of the chosen weight group, computed with the typed weight."""
+    total, warning = _typed_total(cycle, objective, request.GET)
     return render(request, "planning/_weight_total.html", {"total": total, "warning": warning})
 
 

@@ -496,3 +496,23 @@ def test_nucleo_overview_lists_a_scheda_without_unit(org, schede, enter):
     assert str(schede["agente"].person) in section.split("Senza unità (", 1)[1]
     for scheda in schede.values():
         assert str(scheda.person) in section
+
+
+def test_scheda_history_names_the_person_not_the_login(org, schede, enter):
+    scheda = schede["agente"]
+    score(org, scheda, org.users.comandante)
+    services.scheda_propose(user=org.users.comandante, scheda=scheda)
+    body = enter(org.users.comandante, org.ente).get(detail(scheda)).content.decode()
+    history = body[body.index("Passaggi di stato della scheda") :]
+    history = history[: history.index("</table>")]
+    assert "<td>Luca Verdi</td>" in history
+    assert "<td>Elena Bassi</td>" in history and "<td>comandante</td>" not in history
+
+
+def test_signing_a_scheda_asks_for_confirmation_stating_what_becomes_final(org, schede, enter):
+    scheda = schede["agente"]
+    deliver(org, scheda, org.users.comandante)
+    body = enter(org.users.agente, org.ente).get(detail(scheda)).content.decode()
+    form = body[body.index(reverse("appraisal:scheda_acknowledge", args=[scheda.pk])) :]
+    form = form[: form.index(">")]
+    assert 'data-confirm="Firmare la scheda per presa visione? La firma non si annulla' in form

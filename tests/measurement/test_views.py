@@ -16,6 +16,7 @@ from measurement.models import (
     CorrectiveAction,
     Evidence,
     Measurement,
+    MeasurementState,
     MonitoringWindow,
     ObjectiveDelegate,
     WindowState,
@@ -435,3 +436,16 @@ def test_dashboard_queries_do_not_grow_with_the_plan(
     with django_assert_max_num_queries(small):
         client.get(url)
     assert small < 60
+
+
+def test_my_deadlines_shows_the_target_and_the_previous_value(plan, enter):
+    store(plan.pl_days, cycle=plan.cycle, day=dt.date(2025, 3, 31), value="12",
+          state=MeasurementState.APPROVED)  # fmt: skip
+    window(plan, dt.date(2025, 3, 31), "Monitoraggio al 31 marzo", state=WindowState.CLOSED)
+    window(plan, JUNE)
+    body = enter(plan.users.comandante, plan.ente).get(reverse("measurement:my_deadlines"))
+    card = body.content.decode()
+    card = card[card.index(f'id="deadline-i{plan.pl_days.pk}-20250630"') :]
+    card = card[: card.index("<form")]
+    assert "Target 2025: <strong>target di tempi-pagamento-pl</strong>" in card
+    assert "valore precedente: <strong>12</strong> al 31/03/2025" in card
