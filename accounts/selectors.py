@@ -215,7 +215,7 @@ def activity(
         rows = rows.filter(created_at__date__lte=until)
     entries = list(rows.order_by("-created_at", "-id")[: ACTIVITY_LIMIT + 1])
     for entry in entries:
-        entry.change_rows = change_rows(entry.changes)
+        entry.change_rows = change_rows(entry.changes)  # type: ignore[attr-defined]  # for the page
     return entries[:ACTIVITY_LIMIT], len(entries) > ACTIVITY_LIMIT
 
 
