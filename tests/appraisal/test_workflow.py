@@ -103,7 +103,8 @@ def test_bad_scores_are_refused_and_nothing_is_written(org, schede):
 
 def test_unit_performance_is_prefilled_from_the_measurement(org, schede, monkeypatch):
     board = services.PerformanceScores(units={org.verbali.pk: D("75.555")}, ente=D("90"))
-    monkeypatch.setattr(services, "performance_scores", lambda cycle: board)
+    # Patched where the scoring looks it up (the package only re-exports it).
+    monkeypatch.setattr(services.scoring, "performance_scores", lambda cycle: board)
     agente = schede["agente"]
     services.scheda_score(user=org.users.comandante, scheda=agente, items=staff_items(None))
     unit_item = SchedaItem.objects.get(scheda=agente, component__key="unita")
