@@ -104,6 +104,7 @@ from appraisal.services.schemes import (
     scheme_validate,
 )
 from appraisal.services.scoring import (
+    SchedaScoring,
     _actor_name,
     _check_version,
     _convert,
@@ -120,6 +121,7 @@ from appraisal.services.scoring import (
     _require_supervisor,
     _resolve_component,
     _score_value,
+    scheda_compute,
     scheda_score,
     scheda_self_evaluate,
     score_items,
@@ -218,6 +220,8 @@ __all__ = [
     "_convert",
     "_presence_for",
     "score_items",
+    "SchedaScoring",
+    "scheda_compute",
     "scheda_score",
     "_items_state",
     "scheda_self_evaluate",

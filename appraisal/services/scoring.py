@@ -18,6 +18,7 @@ from appraisal.models import (
     SchedaItem,
     SchedaState,
     SchemeComponent,
+    ScoreBand,
 )
 from appraisal.services._common import (
     HUNDRED,
@@ -349,6 +350,88 @@ def score_items(
     return result, points
 
 
+@dataclass
+class SchedaScoring:
+    """What scoring a scheda with some items gives, before anything is saved."""
+
+    plans: list[_ItemPlan]
+    points: dict[int, Decimal]  # the points of each planned item (by position)
+    total: Decimal
+    band: ScoreBand
+    premium_percent: Decimal
+    is_negative: bool
+
+
+def _require_scorable(user, scheda: Scheda) -> None:
+    """A scheda is scored in draft, or when proposed by the evaluator who proposed it; only if
+    the person is eligible and the scheme is complete."""
+    if scheda.state == SchedaState.PROPOSED:
+        proposer = (
+            scheda.transitions.filter(to_state=SchedaState.PROPOSED)
+            .order_by("-at", "-id")
+            .values_list("by_id", flat=True)
+            .first()
+        )
+        if user is not None and proposer is not None and proposer != user.pk:
+            raise ServiceError(
+                f"La scheda di {scheda.person} è stata proposta da un altro valutatore: "
+                "può modificarla solo chi l'ha proposta.",
+                field="state",
+                code="state",
+            )
+    elif scheda.state != SchedaState.DRAFT:
+        raise ServiceError(
+            f"La scheda di {scheda.person} è nello stato «{state_label(scheda.state)}»: "
+            "si valuta solo in bozza o, da chi l'ha proposta, quando è proposta.",
+            field="state",
+            code="state",
+        )
+    if not scheda.is_eligible:
+        raise ServiceError(
+            f"La scheda di {scheda.person} non è ammessa alla valutazione: "
+            f"{scheda.eligibility_note}",
+            code="ineligible",
+        )
+    problems = scheme_validate(scheda.scheme)
+    if problems:
+        raise ServiceError(f"Il modello «{scheda.scheme.name}» va corretto: " + " ".join(problems))
+
+
+def _needs_board(components: list[SchemeComponent], items: list[dict]) -> bool:
+    """Whether a performance component is left without a typed score (then it is prefilled
+    from the measurement)."""
+    return any(
+        c.kind in PERFORMANCE_KINDS
+        and not any(
+            isinstance(i, dict)
+            and str(getattr(i.get("component"), "pk", i.get("component"))) in {str(c.pk), c.key}
+            and i.get("raw_score") not in (None, "")
+            for i in items or []
+        )
+        for c in components
+    )
+
+
+def _compute(user, scheda: Scheda, items: list[dict]) -> SchedaScoring:
+    _require_scorable(user, scheda)
+    scheme = scheda.scheme
+    components, bands = _scheme_rows(scheme)
+    board = performance_scores(scheda.cycle) if _needs_board(components, items) else None
+    plans = _plan_items(scheda, scheme, components, items, board)
+    presence = _presence_for(scheda) if any(c.presence_sensitive for c in components) else None
+    result, points = score_items(scheda, scheme, components, plans, presence)
+    total = present(result.points)
+    band, premium, negative = classify(scheme, bands, total)
+    return SchedaScoring(plans, points, total, band, premium, negative)
+
+
+def scheda_compute(*, user, scheda: Scheda, items: list[dict]) -> SchedaScoring:
+    """What `scheda_score` would save for these items (same checks, same arithmetic), with
+    nothing written: the preview of the score page."""
+    _require_evaluator(user, scheda)
+    return _compute(user, scheda, items)
+
+
 def scheda_score(
     *, user, scheda: Scheda, items: list[dict], expected_version: int | None = None
 ) -> Scheda:
@@ -359,54 +442,7 @@ def scheda_score(
     with transaction.atomic():
         scheda = _lock(scheda)
         _check_version(scheda, expected_version)
-        if scheda.state == SchedaState.PROPOSED:
-            proposer = (
-                scheda.transitions.filter(to_state=SchedaState.PROPOSED)
-                .order_by("-at", "-id")
-                .values_list("by_id", flat=True)
-                .first()
-            )
-            if user is not None and proposer is not None and proposer != user.pk:
-                raise ServiceError(
-                    f"La scheda di {scheda.person} è stata proposta da un altro valutatore: "
-                    "può modificarla solo chi l'ha proposta.",
-                    field="state",
-                    code="state",
-                )
-        elif scheda.state != SchedaState.DRAFT:
-            raise ServiceError(
-                f"La scheda di {scheda.person} è nello stato «{state_label(scheda.state)}»: "
-                "si valuta solo in bozza o, da chi l'ha proposta, quando è proposta.",
-                field="state",
-                code="state",
-            )
-        if not scheda.is_eligible:
-            raise ServiceError(
-                f"La scheda di {scheda.person} non è ammessa alla valutazione: "
-                f"{scheda.eligibility_note}",
-                code="ineligible",
-            )
-        scheme = scheda.scheme
-        problems = scheme_validate(scheme)
-        if problems:
-            raise ServiceError(f"Il modello «{scheme.name}» va corretto: " + " ".join(problems))
-        components, bands = _scheme_rows(scheme)
-        needs_board = any(
-            c.kind in PERFORMANCE_KINDS
-            and not any(
-                isinstance(i, dict)
-                and str(getattr(i.get("component"), "pk", i.get("component"))) in {str(c.pk), c.key}
-                and i.get("raw_score") not in (None, "")
-                for i in items or []
-            )
-            for c in components
-        )
-        board = performance_scores(scheda.cycle) if needs_board else None
-        plans = _plan_items(scheda, scheme, components, items, board)
-        presence = _presence_for(scheda) if any(c.presence_sensitive for c in components) else None
-        result, points = score_items(scheda, scheme, components, plans, presence)
-        total = present(result.points)
-        band, premium, negative = classify(scheme, bands, total)
+        scoring = _compute(user, scheda, items)
         before = state_of(scheda)
         before_items = _items_state(scheda)
         scheda.items.all().delete()
@@ -417,15 +453,15 @@ def scheda_score(
                 behaviour=plan.behaviour,
                 objective=plan.objective,
                 raw_score=plan.raw,
-                points=points[index],
+                points=scoring.points[index],
                 note=plan.note,
             )
-            for index, plan in enumerate(plans)
+            for index, plan in enumerate(scoring.plans)
         )
-        scheda.total_points = total
-        scheda.band = band
-        scheda.premium_percent = premium
-        scheda.is_negative = negative
+        scheda.total_points = scoring.total
+        scheda.band = scoring.band
+        scheda.premium_percent = scoring.premium_percent
+        scheda.is_negative = scoring.is_negative
         scheda.version += 1
         scheda.save()
         changes = diff(before, state_of(scheda))
