@@ -157,97 +157,138 @@ def _plan_items(
     items: list[dict],
     board: PerformanceScores | None,
 ) -> list[_ItemPlan]:
+    """The items typed, each checked against the scheme, then those the scheme needs and the
+    form left out (performance components prefilled from the measurement)."""
     if not isinstance(items, list | tuple):
         raise ServiceError("Le voci della scheda non sono valide.", field="items")
+    objectives = _objectives_named(scheda, items)
     plans: list[_ItemPlan] = []
-    low, high = Decimal(scheme.behaviour_scale_min), Decimal(scheme.behaviour_scale_max)
-    objective_ids = [i.get("objective") for i in items if isinstance(i, dict)]
-    objectives = {
-        o.pk: o
-        for o in OperationalObjective.objects.filter(
-            cycle=scheda.cycle,
-            pk__in=[getattr(o, "pk", o) for o in objective_ids if o not in (None, "")],
-        )
-    }
     seen: set[tuple[int, int | None, int | None]] = set()
     for row in items:
         if not isinstance(row, dict):
             raise ServiceError("Le voci della scheda non sono valide.", field="items")
         component = _resolve_component(row.get("component"), components)
         note = clean_text(row.get("note"))
-        behaviour = objective = None
-        weight = Decimal(1)
         if component.kind == ComponentKind.BEHAVIOURS:
-            raw_b = row.get("behaviour")
-            links = {sb.behaviour.pk: sb for sb in _sb(component)}
-            link = next(
-                (
-                    sb
-                    for pk, sb in links.items()
-                    if str(getattr(raw_b, "pk", raw_b)) in {str(pk), sb.behaviour.key}
-                ),
-                None,
-            )
-            if link is None:
-                raise ServiceError(
-                    f"«{component.label}»: il comportamento «{raw_b}» non fa parte del modello.",
-                    field="items",
-                )
-            behaviour = link.behaviour
-            weight = Decimal(link.weight) if link.weight is not None else Decimal(1)
-            raw = _score_value(row.get("raw_score"), behaviour.name)
-            if raw is None:
-                raise ServiceError(
-                    f"Manca il voto di «{behaviour.name}» ({component.label}).", field="items"
-                )
-            if not low <= raw <= high:
-                raise ServiceError(
-                    f"Il voto {number_it(raw)} di «{behaviour.name}» è fuori dalla scala "
-                    f"{number_it(low)}–{number_it(high)}.",
-                    field="items",
-                )
+            plan = _behaviour_item(scheme, component, row, note)
         else:
-            raw_o = row.get("objective")
-            if raw_o not in (None, ""):
-                objective = objectives.get(int(getattr(raw_o, "pk", raw_o)))
-                if objective is None:
-                    raise ServiceError(
-                        f"«{component.label}»: l'obiettivo «{raw_o}» non è del piano "
-                        f"{scheda.cycle.year}.",
-                        field="items",
-                    )
-            label = objective.title if objective else component.label
-            raw = _score_value(row.get("raw_score"), label)
-            if raw is None:
-                raw = _prefill(scheda, component, objective, board)
-            if raw is None:
-                raise ServiceError(
-                    f"Manca la valutazione di «{label}»: la misurazione del ciclo non la "
-                    "fornisce, indicala in percentuale.",
-                    field="items",
-                )
-            if not ZERO <= raw <= HUNDRED:
-                raise ServiceError(
-                    f"La valutazione di «{label}» deve essere una percentuale tra 0 e 100 "
-                    f"(indicata {decimal_it(raw)}).",
-                    field="items",
-                )
-        ident = (
-            component.pk,
-            behaviour.pk if behaviour else None,
-            objective.pk if objective else None,
+            plan = _percent_item(scheda, component, row, note, objectives, board)
+        _refuse_repeated(plan, seen)
+        plans.append(plan)
+    return plans + _missing_items(scheda, components, plans, board)
+
+
+def _objectives_named(scheda: Scheda, items: list[dict]) -> dict[int, OperationalObjective]:
+    """The cycle's objectives the items name (one query)."""
+    objective_ids = [i.get("objective") for i in items if isinstance(i, dict)]
+    return {
+        o.pk: o
+        for o in OperationalObjective.objects.filter(
+            cycle=scheda.cycle,
+            pk__in=[getattr(o, "pk", o) for o in objective_ids if o not in (None, "")],
         )
-        if ident in seen:
+    }
+
+
+def _behaviour_item(
+    scheme: EvaluationScheme, component: SchemeComponent, row: dict, note: str
+) -> _ItemPlan:
+    """A behaviour of the component, with its vote on the scheme's scale."""
+    low, high = Decimal(scheme.behaviour_scale_min), Decimal(scheme.behaviour_scale_max)
+    raw_b = row.get("behaviour")
+    links = {sb.behaviour.pk: sb for sb in _sb(component)}
+    link = next(
+        (
+            sb
+            for pk, sb in links.items()
+            if str(getattr(raw_b, "pk", raw_b)) in {str(pk), sb.behaviour.key}
+        ),
+        None,
+    )
+    if link is None:
+        raise ServiceError(
+            f"«{component.label}»: il comportamento «{raw_b}» non fa parte del modello.",
+            field="items",
+        )
+    behaviour = link.behaviour
+    weight = Decimal(link.weight) if link.weight is not None else Decimal(1)
+    raw = _score_value(row.get("raw_score"), behaviour.name)
+    if raw is None:
+        raise ServiceError(
+            f"Manca il voto di «{behaviour.name}» ({component.label}).", field="items"
+        )
+    if not low <= raw <= high:
+        raise ServiceError(
+            f"Il voto {number_it(raw)} di «{behaviour.name}» è fuori dalla scala "
+            f"{number_it(low)}–{number_it(high)}.",
+            field="items",
+        )
+    return _ItemPlan(component, behaviour, None, raw, note, weight)
+
+
+def _percent_item(
+    scheda: Scheda,
+    component: SchemeComponent,
+    row: dict,
+    note: str,
+    objectives: dict[int, OperationalObjective],
+    board: PerformanceScores | None,
+) -> _ItemPlan:
+    """A component scored in percent (optionally for one objective), prefilled from the
+    measurement when no score is typed."""
+    objective = None
+    raw_o = row.get("objective")
+    if raw_o not in (None, ""):
+        objective = objectives.get(int(getattr(raw_o, "pk", raw_o)))
+        if objective is None:
             raise ServiceError(
-                f"«{component.label}»: la stessa voce compare più volte.", field="items"
+                f"«{component.label}»: l'obiettivo «{raw_o}» non è del piano {scheda.cycle.year}.",
+                field="items",
             )
-        seen.add(ident)
-        plans.append(_ItemPlan(component, behaviour, objective, raw, note, weight))
-    # Components not given: performance components are prefilled, the rest is missing.
+    label = objective.title if objective else component.label
+    raw = _score_value(row.get("raw_score"), label)
+    if raw is None:
+        raw = _prefill(scheda, component, objective, board)
+    if raw is None:
+        raise ServiceError(
+            f"Manca la valutazione di «{label}»: la misurazione del ciclo non la "
+            "fornisce, indicala in percentuale.",
+            field="items",
+        )
+    if not ZERO <= raw <= HUNDRED:
+        raise ServiceError(
+            f"La valutazione di «{label}» deve essere una percentuale tra 0 e 100 "
+            f"(indicata {decimal_it(raw)}).",
+            field="items",
+        )
+    return _ItemPlan(component, None, objective, raw, note)
+
+
+def _refuse_repeated(plan: _ItemPlan, seen: set[tuple[int, int | None, int | None]]) -> None:
+    ident = (
+        plan.component.pk,
+        plan.behaviour.pk if plan.behaviour else None,
+        plan.objective.pk if plan.objective else None,
+    )
+    if ident in seen:
+        raise ServiceError(
+            f"«{plan.component.label}»: la stessa voce compare più volte.", field="items"
+        )
+    seen.add(ident)
+
+
+def _missing_items(
+    scheda: Scheda,
+    components: list[SchemeComponent],
+    plans: list[_ItemPlan],
+    board: PerformanceScores | None,
+) -> list[_ItemPlan]:
+    """Components not given: performance components are prefilled, the rest is missing."""
+    added: list[_ItemPlan] = []
     for component in components:
         given = [p for p in plans if p.component.pk == component.pk]
         if component.kind == ComponentKind.BEHAVIOURS:
-            have = {p.behaviour.pk for p in given}
+            have = {p.behaviour.pk for p in given if p.behaviour is not None}
             for sb in _sb(component):
                 if sb.behaviour.pk not in have:
                     raise ServiceError(
@@ -262,8 +303,8 @@ def _plan_items(
                     "non la fornisce, indicala in percentuale.",
                     field="items",
                 )
-            plans.append(_ItemPlan(component, None, None, raw, ""))
-    return plans
+            added.append(_ItemPlan(component, None, None, raw, ""))
+    return added
 
 
 def _prefill(
