@@ -168,12 +168,37 @@ def _clean_list(raw: Any, allowed: Iterable[str], label: str, fld: str) -> list[
 CATEGORY_VALUES = frozenset(v for v in list(CcnlArea.values) + list(LegacyCategory.values) if v)
 
 
+# The scheme's fields chosen from a list: (field, its choices, the label in messages).
+SCHEME_CHOICES = (
+    ("evaluator_kind", EvaluatorKind.values, "Valutatore"),
+    ("behaviour_conversion", BehaviourConversion.values, "Conversione dei voti"),
+    ("prevalence", Prevalence.values, "Prevalenza"),
+)
+
+
 def _clean_scheme(data: dict[str, Any], cycle: Cycle, instance: EvaluationScheme | None) -> dict:
     values: dict[str, Any] = {}
     if "name" in data or instance is None:
         values["name"] = required_text(
             data.get("name"), "La denominazione del modello è obbligatoria.", "name"
         )
+    _scheme_choices(data, values)
+    _scheme_numbers(data, values)
+    _check_scheme_bounds(values, instance)
+    _set_key(
+        values,
+        data,
+        instance,
+        EvaluationScheme.objects.filter(cycle=cycle),
+        label="Modello di scheda",
+        taken=f"Esiste già un modello con la chiave «{{key}}» nel ciclo {cycle.year}.",
+        fallback="scheda",
+    )
+    return values
+
+
+def _scheme_choices(data: dict[str, Any], values: dict[str, Any]) -> None:
+    """Roles, categories, the flags and the fields chosen from a list."""
     if "roles" in data:
         values["roles"] = _clean_list(data["roles"], Role.values, "Ruoli", "roles")
     if "categories" in data:
@@ -183,26 +208,15 @@ def _clean_scheme(data: dict[str, Any], cycle: Cycle, instance: EvaluationScheme
     for name in ("is_managerial", "self_evaluation"):
         if name in data:
             values[name] = parse_flag(data[name])
-    if "evaluator_kind" in data:
-        if data["evaluator_kind"] not in EvaluatorKind.values:
-            raise ServiceError(
-                f"Valutatore: valore «{data['evaluator_kind']}» non previsto.",
-                field="evaluator_kind",
-            )
-        values["evaluator_kind"] = data["evaluator_kind"]
-    if "behaviour_conversion" in data:
-        if data["behaviour_conversion"] not in BehaviourConversion.values:
-            raise ServiceError(
-                f"Conversione dei voti: valore «{data['behaviour_conversion']}» non previsto.",
-                field="behaviour_conversion",
-            )
-        values["behaviour_conversion"] = data["behaviour_conversion"]
-    if "prevalence" in data:
-        if data["prevalence"] not in Prevalence.values:
-            raise ServiceError(
-                f"Prevalenza: valore «{data['prevalence']}» non previsto.", field="prevalence"
-            )
-        values["prevalence"] = data["prevalence"]
+    for name, choices, label in SCHEME_CHOICES:
+        if name in data:
+            if data[name] not in choices:
+                raise ServiceError(f"{label}: valore «{data[name]}» non previsto.", field=name)
+            values[name] = data[name]
+
+
+def _scheme_numbers(data: dict[str, Any], values: dict[str, Any]) -> None:
+    """The maximum, the behaviour scale, the days, the negative threshold and the order."""
     if "max_points" in data:
         points = required_decimal(
             data["max_points"], label="Punteggio massimo", field="max_points", places=2
@@ -213,28 +227,14 @@ def _clean_scheme(data: dict[str, Any], cycle: Cycle, instance: EvaluationScheme
                 field="max_points",
             )
         values["max_points"] = points
-    for name, label in (
-        ("behaviour_scale_min", "Scala dei comportamenti: minimo"),
-        ("behaviour_scale_max", "Scala dei comportamenti: massimo"),
+    for name, label, low, high in (
+        ("behaviour_scale_min", "Scala dei comportamenti: minimo", 0, 100),
+        ("behaviour_scale_max", "Scala dei comportamenti: massimo", 0, 100),
+        ("contest_days", "Giorni per contestare", 1, 365),
+        ("minimum_service_days", "Servizio minimo nell'anno (giorni)", 0, 366),
     ):
         if name in data:
-            values[name] = parse_integer(data[name], label=label, field=name, low=0, high=100)
-    if "contest_days" in data:
-        values["contest_days"] = parse_integer(
-            data["contest_days"],
-            label="Giorni per contestare",
-            field="contest_days",
-            low=1,
-            high=365,
-        )
-    if "minimum_service_days" in data:
-        values["minimum_service_days"] = parse_integer(
-            data["minimum_service_days"],
-            label="Servizio minimo nell'anno (giorni)",
-            field="minimum_service_days",
-            low=0,
-            high=366,
-        )
+            values[name] = parse_integer(data[name], label=label, field=name, low=low, high=high)
     if "negative_threshold" in data:
         values["negative_threshold"] = parse_decimal(
             data["negative_threshold"],
@@ -246,6 +246,11 @@ def _clean_scheme(data: dict[str, Any], cycle: Cycle, instance: EvaluationScheme
         values["order"] = parse_integer(
             data["order"], label="Ordine", field="order", low=0, high=32767
         )
+
+
+def _check_scheme_bounds(values: dict[str, Any], instance: EvaluationScheme | None) -> None:
+    """The scale's minimum below its maximum and the negative threshold within the points,
+    with the values given or, for those not given, the scheme's own."""
     merged = {
         name: values.get(name, getattr(instance, name) if instance else None)
         for name in ("behaviour_scale_min", "behaviour_scale_max", "max_points")
@@ -266,16 +271,6 @@ def _clean_scheme(data: dict[str, Any], cycle: Cycle, instance: EvaluationScheme
             f"(indicata {decimal_it(threshold)}).",
             field="negative_threshold",
         )
-    _set_key(
-        values,
-        data,
-        instance,
-        EvaluationScheme.objects.filter(cycle=cycle),
-        label="Modello di scheda",
-        taken=f"Esiste già un modello con la chiave «{{key}}» nel ciclo {cycle.year}.",
-        fallback="scheda",
-    )
-    return values
 
 
 def _scored_schede(scheme: EvaluationScheme) -> int:
@@ -395,46 +390,58 @@ def _clean_components(scheme: EvaluationScheme, rows: list[dict]) -> list[_Compo
             raise ServiceError(
                 f"{where}: scegli almeno un comportamento dal dizionario.", field="components"
             )
-        for entry in raw_behaviours:
-            if not isinstance(entry, dict):
-                entry = {"behaviour": entry}
-            behaviour = _resolve_behaviour(entry.get("behaviour"), ente, dictionary, where)
-            if behaviour.pk in used_behaviours:
-                raise ServiceError(
-                    f"{where}: il comportamento «{behaviour.name}» compare già in "
-                    f"«{used_behaviours[behaviour.pk]}».",
-                    field="components",
-                )
-            used_behaviours[behaviour.pk] = label
-            b_weight = parse_decimal(
-                entry.get("weight"),
-                label=f"{where}, «{behaviour.name}»: peso",
-                field="components",
-                places=2,
-            )
-            if b_weight is not None and not ZERO < b_weight <= HUNDRED:
-                raise ServiceError(
-                    f"{where}, «{behaviour.name}»: il peso deve essere maggiore di 0 e al "
-                    f"massimo 100 (indicato {decimal_it(b_weight)}).",
-                    field="components",
-                )
-            plan.behaviours.append((behaviour, b_weight))
-        weights = [w for _, w in plan.behaviours]
-        if any(w is not None for w in weights):
-            if any(w is None for w in weights):
-                raise ServiceError(
-                    f"{where}: indica il peso di tutti i comportamenti o di nessuno.",
-                    field="components",
-                )
-            total = sum(weights, ZERO)
-            if abs(total - HUNDRED) > WEIGHT_TOLERANCE:
-                raise ServiceError(
-                    f"{where}: i pesi dei comportamenti totalizzano {decimal_it(total)} "
-                    "invece di 100.",
-                    field="components",
-                )
+        _add_behaviours(plan, raw_behaviours, ente, dictionary, used_behaviours, where)
         plans.append(plan)
     return plans
+
+
+def _add_behaviours(
+    plan: _ComponentPlan,
+    raw_behaviours: list[Any],
+    ente: Ente,
+    dictionary: dict[int, Behaviour],
+    used_behaviours: dict[int, str],
+    where: str,
+) -> None:
+    """The component's behaviours from the dictionary, each in one component only, with
+    weights for all of them (totalling 100) or for none."""
+    for entry in raw_behaviours:
+        if not isinstance(entry, dict):
+            entry = {"behaviour": entry}
+        behaviour = _resolve_behaviour(entry.get("behaviour"), ente, dictionary, where)
+        if behaviour.pk in used_behaviours:
+            raise ServiceError(
+                f"{where}: il comportamento «{behaviour.name}» compare già in "
+                f"«{used_behaviours[behaviour.pk]}».",
+                field="components",
+            )
+        used_behaviours[behaviour.pk] = plan.label
+        b_weight = parse_decimal(
+            entry.get("weight"),
+            label=f"{where}, «{behaviour.name}»: peso",
+            field="components",
+            places=2,
+        )
+        if b_weight is not None and not ZERO < b_weight <= HUNDRED:
+            raise ServiceError(
+                f"{where}, «{behaviour.name}»: il peso deve essere maggiore di 0 e al "
+                f"massimo 100 (indicato {decimal_it(b_weight)}).",
+                field="components",
+            )
+        plan.behaviours.append((behaviour, b_weight))
+    weights = [w for _, w in plan.behaviours]
+    if any(w is not None for w in weights):
+        if any(w is None for w in weights):
+            raise ServiceError(
+                f"{where}: indica il peso di tutti i comportamenti o di nessuno.",
+                field="components",
+            )
+        total = sum(weights, ZERO)
+        if abs(total - HUNDRED) > WEIGHT_TOLERANCE:
+            raise ServiceError(
+                f"{where}: i pesi dei comportamenti totalizzano {decimal_it(total)} invece di 100.",
+                field="components",
+            )
 
 
 def _component_problems(
