@@ -18,23 +18,14 @@ from appraisal.models import (
     EvaluationScheme,
     SchedaState,
 )
+from core.exceptions import ServiceError
 from core.forms import DATE_WIDGET, TEXTAREA, ItalianDecimalField, ModelFieldsForm, PerformaForm
-from engine.numbers import parse_number
+from core.parsing import parse_decimal
 from organization.models import CcnlArea, LegacyCategory, Role
 
 BEHAVIOUR_KINDS = frozenset({ComponentKind.BEHAVIOURS})
 OBJECTIVE_KINDS = frozenset({ComponentKind.INDIVIDUAL_OBJECTIVES, ComponentKind.GROUP_OBJECTIVES})
 PERCENT_ATTRS = {"inputmode": "decimal", "step": "0.01", "min": "0", "max": "100"}
-
-
-def _decimal(text: str, label: str) -> Decimal | None:
-    """A number typed the Italian way (`engine.numbers.parse_number`), or None when blank."""
-    if not (text or "").strip():
-        return None
-    try:
-        return parse_number(text)
-    except ValueError as error:
-        raise ValidationError(f"{label}: {error}.") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,9 +403,9 @@ class ScoreForm(PerformaForm):
             if line.is_behaviour:
                 continue
             try:
-                value = _decimal(self.data.get(self.add_prefix(line.name), ""), line.label)
-            except ValidationError as error:
-                self.add_error(line.name, error)
+                value = parse_decimal(self.data.get(self.add_prefix(line.name)), label=line.label)
+            except ServiceError as error:
+                self.add_error(line.name, error.message)
                 continue
             if value is not None and not Decimal(0) <= value <= Decimal(100):
                 self.add_error(line.name, f"{line.label}: il grado va da 0 a 100.")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -309,41 +308,26 @@ def _saved_total(scheda: Scheda) -> dict:
     }
 
 
-class _Rollback(Exception):
-    """Carries the preview out of the transaction that is then undone."""
-
-    def __init__(self, preview: dict):
-        super().__init__("anteprima")
-        self.preview = preview
-
-
 def _preview(request, scheda: Scheda, form: forms.ScoreForm) -> dict:
     """Total and band of the scores typed so far, without saving them.
 
-    The scores go through `services.scheda_score` (the same rules and arithmetic as saving)
-    inside a transaction that is always rolled back: nothing of the preview is kept.
+    The scores go through `services.scheda_compute`: the same checks and arithmetic as
+    `services.scheda_score`, with nothing written.
     """
     if not form.is_valid():
         return {"problems": [str(e) for errors in form.errors.values() for e in errors]}
     try:
-        with transaction.atomic():
-            trial = Scheda.objects.select_related("scheme", "band").get(pk=scheda.pk)
-            services.scheda_score(user=request.user, scheda=trial, items=form.items())
-            trial.refresh_from_db()
-            raise _Rollback(
-                {
-                    "points": trial.total_points,
-                    "max_points": trial.scheme.max_points,
-                    "band": trial.band,
-                    "premium_percent": trial.premium_percent,
-                    "is_negative": trial.is_negative,
-                    "saved": False,
-                }
-            )
-    except _Rollback as done:
-        return done.preview
+        scoring = services.scheda_compute(user=request.user, scheda=scheda, items=form.items())
     except ServiceError as error:
         return {"problems": [error.message]}
+    return {
+        "points": scoring.total,
+        "max_points": scheda.scheme.max_points,
+        "band": scoring.band,
+        "premium_percent": scoring.premium_percent,
+        "is_negative": scoring.is_negative,
+        "saved": False,
+    }
 
 
 @require_POST

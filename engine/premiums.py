@@ -290,7 +290,7 @@ class Person:
         return self.category_label or self.category
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PremiumLine:
     person_id: Hashable
     label: str
@@ -860,22 +860,22 @@ def _line(
         data["reason"] = item.reason
         explanation = Explanation("premium", "Premio individuale", text, data)
         return PremiumLine(
-            person.id,
-            person.name,
-            score,
-            item.band_percent,
-            person.eligible,
-            item.reason,
-            item.negative,
-            item.exclusion,
-            None,
-            False,
-            item.share,
-            ZERO,
-            ZERO,
-            ZERO,
-            ZERO,
-            explanation,
+            person_id=person.id,
+            label=person.name,
+            score=score,
+            band_percent=item.band_percent,
+            eligible=person.eligible,
+            reason=item.reason,
+            negative=item.negative,
+            exclusion=item.exclusion,
+            rank=None,
+            top_ranked=False,
+            share=item.share,
+            base=ZERO,
+            maggiorazione=ZERO,
+            withheld=ZERO,
+            total=ZERO,
+            explanation=explanation,
         )
     base = _cents_down(pool * item.share / total_share)
     if person.id in cutoff.full:
@@ -916,22 +916,22 @@ def _line(
     data.update(base=base, maggiorazione=extra, withheld=withheld, total=total)
     explanation = Explanation("premium", "Premio individuale", " ".join(sentences), data)
     return PremiumLine(
-        person.id,
-        person.name,
-        score,
-        item.band_percent,
-        True,
-        "",
-        item.negative,
-        None,
-        ranks[person.id],
-        awarded,
-        item.share,
-        base,
-        extra,
-        withheld,
-        total,
-        explanation,
+        person_id=person.id,
+        label=person.name,
+        score=score,
+        band_percent=item.band_percent,
+        eligible=True,
+        reason="",
+        negative=item.negative,
+        exclusion=None,
+        rank=ranks[person.id],
+        top_ranked=awarded,
+        share=item.share,
+        base=base,
+        maggiorazione=extra,
+        withheld=withheld,
+        total=total,
+        explanation=explanation,
     )
 
 

@@ -50,6 +50,7 @@ from engine.status import ObjectiveStatus, PhaseProgress, StatusResult, objectiv
 from measurement import scoring
 from measurement.models import (
     MEASURING_STATES,
+    CorrectiveAction,
     Measurement,
     MonitoringWindow,
     ObjectiveDelegate,
@@ -1517,3 +1518,70 @@ def deadline_references(cycle: Cycle, indicator_ids: Iterable[int]) -> DeadlineR
     ).order_by("period_end", "id"):
         values[measurement.indicator_id].append(measurement)
     return DeadlineReferences(targets, dict(values))
+
+
+def target_of_year(indicator: Indicator) -> Target | None:
+    """The indicator's target for its cycle's year."""
+    return Target.objects.filter(indicator=indicator, year=indicator.cycle.year).first()
+
+
+def closed_windows(cycle: Cycle) -> list[MonitoringWindow]:
+    return list(
+        MonitoringWindow.objects.filter(cycle=cycle, state=WindowState.CLOSED).order_by(
+            "period_end"
+        )
+    )
+
+
+def indicator_values(indicator: Indicator) -> list[Measurement]:
+    """The indicator's values by period, with who entered and approved them, their evidence
+    and corrections (a constant number of queries)."""
+    values = list(
+        Measurement.objects.filter(indicator=indicator)
+        .select_related("entered_by", "approved_by")
+        .prefetch_related("evidence", "corrections__corrected_by", "corrections__window")
+        .order_by("period_end")
+    )
+    for value in values:
+        value.indicator = indicator
+    return values
+
+
+@dataclass(frozen=True)
+class ObjectiveRecords:
+    """What the page of an objective lists: indicators with their latest value, phases,
+    corrective actions, delegates."""
+
+    indicators: list[Indicator]
+    latest: dict[int, Measurement]  # indicator id → its value of the latest period
+    phases: list[Phase]
+    actions: list[CorrectiveAction]
+    delegates: list[ObjectiveDelegate]
+
+
+def objective_records(objective: OperationalObjective) -> ObjectiveRecords:
+    indicators = list(
+        Indicator.objects.filter(objective=objective)
+        .prefetch_related("targets")
+        .order_by("order", "id")
+    )
+    latest = {}
+    for m in (
+        Measurement.objects.filter(indicator__in=indicators)
+        .select_related("entered_by")
+        .order_by("period_end")
+    ):
+        latest[m.indicator_id] = m
+    return ObjectiveRecords(
+        indicators=indicators,
+        latest=latest,
+        phases=list(Phase.objects.filter(objective=objective).order_by("order", "id")),
+        actions=list(
+            CorrectiveAction.objects.filter(objective=objective)
+            .select_related("window", "recorded_by")
+            .order_by("recorded_at", "id")
+        ),
+        delegates=list(
+            ObjectiveDelegate.objects.filter(objective=objective).select_related("person")
+        ),
+    )

@@ -435,51 +435,9 @@ def measurement_save(
 
     `expected_version` is the version the writer saw (0: no value yet, None: do not check).
     """
-    if (indicator is None) == (parameter is None):
-        raise ServiceError("Indica un indicatore oppure un parametro.", field="indicator")
-    ente = cycle.ente
-    access = _access(user, ente)
-    if indicator is not None:
-        if indicator.cycle_id != cycle.pk:
-            raise ServiceError(
-                f"L'indicatore non appartiene al piano {cycle.year}.", field="indicator"
-            )
-        _require_of_the_year(indicator, cycle)
-        if access is not None and not rules.can_enter(access, indicator):
-            raise AccessDenied("Non puoi inserire valori per questo indicatore.")
-        if formulas.is_computed(indicator):
-            raise ServiceError(
-                f"L'indicatore «{indicator.name[:80]}» è calcolato con la formula "
-                f"«{formulas.formula_expression(indicator)}»: il suo valore non si inserisce, "
-                "si aggiornano i valori da cui dipende.",
-                field="value",
-            )
-    else:
-        if parameter.unit.ente_id != ente.pk:
-            raise ServiceError(f"Il parametro non appartiene all'ente {ente}.", field="parameter")
-        if access is not None and not rules.can_enter_parameter(access, parameter):
-            raise AccessDenied("Non puoi inserire valori per questo parametro.")
+    _require_subject(user, cycle, indicator, parameter)
     _require_measuring(cycle)
-
-    if period_kind not in PeriodKind.values:
-        raise ServiceError(f"Periodo: valore «{period_kind}» non previsto.", field="period_kind")
-    end = parse_date(period_end, label="Fine del periodo", field="period_end")
-    if end is None:
-        raise ServiceError("Indica la fine del periodo.", field="period_end")
-    _within_year(end, cycle, "La fine del periodo", "period_end")
-    start = parse_date(period_start, label="Inizio del periodo", field="period_start")
-    start = start or period_start_for(period_kind, end)
-    _within_year(start, cycle, "L'inizio del periodo", "period_start")
-    if start > end:
-        raise ServiceError("L'inizio del periodo segue la fine del periodo.", field="period_start")
-    window = _closing_window(cycle, end)
-    if window is not None:
-        raise ServiceError(
-            f"Il periodo al {format_date(end)} appartiene alla finestra «{window.label}», già "
-            "chiusa: per cambiare il valore registra una correzione motivata.",
-            field="period_end",
-        )
-
+    start, end = _open_period(cycle, period_kind, period_end, period_start)
     label = _subject_label(indicator, parameter)
     number = _number(value, f"Valore dell'{label}" if indicator else f"Valore del {label}", "value")
     done = parse_date(completed_on, label="Data di completamento", field="completed_on")
@@ -500,22 +458,8 @@ def measurement_save(
         period_end=end,
         deviation_note=deviation_note,
     )
-
     subject = {"indicator": indicator} if indicator is not None else {"parameter": parameter}
-    existing = (
-        Measurement.objects.select_for_update(of=("self",))
-        .select_related("entered_by")
-        .filter(period_end=end, **subject)
-        .first()
-    )
-    if existing is None and expected_version not in (None, 0):
-        raise ServiceError(
-            "Il valore che stavi modificando è stato eliminato: ricarica la pagina.",
-            field="value",
-            code="conflict",
-        )
-    if existing is not None and expected_version not in (None, existing.version):
-        raise _conflict(existing)
+    existing = _existing_value(subject, end, expected_version)
     fields = {
         "period_kind": period_kind,
         "period_start": start,
@@ -530,24 +474,108 @@ def measurement_save(
         "approved_at": None,
     }
     if existing is None:
-        try:
-            with transaction.atomic():
-                measurement = Measurement.objects.create(
-                    cycle=cycle, period_end=end, version=1, **subject, **fields
-                )
-        except IntegrityError:
-            # Someone created the same value between our read and our write.
-            other = Measurement.objects.select_related("entered_by").get(period_end=end, **subject)
-            raise _conflict(other) from None
-        audit(user, "measurement.create", measurement, ente, diff({}, _state(measurement)))
-        return measurement
+        return _value_create(user, cycle, subject, end, fields)
     before = _state(existing)
     for name, new in fields.items():
         setattr(existing, name, new)
     existing.version += 1
     existing.save()
-    audit(user, "measurement.update", existing, ente, diff(before, _state(existing)))
+    audit(user, "measurement.update", existing, cycle.ente, diff(before, _state(existing)))
     return existing
+
+
+def _require_subject(
+    user, cycle: Cycle, indicator: Indicator | None, parameter: Parameter | None
+) -> None:
+    """Exactly one of indicator and parameter, of this cycle's ente, that the user may fill in
+    (a computed indicator is never typed)."""
+    if (indicator is None) == (parameter is None):
+        raise ServiceError("Indica un indicatore oppure un parametro.", field="indicator")
+    ente = cycle.ente
+    access = _access(user, ente)
+    if indicator is not None:
+        if indicator.cycle_id != cycle.pk:
+            raise ServiceError(
+                f"L'indicatore non appartiene al piano {cycle.year}.", field="indicator"
+            )
+        _require_of_the_year(indicator, cycle)
+        if access is not None and not rules.can_enter(access, indicator):
+            raise AccessDenied("Non puoi inserire valori per questo indicatore.")
+        if formulas.is_computed(indicator):
+            raise ServiceError(
+                f"L'indicatore «{indicator.name[:80]}» è calcolato con la formula "
+                f"«{formulas.formula_expression(indicator)}»: il suo valore non si inserisce, "
+                "si aggiornano i valori da cui dipende.",
+                field="value",
+            )
+    else:
+        assert parameter is not None
+        if parameter.unit.ente_id != ente.pk:
+            raise ServiceError(f"Il parametro non appartiene all'ente {ente}.", field="parameter")
+        if access is not None and not rules.can_enter_parameter(access, parameter):
+            raise AccessDenied("Non puoi inserire valori per questo parametro.")
+
+
+def _open_period(
+    cycle: Cycle, period_kind: str, period_end: Any, period_start: Any
+) -> tuple[dt.date, dt.date]:
+    """(start, end) of the period, within the cycle's year and outside any closed window."""
+    if period_kind not in PeriodKind.values:
+        raise ServiceError(f"Periodo: valore «{period_kind}» non previsto.", field="period_kind")
+    end = parse_date(period_end, label="Fine del periodo", field="period_end")
+    if end is None:
+        raise ServiceError("Indica la fine del periodo.", field="period_end")
+    _within_year(end, cycle, "La fine del periodo", "period_end")
+    start = parse_date(period_start, label="Inizio del periodo", field="period_start")
+    start = start or period_start_for(period_kind, end)
+    _within_year(start, cycle, "L'inizio del periodo", "period_start")
+    if start > end:
+        raise ServiceError("L'inizio del periodo segue la fine del periodo.", field="period_start")
+    window = _closing_window(cycle, end)
+    if window is not None:
+        raise ServiceError(
+            f"Il periodo al {format_date(end)} appartiene alla finestra «{window.label}», già "
+            "chiusa: per cambiare il valore registra una correzione motivata.",
+            field="period_end",
+        )
+    return start, end
+
+
+def _existing_value(
+    subject: dict[str, Any], end: dt.date, expected_version: int | None
+) -> Measurement | None:
+    """The value already stored for the period, locked, if it is the version the writer saw."""
+    existing = (
+        Measurement.objects.select_for_update(of=("self",))
+        .select_related("entered_by")
+        .filter(period_end=end, **subject)
+        .first()
+    )
+    if existing is None and expected_version not in (None, 0):
+        raise ServiceError(
+            "Il valore che stavi modificando è stato eliminato: ricarica la pagina.",
+            field="value",
+            code="conflict",
+        )
+    if existing is not None and expected_version not in (None, existing.version):
+        raise _conflict(existing)
+    return existing
+
+
+def _value_create(
+    user, cycle: Cycle, subject: dict[str, Any], end: dt.date, fields: dict[str, Any]
+) -> Measurement:
+    try:
+        with transaction.atomic():
+            measurement = Measurement.objects.create(
+                cycle=cycle, period_end=end, version=1, **subject, **fields
+            )
+    except IntegrityError:
+        # Someone created the same value between our read and our write.
+        other = Measurement.objects.select_related("entered_by").get(period_end=end, **subject)
+        raise _conflict(other) from None
+    audit(user, "measurement.create", measurement, cycle.ente, diff({}, _state(measurement)))
+    return measurement
 
 
 @transaction.atomic

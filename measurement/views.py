@@ -37,7 +37,6 @@ from measurement.models import (
     MonitoringWindow,
     ObjectiveDelegate,
     PeriodKind,
-    WindowState,
 )
 from organization.models import Parameter, Person, Unit
 from planning import formulas
@@ -445,7 +444,7 @@ def _form_kwargs(form) -> dict:
 
 
 def _target(indicator: Indicator) -> Target | None:
-    return Target.objects.filter(indicator=indicator, year=indicator.cycle.year).first()
+    return selectors.target_of_year(indicator)
 
 
 def _settings(cycle: Cycle) -> SmvpSettings:
@@ -467,11 +466,7 @@ def _achievement_of(indicator, value, completed_on, as_of, *, target=None, setti
 
 
 def _closed_windows(cycle: Cycle) -> list[MonitoringWindow]:
-    return list(
-        MonitoringWindow.objects.filter(cycle=cycle, state=WindowState.CLOSED).order_by(
-            "period_end"
-        )
-    )
+    return selectors.closed_windows(cycle)
 
 
 def _closing(windows: list[MonitoringWindow], period_end: dt.date) -> MonitoringWindow | None:
@@ -520,14 +515,7 @@ def _indicator_context(request, ma, indicator, *, form=None, conflict=None):
     settings = _settings(cycle)
     closed = _closed_windows(cycle)
     rows = []
-    values = (
-        Measurement.objects.filter(indicator=indicator)
-        .select_related("entered_by", "approved_by")
-        .prefetch_related("evidence", "corrections__corrected_by", "corrections__window")
-        .order_by("period_end")
-    )
-    for value in values:
-        value.indicator = indicator
+    for value in selectors.indicator_values(indicator):
         window = _closing(closed, value.period_end)
         rows.append(
             {
@@ -951,34 +939,17 @@ def objective(request, ma, pk):
 def _objective_context(request, ma, objective, *, action_form=None, delegate_form=None):
     cycle = objective.cycle
     board = selectors.cycle_scores(cycle)
-    indicators = list(
-        Indicator.objects.filter(objective=objective)
-        .prefetch_related("targets")
-        .order_by("order", "id")
-    )
-    latest = {}
-    for m in (
-        Measurement.objects.filter(indicator__in=indicators)
-        .select_related("entered_by")
-        .order_by("period_end")
-    ):
-        latest[m.indicator_id] = m
+    records = selectors.objective_records(objective)
     indicator_rows = [
         {
             "indicator": item,
             "target": next((t for t in item.targets.all() if t.year == cycle.year), None),
-            "latest": latest.get(item.pk),
+            "latest": records.latest.get(item.pk),
             "entry": board.indicator(item.pk),
         }
-        for item in indicators
+        for item in records.indicators
     ]
-    phases = list(Phase.objects.filter(objective=objective).order_by("order", "id"))
-    actions = list(
-        CorrectiveAction.objects.filter(objective=objective)
-        .select_related("window", "recorded_by")
-        .order_by("recorded_at", "id")
-    )
-    delegates = list(ObjectiveDelegate.objects.filter(objective=objective).select_related("person"))
+    delegates = records.delegates
     can_enter = rules.can_enter_objective(ma, objective)
     can_delegate = rules.can_manage_delegates(ma, objective)
     if action_form is None and can_enter:
@@ -992,8 +963,8 @@ def _objective_context(request, ma, objective, *, action_form=None, delegate_for
         "cycle": cycle,
         "entry": board.objective(objective.pk),
         "indicator_rows": indicator_rows,
-        "phases": phases,
-        "actions": actions,
+        "phases": records.phases,
+        "actions": records.actions,
         "delegates": delegates,
         "responsibles": list(objective.responsibles.all()),
         "can_enter": can_enter,

@@ -14,8 +14,9 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from engine.numbers import parse_number
 from planning.models import TargetKind
 
 MONTHS = {
@@ -61,35 +62,12 @@ NUMBER = r"[-+]?\d+(?:[.\s]\d{3})*(?:[.,]\d+)?|[-+]?\d+(?:[.,]\d+)?"
 
 
 def parse_italian_number(text: str) -> Decimal:
-    """«1.700» → 1700, «11,11» → 11.11, «11.11» → 11.11, «1.700,5» → 1700.5.
+    """«1.700» → 1700, «11,11» → 11.11, «11.11» → 11.11, «1.700,5» → 1700.5, «30 %» → 30.
 
-    A dot followed by groups of exactly three digits is a thousands separator; otherwise a single
-    dot is the decimal mark (spreadsheets exported with an English locale). Text that could be
-    read two ways («1,700.5») is refused with ValueError.
+    The one Italian reader, `engine.numbers.parse_number`: text that is not a number or could
+    be read two ways («1,700.5») is refused with `NumberError` (a ValueError) saying why.
     """
-    raw = (text or "").strip().replace("\u00a0", "").replace(" ", "")
-    raw = raw.rstrip("%").strip()
-    if not raw:
-        raise ValueError("valore vuoto")
-    if "," in raw and "." in raw:
-        if raw.rfind(",") < raw.rfind("."):
-            raise ValueError(f"«{text}» è ambiguo: usa la virgola per i decimali")
-        raw = raw.replace(".", "").replace(",", ".")
-    elif "," in raw:
-        if raw.count(",") > 1:
-            raise ValueError(f"«{text}» non è un numero")
-        raw = raw.replace(",", ".")
-    elif raw.count(".") > 1 or re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", raw):
-        if not re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", raw):
-            raise ValueError(f"«{text}» non è un numero")
-        raw = raw.replace(".", "")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ValueError(f"«{text}» non è un numero") from None
-    if not value.is_finite():
-        raise ValueError(f"«{text}» non è un numero")
-    return value
+    return parse_number(text)
 
 
 def fold(text: str) -> str:

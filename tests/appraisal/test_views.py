@@ -183,6 +183,18 @@ def _score_post(org, scheda, unit="80", collaborazione="4", precisione="5", vers
     }
 
 
+def test_a_percent_typed_wrong_is_refused_in_the_preview(org, schede, enter):
+    scheda = schede["agente"]
+    client = enter(org.users.comandante, org.ente)
+    url = reverse("appraisal:scheda_score_preview", args=[scheda.pk])
+    body = client.post(
+        url, _score_post(org, scheda, unit="1,700.5"), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "non è un numero" in body and "52,20 punti" not in body
+    body = client.post(url, _score_post(org, scheda, unit="1.000"), HTTP_HX_REQUEST="true")
+    assert "il grado va da 0 a 100" in body.content.decode()
+
+
 def test_preview_computes_total_and_band_without_saving(org, schede, enter):
     scheda = schede["agente"]
     client = enter(org.users.comandante, org.ente)

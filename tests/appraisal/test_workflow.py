@@ -103,7 +103,8 @@ def test_bad_scores_are_refused_and_nothing_is_written(org, schede):
 
 def test_unit_performance_is_prefilled_from_the_measurement(org, schede, monkeypatch):
     board = services.PerformanceScores(units={org.verbali.pk: D("75.555")}, ente=D("90"))
-    monkeypatch.setattr(services, "performance_scores", lambda cycle: board)
+    # Patched where the scoring looks it up (the package only re-exports it).
+    monkeypatch.setattr(services.scoring, "performance_scores", lambda cycle: board)
     agente = schede["agente"]
     services.scheda_score(user=org.users.comandante, scheda=agente, items=staff_items(None))
     unit_item = SchedaItem.objects.get(scheda=agente, component__key="unita")
@@ -415,3 +416,25 @@ def test_unit_performance_comes_from_the_real_score_board(org, schede):
     # 75 % of 18 = 13,50; + 37,80
     assert SchedaItem.objects.get(scheda=agente, component__key="unita").raw_score == D("75")
     assert agente.total_points == D("51.30")
+
+
+def test_computing_a_score_writes_nothing_and_matches_what_is_saved(org, schede):
+    agente = schede["agente"]
+    audits = AuditEntry.objects.count()
+    scoring = services.scheda_compute(user=org.users.comandante, scheda=agente, items=staff_items())
+    agente.refresh_from_db()
+    assert agente.version == 1 and agente.total_points is None
+    assert AuditEntry.objects.count() == audits and not agente.items.exists()
+    saved = services.scheda_score(user=org.users.comandante, scheda=agente, items=staff_items())
+    assert (saved.total_points, saved.band, saved.is_negative) == (
+        scoring.total,
+        scoring.band,
+        scoring.is_negative,
+    )
+    assert saved.premium_percent == scoring.premium_percent
+    assert sorted(i.points for i in saved.items.all()) == sorted(scoring.points.values())
+
+
+def test_computing_a_score_applies_the_same_checks(org, schede):
+    with pytest.raises(AccessDenied):
+        services.scheda_compute(user=org.users.agente, scheda=schede["agente"], items=[])

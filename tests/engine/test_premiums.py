@@ -16,6 +16,7 @@ from engine.premiums import (
     CutoffTies,
     Person,
     PositionHolder,
+    PremiumLine,
     PremiumParameters,
     QuotaRounding,
     ResultParameters,
@@ -104,6 +105,13 @@ def test_small_fund_by_hand():
     assert "Maggiorazione per la posizione n. 1 in graduatoria: 100,00\u00a0€" in text
     assert "P̄ = 1.000,00\u00a0€ / 3 = 333,33\u00a0€" in result.explanation.text
     json.dumps(result.to_dict())
+
+
+def test_a_premium_line_is_built_by_field_name():
+    # Sixteen fields, four of them Decimal zeros in a row: by position they are easily swapped.
+    line = distribute_fund(D(1000), [Person("A", D(58), D(100))], PremiumParameters()).lines[0]
+    with pytest.raises(TypeError):
+        PremiumLine(*(getattr(line, name) for name in line.__dataclass_fields__))  # type: ignore[misc]
 
 
 def test_part_time_fifty_percent_halves_the_share():

@@ -11,6 +11,7 @@ from measurement.models import MonitoringWindow, WindowState
 from organization.models import Unit, UnitKind
 from planning import formulas
 from planning.models import (
+    Indicator,
     IndicatorScope,
     OperationalObjective,
     Phase,
@@ -415,3 +416,33 @@ def test_formula_loops_are_refused(plan):
         "Le formule si richiamano in cerchio: indicatore_depositi → controlli_edilizi → "
         "indicatore_depositi."
     ]
+
+
+def test_an_objectives_records_take_a_constant_number_of_queries(plan):
+    objective = plan.pl_coordination
+    before = _count_queries(lambda: selectors.objective_records(objective))
+    for n in range(4):
+        extra = add_indicator(
+            plan.cycle, f"extra-{n}", target_kind=TargetKind.GTE, value="10",
+            objective=objective,
+        )  # fmt: skip
+        store(extra, cycle=plan.cycle, day=dt.date(2025, 3, 31), value="5")
+        store(extra, cycle=plan.cycle, day=dt.date(2025, 6, 30), value="7")
+    records = _count_queries(lambda: selectors.objective_records(objective))
+    assert records == before
+    latest = selectors.objective_records(objective).latest
+    assert [latest[i.pk].value for i in Indicator.objects.filter(key__startswith="extra-")] == [
+        Decimal(7)
+    ] * 4
+
+
+def test_an_indicators_values_come_in_period_order_with_their_indicator(plan):
+    indicator = add_indicator(
+        plan.cycle, "ordine", target_kind=TargetKind.GTE, value="10",
+        objective=plan.pl_coordination,
+    )  # fmt: skip
+    store(indicator, cycle=plan.cycle, day=dt.date(2025, 6, 30), value="7")
+    store(indicator, cycle=plan.cycle, day=dt.date(2025, 3, 31), value="5")
+    values = selectors.indicator_values(indicator)
+    assert [v.value for v in values] == [Decimal(5), Decimal(7)]
+    assert all(v.indicator is indicator for v in values)

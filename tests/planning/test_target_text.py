@@ -93,7 +93,15 @@ def test_italian_numbers(text, value):
     assert parse_italian_number(text) == Decimal(value)
 
 
-@pytest.mark.parametrize("text", ["trenta", "1,700.5", "1.2.3", ""])
+@pytest.mark.parametrize("text", ["trenta", "1,700.5", "1.2.3", "", "1e3", "5,", "1. 700"])
 def test_refused_numbers(text):
     with pytest.raises(ValueError):
         parse_italian_number(text)
+
+
+def test_targets_read_numbers_as_every_other_page_does():
+    # The same reader as the forms and services (`engine.numbers.parse_number`): a typographic
+    # minus is a minus, and the message says why a number is refused.
+    assert parse_italian_number("\u22125") == Decimal(-5)
+    with pytest.raises(ValueError, match="separa i decimali"):
+        parse_italian_number("1,700.5")
