@@ -18,6 +18,7 @@ from appraisal.models import (
     EvaluationScheme,
     SchedaState,
 )
+from appraisal.services import SCHEME_FIELDS
 from core.exceptions import ServiceError
 from core.forms import DATE_WIDGET, TEXTAREA, ItalianDecimalField, ModelFieldsForm, PerformaForm
 from core.parsing import parse_decimal
@@ -81,24 +82,7 @@ class BehaviourForm(ModelFieldsForm):
 
 class SchemeForm(ModelFieldsForm):
     model = EvaluationScheme
-    field_names = (
-        "key",
-        "name",
-        "roles",
-        "categories",
-        "is_managerial",
-        "evaluator_kind",
-        "max_points",
-        "behaviour_scale_min",
-        "behaviour_scale_max",
-        "negative_threshold",
-        "behaviour_conversion",
-        "prevalence",
-        "contest_days",
-        "self_evaluation",
-        "minimum_service_days",
-        "order",
-    )
+    field_names = SCHEME_FIELDS  # the fields the service writes, in the form's order
     roles = forms.MultipleChoiceField(
         label="Ruoli a cui si applica",
         choices=Role.choices,

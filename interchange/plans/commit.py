@@ -311,29 +311,7 @@ class DraftCommit:
         person = self.person_for(draft.responsible)
         by_key = {p.key: p for p in self.people.values()}
         listed = [by_key[k] for k in draft.responsible_keys if k in by_key]
-        values = {
-            "code": draft.code[:30],
-            "section": draft.section[:400],
-            "title": draft.title,
-            "description": draft.description,
-            "expected_result": draft.expected_result,
-            "kind": draft.kind or ObjectiveKind.DEVELOPMENT,
-            "is_transversal": draft.is_transversal,
-            "is_payment_time": draft.is_payment_time,
-            "unit": unit,
-            "responsible_label": draft.responsible,
-            "strategic_objective": strategics.get(draft.strategic),
-            "weight_group": groups.get(draft.weight_group) if draft.weight is not None else None,
-            "weight": draft.weight,
-            "years": draft.years,
-            "tags": draft.tags,
-            "deadline": draft.deadline,
-            "deadline_text": draft.deadline_text[:255],
-            "mission_code": draft.mission_code[:4],
-            "mission_name": draft.mission_name[:255],
-            "programme_code": draft.programme_code[:4],
-            "programme_name": draft.programme_name[:400],
-        }
+        values = objective_values(draft, unit, strategics, groups)
         match = self.find_objective(draft, unit, existing)
         if match is None:
             values["order"] = order
@@ -572,7 +550,7 @@ class BulkCommit(DraftCommit):
             by_key = {p.key: p for p in self.people.values()}
             listed = [by_key[k] for k in draft.responsible_keys if k in by_key]
             wanted = listed or ([person] if person is not None else [])
-            values = self.objective_values(draft, unit, strategics, groups)
+            values = objective_values(draft, unit, strategics, groups)
             match = self.find_objective(draft, unit, self.objective_rows)
             if match is None:
                 values["order"] = order
@@ -632,31 +610,6 @@ class BulkCommit(DraftCommit):
             if free(row) and (not code or row.code == code):
                 return row
         return None
-
-    def objective_values(self, draft: DraftObjective, unit, strategics, groups) -> dict[str, Any]:
-        return {
-            "code": draft.code[:30],
-            "section": draft.section[:400],
-            "title": draft.title,
-            "description": draft.description,
-            "expected_result": draft.expected_result,
-            "kind": draft.kind or ObjectiveKind.DEVELOPMENT,
-            "is_transversal": draft.is_transversal,
-            "is_payment_time": draft.is_payment_time,
-            "unit": unit,
-            "responsible_label": draft.responsible,
-            "strategic_objective": strategics.get(draft.strategic),
-            "weight_group": groups.get(draft.weight_group) if draft.weight is not None else None,
-            "weight": draft.weight,
-            "years": draft.years,
-            "tags": draft.tags,
-            "deadline": draft.deadline,
-            "deadline_text": draft.deadline_text[:255],
-            "mission_code": draft.mission_code[:4],
-            "mission_name": draft.mission_name[:255],
-            "programme_code": draft.programme_code[:4],
-            "programme_name": draft.programme_name[:400],
-        }
 
     def payment_share(self, draft: DraftObjective, row: OperationalObjective) -> None:
         row.cycle = self.cycle
@@ -832,3 +785,30 @@ def commit_draft(
     objective) into a frozen cycle under revision."""
     kind = DraftCommit if cycle.is_frozen else BulkCommit
     return kind(user=user, cycle=cycle, draft=draft, choices=choices).run()
+
+
+def objective_values(draft: DraftObjective, unit, strategics, groups) -> dict[str, Any]:
+    """The fields of an operational objective as the import writes them (row by row or in bulk)."""
+    return {
+        "code": draft.code[:30],
+        "section": draft.section[:400],
+        "title": draft.title,
+        "description": draft.description,
+        "expected_result": draft.expected_result,
+        "kind": draft.kind or ObjectiveKind.DEVELOPMENT,
+        "is_transversal": draft.is_transversal,
+        "is_payment_time": draft.is_payment_time,
+        "unit": unit,
+        "responsible_label": draft.responsible,
+        "strategic_objective": strategics.get(draft.strategic),
+        "weight_group": groups.get(draft.weight_group) if draft.weight is not None else None,
+        "weight": draft.weight,
+        "years": draft.years,
+        "tags": draft.tags,
+        "deadline": draft.deadline,
+        "deadline_text": draft.deadline_text[:255],
+        "mission_code": draft.mission_code[:4],
+        "mission_name": draft.mission_name[:255],
+        "programme_code": draft.programme_code[:4],
+        "programme_name": draft.programme_name[:400],
+    }
