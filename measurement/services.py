@@ -166,14 +166,14 @@ def _require_of_the_year(indicator: Indicator, cycle: Cycle) -> None:
         if not objective_belongs(objective, cycle.year, group_years):
             years = years_label(objective_years(objective.years, group.years if group else None))
             raise ServiceError(
-                f"L'obiettivo «{objective.title[:80]}» appartiene al {years}, non al "
+                f"L'obiettivo «{objective.title}» appartiene al {years}, non al "
                 f"{cycle.year}: i suoi valori si inseriscono nel ciclo di quegli anni.",
                 field="indicator",
             )
     target_years = list(indicator.targets.values_list("year", flat=True))
     if not indicator_belongs(target_years, cycle.year):
         raise ServiceError(
-            f"L'indicatore «{indicator.name[:80]}» ha target solo per "
+            f"L'indicatore «{indicator.name}» ha target solo per "
             f"{years_label(target_years)}, non per il {cycle.year}: i suoi valori si "
             "inseriscono nel ciclo di quegli anni.",
             field="indicator",
@@ -209,7 +209,7 @@ def period_start_for(kind: str, period_end: dt.date) -> dt.date:
 
 def _subject_label(indicator: Indicator | None, parameter: Parameter | None) -> str:
     if indicator is not None:
-        return f"indicatore «{indicator.name[:80]}»"
+        return f"indicatore «{indicator.name}»"
     return f"parametro «{parameter}»"
 
 
@@ -503,7 +503,7 @@ def _require_subject(
             raise AccessDenied("Non puoi inserire valori per questo indicatore.")
         if formulas.is_computed(indicator):
             raise ServiceError(
-                f"L'indicatore «{indicator.name[:80]}» è calcolato con la formula "
+                f"L'indicatore «{indicator.name}» è calcolato con la formula "
                 f"«{formulas.formula_expression(indicator)}»: il suo valore non si inserisce, "
                 "si aggiornano i valori da cui dipende.",
                 field="value",

@@ -280,6 +280,22 @@ def test_computed_indicators_refuse_manual_values(plan):
     )
 
 
+def test_refusals_name_an_indicator_whole_however_long_its_name(plan):
+    long_name = (
+        "Percentuale delle pratiche edilizie istruite entro i termini di legge rispetto al "
+        "totale delle pratiche ricevute nell'anno dal servizio"
+    )
+    assert len(long_name) > 80
+    plan.deposits.name = long_name
+    plan.deposits.save(update_fields=["name"])
+    error = refusal(save, plan=plan, indicator=plan.deposits, value="60")
+    assert f"«{long_name}»" in error.message
+    plan.staff_cost.name = long_name + " (spesa)"
+    plan.staff_cost.save(update_fields=["name"])
+    error = refusal(save, plan=plan, indicator=plan.staff_cost, value="120,5")
+    assert f"«{long_name} (spesa)»" in error.message
+
+
 def test_values_of_a_closed_window_need_a_correction(plan):
     window = MonitoringWindow.objects.create(
         cycle=plan.cycle, key="giugno", label="30 giugno", period_end=JUNE,
