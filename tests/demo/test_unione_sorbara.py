@@ -676,4 +676,43 @@ def test_historical_distributions_break_ties_only_by_contract_criteria(cycle):
         lines_total = sum((line.total_amount for line in distribution.lines.all()), Decimal(0))
         assert lines_total == distribution.total_paid
     staff = next(d for d in distributions if d.fund.kind == "performance_individuale")
-    assert staff.total_paid == Decimal("47999.96")  # the historical year, to the cent
+    assert staff.total_paid == Decimal("47999.94")
+    # The two people tied at the differentiation cut-off (same score, share and service) are
+    # treated alike in the stored history too: both receive the maggiorazione.
+    by_name = {
+        f"{line.person.first_name} {line.person.last_name}": line
+        for line in staff.lines.select_related("person")
+    }
+    tied = [by_name["Sara Casolini"], by_name["Matteo Grandinetti"]]
+    assert tied[0].total_amount == tied[1].total_amount == Decimal("6332.94")
+    assert all(line.bonus_amount == Decimal("1309.10") for line in tied)
+
+
+def test_historical_distributions_are_what_the_rules_in_force_compute(cycle):
+    """Issue 7: the demo's stored 2024 distributions (shown on its pages) carry the texts and
+    figures the current rules produce — the real exclusion reason, the evaluated population of
+    the mean — not those of an earlier version of Performa."""
+    from engine.numbers import jsonable
+    from rewards.services import distribution_parameters_default, distribution_preview
+
+    history = list(Distribution.objects.filter(cycle=cycle).select_related("fund"))
+    for stored in history:
+        defaults = jsonable(distribution_parameters_default(stored.fund))
+        changed = {k: v for k, v in stored.parameters.items() if defaults.get(k) != v}
+        fresh = distribution_preview(
+            user=None, fund=stored.fund, cycle=cycle, parameters=changed or None
+        )
+        assert fresh.result == stored.result
+        assert fresh.total_paid == stored.total_paid
+        old_lines = {line.person_id: line for line in stored.lines.all()}
+        for line in fresh.lines.all():
+            before = old_lines[line.person_id]
+            assert (line.total_amount, line.explanation) == (
+                before.total_amount,
+                before.explanation,
+            )
+    staff = next(d for d in history if d.fund.kind == "performance_individuale")
+    text = staff.result["computed"]["explanation"]["text"]
+    assert "1 escluso per servizio inferiore al minimo" in text
+    assert "valutazione negativa" not in text
+    assert "Punteggio medio dei valutati (11): 47,53." in text
