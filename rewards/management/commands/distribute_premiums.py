@@ -83,7 +83,8 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("json", "csv"), default="json")
         what_if = parser.add_argument_group("parametri dell'anteprima (come nella pagina)")
         for option, key, text in WHAT_IF_OPTIONS:
-            what_if.add_argument(option, dest=key, default=None, help=text)
+            # argparse expands «%(default)s» in help texts: a bare «%» must be doubled.
+            what_if.add_argument(option, dest=key, default=None, help=text.replace("%", "%%"))
         what_if.add_argument(
             "--tie-break",
             default=None,
