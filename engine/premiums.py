@@ -550,8 +550,8 @@ def _negative_rule(
     elif bands is not None:
         threshold = bands.negative_threshold
     else:
-        return "valutazione negativa: fascia al 0 %", None
-    return f"valutazione negativa: punteggio inferiore a {format_number(threshold)}", threshold
+        return f"fascia al 0{NBSP}%", None
+    return f"punteggio inferiore a {format_number(threshold)}", threshold
 
 
 def _prepare(
@@ -1037,9 +1037,11 @@ def _distribution_explanation(
         f"{'partecipa' if sharing == 1 else 'partecipano'} alla ripartizione"
     )
     if exclusions:
-        head += ", " + ", ".join(item.text for item in exclusions)
-        if any(item.exclusion is Exclusion.NEGATIVE for item in exclusions):
-            head += f" ({threshold_text})"
+        # The negative rule goes with its own count, not after the last reason of the list.
+        head += ", " + ", ".join(
+            f"{item.text} ({threshold_text})" if item.exclusion is Exclusion.NEGATIVE else item.text
+            for item in exclusions
+        )
     sentences = [head + ".", differentiation.explanation.text]
     if sharing:
         sentences.append(
