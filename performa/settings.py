@@ -265,6 +265,33 @@ PERFORMA_OIDC_PROVIDER_NAME = os.environ.get("PERFORMA_OIDC_PROVIDER_NAME", "")
 PERFORMA_OIDC_FISCAL_CODE_CLAIM = os.environ.get("PERFORMA_OIDC_FISCAL_CODE_CLAIM", "fiscal_number")
 if OIDC_RP_CLIENT_ID:
     AUTHENTICATION_BACKENDS.append("security.sso.PerformaOIDCBackend")
+# SPID/CIE for staff as relying party of the Italian OIDC federation (security/spid.py,
+# docs/sso.md): on when Performa's entity id and the trust anchor are given.
+PERFORMA_SPID_OIDC_CLIENT_ID = os.environ.get("PERFORMA_SPID_OIDC_CLIENT_ID", "")
+PERFORMA_SPID_OIDC_TRUST_ANCHOR = os.environ.get("PERFORMA_SPID_OIDC_TRUST_ANCHOR", "")
+PERFORMA_SPID_OIDC_TRUST_ANCHOR_JWKS_FILE = os.environ.get(
+    "PERFORMA_SPID_OIDC_TRUST_ANCHOR_JWKS_FILE", ""
+)
+PERFORMA_SPID_OIDC_AUTHORITY_HINTS = os.environ.get("PERFORMA_SPID_OIDC_AUTHORITY_HINTS", "")
+PERFORMA_SPID_OIDC_PROVIDERS = os.environ.get("PERFORMA_SPID_OIDC_PROVIDERS", "")
+PERFORMA_SPID_OIDC_FEDERATION_KEY_FILE = os.environ.get(
+    "PERFORMA_SPID_OIDC_FEDERATION_KEY_FILE", ""
+)
+PERFORMA_SPID_OIDC_SIGNING_KEY_FILE = os.environ.get("PERFORMA_SPID_OIDC_SIGNING_KEY_FILE", "")
+PERFORMA_SPID_OIDC_ENCRYPTION_KEY_FILE = os.environ.get(
+    "PERFORMA_SPID_OIDC_ENCRYPTION_KEY_FILE", ""
+)
+PERFORMA_SPID_OIDC_TRUST_MARKS_FILE = os.environ.get("PERFORMA_SPID_OIDC_TRUST_MARKS_FILE", "")
+PERFORMA_SPID_OIDC_REDIRECT_URI = os.environ.get("PERFORMA_SPID_OIDC_REDIRECT_URI", "")
+PERFORMA_SPID_OIDC_ACR = os.environ.get("PERFORMA_SPID_OIDC_ACR", "https://www.spid.gov.it/SpidL2")
+PERFORMA_SPID_OIDC_ORGANIZATION_NAME = os.environ.get("PERFORMA_SPID_OIDC_ORGANIZATION_NAME", "")
+PERFORMA_SPID_OIDC_CONTACTS = os.environ.get("PERFORMA_SPID_OIDC_CONTACTS", "")
+PERFORMA_SPID_OIDC_ENTITY_LIFETIME = int(
+    os.environ.get("PERFORMA_SPID_OIDC_ENTITY_LIFETIME", str(24 * 3600))
+)
+PERFORMA_SPID_OIDC_TIMEOUT = int(os.environ.get("PERFORMA_SPID_OIDC_TIMEOUT", "10"))
+if PERFORMA_SPID_OIDC_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("security.spid.PerformaSpidBackend")
 # Single sign-on with SAML 2 (security/saml.py, docs/sso.md): on when an entity id and the
 # identity provider's metadata (file or address) are configured.
 PERFORMA_SAML_ENTITY_ID = os.environ.get("PERFORMA_SAML_ENTITY_ID", "")
