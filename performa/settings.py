@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "security.middleware.IdleSessionMiddleware",
+    # After CSRF and authentication: «Esci» of a single sign-on session also logs out there.
+    "security.slo.SingleLogoutMiddleware",
     "accounts.middleware.CurrentEnteMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last: it turns a lockout raised during authentication into the Italian refusal.
@@ -263,6 +265,9 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "security:oidc_callback"
 LOGIN_REDIRECT_URL_FAILURE = "/accedi/?sso=rifiutato"
 PERFORMA_OIDC_PROVIDER_NAME = os.environ.get("PERFORMA_OIDC_PROVIDER_NAME", "")
 PERFORMA_OIDC_FISCAL_CODE_CLAIM = os.environ.get("PERFORMA_OIDC_FISCAL_CODE_CLAIM", "fiscal_number")
+# RP-initiated logout (security/slo.py): the provider's end_session_endpoint, if it has one.
+PERFORMA_OIDC_END_SESSION_ENDPOINT = os.environ.get("PERFORMA_OIDC_END_SESSION_ENDPOINT", "")
+OIDC_STORE_ID_TOKEN = bool(PERFORMA_OIDC_END_SESSION_ENDPOINT)  # the logout's id_token_hint
 if OIDC_RP_CLIENT_ID:
     AUTHENTICATION_BACKENDS.append("security.sso.PerformaOIDCBackend")
 # SPID/CIE for staff as relying party of the Italian OIDC federation (security/spid.py,
@@ -308,6 +313,15 @@ PERFORMA_SAML_WANT_RESPONSE_SIGNED = _env_bool("PERFORMA_SAML_WANT_RESPONSE_SIGN
 PERFORMA_SAML_WANT_ASSERTIONS_SIGNED = _env_bool("PERFORMA_SAML_WANT_ASSERTIONS_SIGNED", False)
 PERFORMA_SAML_PROVIDER_NAME = os.environ.get("PERFORMA_SAML_PROVIDER_NAME", "")
 PERFORMA_SAML_XMLSEC_BINARY = os.environ.get("PERFORMA_SAML_XMLSEC_BINARY", "")
+PERFORMA_SAML_SLS_URL = os.environ.get("PERFORMA_SAML_SLS_URL", "")
+# The SPID SAML profile (security/saml.py): signed requests, SpidL2 asked, signed assertion.
+PERFORMA_SAML_SPID = _env_bool("PERFORMA_SAML_SPID", False)
+PERFORMA_SAML_AUTHN_CONTEXT = os.environ.get("PERFORMA_SAML_AUTHN_CONTEXT", "")
+PERFORMA_SAML_AUTHN_CONTEXT_COMPARISON = os.environ.get(
+    "PERFORMA_SAML_AUTHN_CONTEXT_COMPARISON", "minimum"
+)
+# A logout the identity provider fails to confirm still ends the Performa session.
+SAML_IGNORE_LOGOUT_ERRORS = True
 SAML_CONFIG_LOADER = "security.saml.config_loader"
 SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 SAML_CREATE_UNKNOWN_USER = False

@@ -63,6 +63,17 @@ def saml_checks(app_configs=None, **kwargs):
                 id="performa.E102",
             )
         )
+    if settings.PERFORMA_SAML_SPID and not (
+        settings.PERFORMA_SAML_KEY_FILE and settings.PERFORMA_SAML_CERT_FILE
+    ):
+        problems.append(
+            Error(
+                "Il profilo SPID (PERFORMA_SAML_SPID) vuole richieste firmate: mancano "
+                "PERFORMA_SAML_KEY_FILE e PERFORMA_SAML_CERT_FILE.",
+                hint="Crea chiave e certificato secondo l'Avviso SPID n. 29 (docs/sso.md).",
+                id="performa.E106",
+            )
+        )
     return problems
 
 

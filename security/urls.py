@@ -10,6 +10,7 @@ urlpatterns = [
     path("saml/accedi/", saml_views.saml_login, name="saml_login"),
     path("saml/acs/", saml_views.saml_acs, name="saml_acs"),
     path("saml/metadati/", saml_views.saml_metadata, name="saml_metadata"),
+    path("saml/sls/", saml_views.saml_sls, name="saml_sls"),
     # SPID/CIE as relying party of the OIDC federation: the entity id is .../accesso/spid/
     path(
         "spid/.well-known/openid-federation",

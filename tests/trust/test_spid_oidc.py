@@ -244,3 +244,14 @@ def test_a_setup_that_cannot_work_is_refused_at_start(federation, settings):
     settings.PERFORMA_SPID_OIDC_CLIENT_ID = "https://performa.example.it/spid/"
     settings.PERFORMA_SPID_OIDC_SIGNING_KEY_FILE = "/non/esiste.pem"
     assert {problem.id for problem in spid_checks()} == {"performa.E103", "performa.E104"}
+
+
+def test_esci_revokes_the_token_at_the_provider(client, federation, demo_user):
+    _sign_in(client, federation, {"sub": "s6", FISCAL_NUMBER: FISCAL_CODE})
+    token = client.session["performa_sso"]["access_token"]
+    out = client.post(reverse("accounts:logout"))
+    assert out["Location"] == reverse("accounts:login")
+    assert "_auth_user_id" not in client.session
+    assert federation.revoked == [token]
+    entry = AuditEntry.objects.get(action="logout.sso", user=demo_user)
+    assert entry.changes == {"via": "spid-cie-oidc", "at_provider": True}
