@@ -151,3 +151,15 @@ class LocalIdP:
             binding, str(response), destination, query.get("RelayState", ""), response=True
         )
         return dict(info["headers"])["Location"]
+
+    def start_logout(self) -> str:
+        """The provider ends the session itself: the address of Performa's SLS with a
+        LogoutRequest for the user it last signed in (IdP-initiated single logout)."""
+        assert self.server is not None, "call trust() first"
+        binding, destination = self.server.pick_binding(
+            "single_logout_service", [BINDING_HTTP_REDIRECT], "spsso", entity_id=SP_ENTITY_ID
+        )
+        name_id = self.server.ident.find_nameid("utente-di-prova")[0]
+        _, request = self.server.create_logout_request(destination, SP_ENTITY_ID, name_id=name_id)
+        info = self.server.apply_binding(binding, str(request), destination, "")
+        return dict(info["headers"])["Location"]

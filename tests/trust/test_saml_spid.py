@@ -141,3 +141,13 @@ def test_the_spid_profile_without_a_key_stops_the_start(settings, spid_idp):
     assert [p.id for p in saml_checks()] == []
     settings.PERFORMA_SAML_KEY_FILE = ""
     assert "performa.E106" in {p.id for p in saml_checks()}
+
+
+def test_a_logout_started_by_the_identity_provider_ends_the_session(client, spid_idp, demo_user):
+    _sign_in(client, spid_idp, {"fiscalNumber": [FISCAL_CODE]})
+    request = urlparse(spid_idp.start_logout())
+    assert request.path == reverse("security:saml_sls")
+    answer = client.get(request.path, {k: v[0] for k, v in parse_qs(request.query).items()})
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("https://idp.unione-prova.example.it/slo?SAMLResponse=")
+    assert "_auth_user_id" not in client.session
