@@ -336,6 +336,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PERFORMA_LOGIN_LOCKOUT
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "security.throttle.lockout_response"
+# Single sign-on attempts (no password) are not counted: security/sso.py.
+AXES_WHITELIST_CALLABLE = "security.sso.is_sso_attempt"
 AXES_CLIENT_IP_CALLABLE = "security.throttle.client_ip"
 AXES_VERBOSE = False
 # How many reverse proxies of the installation add themselves to X-Forwarded-For.

@@ -383,16 +383,19 @@ def revoke(sso: dict[str, Any]) -> bool:
     return response.status_code == 200
 
 
+def account_for(claims: dict[str, Any]):
+    """The one active account of the person with the asserted fiscal code, or None."""
+    found = list(matching_accounts(fiscal_code_from(claims), "")[:2])
+    return found[0] if len(found) == 1 and found[0].is_active else None
+
+
 class PerformaSpidBackend(ModelBackend):
     """Maps verified SPID/CIE userinfo to the one account of the person with that fiscal code."""
 
     def authenticate(self, request, username=None, password=None, spid_claims=None, **kwargs):
         if spid_claims is None or not spid_enabled():
             return None
-        found = list(matching_accounts(fiscal_code_from(spid_claims), "")[:2])
-        if len(found) != 1 or not self.user_can_authenticate(found[0]):
-            return None
-        return found[0]
+        return account_for(spid_claims)
 
 
 def audit_login(user, sso: dict[str, Any]) -> None:

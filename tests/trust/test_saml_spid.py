@@ -151,3 +151,13 @@ def test_a_logout_started_by_the_identity_provider_ends_the_session(client, spid
     assert answer.status_code == 302
     assert answer["Location"].startswith("https://idp.unione-prova.example.it/slo?SAMLResponse=")
     assert "_auth_user_id" not in client.session
+
+
+def test_refused_identities_do_not_lock_the_address_out(client, spid_idp, demo_user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        form = spid_idp.respond(_start(client), {"fiscalNumber": ["RSSMRA80A01H501U"]})
+        refused = client.post(reverse("security:saml_acs"), form)
+        assert refused["Location"] == "/accedi/?sso=rifiutato"
+    _sign_in(client, spid_idp, {"fiscalNumber": [FISCAL_CODE]})
+    assert int(client.session["_auth_user_id"]) == demo_user.pk
+    assert not AuditEntry.objects.filter(action="login.locked_out").exists()

@@ -255,3 +255,12 @@ def test_esci_revokes_the_token_at_the_provider(client, federation, demo_user):
     assert federation.revoked == [token]
     entry = AuditEntry.objects.get(action="logout.sso", user=demo_user)
     assert entry.changes == {"via": "spid-cie-oidc", "at_provider": True}
+
+
+def test_refused_identities_do_not_lock_the_address_out(client, federation, demo_user, settings):
+    for attempt in range(settings.AXES_FAILURE_LIMIT + 1):
+        claims = {"sub": f"altro-{attempt}", FISCAL_NUMBER: "RSSMRA80A01H501U"}
+        assert _sign_in(client, federation, claims)["Location"].startswith("/accedi/?sso=")
+    response = _sign_in(client, federation, {"sub": "s7", FISCAL_NUMBER: FISCAL_CODE})
+    assert response["Location"] == reverse("accounts:home")
+    assert not AuditEntry.objects.filter(action="login.locked_out").exists()

@@ -133,3 +133,13 @@ def test_without_an_end_session_endpoint_esci_is_local(client, provider, demo_us
     out = client.post(reverse("accounts:logout"))
     assert out["Location"] == reverse("accounts:login")
     assert "_auth_user_id" not in client.session
+
+
+def test_refused_identities_do_not_lock_the_address_out(client, provider, demo_user, settings):
+    for attempt in range(settings.AXES_FAILURE_LIMIT + 1):
+        claims = {"sub": f"altro-{attempt}", "fiscal_number": "RSSMRA80A01H501U"}
+        assert _sign_in(client, provider, claims)["Location"] == "/accedi/?sso=rifiutato"
+    claims = {"sub": "x1", "fiscal_number": "VRDNNA80A41F257X"}
+    assert _sign_in(client, provider, claims)["Location"] != "/accedi/?sso=rifiutato"
+    assert int(client.session["_auth_user_id"]) == demo_user.pk
+    assert not AuditEntry.objects.filter(action="login.locked_out").exists()
