@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "security.middleware.IdleSessionMiddleware",
+    # After CSRF and authentication: «Esci» of a single sign-on session also logs out there.
+    "security.slo.SingleLogoutMiddleware",
     "accounts.middleware.CurrentEnteMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last: it turns a lockout raised during authentication into the Italian refusal.
@@ -263,8 +265,38 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "security:oidc_callback"
 LOGIN_REDIRECT_URL_FAILURE = "/accedi/?sso=rifiutato"
 PERFORMA_OIDC_PROVIDER_NAME = os.environ.get("PERFORMA_OIDC_PROVIDER_NAME", "")
 PERFORMA_OIDC_FISCAL_CODE_CLAIM = os.environ.get("PERFORMA_OIDC_FISCAL_CODE_CLAIM", "fiscal_number")
+# RP-initiated logout (security/slo.py): the provider's end_session_endpoint, if it has one.
+PERFORMA_OIDC_END_SESSION_ENDPOINT = os.environ.get("PERFORMA_OIDC_END_SESSION_ENDPOINT", "")
+OIDC_STORE_ID_TOKEN = bool(PERFORMA_OIDC_END_SESSION_ENDPOINT)  # the logout's id_token_hint
 if OIDC_RP_CLIENT_ID:
     AUTHENTICATION_BACKENDS.append("security.sso.PerformaOIDCBackend")
+# SPID/CIE for staff as relying party of the Italian OIDC federation (security/spid.py,
+# docs/sso.md): on when Performa's entity id and the trust anchor are given.
+PERFORMA_SPID_OIDC_CLIENT_ID = os.environ.get("PERFORMA_SPID_OIDC_CLIENT_ID", "")
+PERFORMA_SPID_OIDC_TRUST_ANCHOR = os.environ.get("PERFORMA_SPID_OIDC_TRUST_ANCHOR", "")
+PERFORMA_SPID_OIDC_TRUST_ANCHOR_JWKS_FILE = os.environ.get(
+    "PERFORMA_SPID_OIDC_TRUST_ANCHOR_JWKS_FILE", ""
+)
+PERFORMA_SPID_OIDC_AUTHORITY_HINTS = os.environ.get("PERFORMA_SPID_OIDC_AUTHORITY_HINTS", "")
+PERFORMA_SPID_OIDC_PROVIDERS = os.environ.get("PERFORMA_SPID_OIDC_PROVIDERS", "")
+PERFORMA_SPID_OIDC_FEDERATION_KEY_FILE = os.environ.get(
+    "PERFORMA_SPID_OIDC_FEDERATION_KEY_FILE", ""
+)
+PERFORMA_SPID_OIDC_SIGNING_KEY_FILE = os.environ.get("PERFORMA_SPID_OIDC_SIGNING_KEY_FILE", "")
+PERFORMA_SPID_OIDC_ENCRYPTION_KEY_FILE = os.environ.get(
+    "PERFORMA_SPID_OIDC_ENCRYPTION_KEY_FILE", ""
+)
+PERFORMA_SPID_OIDC_TRUST_MARKS_FILE = os.environ.get("PERFORMA_SPID_OIDC_TRUST_MARKS_FILE", "")
+PERFORMA_SPID_OIDC_REDIRECT_URI = os.environ.get("PERFORMA_SPID_OIDC_REDIRECT_URI", "")
+PERFORMA_SPID_OIDC_ACR = os.environ.get("PERFORMA_SPID_OIDC_ACR", "https://www.spid.gov.it/SpidL2")
+PERFORMA_SPID_OIDC_ORGANIZATION_NAME = os.environ.get("PERFORMA_SPID_OIDC_ORGANIZATION_NAME", "")
+PERFORMA_SPID_OIDC_CONTACTS = os.environ.get("PERFORMA_SPID_OIDC_CONTACTS", "")
+PERFORMA_SPID_OIDC_ENTITY_LIFETIME = int(
+    os.environ.get("PERFORMA_SPID_OIDC_ENTITY_LIFETIME", str(24 * 3600))
+)
+PERFORMA_SPID_OIDC_TIMEOUT = int(os.environ.get("PERFORMA_SPID_OIDC_TIMEOUT", "10"))
+if PERFORMA_SPID_OIDC_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("security.spid.PerformaSpidBackend")
 # Single sign-on with SAML 2 (security/saml.py, docs/sso.md): on when an entity id and the
 # identity provider's metadata (file or address) are configured.
 PERFORMA_SAML_ENTITY_ID = os.environ.get("PERFORMA_SAML_ENTITY_ID", "")
@@ -281,6 +313,15 @@ PERFORMA_SAML_WANT_RESPONSE_SIGNED = _env_bool("PERFORMA_SAML_WANT_RESPONSE_SIGN
 PERFORMA_SAML_WANT_ASSERTIONS_SIGNED = _env_bool("PERFORMA_SAML_WANT_ASSERTIONS_SIGNED", False)
 PERFORMA_SAML_PROVIDER_NAME = os.environ.get("PERFORMA_SAML_PROVIDER_NAME", "")
 PERFORMA_SAML_XMLSEC_BINARY = os.environ.get("PERFORMA_SAML_XMLSEC_BINARY", "")
+PERFORMA_SAML_SLS_URL = os.environ.get("PERFORMA_SAML_SLS_URL", "")
+# The SPID SAML profile (security/saml.py): signed requests, SpidL2 asked, signed assertion.
+PERFORMA_SAML_SPID = _env_bool("PERFORMA_SAML_SPID", False)
+PERFORMA_SAML_AUTHN_CONTEXT = os.environ.get("PERFORMA_SAML_AUTHN_CONTEXT", "")
+PERFORMA_SAML_AUTHN_CONTEXT_COMPARISON = os.environ.get(
+    "PERFORMA_SAML_AUTHN_CONTEXT_COMPARISON", "minimum"
+)
+# A logout the identity provider fails to confirm still ends the Performa session.
+SAML_IGNORE_LOGOUT_ERRORS = True
 SAML_CONFIG_LOADER = "security.saml.config_loader"
 SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 SAML_CREATE_UNKNOWN_USER = False
@@ -295,6 +336,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PERFORMA_LOGIN_LOCKOUT
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "security.throttle.lockout_response"
+# Single sign-on attempts (no password) are not counted: security/sso.py.
+AXES_WHITELIST_CALLABLE = "security.sso.is_sso_attempt"
 AXES_CLIENT_IP_CALLABLE = "security.throttle.client_ip"
 AXES_VERBOSE = False
 # How many reverse proxies of the installation add themselves to X-Forwarded-For.

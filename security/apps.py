@@ -9,6 +9,6 @@ class SecurityConfig(AppConfig):
 
     def ready(self) -> None:
         from core import limits
-        from security import checks, throttle  # noqa: F401  (signal receivers, system checks)
+        from security import checks, slo, throttle  # noqa: F401  (signal receivers, checks)
 
         limits.connect()

@@ -63,4 +63,60 @@ def saml_checks(app_configs=None, **kwargs):
                 id="performa.E102",
             )
         )
+    if settings.PERFORMA_SAML_SPID and not (
+        settings.PERFORMA_SAML_KEY_FILE and settings.PERFORMA_SAML_CERT_FILE
+    ):
+        problems.append(
+            Error(
+                "Il profilo SPID (PERFORMA_SAML_SPID) vuole richieste firmate: mancano "
+                "PERFORMA_SAML_KEY_FILE e PERFORMA_SAML_CERT_FILE.",
+                hint="Crea chiave e certificato secondo l'Avviso SPID n. 29 (docs/sso.md).",
+                id="performa.E106",
+            )
+        )
+    return problems
+
+
+@register(Tags.security)
+def spid_checks(app_configs=None, **kwargs):
+    """A SPID/CIE federation setup that cannot work is refused at start (docs/sso.md)."""
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    from django.core.checks import Error
+    from django.urls import reverse
+
+    from security.spid import providers, spid_enabled
+
+    if not spid_enabled():
+        return []
+    problems = []
+    for name in ("TRUST_ANCHOR_JWKS", "FEDERATION_KEY", "SIGNING_KEY", "ENCRYPTION_KEY"):
+        setting = f"PERFORMA_SPID_OIDC_{name}_FILE"
+        path = getattr(settings, setting)
+        if not path or not Path(path).is_file():
+            problems.append(
+                Error(
+                    f"{setting} deve indicare un file esistente (ora: «{path}»).",
+                    hint="docs/sso.md, sezione SPID e CIE: come creare chiavi e file.",
+                    id="performa.E103",
+                )
+            )
+    well_known = reverse("security:spid_entity_configuration")
+    expected = well_known.removesuffix(".well-known/openid-federation")
+    if urlsplit(settings.PERFORMA_SPID_OIDC_CLIENT_ID).path.rstrip("/") + "/" != expected:
+        problems.append(
+            Error(
+                "PERFORMA_SPID_OIDC_CLIENT_ID deve finire con il percorso "
+                f"«{expected}»: la federazione legge la configurazione da «{well_known}».",
+                id="performa.E104",
+            )
+        )
+    if not providers():
+        problems.append(
+            Error(
+                "PERFORMA_SPID_OIDC_PROVIDERS è vuoto: nessun provider SPID/CIE da offrire.",
+                id="performa.E105",
+            )
+        )
     return problems

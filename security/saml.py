@@ -10,6 +10,11 @@ and never gives a role:
 2. the e-mail address (attribute `PERFORMA_SAML_EMAIL_ATTRIBUTE`, default `email`) of an
    account: the identity provider is one the installation chose to trust.
 
+With `PERFORMA_SAML_SPID` the SPID profile applies: AuthnRequest and LogoutRequest signed
+(the key is then required), the level asked with RequestedAuthnContext (default SpidL2,
+comparison `minimum`) and ForceAuthn above level 1, transient NameID, assertion signed.
+Single logout (security/slo.py) goes through the identity provider's SingleLogoutService.
+
 The response (or its assertion) must be signed by the key in the identity provider's
 metadata; pysaml2 checks the signature with the `xmlsec1` program
 (scripts/ensure-xmlsec1.sh).
@@ -27,9 +32,13 @@ from django.conf import settings
 from django.urls import reverse
 from djangosaml2.backends import Saml2Backend
 from saml2.config import SPConfig
+from saml2.saml import NAMEID_FORMAT_TRANSIENT
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from core.audit import record
 from security.sso import SPID_PREFIX, matching_accounts
+
+SPID_LEVELS = tuple(f"https://www.spid.gov.it/SpidL{level}" for level in (1, 2, 3))
 
 
 def saml_enabled() -> bool:
@@ -47,9 +56,17 @@ def xmlsec_binary() -> str:
     return getattr(settings, "PERFORMA_SAML_XMLSEC_BINARY", "") or shutil.which("xmlsec1") or ""
 
 
-def sp_config_dict(acs_url: str) -> dict[str, Any]:
+def authn_context() -> str:
+    """The authentication context class asked for: the setting, or SpidL2 with SPID."""
+    if settings.PERFORMA_SAML_AUTHN_CONTEXT:
+        return settings.PERFORMA_SAML_AUTHN_CONTEXT
+    return SPID_LEVELS[1] if settings.PERFORMA_SAML_SPID else ""
+
+
+def sp_config_dict(acs_url: str, sls_url: str) -> dict[str, Any]:
     """The pysaml2 configuration of Performa as Service Provider, from the settings."""
     metadata: dict[str, Any] = {}
+    spid_profile = settings.PERFORMA_SAML_SPID
     if settings.PERFORMA_SAML_IDP_METADATA_FILE:
         metadata["local"] = [settings.PERFORMA_SAML_IDP_METADATA_FILE]
     if settings.PERFORMA_SAML_IDP_METADATA_URL:
@@ -64,20 +81,47 @@ def sp_config_dict(acs_url: str) -> dict[str, Any]:
                 "name": "Performa",
                 "endpoints": {
                     "assertion_consumer_service": [(acs_url, saml2.BINDING_HTTP_POST)],
+                    "single_logout_service": [
+                        (sls_url, saml2.BINDING_HTTP_REDIRECT),
+                        (sls_url, saml2.BINDING_HTTP_POST),
+                    ],
                 },
                 "allow_unsolicited": False,
                 "authn_requests_signed": bool(settings.PERFORMA_SAML_KEY_FILE),
+                "logout_requests_signed": bool(settings.PERFORMA_SAML_KEY_FILE),
+                "signing_algorithm": SIG_RSA_SHA256,
+                "digest_algorithm": DIGEST_SHA256,
                 "want_response_signed": settings.PERFORMA_SAML_WANT_RESPONSE_SIGNED,
-                "want_assertions_signed": settings.PERFORMA_SAML_WANT_ASSERTIONS_SIGNED,
+                # the SPID rules want the assertion itself signed, whatever the response
+                "want_assertions_signed": settings.PERFORMA_SAML_WANT_ASSERTIONS_SIGNED
+                or spid_profile,
                 "want_assertions_or_response_signed": True,
                 "only_use_keys_in_metadata": True,
             }
         },
     }
+    context = authn_context()
+    if context:
+        config["service"]["sp"]["requested_authn_context"] = {
+            "authn_context_class_ref": [context],
+            "comparison": settings.PERFORMA_SAML_AUTHN_CONTEXT_COMPARISON,
+        }
+    if spid_profile:
+        config["service"]["sp"]["name_id_format"] = [NAMEID_FORMAT_TRANSIENT]
+        config["service"]["sp"]["name_id_policy_format"] = NAMEID_FORMAT_TRANSIENT
+        # SPID: levels above 1 must authenticate again at every request (ForceAuthn)
+        config["service"]["sp"]["force_authn"] = context not in ("", SPID_LEVELS[0])
     if settings.PERFORMA_SAML_KEY_FILE:
         config["key_file"] = settings.PERFORMA_SAML_KEY_FILE
         config["cert_file"] = settings.PERFORMA_SAML_CERT_FILE
     return config
+
+
+def sls_url(request=None) -> str:
+    if settings.PERFORMA_SAML_SLS_URL:
+        return settings.PERFORMA_SAML_SLS_URL
+    path = reverse("security:saml_sls")
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 def acs_url(request=None) -> str:
@@ -100,7 +144,8 @@ def config_loader(request=None) -> SPConfig:
     Loaded once per process and set of settings, so that metadata given by address is fetched
     once, not at every login (restart Performa to read changed metadata).
     """
-    return _loaded_config(json.dumps(sp_config_dict(acs_url(request)), sort_keys=True))
+    config = sp_config_dict(acs_url(request), sls_url(request))
+    return _loaded_config(json.dumps(config, sort_keys=True))
 
 
 def _first(attributes: dict, name: str) -> str:

@@ -7,7 +7,10 @@ views, so the rest of Performa does not carry that cookie.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import auth, messages
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import resolve_url
 from django.views.decorators.csrf import csrf_exempt
 from djangosaml2 import views as saml_views
 from djangosaml2.middleware import SamlSessionMiddleware
@@ -65,3 +68,39 @@ saml_login = _enabled_only(saml_views.LoginView)
 # is what proves it (and the outstanding request id ties it to this browser).
 saml_acs = csrf_exempt(_enabled_only(PerformaACSView))
 saml_metadata = _enabled_only(saml_views.MetadataView)
+
+
+class PerformaLogoutInitView(saml_views.LogoutInitView):
+    """Reached from the «Esci» POST (security/slo.py, after the CSRF check), never by a link."""
+
+    def post(self, request, *args, **kwargs):
+        if saml_views._get_subject_id(request.saml_session) is None:
+            # the provider's session is unknown here (its cookie expired): local logout only
+            return self.handle_unsupported_slo_exception(request, None)
+        return self.get(request, *args, **kwargs)
+
+    def handle_unsupported_slo_exception(self, request, exception, *args, **kwargs):
+        """No logout service at the provider: Performa's session ends all the same."""
+        auth.logout(request)
+        messages.info(request, "Sei uscito da Performa.")
+        return HttpResponseRedirect(resolve_url(settings.LOGOUT_REDIRECT_URL))
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise Http404("Per uscire usa il pulsante «Esci».")
+
+
+def _logout_init(request):
+    if request.method != "POST":
+        raise Http404("Per uscire usa il pulsante «Esci».")
+    return SamlSessionMiddleware(PerformaLogoutInitView.as_view())(request)
+
+
+def saml_logout(request):
+    if not saml_enabled():
+        raise Http404("L'accesso con SAML 2 non è configurato.")
+    return _logout_init(request)
+
+
+# The identity provider's logout answer (or its own logout request) arrives from its site,
+# by redirect or by POST: the signature of the message proves it, not a CSRF token.
+saml_sls = csrf_exempt(_enabled_only(saml_views.LogoutView))

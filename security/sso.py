@@ -61,6 +61,23 @@ def matching_accounts(fiscal_code: str, email: str):
     return users.none()
 
 
+# The arguments each single sign-on passes to authenticate(): mozilla-django-oidc, djangosaml2,
+# the SPID/CIE federation (security/spid.py).
+_SSO_CREDENTIALS = {"nonce", "code_verifier", "session_info", "spid_claims"}
+
+
+def is_sso_attempt(request, credentials: dict | None) -> bool:
+    """`AXES_WHITELIST_CALLABLE`: single sign-on is not counted by the password lockout.
+
+    The identity was proven by the provider, there is no password to guess; and an identity
+    without an account, refused a few times, must not lock the office's shared address out.
+    """
+    credentials = credentials or {}
+    if credentials.get("username") or credentials.get("password"):
+        return False
+    return bool(_SSO_CREDENTIALS & set(credentials))
+
+
 class PerformaOIDCBackend(OIDCAuthenticationBackend):
     """Maps the provider's identity to one existing, active account."""
 

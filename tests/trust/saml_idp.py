@@ -21,9 +21,11 @@ from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAME_FORMAT_BASIC, NAMEID_FORMAT_TRANSIENT
 from saml2.server import Server
+from saml2.sigver import verify_redirect_signature
 
 IDP_ENTITY_ID = "https://idp.unione-prova.example.it/metadata"
 IDP_SSO_URL = "https://idp.unione-prova.example.it/sso"
+IDP_SLO_URL = "https://idp.unione-prova.example.it/slo"
 SP_ENTITY_ID = "https://performa.example.it/accesso/saml/metadati/"
 
 
@@ -55,9 +57,11 @@ def make_key_pair(directory: Path, name: str) -> tuple[str, str]:
 
 
 class LocalIdP:
-    def __init__(self, directory: Path, xmlsec_binary: str):
+    def __init__(self, directory: Path, xmlsec_binary: str, *, single_logout: bool = False):
         self.directory = directory
         self.xmlsec_binary = xmlsec_binary
+        self.single_logout = single_logout
+        self.last_request = None  # the AuthnRequest last answered, for the tests to inspect
         self.key_file, self.cert_file = make_key_pair(directory, "idp")
         self.metadata_file = str(directory / "idp-metadata.xml")
         Path(self.metadata_file).write_text(str(entity_descriptor(self._config(sp_metadata=None))))
@@ -77,6 +81,9 @@ class LocalIdP:
                         "name": "IdP di prova dell'Unione",
                         "endpoints": {
                             "single_sign_on_service": [(IDP_SSO_URL, BINDING_HTTP_REDIRECT)],
+                            "single_logout_service": (
+                                [(IDP_SLO_URL, BINDING_HTTP_REDIRECT)] if self.single_logout else []
+                            ),
                         },
                         "name_id_format": [NAMEID_FORMAT_TRANSIENT],
                         "policy": {"default": {"name_form": NAME_FORMAT_BASIC}},
@@ -100,6 +107,7 @@ class LocalIdP:
         query = {k: v[0] for k, v in parse_qs(urlparse(redirect_url).query).items()}
         request = self.server.parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT)
         message = request.message
+        self.last_request = message
         response = self.server.create_authn_response(
             identity,
             in_response_to=message.id,
@@ -115,3 +123,43 @@ class LocalIdP:
         if "RelayState" in query:
             form["RelayState"] = query["RelayState"]
         return form
+
+    def request_signature_valid(self, redirect_url: str, sp_cert_file: str) -> bool:
+        """Whether the redirect-binding signature (SigAlg, Signature) is Performa's key's."""
+        assert self.server is not None, "call trust() first"
+        query = {k: v[0] for k, v in parse_qs(urlparse(redirect_url).query).items()}
+        if "Signature" not in query:
+            return False
+        body = "".join(
+            line for line in Path(sp_cert_file).read_text().splitlines() if "-----" not in line
+        )
+        try:
+            return verify_redirect_signature(query, self.server.sec.sec_backend, cert=body)
+        except Exception:  # pysaml2 raises on a signature it cannot check
+            return False
+
+    def answer_logout(self, redirect_url: str) -> str:
+        """The provider ends its session: the address of Performa's SLS with the LogoutResponse."""
+        assert self.server is not None, "call trust() first"
+        query = {k: v[0] for k, v in parse_qs(urlparse(redirect_url).query).items()}
+        request = self.server.parse_logout_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT)
+        response = self.server.create_logout_response(request.message, [BINDING_HTTP_REDIRECT])
+        binding, destination = self.server.pick_binding(
+            "single_logout_service", [BINDING_HTTP_REDIRECT], "spsso", entity_id=SP_ENTITY_ID
+        )
+        info = self.server.apply_binding(
+            binding, str(response), destination, query.get("RelayState", ""), response=True
+        )
+        return dict(info["headers"])["Location"]
+
+    def start_logout(self) -> str:
+        """The provider ends the session itself: the address of Performa's SLS with a
+        LogoutRequest for the user it last signed in (IdP-initiated single logout)."""
+        assert self.server is not None, "call trust() first"
+        binding, destination = self.server.pick_binding(
+            "single_logout_service", [BINDING_HTTP_REDIRECT], "spsso", entity_id=SP_ENTITY_ID
+        )
+        name_id = self.server.ident.find_nameid("utente-di-prova")[0]
+        _, request = self.server.create_logout_request(destination, SP_ENTITY_ID, name_id=name_id)
+        info = self.server.apply_binding(binding, str(request), destination, "")
+        return dict(info["headers"])["Location"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from urllib.error import HTTPError
 from urllib.parse import parse_qs, urlparse
 from urllib.request import HTTPRedirectHandler, build_opener
 
@@ -41,7 +42,7 @@ def _sign_in(client, provider, claims: dict):
     opener = build_opener(_NoRedirect)
     try:
         opener.open(start["Location"])
-    except Exception as redirect:  # urllib raises on the 302 it was told not to follow
+    except HTTPError as redirect:  # urllib raises on the 302 it was told not to follow
         back = redirect.headers["Location"]
     callback = urlparse(back)
     assert callback.path == reverse("security:oidc_callback")
@@ -110,3 +111,35 @@ def test_without_configuration_there_is_no_sso(client, db, settings):
     settings.OIDC_RP_CLIENT_ID = ""
     assert client.get(reverse("security:oidc_login")).status_code == 404
     assert "Accedi con" not in client.get(reverse("accounts:login")).content.decode()
+
+
+def test_esci_ends_the_session_at_the_provider_too(client, provider, demo_user, settings):
+    settings.PERFORMA_OIDC_END_SESSION_ENDPOINT = f"{provider.base}/logout"
+    settings.OIDC_STORE_ID_TOKEN = True
+    _sign_in(client, provider, {"sub": "x1", "fiscal_number": "VRDNNA80A41F257X"})
+    id_token = client.session["oidc_id_token"]
+    out = client.post(reverse("accounts:logout"))
+    assert "_auth_user_id" not in client.session
+    target = urlparse(out["Location"])
+    assert f"{target.scheme}://{target.netloc}{target.path}" == f"{provider.base}/logout"
+    query = {k: v[0] for k, v in parse_qs(target.query).items()}
+    assert query["id_token_hint"] == id_token
+    assert query["post_logout_redirect_uri"] == "http://testserver" + reverse("accounts:login")
+    assert AuditEntry.objects.get(action="logout.sso").changes["at_provider"] is True
+
+
+def test_without_an_end_session_endpoint_esci_is_local(client, provider, demo_user):
+    _sign_in(client, provider, {"sub": "x1", "fiscal_number": "VRDNNA80A41F257X"})
+    out = client.post(reverse("accounts:logout"))
+    assert out["Location"] == reverse("accounts:login")
+    assert "_auth_user_id" not in client.session
+
+
+def test_refused_identities_do_not_lock_the_address_out(client, provider, demo_user, settings):
+    for attempt in range(settings.AXES_FAILURE_LIMIT + 1):
+        claims = {"sub": f"altro-{attempt}", "fiscal_number": "RSSMRA80A01H501U"}
+        assert _sign_in(client, provider, claims)["Location"] == "/accedi/?sso=rifiutato"
+    claims = {"sub": "x1", "fiscal_number": "VRDNNA80A41F257X"}
+    assert _sign_in(client, provider, claims)["Location"] != "/accedi/?sso=rifiutato"
+    assert int(client.session["_auth_user_id"]) == demo_user.pk
+    assert not AuditEntry.objects.filter(action="login.locked_out").exists()
