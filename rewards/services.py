@@ -34,10 +34,11 @@ from django.utils import timezone
 from appraisal.models import Scheda, SchedaItem, SchedaState
 from core.audit import diff, record, state_of
 from core.exceptions import AccessDenied, ServiceError
+from core.parsing import FieldChecker, lenient_decimal, parse_amount
 from documents.models import ReportValidation
 from engine import premiums as ep
 from engine.config import ConfigError
-from engine.numbers import format_euro, format_number, json_decimal, jsonable, to_decimal
+from engine.numbers import CENT, HUNDRED, format_euro, format_number, json_decimal, jsonable
 from measurement.selectors import cycle_scores
 from organization.models import (
     Absence,
@@ -62,10 +63,6 @@ from rewards.models import (
     FundKind,
     IntegrativeContract,
 )
-
-HUNDRED = Decimal("100")
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("9999999999.99")  # Fund.amount: 12 digits, 2 decimals
 
 STAFF_KINDS = frozenset({FundKind.ORGANISATIONAL, FundKind.INDIVIDUAL})
 RESULT_KINDS = frozenset({FundKind.EQ_RESULT, FundKind.MANAGER_RESULT})
@@ -136,24 +133,6 @@ def _authorize(user, ente: Ente) -> None:
         raise AccessDenied("Solo l'amministrazione dell'ente gestisce fondi e premi.")
 
 
-def _money(value: Any, what: str, field: str, *, required: bool = True) -> Decimal | None:
-    """An amount in euros with cents; `what` names it («L'importo del fondo»)."""
-    if value in (None, ""):
-        if required:
-            raise ServiceError(f"{what} è obbligatorio.", field=field)
-        return None
-    amount = _as_decimal(value)
-    if amount is None:
-        raise ServiceError(f"{what}: «{value}» non è un importo.", field=field)
-    if amount < 0:
-        raise ServiceError(f"{what} non può essere negativo.", field=field)
-    if amount != amount.quantize(CENT):
-        raise ServiceError(f"{what} ammette al massimo due decimali (centesimi).", field=field)
-    if amount > MAX_AMOUNT:
-        raise ServiceError(f"{what} è troppo grande.", field=field)
-    return amount.quantize(CENT)
-
-
 def _euro(value: Decimal) -> str:
     return format_euro(Decimal(value))
 
@@ -169,9 +148,9 @@ def _clean_fund(values: dict[str, Any], kind: str) -> dict[str, Any]:
             raise ServiceError("La denominazione del fondo è obbligatoria.", field="label")
         cleaned["label"] = label[:255]
     if "amount" in values:
-        cleaned["amount"] = _money(values["amount"], "L'importo del fondo", "amount")
+        cleaned["amount"] = parse_amount(values["amount"], "L'importo del fondo", "amount")
     if "pool_amount" in values:
-        cleaned["pool_amount"] = _money(
+        cleaned["pool_amount"] = parse_amount(
             values["pool_amount"],
             "Il fondo complessivo di posizione e risultato",
             "pool_amount",
@@ -521,74 +500,6 @@ def _national_only(year: int) -> dict[str, Any]:
     return values
 
 
-class _Checker:
-    def __init__(self, data: dict[str, Any]):
-        self.data = data
-        self.errors: dict[str, str] = {}
-
-    def number(
-        self,
-        key: str,
-        *,
-        low: Decimal | None = None,
-        high: Decimal | None = None,
-        optional: bool = False,
-        message: str = "",
-    ) -> Decimal | None:
-        raw = self.data.get(key)
-        if raw in (None, "") and optional:
-            return None
-        value = _as_decimal(raw)
-        if value is None:
-            self.errors[key] = f"«{raw}» non è un numero."
-            return None
-        if (low is not None and value < low) or (high is not None and value > high):
-            self.errors[key] = message or _range_text(low, high)
-            return None
-        return value
-
-    def integer(self, key: str, *, low: int, high: int | None, optional: bool = False):
-        raw = self.data.get(key)
-        if raw in (None, "") and optional:
-            return None
-        value = _as_decimal(raw)
-        if value is None or value != value.to_integral_value() or isinstance(raw, bool):
-            self.errors[key] = f"«{raw}» non è un numero intero."
-            return None
-        number = int(value)
-        if number < low or (high is not None and number > high):
-            self.errors[key] = _range_text(Decimal(low), None if high is None else Decimal(high))
-            return None
-        return number
-
-    def flag(self, key: str) -> bool | None:
-        raw = self.data.get(key)
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw.lower() in {"true", "false", "1", "0", "sì", "si", "no"}:
-            return raw.lower() in {"true", "1", "sì", "si"}
-        self.errors[key] = "deve essere vero o falso."
-        return None
-
-
-def _as_decimal(raw: Any, *, reader=to_decimal) -> Decimal | None:
-    """A number typed on the page or given to the command (Italian rules), or None."""
-    if isinstance(raw, bool) or raw is None:
-        return None
-    try:
-        return reader(raw)
-    except (TypeError, ValueError):
-        return None
-
-
-def _range_text(low: Decimal | None, high: Decimal | None) -> str:
-    if low is not None and high is not None:
-        return f"deve essere compreso tra {format_number(low)} e {format_number(high)}."
-    if low is not None:
-        return f"non può essere inferiore a {format_number(low)}."
-    return f"non può superare {format_number(high)}."
-
-
 def distribution_parameters_validate(
     data: dict[str, Any], *, year: int | None = None
 ) -> dict[str, Any]:
@@ -608,7 +519,7 @@ def distribution_parameters_validate(
         errors[key] = "manca."
     for key in unknown:
         errors[key] = "parametro non previsto."
-    check = _Checker(data)
+    check = FieldChecker(data)
     cleaned: dict[str, Any] = {}
     hundred, zero = HUNDRED, Decimal("0")
     national = contract_for(year if year is not None else dt.date.today().year)
@@ -688,7 +599,7 @@ def distribution_parameters_validate(
     return cleaned
 
 
-def _coefficients(raw: Any, check: _Checker) -> dict[str, Decimal]:
+def _coefficients(raw: Any, check: FieldChecker) -> dict[str, Decimal]:
     key = "category_coefficients"
     if not isinstance(raw, dict):
         check.errors[key] = "deve essere un elenco categoria → coefficiente."
@@ -699,7 +610,7 @@ def _coefficients(raw: Any, check: _Checker) -> dict[str, Decimal]:
         if category not in CATEGORY_KEYS:
             problems.append(f"categoria «{category}» non prevista")
             continue
-        number = _as_decimal(value, reader=json_decimal)
+        number = lenient_decimal(value, reader=json_decimal)
         if number is None or number <= 0:
             problems.append(
                 f"«{category_label(category)}»: il coefficiente deve essere un numero maggiore di 0"
@@ -711,7 +622,7 @@ def _coefficients(raw: Any, check: _Checker) -> dict[str, Decimal]:
     return table
 
 
-def _tie_break(raw: Any, check: _Checker) -> list[str]:
+def _tie_break(raw: Any, check: FieldChecker) -> list[str]:
     key = "tie_break"
     if not isinstance(raw, list | tuple) or not raw:
         check.errors[key] = "deve essere un elenco di criteri, il primo è il punteggio."
@@ -732,7 +643,7 @@ def _tie_break(raw: Any, check: _Checker) -> list[str]:
     return [str(item) for item in raw]
 
 
-def _allowances(raw: Any, check: _Checker) -> dict[str, Decimal]:
+def _allowances(raw: Any, check: FieldChecker) -> dict[str, Decimal]:
     key = "position_allowances"
     if raw in (None, ""):
         return {}
@@ -741,7 +652,7 @@ def _allowances(raw: Any, check: _Checker) -> dict[str, Decimal]:
         return {}
     table, problems = {}, []
     for person_key, value in raw.items():
-        number = _as_decimal(value, reader=json_decimal)
+        number = lenient_decimal(value, reader=json_decimal)
         if number is None or number < 0:
             problems.append(f"«{person_key}»: importo non valido")
             continue
