@@ -35,7 +35,6 @@ from appraisal.models import Scheda, SchedaItem, SchedaState
 from core.audit import diff, record, state_of
 from core.exceptions import AccessDenied, ServiceError
 from core.parsing import FieldChecker, lenient_decimal, parse_amount
-from documents.models import ReportValidation
 from engine import premiums as ep
 from engine.config import ConfigError
 from engine.numbers import CENT, HUNDRED, format_euro, format_number, json_decimal, jsonable
@@ -1124,6 +1123,12 @@ def distribution_preview(
 # -- finalisation ------------------------------------------------------------------------------
 
 
+def _report_validated(cycle: Cycle) -> bool:
+    """Whether the Nucleo validated the Relazione of the cycle (`documents.ReportValidation`),
+    read through the cycle's reverse relation: documents sits above rewards and is not imported."""
+    return Cycle.objects.filter(pk=cycle.pk, report_validation__isnull=False).exists()
+
+
 def finalisation_problems(distribution: Distribution) -> list[str]:
     """Everything that prevents finalising, in Italian (empty: it can be finalised)."""
     fund, cycle = distribution.fund, distribution.cycle
@@ -1136,7 +1141,7 @@ def finalisation_problems(distribution: Distribution) -> list[str]:
             f"«{cycle.get_state_display()}»): senza piano non si eroga la retribuzione di "
             "risultato (art. 10 c.5 D.Lgs. 150/2009)."
         )
-    if not ReportValidation.objects.filter(cycle=cycle).exists():
+    if not _report_validated(cycle):
         problems.append(
             f"La Relazione sulla performance {cycle.year} non è validata dal Nucleo di "
             "Valutazione: la validazione è condizione per erogare i premi (art. 14 c.6 D.Lgs. "
