@@ -402,6 +402,46 @@ def position_allowances_of(ente: Ente, year: int) -> dict[str, Decimal]:
 
 
 @transaction.atomic
+def _contract_years(first_year: Any, last_year: Any) -> tuple[int, int | None]:
+    try:
+        first = int(first_year)
+        last = None if last_year in (None, "") else int(last_year)
+    except (TypeError, ValueError):
+        raise ServiceError("Gli anni del contratto integrativo devono essere numeri.") from None
+    if not 2000 <= first <= 2100:
+        raise ServiceError(f"Dall'anno: {first} non è un anno valido.", field="first_year")
+    if last is not None and last < first:
+        raise ServiceError("L'anno finale precede quello iniziale.", field="last_year")
+    return first, last
+
+
+def _contract_rules(parameters: dict[str, Any] | None, first_year: int) -> dict[str, Any]:
+    """Only the keys the contract sets, checked together with the national defaults of the
+    others, as stored (JSON-ready)."""
+    parameters = dict(parameters or {})
+    unknown = sorted(set(parameters) - set(CONTRACT_KEYS))
+    if unknown:
+        raise ParameterError(dict.fromkeys(unknown, "non è una regola del contratto integrativo."))
+    merged = {
+        key: value for key, value in _national_only(first_year).items() if key not in parameters
+    }
+    merged.update(parameters)
+    cleaned = distribution_parameters_validate(merged, year=first_year)
+    return jsonable({key: cleaned[key] for key in parameters})
+
+
+def _check_no_overlap(ente: Ente, first_year: int, last_year: int | None) -> None:
+    """Another contract of the ente (with another first year) must not cover these years."""
+    others = IntegrativeContract.objects.filter(ente=ente).exclude(first_year=first_year)
+    mine = last_year if last_year is not None else 9999
+    for other in others:
+        end = other.last_year if other.last_year is not None else 9999
+        if other.first_year <= mine and first_year <= end:
+            raise ServiceError(
+                f"Gli anni si sovrappongono a quelli di «{other.label}».", field="first_year"
+            )
+
+
 def integrative_contract_save(
     *,
     user,
@@ -423,34 +463,9 @@ def integrative_contract_save(
         raise ServiceError(
             "La denominazione del contratto integrativo è obbligatoria.", field="label"
         )
-    try:
-        first_year = int(first_year)
-        last_year = None if last_year in (None, "") else int(last_year)
-    except (TypeError, ValueError):
-        raise ServiceError("Gli anni del contratto integrativo devono essere numeri.") from None
-    if not 2000 <= first_year <= 2100:
-        raise ServiceError(f"Dall'anno: {first_year} non è un anno valido.", field="first_year")
-    if last_year is not None and last_year < first_year:
-        raise ServiceError("L'anno finale precede quello iniziale.", field="last_year")
-    parameters = dict(parameters or {})
-    unknown = sorted(set(parameters) - set(CONTRACT_KEYS))
-    if unknown:
-        raise ParameterError(dict.fromkeys(unknown, "non è una regola del contratto integrativo."))
-    national = contract_for(first_year)
-    merged = {
-        key: value for key, value in _national_only(first_year).items() if key not in parameters
-    }
-    merged.update(parameters)
-    cleaned = distribution_parameters_validate(merged, year=first_year)
-    stored = jsonable({key: cleaned[key] for key in parameters})
-    others = IntegrativeContract.objects.filter(ente=ente).exclude(first_year=first_year)
-    for other in others:
-        end = other.last_year if other.last_year is not None else 9999
-        mine = last_year if last_year is not None else 9999
-        if other.first_year <= mine and first_year <= end:
-            raise ServiceError(
-                f"Gli anni si sovrappongono a quelli di «{other.label}».", field="first_year"
-            )
+    first_year, last_year = _contract_years(first_year, last_year)
+    stored = _contract_rules(parameters, first_year)
+    _check_no_overlap(ente, first_year, last_year)
     contract = IntegrativeContract.objects.filter(ente=ente, first_year=first_year).first()
     before = state_of(contract) if contract else {}
     if contract is None:
@@ -465,7 +480,8 @@ def integrative_contract_save(
         action="integrative_contract.save",
         obj=contract,
         ente=ente,
-        changes=diff(before, state_of(contract)) | {"national_contract": national.key},
+        changes=diff(before, state_of(contract))
+        | {"national_contract": contract_for(first_year).key},
     )
     return contract
 
@@ -499,30 +515,10 @@ def _national_only(year: int) -> dict[str, Any]:
     return values
 
 
-def distribution_parameters_validate(
-    data: dict[str, Any], *, year: int | None = None
-) -> dict[str, Any]:
-    """The parameters checked and converted (Decimal, int, bool); every key must be present.
-
-    `year` is the cycle's year: the floors the national contract in force sets (the EQ
-    risultato quota of 15 % from the CCNL 21/05/2018) apply only from then.
-
-    Raises `ParameterError` with one Italian message per wrong key (all of them at once).
-    """
-    if not isinstance(data, dict):
-        raise ParameterError({"parametri": "devono essere un oggetto chiave → valore."})
-    errors: dict[str, str] = {}
-    missing = [key for key in PARAMETER_LABELS if key not in data]
-    unknown = [key for key in data if key not in PARAMETER_LABELS]
-    for key in missing:
-        errors[key] = "manca."
-    for key in unknown:
-        errors[key] = "parametro non previsto."
-    check = FieldChecker(data)
-    cleaned: dict[str, Any] = {}
+def _check_division(data: dict[str, Any], check: FieldChecker) -> dict[str, Any]:
+    """How the pool is divided: differentiation, quotas, coefficients, ties, service."""
     hundred, zero = HUNDRED, Decimal("0")
-    national = contract_for(year if year is not None else dt.date.today().year)
-    floor = national.eq_result_floor or zero
+    cleaned: dict[str, Any] = {}
     cleaned["differentiation_share_percent"] = check.number(
         "differentiation_share_percent", low=zero, high=hundred
     )
@@ -554,6 +550,15 @@ def distribution_parameters_validate(
     ):
         cleaned[key] = check.flag(key)
     cleaned["min_service_days"] = check.integer("min_service_days", low=0, high=366)
+    return cleaned
+
+
+def _check_result_shares(check: FieldChecker, year: int | None) -> dict[str, Any]:
+    """The shares of the result pay, with the floors of the national contract of `year`."""
+    hundred, zero = HUNDRED, Decimal("0")
+    national = contract_for(year if year is not None else dt.date.today().year)
+    floor = national.eq_result_floor or zero
+    cleaned: dict[str, Any] = {}
     cleaned["eq_result_min_percent"] = check.number(
         "eq_result_min_percent",
         low=floor,
@@ -579,9 +584,17 @@ def distribution_parameters_validate(
     cleaned["payment_time_achieved_percent"] = check.number(
         "payment_time_achieved_percent", low=zero, high=hundred
     )
+    return cleaned
+
+
+def _check_ente_facts(data: dict[str, Any], check: FieldChecker) -> dict[str, Any]:
+    """The ente's own figures: allowances, personnel expense, staff counts (optional)."""
+    cleaned: dict[str, Any] = {}
     cleaned["position_allowances"] = _allowances(data.get("position_allowances"), check)
     for key in ("personnel_expense", "fund_total", "variable_part"):
-        value = check.number(key, low=zero, optional=True, message="non può essere negativo.")
+        value = check.number(
+            key, low=Decimal("0"), optional=True, message="non può essere negativo."
+        )
         cleaned[key] = None if value is None else value.quantize(CENT, rounding=ROUND_HALF_UP)
     for key in ("staff_count", "trained_count"):
         cleaned[key] = check.integer(key, low=0, high=None, optional=True)
@@ -591,6 +604,32 @@ def distribution_parameters_validate(
         and cleaned["trained_count"] > cleaned["staff_count"]
     ):
         check.errors["trained_count"] = "i dipendenti formati non possono superare il totale."
+    return cleaned
+
+
+def distribution_parameters_validate(
+    data: dict[str, Any], *, year: int | None = None
+) -> dict[str, Any]:
+    """The parameters checked and converted (Decimal, int, bool); every key must be present.
+
+    `year` is the cycle's year: the floors the national contract in force sets (the EQ
+    risultato quota of 15 % from the CCNL 21/05/2018) apply only from then.
+
+    Raises `ParameterError` with one Italian message per wrong key (all of them at once).
+    """
+    if not isinstance(data, dict):
+        raise ParameterError({"parametri": "devono essere un oggetto chiave → valore."})
+    errors: dict[str, str] = {}
+    for key in PARAMETER_LABELS:
+        if key not in data:
+            errors[key] = "manca."
+    for key in data:
+        if key not in PARAMETER_LABELS:
+            errors[key] = "parametro non previsto."
+    check = FieldChecker(data)
+    cleaned = _check_division(data, check)
+    cleaned.update(_check_result_shares(check, year))
+    cleaned.update(_check_ente_facts(data, check))
     for key, message in check.errors.items():
         errors.setdefault(key, message)
     if errors:
@@ -1033,38 +1072,30 @@ def _check_preview_inputs(fund: Fund, cycle: Cycle) -> None:
 
 
 @transaction.atomic
-def distribution_preview(
-    *, user, fund: Fund, cycle: Cycle, parameters: dict[str, Any] | None = None
-) -> Distribution:
-    """Compute and store a preview (always allowed; previews are kept as history).
-
-    `parameters` may hold only the keys that differ from `distribution_parameters_default`.
-    """
-    _authorize(user, fund.ente)
-    _check_preview_inputs(fund, cycle)
-    params = _merged_parameters(fund, parameters)
-    members = _population(fund, cycle)
-    warnings = _payment_time(members, cycle, params["payment_time_achieved_percent"])
-    staff = fund.kind in STAFF_KINDS
+def _compute(fund: Fund, members: list[_Member], params: dict[str, Any], staff: bool):
     try:
         if staff:
-            computed = _staff_distribution(fund, members, params)
-        else:
-            computed = _result_distribution(fund, members, params)
+            return _staff_distribution(fund, members, params)
+        return _result_distribution(fund, members, params)
     except ConfigError as exc:
         raise ServiceError(f"Parametri non validi: {exc}", field="parameters") from exc
     except ValueError as exc:
         raise ServiceError(f"La distribuzione non si può calcolare: {exc}.") from exc
-    if not members:
-        warnings.append(
-            "Nessuna scheda di valutazione per questo fondo nel ciclo: nulla da distribuire."
-        )
-    if not staff and not computed.pool_check.respected:
-        warnings.append(computed.pool_check.explanation.text)
-    by_person = {m.person.pk: m for m in members}
+
+
+def _preview_result(
+    fund: Fund,
+    members: list[_Member],
+    computed,
+    staff: bool,
+    warnings: list[str],
+    parameters: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What the preview page shows: the fund, the computed totals (lines aside), where each
+    parameter comes from, the warnings."""
     computed_data = computed.to_dict()
     computed_data.pop("lines", None)
-    result = {
+    return {
         "kind": "staff" if staff else "result",
         "fund": {
             "kind": fund.kind,
@@ -1083,16 +1114,10 @@ def distribution_preview(
         "warnings": warnings,
         "pool_check": None if staff else computed.pool_check.to_dict(),
     }
-    distribution = Distribution.objects.create(
-        fund=fund,
-        cycle=cycle,
-        state=DistributionState.PREVIEW,
-        parameters=jsonable(params),
-        result=result,
-        total_paid=computed.totals.distributed,
-        residual=computed.totals.residual,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
-    )
+
+
+def _store_lines(distribution: Distribution, computed, members: list[_Member], staff: bool) -> None:
+    by_person = {m.person.pk: m for m in members}
     DistributionLine.objects.bulk_create(
         [
             DistributionLine(
@@ -1105,6 +1130,39 @@ def distribution_preview(
             for line in computed.lines
         ]
     )
+
+
+def distribution_preview(
+    *, user, fund: Fund, cycle: Cycle, parameters: dict[str, Any] | None = None
+) -> Distribution:
+    """Compute and store a preview (always allowed; previews are kept as history).
+
+    `parameters` may hold only the keys that differ from `distribution_parameters_default`.
+    """
+    _authorize(user, fund.ente)
+    _check_preview_inputs(fund, cycle)
+    params = _merged_parameters(fund, parameters)
+    members = _population(fund, cycle)
+    warnings = _payment_time(members, cycle, params["payment_time_achieved_percent"])
+    staff = fund.kind in STAFF_KINDS
+    computed = _compute(fund, members, params, staff)
+    if not members:
+        warnings.append(
+            "Nessuna scheda di valutazione per questo fondo nel ciclo: nulla da distribuire."
+        )
+    if not staff and not computed.pool_check.respected:
+        warnings.append(computed.pool_check.explanation.text)
+    distribution = Distribution.objects.create(
+        fund=fund,
+        cycle=cycle,
+        state=DistributionState.PREVIEW,
+        parameters=jsonable(params),
+        result=_preview_result(fund, members, computed, staff, warnings, parameters),
+        total_paid=computed.totals.distributed,
+        residual=computed.totals.residual,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    _store_lines(distribution, computed, members, staff)
     record(
         user=user,
         action="distribution.preview",
