@@ -28,11 +28,12 @@ chromium: ## Installa chromium (Debian) per il test end-to-end, se manca e se po
 xmlsec: ## Installa xmlsec1 (Debian) per l'accesso SAML 2 e i suoi test, se manca e se possibile
 	@scripts/ensure-xmlsec1.sh
 
-lint: deps ## Controlli statici: ruff, tipi (mypy), livelli (import-linter), migrazioni mancanti
+lint: deps ## Controlli statici: ruff, tipi (mypy), livelli (import-linter), funzioni lunghe, migrazioni mancanti
 	$(RUFF) check .
 	$(RUFF) format --check .
 	.venv/bin/mypy
 	.venv/bin/lint-imports
+	$(PY) scripts/check_function_length.py
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: deps ## Corregge e riformatta il codice con ruff

@@ -13,7 +13,7 @@ Empty input (None or blank text) reads as None, or is refused with «valore obbl
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from core.exceptions import ServiceError
-from engine.numbers import NumberError, format_date, format_number, to_decimal
+from engine.numbers import CENT, NumberError, format_date, format_number, to_decimal
 
 # Dates outside this range are typing mistakes (01/01/0001, 2204 for 2024), not plans.
 EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -29,6 +29,8 @@ LATEST_DATE = dt.date(2199, 12, 31)
 # The longest text a single-line field takes when its model does not say otherwise.
 DEFAULT_MAX_LENGTH = 10_000
 KEY_MAX_LENGTH = 80
+# The largest amount the money fields take (12 digits, 2 of them decimals).
+MAX_AMOUNT = Decimal("9999999999.99")
 
 _PLACES_WORDS = {0: "nessun decimale", 1: "un decimale", 2: "due decimali", 4: "quattro decimali"}
 _TRUE = frozenset({"1", "true", "on", "sì", "si", "yes"})
@@ -117,14 +119,114 @@ def _check_range(
     if (low is None or number >= low) and (high is None or number <= high):
         return
     typed = format_number(number)
+    raise ServiceError(f"{label} {range_text(low, high)} (indicato {typed}).", field=field)
+
+
+def range_text(low: Decimal | int | None, high: Decimal | int | None) -> str:
+    """«deve essere compreso tra 0 e 100», «non può superare 100»… (no final stop)."""
     if low is not None and high is not None:
-        bounds = f"deve essere compreso tra {format_number(Decimal(low))} e "
-        bounds += format_number(Decimal(high))
-    elif low is not None:
-        bounds = f"non può essere inferiore a {format_number(Decimal(low))}"
-    else:
-        bounds = f"non può superare {format_number(Decimal(high or 0))}"
-    raise ServiceError(f"{label} {bounds} (indicato {typed}).", field=field)
+        return (
+            f"deve essere compreso tra {format_number(Decimal(low))} e "
+            f"{format_number(Decimal(high))}"
+        )
+    if low is not None:
+        return f"non può essere inferiore a {format_number(Decimal(low))}"
+    return f"non può superare {format_number(Decimal(high or 0))}"
+
+
+def lenient_decimal(raw: Any, *, reader: Callable[[Any], Decimal] = to_decimal) -> Decimal | None:
+    """A number typed on a page or given to a command (Italian rules), or None when it is none.
+
+    For checks that gather every problem before refusing (`FieldChecker`); `reader` may be
+    `engine.numbers.json_decimal` for the values of a JSON document."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    try:
+        return reader(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_amount(
+    value: Any,
+    what: str,
+    field: str | None = None,
+    *,
+    required: bool = True,
+    high: Decimal = MAX_AMOUNT,
+) -> Decimal | None:
+    """An amount in euros with at most two decimals, not negative; `what` names it as the
+    subject of the sentence («L'importo del fondo è obbligatorio.»)."""
+    if is_blank(value):
+        if required:
+            raise ServiceError(f"{what} è obbligatorio.", field=field)
+        return None
+    amount = lenient_decimal(value)
+    if amount is None:
+        raise ServiceError(f"{what}: «{value}» non è un importo.", field=field)
+    if amount < 0:
+        raise ServiceError(f"{what} non può essere negativo.", field=field)
+    if amount != amount.quantize(CENT):
+        raise ServiceError(f"{what} ammette al massimo due decimali (centesimi).", field=field)
+    if amount > high:
+        raise ServiceError(f"{what} è troppo grande.", field=field)
+    return amount.quantize(CENT)
+
+
+class FieldChecker:
+    """Checks the keys of a dict of settings and gathers one Italian message per wrong key in
+    `errors` instead of stopping at the first, for forms and files that show them all at once.
+    Each method returns the converted value, or None when the key is wrong."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+        self.errors: dict[str, str] = {}
+
+    def number(
+        self,
+        key: str,
+        *,
+        low: Decimal | None = None,
+        high: Decimal | None = None,
+        optional: bool = False,
+        message: str = "",
+    ) -> Decimal | None:
+        raw = self.data.get(key)
+        if raw in (None, "") and optional:
+            return None
+        value = lenient_decimal(raw)
+        if value is None:
+            self.errors[key] = f"«{raw}» non è un numero."
+            return None
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.errors[key] = message or range_text(low, high) + "."
+            return None
+        return value
+
+    def integer(
+        self, key: str, *, low: int, high: int | None, optional: bool = False
+    ) -> int | None:
+        raw = self.data.get(key)
+        if raw in (None, "") and optional:
+            return None
+        value = lenient_decimal(raw)
+        if value is None or value != value.to_integral_value():
+            self.errors[key] = f"«{raw}» non è un numero intero."
+            return None
+        number = int(value)
+        if number < low or (high is not None and number > high):
+            self.errors[key] = range_text(low, high) + "."
+            return None
+        return number
+
+    def flag(self, key: str) -> bool | None:
+        raw = self.data.get(key)
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.lower() in {"true", "false", "1", "0", "sì", "si", "no"}:
+            return raw.lower() in {"true", "1", "sì", "si"}
+        self.errors[key] = "deve essere vero o falso."
+        return None
 
 
 def parse_date(

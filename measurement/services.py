@@ -438,16 +438,7 @@ def measurement_save(
     _require_subject(user, cycle, indicator, parameter)
     _require_measuring(cycle)
     start, end = _open_period(cycle, period_kind, period_end, period_start)
-    label = _subject_label(indicator, parameter)
-    number = _number(value, f"Valore dell'{label}" if indicator else f"Valore del {label}", "value")
-    done = parse_date(completed_on, label="Data di completamento", field="completed_on")
-    _within_year(done, cycle, "La data di completamento", "completed_on")
-    milestone = indicator is not None and indicator.polarity == "milestone"
-    if number is None and done is None and not milestone:
-        raise ServiceError(
-            f"Indica il valore dell'{label}." if indicator else f"Indica il valore del {label}.",
-            field="value",
-        )
+    number, done = _typed_value(cycle, indicator, parameter, value, completed_on)
     note = (note or "").strip()
     deviation_note = (deviation_note or "").strip()
     _check_value_rules(
@@ -475,6 +466,31 @@ def measurement_save(
     }
     if existing is None:
         return _value_create(user, cycle, subject, end, fields)
+    return _value_update(user, cycle, existing, fields)
+
+
+def _typed_value(
+    cycle: Cycle,
+    indicator: Indicator | None,
+    parameter: Parameter | None,
+    value: Any,
+    completed_on: Any,
+) -> tuple[Decimal | None, dt.date | None]:
+    """(value, completion date) as typed; one of them is required, but for a milestone."""
+    label = _subject_label(indicator, parameter)
+    number = _number(value, f"Valore dell'{label}" if indicator else f"Valore del {label}", "value")
+    done = parse_date(completed_on, label="Data di completamento", field="completed_on")
+    _within_year(done, cycle, "La data di completamento", "completed_on")
+    milestone = indicator is not None and indicator.polarity == "milestone"
+    if number is None and done is None and not milestone:
+        raise ServiceError(
+            f"Indica il valore dell'{label}." if indicator else f"Indica il valore del {label}.",
+            field="value",
+        )
+    return number, done
+
+
+def _value_update(user, cycle: Cycle, existing: Measurement, fields: dict[str, Any]) -> Measurement:
     before = _state(existing)
     for name, new in fields.items():
         setattr(existing, name, new)
@@ -614,29 +630,11 @@ def measurement_correct(
     access = _access(user, ente)
     if access is not None and not rules.can_correct(access, measurement):
         raise AccessDenied("Solo il responsabile della struttura corregge questo valore.")
-    current = (
-        Measurement.objects.select_for_update(of=("self",))
-        .select_related("indicator", "parameter")
-        .get(pk=measurement.pk)
-    )
-    window = _closing_window(cycle, current.period_end)
-    if window is None:
-        raise ServiceError(
-            "Il valore appartiene a un periodo ancora aperto: modificalo direttamente, senza "
-            "correzione.",
-            field="value",
-        )
+    current, window = _closed_value(cycle, measurement)
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError("Indica il motivo della correzione.", field="reason")
-    label = _subject_label(current.indicator, current.parameter)
-    number = _number(value, f"Valore dell'{label}", "value")
-    done = parse_date(completed_on, label="Data di completamento", field="completed_on")
-    _within_year(done, cycle, "La data di completamento", "completed_on")
-    if number is None and done is None:
-        raise ServiceError("Indica il valore corretto.", field="value")
-    if number == current.value and done == current.completed_on:
-        raise ServiceError("Il valore corretto è uguale a quello registrato.", field="value")
+    number, done = _corrected_value(cycle, current, value, completed_on)
     note = current.deviation_note if deviation_note is None else deviation_note.strip()
     _check_value_rules(
         cycle=cycle,
@@ -666,6 +664,39 @@ def measurement_correct(
     changes["reason"] = [None, reason]
     audit(user, "measurement.correct", current, ente, changes)
     return correction
+
+
+def _closed_value(cycle: Cycle, measurement: Measurement) -> tuple[Measurement, MonitoringWindow]:
+    """The value, locked, with the closed window it belongs to (an open one needs no
+    correction)."""
+    current = (
+        Measurement.objects.select_for_update(of=("self",))
+        .select_related("indicator", "parameter")
+        .get(pk=measurement.pk)
+    )
+    window = _closing_window(cycle, current.period_end)
+    if window is None:
+        raise ServiceError(
+            "Il valore appartiene a un periodo ancora aperto: modificalo direttamente, senza "
+            "correzione.",
+            field="value",
+        )
+    return current, window
+
+
+def _corrected_value(
+    cycle: Cycle, current: Measurement, value: Any, completed_on: Any
+) -> tuple[Decimal | None, dt.date | None]:
+    """(value, completion date) of a correction: one of them, and not the stored ones."""
+    label = _subject_label(current.indicator, current.parameter)
+    number = _number(value, f"Valore dell'{label}", "value")
+    done = parse_date(completed_on, label="Data di completamento", field="completed_on")
+    _within_year(done, cycle, "La data di completamento", "completed_on")
+    if number is None and done is None:
+        raise ServiceError("Indica il valore corretto.", field="value")
+    if number == current.value and done == current.completed_on:
+        raise ServiceError("Il valore corretto è uguale a quello registrato.", field="value")
+    return number, done
 
 
 # ---------------------------------------------------------------------------------------------

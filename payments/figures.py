@@ -17,12 +17,11 @@ from typing import Any
 from django.db import connection
 
 from engine import payments as ep
-from engine.numbers import jsonable
+from engine.numbers import CENT, jsonable
 from organization.models import Ente, Unit
 from payments.models import Invoice, InvoicePayment, InvoiceSuspension
 
 HEAVIEST = 20
-CENT = Decimal("0.01")
 
 
 def _decimal(value) -> Decimal:

@@ -441,103 +441,125 @@ def _chunks(values: list, size: int = 500) -> Iterable[list]:
         yield values[start : start + size]
 
 
-def write_invoices(
-    *, ente: Ente, items: list[ParsedInvoice], batch: ImportBatch | None, source=None
-) -> WriteResult:
-    """Create or update the invoices (same identity → update), with their payments and
-    suspensions. Call inside a transaction."""
+class _StoredInvoices:
+    """The ente's invoices already stored, found by key, SDI id or supplier + number + date."""
+
+    def __init__(self, ente: Ente):
+        self.by_key: dict[str, int] = {}
+        self.by_sdi: dict[str, int] = {}
+        self.by_composite: dict[str, int] = {}
+        self.hashes: dict[int, str] = {}
+        for pk, key, sdi, supplier, number, issued, content_hash in Invoice.objects.filter(
+            ente=ente
+        ).values_list(
+            "id", "key", "sdi_id", "supplier_code", "number", "issue_date", "content_hash"
+        ):
+            self.by_key[key] = pk
+            self.hashes[pk] = content_hash
+            if sdi:
+                self.by_sdi[sdi.strip().upper()] = pk
+            if number and supplier:
+                self.by_composite[composite_key(supplier, number, issued)] = pk
+
+    def find(self, item: ParsedInvoice) -> int | None:
+        if not self.by_key:  # an ente without invoices has nothing to look up
+            return None
+        return (
+            self.by_key.get(item.key)
+            or (self.by_sdi.get(item.sdi_id.strip().upper()) if item.sdi_id else None)
+            or (
+                self.by_composite.get(item.composite)
+                if item.supplier_code and item.number
+                else None
+            )
+        )
+
+
+@dataclass
+class _Plan:
+    """What an import writes: the new invoices, the changed ones (with their id), the years."""
+
+    new: list[tuple[ParsedInvoice, tuple]] = field(default_factory=list)
+    changed: list[tuple[int, ParsedInvoice, tuple]] = field(default_factory=list)
+    years: set[int] = field(default_factory=set)
+    unchanged: int = 0
+
+
+def _plan_writes(
+    items: list[ParsedInvoice], stored: _StoredInvoices, ente: Ente, source, batch_id
+) -> _Plan:
+    """Each item is new, changed or unchanged (same digest as the stored one)."""
     units = _UnitResolver(ente, source)
     people = _PersonResolver(ente)
-    by_key, by_sdi, by_composite = {}, {}, {}
-    hashes = {}
-    for pk, key, sdi, supplier, number, issued, content_hash in Invoice.objects.filter(
-        ente=ente
-    ).values_list("id", "key", "sdi_id", "supplier_code", "number", "issue_date", "content_hash"):
-        by_key[key] = pk
-        hashes[pk] = content_hash
-        if sdi:
-            by_sdi[sdi.strip().upper()] = pk
-        if number and supplier:
-            by_composite[composite_key(supplier, number, issued)] = pk
-    new: list[tuple[ParsedInvoice, tuple]] = []
-    changed: list[tuple[int, ParsedInvoice, tuple]] = []
-    batch_id = batch.pk if batch is not None else None
-    result = WriteResult()
-    years: set[int] = set()
+    plan = _Plan()
     seen: set[int] = set()
     for item in items:
-        pk = None
-        if by_key:  # an ente without invoices has nothing to look up
-            pk = (
-                by_key.get(item.key)
-                or (by_sdi.get(item.sdi_id.strip().upper()) if item.sdi_id else None)
-                or (
-                    by_composite.get(item.composite) if item.supplier_code and item.number else None
-                )
-            )
+        pk = stored.find(item)
         if pk is not None and pk in seen:
             continue  # the same stored invoice reached twice (by SDI and by number)
         values = _row_values(item, units.find(item.office), people.find(item.responsible), batch_id)
         fingerprint = _fingerprint(values[:-1], item)
         if pk is not None:
             seen.add(pk)
-            if hashes.get(pk) == fingerprint:
-                result.unchanged += 1
+            if stored.hashes.get(pk) == fingerprint:
+                plan.unchanged += 1
                 continue
-        years.add(item.received_date.year)
-        for day, _, _ in item.payments:
-            years.add(day.year)
+        plan.years.add(item.received_date.year)
+        plan.years.update(day.year for day, _, _ in item.payments)
         fields = (*values, fingerprint)
         if pk is None:
-            new.append((item, fields))
+            plan.new.append((item, fields))
         else:
-            changed.append((pk, item, fields))
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    columns = [Invoice._meta.get_field(name).column for name in UPDATED_FIELDS]
-    if changed:
-        ids = [pk for pk, _, _ in changed]
-        # The years an updated invoice counted in before must be recomputed too.
-        for chunk in _chunks(ids):
-            years.update(
-                day.year
-                for day in Invoice.objects.filter(pk__in=chunk).values_list(
-                    "received_date", flat=True
-                )
-            )
-            years.update(
-                day.year
-                for day in InvoicePayment.objects.filter(invoice_id__in=chunk).values_list(
-                    "date", flat=True
-                )
-            )
-            InvoicePayment.objects.filter(invoice_id__in=chunk).delete()
-            InvoiceSuspension.objects.filter(invoice_id__in=chunk).delete()
-        assignments = ", ".join(f"{_quote(column)} = %s" for column in columns)
-        _execute_many(
-            f"UPDATE {_quote(Invoice._meta.db_table)} SET {assignments}, "
-            f"{_quote('updated_at')} = %s WHERE {_quote('id')} = %s",
-            [(*fields, now, pk) for pk, _, fields in changed],
+            plan.changed.append((pk, item, fields))
+    return plan
+
+
+def _update_changed(plan: _Plan, columns: list[str], now) -> None:
+    """Rewrite the changed invoices; their old payments and suspensions go, and the years they
+    counted in before are recomputed too."""
+    ids = [pk for pk, _, _ in plan.changed]
+    for chunk in _chunks(ids):
+        plan.years.update(
+            day.year
+            for day in Invoice.objects.filter(pk__in=chunk).values_list("received_date", flat=True)
         )
-    if new:
-        names = ", ".join(_quote(c) for c in ["ente_id", "key", *columns, "updated_at"])
-        marks = ", ".join(["%s"] * (len(columns) + 3))
-        _execute_many(
-            f"INSERT INTO {_quote(Invoice._meta.db_table)} ({names}) VALUES ({marks})",
-            [(ente.pk, item.key, *fields, now) for item, fields in new],
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {_quote('key')}, {_quote('id')} FROM {_quote(Invoice._meta.db_table)} "
-                f"WHERE {_quote('ente_id')} = %s",
-                [ente.pk],
+        plan.years.update(
+            day.year
+            for day in InvoicePayment.objects.filter(invoice_id__in=chunk).values_list(
+                "date", flat=True
             )
-            created = {key: pk for key, pk in cursor.fetchall() if key not in by_key}
-    else:
-        created = {}
+        )
+        InvoicePayment.objects.filter(invoice_id__in=chunk).delete()
+        InvoiceSuspension.objects.filter(invoice_id__in=chunk).delete()
+    assignments = ", ".join(f"{_quote(column)} = %s" for column in columns)
+    _execute_many(
+        f"UPDATE {_quote(Invoice._meta.db_table)} SET {assignments}, "
+        f"{_quote('updated_at')} = %s WHERE {_quote('id')} = %s",
+        [(*fields, now, pk) for pk, _, fields in plan.changed],
+    )
+
+
+def _insert_new(
+    ente: Ente, plan: _Plan, columns: list[str], now, stored: _StoredInvoices
+) -> dict[str, int]:
+    """Insert the new invoices; their ids by key (one query reads them back)."""
+    names = ", ".join(_quote(c) for c in ["ente_id", "key", *columns, "updated_at"])
+    marks = ", ".join(["%s"] * (len(columns) + 3))
+    _execute_many(
+        f"INSERT INTO {_quote(Invoice._meta.db_table)} ({names}) VALUES ({marks})",
+        [(ente.pk, item.key, *fields, now) for item, fields in plan.new],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_quote('key')}, {_quote('id')} FROM {_quote(Invoice._meta.db_table)} "
+            f"WHERE {_quote('ente_id')} = %s",
+            [ente.pk],
+        )
+        return {key: pk for key, pk in cursor.fetchall() if key not in stored.by_key}
+
+
+def _insert_payments_and_suspensions(targets: list[tuple[int, ParsedInvoice, tuple]]) -> None:
     payments, suspensions = [], []
-    targets = [(pk, item, fields) for pk, item, fields in changed]
-    targets += [(created[item.key], item, fields) for item, fields in new]
-    result.written = [_as_engine(pk, item, fields) for pk, item, fields in targets]
     for pk, item, _ in targets:
         payments.extend((pk, day, amount, ref[:60]) for day, amount, ref in item.payments)
         suspensions.extend((pk, start, end, cause.value) for start, end, cause in item.suspensions)
@@ -549,11 +571,31 @@ def write_invoices(
     _execute_many(
         f"INSERT INTO {table} ({columns_suspension}) VALUES (%s, %s, %s, %s)", suspensions
     )
-    result.created = len(new)
-    result.only_these = not by_key
-    result.updated = len(changed)
-    result.years = frozenset(years)
-    return result
+
+
+def write_invoices(
+    *, ente: Ente, items: list[ParsedInvoice], batch: ImportBatch | None, source=None
+) -> WriteResult:
+    """Create or update the invoices (same identity → update), with their payments and
+    suspensions. Call inside a transaction."""
+    stored = _StoredInvoices(ente)
+    plan = _plan_writes(items, stored, ente, source, batch.pk if batch is not None else None)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    columns = [Invoice._meta.get_field(name).column for name in UPDATED_FIELDS]
+    if plan.changed:
+        _update_changed(plan, columns, now)
+    created = _insert_new(ente, plan, columns, now, stored) if plan.new else {}
+    targets = list(plan.changed)
+    targets += [(created[item.key], item, fields) for item, fields in plan.new]
+    _insert_payments_and_suspensions(targets)
+    return WriteResult(
+        created=len(plan.new),
+        updated=len(plan.changed),
+        unchanged=plan.unchanged,
+        years=frozenset(plan.years),
+        written=[_as_engine(pk, item, fields) for pk, item, fields in targets],
+        only_these=not stored.by_key,
+    )
 
 
 def _as_engine(pk: int, item: ParsedInvoice, values: tuple) -> ep.Invoice:
@@ -602,59 +644,42 @@ def _execute_many(sql: str, rows: list[tuple]) -> None:
             cursor.executemany(sql, chunk)
 
 
-def batch_commit(
-    *, user, batch: ImportBatch, today: dt.date | None = None, recompute: bool = True
-) -> ImportBatch:
-    """Import the valid invoices of an analysed file, all in one transaction.
-
-    The file is read again (the analysis may have run in another process), unless this very
-    instance was analysed in this process.
-    """
-    ente = batch.ente
-    _authorize(user, ente)
+def _require_committable(batch: ImportBatch) -> None:
     if batch.state == BatchState.DONE:
         raise ServiceError("Questa importazione è già stata eseguita.", field="file")
     if batch.state not in (BatchState.ANALYSED, BatchState.IMPORTING):
         raise ServiceError(
             "Prima di importare, analizza il file e controlla l'anteprima.", field="file"
         )
-    _progress(batch, state=BatchState.IMPORTING, processed_rows=0, message="Lettura del file…")
-    try:
-        outcome = getattr(batch, "parsed_outcome", None) or _parse(batch)
-        if not outcome.invoices:
-            raise ServiceError(
-                "Nessuna fattura valida nel file: correggi le righe segnalate e riprova.",
-                field="file",
-            )
-        _progress(batch, message="Scrittura delle fatture…")
-        with bulk_work(), transaction.atomic():
-            source = batch.source
-            if batch.source_name:
-                source, _ = ImportSource.objects.get_or_create(ente=ente, name=batch.source_name)
-                source.mapping = batch.mapping
-                source.save(update_fields=["mapping", "updated_at"])
-            written = write_invoices(ente=ente, items=outcome.invoices, batch=batch, source=source)
-            ImportBatch.objects.filter(pk=batch.pk).update(source=source)
-            record(
-                user=user,
-                action="payments.import.commit",
-                obj=batch,
-                ente=ente,
-                changes={
-                    "created": [None, written.created],
-                    "updated": [None, written.updated],
-                    "unchanged": [None, written.unchanged],
-                    "invalid_rows": [None, outcome.invalid_rows],
-                },
-            )
-    except ServiceError as exc:
-        _progress(batch, state=BatchState.FAILED, message=exc.message)
-        raise
-    except Exception:
-        _progress(
-            batch, state=BatchState.FAILED, message="Errore imprevisto: nulla è stato importato."
+
+
+def _write_batch(user, batch: ImportBatch, outcome: Outcome) -> WriteResult:
+    """The invoices, the source's mapping remembered and the audit row, in one transaction."""
+    ente = batch.ente
+    with bulk_work(), transaction.atomic():
+        source = batch.source
+        if batch.source_name:
+            source, _ = ImportSource.objects.get_or_create(ente=ente, name=batch.source_name)
+            source.mapping = batch.mapping
+            source.save(update_fields=["mapping", "updated_at"])
+        written = write_invoices(ente=ente, items=outcome.invoices, batch=batch, source=source)
+        ImportBatch.objects.filter(pk=batch.pk).update(source=source)
+        record(
+            user=user,
+            action="payments.import.commit",
+            obj=batch,
+            ente=ente,
+            changes={
+                "created": [None, written.created],
+                "updated": [None, written.updated],
+                "unchanged": [None, written.unchanged],
+                "invalid_rows": [None, outcome.invalid_rows],
+            },
         )
-        raise
+    return written
+
+
+def _mark_done(batch: ImportBatch, written: WriteResult, outcome: Outcome) -> None:
     message = (
         f"Importate {written.created} fatture nuove, aggiornate {written.updated}, "
         f"invariate {written.unchanged}"
@@ -673,6 +698,38 @@ def batch_commit(
         finished_at=timezone.now(),
         message=message,
     )
+
+
+def batch_commit(
+    *, user, batch: ImportBatch, today: dt.date | None = None, recompute: bool = True
+) -> ImportBatch:
+    """Import the valid invoices of an analysed file, all in one transaction.
+
+    The file is read again (the analysis may have run in another process), unless this very
+    instance was analysed in this process.
+    """
+    ente = batch.ente
+    _authorize(user, ente)
+    _require_committable(batch)
+    _progress(batch, state=BatchState.IMPORTING, processed_rows=0, message="Lettura del file…")
+    try:
+        outcome = getattr(batch, "parsed_outcome", None) or _parse(batch)
+        if not outcome.invoices:
+            raise ServiceError(
+                "Nessuna fattura valida nel file: correggi le righe segnalate e riprova.",
+                field="file",
+            )
+        _progress(batch, message="Scrittura delle fatture…")
+        written = _write_batch(user, batch, outcome)
+    except ServiceError as exc:
+        _progress(batch, state=BatchState.FAILED, message=exc.message)
+        raise
+    except Exception:
+        _progress(
+            batch, state=BatchState.FAILED, message="Errore imprevisto: nulla è stato importato."
+        )
+        raise
+    _mark_done(batch, written, outcome)
     if recompute and (written.created or written.updated):
         with bulk_work():
             others = (

@@ -2,7 +2,7 @@
 
 `distribution_outputs` carries the names of the people: only pages for admins and the Nucleo
 (`rewards.access.can_read_distribution`) may show it. The anonymous tables for everyone else are
-in `transparency.selectors`.
+in `rewards.aggregates` (published by `transparency`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from appraisal.models import Scheda
+from core.templatetags.formatting import euro
 from engine import premiums as ep
 from engine.numbers import format_number, jsonable
 from organization.models import Ente, category_label
 from planning.models import Cycle
+from rewards import aggregates
 from rewards.models import (
     Distribution,
     DistributionLine,
@@ -24,7 +26,6 @@ from rewards.models import (
     IntegrativeContract,
 )
 from rewards.services import CONTRACT_KEYS, PARAMETER_LABELS, finalisation_problems
-from transparency import selectors as transparency
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -47,7 +48,7 @@ INPUT_LABELS = {
 
 
 def _euro(value) -> str:
-    return transparency.euro(value)
+    return euro(value)
 
 
 def _lines(distribution: Distribution) -> list[DistributionLine]:
@@ -105,7 +106,7 @@ def allocated_vs_distributed(distribution: Distribution) -> dict[str, Any]:
     share = (paid * HUNDRED / amount).quantize(CENT, rounding=ROUND_HALF_UP) if amount else None
     text = (
         f"Premialità stanziata {_euro(amount)}, distribuita {_euro(paid)}"
-        f"{f' ({transparency.percent_text(share)})' if share is not None else ''}; residuo "
+        f"{f' ({aggregates.percent_text(share)})' if share is not None else ''}; residuo "
         f"{_euro(residual)}, di cui {_euro(withheld)} trattenuti per i tempi di pagamento e "
         f"{_euro(rounding)} da arrotondamenti e quote non assegnate."
     )
@@ -181,7 +182,7 @@ def personnel_indicators(distribution: Distribution, lines: list[DistributionLin
             else (
                 _euro(Decimal(row["value"]))
                 if indicator.unit == "€"
-                else transparency.percent_text(Decimal(row["value"]))
+                else aggregates.percent_text(Decimal(row["value"]))
             )
         )
         rows.append(row)
@@ -190,10 +191,10 @@ def personnel_indicators(distribution: Distribution, lines: list[DistributionLin
 
 def _bands(distribution: Distribution, lines: list[DistributionLine]) -> list[dict[str, Any]]:
     kind = distribution.fund.kind
-    category = transparency.category_of(kind)
-    entries = transparency.entries_from_lines(lines)
-    return transparency.bands_table(
-        entries, lambda count: transparency.people_noun(count, category, kind)
+    category = aggregates.category_of(kind)
+    entries = aggregates.entries_from_lines(lines)
+    return aggregates.bands_table(
+        entries, lambda count: aggregates.people_noun(count, category, kind)
     )
 
 
@@ -203,7 +204,7 @@ def mean_score(lines: list[DistributionLine]) -> dict[str, Any]:
     entries = [
         line.explanation
         for line in lines
-        if line.explanation.get("score") is not None and transparency.is_evaluated(line.explanation)
+        if line.explanation.get("score") is not None and aggregates.is_evaluated(line.explanation)
     ]
     count = len(entries)
     summary = mean_score_of(
@@ -295,8 +296,8 @@ def distribution_outputs(distribution: Distribution) -> dict[str, Any]:
     lines = _lines(distribution)
     fund = distribution.fund
     computed = distribution.result.get("computed", {})
-    category = transparency.category_of(fund.kind)
-    aggregate = transparency.aggregate(transparency.entries_from_lines(lines), category, fund.kind)
+    category = aggregates.category_of(fund.kind)
+    aggregate = aggregates.aggregate(aggregates.entries_from_lines(lines), category, fund.kind)
     problems = (
         finalisation_problems(distribution)
         if distribution.state == DistributionState.PREVIEW
@@ -329,7 +330,7 @@ def distribution_outputs(distribution: Distribution) -> dict[str, Any]:
         "lines": person_table(lines),
         "allocated_vs_distributed": allocated_vs_distributed(distribution),
         "bands": _bands(distribution, lines),
-        "excluded": transparency.excluded_table(transparency.entries_from_lines(lines)),
+        "excluded": aggregates.excluded_table(aggregates.entries_from_lines(lines)),
         "exclusions": computed.get("exclusions", []),
         "mean_score": mean_score(lines),
         "differentiation": computed.get("differentiation"),

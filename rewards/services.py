@@ -34,10 +34,10 @@ from django.utils import timezone
 from appraisal.models import Scheda, SchedaItem, SchedaState
 from core.audit import diff, record, state_of
 from core.exceptions import AccessDenied, ServiceError
-from documents.models import ReportValidation
+from core.parsing import FieldChecker, lenient_decimal, parse_amount
 from engine import premiums as ep
 from engine.config import ConfigError
-from engine.numbers import format_euro, format_number, json_decimal, jsonable, to_decimal
+from engine.numbers import CENT, HUNDRED, format_euro, format_number, json_decimal, jsonable
 from measurement.selectors import cycle_scores
 from organization.models import (
     Absence,
@@ -62,10 +62,6 @@ from rewards.models import (
     FundKind,
     IntegrativeContract,
 )
-
-HUNDRED = Decimal("100")
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("9999999999.99")  # Fund.amount: 12 digits, 2 decimals
 
 STAFF_KINDS = frozenset({FundKind.ORGANISATIONAL, FundKind.INDIVIDUAL})
 RESULT_KINDS = frozenset({FundKind.EQ_RESULT, FundKind.MANAGER_RESULT})
@@ -136,24 +132,6 @@ def _authorize(user, ente: Ente) -> None:
         raise AccessDenied("Solo l'amministrazione dell'ente gestisce fondi e premi.")
 
 
-def _money(value: Any, what: str, field: str, *, required: bool = True) -> Decimal | None:
-    """An amount in euros with cents; `what` names it («L'importo del fondo»)."""
-    if value in (None, ""):
-        if required:
-            raise ServiceError(f"{what} è obbligatorio.", field=field)
-        return None
-    amount = _as_decimal(value)
-    if amount is None:
-        raise ServiceError(f"{what}: «{value}» non è un importo.", field=field)
-    if amount < 0:
-        raise ServiceError(f"{what} non può essere negativo.", field=field)
-    if amount != amount.quantize(CENT):
-        raise ServiceError(f"{what} ammette al massimo due decimali (centesimi).", field=field)
-    if amount > MAX_AMOUNT:
-        raise ServiceError(f"{what} è troppo grande.", field=field)
-    return amount.quantize(CENT)
-
-
 def _euro(value: Decimal) -> str:
     return format_euro(Decimal(value))
 
@@ -169,9 +147,9 @@ def _clean_fund(values: dict[str, Any], kind: str) -> dict[str, Any]:
             raise ServiceError("La denominazione del fondo è obbligatoria.", field="label")
         cleaned["label"] = label[:255]
     if "amount" in values:
-        cleaned["amount"] = _money(values["amount"], "L'importo del fondo", "amount")
+        cleaned["amount"] = parse_amount(values["amount"], "L'importo del fondo", "amount")
     if "pool_amount" in values:
-        cleaned["pool_amount"] = _money(
+        cleaned["pool_amount"] = parse_amount(
             values["pool_amount"],
             "Il fondo complessivo di posizione e risultato",
             "pool_amount",
@@ -424,6 +402,46 @@ def position_allowances_of(ente: Ente, year: int) -> dict[str, Decimal]:
 
 
 @transaction.atomic
+def _contract_years(first_year: Any, last_year: Any) -> tuple[int, int | None]:
+    try:
+        first = int(first_year)
+        last = None if last_year in (None, "") else int(last_year)
+    except (TypeError, ValueError):
+        raise ServiceError("Gli anni del contratto integrativo devono essere numeri.") from None
+    if not 2000 <= first <= 2100:
+        raise ServiceError(f"Dall'anno: {first} non è un anno valido.", field="first_year")
+    if last is not None and last < first:
+        raise ServiceError("L'anno finale precede quello iniziale.", field="last_year")
+    return first, last
+
+
+def _contract_rules(parameters: dict[str, Any] | None, first_year: int) -> dict[str, Any]:
+    """Only the keys the contract sets, checked together with the national defaults of the
+    others, as stored (JSON-ready)."""
+    parameters = dict(parameters or {})
+    unknown = sorted(set(parameters) - set(CONTRACT_KEYS))
+    if unknown:
+        raise ParameterError(dict.fromkeys(unknown, "non è una regola del contratto integrativo."))
+    merged = {
+        key: value for key, value in _national_only(first_year).items() if key not in parameters
+    }
+    merged.update(parameters)
+    cleaned = distribution_parameters_validate(merged, year=first_year)
+    return jsonable({key: cleaned[key] for key in parameters})
+
+
+def _check_no_overlap(ente: Ente, first_year: int, last_year: int | None) -> None:
+    """Another contract of the ente (with another first year) must not cover these years."""
+    others = IntegrativeContract.objects.filter(ente=ente).exclude(first_year=first_year)
+    mine = last_year if last_year is not None else 9999
+    for other in others:
+        end = other.last_year if other.last_year is not None else 9999
+        if other.first_year <= mine and first_year <= end:
+            raise ServiceError(
+                f"Gli anni si sovrappongono a quelli di «{other.label}».", field="first_year"
+            )
+
+
 def integrative_contract_save(
     *,
     user,
@@ -445,34 +463,9 @@ def integrative_contract_save(
         raise ServiceError(
             "La denominazione del contratto integrativo è obbligatoria.", field="label"
         )
-    try:
-        first_year = int(first_year)
-        last_year = None if last_year in (None, "") else int(last_year)
-    except (TypeError, ValueError):
-        raise ServiceError("Gli anni del contratto integrativo devono essere numeri.") from None
-    if not 2000 <= first_year <= 2100:
-        raise ServiceError(f"Dall'anno: {first_year} non è un anno valido.", field="first_year")
-    if last_year is not None and last_year < first_year:
-        raise ServiceError("L'anno finale precede quello iniziale.", field="last_year")
-    parameters = dict(parameters or {})
-    unknown = sorted(set(parameters) - set(CONTRACT_KEYS))
-    if unknown:
-        raise ParameterError(dict.fromkeys(unknown, "non è una regola del contratto integrativo."))
-    national = contract_for(first_year)
-    merged = {
-        key: value for key, value in _national_only(first_year).items() if key not in parameters
-    }
-    merged.update(parameters)
-    cleaned = distribution_parameters_validate(merged, year=first_year)
-    stored = jsonable({key: cleaned[key] for key in parameters})
-    others = IntegrativeContract.objects.filter(ente=ente).exclude(first_year=first_year)
-    for other in others:
-        end = other.last_year if other.last_year is not None else 9999
-        mine = last_year if last_year is not None else 9999
-        if other.first_year <= mine and first_year <= end:
-            raise ServiceError(
-                f"Gli anni si sovrappongono a quelli di «{other.label}».", field="first_year"
-            )
+    first_year, last_year = _contract_years(first_year, last_year)
+    stored = _contract_rules(parameters, first_year)
+    _check_no_overlap(ente, first_year, last_year)
     contract = IntegrativeContract.objects.filter(ente=ente, first_year=first_year).first()
     before = state_of(contract) if contract else {}
     if contract is None:
@@ -487,7 +480,8 @@ def integrative_contract_save(
         action="integrative_contract.save",
         obj=contract,
         ente=ente,
-        changes=diff(before, state_of(contract)) | {"national_contract": national.key},
+        changes=diff(before, state_of(contract))
+        | {"national_contract": contract_for(first_year).key},
     )
     return contract
 
@@ -521,98 +515,10 @@ def _national_only(year: int) -> dict[str, Any]:
     return values
 
 
-class _Checker:
-    def __init__(self, data: dict[str, Any]):
-        self.data = data
-        self.errors: dict[str, str] = {}
-
-    def number(
-        self,
-        key: str,
-        *,
-        low: Decimal | None = None,
-        high: Decimal | None = None,
-        optional: bool = False,
-        message: str = "",
-    ) -> Decimal | None:
-        raw = self.data.get(key)
-        if raw in (None, "") and optional:
-            return None
-        value = _as_decimal(raw)
-        if value is None:
-            self.errors[key] = f"«{raw}» non è un numero."
-            return None
-        if (low is not None and value < low) or (high is not None and value > high):
-            self.errors[key] = message or _range_text(low, high)
-            return None
-        return value
-
-    def integer(self, key: str, *, low: int, high: int | None, optional: bool = False):
-        raw = self.data.get(key)
-        if raw in (None, "") and optional:
-            return None
-        value = _as_decimal(raw)
-        if value is None or value != value.to_integral_value() or isinstance(raw, bool):
-            self.errors[key] = f"«{raw}» non è un numero intero."
-            return None
-        number = int(value)
-        if number < low or (high is not None and number > high):
-            self.errors[key] = _range_text(Decimal(low), None if high is None else Decimal(high))
-            return None
-        return number
-
-    def flag(self, key: str) -> bool | None:
-        raw = self.data.get(key)
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw.lower() in {"true", "false", "1", "0", "sì", "si", "no"}:
-            return raw.lower() in {"true", "1", "sì", "si"}
-        self.errors[key] = "deve essere vero o falso."
-        return None
-
-
-def _as_decimal(raw: Any, *, reader=to_decimal) -> Decimal | None:
-    """A number typed on the page or given to the command (Italian rules), or None."""
-    if isinstance(raw, bool) or raw is None:
-        return None
-    try:
-        return reader(raw)
-    except (TypeError, ValueError):
-        return None
-
-
-def _range_text(low: Decimal | None, high: Decimal | None) -> str:
-    if low is not None and high is not None:
-        return f"deve essere compreso tra {format_number(low)} e {format_number(high)}."
-    if low is not None:
-        return f"non può essere inferiore a {format_number(low)}."
-    return f"non può superare {format_number(high)}."
-
-
-def distribution_parameters_validate(
-    data: dict[str, Any], *, year: int | None = None
-) -> dict[str, Any]:
-    """The parameters checked and converted (Decimal, int, bool); every key must be present.
-
-    `year` is the cycle's year: the floors the national contract in force sets (the EQ
-    risultato quota of 15 % from the CCNL 21/05/2018) apply only from then.
-
-    Raises `ParameterError` with one Italian message per wrong key (all of them at once).
-    """
-    if not isinstance(data, dict):
-        raise ParameterError({"parametri": "devono essere un oggetto chiave → valore."})
-    errors: dict[str, str] = {}
-    missing = [key for key in PARAMETER_LABELS if key not in data]
-    unknown = [key for key in data if key not in PARAMETER_LABELS]
-    for key in missing:
-        errors[key] = "manca."
-    for key in unknown:
-        errors[key] = "parametro non previsto."
-    check = _Checker(data)
-    cleaned: dict[str, Any] = {}
+def _check_division(data: dict[str, Any], check: FieldChecker) -> dict[str, Any]:
+    """How the pool is divided: differentiation, quotas, coefficients, ties, service."""
     hundred, zero = HUNDRED, Decimal("0")
-    national = contract_for(year if year is not None else dt.date.today().year)
-    floor = national.eq_result_floor or zero
+    cleaned: dict[str, Any] = {}
     cleaned["differentiation_share_percent"] = check.number(
         "differentiation_share_percent", low=zero, high=hundred
     )
@@ -644,6 +550,15 @@ def distribution_parameters_validate(
     ):
         cleaned[key] = check.flag(key)
     cleaned["min_service_days"] = check.integer("min_service_days", low=0, high=366)
+    return cleaned
+
+
+def _check_result_shares(check: FieldChecker, year: int | None) -> dict[str, Any]:
+    """The shares of the result pay, with the floors of the national contract of `year`."""
+    hundred, zero = HUNDRED, Decimal("0")
+    national = contract_for(year if year is not None else dt.date.today().year)
+    floor = national.eq_result_floor or zero
+    cleaned: dict[str, Any] = {}
     cleaned["eq_result_min_percent"] = check.number(
         "eq_result_min_percent",
         low=floor,
@@ -669,9 +584,17 @@ def distribution_parameters_validate(
     cleaned["payment_time_achieved_percent"] = check.number(
         "payment_time_achieved_percent", low=zero, high=hundred
     )
+    return cleaned
+
+
+def _check_ente_facts(data: dict[str, Any], check: FieldChecker) -> dict[str, Any]:
+    """The ente's own figures: allowances, personnel expense, staff counts (optional)."""
+    cleaned: dict[str, Any] = {}
     cleaned["position_allowances"] = _allowances(data.get("position_allowances"), check)
     for key in ("personnel_expense", "fund_total", "variable_part"):
-        value = check.number(key, low=zero, optional=True, message="non può essere negativo.")
+        value = check.number(
+            key, low=Decimal("0"), optional=True, message="non può essere negativo."
+        )
         cleaned[key] = None if value is None else value.quantize(CENT, rounding=ROUND_HALF_UP)
     for key in ("staff_count", "trained_count"):
         cleaned[key] = check.integer(key, low=0, high=None, optional=True)
@@ -681,6 +604,32 @@ def distribution_parameters_validate(
         and cleaned["trained_count"] > cleaned["staff_count"]
     ):
         check.errors["trained_count"] = "i dipendenti formati non possono superare il totale."
+    return cleaned
+
+
+def distribution_parameters_validate(
+    data: dict[str, Any], *, year: int | None = None
+) -> dict[str, Any]:
+    """The parameters checked and converted (Decimal, int, bool); every key must be present.
+
+    `year` is the cycle's year: the floors the national contract in force sets (the EQ
+    risultato quota of 15 % from the CCNL 21/05/2018) apply only from then.
+
+    Raises `ParameterError` with one Italian message per wrong key (all of them at once).
+    """
+    if not isinstance(data, dict):
+        raise ParameterError({"parametri": "devono essere un oggetto chiave → valore."})
+    errors: dict[str, str] = {}
+    for key in PARAMETER_LABELS:
+        if key not in data:
+            errors[key] = "manca."
+    for key in data:
+        if key not in PARAMETER_LABELS:
+            errors[key] = "parametro non previsto."
+    check = FieldChecker(data)
+    cleaned = _check_division(data, check)
+    cleaned.update(_check_result_shares(check, year))
+    cleaned.update(_check_ente_facts(data, check))
     for key, message in check.errors.items():
         errors.setdefault(key, message)
     if errors:
@@ -688,7 +637,7 @@ def distribution_parameters_validate(
     return cleaned
 
 
-def _coefficients(raw: Any, check: _Checker) -> dict[str, Decimal]:
+def _coefficients(raw: Any, check: FieldChecker) -> dict[str, Decimal]:
     key = "category_coefficients"
     if not isinstance(raw, dict):
         check.errors[key] = "deve essere un elenco categoria → coefficiente."
@@ -699,7 +648,7 @@ def _coefficients(raw: Any, check: _Checker) -> dict[str, Decimal]:
         if category not in CATEGORY_KEYS:
             problems.append(f"categoria «{category}» non prevista")
             continue
-        number = _as_decimal(value, reader=json_decimal)
+        number = lenient_decimal(value, reader=json_decimal)
         if number is None or number <= 0:
             problems.append(
                 f"«{category_label(category)}»: il coefficiente deve essere un numero maggiore di 0"
@@ -711,7 +660,7 @@ def _coefficients(raw: Any, check: _Checker) -> dict[str, Decimal]:
     return table
 
 
-def _tie_break(raw: Any, check: _Checker) -> list[str]:
+def _tie_break(raw: Any, check: FieldChecker) -> list[str]:
     key = "tie_break"
     if not isinstance(raw, list | tuple) or not raw:
         check.errors[key] = "deve essere un elenco di criteri, il primo è il punteggio."
@@ -732,7 +681,7 @@ def _tie_break(raw: Any, check: _Checker) -> list[str]:
     return [str(item) for item in raw]
 
 
-def _allowances(raw: Any, check: _Checker) -> dict[str, Decimal]:
+def _allowances(raw: Any, check: FieldChecker) -> dict[str, Decimal]:
     key = "position_allowances"
     if raw in (None, ""):
         return {}
@@ -741,7 +690,7 @@ def _allowances(raw: Any, check: _Checker) -> dict[str, Decimal]:
         return {}
     table, problems = {}, []
     for person_key, value in raw.items():
-        number = _as_decimal(value, reader=json_decimal)
+        number = lenient_decimal(value, reader=json_decimal)
         if number is None or number < 0:
             problems.append(f"«{person_key}»: importo non valido")
             continue
@@ -1123,38 +1072,30 @@ def _check_preview_inputs(fund: Fund, cycle: Cycle) -> None:
 
 
 @transaction.atomic
-def distribution_preview(
-    *, user, fund: Fund, cycle: Cycle, parameters: dict[str, Any] | None = None
-) -> Distribution:
-    """Compute and store a preview (always allowed; previews are kept as history).
-
-    `parameters` may hold only the keys that differ from `distribution_parameters_default`.
-    """
-    _authorize(user, fund.ente)
-    _check_preview_inputs(fund, cycle)
-    params = _merged_parameters(fund, parameters)
-    members = _population(fund, cycle)
-    warnings = _payment_time(members, cycle, params["payment_time_achieved_percent"])
-    staff = fund.kind in STAFF_KINDS
+def _compute(fund: Fund, members: list[_Member], params: dict[str, Any], staff: bool):
     try:
         if staff:
-            computed = _staff_distribution(fund, members, params)
-        else:
-            computed = _result_distribution(fund, members, params)
+            return _staff_distribution(fund, members, params)
+        return _result_distribution(fund, members, params)
     except ConfigError as exc:
         raise ServiceError(f"Parametri non validi: {exc}", field="parameters") from exc
     except ValueError as exc:
         raise ServiceError(f"La distribuzione non si può calcolare: {exc}.") from exc
-    if not members:
-        warnings.append(
-            "Nessuna scheda di valutazione per questo fondo nel ciclo: nulla da distribuire."
-        )
-    if not staff and not computed.pool_check.respected:
-        warnings.append(computed.pool_check.explanation.text)
-    by_person = {m.person.pk: m for m in members}
+
+
+def _preview_result(
+    fund: Fund,
+    members: list[_Member],
+    computed,
+    staff: bool,
+    warnings: list[str],
+    parameters: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What the preview page shows: the fund, the computed totals (lines aside), where each
+    parameter comes from, the warnings."""
     computed_data = computed.to_dict()
     computed_data.pop("lines", None)
-    result = {
+    return {
         "kind": "staff" if staff else "result",
         "fund": {
             "kind": fund.kind,
@@ -1173,16 +1114,10 @@ def distribution_preview(
         "warnings": warnings,
         "pool_check": None if staff else computed.pool_check.to_dict(),
     }
-    distribution = Distribution.objects.create(
-        fund=fund,
-        cycle=cycle,
-        state=DistributionState.PREVIEW,
-        parameters=jsonable(params),
-        result=result,
-        total_paid=computed.totals.distributed,
-        residual=computed.totals.residual,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
-    )
+
+
+def _store_lines(distribution: Distribution, computed, members: list[_Member], staff: bool) -> None:
+    by_person = {m.person.pk: m for m in members}
     DistributionLine.objects.bulk_create(
         [
             DistributionLine(
@@ -1195,6 +1130,39 @@ def distribution_preview(
             for line in computed.lines
         ]
     )
+
+
+def distribution_preview(
+    *, user, fund: Fund, cycle: Cycle, parameters: dict[str, Any] | None = None
+) -> Distribution:
+    """Compute and store a preview (always allowed; previews are kept as history).
+
+    `parameters` may hold only the keys that differ from `distribution_parameters_default`.
+    """
+    _authorize(user, fund.ente)
+    _check_preview_inputs(fund, cycle)
+    params = _merged_parameters(fund, parameters)
+    members = _population(fund, cycle)
+    warnings = _payment_time(members, cycle, params["payment_time_achieved_percent"])
+    staff = fund.kind in STAFF_KINDS
+    computed = _compute(fund, members, params, staff)
+    if not members:
+        warnings.append(
+            "Nessuna scheda di valutazione per questo fondo nel ciclo: nulla da distribuire."
+        )
+    if not staff and not computed.pool_check.respected:
+        warnings.append(computed.pool_check.explanation.text)
+    distribution = Distribution.objects.create(
+        fund=fund,
+        cycle=cycle,
+        state=DistributionState.PREVIEW,
+        parameters=jsonable(params),
+        result=_preview_result(fund, members, computed, staff, warnings, parameters),
+        total_paid=computed.totals.distributed,
+        residual=computed.totals.residual,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    _store_lines(distribution, computed, members, staff)
     record(
         user=user,
         action="distribution.preview",
@@ -1213,6 +1181,12 @@ def distribution_preview(
 # -- finalisation ------------------------------------------------------------------------------
 
 
+def _report_validated(cycle: Cycle) -> bool:
+    """Whether the Nucleo validated the Relazione of the cycle (`documents.ReportValidation`),
+    read through the cycle's reverse relation: documents sits above rewards and is not imported."""
+    return Cycle.objects.filter(pk=cycle.pk, report_validation__isnull=False).exists()
+
+
 def finalisation_problems(distribution: Distribution) -> list[str]:
     """Everything that prevents finalising, in Italian (empty: it can be finalised)."""
     fund, cycle = distribution.fund, distribution.cycle
@@ -1225,7 +1199,7 @@ def finalisation_problems(distribution: Distribution) -> list[str]:
             f"«{cycle.get_state_display()}»): senza piano non si eroga la retribuzione di "
             "risultato (art. 10 c.5 D.Lgs. 150/2009)."
         )
-    if not ReportValidation.objects.filter(cycle=cycle).exists():
+    if not _report_validated(cycle):
         problems.append(
             f"La Relazione sulla performance {cycle.year} non è validata dal Nucleo di "
             "Valutazione: la validazione è condizione per erogare i premi (art. 14 c.6 D.Lgs. "

@@ -254,25 +254,62 @@ def evaluator_for(
     return None, EvaluatorKind.NUCLEO
 
 
-def schede_generate(*, user, cycle: Cycle) -> list[Scheda]:
-    """One scheda per person employed in the cycle's year (existing schede are kept)."""
-    ente = cycle.ente
-    _require_admin(user, ente, "Generazione delle schede")
-    with transaction.atomic():
-        schemes = list(
-            EvaluationScheme.objects.filter(cycle=cycle).prefetch_related(
-                "components__behaviours__behaviour", "bands"
-            )
+def _cycle_schemes(cycle: Cycle) -> list[EvaluationScheme]:
+    schemes = list(
+        EvaluationScheme.objects.filter(cycle=cycle).prefetch_related(
+            "components__behaviours__behaviour", "bands"
         )
-        if not schemes:
-            raise ServiceError(
-                f"Il ciclo {cycle.year} non ha modelli di scheda: definiscili prima di generare "
-                "le schede."
-            )
-        people = population(cycle)
-        existing = set(Scheda.objects.filter(cycle=cycle).values_list("person_id", flat=True))
+    )
+    if not schemes:
+        raise ServiceError(
+            f"Il ciclo {cycle.year} non ha modelli di scheda: definiscili prima di generare "
+            "le schede."
+        )
+    return schemes
+
+
+def _planned_schede(cycle: Cycle, people: dict, schemes: list[EvaluationScheme]) -> list[tuple]:
+    """(person's entry, scheme) for everyone without a scheda yet; refused, naming them, when
+    no scheme applies to some, or when a scheme to use has problems."""
+    existing = set(Scheda.objects.filter(cycle=cycle).values_list("person_id", flat=True))
+    planned, missing = [], []
+    for entry in sorted(people.values(), key=lambda e: (e.person.last_name, e.person.pk)):
+        if entry.person.pk in existing:
+            continue
+        scheme = _scheme_for(schemes, entry.employment)
+        if scheme is None:
+            what = entry.employment.get_role_display()
+            if entry.employment.category_label:
+                what += f", {entry.employment.category_label}"
+            missing.append(f"{entry.person} ({what})")
+            continue
+        planned.append((entry, scheme))
+    if missing:
+        raise ServiceError(
+            "Nessun modello di scheda si applica a: " + "; ".join(missing) + ". Aggiungi il "
+            "ruolo o la categoria a un modello."
+        )
+    invalid = []
+    for scheme in {scheme.pk: scheme for _, scheme in planned}.values():
+        problems = scheme_validate(scheme)
+        if problems:
+            invalid.append(f"«{scheme.name}»: " + " ".join(problems))
+    if invalid:
+        raise ServiceError("Modelli di scheda da correggere prima: " + " ".join(invalid))
+    return planned
+
+
+@dataclass
+class _Structure:
+    """The ente's units, who leads which, and the segretario: what names the evaluator."""
+
+    by_id: dict[int, Unit]
+    led: dict[int, list[Unit]]
+    segretario_id: int | None
+
+    @classmethod
+    def of(cls, ente, people: dict) -> _Structure:
         units = list(Unit.objects.filter(ente=ente))
-        by_id = {u.pk: u for u in units}
         led: dict[int, list[Unit]] = {}
         for unit in units:
             if unit.responsible_id:
@@ -282,57 +319,49 @@ def schede_generate(*, user, cycle: Cycle) -> list[Scheda]:
             key=lambda e: (e.role != Role.SEGRETARIO, e.person.last_name, e.person.pk),
         )
         segretario_id = segretari[0].person.pk if segretari else None
-        planned, missing = [], []
-        for entry in sorted(people.values(), key=lambda e: (e.person.last_name, e.person.pk)):
-            if entry.person.pk in existing:
-                continue
-            scheme = _scheme_for(schemes, entry.employment)
-            if scheme is None:
-                what = entry.employment.get_role_display()
-                if entry.employment.category_label:
-                    what += f", {entry.employment.category_label}"
-                missing.append(f"{entry.person} ({what})")
-                continue
-            planned.append((entry, scheme))
-        if missing:
-            raise ServiceError(
-                "Nessun modello di scheda si applica a: " + "; ".join(missing) + ". Aggiungi il "
-                "ruolo o la categoria a un modello."
-            )
-        invalid = []
-        for scheme in {scheme.pk: scheme for _, scheme in planned}.values():
-            problems = scheme_validate(scheme)
-            if problems:
-                invalid.append(f"«{scheme.name}»: " + " ".join(problems))
-        if invalid:
-            raise ServiceError("Modelli di scheda da correggere prima: " + " ".join(invalid))
-        created: list[Scheda] = []
-        for entry, scheme in planned:
-            person_led = led.get(entry.person.pk, [])
-            is_manager = entry.role in MANAGER_ROLES or bool(person_led)
-            unit = _unit_of(entry, person_led, by_id, cycle.year)
-            evaluator_id, kind = evaluator_for(
-                entry, scheme, unit, is_manager, segretario_id, by_id
-            )
-            eligible, note = _eligibility(entry, scheme, cycle)
-            scheda = Scheda.objects.create(
-                cycle=cycle,
-                person=entry.person,
-                scheme=scheme,
-                unit=unit,
-                evaluator_id=evaluator_id,
-                evaluator_kind=kind,
-                is_eligible=eligible,
-                eligibility_note=note,
-            )
-            SchedaTransition.objects.create(
-                scheda=scheda,
-                from_state="",
-                to_state=SchedaState.DRAFT,
-                by=_by(user),
-                note="Scheda generata.",
-            )
-            created.append(scheda)
+        return cls(by_id={u.pk: u for u in units}, led=led, segretario_id=segretario_id)
+
+
+def _scheda_create(user, cycle: Cycle, entry, scheme, structure: _Structure) -> Scheda:
+    person_led = structure.led.get(entry.person.pk, [])
+    is_manager = entry.role in MANAGER_ROLES or bool(person_led)
+    unit = _unit_of(entry, person_led, structure.by_id, cycle.year)
+    evaluator_id, kind = evaluator_for(
+        entry, scheme, unit, is_manager, structure.segretario_id, structure.by_id
+    )
+    eligible, note = _eligibility(entry, scheme, cycle)
+    scheda = Scheda.objects.create(
+        cycle=cycle,
+        person=entry.person,
+        scheme=scheme,
+        unit=unit,
+        evaluator_id=evaluator_id,
+        evaluator_kind=kind,
+        is_eligible=eligible,
+        eligibility_note=note,
+    )
+    SchedaTransition.objects.create(
+        scheda=scheda,
+        from_state="",
+        to_state=SchedaState.DRAFT,
+        by=_by(user),
+        note="Scheda generata.",
+    )
+    return scheda
+
+
+def schede_generate(*, user, cycle: Cycle) -> list[Scheda]:
+    """One scheda per person employed in the cycle's year (existing schede are kept)."""
+    ente = cycle.ente
+    _require_admin(user, ente, "Generazione delle schede")
+    with transaction.atomic():
+        schemes = _cycle_schemes(cycle)
+        people = population(cycle)
+        structure = _Structure.of(ente, people)
+        planned = _planned_schede(cycle, people, schemes)
+        created = [
+            _scheda_create(user, cycle, entry, scheme, structure) for entry, scheme in planned
+        ]
         audit(
             user,
             "scheda.generate",

@@ -592,6 +592,53 @@ def _band_problems(table: ea.ScoreBands) -> list[str]:
     return problems
 
 
+# A band as the services check it: (from points, to points, premium %, label).
+_Band = tuple[Decimal, Decimal, Decimal, str]
+
+
+def _band_row(scheme: EvaluationScheme, index: int, row: Any) -> _Band:
+    """One band as typed, checked on its own: (from, to, premium %, label)."""
+    if not isinstance(row, dict):
+        raise ServiceError(f"Fascia {index}: dati non validi.", field="bands")
+    low = required_decimal(
+        row.get("min_points"), label=f"Fascia {index}: da punti", field="bands", places=2
+    )
+    high = required_decimal(
+        row.get("max_points"), label=f"Fascia {index}: a punti", field="bands", places=2
+    )
+    pct = required_decimal(
+        row.get("premium_percent"), label=f"Fascia {index}: premio", field="bands", places=2
+    )
+    span = f"{number_it(low)}–{number_it(high)}"
+    if low > high:
+        raise ServiceError(
+            f"Fascia {span}: il limite inferiore supera quello superiore.", field="bands"
+        )
+    if low < ZERO or high > scheme.max_points:
+        raise ServiceError(
+            f"Fascia {span}: i punteggi devono stare tra 0 e {number_it(scheme.max_points)}.",
+            field="bands",
+        )
+    if not ZERO <= pct <= HUNDRED:
+        raise ServiceError(
+            f"Fascia {span}: il premio deve essere tra 0 e 100\u00a0% "
+            f"(indicato {decimal_it(pct)}).",
+            field="bands",
+        )
+    return low, high, pct, clean_text(row.get("label"))
+
+
+def _band_rows(scheme: EvaluationScheme, bands: list[dict]) -> list[_Band]:
+    """The bands checked one by one, then as a table (no overlap, 0 to the maximum)."""
+    if not isinstance(bands, list | tuple) or not bands:
+        raise ServiceError("Indica almeno una fascia di punteggio.", field="bands")
+    rows = [_band_row(scheme, index, row) for index, row in enumerate(bands, start=1)]
+    problems = _band_problems(_bands_engine(scheme, rows))
+    if problems:
+        raise ServiceError(" ".join(problems), field="bands")
+    return rows
+
+
 def scheme_bands_set(*, user, scheme: EvaluationScheme, bands: list[dict]) -> list[ScoreBand]:
     """Replace the score bands: no overlap, from 0 to the scheme's maximum, premium 0–100%."""
     cycle = scheme.cycle
@@ -605,42 +652,7 @@ def scheme_bands_set(*, user, scheme: EvaluationScheme, bands: list[dict]) -> li
                 field="bands",
                 code="frozen",
             )
-        if not isinstance(bands, list | tuple) or not bands:
-            raise ServiceError("Indica almeno una fascia di punteggio.", field="bands")
-        rows: list[tuple[Decimal, Decimal, Decimal, str]] = []
-        for index, row in enumerate(bands, start=1):
-            if not isinstance(row, dict):
-                raise ServiceError(f"Fascia {index}: dati non validi.", field="bands")
-            low = required_decimal(
-                row.get("min_points"), label=f"Fascia {index}: da punti", field="bands", places=2
-            )
-            high = required_decimal(
-                row.get("max_points"), label=f"Fascia {index}: a punti", field="bands", places=2
-            )
-            pct = required_decimal(
-                row.get("premium_percent"), label=f"Fascia {index}: premio", field="bands", places=2
-            )
-            span = f"{number_it(low)}–{number_it(high)}"
-            if low > high:
-                raise ServiceError(
-                    f"Fascia {span}: il limite inferiore supera quello superiore.", field="bands"
-                )
-            if low < ZERO or high > scheme.max_points:
-                raise ServiceError(
-                    f"Fascia {span}: i punteggi devono stare tra 0 e "
-                    f"{number_it(scheme.max_points)}.",
-                    field="bands",
-                )
-            if not ZERO <= pct <= HUNDRED:
-                raise ServiceError(
-                    f"Fascia {span}: il premio deve essere tra 0 e 100\u00a0% "
-                    f"(indicato {decimal_it(pct)}).",
-                    field="bands",
-                )
-            rows.append((low, high, pct, clean_text(row.get("label"))))
-        problems = _band_problems(_bands_engine(scheme, rows))
-        if problems:
-            raise ServiceError(" ".join(problems), field="bands")
+        rows = _band_rows(scheme, bands)
         before = [
             [str(b.min_points), str(b.max_points), str(b.premium_percent)]
             for b in scheme.bands.all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -243,6 +244,57 @@ def conciliation_schedule(
     return scheda
 
 
+def _undecided_conciliation(scheda: Scheda) -> Conciliation:
+    """The scheda's conciliation, locked, when it is open and not decided yet."""
+    conciliation = Conciliation.objects.select_for_update().filter(scheda=scheda).first()
+    if scheda.state != SchedaState.CONCILIATION or conciliation is None:
+        raise ServiceError(
+            f"La scheda di {scheda.person} è nello stato «{state_label(scheda.state)}»: "
+            "l'esito si registra durante la conciliazione.",
+            field="state",
+            code="state",
+        )
+    if conciliation.outcome:
+        raise ServiceError(
+            f"La conciliazione della scheda di {scheda.person} è già decisa "
+            f"({conciliation.get_outcome_display().lower()}).",
+            field="outcome",
+        )
+    return conciliation
+
+
+def _apply_new_points(
+    scheda: Scheda, conciliation: Conciliation, outcome: str, points: Decimal | None
+) -> None:
+    """A modified evaluation takes the new points and is re-banded; any other outcome keeps
+    the points and must not give new ones."""
+    if outcome != Conciliation.Outcome.MODIFIED:
+        if points is not None:
+            raise ServiceError(
+                "Il nuovo punteggio si indica solo se la valutazione è modificata.",
+                field="new_points",
+            )
+        return
+    scheme = scheda.scheme
+    if points is None:
+        raise ServiceError(
+            "Con la valutazione modificata indica il nuovo punteggio.", field="new_points"
+        )
+    if not ZERO <= points <= scheme.max_points:
+        raise ServiceError(
+            f"Il nuovo punteggio deve essere tra 0 e {number_it(scheme.max_points)} "
+            f"(indicato {decimal_it(points)}).",
+            field="new_points",
+        )
+    bands = list(ScoreBand.objects.filter(scheme=scheme))
+    band, premium, negative = classify(scheme, bands, points)
+    scheda.total_points = points
+    scheda.band = band
+    scheda.premium_percent = premium
+    scheda.is_negative = negative
+    conciliation.new_points = points
+
+
 def conciliation_decide(
     *,
     user,
@@ -257,20 +309,7 @@ def conciliation_decide(
     original = scheda
     with transaction.atomic():
         scheda = _lock(scheda)
-        conciliation = Conciliation.objects.select_for_update().filter(scheda=scheda).first()
-        if scheda.state != SchedaState.CONCILIATION or conciliation is None:
-            raise ServiceError(
-                f"La scheda di {scheda.person} è nello stato «{state_label(scheda.state)}»: "
-                "l'esito si registra durante la conciliazione.",
-                field="state",
-                code="state",
-            )
-        if conciliation.outcome:
-            raise ServiceError(
-                f"La conciliazione della scheda di {scheda.person} è già decisa "
-                f"({conciliation.get_outcome_display().lower()}).",
-                field="outcome",
-            )
+        conciliation = _undecided_conciliation(scheda)
         if outcome not in Conciliation.Outcome.values:
             raise ServiceError(f"Esito: valore «{outcome}» non previsto.", field="outcome")
         outcome_text = required_text(
@@ -280,32 +319,9 @@ def conciliation_decide(
             decided_by, "Indica chi ha deciso la conciliazione.", "decided_by"
         )
         points = parse_decimal(new_points, label="Nuovo punteggio", field="new_points", places=2)
-        scheme = scheda.scheme
         before = state_of(scheda)
         before_c = state_of(conciliation)
-        if outcome == Conciliation.Outcome.MODIFIED:
-            if points is None:
-                raise ServiceError(
-                    "Con la valutazione modificata indica il nuovo punteggio.", field="new_points"
-                )
-            if not ZERO <= points <= scheme.max_points:
-                raise ServiceError(
-                    f"Il nuovo punteggio deve essere tra 0 e {number_it(scheme.max_points)} "
-                    f"(indicato {decimal_it(points)}).",
-                    field="new_points",
-                )
-            bands = list(ScoreBand.objects.filter(scheme=scheme))
-            band, premium, negative = classify(scheme, bands, points)
-            scheda.total_points = points
-            scheda.band = band
-            scheda.premium_percent = premium
-            scheda.is_negative = negative
-            conciliation.new_points = points
-        elif points is not None:
-            raise ServiceError(
-                "Il nuovo punteggio si indica solo se la valutazione è modificata.",
-                field="new_points",
-            )
+        _apply_new_points(scheda, conciliation, outcome, points)
         conciliation.outcome = outcome
         conciliation.outcome_text = outcome_text
         conciliation.decided_by = decided_by

@@ -22,8 +22,8 @@ from documents.builders.relazione import premium_rows
 from documents.model import Column, ColumnKind, Document, Facts, Paragraph, Table
 from organization.models import Person
 from planning.models import Cycle
+from rewards import aggregates
 from rewards.selectors import person_table
-from transparency import selectors as transparency
 
 
 def dec(value) -> Decimal | None:
@@ -296,7 +296,7 @@ def _amounts_table(rows, cycle) -> Table:
 
 
 def build_premi_aggregati(cycle: Cycle) -> Document:
-    tables = transparency.art20_tables(cycle.ente, cycle.year)
+    tables = aggregates.art20_tables(cycle.ente, cycle.year)
     if not tables["amounts"]["rows"]:
         # Two sections, as the public pages take them: c.1 the amounts, c.2 the distribution.
         return nothing_document(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -208,6 +209,79 @@ def _cycle_for(user, ente: Ente, year: int, file_name: str, motivation: str) -> 
     return cycle
 
 
+def _import_row_save(
+    plan_import: PlanImport | None,
+    *,
+    user,
+    ente: Ente,
+    year: int,
+    file_name: str,
+    content: bytes,
+    digest: str,
+    preview: Preview,
+    cycle: Cycle,
+    result: CommitResult,
+    options: dict[str, Any],
+) -> PlanImport:
+    """The import's own row, committed: the file kept, the options used, the summary."""
+    if plan_import is None:
+        plan_import = PlanImport(
+            ente=ente,
+            year=year,
+            file_name=file_name[:255],
+            file_kind=preview.document.kind,
+            checksum=digest,
+            size=len(content),
+            content=content,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+    draft = preview.draft
+    plan_import.cycle = cycle
+    plan_import.state = PlanImport.State.COMMITTED
+    plan_import.committed_at = timezone.now()
+    plan_import.sheets = list(options["sheets"] or [])
+    plan_import.mapping = dict(options["mapping"] or {})
+    plan_import.choices = {k: v for k, v in (options["choices"] or {}).items()}
+    plan_import.summary = {
+        **result.as_data(),
+        "errors": [str(p) for p in draft.errors][:200],
+        "warnings": [str(p) for p in draft.warnings][:200],
+    }
+    plan_import.save()
+    return plan_import
+
+
+def _require_importable(draft: PlanDraft) -> None:
+    if not draft.valid_objectives():
+        errors = len(draft.errors)
+        raise ServiceError(
+            "Nessun obiettivo importabile nel file"
+            + (f": {errors} errori da correggere." if errors else ".")
+        )
+
+
+def _import_changes(
+    file_name: str,
+    digest: str,
+    content: bytes,
+    plan_import: PlanImport,
+    result: CommitResult,
+    draft: PlanDraft,
+) -> dict[str, Any]:
+    """The audit row's changes: the file, what was written, and the rows written in bulk."""
+    return {
+        "file_name": file_name,
+        "checksum": digest,
+        "size": len(content),
+        "plan_import": plan_import.pk,
+        **result.as_data(),
+        "errors": len(draft.errors),
+        "warnings": len(draft.warnings),
+        # The rows written in bulk, which have no audit row of their own.
+        "rows": result.changes,
+    }
+
+
 def plan_import_commit(
     *,
     user,
@@ -238,57 +312,32 @@ def plan_import_commit(
             revision_motivation=revision_motivation,
         )
         draft = preview.draft
-        if not draft.valid_objectives():
-            errors = len(draft.errors)
-            raise ServiceError(
-                "Nessun obiettivo importabile nel file"
-                + (f": {errors} errori da correggere." if errors else ".")
-            )
+        _require_importable(draft)
         cycle = _cycle_for(user, ente, year, file_name, revision_motivation)
         picked = resolved(preview.proposals, choices)
         result = commit_draft(
             user=user, cycle=cycle, draft=draft, proposals=preview.proposals, choices=picked
         )
         digest = checksum(content)
-        if plan_import is None:
-            plan_import = PlanImport(
-                ente=ente,
-                year=year,
-                file_name=file_name[:255],
-                file_kind=preview.document.kind,
-                checksum=digest,
-                size=len(content),
-                content=content,
-                created_by=user if getattr(user, "is_authenticated", False) else None,
-            )
-        plan_import.cycle = cycle
-        plan_import.state = PlanImport.State.COMMITTED
-        plan_import.committed_at = timezone.now()
-        plan_import.sheets = list(sheets or [])
-        plan_import.mapping = dict(mapping or {})
-        plan_import.choices = {k: v for k, v in (choices or {}).items()}
-        plan_import.summary = {
-            **result.as_data(),
-            "errors": [str(p) for p in draft.errors][:200],
-            "warnings": [str(p) for p in draft.warnings][:200],
-        }
-        plan_import.save()
+        plan_import = _import_row_save(
+            plan_import,
+            user=user,
+            ente=ente,
+            year=year,
+            file_name=file_name,
+            content=content,
+            digest=digest,
+            preview=preview,
+            cycle=cycle,
+            result=result,
+            options={"sheets": sheets, "mapping": mapping, "choices": choices},
+        )
         record(
             user=user,
             action="plan.import",
             obj=cycle,
             ente=ente,
-            changes={
-                "file_name": file_name,
-                "checksum": digest,
-                "size": len(content),
-                "plan_import": plan_import.pk,
-                **result.as_data(),
-                "errors": len(draft.errors),
-                "warnings": len(draft.warnings),
-                # The rows written in bulk, which have no audit row of their own.
-                "rows": result.changes,
-            },
+            changes=_import_changes(file_name, digest, content, plan_import, result, draft),
         )
     return plan_import, result, preview
 

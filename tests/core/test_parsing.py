@@ -168,3 +168,31 @@ def test_state_of_writes_decimals_at_their_places(make_ente, make_person):
     employment = Employment(person=person, start_date=dt.date(2024, 1, 1))
     employment.part_time_percent = D("50")
     assert state_of(employment)["part_time_percent"] == "50.00"
+
+
+def test_parse_amount_reads_italian_euros_and_names_the_amount():
+    from core.parsing import parse_amount
+
+    assert parse_amount("1.234,5", "L'importo") == D("1234.50")
+    assert parse_amount("", "L'importo", required=False) is None
+    assert refused(parse_amount, "", "L'importo").message == "L'importo è obbligatorio."
+    assert "non è un importo" in refused(parse_amount, "tanti", "L'importo").message
+    assert "negativo" in refused(parse_amount, "-1", "L'importo").message
+    assert "centesimi" in refused(parse_amount, "1,234", "L'importo").message
+    assert "troppo grande" in refused(parse_amount, "10.000.000.000", "L'importo").message
+
+
+def test_field_checker_gathers_one_message_per_wrong_key():
+    from core.parsing import FieldChecker
+
+    check = FieldChecker({"share": "120", "days": "2,5", "flag": "forse", "rate": "40,5"})
+    assert check.number("share", low=D(0), high=D(100)) is None
+    assert check.integer("days", low=0, high=366) is None
+    assert check.flag("flag") is None
+    assert check.number("rate", low=D(0), high=D(100)) == D("40.5")
+    assert check.number("missing", optional=True) is None
+    assert check.errors == {
+        "share": "deve essere compreso tra 0 e 100.",
+        "days": "«2,5» non è un numero intero.",
+        "flag": "deve essere vero o falso.",
+    }
