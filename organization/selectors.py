@@ -87,7 +87,8 @@ class OrgChart:
 LENT_KINDS = (AssignmentKind.CONVENTION, AssignmentKind.SECONDMENT, AssignmentKind.AGREEMENT)
 
 
-def _current_assignments(ente: Ente, on: dt.date):
+def current_assignments(ente: Ente, on: dt.date):
+    """The ente's assignments in force on `on`."""
     return Assignment.objects.filter(unit__ente=ente).filter(_current(on))
 
 
@@ -96,7 +97,7 @@ def org_chart(ente: Ente, *, on: dt.date | None = None) -> OrgChart:
     per person, whatever the ente's size."""
     on = on or _today()
     units = list(Unit.objects.filter(ente=ente).select_related("responsible"))
-    current = _current_assignments(ente, on)
+    current = current_assignments(ente, on)
     per_unit = dict(
         current.order_by().values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n")
     )
@@ -251,7 +252,8 @@ class PeopleFilters:
         return bool(self.text or self.unit or self.assignment)
 
 
-def _unit_and_below(ente: Ente, unit_pk: int) -> list[int]:
+def unit_and_below(ente: Ente, unit_pk: int) -> list[int]:
+    """The pk of a unit of `ente` and of every unit under it (none for another ente's unit)."""
     parent_of = dict(Unit.objects.filter(ente=ente).values_list("pk", "parent_id"))
     return tree.below(parent_of, [unit_pk]) if unit_pk in parent_of else []
 
@@ -267,9 +269,9 @@ def people_queryset(ente: Ente, filters: PeopleFilters, *, on: dt.date | None = 
             | Q(email__icontains=word)
             | Q(key__icontains=word)
         )
-    current = _current_assignments(ente, on)
+    current = current_assignments(ente, on)
     if filters.unit:
-        units = _unit_and_below(ente, filters.unit)
+        units = unit_and_below(ente, filters.unit)
         people = people.filter(pk__in=current.filter(unit_id__in=units).values("person_id"))
     if filters.assignment == ASSIGNED:
         people = people.filter(pk__in=current.values("person_id"))
