@@ -259,7 +259,7 @@ def unit_and_below(ente: Ente, unit_pk: int) -> list[int]:
 
 
 def people_queryset(ente: Ente, filters: PeopleFilters, *, on: dt.date | None = None):
-    """The ente's people matching `filters`, with how many units they work in today."""
+    """The ente's people matching `filters`, by name."""
     on = on or _today()
     people = Person.objects.filter(ente=ente)
     for word in filters.text.split():
@@ -277,14 +277,28 @@ def people_queryset(ente: Ente, filters: PeopleFilters, *, on: dt.date | None = 
         people = people.filter(pk__in=current.values("person_id"))
     elif filters.assignment == UNASSIGNED:
         people = people.exclude(pk__in=current.values("person_id"))
-    return people.annotate(
-        unit_count=Count("assignments", filter=_current_assignment(on), distinct=True)
-    ).order_by("last_name", "first_name", "id")
+    return people.order_by("last_name", "first_name", "id")
 
 
 def people_page(ente: Ente, filters: PeopleFilters, page_number, *, on=None) -> Page:
-    """One page of `people_queryset`: a count and the page, whatever the ente's size."""
-    return Paginator(people_queryset(ente, filters, on=on), PEOPLE_PAGE_SIZE).get_page(page_number)
+    """One page of `people_queryset`, each person with `unit_count` (the units they work in
+    today): a count, the page and the units of its people, whatever the ente's size. The units
+    are counted for the page only, so that the database never groups the whole staff."""
+    on = on or _today()
+    page = Paginator(people_queryset(ente, filters, on=on), PEOPLE_PAGE_SIZE).get_page(page_number)
+    people = list(page.object_list)
+    counts = dict(
+        Assignment.objects.filter(person_id__in=[person.pk for person in people])
+        .filter(_current(on))
+        .order_by()
+        .values("person_id")
+        .annotate(n=Count("unit_id", distinct=True))
+        .values_list("person_id", "n")
+    )
+    for person in people:
+        person.unit_count = counts.get(person.pk, 0)
+    page.object_list = people
+    return page
 
 
 def unit_choices_by_depth(

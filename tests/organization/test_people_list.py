@@ -23,8 +23,8 @@ def _client(enter, user, ente):
     return client
 
 
-def _get(client, django_assert_max_num_queries, expected=7, **params) -> str:
-    # session, user, ente, membership + units for the filter, count, page
+def _get(client, django_assert_max_num_queries, expected=8, **params) -> str:
+    # session, user, ente, membership + units for the filter, count, page, units of its people
     with django_assert_max_num_queries(expected):
         response = client.get(URL, params)
     assert response.status_code == 200
@@ -72,12 +72,12 @@ def test_filters_stay_in_the_page_links(enter, world, django_assert_max_num_quer
 
 def test_unit_filter_takes_the_units_below(enter, world, django_assert_max_num_queries):
     client = _client(enter, world.users["giunta"], world.ente)
-    # units for the filter, units for the subtree, count, page
-    body = _get(client, django_assert_max_num_queries, 8, unita=world.service.pk)
+    # units for the filter, units for the subtree, count, page, units of its people
+    body = _get(client, django_assert_max_num_queries, 9, unita=world.service.pk)
     assert body.count('<th scope="row">') == 2  # the service's clerk and the office's lent
-    body = _get(client, django_assert_max_num_queries, 8, unita=world.office.pk)
+    body = _get(client, django_assert_max_num_queries, 9, unita=world.office.pk)
     assert body.count('<th scope="row">') == 1
-    foreign = _get(client, django_assert_max_num_queries, 8, unita=world.other_unit.pk)
+    foreign = _get(client, django_assert_max_num_queries, 9, unita=world.other_unit.pk)
     assert "Nessuna persona corrisponde ai filtri." in foreign and "Gialli" not in foreign
 
 
