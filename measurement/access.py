@@ -3,8 +3,9 @@
 * Everyone with a role in the ente reads scores and dashboards.
 * Values of an objective's indicator are entered by: admins; the responsabile who leads the
   objective's unit (or a unit above it); the people named among the objective's responsibles;
-  the objective's delegates. Values of an ente- or unit-level indicator (no objective) and of a
-  service parameter: admins, or the responsabile who leads that unit (or a unit above it).
+  the objective's delegates (chosen among the people of the objective's unit and the units
+  below it, `delegate_candidates`). Values of an ente- or unit-level indicator (no objective)
+  and of a service parameter: admins, or the responsabile who leads that unit (or a unit above it).
 * A value is approved by an admin, or by the responsabile leading the unit, but never by the
   same user who entered it (admins excepted: they may approve their own entries).
 * Monitoring windows, reminders and SMVP settings: admins only.
@@ -20,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.access import (
     ADMIN,
@@ -31,7 +34,8 @@ from accounts.access import (
 )
 from measurement.models import Measurement, ObjectiveDelegate
 from organization.access import led_unit_ids
-from organization.models import Ente, Parameter
+from organization.models import Ente, Parameter, Person
+from organization.selectors import current_assignments, unit_and_below
 from planning.models import Indicator, OperationalObjective, Phase
 
 # Roles that may enter values when the rules below name them (owner, delegate, unit lead).
@@ -207,6 +211,37 @@ def can_manage_delegates(
     return (
         objective.unit_id is not None and objective.unit_id in ma.led_unit_ids
     ) or objective.pk in ma.owned_objective_ids
+
+
+def delegate_candidates(objective: OperationalObjective) -> QuerySet[Person]:
+    """Who may be named delegate of `objective`: the people working today in its unit or in a
+    unit below it, those leading one of these units, and the objective's responsibles. The
+    delegate enters the unit's values, so the choice stays within the unit; an objective of the
+    whole ente (no unit) may take anyone of the ente."""
+    ente = objective.cycle.ente
+    people = Person.objects.filter(ente=ente)
+    if objective.unit_id is None:
+        return people
+    units = unit_and_below(ente, objective.unit_id)
+    working = current_assignments(ente, timezone.localdate()).filter(unit_id__in=units)
+    return people.filter(
+        Q(pk__in=working.values("person_id"))
+        | Q(pk__in=ente.units.filter(pk__in=units).values("responsible_id"))
+        | Q(pk__in=objective.responsibles.values("pk"))
+    )
+
+
+def can_be_delegate(objective: OperationalObjective, person: Person) -> bool:
+    return delegate_candidates(objective).filter(pk=person.pk).exists()
+
+
+def matching(people: QuerySet[Person], text: str) -> QuerySet[Person]:
+    """`people` whose surname, name or key contains every word of `text`, by name."""
+    for word in text.split():
+        people = people.filter(
+            Q(last_name__icontains=word) | Q(first_name__icontains=word) | Q(key__icontains=word)
+        )
+    return people.order_by("last_name", "first_name", "id")
 
 
 def can_manage_windows(access: MeasurementAccess | EnteAccess) -> bool:

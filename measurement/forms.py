@@ -17,6 +17,7 @@ from core.forms import PerformaForm
 from core.limits import MAX_JSON_DEPTH, json_depth_exceeded
 from engine.config import MissingPolicy, ObjectiveAggregation, ScoringMethod, ToleranceKind
 from engine.numbers import format_number, json_decimal, parse_number
+from measurement import access as rules
 from measurement.models import MonitoringWindow, PeriodKind
 from measurement.services import EVIDENCE_TYPES
 from organization.models import Person
@@ -247,18 +248,92 @@ class CorrectiveActionForm(PerformaForm):
         self.fields["window"].queryset = MonitoringWindow.objects.filter(cycle=cycle)
 
 
-class DelegateForm(PerformaForm):
-    person = forms.ModelChoiceField(
-        label="Persona delegata",
-        queryset=Person.objects.none(),
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
+DELEGATE_MATCHES = 10  # people proposed at most for one search
 
-    def __init__(self, *args, ente, exclude_ids=(), **kwargs):
+
+class DelegateForm(PerformaForm):
+    """The delegate as typed (surname and name, or key) or picked among the people proposed by
+    the search; only the people of the objective's unit are accepted (`delegate_candidates`),
+    so the page never lists the whole ente."""
+
+    person = forms.CharField(
+        label="Persona delegata",
+        max_length=200,
+        required=False,
+        help_text="Cognome e nome, o la chiave della persona: solo il personale dell'unità "
+        "dell'obiettivo e delle sue sottounità.",
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+    # the button of a person proposed by the search: their key
+    scelta = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
+
+    def __init__(self, *args, objective, search_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = Person.objects.filter(ente=ente).exclude(
-            pk__in=exclude_ids
-        )
+        self.objective = objective
+        self.matches: list[Person] = []  # proposed again when the text names several people
+        if search_url:
+            self.fields["person"].widget.attrs.update(
+                {
+                    "type": "search",
+                    "hx-get": search_url,
+                    "hx-trigger": "input changed delay:300ms, search",
+                    "hx-target": "#delegati-trovati",
+                    "aria-controls": "delegati-trovati",
+                }
+            )
+
+    def clean(self):
+        data = super().clean()
+        text = (data.get("scelta") or data.get("person") or "").strip()
+        if not text:
+            self.add_error("person", "Indica la persona da delegare: cognome e nome, o chiave.")
+            return data
+        person = self._resolve(text)
+        if person is not None:
+            data["person"] = person
+        return data
+
+    def _resolve(self, text: str) -> Person | None:
+        """The one person `text` names among those who may be delegates, else an error."""
+        candidates = rules.delegate_candidates(self.objective)
+        by_key = candidates.filter(key__iexact=text).first()
+        if by_key is not None:
+            return by_key
+        found = list(rules.matching(candidates, text)[: DELEGATE_MATCHES + 1])
+        exact = [p for p in found if _names(p, text)]
+        if len(exact) == 1 or len(found) == 1:
+            return exact[0] if exact else found[0]
+        if found:
+            self.matches = found[:DELEGATE_MATCHES]
+            self.add_error(
+                "person",
+                f"Più persone corrispondono a «{text}»: scegli tra quelle proposte o scrivi "
+                "la chiave.",
+            )
+            return None
+        elsewhere = rules.matching(Person.objects.filter(ente=self.objective.cycle.ente), text)
+        outside = elsewhere.first()
+        unit = self.objective.unit
+        if outside is not None and unit is not None:
+            self.add_error(
+                "person",
+                f"{outside.display_name} non lavora nell'unità «{unit.name}» né nelle sue "
+                "sottounità: può essere delegato solo il personale dell'unità dell'obiettivo.",
+            )
+        else:
+            self.add_error("person", f"Nessuna persona dell'ente corrisponde a «{text}».")
+        return None
+
+
+def _names(person: Person, text: str) -> bool:
+    """`text` is the person's key or full name (either order), whatever the case."""
+    wanted = " ".join(text.split()).casefold()
+    full = {
+        f"{person.last_name} {person.first_name}".casefold(),
+        f"{person.first_name} {person.last_name}".casefold(),
+        person.key.casefold(),
+    }
+    return wanted in full
 
 
 class SmvpSettingsForm(PerformaForm):

@@ -912,6 +912,12 @@ def delegate_add(*, user, objective: OperationalObjective, person: Person) -> Ob
     )
     if person.ente_id != ente.pk:
         raise ServiceError(f"{person} non appartiene all'ente {ente}.", field="person")
+    if not rules.can_be_delegate(objective, person):
+        raise ServiceError(
+            f"{person} non lavora nell'unità «{getattr(objective.unit, 'name', '')}» né nelle "
+            "sue sottounità: può essere delegato solo il personale dell'unità dell'obiettivo.",
+            field="person",
+        )
     if ObjectiveDelegate.objects.filter(objective=objective, person=person).exists():
         raise ServiceError(f"{person} è già delegato per questo obiettivo.", field="person")
     delegate = ObjectiveDelegate.objects.create(objective=objective, person=person)

@@ -33,6 +33,7 @@ urlpatterns = [
         name="corrective_action_done",
     ),
     path("obiettivi/<int:pk>/delegati/", views.delegate_add, name="delegate_add"),
+    path("obiettivi/<int:pk>/delegati/cerca/", views.delegate_search, name="delegate_search"),
     path("delegati/<int:pk>/revoca/", views.delegate_remove, name="delegate_remove"),
     path("cruscotto/", views.dashboard_ente, name="dashboard_ente"),
     path("cruscotto/unita/<int:pk>/", views.dashboard_unit, name="dashboard_unit"),

@@ -955,9 +955,7 @@ def _objective_context(request, ma, objective, *, action_form=None, delegate_for
     if action_form is None and can_enter:
         action_form = forms.CorrectiveActionForm(cycle=cycle)
     if delegate_form is None and can_delegate:
-        delegate_form = forms.DelegateForm(
-            ente=request.ente, exclude_ids=[d.person_id for d in delegates]
-        )
+        delegate_form = _delegate_form(objective)
     return {
         "objective": objective,
         "cycle": cycle,
@@ -1081,7 +1079,7 @@ def corrective_action_done(request, ma, pk):
 def delegate_add(request, ma, pk):
     objective = _objective(request, pk)
     rules.require(rules.can_manage_delegates(ma, objective), "Non puoi nominare delegati.")
-    form = forms.DelegateForm(request.POST, ente=request.ente)
+    form = _delegate_form(objective, request.POST)
     if form.is_valid():
         try:
             services.delegate_add(
@@ -1094,6 +1092,31 @@ def delegate_add(request, ma, pk):
             return redirect("measurement:objective", pk=objective.pk)
     context = _objective_context(request, ma, objective, delegate_form=form)
     return render(request, "measurement/objective.html", context)
+
+
+def _delegate_form(objective, data=None) -> forms.DelegateForm:
+    search_url = reverse("measurement:delegate_search", args=[objective.pk])
+    return forms.DelegateForm(data, objective=objective, search_url=search_url)
+
+
+@require_GET
+@measurement_view
+def delegate_search(request, ma, pk):
+    """HTMX: at most `DELEGATE_MATCHES` people of the objective's unit matching the text typed,
+    each a button that names them delegate (the same form works without JavaScript)."""
+    objective = _objective(request, pk)
+    rules.require(rules.can_manage_delegates(ma, objective), "Non puoi nominare delegati.")
+    text = request.GET.get("person", "").strip()[:200]
+    matches, more = [], False
+    if len(text) >= 2:
+        delegated = ObjectiveDelegate.objects.filter(objective=objective).values("person_id")
+        people = rules.matching(rules.delegate_candidates(objective), text).exclude(
+            pk__in=delegated
+        )
+        found = list(people[: forms.DELEGATE_MATCHES + 1])
+        matches, more = found[: forms.DELEGATE_MATCHES], len(found) > forms.DELEGATE_MATCHES
+    context = {"objective": objective, "text": text, "matches": matches, "more": more}
+    return render(request, "measurement/_delegate_matches.html", context)
 
 
 @require_POST

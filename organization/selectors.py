@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -62,13 +63,16 @@ class StaffRow:
 
 @dataclass
 class UnitNode:
+    """One unit of the chart with head counts only: its people are read on demand, a page at a
+    time (`unit_staff_page`), so the chart costs the same with 20 or 25,000 people."""
+
     unit: Unit
     children: list[UnitNode] = field(default_factory=list)
-    staff: list[StaffRow] = field(default_factory=list)
+    staff_count: int = 0
 
     @property
     def people_in_subtree(self) -> int:
-        return len(self.staff) + sum(child.people_in_subtree for child in self.children)
+        return self.staff_count + sum(child.people_in_subtree for child in self.children)
 
 
 @dataclass
@@ -77,39 +81,65 @@ class OrgChart:
     unit_count: int
     people_count: int
     lent_count: int
-    unassigned: list[Person]
+    unassigned_count: int
+
+
+LENT_KINDS = (AssignmentKind.CONVENTION, AssignmentKind.SECONDMENT, AssignmentKind.AGREEMENT)
+
+
+def current_assignments(ente: Ente, on: dt.date):
+    """The ente's assignments in force on `on`."""
+    return Assignment.objects.filter(unit__ente=ente).filter(_current(on))
 
 
 def org_chart(ente: Ente, *, on: dt.date | None = None) -> OrgChart:
-    """The unit tree with the people assigned today: four queries whatever the ente's size."""
+    """The unit tree with head counts of the people assigned today: four queries, and no row
+    per person, whatever the ente's size."""
     on = on or _today()
     units = list(Unit.objects.filter(ente=ente).select_related("responsible"))
-    assignments = list(
-        Assignment.objects.filter(unit__ente=ente)
-        .filter(_current(on))
-        .select_related("person")
-        .order_by("unit_id", "order", "person__last_name", "person__first_name", "id")
+    current = current_assignments(ente, on)
+    per_unit = dict(
+        current.order_by().values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n")
     )
-    people = list(Person.objects.filter(ente=ente))
-    employments = current_employments([p.pk for p in people], on)
+    totals = current.aggregate(
+        people=Count("person_id", distinct=True),
+        lent=Count("person_id", distinct=True, filter=Q(kind__in=LENT_KINDS)),
+    )
+    unassigned = (
+        Person.objects.filter(ente=ente).exclude(pk__in=current.values("person_id")).count()
+    )
 
-    nodes = {unit.pk: UnitNode(unit=unit) for unit in units}
-    for assignment in assignments:
-        employment = employments.get(assignment.person_id)
-        nodes[assignment.unit_id].staff.append(StaffRow(assignment, employment))
+    nodes = {unit.pk: UnitNode(unit=unit, staff_count=per_unit.get(unit.pk, 0)) for unit in units}
     roots: list[UnitNode] = []
     for unit in units:  # already in display order
         parent = nodes.get(unit.parent_id) if unit.parent_id else None
         (parent.children if parent else roots).append(nodes[unit.pk])
-
-    assigned = {a.person_id for a in assignments}
     return OrgChart(
         roots=roots,
         unit_count=len(units),
-        people_count=len(assigned),
-        lent_count=len({a.person_id for a in assignments if StaffRow(a, None).is_lent}),
-        unassigned=[person for person in people if person.pk not in assigned],
+        people_count=totals["people"],
+        lent_count=totals["lent"],
+        unassigned_count=unassigned,
     )
+
+
+STAFF_PAGE_SIZE = 50
+
+
+def unit_staff_page(unit: Unit, page_number, *, on: dt.date | None = None) -> Page:
+    """One page of the people assigned to `unit` today (`StaffRow`s, with their employment):
+    three queries (count, page, employments) whatever the unit's size."""
+    on = on or _today()
+    assignments = (
+        unit.assignments.filter(_current(on))
+        .select_related("person")
+        .order_by("order", "person__last_name", "person__first_name", "id")
+    )
+    page = Paginator(assignments, STAFF_PAGE_SIZE).get_page(page_number)
+    rows = list(page.object_list)
+    employments = current_employments([a.person_id for a in rows], on)
+    page.object_list = [StaffRow(a, employments.get(a.person_id)) for a in rows]
+    return page
 
 
 @dataclass
@@ -204,14 +234,71 @@ def person_detail(person: Person, *, show_personal_data: bool) -> PersonDetail:
     )
 
 
-def people_list(ente: Ente, *, on: dt.date | None = None) -> list[Person]:
-    """The ente's people with how many units they work in today (one query)."""
+PEOPLE_PAGE_SIZE = 50
+ASSIGNED, UNASSIGNED = "in-servizio", "senza-assegnazione"
+
+
+@dataclass(frozen=True)
+class PeopleFilters:
+    """What the people list is filtered by, as read from the URL (so a filtered page can be
+    bookmarked and shared)."""
+
+    text: str = ""
+    unit: int | None = None  # the unit and every unit below it
+    assignment: str = ""  # ASSIGNED, UNASSIGNED or "" (everyone)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.text or self.unit or self.assignment)
+
+
+def unit_and_below(ente: Ente, unit_pk: int) -> list[int]:
+    """The pk of a unit of `ente` and of every unit under it (none for another ente's unit)."""
+    parent_of = dict(Unit.objects.filter(ente=ente).values_list("pk", "parent_id"))
+    return tree.below(parent_of, [unit_pk]) if unit_pk in parent_of else []
+
+
+def people_queryset(ente: Ente, filters: PeopleFilters, *, on: dt.date | None = None):
+    """The ente's people matching `filters`, by name."""
     on = on or _today()
-    return list(
-        Person.objects.filter(ente=ente).annotate(
-            unit_count=Count("assignments", filter=_current_assignment(on), distinct=True)
+    people = Person.objects.filter(ente=ente)
+    for word in filters.text.split():
+        people = people.filter(
+            Q(last_name__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(key__icontains=word)
         )
+    current = current_assignments(ente, on)
+    if filters.unit:
+        units = unit_and_below(ente, filters.unit)
+        people = people.filter(pk__in=current.filter(unit_id__in=units).values("person_id"))
+    if filters.assignment == ASSIGNED:
+        people = people.filter(pk__in=current.values("person_id"))
+    elif filters.assignment == UNASSIGNED:
+        people = people.exclude(pk__in=current.values("person_id"))
+    return people.order_by("last_name", "first_name", "id")
+
+
+def people_page(ente: Ente, filters: PeopleFilters, page_number, *, on=None) -> Page:
+    """One page of `people_queryset`, each person with `unit_count` (the units they work in
+    today): a count, the page and the units of its people, whatever the ente's size. The units
+    are counted for the page only, so that the database never groups the whole staff."""
+    on = on or _today()
+    page = Paginator(people_queryset(ente, filters, on=on), PEOPLE_PAGE_SIZE).get_page(page_number)
+    people = list(page.object_list)
+    counts = dict(
+        Assignment.objects.filter(person_id__in=[person.pk for person in people])
+        .filter(_current(on))
+        .order_by()
+        .values("person_id")
+        .annotate(n=Count("unit_id", distinct=True))
+        .values_list("person_id", "n")
     )
+    for person in people:
+        person.unit_count = counts.get(person.pk, 0)
+    page.object_list = people
+    return page
 
 
 def unit_choices_by_depth(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("unita/nuova/", views.unit_create, name="unit_create"),
     path("unita/verifica/", views.unit_check, name="unit_check"),
     path("unita/<int:pk>/", views.unit_view, name="unit"),
+    path("unita/<int:pk>/personale/", views.unit_staff, name="unit_staff"),
     path("unita/<int:pk>/modifica/", views.unit_update, name="unit_update"),
     path("unita/<int:pk>/elimina/", views.unit_delete, name="unit_delete"),
     path("persone/", views.people, name="people"),

@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import ente_required
 from core import locking
@@ -25,7 +26,17 @@ from organization.forms import (
     UnitForm,
 )
 from organization.models import Assignment, Employment, Person, Unit, is_real_peg_code
-from organization.selectors import org_chart, people_list, person_detail, unit_detail
+from organization.selectors import (
+    ASSIGNED,
+    UNASSIGNED,
+    PeopleFilters,
+    org_chart,
+    people_page,
+    person_detail,
+    unit_choices_by_depth,
+    unit_detail,
+    unit_staff_page,
+)
 
 
 def _save(request, form, action, success_message: str):
@@ -56,6 +67,17 @@ def _posted(request):
 # --- reading -------------------------------------------------------------------------------
 
 
+def _wants_partial(request) -> bool:
+    """An HTMX request for a piece of the page; a history restore needs the whole page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _page_links(page) -> list[int | None]:
+    """Page numbers around the current one, first and last included; None marks a gap."""
+    numbers = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    return [None if number == page.paginator.ELLIPSIS else number for number in numbers]
+
+
 @ente_required
 @require_GET
 def chart(request):
@@ -65,9 +87,62 @@ def chart(request):
 
 @ente_required
 @require_GET
+@vary_on_headers("HX-Request")
+def unit_staff(request, pk: int):
+    """The people of one unit, a page at a time: the chart asks for it with HTMX when a unit
+    is opened; without JavaScript the same address is a page of its own."""
+    unit = get_object_or_404(Unit, pk=pk, ente=request.ente)
+    page = unit_staff_page(unit, request.GET.get("pagina"))
+    partial = _wants_partial(request)
+    context = {
+        "unit": unit,
+        "page": page,
+        "page_links": _page_links(page),
+        "target": f"#personale-{unit.pk}" if partial else "",
+    }
+    template = "organization/_unit_staff.html" if partial else "organization/unit_staff.html"
+    return render(request, template, context)
+
+
+ASSIGNMENT_FILTERS = [
+    ("", "Tutte"),
+    (ASSIGNED, "Con un'assegnazione in corso"),
+    (UNASSIGNED, "Senza assegnazione in corso"),
+]
+
+
+def _people_filters(request) -> PeopleFilters:
+    """The filters in the URL; a value that is not one of the choices is ignored."""
+    unit = request.GET.get("unita", "")
+    assignment = request.GET.get("assegnazione", "")
+    return PeopleFilters(
+        text=request.GET.get("q", "").strip()[:100],
+        unit=int(unit) if unit.isdigit() else None,
+        assignment=assignment if assignment in {ASSIGNED, UNASSIGNED} else "",
+    )
+
+
+@ente_required
+@require_GET
+@vary_on_headers("HX-Request")
 def people(request):
-    context = {"people": people_list(request.ente), "can_write": can_write(request.ente_access)}
-    return render(request, "organization/people.html", context)
+    filters = _people_filters(request)
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    page = people_page(request.ente, filters, request.GET.get("pagina"))
+    context = {
+        "page": page,
+        "page_links": _page_links(page),
+        "filters": filters,
+        "query": query.urlencode(),
+        "unit_choices": unit_choices_by_depth(request.ente),
+        "assignment_choices": ASSIGNMENT_FILTERS,
+        "can_write": can_write(request.ente_access),
+    }
+    # HTMX asks only for the results when a filter changes; the form stays as typed.
+    partial = _wants_partial(request)
+    template = "organization/_people_results.html" if partial else "organization/people.html"
+    return render(request, template, context)
 
 
 @ente_required

@@ -23,11 +23,17 @@ published whatever the size of the group: the law requires them (docs/operations
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, Sum
 
 from core.privacy import suppress_group, threshold, too_small
 from core.templatetags.formatting import euro
@@ -294,12 +300,76 @@ def art20_tables(ente: Ente, year: int, *, sees_individuals: bool = False) -> di
     """The art. 20 c.1 and c.2 tables of an ente for a year, from final distributions only.
 
     Unless `sees_individuals` (a role that may read the schede), the small groups of c.2 are
-    withheld (`shown_category`)."""
-    funds = list(Fund.objects.filter(ente=ente, year=year).order_by("kind"))
-    finals = {
-        d.fund_id: d
-        for d in Distribution.objects.filter(fund__in=funds, state=DistributionState.FINAL)
-    }
+    withheld (`shown_category`). The aggregates are computed once per version of the data they
+    come from (`art20_version`) and kept in Django's cache: the public pages, read by anyone,
+    would otherwise decode every line of every final distribution (25,000 in a large ente) at
+    each request."""
+    source = _Source.read(ente, year)
+    key = f"transparency:art20:{ente.pk}:{year}:{source.version}"
+    stored = cache.get(key)
+    if stored is None:
+        stored = _compute_tables(ente, year, source)
+        cache.set(key, stored, timeout=CACHE_SECONDS)
+    tables = copy.deepcopy(stored)  # the cached copy stays as computed
+    limit = 0 if sees_individuals else threshold()
+    tables["categories"] = [shown_category(category, limit) for category in tables["categories"]]
+    return tables
+
+
+CACHE_SECONDS = 24 * 3600  # a new version makes a new key: the old one only waits to expire
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The rows the art. 20 tables come from, short of the distribution lines, with a digest
+    of everything the tables depend on."""
+
+    funds: list[Fund]
+    finals: dict[int, Distribution]  # fund pk → its final distribution
+    version: str
+
+    @classmethod
+    def read(cls, ente: Ente, year: int) -> _Source:
+        """Three queries: funds, final distributions, and a summary of their lines (lines are
+        written with their distribution and never changed, so their count, last id and sums
+        say whether they are the same)."""
+        funds = list(Fund.objects.filter(ente=ente, year=year).order_by("kind"))
+        finals = {
+            d.fund_id: d
+            for d in Distribution.objects.filter(fund__in=funds, state=DistributionState.FINAL)
+        }
+        lines = {}
+        if finals:
+            lines = DistributionLine.objects.filter(
+                distribution__in=list(finals.values())
+            ).aggregate(
+                count=Count("id"),
+                last=Max("id"),
+                people=Sum("person_id"),
+                total=Sum("total_amount"),
+                eligible=Count("id", filter=Q(is_eligible=True)),
+            )
+        parts = [
+            ente.name,
+            [(f.pk, f.kind, str(f.amount)) for f in funds],
+            sorted(
+                (d.pk, d.fund_id, str(d.total_paid), str(d.residual), str(d.finalised_at))
+                for d in finals.values()
+            ),
+            sorted(lines.items()),
+        ]
+        digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+        return cls(funds=funds, finals=finals, version=digest)
+
+
+def art20_version(ente: Ente, year: int) -> str:
+    """A digest that changes whenever the art. 20 tables of `ente` and `year` may change."""
+    return _Source.read(ente, year).version
+
+
+def _compute_tables(ente: Ente, year: int, source: _Source) -> dict[str, Any]:
+    """The tables in full (no small group withheld yet), from every line of the finals."""
+    funds, finals = source.funds, source.finals
     lines = DistributionLine.objects.filter(distribution__in=list(finals.values())).only(
         "distribution_id", "person_id", "total_amount", "explanation"
     )
@@ -312,8 +382,6 @@ def art20_tables(ente: Ente, year: int, *, sees_individuals: bool = False) -> di
         aggregate(entries[MANAGERS], MANAGERS),
         aggregate(entries[STAFF], STAFF),
     ]
-    limit = 0 if sees_individuals else threshold()
-    categories = [shown_category(category, limit) for category in categories]
     pending = [row["label"] for row in rows if not row["final"]]
     text = (
         f"Premi collegati alla performance {year}: stanziati {euro(allocated)}, effettivamente "

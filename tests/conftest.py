@@ -7,11 +7,20 @@ uses it. `world` is the small organisation of `tests.organization.builders`.
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from accounts.middleware import SESSION_KEY
 from accounts.models import Membership, User
 from organization.models import Ente, EnteKind, Person
 from tests.organization.builders import World, build_world
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Django's cache outlives each test's rollback (and ids are reused): empty it after each
+    test, so that no test reads what another one stored."""
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

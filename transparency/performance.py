@@ -18,11 +18,14 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from core.privacy import threshold
 from core.tabular import MACHINE, csv_response
 from documents.model import Document, Table
-from documents.models import Publication, PublicSection
+from documents.models import EnteBranding, Publication, PublicSection
 from organization.models import Ente
 from planning.models import Cycle
+from transparency import selectors as transparency
+from transparency.caching import ente_parts, public_page, tag
 
 CSV_HEADER = ["tabella", "riga", "colonna", "valore"]
 PERSONAL_COLUMNS = ("responsabile", "cognome", "valutatore", "nome e cognome", "persona")
@@ -105,7 +108,36 @@ def public_tables(document: Document | None) -> list[dict]:
     return [public_table(t) for t in document.tables()] if document else []
 
 
+PREMIUM_SECTIONS = {PublicSection.AMMONTARE_PREMI, PublicSection.DATI_PREMI}
+
+
+def _publications_parts(ente: Ente, **filters) -> list:
+    rows = Publication.objects.filter(ente=ente, **filters).values_list(
+        "pk", "year", "section", "document_id", "published_at", "withdrawn_at"
+    )
+    branding = EnteBranding.objects.filter(ente=ente).values_list("updated_at", flat=True)
+    return [ente_parts(ente), list(branding), sorted(rows)]
+
+
+def _index_etag(_request, slug) -> str | None:
+    ente = Ente.objects.filter(slug=slug).first()
+    return tag(_publications_parts(ente)) if ente is not None else None
+
+
+def _section_etag(_request, slug, year, section) -> str | None:
+    """Publications of the year and, for the premiums, the version of the art. 20 data; the
+    SMVP page is built from settings that have no version: no ETag, only the short max-age."""
+    ente = Ente.objects.filter(slug=slug).first()
+    if ente is None or section == PublicSection.SMVP:
+        return None
+    parts = [_publications_parts(ente, year=year), year, section]
+    if section in PREMIUM_SECTIONS:
+        parts += [transparency.art20_version(ente, year), threshold()]
+    return tag(*parts)
+
+
 @require_GET
+@public_page(_index_etag)
 def performance_index(request, slug):
     ente = get_object_or_404(Ente, slug=slug)
     publications = list(
@@ -123,6 +155,7 @@ def performance_index(request, slug):
 
 
 @require_GET
+@public_page(_section_etag)
 def performance_section(request, slug, year, section):
     ente = get_object_or_404(Ente, slug=slug)
     publication = _publication(ente, year, section)
@@ -188,6 +221,7 @@ def _open_data(ente, year, section) -> dict:
 
 
 @require_GET
+@public_page(_section_etag)
 def performance_json(request, slug, year, section):
     ente = get_object_or_404(Ente, slug=slug)
     payload = _open_data(ente, year, section)
@@ -200,6 +234,7 @@ def performance_json(request, slug, year, section):
 
 
 @require_GET
+@public_page(_section_etag)
 def performance_csv(request, slug, year, section):
     ente = get_object_or_404(Ente, slug=slug)
     payload = _open_data(ente, year, section)
@@ -214,8 +249,6 @@ def performance_csv(request, slug, year, section):
 
 @require_GET
 def stemma(request, slug):
-    from documents.models import EnteBranding
-
     ente = get_object_or_404(Ente, slug=slug)
     branding = EnteBranding.objects.filter(ente=ente).first()
     if branding is None or not branding.stemma:

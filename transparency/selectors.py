@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rewards.aggregates import art20_tables
+from rewards.aggregates import art20_tables, art20_version
 
-__all__ = ["CSV_HEADER", "PUBLIC_KEYS", "art20_csv_rows", "art20_tables"]
+__all__ = ["CSV_HEADER", "PUBLIC_KEYS", "art20_csv_rows", "art20_tables", "art20_version"]
 
 # The public keys of the «dati relativi ai premi» rows of the CSV: Italian, stable (a program
 # that reads the file may rely on them) and documented in docs/trasparenza.md.

@@ -15,6 +15,7 @@ from core.tabular import MACHINE, csv_response
 from organization.models import Ente
 from rewards.selectors import premium_years
 from transparency import selectors
+from transparency.caching import ente_parts, public_page, tag
 
 
 def _ente_year(slug: str, year: int) -> Ente:
@@ -32,7 +33,16 @@ def premi_years(request, slug):
     )
 
 
+def _premi_etag(_request, slug, year) -> str | None:
+    """The version of the art. 20 data, the small-group threshold and the ente shown."""
+    ente = Ente.objects.filter(slug=slug).first()
+    if ente is None:
+        return None
+    return tag(ente_parts(ente), year, selectors.art20_version(ente, year), threshold())
+
+
 @require_GET
+@public_page(_premi_etag)
 def premi(request, slug, year):
     ente = _ente_year(slug, year)
     return render(
@@ -48,6 +58,7 @@ def premi(request, slug, year):
 
 
 @require_GET
+@public_page(_premi_etag)
 def premi_csv(_request, slug, year):
     ente = _ente_year(slug, year)
     rows = selectors.art20_csv_rows(selectors.art20_tables(ente, year))

@@ -21,6 +21,7 @@ from measurement.models import (
     Reminder,
     WindowState,
 )
+from organization.models import Assignment
 from planning.models import CycleState
 
 from .conftest import store
@@ -610,6 +611,7 @@ def test_corrective_actions(plan):
 
 
 def test_delegates(plan, make_ente, make_person):
+    Assignment.objects.create(person=plan.agente, unit=plan.verbali)
     delegate = services.delegate_add(
         user=plan.users.comandante, objective=plan.pl_coordination, person=plan.agente
     )

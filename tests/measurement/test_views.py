@@ -21,6 +21,7 @@ from measurement.models import (
     ObjectiveDelegate,
     WindowState,
 )
+from organization.models import Assignment
 from planning.models import Cycle, CycleState, Indicator, IndicatorScope, OperationalObjective
 from tests.measurement.conftest import store
 from tests.measurement.ui_fixtures import grow, window
@@ -322,9 +323,10 @@ def test_objective_page_records_actions_and_delegates(plan, enter):
     assert "Turni aggiuntivi nel weekend" in client.get(url).content.decode()
     client.post(reverse("measurement:corrective_action_done", args=[action.pk]))
     assert CorrectiveAction.objects.get().status == "done"
+    Assignment.objects.create(person=plan.agente, unit=plan.verbali)
     client.post(
         reverse("measurement:delegate_add", args=[plan.pl_coordination.pk]),
-        {"person": plan.agente.pk},
+        {"person": "Gialli Paolo"},
     )
     delegate = ObjectiveDelegate.objects.get()
     giunta = enter(plan.users.giunta, plan.ente)
