@@ -103,6 +103,7 @@ class PersonForm(OrganizationForm):
     last_name = _model_field(Person, "last_name")
     email = _model_field(Person, "email")
     fiscal_code = _model_field(Person, "fiscal_code")
+    payroll_number = _model_field(Person, "payroll_number")
     key = _model_field(
         Person, "key", required=False, help_text="Lascia vuoto per ricavarla da nome e cognome."
     )

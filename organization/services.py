@@ -51,7 +51,15 @@ UNIT_FIELDS = (
     "assessore",
     "order",
 )
-PERSON_FIELDS = ("key", "first_name", "last_name", "title", "fiscal_code", "email")
+PERSON_FIELDS = (
+    "key",
+    "first_name",
+    "last_name",
+    "title",
+    "fiscal_code",
+    "payroll_number",
+    "email",
+)
 EMPLOYMENT_FIELDS = (
     "employer_name",
     "ccnl_area",
@@ -301,6 +309,18 @@ def _validate_person(person: Person) -> None:
             f"Il codice fiscale «{person.fiscal_code}» non è valido: servono 16 lettere e cifre.",
             field="fiscal_code",
         )
+    person.payroll_number = (person.payroll_number or "").strip()
+    if person.payroll_number:
+        clash = (
+            Person.objects.filter(ente=person.ente, payroll_number=person.payroll_number)
+            .exclude(pk=person.pk)
+            .first()
+        )
+        if clash is not None:
+            raise ServiceError(
+                f"La matricola «{person.payroll_number}» è già di «{clash}».",
+                field="payroll_number",
+            )
     if person.key:
         _check_key(
             Person.objects.filter(ente=person.ente),

@@ -6,6 +6,8 @@ the current ente in the query, so ids of another ente give 404.
 
 from __future__ import annotations
 
+import base64
+
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import ente_required
 from core import locking
 from core.exceptions import ServiceError
-from organization import services
+from organization import payroll, services
 from organization.access import can_see_personal_data, can_write, require_writer
 from organization.forms import (
     AssignmentEndForm,
@@ -400,3 +402,68 @@ def assignment_end(request, pk: int):
         cancel_url=reverse("organization:person", args=[assignment.person_id]),
         back_label=str(assignment.person),
     )
+
+
+# --- payroll import ------------------------------------------------------------------------
+
+PAYROLL_SESSION_KEY = "organization.payroll_file"
+
+
+def _payroll_page(request, *, plan=None, error: str = "", status: int = 200):
+    context = {"plan": plan, "error": error, "columns": payroll.COLUMNS.values()}
+    return render(request, "organization/payroll.html", context, status=status)
+
+
+@ente_required
+@require_http_methods(["GET", "POST"])
+def payroll_upload(request):
+    """Upload the payroll export and see what the import would do (nothing is written)."""
+    require_writer(request.user, request.ente)
+    if request.method == "GET":
+        return _payroll_page(request)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _payroll_page(request, error="Scegli il file da importare.", status=400)
+    content = upload.read()
+    plan = payroll.payroll_preview(ente=request.ente, content=content, filename=upload.name)
+    if plan.file_problem:
+        return _payroll_page(request, error=plan.file_problem, status=400)
+    # The file waits in the session for the confirmation: the commit reads it again.
+    request.session[PAYROLL_SESSION_KEY] = {
+        "ente": request.ente.pk,
+        "name": upload.name,
+        "content": base64.b64encode(content).decode("ascii"),
+        "sha256": plan.sha256,
+    }
+    return _payroll_page(request, plan=plan)
+
+
+@ente_required
+@require_POST
+def payroll_commit(request):
+    require_writer(request.user, request.ente)
+    stored = request.session.get(PAYROLL_SESSION_KEY) or {}
+    if stored.get("ente") != request.ente.pk or stored.get("sha256") != request.POST.get("sha256"):
+        messages.error(request, "Il file da importare non è più disponibile: caricalo di nuovo.")
+        return redirect("organization:payroll_upload")
+    content = base64.b64decode(stored["content"])
+    try:
+        plan = payroll.payroll_import(
+            user=request.user, ente=request.ente, content=content, filename=stored["name"]
+        )
+    except ServiceError as error:
+        preview = payroll.payroll_preview(
+            ente=request.ente, content=content, filename=stored["name"]
+        )
+        return _payroll_page(request, plan=preview, error=error.message, status=400)
+    del request.session[PAYROLL_SESSION_KEY]
+    if plan.has_changes:
+        messages.success(
+            request,
+            f"Anagrafica importata da «{plan.filename}»: {plan.count(payroll.CREATE)} nuove "
+            f"persone, {plan.count(payroll.UPDATE)} aggiornate, "
+            f"{plan.count(payroll.UNCHANGED)} invariate.",
+        )
+    else:
+        messages.info(request, f"«{plan.filename}»: nessuna modifica, l'anagrafica è già così.")
+    return redirect("organization:people")

@@ -63,6 +63,7 @@ ACCOUNT_ENTRIES: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...]
     ("Persone e ruoli", "accounts:people", base.can_manage_people, True),
     ("Registro delle attività", "accounts:activity", base.can_manage_people, True),
     ("Importa il piano", "interchange:plan_upload", _administrator, True),
+    ("Importa il personale", "organization:payroll_upload", _administrator, True),
     ("Token API", "integrations:tokens", base.can_manage_people, True),
     ("I miei dati", "operations:my_data", _everyone, False),
 )
