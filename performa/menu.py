@@ -65,6 +65,7 @@ ACCOUNT_ENTRIES: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...]
     ("Importa il piano", "interchange:plan_upload", _administrator, True),
     ("Importa il personale", "organization:payroll_upload", _administrator, True),
     ("Token API", "integrations:tokens", base.can_manage_people, True),
+    ("Il mio account", "accounts:my_account", _everyone, False),
     ("I miei dati", "operations:my_data", _everyone, False),
 )
 
