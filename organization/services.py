@@ -541,11 +541,13 @@ def ente_create(
     data: Mapping[str, Any],
     admin_username: str,
     admin_email: str,
-    admin_password: str,
+    admin_password: str | None,
 ) -> tuple[Ente, Any]:
     """A new ente with its first administrator (Membership role admin).
 
-    `user` is the platform administrator doing it, or None for the command line.
+    `user` is the platform administrator doing it, or None for the command line. Without
+    `admin_password` the administrator is invited: no usable password until they choose one
+    from the e-mail link (the page sends it).
     """
     if user is not None and not (user.is_platform_admin or user.is_superuser):
         raise AccessDenied("Solo un amministratore di piattaforma può creare un nuovo ente.")
@@ -553,6 +555,13 @@ def ente_create(
     admin = _new_admin(admin_username, admin_email, admin_password)
     membership = Membership.objects.create(user=admin, ente=ente, role=MembershipRole.ADMIN)
     record(user=user, action="ente.create", obj=ente, ente=ente, changes=diff({}, snapshot(ente)))
+    record(
+        user=user,
+        action="account.invite" if admin_password is None else "account.create",
+        obj=admin,
+        ente=ente,
+        changes={"username": [None, admin.username], "email": [None, admin.email]},
+    )
     record(
         user=user,
         action="membership.create",
@@ -589,7 +598,7 @@ def _new_ente(data: Mapping[str, Any]) -> Ente:
     )
 
 
-def _new_admin(username: str, email: str, password: str):
+def _new_admin(username: str, email: str, password: str | None):
     user_model = get_user_model()
     username = (username or "").strip()
     if not username:
@@ -604,6 +613,17 @@ def _new_admin(username: str, email: str, password: str):
         ) from error
     if user_model.objects.filter(username__iexact=username).exists():
         raise ServiceError(f"Esiste già un utente «{username}».", field="username")
+    if password is None:
+        if not email:
+            raise ServiceError(
+                "Indica l'e-mail dell'amministratore: riceverà il collegamento per scegliere "
+                "la password.",
+                field="email",
+            )
+        admin = user_model.objects.create_user(username=username, email=email)
+        admin.set_unusable_password()
+        admin.save(update_fields=["password"])
+        return admin
     candidate = user_model(username=username, email=email)
     try:
         validate_password(password, user=candidate)

@@ -6,6 +6,7 @@ app_name = "organization"
 
 urlpatterns = [
     path("", views.chart, name="chart"),
+    path("enti/", views.ente_list, name="ente_list"),
     path("unita/nuova/", views.unit_create, name="unit_create"),
     path("unita/verifica/", views.unit_check, name="unit_check"),
     path("unita/<int:pk>/", views.unit_view, name="unit"),

@@ -9,24 +9,33 @@ from __future__ import annotations
 import base64
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import ente_required
+from accounts.invitations import send_invitation
 from core import locking
 from core.exceptions import ServiceError
 from organization import payroll, services
-from organization.access import can_see_personal_data, can_write, require_writer
+from organization.access import (
+    can_see_personal_data,
+    can_write,
+    require_platform_admin,
+    require_writer,
+)
 from organization.forms import (
     AssignmentEndForm,
     AssignmentForm,
     EmploymentForm,
+    EnteCreateForm,
     PersonForm,
     UnitForm,
 )
-from organization.models import Assignment, Employment, Person, Unit, is_real_peg_code
+from organization.models import Assignment, Employment, Ente, Person, Unit, is_real_peg_code
 from organization.selectors import org_chart, people_list, person_detail, unit_detail
 
 
@@ -467,3 +476,41 @@ def payroll_commit(request):
     else:
         messages.info(request, f"«{plan.filename}»: nessuna modifica, l'anagrafica è già così.")
     return redirect("organization:people")
+
+
+# --- the enti of the platform --------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ente_list(request):
+    """The platform administrator's page: the hosted enti, and a new one with its first
+    administrator (invited by e-mail), through the service of `manage.py create_ente`."""
+    require_platform_admin(request.user)
+    form = EnteCreateForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ente, admin = services.ente_create(
+                user=request.user,
+                data=data,
+                admin_username=data["admin_username"],
+                admin_email=data["admin_email"],
+                admin_password=None,
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            send_invitation(request, admin, ente)
+            messages.success(
+                request,
+                f"Creato l'ente «{ente.name}»: l'invito è stato inviato a {admin.email}.",
+            )
+            return redirect("organization:ente_list")
+    enti = Ente.objects.annotate(accounts=Count("memberships__user", distinct=True)).order_by(
+        "name"
+    )
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "organization/ente_list.html", {"form": form, "enti": enti}, status=status
+    )
