@@ -743,7 +743,10 @@ def _plan_employment(
         _set(employment, name, values.get(name), changes, label_of.get(name, name), new=new)
     if new and found is not None:
         changes.append(RowChange("Rapporto di lavoro", "—", "nuovo"))
-    _validated(planned, lambda: _validate_employment(employment), label_of)
+    # Only what the file changes is checked: a stored employment that the file leaves as it is
+    # (e.g. one imported from a plan with both the area and the old category) stays as it is.
+    if new or snapshot(employment) != planned.employment_before:
+        _validated(planned, lambda: _validate_employment(employment), label_of)
     planned.employment = employment
 
 

@@ -83,12 +83,15 @@
     input.addEventListener("input", function (event) {
       event.stopPropagation();
       var words = fold(input.value).split(/\s+/).filter(Boolean);
+      // Read the choice before moving any option: taking the chosen one out of the select
+      // makes the browser choose the next, and so on down the list.
+      var chosen = options.filter(function (option) { return option.selected; });
       var kept = document.createDocumentFragment();
       var shown = 0;
       options.forEach(function (option) {
         var text = fold(option.textContent);
         var match = words.every(function (word) { return text.indexOf(word) !== -1; });
-        if (match || option.selected || option.value === "") {
+        if (match || chosen.indexOf(option) !== -1 || option.value === "") {
           kept.appendChild(option);
           shown += option.value === "" ? 0 : 1;
         }
@@ -97,6 +100,7 @@
         select.removeChild(select.firstChild);
       }
       select.appendChild(kept);
+      options.forEach(function (option) { option.selected = chosen.indexOf(option) !== -1; });
       status.textContent = shown === 1 ? "1 voce nell'elenco" : shown + " voci nell'elenco";
     });
   }

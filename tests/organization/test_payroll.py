@@ -304,3 +304,12 @@ def test_the_demo_staff_imports_from_a_payroll_csv(make_user):
 
     again = payroll.payroll_import(user=admin, ente=ente, content=content, filename="paghe.csv")
     assert again.counts["invariata"] == 22 and not again.has_changes
+
+
+def test_a_stored_employment_the_file_leaves_as_it_is_is_not_refused(world):
+    # Plans imported from documents carry both the CCNL area and the old category.
+    Employment.objects.filter(pk=world.clerk_employment.pk).update(ccnl_area="istruttori")
+    content = _csv("Matricola;Cognome;Nome;Cat.", "1002;Verdi;Luca;C")
+    [row] = preview(world, content).rows
+    assert row.problems == [] and row.action == payroll.UPDATE
+    assert [change.label for change in row.changes] == ["Matricola"]
