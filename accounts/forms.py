@@ -120,3 +120,12 @@ class ActivityFilterForm(PerformaForm):
         if data.get("dal") and data.get("al") and data["dal"] > data["al"]:
             self.add_error("al", "La data finale viene prima di quella iniziale.")
         return data
+
+
+class PreferencesForm(PerformaForm):
+    weekly_digest = forms.BooleanField(
+        label="Ricevi ogni settimana per e-mail l'elenco «Cosa devo fare»",
+        required=False,
+        help_text="Il lunedì mattina, con le scadenze di ogni ente in cui hai un ruolo. "
+        "Puoi smettere quando vuoi togliendo la spunta.",
+    )

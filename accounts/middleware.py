@@ -15,5 +15,7 @@ class CurrentEnteMiddleware:
         request.ente = None
         ente_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
         if ente_id and getattr(request, "user", None) and request.user.is_authenticated:
-            request.ente = Ente.objects.filter(pk=ente_id).first()
+            # The stemma (documents.EnteBranding, reached by its related name, no import) comes
+            # in the same query: the header of every page shows it.
+            request.ente = Ente.objects.select_related("branding").filter(pk=ente_id).first()
         return self.get_response(request)

@@ -14,6 +14,12 @@ class User(AbstractUser):
         default=False,
         help_text="Gestisce tutti gli enti ospitati (ICT dell'unione).",
     )
+    # Opt-in (GDPR art. 6 and plain courtesy): nobody gets the weekly e-mail unless they ask.
+    weekly_digest = models.BooleanField(
+        "riepilogo settimanale per e-mail",
+        default=False,
+        help_text="Ogni settimana, per e-mail, l'elenco «Cosa devo fare» con le scadenze.",
+    )
 
     class Meta:
         verbose_name = "utente"

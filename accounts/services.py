@@ -238,3 +238,31 @@ def account_set_active(*, user, ente, account: User, active: bool) -> User:
     action = "account.activate" if active else "account.deactivate"
     audit(user, action, account, ente, diff(before, _account_state(account)))
     return account
+
+
+# ---------------------------------------------------------------------------------------------
+# The user's own preferences
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def digest_preference_set(*, user, enabled: bool) -> User:
+    """The user asks for (or stops) the weekly e-mail of «Cosa devo fare»; only for themselves.
+    A digest needs an address to go to."""
+    if not getattr(user, "is_authenticated", False):
+        raise AccessDenied("Accedi per scegliere le tue preferenze.")
+    account = User.objects.select_for_update().get(pk=user.pk)
+    if enabled and not account.email:
+        raise ServiceError(
+            "Per ricevere il riepilogo serve un indirizzo e-mail: chiedi all'amministratore "
+            "dell'ente di indicarlo nel tuo account.",
+            field="weekly_digest",
+        )
+    if account.weekly_digest == enabled:
+        return account
+    before = {"weekly_digest": account.weekly_digest}
+    account.weekly_digest = enabled
+    account.save(update_fields=["weekly_digest"])
+    audit(user, "account.digest", account, None, diff(before, {"weekly_digest": enabled}))
+    user.weekly_digest = enabled
+    return account

@@ -36,4 +36,5 @@ urlpatterns = [
     path("persone-e-ruoli/<int:pk>/invito/", views.invitation_resend, name="invitation_resend"),
     path("ruoli/<int:pk>/revoca/", views.membership_revoke, name="membership_revoke"),
     path("registro-attivita/", views.activity, name="activity"),
+    path("il-mio-account/", views.my_account, name="my_account"),
 ]

@@ -22,6 +22,7 @@ from accounts.forms import (
     InviteForm,
     LoginForm,
     NewPasswordForm,
+    PreferencesForm,
     ResetRequestForm,
 )
 from accounts.invitations import send_invitation
@@ -295,3 +296,37 @@ def activity(request):
         status = 400
     context = {"form": form, "entries": entries, "truncated": truncated, "limit": ACTIVITY_LIMIT}
     return render(request, "accounts/activity.html", context, status=status)
+
+
+# ---------------------------------------------------------------------------------------------
+# «Il mio account»: the user's own page
+# ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_account(request):
+    """The user's login, last access and roles, and the weekly digest preference."""
+    user = request.user
+    form = PreferencesForm(
+        request.POST if request.method == "POST" else None,
+        initial={"weekly_digest": user.weekly_digest},
+    )
+    if request.method == "POST" and form.is_valid():
+        enabled = form.cleaned_data["weekly_digest"]
+        try:
+            services.digest_preference_set(user=user, enabled=enabled)
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(
+                request,
+                "Riceverai il riepilogo settimanale per e-mail."
+                if enabled
+                else "Non riceverai più il riepilogo settimanale.",
+            )
+            return redirect("accounts:my_account")
+    memberships = Membership.objects.filter(user=user).select_related("ente", "person")
+    context = {"form": form, "memberships": memberships}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/my_account.html", context, status=status)

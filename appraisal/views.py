@@ -33,6 +33,7 @@ from core import locking
 from core.exceptions import ServiceError
 from core.privacy import shown_aggregates
 from documents import services as document_services
+from engine.numbers import format_number
 from planning.models import Cycle
 from planning.selectors import chosen_cycle
 
@@ -577,7 +578,26 @@ def nucleo_overview(request):
     if cycle is not None:
         context["overview"] = selectors.nucleo_overview(cycle)
         context["validation"] = getattr(cycle, "report_validation", None)
+        # The Nucleo reads the individual schede: the full counts per band, none withheld.
+        context["band_rows"] = band_chart_rows(
+            (band, band.count) for band in selectors.aggregates(cycle).bands
+        )
     return render(request, "appraisal/nucleo_overview.html", context)
+
+
+def band_chart_rows(bands) -> list[dict]:
+    """(band, count) pairs as the rows of the chart «Distribuzione per fascia»: one label per
+    band («Personale: 80–100 punti»); a withheld count (None) is left out of the chart, the
+    table says why."""
+    return [
+        {
+            "label": f"{band.scheme_name}: {format_number(band.min_points)}–"
+            f"{format_number(band.max_points)} punti",
+            "count": count,
+        }
+        for band, count in bands
+        if count is not None
+    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -731,6 +751,9 @@ def aggregates(request):
         sees_individuals = request.ente_access.has(ADMIN, NUCLEO)
         context["shown"] = shown_aggregates(
             context["aggregates"], sees_individuals=sees_individuals
+        )
+        context["band_rows"] = band_chart_rows(
+            (row.band, row.count) for row in context["shown"].bands
         )
     return render(request, "appraisal/aggregates.html", context)
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.access import ADMIN, NUCLEO, access_for
 from core.audit import diff, record, snapshot
 from core.exceptions import AccessDenied, ServiceError
+from core.images import check_raster
 from documents import access as rules
 from documents.models import (
     CycleDocumentSettings,
@@ -379,6 +380,8 @@ def branding_update(*, user, ente, stemma) -> EnteBranding:
         )
         if not valid:
             raise ServiceError("Il file non è un'immagine PNG, JPEG o SVG.", field="stemma")
+        if suffix != ".svg":
+            check_raster(stemma, field="stemma", label="Lo stemma")
         branding.stemma.save(f"stemma{suffix}", stemma, save=False)
     with transaction.atomic():
         branding.save()

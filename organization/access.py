@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.core.exceptions import PermissionDenied
+
 from accounts.access import ADMIN, RESPONSABILE, EnteAccess, access_for, require_access
 from core.exceptions import AccessDenied
 from organization.models import Ente, Person, Unit
@@ -77,3 +79,16 @@ def ensure_writer(user, ente: Ente) -> None:
     """Service-side guard: the same rule as `require_writer`, as a ServiceError."""
     if not can_write(access_for(user, ente)):
         raise AccessDenied("Solo l'amministratore dell'ente può modificare l'organizzazione.")
+
+
+def is_platform_admin(user) -> bool:
+    """The ICT hosting the enti: creates enti and sees them all."""
+    return bool(
+        getattr(user, "is_authenticated", False) and (user.is_platform_admin or user.is_superuser)
+    )
+
+
+def require_platform_admin(user) -> None:
+    """Raise PermissionDenied (a 403 page) unless `user` is a platform administrator."""
+    if not is_platform_admin(user):
+        raise PermissionDenied("Solo l'amministratore di piattaforma gestisce gli enti.")

@@ -17,7 +17,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from core.forms import DATE_WIDGET, PerformaForm, formfield_for
-from organization.models import Assignment, Employment, Person, Unit
+from organization.models import Assignment, Employment, Ente, Person, Unit
 from organization.selectors import unit_choices_by_depth
 
 
@@ -103,6 +103,7 @@ class PersonForm(OrganizationForm):
     last_name = _model_field(Person, "last_name")
     email = _model_field(Person, "email")
     fiscal_code = _model_field(Person, "fiscal_code")
+    payroll_number = _model_field(Person, "payroll_number")
     key = _model_field(
         Person, "key", required=False, help_text="Lascia vuoto per ricavarla da nome e cognome."
     )
@@ -163,3 +164,28 @@ class AssignmentForm(OrganizationForm):
 
 class AssignmentEndForm(OrganizationForm):
     end_date = forms.DateField(label="Ultimo giorno nell'unità", widget=DATE_WIDGET)
+
+
+class EnteCreateForm(OrganizationForm):
+    """A new ente and its first administrator, who is invited by e-mail."""
+
+    name = _model_field(Ente, "name", widget=forms.TextInput)
+    slug = _model_field(
+        Ente,
+        "slug",
+        help_text="Lettere minuscole, cifre e trattini (es. unione-terre-di-mezzo): compare negli "
+        "indirizzi delle pagine pubbliche.",
+    )
+    kind = _model_field(Ente, "kind")
+    ipa_code = _model_field(Ente, "ipa_code")
+    istat_code = _model_field(Ente, "istat_code")
+    headcount = _model_field(Ente, "headcount")
+    admin_username = forms.CharField(
+        label="Nome utente dell'amministratore",
+        max_length=150,
+        help_text="Di solito il Segretario o il Direttore: gestirà persone e ruoli dell'ente.",
+    )
+    admin_email = forms.EmailField(
+        label="E-mail dell'amministratore",
+        help_text="Riceve il collegamento, valido una sola volta, per scegliere la password.",
+    )

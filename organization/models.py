@@ -229,6 +229,10 @@ class Person(models.Model):
     last_name = models.CharField("cognome", max_length=120)
     title = models.CharField("titolo", max_length=40, blank=True, help_text="dott., arch., …")
     fiscal_code = models.CharField("codice fiscale", max_length=16, blank=True)
+    # The payroll's own number for the person: what an import of the payroll matches first.
+    payroll_number = models.CharField(
+        "matricola", max_length=30, blank=True, help_text="Numero di matricola nel sistema paghe."
+    )
     email = models.EmailField("e-mail", blank=True)
     gender = models.CharField(
         "genere", max_length=1, choices=Gender.choices, blank=True, default=""
@@ -238,7 +242,14 @@ class Person(models.Model):
         ordering = ["ente", "last_name", "first_name", "id"]
         verbose_name = "persona"
         verbose_name_plural = "persone"
-        constraints = [models.UniqueConstraint(fields=["ente", "key"], name="person_unique_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["ente", "key"], name="person_unique_key"),
+            models.UniqueConstraint(
+                fields=["ente", "payroll_number"],
+                condition=~models.Q(payroll_number=""),
+                name="person_unique_payroll_number",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"

@@ -51,7 +51,15 @@ UNIT_FIELDS = (
     "assessore",
     "order",
 )
-PERSON_FIELDS = ("key", "first_name", "last_name", "title", "fiscal_code", "email")
+PERSON_FIELDS = (
+    "key",
+    "first_name",
+    "last_name",
+    "title",
+    "fiscal_code",
+    "payroll_number",
+    "email",
+)
 EMPLOYMENT_FIELDS = (
     "employer_name",
     "ccnl_area",
@@ -301,6 +309,18 @@ def _validate_person(person: Person) -> None:
             f"Il codice fiscale «{person.fiscal_code}» non è valido: servono 16 lettere e cifre.",
             field="fiscal_code",
         )
+    person.payroll_number = (person.payroll_number or "").strip()
+    if person.payroll_number:
+        clash = (
+            Person.objects.filter(ente=person.ente, payroll_number=person.payroll_number)
+            .exclude(pk=person.pk)
+            .first()
+        )
+        if clash is not None:
+            raise ServiceError(
+                f"La matricola «{person.payroll_number}» è già di «{clash}».",
+                field="payroll_number",
+            )
     if person.key:
         _check_key(
             Person.objects.filter(ente=person.ente),
@@ -521,11 +541,13 @@ def ente_create(
     data: Mapping[str, Any],
     admin_username: str,
     admin_email: str,
-    admin_password: str,
+    admin_password: str | None,
 ) -> tuple[Ente, Any]:
     """A new ente with its first administrator (Membership role admin).
 
-    `user` is the platform administrator doing it, or None for the command line.
+    `user` is the platform administrator doing it, or None for the command line. Without
+    `admin_password` the administrator is invited: no usable password until they choose one
+    from the e-mail link (the page sends it).
     """
     if user is not None and not (user.is_platform_admin or user.is_superuser):
         raise AccessDenied("Solo un amministratore di piattaforma può creare un nuovo ente.")
@@ -533,6 +555,13 @@ def ente_create(
     admin = _new_admin(admin_username, admin_email, admin_password)
     membership = Membership.objects.create(user=admin, ente=ente, role=MembershipRole.ADMIN)
     record(user=user, action="ente.create", obj=ente, ente=ente, changes=diff({}, snapshot(ente)))
+    record(
+        user=user,
+        action="account.invite" if admin_password is None else "account.create",
+        obj=admin,
+        ente=ente,
+        changes={"username": [None, admin.username], "email": [None, admin.email]},
+    )
     record(
         user=user,
         action="membership.create",
@@ -569,7 +598,7 @@ def _new_ente(data: Mapping[str, Any]) -> Ente:
     )
 
 
-def _new_admin(username: str, email: str, password: str):
+def _new_admin(username: str, email: str, password: str | None):
     user_model = get_user_model()
     username = (username or "").strip()
     if not username:
@@ -584,6 +613,17 @@ def _new_admin(username: str, email: str, password: str):
         ) from error
     if user_model.objects.filter(username__iexact=username).exists():
         raise ServiceError(f"Esiste già un utente «{username}».", field="username")
+    if password is None:
+        if not email:
+            raise ServiceError(
+                "Indica l'e-mail dell'amministratore: riceverà il collegamento per scegliere "
+                "la password.",
+                field="email",
+            )
+        admin = user_model.objects.create_user(username=username, email=email)
+        admin.set_unusable_password()
+        admin.save(update_fields=["password"])
+        return admin
     candidate = user_model(username=username, email=email)
     try:
         validate_password(password, user=candidate)

@@ -6,6 +6,7 @@ app_name = "organization"
 
 urlpatterns = [
     path("", views.chart, name="chart"),
+    path("enti/", views.ente_list, name="ente_list"),
     path("unita/nuova/", views.unit_create, name="unit_create"),
     path("unita/verifica/", views.unit_check, name="unit_check"),
     path("unita/<int:pk>/", views.unit_view, name="unit"),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("unita/<int:pk>/elimina/", views.unit_delete, name="unit_delete"),
     path("persone/", views.people, name="people"),
     path("persone/nuova/", views.person_create, name="person_create"),
+    path("persone/importa/", views.payroll_upload, name="payroll_upload"),
+    path("persone/importa/conferma/", views.payroll_commit, name="payroll_commit"),
     path("persone/<int:pk>/", views.person_view, name="person"),
     path("persone/<int:pk>/modifica/", views.person_update, name="person_update"),
     path(

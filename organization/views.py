@@ -6,7 +6,11 @@ the current ente in the query, so ids of another ente give 404.
 
 from __future__ import annotations
 
+import base64
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,18 +18,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import ente_required
+from accounts.invitations import send_invitation
 from core import locking
 from core.exceptions import ServiceError
-from organization import services
-from organization.access import can_see_personal_data, can_write, require_writer
+from organization import payroll, services
+from organization.access import (
+    can_see_personal_data,
+    can_write,
+    require_platform_admin,
+    require_writer,
+)
 from organization.forms import (
     AssignmentEndForm,
     AssignmentForm,
     EmploymentForm,
+    EnteCreateForm,
     PersonForm,
     UnitForm,
 )
-from organization.models import Assignment, Employment, Person, Unit, is_real_peg_code
+from organization.models import Assignment, Employment, Ente, Person, Unit, is_real_peg_code
 from organization.selectors import (
     ASSIGNED,
     UNASSIGNED,
@@ -474,4 +485,107 @@ def assignment_end(request, pk: int):
         title=f"Concludi l'assegnazione di {assignment.person} a «{assignment.unit.name}»",
         cancel_url=reverse("organization:person", args=[assignment.person_id]),
         back_label=str(assignment.person),
+    )
+
+
+# --- payroll import ------------------------------------------------------------------------
+
+PAYROLL_SESSION_KEY = "organization.payroll_file"
+
+
+def _payroll_page(request, *, plan=None, error: str = "", status: int = 200):
+    context = {"plan": plan, "error": error, "columns": payroll.COLUMNS.values()}
+    return render(request, "organization/payroll.html", context, status=status)
+
+
+@ente_required
+@require_http_methods(["GET", "POST"])
+def payroll_upload(request):
+    """Upload the payroll export and see what the import would do (nothing is written)."""
+    require_writer(request.user, request.ente)
+    if request.method == "GET":
+        return _payroll_page(request)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _payroll_page(request, error="Scegli il file da importare.", status=400)
+    content = upload.read()
+    plan = payroll.payroll_preview(ente=request.ente, content=content, filename=upload.name)
+    if plan.file_problem:
+        return _payroll_page(request, error=plan.file_problem, status=400)
+    # The file waits in the session for the confirmation: the commit reads it again.
+    request.session[PAYROLL_SESSION_KEY] = {
+        "ente": request.ente.pk,
+        "name": upload.name,
+        "content": base64.b64encode(content).decode("ascii"),
+        "sha256": plan.sha256,
+    }
+    return _payroll_page(request, plan=plan)
+
+
+@ente_required
+@require_POST
+def payroll_commit(request):
+    require_writer(request.user, request.ente)
+    stored = request.session.get(PAYROLL_SESSION_KEY) or {}
+    if stored.get("ente") != request.ente.pk or stored.get("sha256") != request.POST.get("sha256"):
+        messages.error(request, "Il file da importare non è più disponibile: caricalo di nuovo.")
+        return redirect("organization:payroll_upload")
+    content = base64.b64decode(stored["content"])
+    try:
+        plan = payroll.payroll_import(
+            user=request.user, ente=request.ente, content=content, filename=stored["name"]
+        )
+    except ServiceError as error:
+        preview = payroll.payroll_preview(
+            ente=request.ente, content=content, filename=stored["name"]
+        )
+        return _payroll_page(request, plan=preview, error=error.message, status=400)
+    del request.session[PAYROLL_SESSION_KEY]
+    if plan.has_changes:
+        messages.success(
+            request,
+            f"Anagrafica importata da «{plan.filename}»: {plan.count(payroll.CREATE)} nuove "
+            f"persone, {plan.count(payroll.UPDATE)} aggiornate, "
+            f"{plan.count(payroll.UNCHANGED)} invariate.",
+        )
+    else:
+        messages.info(request, f"«{plan.filename}»: nessuna modifica, l'anagrafica è già così.")
+    return redirect("organization:people")
+
+
+# --- the enti of the platform --------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ente_list(request):
+    """The platform administrator's page: the hosted enti, and a new one with its first
+    administrator (invited by e-mail), through the service of `manage.py create_ente`."""
+    require_platform_admin(request.user)
+    form = EnteCreateForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ente, admin = services.ente_create(
+                user=request.user,
+                data=data,
+                admin_username=data["admin_username"],
+                admin_email=data["admin_email"],
+                admin_password=None,
+            )
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            send_invitation(request, admin, ente)
+            messages.success(
+                request,
+                f"Creato l'ente «{ente.name}»: l'invito è stato inviato a {admin.email}.",
+            )
+            return redirect("organization:ente_list")
+    enti = Ente.objects.annotate(accounts=Count("memberships__user", distinct=True)).order_by(
+        "name"
+    )
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "organization/ente_list.html", {"form": form, "enti": enti}, status=status
     )

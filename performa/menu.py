@@ -46,6 +46,10 @@ def _administrator(access: EnteAccess) -> bool:
     return access.is_admin
 
 
+def _platform(access: EnteAccess) -> bool:
+    return access.is_platform_admin
+
+
 # (label, URL name, rule, whether the pages below the URL belong to the entry)
 ENTRIES: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...] = (
     ("Cosa devo fare", "desk:home", _everyone, False),
@@ -63,7 +67,10 @@ ACCOUNT_ENTRIES: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...]
     ("Persone e ruoli", "accounts:people", base.can_manage_people, True),
     ("Registro delle attività", "accounts:activity", base.can_manage_people, True),
     ("Importa il piano", "interchange:plan_upload", _administrator, True),
+    ("Importa il personale", "organization:payroll_upload", _administrator, True),
     ("Token API", "integrations:tokens", base.can_manage_people, True),
+    ("Il mio account", "accounts:my_account", _everyone, False),
+    ("Enti ospitati", "organization:ente_list", _platform, True),
     ("I miei dati", "operations:my_data", _everyone, False),
 )
 

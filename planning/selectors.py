@@ -300,14 +300,29 @@ def _filter_objectives(
         led = subtree_ids(units, {u.pk for u in units if u.responsible_id == filters.person})
         queryset = queryset.filter(Q(responsibles__pk=filters.person) | _in_units(led)).distinct()
     if filters.text:
-        words = filters.text
-        queryset = queryset.filter(
-            Q(title__icontains=words)
-            | Q(description__icontains=words)
-            | Q(code__icontains=words)
-            | Q(expected_result__icontains=words)
-        )
+        queryset = queryset.filter(_text_match(filters.text)).distinct()
     return queryset
+
+
+def _text_match(text: str) -> Q:
+    """Every word of `text` in a title, code, description or expected result, or in the name
+    of a responsabile (of the objective or of its unit): «rossi pm01» finds the objectives of
+    code PM01 led by a Rossi."""
+    match = Q()
+    for word in text.split()[:8]:
+        match &= (
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(code__icontains=word)
+            | Q(expected_result__icontains=word)
+            | Q(responsible_label__icontains=word)
+            | Q(responsibles__first_name__icontains=word)
+            | Q(responsibles__last_name__icontains=word)
+            | Q(unit__responsible__last_name__icontains=word)
+            | Q(unit__responsible__first_name__icontains=word)
+            | Q(unit__name__icontains=word)
+        )
+    return match
 
 
 def _unit_path(unit: Unit | None, by_id: dict[int, Unit]) -> str:

@@ -39,7 +39,7 @@ def test_command_creates_ente_and_admin():
     assert Membership.objects.get(user=admin).role == MembershipRole.ADMIN
     assert Membership.objects.get(user=admin).ente == ente
     actions = set(AuditEntry.objects.filter(ente=ente).values_list("action", flat=True))
-    assert actions == {"ente.create", "membership.create"}
+    assert actions == {"ente.create", "account.create", "membership.create"}
     assert "Creato l'ente «Unione dei Comuni Nuova»" in out.getvalue()
 
 
