@@ -1095,8 +1095,9 @@ def _line_values(kind_staff: bool, line) -> dict[str, Any]:
 
 def _line_facts(line, member: _Member, staff: bool) -> dict[str, Any]:
     """What a line stores besides the amounts: the engine's line, the scheda, the contract."""
+    facts = line.to_dict()
     return {
-        **line.to_dict(),
+        **facts,
         **_band_facts(member.scheda),
         "category": member.category,
         "role": member.role,
@@ -1106,7 +1107,7 @@ def _line_facts(line, member: _Member, staff: bool) -> dict[str, Any]:
         "payment_time": member.payment_time,
         "reason": line.reason if staff else _result_exclusion(member),
         "evaluated": (
-            line.to_dict()["evaluated"]
+            facts["evaluated"]
             if staff
             else member.scheda.is_eligible and member.scheda.total_points is not None
         ),
@@ -1152,8 +1153,7 @@ def distribution_preview(
     if not staff and not computed.pool_check.respected:
         warnings.append(computed.pool_check.explanation.text)
     by_person = {m.person.pk: m for m in members}
-    computed_data = computed.to_dict()
-    computed_data.pop("lines", None)
+    computed_data = computed.to_dict(lines=False)  # each line is stored on its own row
     result = {
         "kind": "staff" if staff else "result",
         "fund": {
