@@ -127,7 +127,7 @@ class _Plan:
     responsibles: dict[int, list[int]]  # objective pk → person pks
     indicators: list[Indicator]  # those of the cycle's year
     formula_indicators: list[Indicator]  # every indicator: a formula may name any of them
-    targets: dict[int, Target]  # indicator pk → target of the cycle year
+    targets: dict[int, scoring.TargetRow]  # indicator pk → target of the cycle year
     phases: list[Phase]
     parameters: list[Parameter]
     yearly: dict[int, Decimal]  # parameter pk → value of the cycle year
@@ -305,11 +305,12 @@ def _responsibles(cycle: Cycle, kept: set[int]) -> dict[int, list[int]]:
     return dict(responsibles)
 
 
-def _targets(cycle: Cycle) -> tuple[dict[int, Target], dict[int, set[int]]]:
+def _targets(cycle: Cycle) -> tuple[dict[int, scoring.TargetRow], dict[int, set[int]]]:
     """The target of the cycle's year of each indicator, and the years each has targets for."""
-    targets: dict[int, Target] = {}
+    targets: dict[int, scoring.TargetRow] = {}
     years: dict[int, set[int]] = defaultdict(set)
-    for target in Target.objects.filter(indicator__cycle=cycle):
+    rows = Target.objects.filter(indicator__cycle=cycle).values_list(*scoring.TARGET_FIELDS)
+    for target in map(scoring.TargetRow._make, rows):
         years[target.indicator_id].add(target.year)
         if target.year == cycle.year:
             targets[target.indicator_id] = target
@@ -546,7 +547,7 @@ class _Formulas:
 @dataclass
 class IndicatorEntry:
     indicator: Indicator
-    target: Target | None
+    target: scoring.TargetRow | None  # the target of the cycle year (its text is shown)
     achievement: ea.Achievement
     measurement: Value | None = None  # the value used (None: computed or missing)
     formula: FormulaResult | None = None
