@@ -290,6 +290,15 @@ def json_key(key: Hashable) -> int | str:
 
 def jsonable(value: Any) -> Any:
     """Turn explanation data into JSON-ready values: Decimal → string, date → ISO, enum → value."""
+    # The exact common types first (a distribution writes ~350,000 values); subclasses, such as
+    # the StrEnum choices, go through the checks below.
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is Decimal:
+        return _plain(value)
+    if kind is dict:
+        return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
