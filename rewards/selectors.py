@@ -158,15 +158,23 @@ def person_table(lines: list[DistributionLine]) -> list[dict[str, Any]]:
     return rows
 
 
-def allocated_vs_distributed(distribution: Distribution) -> dict[str, Any]:
-    """«Premialità stanziata vs distribuita», with the residual and its parts."""
+def allocated_vs_distributed(
+    distribution: Distribution, lines: list[DistributionLine] | None = None
+) -> dict[str, Any]:
+    """«Premialità stanziata vs distribuita», with the residual and its parts.
+
+    `lines`: the distribution's lines when the caller has them; otherwise only the withheld
+    amounts are read (not 25,000 lines with their explanations)."""
     fund = distribution.fund
     amount = Decimal(distribution.result.get("fund", {}).get("amount", fund.amount))
     paid = Decimal(distribution.total_paid)
     residual = Decimal(distribution.residual)
-    withheld = sum(
-        (Decimal(line.withheld_amount) for line in distribution.lines.all()), ZERO
-    ).quantize(CENT)
+    amounts = (
+        [line.withheld_amount for line in lines]
+        if lines is not None
+        else distribution.lines.values_list("withheld_amount", flat=True)
+    )
+    withheld = sum((Decimal(value) for value in amounts), ZERO).quantize(CENT)
     rounding = residual - withheld
     share = (paid * HUNDRED / amount).quantize(CENT, rounding=ROUND_HALF_UP) if amount else None
     text = (
@@ -393,7 +401,7 @@ def distribution_outputs(distribution: Distribution) -> dict[str, Any]:
         "parameters": distribution.parameters,
         "parameter_rows": _parameter_rows(distribution),
         "lines": person_table(lines),
-        "allocated_vs_distributed": allocated_vs_distributed(distribution),
+        "allocated_vs_distributed": allocated_vs_distributed(distribution, lines),
         "bands": _bands(distribution, lines),
         "excluded": transparency.excluded_table(transparency.entries_from_lines(lines)),
         "exclusions": computed.get("exclusions", []),

@@ -1178,7 +1178,7 @@ def distribution_preview(
             DistributionLine(
                 distribution=distribution,
                 person_id=line.person_id,
-                scheda=by_person[line.person_id].scheda,
+                scheda_id=by_person[line.person_id].scheda.pk,
                 explanation=_line_facts(line, by_person[line.person_id], staff),
                 **_line_values(staff, line),
             )
