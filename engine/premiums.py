@@ -448,9 +448,10 @@ class Distribution:
     def premiums(self) -> list[Decimal]:
         return [line.total for line in self.lines if line.total > ZERO]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, lines: bool = True) -> dict[str, Any]:
+        """JSON-ready; without `lines` when the caller stores each line on its own."""
         return {
-            "lines": [line.to_dict() for line in self.lines],
+            **({"lines": [line.to_dict() for line in self.lines]} if lines else {}),
             "totals": self.totals.to_dict(),
             "differentiation": self.differentiation.to_dict(),
             "bands": [band.to_dict() for band in self.bands],
@@ -1183,9 +1184,10 @@ class ResultDistribution:
     scale: Decimal  # factor applied to the theoretical amounts (1 = none)
     explanation: Explanation
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, lines: bool = True) -> dict[str, Any]:
+        """JSON-ready; without `lines` when the caller stores each line on its own."""
         return {
-            "lines": [line.to_dict() for line in self.lines],
+            **({"lines": [line.to_dict() for line in self.lines]} if lines else {}),
             "totals": self.totals.to_dict(),
             "pool_check": self.pool_check.to_dict(),
             "scale": jsonable(internal(self.scale)),

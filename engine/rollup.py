@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from engine import tree
@@ -118,7 +119,9 @@ def weighted_mean(
         percent = None
         if total > ZERO:
             percent = internal(sum((c.weight * c.percent for c in counted), ZERO) / total)
-        text = _mean_text(rule_label, counted, total, percent, equal, missing, contributions)
+        text = partial(
+            _mean_text, rule_label, counted, total, percent, equal, missing, contributions
+        )
         data = {
             "policy": missing,
             "equal_weights": equal,
@@ -143,6 +146,19 @@ def _contribution(item: Item, equal: bool, missing: MissingPolicy) -> Contributi
 
 
 def _mean_text(
+    rule_label: str,
+    counted: list[Contribution],
+    total: Decimal,
+    percent: Decimal | None,
+    equal: bool,
+    missing: MissingPolicy,
+    contributions: tuple[Contribution, ...],
+) -> str:
+    with arithmetic():
+        return _mean_sentences(rule_label, counted, total, percent, equal, missing, contributions)
+
+
+def _mean_sentences(
     rule_label: str,
     counted: list[Contribution],
     total: Decimal,
@@ -185,17 +201,32 @@ def all_targets(items: Sequence[Item], missing: MissingPolicy) -> Score:
             return Score(None, Explanation("all_targets", label, text, {"policy": missing}))
         unmet = [c for c in counted if c.percent < HUNDRED]
         percent = ZERO if unmet else HUNDRED
+        text = partial(
+            _all_targets_text, label, unmet, percent, len(counted), contributions, missing
+        )
+        data = {"policy": missing, "unmet": [json_key(c.key) for c in unmet], "percent": percent}
+        return Score(percent, Explanation("all_targets", label, text, data), contributions)
+
+
+def _all_targets_text(
+    label: str,
+    unmet: list[Contribution],
+    percent: Decimal,
+    counted: int,
+    contributions: tuple[Contribution, ...],
+    missing: MissingPolicy,
+) -> str:
+    with arithmetic():
         if unmet:
             names = ", ".join(f"{c.label} ({format_percent(c.percent)})" for c in unmet)
             text = f"{label}: non raggiunti {names} → {format_percent(percent)}."
         else:
-            text = f"{label}: tutti i {len(counted)} target raggiunti → {format_percent(percent)}."
+            text = f"{label}: tutti i {counted} target raggiunti → {format_percent(percent)}."
         left_out = [c for c in contributions if c.note]
         if left_out:
             notes = "; ".join(f"{c.label} ({c.note})" for c in left_out)
             text += f" Criterio per i dati mancanti: {missing.label}. {notes}."
-        data = {"policy": missing, "unmet": [json_key(c.key) for c in unmet], "percent": percent}
-        return Score(percent, Explanation("all_targets", label, text, data), contributions)
+        return text
 
 
 # -- records in, scores out -----------------------------------------------------------------------
@@ -434,18 +465,21 @@ def _score_ente(parts: Mapping[CompositionSource, Score], settings: SmvpSettings
         for component in settings.ente_composition
     ]
     score = weighted_mean(items, settings.missing, rule="ente", rule_label="Composizione dell'ente")
-    details = " ".join(
-        f"[{part.explanation.rule_label}] {part.explanation.text}" for part in parts.values()
-    )
     data = dict(score.explanation.data)
     data["parts"] = {source.value: part.to_dict() for source, part in parts.items()}
     explanation = Explanation(
         score.explanation.rule,
         score.explanation.rule_label,
-        f"{score.explanation.text} {details}",
+        partial(_ente_text, score.explanation, tuple(parts.values())),
         data,
     )
     return Score(score.percent, explanation, score.contributions)
+
+
+def _ente_text(own: Explanation, parts: tuple[Score, ...]) -> str:
+    """The composition's working, then each part's own."""
+    details = " ".join(f"[{p.explanation.rule_label}] {p.explanation.text}" for p in parts)
+    return f"{own.text} {details}"
 
 
 def _ente_parts(
@@ -518,6 +552,7 @@ class _UnitTree:
                 if unit_id not in self.records:
                     self.records[unit_id] = UnitRecord(unit_id)
         self.parent_of = {unit.id: unit.parent_id for unit in self.records.values()}
+        self.children = tree.children_of(self.parent_of)
         self.own_objectives = _group(
             (unit_id, objective) for objective in objectives for unit_id in objective.all_unit_ids
         )
@@ -538,7 +573,7 @@ class _UnitTree:
     def objectives_below(self, unit_id: Hashable) -> list[ObjectiveRecord]:
         """The objectives of the unit and of its sub-units, each once even when shared."""
         collected: dict[Hashable, ObjectiveRecord] = {}
-        for current in tree.below(self.parent_of, [unit_id]):
+        for current in tree.below_in(self.children, [unit_id]):
             for objective in self.own_objectives.get(current, []):
                 collected.setdefault(objective.id, objective)
         return list(collected.values())
@@ -557,11 +592,4 @@ def _group(pairs: Iterable[tuple[Hashable, Any]]) -> dict[Hashable, list[Any]]:
 
 
 def _with_note(score: Score, note: str) -> Score:
-    explanation = score.explanation
-    return Score(
-        score.percent,
-        Explanation(
-            explanation.rule, explanation.rule_label, f"{explanation.text} {note}", explanation.data
-        ),
-        score.contributions,
-    )
+    return Score(score.percent, score.explanation.followed_by(note), score.contributions)

@@ -30,7 +30,12 @@ def children_of(parent_of: Mapping[K, K | None]) -> dict[K, list[K]]:
 
 def below(parent_of: Mapping[K, K | None], roots: Iterable[K]) -> list[K]:
     """The roots and every node under them, each once, depth first (last child first)."""
-    children = children_of(parent_of)
+    return below_in(children_of(parent_of), roots)
+
+
+def below_in(children: Mapping[K, list[K]], roots: Iterable[K]) -> list[K]:
+    """`below` over the children of each node (`children_of`), for a caller walking down from
+    many nodes of the same tree: building the children once keeps that linear."""
     found: list[K] = []
     seen: set[K] = set()
     pending = list(roots)

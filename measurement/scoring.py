@@ -7,8 +7,10 @@ number a person typed. The names a formula may use are the plan's (`planning.for
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from engine import achievement as ea
 from engine.config import (
@@ -46,6 +48,21 @@ def is_percent(unit_of_measure: str) -> bool:
     return unit_of_measure.strip() == "%"
 
 
+class TargetRow(NamedTuple):
+    """A target as scoring reads it, from `values_list` (a large ente has 12,000 of them)."""
+
+    indicator_id: int
+    year: int
+    kind: str
+    value: Decimal | None
+    value_to: Decimal | None
+    target_date: dt.date | None
+    text: str
+
+
+TARGET_FIELDS = TargetRow._fields
+
+
 @dataclass(frozen=True)
 class PreviousValue:
     """The value a target relative to the previous year compares with, and where it was read
@@ -65,7 +82,9 @@ def baseline_as_previous(indicator: Indicator) -> PreviousValue:
 
 
 def engine_target(
-    indicator: Indicator, target: Target | None, previous: PreviousValue | None = None
+    indicator: Indicator,
+    target: Target | TargetRow | None,
+    previous: PreviousValue | None = None,
 ) -> ea.Target:
     """The engine's target for an indicator's row of the cycle year (None: no target).
 

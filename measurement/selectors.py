@@ -25,9 +25,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from engine import achievement as ea
@@ -99,6 +100,21 @@ ROW_FIELDS = (
 # ---------------------------------------------------------------------------------------------
 
 
+class Value(NamedTuple):
+    """A measurement as scoring reads it: a tuple from `values_list`, not a model instance
+    (48,000 instances with their users were most of the cost of a large ente's scores)."""
+
+    id: int
+    indicator_id: int | None
+    parameter_id: int | None
+    period_end: dt.date
+    value: Decimal | None
+    completed_on: dt.date | None
+
+
+VALUE_FIELDS = ("id", "indicator_id", "parameter_id", "period_end", "value", "completed_on")
+
+
 @dataclass
 class _Plan:
     """The rows of a cycle that belong to its year (see `planning.years`), loaded once."""
@@ -111,11 +127,11 @@ class _Plan:
     responsibles: dict[int, list[int]]  # objective pk → person pks
     indicators: list[Indicator]  # those of the cycle's year
     formula_indicators: list[Indicator]  # every indicator: a formula may name any of them
-    targets: dict[int, Target]  # indicator pk → target of the cycle year
+    targets: dict[int, scoring.TargetRow]  # indicator pk → target of the cycle year
     phases: list[Phase]
     parameters: list[Parameter]
     yearly: dict[int, Decimal]  # parameter pk → value of the cycle year
-    measurements: list[Measurement]  # ordered by period_end
+    measurements: list[Value]  # ordered by period_end, id (see `_values`)
 
     @property
     def units_by_id(self) -> dict[int, Unit]:
@@ -144,7 +160,9 @@ def _unit_lead(unit_id: int | None, units: dict[int, Unit]) -> int | None:
     return None
 
 
-def _load(cycle: Cycle, cutoff: dt.date) -> _Plan:
+def _load(cycle: Cycle, cutoff: dt.date, *, every_value: bool = False) -> _Plan:
+    """The cycle's rows; of the measurements up to `cutoff`, with `every_value` all of them
+    (what was entered when: deadlines, coverage), otherwise only those scoring reads (`_values`)."""
     ente = cycle.ente
     objectives = _objectives_of_year(cycle)
     kept = {objective.pk for objective in objectives}
@@ -180,12 +198,57 @@ def _load(cycle: Cycle, cutoff: dt.date) -> _Plan:
             row.parameter_id: row.value
             for row in ParameterValue.objects.filter(parameter__unit__ente=ente, year=cycle.year)
         },
-        measurements=list(
-            Measurement.objects.filter(cycle=cycle, period_end__lte=cutoff)
-            .select_related("entered_by", "approved_by")
-            .order_by("period_end", "id")
-        ),
+        measurements=_values(cycle, cutoff, formula_indicators, parameters, every_value),
     )
+
+
+def _values(
+    cycle: Cycle,
+    cutoff: dt.date,
+    indicators: list[Indicator],
+    parameters: list[Parameter],
+    every_value: bool,
+) -> list[Value]:
+    """The measurements up to `cutoff` that scoring reads, ordered by period end and id: the
+    latest of each indicator (chosen in SQL, one row per indicator), and every value of the
+    parameters and indicators a formula names (a formula takes the latest period where all its
+    inputs have a value). The rest only matters to deadlines and coverage (`every_value`)."""
+    rows = Measurement.objects.filter(cycle=cycle, period_end__lte=cutoff)
+    if every_value:
+        return [Value(*row) for row in rows.order_by("period_end", "id").values_list(*VALUE_FIELDS)]
+    latest = (
+        rows.filter(indicator__isnull=False)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("indicator_id")],
+                order_by=[F("period_end").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank=1)
+        .values_list(*VALUE_FIELDS)
+    )
+    found = {row[0]: Value(*row) for row in latest}
+    named = _names_in_formulas(indicators)
+    if named:
+        named_indicators = [i.pk for i in indicators if formulas.formula_name(i.key) in named]
+        named_parameters = [p.pk for p in parameters if formulas.formula_name(p.key) in named]
+        series = rows.filter(
+            Q(indicator_id__in=named_indicators) | Q(parameter_id__in=named_parameters)
+        ).values_list(*VALUE_FIELDS)
+        found.update((row[0], Value(*row)) for row in series)
+    return sorted(found.values(), key=lambda row: (row.period_end, row.id))
+
+
+def _names_in_formulas(indicators: Iterable[Indicator]) -> set[str]:
+    """Every name the valid formulas of the indicators use."""
+    names: set[str] = set()
+    for indicator in indicators:
+        text = formulas.formula_expression(indicator)
+        if text:
+            with contextlib.suppress(ef.FormulaError):
+                names |= ef.parse(text).names()
+    return names
 
 
 def _people_answerable(cycle: Cycle) -> Iterable[Person]:
@@ -242,11 +305,12 @@ def _responsibles(cycle: Cycle, kept: set[int]) -> dict[int, list[int]]:
     return dict(responsibles)
 
 
-def _targets(cycle: Cycle) -> tuple[dict[int, Target], dict[int, set[int]]]:
+def _targets(cycle: Cycle) -> tuple[dict[int, scoring.TargetRow], dict[int, set[int]]]:
     """The target of the cycle's year of each indicator, and the years each has targets for."""
-    targets: dict[int, Target] = {}
+    targets: dict[int, scoring.TargetRow] = {}
     years: dict[int, set[int]] = defaultdict(set)
-    for target in Target.objects.filter(indicator__cycle=cycle):
+    rows = Target.objects.filter(indicator__cycle=cycle).values_list(*scoring.TARGET_FIELDS)
+    for target in map(scoring.TargetRow._make, rows):
         years[target.indicator_id].add(target.year)
         if target.year == cycle.year:
             targets[target.indicator_id] = target
@@ -483,9 +547,9 @@ class _Formulas:
 @dataclass
 class IndicatorEntry:
     indicator: Indicator
-    target: Target | None
+    target: scoring.TargetRow | None  # the target of the cycle year (its text is shown)
     achievement: ea.Achievement
-    measurement: Measurement | None = None  # the value used (None: computed or missing)
+    measurement: Value | None = None  # the value used (None: computed or missing)
     formula: FormulaResult | None = None
     role: str = "objective"  # objective / ente / standalone (not rolled up)
 
@@ -826,14 +890,14 @@ def _with_formula(result: ea.Achievement, formula: FormulaResult) -> ea.Achievem
         explanation=Explanation(
             explanation.rule,
             explanation.rule_label,
-            f"{formula.text} {explanation.text}",
+            lambda: f"{formula.text} {explanation.text}",
             data,
         ),
     )
 
 
-def _latest_values(plan: _Plan) -> dict[int, Measurement]:
-    latest: dict[int, Measurement] = {}
+def _latest_values(plan: _Plan) -> dict[int, Value]:
+    latest: dict[int, Value] = {}
     for row in plan.measurements:  # ordered by period_end: the last one wins
         if row.indicator_id is not None:
             latest[row.indicator_id] = row
@@ -1263,7 +1327,7 @@ def pending_all(cycle: Cycle, today: dt.date) -> list[PendingUpdate]:
     expected once measurement is over (the cycle in evaluation or later refuses values)."""
     if cycle.state not in MEASURING_STATES:
         return []
-    plan = _load(cycle, dt.date(cycle.year, 12, 31))
+    plan = _load(cycle, dt.date(cycle.year, 12, 31), every_value=True)
     windows = list(MonitoringWindow.objects.filter(cycle=cycle).order_by("period_end"))
     subjects = _measurable_subjects(plan, _delegates(cycle))
     horizon = today + dt.timedelta(days=DUE_SOON_DAYS)
@@ -1377,7 +1441,7 @@ class Coverage:
 def coverage(cycle: Cycle, window: MonitoringWindow | None = None) -> Coverage:
     """Share of measurable indicators (and formula parameters) with a value for the window
     (any value of the cycle without a window), and owners who never entered any value."""
-    plan = _load(cycle, dt.date(cycle.year, 12, 31))
+    plan = _load(cycle, dt.date(cycle.year, 12, 31), every_value=True)
     subjects = _measurable_subjects(plan, _delegates(cycle))
     index = _ValueIndex(plan)
     after: dt.date | None = None

@@ -7,14 +7,17 @@ in `rewards.aggregates` (published by `transparency`).
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from appraisal.models import Scheda
+from appraisal.models import EvaluationScheme, Scheda, ScoreBand
 from core.templatetags.formatting import euro
 from engine import premiums as ep
 from engine.numbers import format_number, jsonable
-from organization.models import Ente, category_label
+from organization.models import Absence, Employment, Ente, category_label
 from planning.models import Cycle
 from rewards import aggregates
 from rewards.models import (
@@ -29,6 +32,69 @@ from rewards.services import CONTRACT_KEYS, PARAMETER_LABELS, finalisation_probl
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
+
+
+# -- the population of a distribution (read by rewards.services.distribution_preview) ---------
+# 25,000 schede of a large ente: each read once, with its person; the few schemes and bands
+# shared by all, and contracts and absences as tuples (only what the distribution reads).
+
+
+class EmploymentRow(NamedTuple):
+    person_id: int
+    start_date: dt.date | None
+    end_date: dt.date | None
+    ccnl_area: str
+    legacy_category: str
+    role: str
+    part_time_percent: Decimal
+
+
+class AbsenceRow(NamedTuple):
+    person_id: int
+    kind: str
+    start_date: dt.date
+    end_date: dt.date
+
+
+def population_schede(cycle: Cycle, *, managerial: bool) -> list[Scheda]:
+    """The schede of the cycle under managerial (or staff) schemes, by person's name, each
+    with its person, scheme and band (three queries: one instance per scheme and per band)."""
+    schede = list(
+        Scheda.objects.filter(cycle=cycle, scheme__is_managerial=managerial)
+        .select_related("person")
+        .order_by("person__last_name", "person__first_name", "person__key")
+    )
+    schemes = EvaluationScheme.objects.in_bulk({scheda.scheme_id for scheda in schede})
+    bands = ScoreBand.objects.in_bulk({s.band_id for s in schede if s.band_id is not None})
+    for scheda in schede:
+        scheda.scheme = schemes[scheda.scheme_id]
+        if scheda.band_id is not None:
+            scheda.band = bands[scheda.band_id]
+    return schede
+
+
+def employments_of(person_ids: Iterable[int]) -> dict[int, list[EmploymentRow]]:
+    """Each person's contracts, oldest first (one query)."""
+    rows = Employment.objects.filter(person_id__in=list(person_ids)).order_by("start_date", "id")
+    found: dict[int, list[EmploymentRow]] = defaultdict(list)
+    for row in map(EmploymentRow._make, rows.values_list(*EmploymentRow._fields)):
+        found[row.person_id].append(row)
+    return found
+
+
+def absences_of(
+    person_ids: Iterable[int], start: dt.date, end: dt.date
+) -> dict[int, list[AbsenceRow]]:
+    """Each person's absences overlapping the period (one query)."""
+    rows = Absence.objects.filter(
+        person_id__in=list(person_ids), start_date__lte=end, end_date__gte=start
+    )
+    found: dict[int, list[AbsenceRow]] = defaultdict(list)
+    for row in map(AbsenceRow._make, rows.values_list(*AbsenceRow._fields)):
+        found[row.person_id].append(row)
+    return found
+
+
 CENT = Decimal("0.01")
 
 INDICATOR_INPUTS = {
@@ -93,15 +159,23 @@ def person_table(lines: list[DistributionLine]) -> list[dict[str, Any]]:
     return rows
 
 
-def allocated_vs_distributed(distribution: Distribution) -> dict[str, Any]:
-    """«Premialità stanziata vs distribuita», with the residual and its parts."""
+def allocated_vs_distributed(
+    distribution: Distribution, lines: list[DistributionLine] | None = None
+) -> dict[str, Any]:
+    """«Premialità stanziata vs distribuita», with the residual and its parts.
+
+    `lines`: the distribution's lines when the caller has them; otherwise only the withheld
+    amounts are read (not 25,000 lines with their explanations)."""
     fund = distribution.fund
     amount = Decimal(distribution.result.get("fund", {}).get("amount", fund.amount))
     paid = Decimal(distribution.total_paid)
     residual = Decimal(distribution.residual)
-    withheld = sum(
-        (Decimal(line.withheld_amount) for line in distribution.lines.all()), ZERO
-    ).quantize(CENT)
+    amounts = (
+        [line.withheld_amount for line in lines]
+        if lines is not None
+        else distribution.lines.values_list("withheld_amount", flat=True)
+    )
+    withheld = sum((Decimal(value) for value in amounts), ZERO).quantize(CENT)
     rounding = residual - withheld
     share = (paid * HUNDRED / amount).quantize(CENT, rounding=ROUND_HALF_UP) if amount else None
     text = (
@@ -328,7 +402,7 @@ def distribution_outputs(distribution: Distribution) -> dict[str, Any]:
         "parameters": distribution.parameters,
         "parameter_rows": _parameter_rows(distribution),
         "lines": person_table(lines),
-        "allocated_vs_distributed": allocated_vs_distributed(distribution),
+        "allocated_vs_distributed": allocated_vs_distributed(distribution, lines),
         "bands": _bands(distribution, lines),
         "excluded": aggregates.excluded_table(aggregates.entries_from_lines(lines)),
         "exclusions": computed.get("exclusions", []),

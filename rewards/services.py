@@ -25,7 +25,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -40,11 +40,9 @@ from engine.config import ConfigError
 from engine.numbers import CENT, HUNDRED, format_euro, format_number, json_decimal, jsonable
 from measurement.selectors import cycle_scores
 from organization.models import (
-    Absence,
     AbsenceKind,
     Assignment,
     CcnlArea,
-    Employment,
     Ente,
     LegacyCategory,
     Person,
@@ -62,6 +60,9 @@ from rewards.models import (
     FundKind,
     IntegrativeContract,
 )
+
+if TYPE_CHECKING:
+    from rewards.selectors import AbsenceRow, EmploymentRow
 
 STAFF_KINDS = frozenset({FundKind.ORGANISATIONAL, FundKind.INDIVIDUAL})
 RESULT_KINDS = frozenset({FundKind.EQ_RESULT, FundKind.MANAGER_RESULT})
@@ -755,25 +756,14 @@ class _Member:
 
 
 def _population(fund: Fund, cycle: Cycle) -> list[_Member]:
+    from rewards import selectors  # it imports this module
+
     managerial = fund.kind in RESULT_KINDS
-    schede = list(
-        Scheda.objects.filter(cycle=cycle, scheme__is_managerial=managerial)
-        .select_related("person", "scheme", "band")
-        .order_by("person__last_name", "person__first_name", "person__key")
-    )
-    members = [_Member(scheda) for scheda in schede]
+    members = [_Member(s) for s in selectors.population_schede(cycle, managerial=managerial)]
     person_ids = [m.person.pk for m in members]
     year_start, year_end = dt.date(cycle.year, 1, 1), dt.date(cycle.year, 12, 31)
-    employments: dict[int, list[Employment]] = defaultdict(list)
-    for employment in Employment.objects.filter(person_id__in=person_ids).order_by(
-        "start_date", "id"
-    ):
-        employments[employment.person_id].append(employment)
-    absences: dict[int, list[Absence]] = defaultdict(list)
-    for absence in Absence.objects.filter(
-        person_id__in=person_ids, start_date__lte=year_end, end_date__gte=year_start
-    ):
-        absences[absence.person_id].append(absence)
+    employments = selectors.employments_of(person_ids)
+    absences = selectors.absences_of(person_ids, year_start, year_end)
     for member in members:
         _employment_facts(member, employments[member.person.pk], year_start, year_end)
         _absence_facts(member, absences[member.person.pk], year_start, year_end)
@@ -784,7 +774,7 @@ def _population(fund: Fund, cycle: Cycle) -> list[_Member]:
     return members
 
 
-def _employment_facts(member: _Member, rows: list[Employment], year_start, year_end) -> None:
+def _employment_facts(member: _Member, rows: list[EmploymentRow], year_start, year_end) -> None:
     spans = []
     for employment in rows:
         span = _clip(employment.start_date, employment.end_date, year_start, year_end)
@@ -810,7 +800,7 @@ def _employment_facts(member: _Member, rows: list[Employment], year_start, year_
     member.part_time = (weighted / length).quantize(Decimal("0.01")) if length else HUNDRED
 
 
-def _absence_facts(member: _Member, rows: list[Absence], year_start, year_end) -> None:
+def _absence_facts(member: _Member, rows: list[AbsenceRow], year_start, year_end) -> None:
     protected, other = [], []
     for absence in rows:
         span = _clip(absence.start_date, absence.end_date, year_start, year_end)
@@ -1044,8 +1034,9 @@ def _line_values(kind_staff: bool, line) -> dict[str, Any]:
 
 def _line_facts(line, member: _Member, staff: bool) -> dict[str, Any]:
     """What a line stores besides the amounts: the engine's line, the scheda, the contract."""
+    facts = line.to_dict()
     return {
-        **line.to_dict(),
+        **facts,
         **_band_facts(member.scheda),
         "category": member.category,
         "role": member.role,
@@ -1055,7 +1046,7 @@ def _line_facts(line, member: _Member, staff: bool) -> dict[str, Any]:
         "payment_time": member.payment_time,
         "reason": line.reason if staff else _result_exclusion(member),
         "evaluated": (
-            line.to_dict()["evaluated"]
+            facts["evaluated"]
             if staff
             else member.scheda.is_eligible and member.scheda.total_points is not None
         ),
@@ -1093,8 +1084,7 @@ def _preview_result(
 ) -> dict[str, Any]:
     """What the preview page shows: the fund, the computed totals (lines aside), where each
     parameter comes from, the warnings."""
-    computed_data = computed.to_dict()
-    computed_data.pop("lines", None)
+    computed_data = computed.to_dict(lines=False)  # each line is stored on its own row
     return {
         "kind": "staff" if staff else "result",
         "fund": {
@@ -1123,7 +1113,7 @@ def _store_lines(distribution: Distribution, computed, members: list[_Member], s
             DistributionLine(
                 distribution=distribution,
                 person_id=line.person_id,
-                scheda=by_person[line.person_id].scheda,
+                scheda_id=by_person[line.person_id].scheda.pk,
                 explanation=_line_facts(line, by_person[line.person_id], staff),
                 **_line_values(staff, line),
             )

@@ -220,3 +220,14 @@ def test_json_decimal_reads_machine_numbers_and_a_decimal_comma():
     for bad in ("1,2.3", "abc", "1e5", True):
         with pytest.raises((TypeError, ValueError)):
             json_decimal(bad)
+
+
+@given(
+    st.integers(-(10**20), 10**20),
+    st.integers(-12, 12),
+)
+def test_the_quick_plain_text_is_the_normalized_one(digits, exponent):
+    from engine.numbers import _plain, _plain_general
+
+    value = Decimal(digits).scaleb(exponent)
+    assert _plain(value) == _plain_general(value)

@@ -63,3 +63,10 @@ def test_below_and_ancestors_agree(parents, data):
     for node, level in order:
         assert level == tree.depth(parents, node)
     assert tree.loop_in(parents) is None
+
+
+@given(st.dictionaries(st.integers(0, 12), st.none() | st.integers(0, 12), max_size=13))
+def test_below_in_with_children_built_once_is_below(parent_of):
+    children = tree.children_of(parent_of)
+    for node in parent_of:
+        assert tree.below_in(children, [node]) == tree.below(parent_of, [node])

@@ -3,6 +3,7 @@ personnel indicators, and the funds overview."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db import connection
@@ -11,6 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from rewards import selectors, services
 from rewards.models import FundKind
 from tests.rewards.builders import YEAR, make_cycle, make_member, make_scheme, validate_report
+
+YEAR_START, YEAR_END = dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31)
 
 
 def preview(case, amount="1000.00", **parameters):
@@ -167,3 +170,30 @@ def test_funds_overview(staff_case):
     assert individual["distributed"] == Decimal("999.99")
     assert rows[FundKind.ORGANISATIONAL]["final"] is None
     assert rows[FundKind.ORGANISATIONAL]["distributed"] is None
+
+
+def test_the_population_shares_one_scheme_and_band_instance_and_reads_in_constant_queries(
+    staff_case, django_assert_num_queries
+):
+    with django_assert_num_queries(3):  # schede with people, schemes, bands
+        schede = selectors.population_schede(staff_case.cycle, managerial=False)
+    assert len(schede) == 5
+    assert [s.person.last_name for s in schede] == sorted(s.person.last_name for s in schede)
+    assert len({id(s.scheme) for s in schede}) == 1
+    with_band = [s for s in schede if s.band_id is not None]
+    assert with_band and all(s.band.pk == s.band_id for s in with_band)
+    by_band: dict[int, set[int]] = {}
+    for scheda in with_band:
+        by_band.setdefault(scheda.band_id, set()).add(id(scheda.band))
+    assert all(len(instances) == 1 for instances in by_band.values())
+    with django_assert_num_queries(2):
+        contracts = selectors.employments_of(s.person_id for s in schede)
+        selectors.absences_of([s.person_id for s in schede], YEAR_START, YEAR_END)
+    for scheda in schede:
+        rows = contracts.get(scheda.person_id, [])
+        expected = list(
+            scheda.person.employments.order_by("start_date", "id").values_list(
+                "start_date", "part_time_percent", "role"
+            )
+        )
+        assert [(r.start_date, r.part_time_percent, r.role) for r in rows] == expected

@@ -1,0 +1,74 @@
+"""Time (or profile) the premium distribution preview of every fund of a synthetic ente.
+
+    DATABASE_URL=sqlite:///var/b.sqlite3 PERFORMA_DEBUG=0 \
+        .venv/bin/python scripts/bench_premiums.py [ente-slug] [--profile] [--repeat N]
+
+Each preview runs `rewards.services.distribution_preview` as `distribute_premiums --preview`
+does, inside a transaction that is rolled back, so the database is left as it was. Prints the
+median CPU and wall time per fund and the number of lines; with --profile, the costliest functions.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "performa.settings")
+
+import django
+
+django.setup()
+
+from django.db import transaction  # noqa: E402
+
+from planning.models import Cycle  # noqa: E402
+from rewards import services  # noqa: E402
+from rewards.models import Fund  # noqa: E402
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _preview(fund: Fund, cycle: Cycle) -> tuple[float, float, int]:
+    """Wall and CPU seconds of one preview, and its lines."""
+    start, cpu = time.perf_counter(), time.process_time()
+    try:
+        with transaction.atomic():
+            distribution = services.distribution_preview(user=None, fund=fund, cycle=cycle)
+            lines = distribution.lines.count()
+            elapsed, used = time.perf_counter() - start, time.process_time() - cpu
+            raise _Rollback
+    except _Rollback:
+        pass
+    return elapsed, used, lines
+
+
+def main(argv: list[str]) -> None:
+    slug = next((a for a in argv if not a.startswith("--") and not a.isdigit()), None)
+    slug = slug or "sintetico-metropolitan-1"
+    repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 1
+    cycle = Cycle.objects.select_related("ente").get(ente__slug=slug, year=2025)
+    funds = list(Fund.objects.filter(ente=cycle.ente, year=cycle.year).order_by("kind"))
+    if "--profile" in argv:
+        profile = cProfile.Profile()
+        for fund in funds:
+            profile.runcall(_preview, fund, cycle)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(20)
+        return
+    for fund in funds:
+        runs = [_preview(fund, cycle) for _ in range(repeat)]
+        wall = statistics.median(run[0] for run in runs)
+        cpu = statistics.median(run[1] for run in runs)
+        print(f"{slug} {fund.kind}: {runs[0][2]} lines, {cpu:.2f} s CPU, {wall:.2f} s wall")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

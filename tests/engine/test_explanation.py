@@ -1,0 +1,48 @@
+"""Explanations written when read: the roll-up hands over a function, not the text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from engine.config import MissingPolicy
+from engine.explanation import Explanation
+from engine.rollup import Item, weighted_mean
+
+
+def test_a_text_given_as_a_function_is_written_once_when_read():
+    calls = []
+
+    def write() -> str:
+        calls.append(1)
+        return "67 / 111 × 100 = 60,36 %"
+
+    lazy = Explanation("ratio", "Rapporto", write, {"value": Decimal("67")})
+    assert calls == []
+    assert lazy.text == "67 / 111 × 100 = 60,36 %"
+    assert lazy.text == "67 / 111 × 100 = 60,36 %"
+    assert calls == [1]
+    assert lazy == Explanation("ratio", "Rapporto", "67 / 111 × 100 = 60,36 %", {"value": 67})
+    assert lazy.to_dict()["text"] == "67 / 111 × 100 = 60,36 %"
+
+
+def test_an_explanation_is_read_only_and_followed_by_a_note():
+    explanation = Explanation("unit", "Media", "Media: 80 %.")
+    with pytest.raises(AttributeError):
+        explanation.text = "altro"  # type: ignore[misc]
+    noted = explanation.followed_by("Nota.")
+    assert noted.text == "Media: 80 %. Nota."
+    assert (noted.rule, noted.rule_label, noted.data) == ("unit", "Media", {})
+    assert explanation.text == "Media: 80 %."
+
+
+def test_the_mean_is_explained_with_the_same_words_when_read_later():
+    items = [Item("a", Decimal("80"), Decimal("60")), Item("b", None, Decimal("40"))]
+    score = weighted_mean(items, MissingPolicy.ZERO, rule="unit", rule_label="Media")
+    assert score.percent == Decimal("48.000000")
+    assert score.explanation.text == (
+        "Media: (80,00 × 60 + 0,00 × 40) / 100 = 48,00\u00a0%. "
+        "Criterio per i dati mancanti: "
+        f"{MissingPolicy.ZERO.label}. b (dato mancante: vale 0)."
+    )
