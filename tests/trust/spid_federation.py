@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives import hashes, padding
 from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from jwt.algorithms import RSAAlgorithm
 
 STATEMENT = "entity-statement+jwt"
@@ -60,20 +61,33 @@ def sign(claims: dict, key: rsa.RSAPrivateKey, kid: str, typ: str = "JWT") -> st
 
 def encrypt_a128cbc_hs256(plaintext: bytes, public_jwk: dict) -> str:
     """Compact JWE, RSA-OAEP key wrap and AES-128-CBC + HMAC-SHA-256 (RFC 7518 §5.2.3)."""
+    return encrypt(plaintext, public_jwk, "RSA-OAEP", "A128CBC-HS256")
+
+
+def encrypt(plaintext: bytes, public_jwk: dict, alg: str, enc: str) -> str:
+    """Compact JWE (RFC 7516) with RSA-OAEP[-256] and a CBC-HMAC (RFC 7518 §5.2) or GCM."""
     key = jwt.PyJWK(public_jwk, algorithm="RS256").key
-    header = {"alg": "RSA-OAEP", "enc": "A128CBC-HS256", "kid": public_jwk["kid"], "cty": "JWT"}
+    header = {"alg": alg, "enc": enc, "kid": public_jwk["kid"], "cty": "JWT"}
     protected = _b64(json.dumps(header).encode())
-    cek = os.urandom(32)
-    oaep = asym_padding.OAEP(asym_padding.MGF1(hashes.SHA1()), hashes.SHA1(), None)
-    wrapped = key.encrypt(cek, oaep)
-    iv = os.urandom(16)
-    padder = padding.PKCS7(128).padder()
-    padded = padder.update(plaintext) + padder.finalize()
-    encryptor = Cipher(algorithms.AES(cek[16:]), modes.CBC(iv)).encryptor()
-    ciphertext = encryptor.update(padded) + encryptor.finalize()
     aad = protected.encode()
-    mac_input = aad + iv + ciphertext + (len(aad) * 8).to_bytes(8, "big")
-    tag = hmac.new(cek[:16], mac_input, hashlib.sha256).digest()[:16]
+    oaep_hash = {"RSA-OAEP": hashes.SHA1, "RSA-OAEP-256": hashes.SHA256}[alg]()
+    if enc.endswith("GCM"):
+        cek = os.urandom(int(enc[1:4]) // 8)
+        iv = os.urandom(12)
+        sealed = AESGCM(cek).encrypt(iv, plaintext, aad)
+        ciphertext, tag = sealed[:-16], sealed[-16:]
+    else:
+        half = {"A128CBC-HS256": 16, "A256CBC-HS512": 32}[enc]
+        digest = {16: hashlib.sha256, 32: hashlib.sha512}[half]
+        cek = os.urandom(2 * half)
+        iv = os.urandom(16)
+        padder = padding.PKCS7(128).padder()
+        padded = padder.update(plaintext) + padder.finalize()
+        encryptor = Cipher(algorithms.AES(cek[half:]), modes.CBC(iv)).encryptor()
+        ciphertext = encryptor.update(padded) + encryptor.finalize()
+        mac_input = aad + iv + ciphertext + (len(aad) * 8).to_bytes(8, "big")
+        tag = hmac.new(cek[:half], mac_input, digest).digest()[:half]
+    wrapped = key.encrypt(cek, asym_padding.OAEP(asym_padding.MGF1(oaep_hash), oaep_hash, None))
     return ".".join([protected, _b64(wrapped), _b64(iv), _b64(ciphertext), _b64(tag)])
 
 

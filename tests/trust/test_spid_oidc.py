@@ -220,6 +220,20 @@ def test_without_configuration_there_is_no_spid(client, db, settings):
     assert "Entra con" not in client.get(reverse("accounts:login")).content.decode()
 
 
+@pytest.mark.parametrize("alg", ["RSA-OAEP", "RSA-OAEP-256"])
+@pytest.mark.parametrize("enc", ["A128CBC-HS256", "A256CBC-HS512", "A128GCM", "A256GCM"])
+def test_jwe_decryption_of_every_allowed_algorithm(alg, enc):
+    from tests.trust.spid_federation import encrypt
+
+    key = new_key()
+    token = encrypt(b'{"sub": "s"}', jwk_of(key, "k", use="enc"), alg, enc)
+    assert jose.decrypt(token, key) == b'{"sub": "s"}'
+    protected, wrapped, iv, ciphertext, tag = token.split(".")
+    forged_tag = jose.b64url_encode(bytes(b ^ 1 for b in jose.b64url_decode(tag)))
+    with pytest.raises(jose.JoseError, match="alterato"):
+        jose.decrypt(".".join([protected, wrapped, iv, ciphertext, forged_tag]), key)
+
+
 def test_jwe_decryption_refuses_tampering_and_foreign_algorithms():
     from tests.trust.spid_federation import encrypt_a128cbc_hs256
 
@@ -264,3 +278,27 @@ def test_refused_identities_do_not_lock_the_address_out(client, federation, demo
     response = _sign_in(client, federation, {"sub": "s7", FISCAL_NUMBER: FISCAL_CODE})
     assert response["Location"] == reverse("accounts:home")
     assert not AuditEntry.objects.filter(action="login.locked_out").exists()
+
+
+def test_cbc_hmac_matches_the_rfc_7518_test_vector():
+    """RFC 7518 appendix B.1 (AES_128_CBC_HMAC_SHA_256): the known tag authenticates."""
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    key = bytes(range(32))
+    plaintext = (
+        b"A cipher system must not be required to be secret, and it must be able to fall "
+        b"into the hands of the enemy without inconvenience"
+    )
+    iv = bytes.fromhex("1af38c2dc2b96ffdd86694092341bc04")
+    aad = b"The second principle of Auguste Kerckhoffs"
+    padder = padding.PKCS7(128).padder()
+    encryptor = Cipher(algorithms.AES(key[16:]), modes.CBC(iv)).encryptor()
+    ciphertext = (
+        encryptor.update(padder.update(plaintext) + padder.finalize()) + encryptor.finalize()
+    )
+    assert ciphertext[:8].hex() == "c80edfa32ddf39d5"  # the RFC's E begins so
+    tag = bytes.fromhex("652c3fa36b0a7c5b3219fab3a30bc1c4")
+    assert jose._cbc_hmac_decrypt("A128CBC-HS256", key, iv, ciphertext, tag, aad) == plaintext
+    with pytest.raises(jose.JoseError):
+        jose._cbc_hmac_decrypt("A128CBC-HS256", key, iv, ciphertext, tag[::-1], aad)
