@@ -262,7 +262,7 @@ class DelegateForm(PerformaForm):
         required=False,
         help_text="Cognome e nome, o la chiave della persona: solo il personale dell'unità "
         "dell'obiettivo e delle sue sottounità.",
-        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+        widget=forms.SearchInput(attrs={"class": "form-control", "autocomplete": "off"}),
     )
     # the button of a person proposed by the search: their key
     scelta = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
@@ -274,7 +274,6 @@ class DelegateForm(PerformaForm):
         if search_url:
             self.fields["person"].widget.attrs.update(
                 {
-                    "type": "search",
                     "hx-get": search_url,
                     "hx-trigger": "input changed delay:300ms, search",
                     "hx-target": "#delegati-trovati",

@@ -139,7 +139,8 @@ def unit_staff_page(unit: Unit, page_number, *, on: dt.date | None = None) -> Pa
     page: Page[Any] = Paginator(assignments, STAFF_PAGE_SIZE).get_page(page_number)
     rows = list(page.object_list)
     employments = current_employments([a.person_id for a in rows], on)
-    page.object_list = [StaffRow(a, employments.get(a.person_id)) for a in rows]
+    staff: list[Any] = [StaffRow(a, employments.get(a.person_id)) for a in rows]
+    page.object_list = staff  # the page's rows, in the same order, with their employment
     return page
 
 

@@ -164,3 +164,27 @@ def test_the_performance_index_has_an_etag(staff_case, client):
     response = client.get(url)
     assert response.status_code == 200 and "public" in response["Cache-Control"]
     assert client.get(url, headers={"If-None-Match": response["ETag"]}).status_code == 304
+
+
+def test_a_premium_section_follows_the_distributions_and_the_withdrawals(staff_case, client):
+    from documents import services as documents
+    from documents.models import PublicSection
+
+    case = _published(staff_case)
+    publication = documents.publication_publish(
+        user=case.admin, ente=case.ente, year=2025, section=PublicSection.DATI_PREMI
+    )
+    url = reverse(
+        "transparency:performance_section",
+        args=[case.ente.slug, 2025, PublicSection.DATI_PREMI],
+    )
+    index = reverse("transparency:performance", args=[case.ente.slug])
+    first, listed = client.get(url), client.get(index)
+    assert first.status_code == 200 and "public" in first["Cache-Control"]
+    assert client.get(url, headers={"If-None-Match": first["ETag"]}).status_code == 304
+    _finalise(case, _fund(case, FundKind.ORGANISATIONAL, Decimal("2000.00")))
+    second = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert second.status_code == 200 and second["ETag"] != first["ETag"]
+    documents.publication_withdraw(user=case.admin, publication=publication)
+    assert client.get(url, headers={"If-None-Match": second["ETag"]}).status_code == 404
+    assert client.get(index, headers={"If-None-Match": listed["ETag"]}).status_code == 200

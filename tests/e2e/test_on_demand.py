@@ -1,0 +1,92 @@
+"""In a real browser, the pieces that HTMX loads on demand (issue 15): a unit's staff opened from
+the organisation chart, the people list filtered as one types, and the delegate picker of an
+objective; axe-core finds no serious or critical violation once they are loaded."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from accounts.access import ADMIN
+from measurement.models import ObjectiveDelegate
+from organization.models import Assignment, Person, Unit, UnitKind
+from planning.models import Cycle, CycleState, OperationalObjective
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "prova-Performa-1"
+
+
+def _serious(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accedi/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Accedi").click()
+    page.wait_for_url(lambda url: "/accedi/" not in url)
+
+
+@pytest.fixture
+def plan(transactional_db, make_ente, make_user):
+    """An ente with an area, an office below it and a finance unit; an objective of the office."""
+    ente = make_ente("unione-prova", name="Unione di Prova")
+    area = Unit.objects.create(ente=ente, key="pl", kind=UnitKind.AREA, name="Polizia Locale")
+    office = Unit.objects.create(
+        ente=ente, key="verbali", kind=UnitKind.OFFICE, name="Ufficio verbali", parent=area
+    )
+    Unit.objects.create(ente=ente, key="finanze", kind=UnitKind.AREA, name="Servizio finanziario")
+    cycle = Cycle.objects.create(
+        ente=ente, year=2025, first_year=2025, last_year=2027, title="PIAO 2025-2027",
+        state=CycleState.APPROVED,
+    )  # fmt: skip
+    objective = OperationalObjective.objects.create(
+        cycle=cycle, key="coordinamento", title="Coordinamento", unit=office, weight=100
+    )
+    make_user("segretario", ente, ADMIN)
+    return objective
+
+
+def _staff(unit, key, first, last) -> Person:
+    person = Person.objects.create(ente=unit.ente, key=key, first_name=first, last_name=last)
+    Assignment.objects.create(person=person, unit=unit)
+    return person
+
+
+def test_staff_people_and_delegates_on_demand(live_server, plan, page):
+    office = plan.unit
+    _staff(office, "mario-rossi", "Mario", "Rossi")
+    _staff(office, "maria-rosa", "Maria", "Rosa")
+    _staff(Unit.objects.get(key="finanze"), "ugo-rossini", "Ugo", "Rossini")
+    _login(page, live_server.url, "segretario")
+
+    page.goto(f"{live_server.url}/organizzazione/")
+    assert page.get_by_text("Rossi").count() == 0  # people come on demand
+    page.get_by_text("Personale di Ufficio verbali (2)").click()
+    page.locator(f"#personale-{office.pk}").get_by_text("Mario Rossi").wait_for()
+    assert _serious(page) == []
+
+    page.goto(f"{live_server.url}/organizzazione/persone/")
+    page.fill("#f-q", "rossini")
+    page.wait_for_url(lambda url: "q=rossini" in url)
+    page.locator("#elenco-persone").get_by_text("1 persona trovata").wait_for()
+    assert page.locator("#elenco-persone tbody tr").count() == 1
+    assert _serious(page) == []
+
+    page.goto(f"{live_server.url}/monitoraggio/obiettivi/{plan.pk}/")
+    page.fill("#id_person", "ros")
+    results = page.locator("#delegati-trovati")
+    results.get_by_role("button", name="Delega Mario Rossi").wait_for()
+    assert results.get_by_role("button").count() == 2  # not the Rossini of the finance unit
+    assert _serious(page) == []
+    results.get_by_role("button", name="Delega Mario Rossi").click()
+    page.wait_for_load_state()
+    page.get_by_text("è ora delegato").wait_for()
+    assert ObjectiveDelegate.objects.get().person.key == "mario-rossi"
