@@ -692,7 +692,8 @@ def _plan_person(
     if found is None:
         planned.changes.clear()
         person.key = _free_key(register, f"{person.first_name} {person.last_name}")
-    _validated(planned, lambda: _validate_person(person), label_of)
+    if found is None or snapshot(person) != planned.person_before:
+        _validated(planned, lambda: _validate_person(person), label_of)
     planned.person = person
 
 
@@ -769,7 +770,6 @@ def _plan_assignment(
     assignment = Assignment(
         person=planned.person, unit=unit, kind=AssignmentKind.ORDINARY, start_date=start
     )
-    assignment.unit = unit
     _validated(planned, lambda: _validate_assignment(assignment), {})
     planned.assignment = assignment
     if found is not None:
