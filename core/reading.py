@@ -58,13 +58,18 @@ def read_rows(content: bytes, filename: str = "") -> list[RawRow]:
     return _csv_rows(content)
 
 
-def _xlsx_rows(content: bytes) -> list[RawRow]:
+def open_workbook(content: bytes):
+    """The XLSX as a read-only openpyxl workbook (values, not formulas); close it after use."""
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise TableReadError(f"Il file non è un foglio XLSX leggibile ({exc}).") from exc
+
+
+def _xlsx_rows(content: bytes) -> list[RawRow]:
+    book = open_workbook(content)
     try:
         if not book.worksheets:
             raise TableReadError("Il file XLSX non ha fogli di lavoro.")
@@ -80,12 +85,17 @@ def _xlsx_rows(content: bytes) -> list[RawRow]:
 
 def decode(content: bytes) -> str:
     """The text of a CSV: UTF-8 (BOM or not), else Windows-1252."""
+    return decoded(content)[0]
+
+
+def decoded(content: bytes) -> tuple[str, str]:
+    """The text of a CSV and the encoding it was read with (to read the file again in rows)."""
     try:
-        return content.decode("utf-8-sig")
+        return content.decode("utf-8-sig"), "utf-8-sig"
     except UnicodeDecodeError:
         pass
     try:
-        return content.decode("cp1252")
+        return content.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
         raise TableReadError(
             "La codifica del file non è riconosciuta: salvalo come CSV UTF-8 o Windows-1252."

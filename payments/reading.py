@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.reading import HEADER_SEARCH_ROWS, decoded, is_empty, open_workbook, separator
+from core.reading import TableReadError as FileProblem
 from payments.columns import header_score
 
-HEADER_SEARCH_ROWS = 15
-
-
-class FileProblem(ValueError):
-    """The file cannot be read as an invoice table; the message says why, in Italian."""
+__all__ = ["FileProblem", "Table", "open_table"]
 
 
 @dataclass
@@ -53,56 +50,17 @@ class Table:
             yield start_line, cells
 
     def _xlsx_rows(self):
-        workbook = _workbook(self._content)
+        workbook = open_workbook(self._content)
         try:
             sheet = workbook.worksheets[0]
             for index, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
                 if index <= self.header_line:
                     continue
-                if not any(not _empty(cell) for cell in cells):
+                if not any(not is_empty(cell) for cell in cells):
                     continue
                 yield index, list(cells)
         finally:
             workbook.close()
-
-
-def _empty(cell: Any) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
-
-
-def _workbook(content: bytes):
-    import openpyxl
-
-    try:
-        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileProblem(f"Il file non è un foglio XLSX leggibile ({exc}).") from exc
-
-
-def _decode(content: bytes) -> tuple[str, str]:
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content.decode("utf-8-sig"), "utf-8-sig"
-    try:
-        return content.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise FileProblem(
-            "La codifica del file non è riconosciuta: salvalo come CSV UTF-8 o Windows-1252."
-        ) from exc
-
-
-def _delimiter(sample: str) -> str:
-    lines = [line for line in sample.splitlines()[:HEADER_SEARCH_ROWS] if line.strip()]
-    best, best_score = ";", -1
-    for candidate in (";", ",", "\t", "|"):
-        counts = [line.count(candidate) for line in lines]
-        score = max(counts) if counts else 0
-        if score > best_score:
-            best, best_score = candidate, score
-    return best
 
 
 def _find_header(rows: list[list[Any]]) -> tuple[int, list[str]]:
@@ -137,7 +95,7 @@ def open_table(content: bytes, filename: str = "") -> Table:
         raise FileProblem("Il file è vuoto.")
     name = filename.lower()
     if content.startswith(b"PK\x03\x04") or name.endswith((".xlsx", ".xlsm")):
-        workbook = _workbook(content)
+        workbook = open_workbook(content)
         try:
             if not workbook.worksheets:
                 raise FileProblem("Il foglio XLSX non ha fogli di lavoro.")
@@ -151,8 +109,8 @@ def open_table(content: bytes, filename: str = "") -> Table:
         return Table("xlsx", headers, line, _content=content)
     if content.startswith(b"\xd0\xcf\x11\xe0") or name.endswith(".xls"):
         raise FileProblem("I file .xls (Excel 97-2003) non sono letti: salvali come XLSX o CSV.")
-    text, encoding = _decode(content)
-    delimiter = _delimiter(text[:20000])
+    text, encoding = decoded(content)
+    delimiter = separator(text[:20000])
     reader = csv.reader(io.StringIO(text[:200000], newline=""), delimiter=delimiter)
     first = []
     try:
