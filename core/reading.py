@@ -58,7 +58,7 @@ def read_rows(content: bytes, filename: str = "") -> list[RawRow]:
     return _csv_rows(content)
 
 
-def open_workbook(content: bytes):
+def open_workbook(content: bytes) -> Any:
     """The XLSX as a read-only openpyxl workbook (values, not formulas); close it after use."""
     import openpyxl
 
