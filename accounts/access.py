@@ -50,6 +50,32 @@ class EnteAccess:
         return min(self.person_ids) if self.person_ids else None
 
 
+@dataclass(frozen=True)
+class AppAccess:
+    """The base of each app's rights (`PlanAccess`, `MeasurementAccess`, `AppraisalAccess`):
+    the ente access and the units the user leads (`organization.access.led_unit_ids`), computed
+    once per request; the app adds its own facts as further fields."""
+
+    access: EnteAccess
+    led_unit_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def ente(self) -> Ente:
+        return self.access.ente
+
+    @property
+    def is_admin(self) -> bool:
+        return self.access.has(ADMIN)
+
+    @property
+    def is_nucleo(self) -> bool:
+        return self.access.has(NUCLEO)
+
+    @property
+    def person_ids(self) -> frozenset[int]:
+        return self.access.person_ids
+
+
 def access_for(user, ente: Ente) -> EnteAccess | None:
     """The user's access to `ente`, or None when they have no role there."""
     if not getattr(user, "is_authenticated", False):

@@ -19,14 +19,13 @@ the `can_*` functions then run without queries. They also accept the plain `Ente
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 
 from accounts.access import (
-    ADMIN,
-    NUCLEO,
     PLAN_READERS,
+    AppAccess,
     EnteAccess,
     access_for,
     require_access,
@@ -37,27 +36,8 @@ from organization.models import Ente
 
 
 @dataclass(frozen=True)
-class AppraisalAccess:
+class AppraisalAccess(AppAccess):
     """A user's rights on the schede of one ente, computed once per request."""
-
-    access: EnteAccess
-    led_unit_ids: frozenset[int] = field(default_factory=frozenset)
-
-    @property
-    def ente(self) -> Ente:
-        return self.access.ente
-
-    @property
-    def is_admin(self) -> bool:
-        return self.access.has(ADMIN)
-
-    @property
-    def is_nucleo(self) -> bool:
-        return self.access.has(NUCLEO)
-
-    @property
-    def person_ids(self) -> frozenset[int]:
-        return self.access.person_ids
 
 
 def appraisal_access(user, ente: Ente) -> AppraisalAccess:

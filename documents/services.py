@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -50,48 +51,63 @@ APPROVED_STATES = frozenset(
 )
 
 
+def _require_validator(user, cycle: Cycle) -> None:
+    if user is None:
+        return
+    access = access_for(user, cycle.ente)
+    if access is None:
+        raise AccessDenied("Non hai accesso a questo ente.")
+    if not access.has(NUCLEO, ADMIN):
+        raise AccessDenied(
+            "La validazione della Relazione è registrata dal Nucleo di Valutazione o da un "
+            "amministratore."
+        )
+
+
+def _require_validable(cycle: Cycle) -> None:
+    """An approved plan whose Relazione is not validated yet."""
+    if cycle.state not in APPROVED_STATES:
+        raise ServiceError(
+            f"Il piano {cycle.year} non risulta approvato (stato: "
+            f"{cycle.get_state_display().lower()}): la Relazione si valida solo per un "
+            "piano approvato (art. 10 c.5 D.Lgs. 150/2009).",
+            field="cycle",
+        )
+    existing = ReportValidation.objects.filter(cycle=cycle).first()
+    if existing is not None:
+        raise ServiceError(
+            f"La Relazione {cycle.year} è già stata validata il "
+            f"{date_it(existing.validated_on)} ({existing.act_label}).",
+            field="cycle",
+        )
+
+
+def _check_validation_date(cycle: Cycle, validated_on: Any) -> None:
+    """Not in the future, and after the end of the cycle's year (a validation a consuntivo)."""
+    if not isinstance(validated_on, dt.date):
+        raise ServiceError("La data di validazione è obbligatoria.", field="validated_on")
+    if validated_on > timezone.localdate():
+        raise ServiceError(
+            f"La data di validazione ({date_it(validated_on)}) non può essere futura.",
+            field="validated_on",
+        )
+    if validated_on.year <= cycle.year:
+        raise ServiceError(
+            f"La Relazione {cycle.year} si valida a consuntivo, dopo la fine dell'anno: "
+            f"la data {date_it(validated_on)} non è successiva al 31/12/{cycle.year}.",
+            field="validated_on",
+        )
+
+
 def report_validate(
     *, user, cycle: Cycle, validated_on: dt.date, act_label: str, note: str = ""
 ) -> ReportValidation:
     """Record the validation of the Relazione of `cycle` (once; Nucleo or admin)."""
-    if user is not None:
-        access = access_for(user, cycle.ente)
-        if access is None:
-            raise AccessDenied("Non hai accesso a questo ente.")
-        if not access.has(NUCLEO, ADMIN):
-            raise AccessDenied(
-                "La validazione della Relazione è registrata dal Nucleo di Valutazione o da un "
-                "amministratore."
-            )
+    _require_validator(user, cycle)
     with transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-        if cycle.state not in APPROVED_STATES:
-            raise ServiceError(
-                f"Il piano {cycle.year} non risulta approvato (stato: "
-                f"{cycle.get_state_display().lower()}): la Relazione si valida solo per un "
-                "piano approvato (art. 10 c.5 D.Lgs. 150/2009).",
-                field="cycle",
-            )
-        existing = ReportValidation.objects.filter(cycle=cycle).first()
-        if existing is not None:
-            raise ServiceError(
-                f"La Relazione {cycle.year} è già stata validata il "
-                f"{date_it(existing.validated_on)} ({existing.act_label}).",
-                field="cycle",
-            )
-        if not isinstance(validated_on, dt.date):
-            raise ServiceError("La data di validazione è obbligatoria.", field="validated_on")
-        if validated_on > timezone.localdate():
-            raise ServiceError(
-                f"La data di validazione ({date_it(validated_on)}) non può essere futura.",
-                field="validated_on",
-            )
-        if validated_on.year <= cycle.year:
-            raise ServiceError(
-                f"La Relazione {cycle.year} si valida a consuntivo, dopo la fine dell'anno: "
-                f"la data {date_it(validated_on)} non è successiva al 31/12/{cycle.year}.",
-                field="validated_on",
-            )
+        _require_validable(cycle)
+        _check_validation_date(cycle, validated_on)
         act_label = (act_label or "").strip()
         if not act_label:
             raise ServiceError(
@@ -414,6 +430,37 @@ def plan_shape_update(*, user, cycle: Cycle, shape: str) -> CycleDocumentSetting
     return settings_row
 
 
+def _published_document(
+    ente, year: int, section: str, document: GeneratedDocument | None
+) -> GeneratedDocument | None:
+    """The PDF a sub-section publishes (the latest good one of the year when none is given);
+    None for the sub-sections rendered from the data at each request."""
+    kind = PUBLIC_KINDS.get(section)
+    if kind is None:
+        return None
+    if document is None:
+        document = (
+            GeneratedDocument.objects.filter(
+                cycle__ente=ente,
+                cycle__year=year,
+                kind=kind,
+                format="pdf",
+                state=GenerationState.DONE,
+            )
+            .order_by("-generated_at", "-id")
+            .first()
+        )
+    if document is None or not document.is_done:
+        raise ServiceError(
+            f"Per pubblicare «{PublicSection(section).label}» {year} genera prima il "
+            f"documento in PDF nell'area Documenti.",
+            field="document",
+        )
+    if document.cycle.ente_id != ente.pk or document.kind != kind:
+        raise ServiceError("Il documento non corrisponde alla sotto-sezione.", field="document")
+    return document
+
+
 def publication_publish(
     *, user, ente, year: int, section: str, document: GeneratedDocument | None = None
 ) -> Publication:
@@ -426,30 +473,7 @@ def publication_publish(
     _require_admin(user, ente)
     if section not in PublicSection.values:
         raise ServiceError("Sotto-sezione sconosciuta.", field="section")
-    kind = PUBLIC_KINDS.get(section)
-    if kind is not None:
-        if document is None:
-            document = (
-                GeneratedDocument.objects.filter(
-                    cycle__ente=ente,
-                    cycle__year=year,
-                    kind=kind,
-                    format="pdf",
-                    state=GenerationState.DONE,
-                )
-                .order_by("-generated_at", "-id")
-                .first()
-            )
-        if document is None or not document.is_done:
-            raise ServiceError(
-                f"Per pubblicare «{PublicSection(section).label}» {year} genera prima il "
-                f"documento in PDF nell'area Documenti.",
-                field="document",
-            )
-        if document.cycle.ente_id != ente.pk or document.kind != kind:
-            raise ServiceError("Il documento non corrisponde alla sotto-sezione.", field="document")
-    else:
-        document = None
+    document = _published_document(ente, year, section, document)
     now = timezone.now()
     with transaction.atomic():
         current = (

@@ -910,44 +910,51 @@ class SemanticChecker:
                     )
             if scheme is not None:
                 self.check_scheda_band(path, item, scheme)
-            components = {c["key"] for c in (scheme or {}).get("components") or []}
-            for i_index, line in enumerate(item.get("items") or []):
-                i_path = (*path, "items", i_index)
-                if scheme is not None and line["component"] not in components:
-                    self.error(
-                        (*i_path, "component"),
-                        f'componente "{line["component"]}" non definito nel modello '
-                        f'"{item["scheme"]}"',
-                    )
-                self.reference(
-                    (*i_path, "behaviour"),
-                    line.get("behaviour"),
-                    behaviours,
-                    "comportamento",
-                    "$.ente.behaviours",
-                )
-                self.reference(
-                    (*i_path, "objective"),
-                    line.get("objective"),
-                    objectives,
-                    "obiettivo",
-                    "$.cycle.objectives",
-                )
-            state = item.get("state", "draft")
-            if state in ("contested", "conciliation") and item.get("conciliation") is None:
-                self.error(
-                    (*path, "conciliation"), f'obbligatoria per una scheda nello stato "{state}"'
-                )
-            if state == "final" and item.get("finalised_at") is None:
-                self.error((*path, "finalised_at"), "obbligatorio per una scheda definitiva")
-            transitions = item.get("transitions") or []
-            if transitions and transitions[-1]["to_state"] != state:
-                self.error(
-                    (*path, "transitions", len(transitions) - 1, "to_state"),
-                    f'l\'ultimo passaggio porta a "{transitions[-1]["to_state"]}", ma la scheda '
-                    f'è nello stato "{state}"',
-                )
+            self.check_scheda_items(path, item, scheme, objectives, behaviours)
+            self.check_scheda_state(path, item)
         return keys
+
+    def check_scheda_items(self, path: tuple, item: dict, scheme, objectives, behaviours) -> None:
+        """Each line names a component of the scheme and existing behaviours and objectives."""
+        components = {c["key"] for c in (scheme or {}).get("components") or []}
+        for i_index, line in enumerate(item.get("items") or []):
+            i_path = (*path, "items", i_index)
+            if scheme is not None and line["component"] not in components:
+                self.error(
+                    (*i_path, "component"),
+                    f'componente "{line["component"]}" non definito nel modello "{item["scheme"]}"',
+                )
+            self.reference(
+                (*i_path, "behaviour"),
+                line.get("behaviour"),
+                behaviours,
+                "comportamento",
+                "$.ente.behaviours",
+            )
+            self.reference(
+                (*i_path, "objective"),
+                line.get("objective"),
+                objectives,
+                "obiettivo",
+                "$.cycle.objectives",
+            )
+
+    def check_scheda_state(self, path: tuple, item: dict) -> None:
+        """The state has what it requires (conciliation, finalisation) and ends the history."""
+        state = item.get("state", "draft")
+        if state in ("contested", "conciliation") and item.get("conciliation") is None:
+            self.error(
+                (*path, "conciliation"), f'obbligatoria per una scheda nello stato "{state}"'
+            )
+        if state == "final" and item.get("finalised_at") is None:
+            self.error((*path, "finalised_at"), "obbligatorio per una scheda definitiva")
+        transitions = item.get("transitions") or []
+        if transitions and transitions[-1]["to_state"] != state:
+            self.error(
+                (*path, "transitions", len(transitions) - 1, "to_state"),
+                f'l\'ultimo passaggio porta a "{transitions[-1]["to_state"]}", ma la scheda '
+                f'è nello stato "{state}"',
+            )
 
     def check_scheda_band(self, path: tuple, item: dict, scheme: dict) -> None:
         """The band, premium % and negative flag of a scored scheda must follow from its score

@@ -25,10 +25,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.access import (
-    ADMIN,
     DIPENDENTE,
     PLAN_READERS,
     RESPONSABILE,
+    AppAccess,
     EnteAccess,
     require_access,
 )
@@ -43,26 +43,12 @@ ENTERING_ROLES = frozenset({RESPONSABILE, DIPENDENTE})
 
 
 @dataclass(frozen=True)
-class MeasurementAccess:
+class MeasurementAccess(AppAccess):
     """A user's rights on the measurement of one ente, computed once per request."""
 
-    access: EnteAccess
-    led_unit_ids: frozenset[int] = field(default_factory=frozenset)
     owned_objective_ids: frozenset[int] = field(default_factory=frozenset)
     delegated_objective_ids: frozenset[int] = field(default_factory=frozenset)
     user_id: int | None = None
-
-    @property
-    def ente(self) -> Ente:
-        return self.access.ente
-
-    @property
-    def is_admin(self) -> bool:
-        return self.access.has(ADMIN)
-
-    @property
-    def person_ids(self) -> frozenset[int]:
-        return self.access.person_ids
 
     @property
     def may_enter(self) -> bool:

@@ -332,6 +332,28 @@ class _Deadline:
         return f"Parametro «{self.parameter}»"
 
 
+def _deadline_subject(request, ma) -> tuple[Indicator | None, Parameter | None, Cycle]:
+    """The indicator (or the service parameter) a deadline's value is for, and its cycle; the
+    user must be allowed to enter it."""
+    if request.POST.get("indicator"):
+        indicator = _indicator(request, int_param(request.POST.get("indicator")) or 0)
+        rules.require(
+            rules.can_enter(ma, indicator), "Non puoi inserire valori per questo indicatore."
+        )
+        return indicator, None, indicator.cycle
+    parameter = get_object_or_404(
+        Parameter.objects.select_related("unit__ente"),
+        pk=int_param(request.POST.get("parameter")) or 0,
+        unit__ente=request.ente,
+    )
+    cycle = _cycle(request, int_param(request.POST.get("cycle")) or 0)
+    rules.require(
+        rules.can_enter_parameter(ma, parameter),
+        "Non puoi inserire valori per questo parametro.",
+    )
+    return None, parameter, cycle
+
+
 @require_POST
 @measurement_view
 def deadline_save(request, ma):
@@ -339,24 +361,7 @@ def deadline_save(request, ma):
     period_end = _iso_date(request.POST.get("period_end"))
     if period_end is None:
         raise Http404("Scadenza non indicata.")
-    indicator = parameter = None
-    if request.POST.get("indicator"):
-        indicator = _indicator(request, int_param(request.POST.get("indicator")) or 0)
-        cycle = indicator.cycle
-        rules.require(
-            rules.can_enter(ma, indicator), "Non puoi inserire valori per questo indicatore."
-        )
-    else:
-        parameter = get_object_or_404(
-            Parameter.objects.select_related("unit__ente"),
-            pk=int_param(request.POST.get("parameter")) or 0,
-            unit__ente=request.ente,
-        )
-        cycle = _cycle(request, int_param(request.POST.get("cycle")) or 0)
-        rules.require(
-            rules.can_enter_parameter(ma, parameter),
-            "Non puoi inserire valori per questo parametro.",
-        )
+    indicator, parameter, cycle = _deadline_subject(request, ma)
     item = _Deadline(indicator=indicator, parameter=parameter, period_end=period_end)
     form = forms.QuickValueForm(
         request.POST, prefix=_deadline_prefix(item), descriptive=item.descriptive

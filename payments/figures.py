@@ -317,27 +317,58 @@ def year_report(
                 {**tests.explanation.data, "explanation": tests.explanation.to_dict()}
             ),
             "previous_frozen": previous_frozen,
-            "fgdc": jsonable(
-                {
-                    "year": year + 1,
-                    "due": fgdc.due,
-                    "rate": fgdc.rate,
-                    "explanation": fgdc.explanation.to_dict(),
-                }
-            ),
-            "evaluation": jsonable(
-                {
-                    "points": evaluation.points,
-                    "max_points": evaluation.max_points,
-                    "percent": evaluation.percent,
-                    "debt_points": evaluation.debt_points,
-                    "delay_points": evaluation.delay_points,
-                    "explanation": evaluation.explanation.to_dict(),
-                }
-            ),
+            "fgdc": _fgdc_data(fgdc, year),
+            "evaluation": _evaluation_data(evaluation),
             "objective": _objective(ente_objective),
         }
     )
+    units = _unit_reports(ente, invoices, year, rules, reference, tests)
+    return jsonable(
+        {
+            "year": year,
+            "reference_date": reference,
+            "rules": rules.to_dict(),
+            "ente": whole,
+            "units": units,
+        }
+    )
+
+
+def _fgdc_data(fgdc: ep.Fgdc, year: int) -> dict[str, Any]:
+    """The FGDC to set aside in the budget of the year after."""
+    return jsonable(
+        {
+            "year": year + 1,
+            "due": fgdc.due,
+            "rate": fgdc.rate,
+            "explanation": fgdc.explanation.to_dict(),
+        }
+    )
+
+
+def _evaluation_data(evaluation: ep.Evaluation) -> dict[str, Any]:
+    return jsonable(
+        {
+            "points": evaluation.points,
+            "max_points": evaluation.max_points,
+            "percent": evaluation.percent,
+            "debt_points": evaluation.debt_points,
+            "delay_points": evaluation.delay_points,
+            "explanation": evaluation.explanation.to_dict(),
+        }
+    )
+
+
+def _unit_reports(
+    ente: Ente,
+    invoices: Sequence[ep.Invoice],
+    year: int,
+    rules: ep.PaymentRules,
+    reference: dt.date,
+    tests: ep.DebtTests,
+) -> list[dict[str, Any]]:
+    """Each unit's figures and objective (the ente's debt tests apply to all), by name; the
+    invoices of no recognised office last."""
     by_unit: dict[str, list[ep.Invoice]] = defaultdict(list)
     for invoice in invoices:
         by_unit[invoice.unit or ""].append(invoice)
@@ -354,15 +385,7 @@ def year_report(
         data["objective"] = _objective(ep.objective_achievement(rules, unit_delay, tests, label))
         units.append({"unit_id": int(unit_key) if unit_key else None, "name": label, **data})
     units.sort(key=lambda u: (u["unit_id"] is None, u["name"]))
-    return jsonable(
-        {
-            "year": year,
-            "reference_date": reference,
-            "rules": rules.to_dict(),
-            "ente": whole,
-            "units": units,
-        }
-    )
+    return units
 
 
 def _objective(result: ep.ObjectiveAchievement) -> dict[str, Any]:

@@ -201,40 +201,53 @@ def _objectives(
                 f"«{objective.title[:60]}»: nessuna fattura nel perimetro del ritardo {year}"
             )
             continue
-        note = _note(result.explanation.text, reference)
-        deviation = (
-            ""
-            if result.achieved
-            else f"Obiettivo non raggiunto: ritardo annuale di {delay.days} giorni, oltre il "
-            f"massimo di {rules.objective_target_days} (calcolato dalle fatture; il calcolo è "
-            "nella nota)."
-        )
-        measured.append(
-            jsonable(
-                {
-                    "objective_id": objective.pk,
-                    "title": objective.title,
-                    "unit": objective.unit.name if objective.unit else "",
-                    "responsibles": [str(p) for p in objective.responsibles.all()],
-                    "responsible_ids": [p.pk for p in objective.responsibles.all()],
-                    "delay": delay.value,
-                    "delay_days": delay.days,
-                    "is_estimate": delay.is_estimate,
-                    "percent": result.percent,
-                    "achieved": result.achieved,
-                    "explanation": result.explanation.to_dict(),
-                }
-            )
-        )
-        for indicator in indicators:
-            if _is_descriptive(indicator, year):
-                value = result.percent
-            else:
-                value = delay.compared_value(rules)
-            problem = _write(cycle, indicator, value, note, deviation)
-            if problem:
-                problems.append(problem)
+        measured.append(_measured(objective, delay, result))
+        problems += _write_indicators(cycle, indicators, delay, result, rules, reference)
     return measured, problems
+
+
+def _measured(objective, delay: ep.AnnualDelay, result: ep.ObjectiveAchievement) -> dict[str, Any]:
+    """What the payments page shows of a payment-time objective."""
+    return jsonable(
+        {
+            "objective_id": objective.pk,
+            "title": objective.title,
+            "unit": objective.unit.name if objective.unit else "",
+            "responsibles": [str(p) for p in objective.responsibles.all()],
+            "responsible_ids": [p.pk for p in objective.responsibles.all()],
+            "delay": delay.value,
+            "delay_days": delay.days,
+            "is_estimate": delay.is_estimate,
+            "percent": result.percent,
+            "achieved": result.achieved,
+            "explanation": result.explanation.to_dict(),
+        }
+    )
+
+
+def _write_indicators(
+    cycle, indicators, delay: ep.AnnualDelay, result: ep.ObjectiveAchievement, rules, reference
+) -> list[str]:
+    """The objective's indicators take the achievement (descriptive ones) or the delay, with
+    the computation as note; the problems met, one sentence each."""
+    note = _note(result.explanation.text, reference)
+    deviation = (
+        ""
+        if result.achieved
+        else f"Obiettivo non raggiunto: ritardo annuale di {delay.days} giorni, oltre il "
+        f"massimo di {rules.objective_target_days} (calcolato dalle fatture; il calcolo è "
+        "nella nota)."
+    )
+    problems = []
+    for indicator in indicators:
+        if _is_descriptive(indicator, cycle.year):
+            value = result.percent
+        else:
+            value = delay.compared_value(rules)
+        problem = _write(cycle, indicator, value, note, deviation)
+        if problem:
+            problems.append(problem)
+    return problems
 
 
 def _linked(cycle, links, data, rules, reference) -> list[str]:

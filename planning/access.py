@@ -14,38 +14,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 
-from accounts.access import ADMIN, PLAN_READERS, RESPONSABILE, EnteAccess, require_access
+from accounts.access import PLAN_READERS, RESPONSABILE, AppAccess, require_access
 from organization.access import led_unit_ids
 from organization.models import Ente
 from planning.models import Cycle, CycleState, OperationalObjective
 
 
 @dataclass(frozen=True)
-class PlanAccess:
+class PlanAccess(AppAccess):
     """A user's rights on the plan of one ente, computed once per request."""
-
-    access: EnteAccess
-    led_unit_ids: frozenset[int] = field(default_factory=frozenset)
-
-    @property
-    def ente(self) -> Ente:
-        return self.access.ente
-
-    @property
-    def is_admin(self) -> bool:
-        return self.access.has(ADMIN)
 
     @property
     def is_responsabile(self) -> bool:
         return RESPONSABILE in self.access.roles and bool(self.access.person_ids)
-
-    @property
-    def person_ids(self) -> frozenset[int]:
-        return self.access.person_ids
 
 
 def plan_access(user, ente: Ente) -> PlanAccess:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -65,6 +67,18 @@ from planning.models import OperationalObjective
 
 def _lock(scheda: Scheda) -> Scheda:
     return Scheda.objects.select_for_update().get(pk=scheda.pk)
+
+
+@contextmanager
+def _locked(scheda: Scheda, expected_version: int | None = None) -> Iterator[Scheda]:
+    """The frame of every write on a scheda: in a transaction, the row re-read and locked (and
+    refused if it is not the version the writer saw); once the block succeeds the caller's
+    instance takes the saved values."""
+    with transaction.atomic():
+        locked = _lock(scheda)
+        _check_version(locked, expected_version)
+        yield locked
+    _sync(scheda, locked)
 
 
 def _check_version(scheda: Scheda, expected_version: int | None) -> None:
@@ -479,10 +493,7 @@ def scheda_score(
     """Score a scheda: behaviours on the scheme's scale, other components in percent
     (performance components prefilled from the measurement when omitted)."""
     _require_evaluator(user, scheda)
-    original = scheda
-    with transaction.atomic():
-        scheda = _lock(scheda)
-        _check_version(scheda, expected_version)
+    with _locked(scheda, expected_version) as scheda:
         scoring = _compute(user, scheda, items)
         before = state_of(scheda)
         before_items = _items_state(scheda)
@@ -508,7 +519,6 @@ def scheda_score(
         changes = diff(before, state_of(scheda))
         changes["items"] = [before_items, _items_state(scheda)]
         audit(user, "scheda.score", scheda, scheda.cycle.ente, changes)
-    _sync(original, scheda)
     return scheda
 
 
@@ -522,9 +532,7 @@ def _items_state(scheda: Scheda) -> list[list[Any]]:
 def scheda_self_evaluate(*, user, scheda: Scheda, text: str) -> Scheda:
     """The evaluated person's self-evaluation, when the scheme provides it."""
     _require_evaluated(user, scheda, "scrivere l'autovalutazione nel")
-    original = scheda
-    with transaction.atomic():
-        scheda = _lock(scheda)
+    with _locked(scheda) as scheda:
         if not scheda.scheme.self_evaluation:
             raise ServiceError(
                 f"Il modello «{scheda.scheme.name}» non prevede l'autovalutazione.",
@@ -545,5 +553,4 @@ def scheda_self_evaluate(*, user, scheda: Scheda, text: str) -> Scheda:
         audit(
             user, "scheda.self_evaluate", scheda, scheda.cycle.ente, diff(before, state_of(scheda))
         )
-    _sync(original, scheda)
     return scheda

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from appraisal.models import (
@@ -23,16 +22,14 @@ from appraisal.services._common import (
     STATE_ORDER,
     ZERO,
     _by,
-    _sync,
     state_label,
 )
 from appraisal.services.schemes import (
     classify,
 )
 from appraisal.services.scoring import (
-    _check_version,
     _illegal,
-    _lock,
+    _locked,
     _require_evaluated,
     _require_evaluator,
     _require_supervisor,
@@ -89,10 +86,7 @@ def contest_deadline(scheda: Scheda) -> dt.date | None:
 
 def scheda_propose(*, user, scheda: Scheda, expected_version: int | None = None) -> Scheda:
     _require_evaluator(user, scheda)
-    original = scheda
-    with transaction.atomic():
-        scheda = _lock(scheda)
-        _check_version(scheda, expected_version)
+    with _locked(scheda, expected_version) as scheda:
         if scheda.state != SchedaState.DRAFT:
             raise _illegal(scheda, SchedaState.PROPOSED)
         if scheda.is_eligible and scheda.total_points is None:
@@ -102,7 +96,6 @@ def scheda_propose(*, user, scheda: Scheda, expected_version: int | None = None)
                 field="items",
             )
         _move(user, scheda, SchedaState.PROPOSED, "scheda.propose")
-    _sync(original, scheda)
     return scheda
 
 
@@ -110,10 +103,7 @@ def scheda_record_interview(
     *, user, scheda: Scheda, date: dt.date, notes: str, expected_version: int | None = None
 ) -> Scheda:
     _require_evaluator(user, scheda)
-    original = scheda
-    with transaction.atomic():
-        scheda = _lock(scheda)
-        _check_version(scheda, expected_version)
+    with _locked(scheda, expected_version) as scheda:
         if scheda.state != SchedaState.PROPOSED:
             raise _illegal(scheda, SchedaState.INTERVIEW)
         if not isinstance(date, dt.date):
@@ -132,46 +122,36 @@ def scheda_record_interview(
         scheda.interview_date = date
         scheda.interview_notes = clean_text(notes)
         _move(user, scheda, SchedaState.INTERVIEW, "scheda.interview", before=before)
-    _sync(original, scheda)
     return scheda
 
 
 def scheda_deliver(*, user, scheda: Scheda, expected_version: int | None = None) -> Scheda:
     _require_evaluator(user, scheda)
-    original = scheda
-    with transaction.atomic():
-        scheda = _lock(scheda)
-        _check_version(scheda, expected_version)
+    with _locked(scheda, expected_version) as scheda:
         if scheda.state != SchedaState.INTERVIEW:
             raise _illegal(scheda, SchedaState.DELIVERED)
         before = state_of(scheda)
         scheda.delivered_at = timezone.now()
         _move(user, scheda, SchedaState.DELIVERED, "scheda.deliver", before=before)
-    _sync(original, scheda)
     return scheda
 
 
 def scheda_acknowledge(*, user, scheda: Scheda) -> Scheda:
     """The evaluated person's signature «per presa visione»."""
     _require_evaluated(user, scheda, "firmare per presa visione")
-    original = scheda
-    with transaction.atomic():
-        scheda = _lock(scheda)
+    with _locked(scheda) as scheda:
         if scheda.state != SchedaState.DELIVERED:
             raise _illegal(scheda, SchedaState.ACKNOWLEDGED)
         before = state_of(scheda)
         scheda.acknowledged_at = timezone.now()
         _move(user, scheda, SchedaState.ACKNOWLEDGED, "scheda.acknowledge", before=before)
-    _sync(original, scheda)
     return scheda
 
 
 def scheda_contest(*, user, scheda: Scheda, reason: str) -> Scheda:
     """The evaluated person contests the scheda within the scheme's days from delivery."""
     _require_evaluated(user, scheda, "contestare")
-    original = scheda
-    with transaction.atomic():
-        scheda = _lock(scheda)
+    with _locked(scheda) as scheda:
         if scheda.state != SchedaState.DELIVERED:
             raise _illegal(scheda, SchedaState.CONTESTED)
         reason = required_text(reason, "Indica i motivi della contestazione.", "reason")
@@ -197,7 +177,6 @@ def scheda_contest(*, user, scheda: Scheda, reason: str) -> Scheda:
             before=before,
             extra={"conciliation": [None, state_of(conciliation)]},
         )
-    _sync(original, scheda)
     return scheda
 
 
@@ -206,9 +185,7 @@ def conciliation_schedule(
 ) -> Scheda:
     """Open (or reschedule) the conciliation of a contested scheda."""
     _require_supervisor(user, scheda, "Conciliazione")
-    original = scheda
-    with transaction.atomic():
-        scheda = _lock(scheda)
+    with _locked(scheda) as scheda:
         conciliation = Conciliation.objects.select_for_update().filter(scheda=scheda).first()
         decided = conciliation is not None and bool(conciliation.outcome)
         if scheda.state not in {SchedaState.CONTESTED, SchedaState.CONCILIATION} or decided:
@@ -240,7 +217,6 @@ def conciliation_schedule(
             scheda.version += 1
             scheda.save()
             audit(user, "conciliation.reschedule", scheda, scheda.cycle.ente, extra)
-    _sync(original, scheda)
     return scheda
 
 
@@ -306,9 +282,7 @@ def conciliation_decide(
 ) -> Scheda:
     """Record the outcome; a modified evaluation is re-banded with the new points."""
     _require_supervisor(user, scheda, "Conciliazione")
-    original = scheda
-    with transaction.atomic():
-        scheda = _lock(scheda)
+    with _locked(scheda) as scheda:
         conciliation = _undecided_conciliation(scheda)
         if outcome not in Conciliation.Outcome.values:
             raise ServiceError(f"Esito: valore «{outcome}» non previsto.", field="outcome")
@@ -332,7 +306,6 @@ def conciliation_decide(
         changes = diff(before, state_of(scheda))
         changes["conciliation"] = diff(before_c, state_of(conciliation))
         audit(user, "conciliation.decide", scheda, scheda.cycle.ente, changes)
-    _sync(original, scheda)
     return scheda
 
 
@@ -340,9 +313,7 @@ def scheda_finalise(*, user, scheda: Scheda) -> Scheda:
     """Make a scheda final: after the presa visione, after the conciliation's outcome, or once
     the contest deadline has passed without a contest."""
     _require_supervisor(user, scheda, "Chiusura della scheda")
-    original = scheda
-    with transaction.atomic():
-        scheda = _lock(scheda)
+    with _locked(scheda) as scheda:
         if scheda.state == SchedaState.DELIVERED:
             deadline = contest_deadline(scheda)
             if deadline is not None and timezone.localdate() <= deadline:
@@ -370,7 +341,6 @@ def scheda_finalise(*, user, scheda: Scheda) -> Scheda:
         before = state_of(scheda)
         scheda.finalised_at = timezone.now()
         _move(user, scheda, SchedaState.FINAL, "scheda.finalise", note=note, before=before)
-    _sync(original, scheda)
     return scheda
 
 
@@ -383,9 +353,7 @@ REOPEN_GUARDS: list[Callable[[Scheda], str]] = []
 def scheda_reopen(*, user, scheda: Scheda, to_state: str, reason: str) -> Scheda:
     """Take a scheda back to an earlier state, with its reason (a recorded reopening)."""
     _require_supervisor(user, scheda, "Riapertura della scheda")
-    original = scheda
-    with transaction.atomic():
-        scheda = _lock(scheda)
+    with _locked(scheda) as scheda:
         if to_state not in REOPEN_TARGETS:
             raise ServiceError(
                 f"Una scheda si riapre solo in bozza, proposta, colloquio svolto o consegnata, "
@@ -428,5 +396,4 @@ def scheda_reopen(*, user, scheda: Scheda, to_state: str, reason: str) -> Scheda
             before=before,
             extra=extra,
         )
-    _sync(original, scheda)
     return scheda

@@ -392,21 +392,10 @@ def org_chart_table(plan: PlanData) -> Table:
 
 
 def tree_order(units: list[Unit]) -> list[Unit]:
-    by_id = {u.pk: u for u in units}
-    children: dict[int | None, list[Unit]] = defaultdict(list)
-    for unit in units:
-        children[unit.parent_id if unit.parent_id in by_id else None].append(unit)
-    ordered: list[Unit] = []
-    stack = list(reversed(children[None]))
-    seen: set[int] = set()
-    while stack:
-        unit = stack.pop()
-        if unit.pk in seen:
-            continue
-        seen.add(unit.pk)
-        ordered.append(unit)
-        stack.extend(reversed(children.get(unit.pk, [])))
-    return ordered
+    """Units depth-first, each followed by the units below it, in plan order (`engine.tree`)."""
+    by_id = {unit.pk: unit for unit in units}
+    parent_of = {unit.pk: unit.parent_id for unit in units}
+    return [by_id[pk] for pk, _ in tree.in_order(parent_of)]
 
 
 def percent_or_none(value) -> Decimal | None:

@@ -544,22 +544,7 @@ class DraftBuilder:
         self._mission_of(objective, values, place)
         strategic = self.draft.strategics.get(ctx.strategic)
         if strategic is not None:
-            none_written = {
-                name for name in ("responsible", "unit", "area") if _text(values, name) in DASHES
-            }
-            if (
-                not objective.responsible
-                and strategic.responsible_label
-                and "responsible" not in none_written
-            ):
-                objective.responsible = strategic.responsible_label
-            if (
-                not objective.unit
-                and not objective.area
-                and strategic.units_label
-                and not none_written & {"unit", "area"}
-            ):
-                objective.unit = strategic.units_label.splitlines()[0]
+            _inherit_from_strategic(objective, strategic, values)
         self._kind_of(objective, values, place)
         objective.is_transversal = self._flag(values, "transversal", place)
         payment = _first(values, "payment_time")
@@ -1098,8 +1083,12 @@ class DraftBuilder:
                     responsible=objective.responsible,
                 )
                 self.infer(objective.place, f"gruppo di pesatura «{label}» dedotto.")
-        # The expected total of inferred groups: the payment share as written; the others 100,
-        # or what is left beside the payment share when that is what the weights add up to.
+        self.infer_group_totals()
+
+    def infer_group_totals(self) -> None:
+        """The expected total of inferred groups: the payment share as written; the others 100,
+        or what is left beside the payment share when that is what the weights add up to."""
+        draft = self.draft
         totals = draft.weight_totals()
         for group in draft.groups.values():
             if group.declared:
@@ -1205,3 +1194,24 @@ def _it(value: Decimal) -> str:
 
 def build_draft(document: SourceDocument, **options) -> PlanDraft:
     return DraftBuilder(**options).build(document)
+
+
+def _inherit_from_strategic(objective: DraftObjective, strategic, values) -> None:
+    """An objective without responsible or unit takes those of its strategic objective,
+    unless the file wrote a dash there (none, on purpose)."""
+    none_written = {
+        name for name in ("responsible", "unit", "area") if _text(values, name) in DASHES
+    }
+    if (
+        not objective.responsible
+        and strategic.responsible_label
+        and "responsible" not in none_written
+    ):
+        objective.responsible = strategic.responsible_label
+    if (
+        not objective.unit
+        and not objective.area
+        and strategic.units_label
+        and not none_written & {"unit", "area"}
+    ):
+        objective.unit = strategic.units_label.splitlines()[0]

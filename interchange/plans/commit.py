@@ -198,6 +198,25 @@ class DraftCommit:
             self.result.count("created", "aree strategiche")
         return area
 
+    def save_row(
+        self, match, rows: list, key: str, values: dict[str, Any], *, create, update, what
+    ):
+        """Create the row (keeping the file's key when no other row has it) or update it when
+        its values differ; counted as created, updated or unchanged under `what`."""
+        if match is None:
+            match = create(values)
+            if key and key != match.key and not any(r.key == key for r in rows):
+                type(match).objects.filter(pk=match.pk).update(key=key)
+                match.key = key
+            rows.append(match)
+            self.result.count("created", what)
+        elif not _same(match, values):
+            update(match, values)
+            self.result.count("updated", what)
+        else:
+            self.result.count("unchanged", what)
+        return match
+
     def save_strategics(self) -> dict[str, StrategicObjective]:
         rows = list(StrategicObjective.objects.filter(cycle=self.cycle))
         areas = {fold(a.name): a for a in StrategicArea.objects.filter(cycle=self.cycle)}
@@ -229,25 +248,19 @@ class DraftCommit:
                 ),
                 None,
             )
-            if match is None:
-                match = plan.strategic_objective_create(
-                    user=self.user, cycle=self.cycle, data=values
-                )
-                if (
-                    draft.key
-                    and draft.key != match.key
-                    and not any(r.key == draft.key for r in rows)
-                ):
-                    StrategicObjective.objects.filter(pk=match.pk).update(key=draft.key)
-                    match.key = draft.key
-                rows.append(match)
-                self.result.count("created", "obiettivi strategici")
-            elif not _same(match, values):
-                plan.strategic_objective_update(user=self.user, strategic=match, data=values)
-                self.result.count("updated", "obiettivi strategici")
-            else:
-                self.result.count("unchanged", "obiettivi strategici")
-            saved[key] = match
+            saved[key] = self.save_row(
+                match,
+                rows,
+                draft.key,
+                values,
+                create=lambda data: plan.strategic_objective_create(
+                    user=self.user, cycle=self.cycle, data=data
+                ),
+                update=lambda row, data: plan.strategic_objective_update(
+                    user=self.user, strategic=row, data=data
+                ),
+                what="obiettivi strategici",
+            )
         return saved
 
     def save_groups(self) -> dict[str, WeightGroup]:
@@ -277,23 +290,19 @@ class DraftCommit:
             match = next((r for r in rows if draft.key and r.key == draft.key), None) or next(
                 (r for r in rows if r.label == label[:400]), None
             )
-            if match is None:
-                match = plan.weight_group_create(user=self.user, cycle=self.cycle, data=values)
-                if (
-                    draft.key
-                    and draft.key != match.key
-                    and not any(r.key == draft.key for r in rows)
-                ):
-                    WeightGroup.objects.filter(pk=match.pk).update(key=draft.key)
-                    match.key = draft.key
-                rows.append(match)
-                self.result.count("created", "gruppi di pesatura")
-            elif not _same(match, values):
-                plan.weight_group_update(user=self.user, group=match, data=values)
-                self.result.count("updated", "gruppi di pesatura")
-            else:
-                self.result.count("unchanged", "gruppi di pesatura")
-            saved[label] = match
+            saved[label] = self.save_row(
+                match,
+                rows,
+                draft.key,
+                values,
+                create=lambda data: plan.weight_group_create(
+                    user=self.user, cycle=self.cycle, data=data
+                ),
+                update=lambda row, data: plan.weight_group_update(
+                    user=self.user, group=row, data=data
+                ),
+                what="gruppi di pesatura",
+            )
         return saved
 
     # -- objectives ------------------------------------------------------------------------

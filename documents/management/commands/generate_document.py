@@ -22,8 +22,8 @@ from documents.builders import FORMATS
 from documents.models import GenerationState
 from documents.services import document_generate_now
 from measurement.models import MonitoringWindow
-from organization.models import Ente, Person
-from planning.models import Cycle
+from organization.models import Person
+from planning.commands import cycle_of, ente_named
 
 
 class Command(BaseCommand):
@@ -44,12 +44,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        ente = Ente.objects.filter(slug=options["ente"]).first()
-        if ente is None:
-            raise CommandError(f"Ente «{options['ente']}» inesistente.")
-        cycle = Cycle.objects.filter(ente=ente, year=options["year"]).select_related("ente").first()
-        if cycle is None:
-            raise CommandError(f"L'ente «{ente.slug}» non ha un ciclo {options['year']}.")
+        ente = ente_named(options["ente"])
+        cycle = cycle_of(ente, options["year"])
         window = None
         if options.get("window"):
             window = MonitoringWindow.objects.filter(cycle=cycle, key=options["window"]).first()

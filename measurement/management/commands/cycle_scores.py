@@ -13,8 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.tabular import MACHINE, rows_of, write_csv
 from engine.numbers import machine_decimal
 from measurement import selectors
-from organization.models import Ente
-from planning.models import Cycle
+from planning.commands import cycle_of, ente_named
 
 NUMBER_COLUMNS = frozenset({"value", "percent"})
 
@@ -34,12 +33,8 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("json", "csv"), default="json")
 
     def handle(self, *args, **options):
-        ente = Ente.objects.filter(slug=options["ente"]).first()
-        if ente is None:
-            raise CommandError(f"Ente «{options['ente']}» inesistente.")
-        cycle = Cycle.objects.filter(ente=ente, year=options["year"]).select_related("ente").first()
-        if cycle is None:
-            raise CommandError(f"L'ente «{ente.slug}» non ha un ciclo {options['year']}.")
+        ente = ente_named(options["ente"])
+        cycle = cycle_of(ente, options["year"])
         window = None
         if options.get("window"):
             window = selectors.window_for(cycle, options["window"])

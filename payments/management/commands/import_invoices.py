@@ -16,9 +16,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import ServiceError
-from organization.models import Ente
 from payments import services
 from payments.columns import FIELDS
+from planning.commands import ente_named
 
 
 class Command(BaseCommand):
@@ -40,9 +40,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        ente = Ente.objects.filter(slug=options["ente"]).first()
-        if ente is None:
-            raise CommandError(f"Ente «{options['ente']}» inesistente.")
+        ente = ente_named(options["ente"])
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"File «{path}» non trovato.")

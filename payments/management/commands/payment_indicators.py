@@ -18,8 +18,9 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 
 from core.tabular import MACHINE, write_csv
-from organization.models import Ente, Unit
+from organization.models import Unit
 from payments import services
+from planning.commands import ente_named
 
 
 class Command(BaseCommand):
@@ -37,9 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("json", "csv"), default="json")
 
     def handle(self, *args, **options):
-        ente = Ente.objects.filter(slug=options["ente"]).first()
-        if ente is None:
-            raise CommandError(f"Ente «{options['ente']}» inesistente.")
+        ente = ente_named(options["ente"])
         unit = None
         if options["unit"]:
             unit = Unit.objects.filter(ente=ente, key=options["unit"]).first()

@@ -23,7 +23,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from core.exceptions import ServiceError
-from organization.models import Ente
+from planning.commands import ente_named
 from planning.models import Cycle
 from rewards import forms, selectors, services
 from rewards.models import DistributionState, Fund, FundKind
@@ -98,9 +98,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        ente = Ente.objects.filter(slug=options["ente"]).first()
-        if ente is None:
-            raise CommandError(f"Ente «{options['ente']}» inesistente.")
+        ente = ente_named(options["ente"])
         year = options["year"]
         funds = Fund.objects.filter(ente=ente, year=year).order_by("kind")
         if options["fund"]:
