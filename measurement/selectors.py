@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -33,6 +31,7 @@ from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from core.collector import collector_paused
 from engine import achievement as ea
 from engine import formula as ef
 from engine.config import SmvpSettings
@@ -1113,41 +1112,13 @@ def cycle_scores(
     return stored.cycle_scores(cycle, window=window, today=today)
 
 
-_gc_lock = threading.Lock()
-_gc_pauses = 0  # computations under way that paused the cyclic garbage collector
-_gc_was_enabled = False
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused():
-    """Pause Python's cycle collector while a board is built, then restore it.
-
-    A large ente's board is ~1,000,000 new objects: the collector would run a full pass over
-    every live object (the boards kept in memory included) again and again while they are
-    created, about 30 % of the computation. Reference counting still frees everything at once;
-    cycles, if any, are collected after. Computations in several threads share one pause.
-    """
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
-
-
 def compute_cycle_scores(
     cycle: Cycle, *, window: MonitoringWindow | None = None, today: dt.date | None = None
 ) -> ScoreBoard:
     """Every score of the cycle's year as of the window's date (or now), in constant queries
-    (see `_compute_cycle_scores`), with the cycle collector paused (`_cyclic_gc_paused`)."""
-    with _cyclic_gc_paused():
+    (see `_compute_cycle_scores`), with the cycle collector paused (`core.collector`: a third
+    of the time of a large ente)."""
+    with collector_paused():
         return _compute_cycle_scores(cycle, window=window, today=today)
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from benchmarks import runner
+from core.collector import collector_paused
 from measurement import selectors
 from measurement.models import Measurement, MonitoringWindow
 from tests.measurement.conftest import store
@@ -110,7 +111,7 @@ def test_the_cycle_collector_is_paused_while_a_board_is_built_and_restored_after
 
     def spy(*args, **kwargs):
         seen.append(gc.isenabled())
-        with selectors._cyclic_gc_paused():  # nested pauses share one
+        with collector_paused():  # nested pauses share one
             seen.append(gc.isenabled())
         seen.append(gc.isenabled())
         return compute(*args, **kwargs)
