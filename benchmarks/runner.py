@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -48,6 +48,8 @@ from measurement import scoring
 from measurement import selectors as measurement
 from organization.models import Ente, Unit
 from planning.models import Cycle, Indicator, OperationalObjective
+from rewards.models import Fund
+from rewards.services import distribution_preview
 
 YEAR = 2025
 NO_ARGUMENT = {
@@ -70,6 +72,48 @@ def _timed(fn: Callable[[], Any]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def _timed_both(fn: Callable[[], Any]) -> tuple[float, float]:
+    """Wall and CPU seconds of the process: on a shared machine the wall time says as much
+    about the neighbours as about the code, the CPU time much less."""
+    start, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _preview_timed(fund: Fund, cycle: Cycle) -> tuple[float, float, int]:
+    """Wall and CPU seconds of one premium preview and its lines, rolled back afterwards."""
+    start, cpu = time.perf_counter(), time.process_time()
+    try:
+        with transaction.atomic():
+            distribution = distribution_preview(user=None, fund=fund, cycle=cycle)
+            lines = distribution.lines.count()
+            wall, used = time.perf_counter() - start, time.process_time() - cpu
+            raise _Rollback
+    except _Rollback:
+        pass
+    return wall, used, lines
+
+
+def measure_premiums(cycle: Cycle, repeat: int) -> dict[str, Any] | None:
+    """The premium preview of the ente's largest fund (as `distribute_premiums --preview`
+    computes it), in a transaction rolled back so the database stays as it was."""
+    funds = list(Fund.objects.filter(ente=cycle.ente, year=cycle.year).order_by("kind"))
+    if not funds:
+        return None
+    fund = max(funds, key=lambda f: f.amount)
+    runs = [_preview_timed(fund, cycle) for _ in range(repeat)]
+    return {
+        "fund": fund.kind,
+        "lines": runs[0][2],
+        "wall_s": statistics.median(run[0] for run in runs),
+        "cpu_s": statistics.median(run[1] for run in runs),
+    }
 
 
 def ensure_ente(profile: str, seed: int) -> Cycle:
@@ -176,16 +220,18 @@ def measure_scores(cycle: Cycle, repeat: int) -> dict[str, Any]:
     """`cycle_scores` cold and warm, and the engine's roll-up alone over the same records."""
     cold, warm = [], []
     for _ in range(repeat):
-        cold.append(_timed(lambda: measurement.compute_cycle_scores(cycle)))
+        cold.append(_timed_both(lambda: measurement.compute_cycle_scores(cycle)))
         measurement.cycle_scores(cycle)
         warm.append(_timed(lambda: measurement.cycle_scores(cycle)))
     records, settings_ = _engine_input(cycle)
-    floor = [_timed(lambda: score_cycle(records, settings_)) for _ in range(repeat)]
-    cold_s, floor_s = statistics.median(cold), statistics.median(floor)
+    floor = [_timed_both(lambda: score_cycle(records, settings_)) for _ in range(repeat)]
+    cold_s, floor_s = statistics.median(c[0] for c in cold), statistics.median(f[0] for f in floor)
     return {
         "cold_s": cold_s,
+        "cold_cpu_s": statistics.median(c[1] for c in cold),
         "warm_s": statistics.median(warm),
         "engine_floor_s": floor_s,
+        "engine_floor_cpu_s": statistics.median(f[1] for f in floor),
         "ratio_to_floor": cold_s / floor_s if floor_s else None,
         "repeat": repeat,
     }
@@ -268,6 +314,8 @@ def run(
             entry: dict[str, Any] = {"size": _size(cycle)}
             log(f"[{name}] cycle_scores")
             entry["scores"] = measure_scores(cycle, repeat)
+            log(f"[{name}] distribuzione dei premi (anteprima)")
+            entry["premiums"] = measure_premiums(cycle, repeat=1)
             log(f"[{name}] pagine")
             entry["pages"] = measure_pages(cycle, requests, pages)
             if interchange:
@@ -362,9 +410,13 @@ def report_markdown(result: dict[str, Any]) -> str:
     lines.append("|---|" + "---:|" * len(names) + ("---|" if several else ""))
     for key, label in (
         ("cold_s", "a freddo (calcolo completo)"),
+        ("cold_cpu_s", "a freddo, CPU del processo"),
         ("warm_s", "a caldo (dati invariati)"),
         ("engine_floor_s", "solo motore (`score_cycle`)"),
+        ("engine_floor_cpu_s", "solo motore, CPU del processo"),
     ):
+        if any(key not in profiles[n]["scores"] for n in names):
+            continue  # a report of an older run
         cells = [_ms(profiles[n]["scores"][key]) for n in names]
         if several:
             first_s, last_s = profiles[first]["scores"][key], profiles[last]["scores"][key]
@@ -372,6 +424,16 @@ def report_markdown(result: dict[str, Any]) -> str:
         lines.append(_row([label, *cells]))
     ratios = [f"×{profiles[n]['scores']['ratio_to_floor']:.1f}" for n in names]
     lines.append(_row(["a freddo / solo motore", *ratios, *([""] if several else [])]))
+    premiums = [(n, profiles[n].get("premiums")) for n in names if profiles[n].get("premiums")]
+    if premiums:
+        lines += ["", "### Distribuzione dei premi (anteprima, annullata dopo la misura)", ""]
+        lines += [
+            _row(["profilo", "fondo", "righe", "tempo reale", "CPU"]),
+            "|---|---|---:|---:|---:|",
+        ]
+        for name, p in premiums:
+            cells = [name, p["fund"], str(p["lines"]), _ms(p["wall_s"]), _ms(p["cpu_s"])]
+            lines.append(_row(cells))
     lines += ["", "### Pagine", ""]
     header = ["pagina", *(f"{n} p50 / p95 / p99" for n in names), "query", "KB"]
     header += [f"crescita p50 {first}→{last}"] if several else []

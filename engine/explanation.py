@@ -51,6 +51,10 @@ class Explanation:
         """The same explanation with `note` after its text (written when read)."""
         return Explanation(self.rule, self.rule_label, lambda: f"{self.text} {note}", self.data)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Copies and pickles carry the written text (a function may not be picklable).
+        return (Explanation, (self.rule, self.rule_label, self.text, self.data))
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Explanation is read-only ({name})")
 

@@ -15,7 +15,6 @@ import os
 import pstats
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -25,29 +24,9 @@ import django
 
 django.setup()
 
-from django.db import transaction  # noqa: E402
-
+from benchmarks.runner import _preview_timed as _preview  # noqa: E402
 from planning.models import Cycle  # noqa: E402
-from rewards import services  # noqa: E402
 from rewards.models import Fund  # noqa: E402
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _preview(fund: Fund, cycle: Cycle) -> tuple[float, float, int]:
-    """Wall and CPU seconds of one preview, and its lines."""
-    start, cpu = time.perf_counter(), time.process_time()
-    try:
-        with transaction.atomic():
-            distribution = services.distribution_preview(user=None, fund=fund, cycle=cycle)
-            lines = distribution.lines.count()
-            elapsed, used = time.perf_counter() - start, time.process_time() - cpu
-            raise _Rollback
-    except _Rollback:
-        pass
-    return elapsed, used, lines
 
 
 def main(argv: list[str]) -> None:

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from benchmarks.runner import percentile, report_markdown, write_report
+from rewards.models import Distribution
 
 
 def test_percentile_is_the_nearest_rank():
@@ -47,6 +48,11 @@ def test_benchmark_command_writes_markdown_and_json(tmp_path, settings):
     assert pages["cruscotto dell'ente"]["status"] == 200
     assert all(row["queries"] > 0 for row in small["pages"])
     assert small["scores"]["cold_s"] > 0 and small["scores"]["engine_floor_s"] > 0
+    assert small["scores"]["cold_cpu_s"] > 0 and small["scores"]["engine_floor_cpu_s"] > 0
+    # the premium preview is measured and rolled back: no distribution is left behind
+    assert 0 < small["premiums"]["lines"] <= small["size"]["schede"]
+    assert not Distribution.objects.exists()
+    assert "### Distribuzione dei premi" in text and "a freddo, CPU del processo" in text
     # a second run replaces the generated section instead of appending to it
     write_report(result, markdown)
     assert markdown.read_text(encoding="utf-8").count("## Ultima esecuzione") == 1

@@ -46,3 +46,13 @@ def test_the_mean_is_explained_with_the_same_words_when_read_later():
         "Criterio per i dati mancanti: "
         f"{MissingPolicy.ZERO.label}. b (dato mancante: vale 0)."
     )
+
+
+def test_an_explanation_is_copied_and_pickled_with_its_written_text():
+    import copy
+    import pickle
+
+    lazy = Explanation("unit", "Media", lambda: "Media: 80 %.", {"policy": "exclude"})
+    assert copy.deepcopy(lazy) == lazy
+    assert pickle.loads(pickle.dumps(lazy)) == lazy
+    assert copy.copy(lazy).text == "Media: 80 %."

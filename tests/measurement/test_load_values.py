@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from benchmarks import runner
+from core.collector import collector_paused
 from measurement import selectors
 from measurement.models import Measurement, MonitoringWindow
 from tests.measurement.conftest import store
@@ -100,3 +101,33 @@ def test_a_synthetic_ente_scores_the_same_as_with_every_value(monkeypatch):
     for window in [None, *windows]:
         new, old = _boards(cycle, monkeypatch, window)
         _assert_same(new, old)
+
+
+def test_the_cycle_collector_is_paused_while_a_board_is_built_and_restored_after(plan, monkeypatch):
+    import gc
+
+    seen = []
+    compute = selectors._compute_cycle_scores
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        with collector_paused():  # nested pauses share one
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "_compute_cycle_scores", spy)
+    assert gc.isenabled()
+    selectors.compute_cycle_scores(plan.cycle)
+    assert seen == [False, False, False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        selectors.compute_cycle_scores(plan.cycle)
+        assert not gc.isenabled()  # a collector the caller turned off stays off
+    finally:
+        gc.enable()
+    monkeypatch.setattr(selectors, "_compute_cycle_scores", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        selectors.compute_cycle_scores(plan.cycle)
+    assert gc.isenabled()

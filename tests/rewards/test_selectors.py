@@ -197,3 +197,19 @@ def test_the_population_shares_one_scheme_and_band_instance_and_reads_in_constan
             )
         )
         assert [(r.start_date, r.part_time_percent, r.role) for r in rows] == expected
+
+
+def test_the_preview_is_computed_with_the_cycle_collector_paused(staff_case, monkeypatch):
+    import gc
+
+    seen = []
+    population = services._population
+
+    def spy(fund, cycle):
+        seen.append(gc.isenabled())
+        return population(fund, cycle)
+
+    monkeypatch.setattr(services, "_population", spy)
+    preview(staff_case)
+    assert seen == [False]
+    assert gc.isenabled()
