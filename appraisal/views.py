@@ -34,6 +34,7 @@ from core.exceptions import ServiceError
 from core.privacy import shown_aggregates
 from documents import services as document_services
 from engine.numbers import format_number
+from measurement.selectors import ente_trend
 from planning.models import Cycle
 from planning.selectors import chosen_cycle
 
@@ -582,6 +583,7 @@ def nucleo_overview(request):
         context["band_rows"] = band_chart_rows(
             (band, band.count) for band in selectors.aggregates(cycle).bands
         )
+        context["trend"], context["trend_rows"] = ente_trend(cycle)
     return render(request, "appraisal/nucleo_overview.html", context)
 
 
@@ -755,6 +757,7 @@ def aggregates(request):
         context["band_rows"] = band_chart_rows(
             (row.band, row.count) for row in context["shown"].bands
         )
+        context["trend"], context["trend_rows"] = ente_trend(cycle)
     return render(request, "appraisal/aggregates.html", context)
 
 

@@ -1506,6 +1506,14 @@ def _percent_of(entry: dict[str, Any] | None) -> Decimal | None:
     return Decimal(entry["display_percent"])
 
 
+def ente_trend(cycle: Cycle, *, board: ScoreBoard | None = None) -> tuple[Trend, list[TrendRow]]:
+    """The trend and its rows for a summary: the ente and its areas (top-level units)."""
+    result = trend(cycle, board=board)
+    rows = [row for row in result.rows if row.level == "ente"]
+    rows += [row for row in result.rows if row.level == "unit" and row.depth == 0]
+    return result, rows
+
+
 def trend(cycle: Cycle, *, today: dt.date | None = None, board: ScoreBoard | None = None) -> Trend:
     """The ente, each unit and each objective in every closed window's snapshot, and now
     (`board`: the current scores, when the caller has them already)."""

@@ -1203,19 +1203,16 @@ def dashboard_ente(request, ma):
     cycle, cycles, window, windows, board = _dashboard_cycle(request)
     context = {"cycle": cycle, "cycles": cycles, "window": window, "windows": windows}
     if board is not None:
-        trend = selectors.trend(cycle, board=board) if window is None else None
+        trend, trend_rows = (
+            selectors.ente_trend(cycle, board=board) if window is None else (None, [])
+        )
         context.update(
             board=board,
             ente_score=board.ente_score,
             areas=[entry for entry in board.units if entry.depth == 0],
             statuses=_status_counts(board, None),
             trend=trend,
-            trend_rows=(
-                _trend_rows(trend, "ente")
-                + [row for row in trend.rows if row.level == "unit" and row.depth == 0]
-                if trend
-                else []
-            ),
+            trend_rows=trend_rows,
             ente_parts=_ente_parts(board),
         )
     return render(request, "measurement/dashboard_ente.html", context)

@@ -16,7 +16,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from core.charts import Bar, bar_chart
+from core.charts import Bar, Series, bar_chart, grouped_bar_chart
 
 register = template.Library()
 
@@ -69,3 +69,19 @@ def bars(
     # bar_chart escapes every text it writes: the SVG is safe to insert.
     svg = _unique_ids(bar_chart(title, items, unit=unit, maximum=_decimal(maximum)))
     return mark_safe(f'<figure class="chart mb-3">{svg}</figure>')
+
+
+@register.simple_tag
+def trend_chart(title: str, columns: Iterable[str], rows: Iterable[Any]) -> SafeString:
+    """One group of bars per row (the ente, an area…), one bar per column (each closed
+    monitoring window, then now): `rows` carry `label` and `percents` aligned with `columns`."""
+    rows = list(rows or ())
+    columns = list(columns or ())
+    series = [
+        Series(column, [_decimal(row.percents[index]) for row in rows])
+        for index, column in enumerate(columns)
+    ]
+    svg = grouped_bar_chart(
+        title, [str(_read(row, "label")) for row in rows], series, maximum=Decimal(100)
+    )
+    return mark_safe(f'<figure class="chart mb-3">{_unique_ids(svg)}</figure>')

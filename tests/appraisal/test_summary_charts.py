@@ -26,10 +26,14 @@ def test_nucleo_overview_draws_states_and_bands(org, schede, enter):
     body = enter(org.users.nucleo, org.ente).get(reverse("appraisal:nucleo_overview")).content
     body = body.decode()
     charts = _charts(body)
-    assert len(charts) == 2
+    assert len(charts) == 3
     for svg in charts:
         assert 'role="img"' in svg and "aria-labelledby" in svg
-    states, bands = (_desc(svg) for svg in charts)
+    states, bands, trend = (_desc(svg) for svg in charts)
+    # The ente's achievement across the monitoring windows, with its table.
+    assert trend.startswith("Raggiungimento a ogni finestra chiusa e oggi.")
+    assert f"{org.ente.name}: Situazione attuale" in trend
+    assert "<caption>Raggiungimento a ogni finestra chiusa e nella situazione attuale" in body
     assert states.startswith("Schede per stato.")
     assert bands.startswith("Schede per fascia di punteggio.")
     assert "Personale dei livelli: 37–53 punti: 1;" in bands
@@ -48,5 +52,6 @@ def test_giunta_summary_draws_bands_without_names(org, schede, enter):
     charts = _charts(body)
     descriptions = [_desc(svg) for svg in charts]
     assert any(d.startswith("Schede per stato.") for d in descriptions)
+    assert any(d.startswith("Raggiungimento a ogni finestra chiusa e oggi.") for d in descriptions)
     for person in vars(org.people).values():
         assert person.last_name not in body

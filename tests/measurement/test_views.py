@@ -394,8 +394,11 @@ def test_smvp_settings_are_validated_by_the_service(plan, enter):
 def test_ente_dashboard_draws_the_charts_next_to_their_tables(plan, enter, final_values):
     client = enter(plan.users.nucleo, plan.ente)
     body = client.get(reverse("measurement:dashboard_ente")).content.decode()
-    assert body.count('<figure class="chart') == 2
+    assert body.count('<figure class="chart') == 3
     assert '<title id="grafico' in body and "Raggiungimento per area</title>" in body
+    # The trend across the monitoring windows, beside its table: the ente and each area, now.
+    assert "Raggiungimento a ogni finestra chiusa e oggi</title>" in body
+    assert "<caption>Raggiungimento a ogni finestra chiusa e nella situazione attuale" in body
     assert "Obiettivi operativi dell'ente per stato</title>" in body
     assert "<caption>Raggiungimento per area" in body  # the table stays
 
