@@ -165,6 +165,7 @@ def _pages(cycle: Cycle) -> list[tuple[str, str, bool]]:
         ("elenco delle persone", "organization:people", None, False),
         ("valutazione (indice)", "appraisal:index", None, False),
         ("trasparenza: performance", "transparency:performance", ente.slug, True),
+        ("trasparenza: premi (art. 20)", "transparency:premi", (ente.slug, cycle.year), True),
         ("API: obiettivi del ciclo", "api:objectives", cycle, False),
         ("dettaglio obiettivo (piano)", "planning:objective_detail", objective, False),
         ("monitoraggio di un obiettivo", "measurement:objective", objective, False),
@@ -175,7 +176,12 @@ def _pages(cycle: Cycle) -> list[tuple[str, str, bool]]:
     for label, name, arg, public in named:
         if arg is None and name not in NO_ARGUMENT:
             continue  # the ente has no such row
-        args = [] if arg is None else [arg if isinstance(arg, str) else arg.pk]
+        if arg is None:
+            args = []
+        elif isinstance(arg, tuple):
+            args = list(arg)
+        else:
+            args = [arg if isinstance(arg, str) else arg.pk]
         pages.append((label, reverse(name, args=args), public))
     return pages
 

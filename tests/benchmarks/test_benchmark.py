@@ -46,6 +46,7 @@ def test_benchmark_command_writes_markdown_and_json(tmp_path, settings):
     assert small["size"]["objectives"] == 18
     pages = {row["page"]: row for row in small["pages"]}
     assert pages["cruscotto dell'ente"]["status"] == 200
+    assert pages["trasparenza: premi (art. 20)"]["status"] == 200  # public, no login
     assert all(row["queries"] > 0 for row in small["pages"])
     assert small["scores"]["cold_s"] > 0 and small["scores"]["engine_floor_s"] > 0
     assert small["scores"]["cold_cpu_s"] > 0 and small["scores"]["engine_floor_cpu_s"] > 0
