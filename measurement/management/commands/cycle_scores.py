@@ -6,10 +6,9 @@
 
 from __future__ import annotations
 
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 
+from core.jsonstream import write_json
 from core.tabular import MACHINE, rows_of, write_csv
 from engine.numbers import machine_decimal
 from measurement import selectors
@@ -55,4 +54,5 @@ class Command(BaseCommand):
                 self.stdout, selectors.ROW_FIELDS, rows_of(rows, selectors.ROW_FIELDS), MACHINE
             )
         else:
-            self.stdout.write(json.dumps(board.to_dict(), ensure_ascii=False, indent=2))
+            # Streamed member by member (core.jsonstream): a large ente's board is tens of MB.
+            write_json(self.stdout, board.to_dict())
