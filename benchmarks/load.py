@@ -89,7 +89,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _check_database() -> None:
+def check_database() -> None:
     """The server is another process: it must reach the same database, so not one in memory."""
     name = str(connection.settings_dict["NAME"])
     if connection.vendor == "sqlite" and (name == ":memory:" or "mode=memory" in name):
@@ -156,7 +156,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @contextmanager
 def gunicorn(workers: int) -> Iterator[tuple[int, IO[bytes]]]:
     """A gunicorn of `workers` processes on a free loopback port: (port, its log file)."""
-    _check_database()
     port = free_port()
     config = Path(settings.BASE_DIR) / "deploy" / "gunicorn.conf.py"
     command = [sys.executable, "-m", "gunicorn", "--config", str(config), "performa.wsgi"]
@@ -290,6 +289,7 @@ def run_load(
     only: tuple[str, ...] = (),
     log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
+    check_database()
     machine = {**runner.machine(), "load_before": _load_average()}
     results: dict[str, Any] = {}
     for name in profiles:
