@@ -329,6 +329,9 @@ def _header(result: dict[str, Any]) -> list[str]:
         f" macchina, {result['requests']} richieste GET per pagina e per numero di client"
         " (dopo due richieste di riscaldamento per processo); latenza dall'invio alla fine"
         " della risposta, throughput = richieste / durata",
+        "- lettura: ogni client manda la richiesta successiva appena riceve la risposta, quindi"
+        " la latenza media è circa client / throughput (legge di Little); p95 ≤ 100 ms con 32"
+        " client richiede almeno 320 richieste/s, su 2 CPU condivise con altri processi",
     ]
 
 
@@ -361,10 +364,43 @@ def _profile_lines(name: str, entry: dict[str, Any]) -> list[str]:
     return lines
 
 
+# Issue 12 §5: (profile, pages or None for all, clients, p95 at most in ms, req/s at least).
+TARGETS = (
+    ("medium", None, 32, 100.0, 100.0),
+    ("metropolitan", ("cruscotto dell'ente", "albero del piano"), 8, 150.0, None),
+)
+
+
+def _target_lines(result: dict[str, Any]) -> list[str]:
+    lines = []
+    for profile, pages, clients, p95, rate in TARGETS:
+        rows = result["profiles"].get(profile, {}).get("rows", [])
+        for row in rows:
+            if row["clients"] != clients or (pages and row["page"] not in pages):
+                continue
+            met = row["p95_ms"] <= p95 and (rate is None or row["req_per_s"] >= rate)
+            wanted = f"p95 ≤ {p95:.0f} ms" + (f", ≥ {rate:.0f} richieste/s" if rate else "")
+            reached = f"{row['p95_ms']:.0f} ms, {row['req_per_s']:.1f} richieste/s"
+            cells = [profile, row["page"], str(clients), wanted, reached, "sì" if met else "no"]
+            lines.append(runner._row(cells))
+    if not lines:
+        return []
+    head = ["profilo", "pagina", "client", "obiettivo", "misurato", "raggiunto"]
+    return [
+        "",
+        "### Obiettivi dell'issue 12 §5",
+        "",
+        runner._row(head),
+        "|---|---|---:|---|---|---|",
+        *lines,
+    ]
+
+
 def report_markdown(result: dict[str, Any]) -> str:
     lines = _header(result)
     for name, entry in result["profiles"].items():
         lines += _profile_lines(name, entry)
+    lines += _target_lines(result)
     return "\n".join(lines) + "\n"
 
 

@@ -166,3 +166,15 @@ def test_an_in_memory_database_is_refused():
 def test_bad_client_counts_are_refused(clients):
     with pytest.raises(CommandError, match="--clients"):
         call_command("benchmark_load", "--profiles=small", f"--clients={clients}")
+
+
+def test_the_report_compares_the_rows_with_the_issue_targets():
+    result = _result(50.0)
+    row = result["profiles"]["medium"]["rows"][0]
+    fast = {**row, "clients": 32, "req_per_s": 150.0}
+    slow = {**row, "clients": 32, "page": "albero del piano", "p95_ms": 101.0, "req_per_s": 150.0}
+    result["profiles"]["medium"]["rows"] = [row, fast, slow]
+    text = load.report_markdown(result)
+    assert "| medium | cruscotto dell'ente | 32 | p95 ≤ 100 ms, ≥ 100 richieste/s |" in text
+    assert "50 ms, 150.0 richieste/s | sì |" in text and "101 ms, 150.0 richieste/s | no |" in text
+    assert text.count("| medium |") == 2  # the row at 8 clients has no target
