@@ -59,5 +59,15 @@ bench: deps ## Misura le prestazioni sugli enti sintetici e scrive docs/benchmar
 	DATABASE_URL=$(BENCH_DB) PERFORMA_DEBUG=0 $(PY) manage.py benchmark --profiles $(BENCH_PROFILES) \
 		--json var/benchmarks.json
 
+BENCH_LOAD_PROFILES ?= medium
+BENCH_LOAD_REQUESTS ?= 100
+
+.PHONY: bench-load
+bench-load: deps ## Prova di carico: gunicorn su 127.0.0.1, 1/8/32 client; scrive la sua sezione di docs/benchmarks.md
+	@mkdir -p var
+	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(BENCH_DB) PERFORMA_DEBUG=0 $(PY) manage.py benchmark_load \
+		--profiles $(BENCH_LOAD_PROFILES) --requests $(BENCH_LOAD_REQUESTS) --json var/benchmarks-load.json
+
 ci: ## Quello che esegue la CI: test su SQLite e PostgreSQL, lint, migrazioni
 	@bash .ci/run
