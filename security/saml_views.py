@@ -109,6 +109,12 @@ LOGOUT_REFUSED = (
 )
 
 
+def _message_kind(data) -> str:
+    if "SAMLRequest" in data:
+        return "LogoutRequest"
+    return "LogoutResponse" if "SAMLResponse" in data else ""
+
+
 class PerformaLogoutView(saml_views.LogoutView):
     """The single logout service: only a message signed by the identity provider is acted on."""
 
@@ -143,7 +149,7 @@ class PerformaLogoutView(saml_views.LogoutView):
                 "reason": refusal.reason,
                 "idp": refusal.issuer,
                 "binding": "redirect" if binding == saml2.BINDING_HTTP_REDIRECT else "post",
-                "message": "LogoutRequest" if "SAMLRequest" in data else "LogoutResponse",
+                "message": _message_kind(data),
             },
         )
         messages.error(request, LOGOUT_REFUSED)
