@@ -40,6 +40,7 @@ _SIGNATURE_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512": hashes.SHA512,
 }
 _MESSAGES = ("SAMLRequest", "SAMLResponse")
+_MAX_MESSAGE_BYTES = 256 * 1024  # a logout message is a few kilobytes
 
 
 class LogoutRefused(Exception):
@@ -88,8 +89,13 @@ def _parse(kind: str, xml: str) -> samlp.LogoutRequest | samlp.LogoutResponse:
 
 
 def _inflate(encoded: str) -> str:
+    # read before the signature is checked: a small query must not inflate without bound
+    inflater = zlib.decompressobj(-15)
     try:
-        return zlib.decompress(base64.b64decode(encoded, validate=True), -15).decode("utf-8")
+        xml = inflater.decompress(base64.b64decode(encoded, validate=True), _MAX_MESSAGE_BYTES)
+        if inflater.unconsumed_tail:
+            raise LogoutRefused("messaggio troppo grande")
+        return xml.decode("utf-8")
     except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError) as error:
         raise LogoutRefused("messaggio non leggibile") from error
 

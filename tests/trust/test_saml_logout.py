@@ -171,3 +171,14 @@ def test_a_forged_link_without_any_message_leaves_the_session(client, spid_idp, 
     response = client.get(reverse("security:saml_sls"))
     reason = "né SAMLRequest né SAMLResponse, o entrambi"
     _assert_refused(client, response, signed_in, reason, message="")
+
+
+def test_a_message_that_inflates_without_bound_is_refused_unread(client, spid_idp, signed_in):
+    import base64
+    import zlib
+
+    deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+    bomb = deflater.compress(b"<" + b"a" * 4_000_000) + deflater.flush()
+    query = urlencode({"SAMLRequest": base64.b64encode(bomb).decode(), "SigAlg": SIG_RSA_SHA256})
+    response = client.get(f"{reverse('security:saml_sls')}?{query}&Signature=AAAA")
+    _assert_refused(client, response, signed_in, "messaggio troppo grande")
