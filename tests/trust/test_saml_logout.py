@@ -182,3 +182,16 @@ def test_a_message_that_inflates_without_bound_is_refused_unread(client, spid_id
     query = urlencode({"SAMLRequest": base64.b64encode(bomb).decode(), "SigAlg": SIG_RSA_SHA256})
     response = client.get(f"{reverse('security:saml_sls')}?{query}&Signature=AAAA")
     _assert_refused(client, response, signed_in, "messaggio troppo grande")
+
+
+def test_a_signed_request_reaching_a_browser_without_that_session_is_refused(
+    client, spid_idp, signed_in
+):
+    from django.test import Client
+
+    other = Client()
+    other.force_login(signed_in)  # a password session of the same user, no SAML session
+    response = other.get(spid_idp.start_logout())
+    assert response.status_code == 302
+    assert int(other.session["_auth_user_id"]) == signed_in.pk
+    assert AuditEntry.objects.get(action="logout.sso.refused").changes["reason"] == "altra sessione"
