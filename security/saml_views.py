@@ -7,6 +7,7 @@ views, so the rest of Performa does not carry that cookie.
 
 from __future__ import annotations
 
+import saml2
 from django.conf import settings
 from django.contrib import auth, messages
 from django.http import Http404, HttpResponseRedirect
@@ -17,6 +18,7 @@ from djangosaml2.middleware import SamlSessionMiddleware
 
 from core.audit import record
 from security.saml import identity_from, saml_enabled
+from security.saml_logout import LogoutRefused, verify
 
 REFUSED_URL = "/accedi/?sso=rifiutato"  # a valid response for an identity with no account
 INVALID_URL = "/accedi/?sso=non-valido"  # a response that is not signed, stale or unsolicited
@@ -101,6 +103,60 @@ def saml_logout(request):
     return _logout_init(request)
 
 
+LOGOUT_REFUSED = (
+    "La richiesta di uscita ricevuta dal sistema di accesso non è valida (firma mancante o non "
+    "valida, oppure riferita a un'altra sessione): la sessione di Performa resta aperta."
+)
+
+
+def _message_kind(data) -> str:
+    if "SAMLRequest" in data:
+        return "LogoutRequest"
+    return "LogoutResponse" if "SAMLResponse" in data else ""
+
+
+class PerformaLogoutView(saml_views.LogoutView):
+    """The single logout service: only a message signed by the identity provider is acted on."""
+
+    def do_logout_service(self, request, data, binding, *args, **kwargs):
+        _state, client = self.get_state_client(request)
+        try:
+            verified = verify(client, request, binding)
+            if verified.kind == "SAMLRequest":
+                self._check_subject(request, verified.message)
+        except LogoutRefused as refusal:
+            return self._refuse(request, binding, data, refusal)
+        return super().do_logout_service(request, data, binding, *args, **kwargs)
+
+    @staticmethod
+    def _check_subject(request, message) -> None:
+        # djangosaml2 ends the session even for a request naming someone else, or when this
+        # browser's SAML session is gone: a genuine request for another user, replayed, would
+        # then log this one out.
+        subject_id = saml_views._get_subject_id(request.saml_session)
+        if subject_id is None or message.name_id != subject_id:
+            raise LogoutRefused("altra sessione", issuer=message.issuer.text.strip())
+
+    @staticmethod
+    def _refuse(request, binding, data, refusal: LogoutRefused):
+        user = request.user if request.user.is_authenticated else None
+        record(
+            user=user,
+            action="logout.sso.refused",
+            object_type="accesso",
+            changes={
+                "via": "saml",
+                "reason": refusal.reason,
+                "idp": refusal.issuer,
+                "binding": "redirect" if binding == saml2.BINDING_HTTP_REDIRECT else "post",
+                "message": _message_kind(data),
+            },
+        )
+        messages.error(request, LOGOUT_REFUSED)
+        target = settings.LOGIN_REDIRECT_URL if user is not None else settings.LOGIN_URL
+        return HttpResponseRedirect(resolve_url(target))
+
+
 # The identity provider's logout answer (or its own logout request) arrives from its site,
 # by redirect or by POST: the signature of the message proves it, not a CSRF token.
-saml_sls = csrf_exempt(_enabled_only(saml_views.LogoutView))
+saml_sls = csrf_exempt(_enabled_only(PerformaLogoutView))

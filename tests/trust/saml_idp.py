@@ -10,18 +10,19 @@ from __future__ import annotations
 import base64
 import datetime
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
-from saml2 import BINDING_HTTP_REDIRECT
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAME_FORMAT_BASIC, NAMEID_FORMAT_TRANSIENT
 from saml2.server import Server
 from saml2.sigver import verify_redirect_signature
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 IDP_ENTITY_ID = "https://idp.unione-prova.example.it/metadata"
 IDP_SSO_URL = "https://idp.unione-prova.example.it/sso"
@@ -81,9 +82,11 @@ class LocalIdP:
                         "name": "IdP di prova dell'Unione",
                         "endpoints": {
                             "single_sign_on_service": [(IDP_SSO_URL, BINDING_HTTP_REDIRECT)],
-                            "single_logout_service": (
-                                [(IDP_SLO_URL, BINDING_HTTP_REDIRECT)] if self.single_logout else []
-                            ),
+                            "single_logout_service": [
+                                (IDP_SLO_URL, binding)
+                                for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST)
+                                if self.single_logout
+                            ],
                         },
                         "name_id_format": [NAMEID_FORMAT_TRANSIENT],
                         "policy": {"default": {"name_form": NAME_FORMAT_BASIC}},
@@ -138,7 +141,7 @@ class LocalIdP:
         except Exception:  # pysaml2 raises on a signature it cannot check
             return False
 
-    def answer_logout(self, redirect_url: str) -> str:
+    def answer_logout(self, redirect_url: str, *, sign: bool = True) -> str:
         """The provider ends its session: the address of Performa's SLS with the LogoutResponse."""
         assert self.server is not None, "call trust() first"
         query = {k: v[0] for k, v in parse_qs(urlparse(redirect_url).query).items()}
@@ -148,18 +151,61 @@ class LocalIdP:
             "single_logout_service", [BINDING_HTTP_REDIRECT], "spsso", entity_id=SP_ENTITY_ID
         )
         info = self.server.apply_binding(
-            binding, str(response), destination, query.get("RelayState", ""), response=True
+            binding,
+            str(response),
+            destination,
+            query.get("RelayState", ""),
+            response=True,
+            sign=sign,
+            sigalg=SIG_RSA_SHA256,
         )
         return dict(info["headers"])["Location"]
 
-    def start_logout(self) -> str:
-        """The provider ends the session itself: the address of Performa's SLS with a
-        LogoutRequest for the user it last signed in (IdP-initiated single logout)."""
+    def signed_in_name_id(self):
+        """The NameID the provider gave the user it last signed in."""
         assert self.server is not None, "call trust() first"
-        binding, destination = self.server.pick_binding(
-            "single_logout_service", [BINDING_HTTP_REDIRECT], "spsso", entity_id=SP_ENTITY_ID
+        return self.server.ident.find_nameid("utente-di-prova")[0]
+
+    def _logout_request(self, binding: str, name_id, sign: bool):
+        assert self.server is not None, "call trust() first"
+        _, destination = self.server.pick_binding(
+            "single_logout_service", [binding], "spsso", entity_id=SP_ENTITY_ID
         )
-        name_id = self.server.ident.find_nameid("utente-di-prova")[0]
-        _, request = self.server.create_logout_request(destination, SP_ENTITY_ID, name_id=name_id)
-        info = self.server.apply_binding(binding, str(request), destination, "")
+        _, request = self.server.create_logout_request(
+            destination,
+            SP_ENTITY_ID,
+            name_id=name_id or self.signed_in_name_id(),
+            sign=sign and binding == BINDING_HTTP_POST,  # the POST binding signs the XML
+            sign_alg=SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA256,
+        )
+        return destination, str(request)
+
+    def start_logout(self, *, sign: bool = True, name_id=None, relay_state: str = "") -> str:
+        """The provider ends the session itself: the address of Performa's SLS with a
+        LogoutRequest (by default for the user it last signed in), signed in the query as the
+        HTTP-Redirect binding wants."""
+        destination, request = self._logout_request(BINDING_HTTP_REDIRECT, name_id, sign)
+        info = self.server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            request,
+            destination,
+            relay_state,
+            sign=sign,
+            sigalg=SIG_RSA_SHA256,
+        )
         return dict(info["headers"])["Location"]
+
+    def start_logout_post(self, *, sign: bool = True, name_id=None) -> tuple[str, dict]:
+        """The same by HTTP-POST: (Performa's SLS address, the form with the signed XML)."""
+        destination, request = self._logout_request(BINDING_HTTP_POST, name_id, sign)
+        form = {"SAMLRequest": base64.b64encode(request.encode()).decode()}
+        return destination, form
+
+    def sign_query(self, query: str) -> str:
+        """`query` (SAMLRequest=…[&RelayState=…]&SigAlg=…, encoded as the caller chose) with
+        the provider's redirect-binding signature over exactly those octets appended."""
+        key = serialization.load_pem_private_key(Path(self.key_file).read_bytes(), None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        signature = key.sign(query.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+        return f"{query}&Signature={quote(base64.b64encode(signature).decode(), safe='')}"
