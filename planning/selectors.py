@@ -363,7 +363,7 @@ def _matching_rows(
 
 
 def plan_tree(
-    cycle: Cycle, filters: TreeFilters | None = None, *, inline_limit: int = TREE_INLINE_LIMIT
+    cycle: Cycle, filters: TreeFilters | None = None, *, inline_limit: int | None = None
 ) -> PlanTree:
     """Strategic areas → strategic objectives → operational objectives, then the objectives
     without a strategic link grouped by unit, then the ente and unit indicator tables. Beyond
@@ -372,7 +372,7 @@ def plan_tree(
     units = list(Unit.objects.filter(ente_id=cycle.ente_id))
     units_by_id = {unit.pk: unit for unit in units}
     rows = _matching_rows(cycle, filters, units)
-    inline = len(rows) <= inline_limit
+    inline = len(rows) <= (TREE_INLINE_LIMIT if inline_limit is None else inline_limit)
     loaded: dict[int, OperationalObjective] = {}
     if inline and rows:
         loaded = objectives_queryset(cycle).in_bulk([pk for pk, _, _ in rows])
