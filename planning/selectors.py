@@ -336,13 +336,22 @@ def _text_match(text: str) -> Q:
     return match
 
 
-def _unit_path(unit: Unit | None, by_id: dict[int, Unit]) -> str:
+def _unit_path(
+    unit: Unit | None, by_id: dict[int, Unit], parent_of: dict[int, int | None] | None = None
+) -> str:
+    """«Area › Servizio › Ufficio». Pass `parent_of` (built once by `_parents`) when naming
+    many units: building it per unit made the tree of 300 units quadratic."""
     if unit is None:
         return "Senza unità responsabile"
-    parent_of = {pk: row.parent_id for pk, row in by_id.items()}
-    parent_of.setdefault(unit.pk, unit.parent_id)
+    parent_of = parent_of if parent_of is not None else _parents(by_id)
+    if unit.pk not in parent_of:
+        parent_of = {**parent_of, unit.pk: unit.parent_id}
     names = [by_id[pk].name for pk in tree.ancestors(parent_of, unit.pk)]
     return " › ".join([*reversed(names), unit.name])
+
+
+def _parents(by_id: dict[int, Unit]) -> dict[int, int | None]:
+    return {pk: row.parent_id for pk, row in by_id.items()}
 
 
 def _matching_rows(
@@ -393,10 +402,11 @@ def plan_tree(
 
     areas = _area_nodes(cycle, by_strategic, strategic_counts, hide_empty=filters.active)
     unit_order = {unit.pk: index for index, unit in enumerate(units)}
+    parents = _parents(units_by_id)
     unlinked = [
         UnitNode(
             unit=units_by_id.get(unit_id),
-            path=_unit_path(units_by_id.get(unit_id), units_by_id),
+            path=_unit_path(units_by_id.get(unit_id), units_by_id, parents),
             objectives=by_unit[unit_id],
             count=count,
         )
@@ -488,13 +498,14 @@ def filter_choices(ente: Ente) -> dict:
     """Options for the filters of the tree page (two queries)."""
     units = list(Unit.objects.filter(ente=ente).select_related("parent"))
     by_id = {unit.pk: unit for unit in units}
+    parents = _parents(by_id)
     people = list(
         Person.objects.filter(ente=ente)
         .filter(Q(units_led__isnull=False) | Q(objectives__isnull=False))
         .distinct()
     )
     return {
-        "units": [(unit.pk, _unit_path(unit, by_id)) for unit in units],
+        "units": [(unit.pk, _unit_path(unit, by_id, parents)) for unit in units],
         "people": people,
     }
 
