@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -215,10 +216,18 @@ class TreeFilters:
         return any([self.area, self.service, self.kind, self.tag, self.person, self.text])
 
 
+# Up to this many objectives (after the filters) the tree shows them all inline; above it each
+# branch shows its count and loads its objectives when opened, TREE_PAGE_SIZE at a time, so the
+# first screen of a 3,000-objective plan does not grow with the plan (issue 15).
+TREE_INLINE_LIMIT = 200
+TREE_PAGE_SIZE = 50
+
+
 @dataclass
 class StrategicNode:
     objective: StrategicObjective
     objectives: list[OperationalObjective] = field(default_factory=list)
+    count: int = 0
 
 
 @dataclass
@@ -232,6 +241,7 @@ class UnitNode:
     unit: Unit | None
     path: str
     objectives: list[OperationalObjective] = field(default_factory=list)
+    count: int = 0
 
 
 @dataclass
@@ -243,6 +253,7 @@ class PlanTree:
     loose_indicators: list[Indicator]
     totals: dict[int, WeightTotal]
     objective_count: int
+    inline: bool = True  # False: the branches hold counts and load their objectives on demand
 
     @property
     def flagged_totals(self) -> list[WeightTotal]:
@@ -325,44 +336,82 @@ def _text_match(text: str) -> Q:
     return match
 
 
-def _unit_path(unit: Unit | None, by_id: dict[int, Unit]) -> str:
+def _unit_path(
+    unit: Unit | None, by_id: dict[int, Unit], parent_of: dict[int, int | None] | None = None
+) -> str:
+    """«Area › Servizio › Ufficio». Pass `parent_of` (built once by `_parents`) when naming
+    many units: building it per unit made the tree of 300 units quadratic."""
     if unit is None:
         return "Senza unità responsabile"
-    parent_of = {pk: row.parent_id for pk, row in by_id.items()}
-    parent_of.setdefault(unit.pk, unit.parent_id)
+    parent_of = parent_of if parent_of is not None else _parents(by_id)
+    if unit.pk not in parent_of:
+        parent_of = {**parent_of, unit.pk: unit.parent_id}
     names = [by_id[pk].name for pk in tree.ancestors(parent_of, unit.pk)]
     return " › ".join([*reversed(names), unit.name])
 
 
-def plan_tree(cycle: Cycle, filters: TreeFilters | None = None) -> PlanTree:
+def _parents(by_id: dict[int, Unit]) -> dict[int, int | None]:
+    return {pk: row.parent_id for pk, row in by_id.items()}
+
+
+def _matching_rows(
+    cycle: Cycle, filters: TreeFilters, units: list[Unit], queryset=None
+) -> list[tuple[int, int | None, int | None]]:
+    """(pk, strategic objective id, unit id) of the objectives matching `filters`, in tree
+    order: one light query, whatever the objectives hold."""
+    base = OperationalObjective.objects.filter(cycle=cycle) if queryset is None else queryset
+    rows = _filter_objectives(base, filters, units).values_list(
+        "pk", "strategic_objective_id", "unit_id", "tags"
+    )
+    # Tags are a JSON list: filtered here because SQLite has no JSON containment lookup.
+    return [
+        (pk, strategic_id, unit_id)
+        for pk, strategic_id, unit_id, tags in rows
+        if not filters.tag or filters.tag in (tags or [])
+    ]
+
+
+def plan_tree(
+    cycle: Cycle, filters: TreeFilters | None = None, *, inline_limit: int | None = None
+) -> PlanTree:
     """Strategic areas → strategic objectives → operational objectives, then the objectives
-    without a strategic link grouped by unit, then the ente and unit indicator tables."""
+    without a strategic link grouped by unit, then the ente and unit indicator tables. Beyond
+    `inline_limit` matching objectives the branches carry only their counts (`inline` False)."""
     filters = filters or TreeFilters()
     units = list(Unit.objects.filter(ente_id=cycle.ente_id))
     units_by_id = {unit.pk: unit for unit in units}
-    objectives = list(_filter_objectives(objectives_queryset(cycle), filters, units))
-    if filters.tag:
-        # Tags are a JSON list: filtered here because SQLite has no JSON containment lookup.
-        objectives = [o for o in objectives if filters.tag in (o.tags or [])]
+    rows = _matching_rows(cycle, filters, units)
+    inline = len(rows) <= (TREE_INLINE_LIMIT if inline_limit is None else inline_limit)
+    loaded: dict[int, OperationalObjective] = {}
+    if inline and rows:
+        loaded = objectives_queryset(cycle).in_bulk([pk for pk, _, _ in rows])
 
     by_strategic: dict[int, list[OperationalObjective]] = defaultdict(list)
+    strategic_counts: dict[int, int] = defaultdict(int)
     by_unit: dict[int | None, list[OperationalObjective]] = defaultdict(list)
-    for objective in objectives:
-        if objective.strategic_objective_id:
-            by_strategic[objective.strategic_objective_id].append(objective)
+    unit_counts: dict[int | None, int] = defaultdict(int)
+    for pk, strategic_id, unit_id in rows:
+        if strategic_id:
+            strategic_counts[strategic_id] += 1
+            if pk in loaded:
+                by_strategic[strategic_id].append(loaded[pk])
         else:
-            by_unit[objective.unit_id].append(objective)
+            unit_counts[unit_id] += 1
+            if pk in loaded:
+                by_unit[unit_id].append(loaded[pk])
 
-    areas = _area_nodes(cycle, by_strategic, hide_empty=filters.active)
+    areas = _area_nodes(cycle, by_strategic, strategic_counts, hide_empty=filters.active)
     unit_order = {unit.pk: index for index, unit in enumerate(units)}
+    parents = _parents(units_by_id)
     unlinked = [
         UnitNode(
             unit=units_by_id.get(unit_id),
-            path=_unit_path(units_by_id.get(unit_id), units_by_id),
-            objectives=items,
+            path=_unit_path(units_by_id.get(unit_id), units_by_id, parents),
+            objectives=by_unit[unit_id],
+            count=count,
         )
-        for unit_id, items in sorted(
-            by_unit.items(), key=lambda pair: unit_order.get(pair[0], len(unit_order))
+        for unit_id, count in sorted(
+            unit_counts.items(), key=lambda pair: unit_order.get(pair[0], len(unit_order))
         )
     ]
     groups = list(
@@ -384,12 +433,43 @@ def plan_tree(cycle: Cycle, filters: TreeFilters | None = None) -> PlanTree:
         indicator_groups=groups,
         loose_indicators=loose,
         totals=weight_totals(cycle),
-        objective_count=len(objectives),
+        objective_count=len(rows),
+        inline=inline,
     )
 
 
+def branch_page(
+    cycle: Cycle,
+    filters: TreeFilters,
+    page_number: Any,
+    *,
+    strategic: StrategicObjective | None = None,
+    unit: Unit | None = None,
+) -> Page:
+    """One page (TREE_PAGE_SIZE) of the objectives of a branch of the tree that match
+    `filters`: those linked to `strategic`, or else those without a strategic link led by
+    `unit` (None: by no unit). A fixed number of queries whatever the branch's size."""
+    branch = OperationalObjective.objects.filter(cycle=cycle)
+    if strategic is not None:
+        branch = branch.filter(strategic_objective=strategic)
+    elif unit is not None:
+        branch = branch.filter(strategic_objective__isnull=True, unit=unit)
+    else:
+        branch = branch.filter(strategic_objective__isnull=True, unit__isnull=True)
+    units = list(Unit.objects.filter(ente_id=cycle.ente_id))
+    pks = [pk for pk, _, _ in _matching_rows(cycle, filters, units, branch)]
+    page: Page[Any] = Paginator(pks, TREE_PAGE_SIZE).get_page(page_number)
+    loaded = objectives_queryset(cycle).in_bulk(list(page.object_list))
+    page.object_list = [loaded[pk] for pk in page.object_list]
+    return page
+
+
 def _area_nodes(
-    cycle: Cycle, by_strategic: dict[int, list[OperationalObjective]], *, hide_empty: bool
+    cycle: Cycle,
+    by_strategic: dict[int, list[OperationalObjective]],
+    counts: dict[int, int],
+    *,
+    hide_empty: bool,
 ) -> list[AreaNode]:
     areas = list(StrategicArea.objects.filter(cycle=cycle))
     strategic = list(
@@ -400,13 +480,14 @@ def _area_nodes(
     nodes: dict[int | None, AreaNode] = {area.pk: AreaNode(area=area) for area in areas}
     for item in strategic:
         children = by_strategic.get(item.pk, [])
-        if hide_empty and not children:
+        count = counts.get(item.pk, 0)
+        if hide_empty and not count:
             continue
         # A strategic objective of several areas is listed under each of them.
         area_ids = [item.area_id] if item.area_id else []
         for area_id in [*area_ids, *(link.area_id for link in item.area_links.all())] or [None]:
             node = nodes.setdefault(area_id, AreaNode(area=None))
-            node.strategic.append(StrategicNode(objective=item, objectives=children))
+            node.strategic.append(StrategicNode(objective=item, objectives=children, count=count))
     ordered = [nodes[area.pk] for area in areas]
     if None in nodes:
         ordered.append(nodes[None])
@@ -417,13 +498,14 @@ def filter_choices(ente: Ente) -> dict:
     """Options for the filters of the tree page (two queries)."""
     units = list(Unit.objects.filter(ente=ente).select_related("parent"))
     by_id = {unit.pk: unit for unit in units}
+    parents = _parents(by_id)
     people = list(
         Person.objects.filter(ente=ente)
         .filter(Q(units_led__isnull=False) | Q(objectives__isnull=False))
         .distinct()
     )
     return {
-        "units": [(unit.pk, _unit_path(unit, by_id)) for unit in units],
+        "units": [(unit.pk, _unit_path(unit, by_id, parents)) for unit in units],
         "people": people,
     }
 

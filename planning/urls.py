@@ -6,6 +6,13 @@ app_name = "planning"
 
 urlpatterns = [
     path("", views.tree, name="tree"),
+    path(
+        "albero/strategici/<int:pk>/",
+        views.tree_strategic_branch,
+        name="tree_strategic_branch",
+    ),
+    path("albero/unita/<int:pk>/", views.tree_unit_branch, name="tree_unit_branch"),
+    path("albero/senza-unita/", views.tree_unit_branch, name="tree_no_unit_branch"),
     path("cicli/", views.cycle_list, name="cycle_list"),
     path("cicli/nuovo/", views.cycle_create, name="cycle_create"),
     path("cicli/<int:pk>/modifica/", views.cycle_edit, name="cycle_edit"),

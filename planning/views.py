@@ -15,12 +15,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import ente_required
 from core import locking
 from core.exceptions import ServiceError
 from core.params import int_param
 from engine.numbers import parse_number
+from organization.models import Unit
 from planning import access as rules
 from planning import forms, selectors, services
 from planning.models import (
@@ -113,6 +115,7 @@ def tree(request, pa):
         filters = _filters(request)
         context.update(
             plan=selectors.plan_tree(cycle, filters),
+            branch_query=_branch_query(request, cycle),
             filters=filters,
             choices=selectors.filter_choices(request.ente),
             kinds=ObjectiveKind.choices,
@@ -127,6 +130,78 @@ def tree(request, pa):
         if request.htmx and request.htmx.target == "plan-results":
             return render(request, "planning/_tree_results.html", context)
     return render(request, "planning/tree.html", context)
+
+
+def _branch_query(request, cycle: Cycle) -> str:
+    """The tree's year and filters, encoded for the address of a branch (its pages apart)."""
+    query = request.GET.copy()
+    query["anno"] = str(cycle.year)
+    query.pop("pagina", None)
+    return query.urlencode()
+
+
+def _page_links(page) -> list[int | None]:
+    """Page numbers around the current one, first and last included; None marks a gap."""
+    numbers = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    return [None if number == page.paginator.ELLIPSIS else number for number in numbers]
+
+
+def _branch(request, pa, cycle: Cycle, *, title: str, anchor: str, base: str, **branch):
+    """One branch of the tree a page at a time: the tree asks for it with HTMX when the branch
+    is opened; without JavaScript the same address is a page of its own."""
+    page = selectors.branch_page(cycle, _filters(request), request.GET.get("pagina"), **branch)
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    context = {
+        "pa": pa,
+        "cycle": cycle,
+        "title": title,
+        "anchor": anchor,
+        "page": page,
+        "page_links": _page_links(page),
+        "base": base,
+        "query": _branch_query(request, cycle),
+        "target": f"#{anchor}" if partial else "",
+        "plan": {"totals": selectors.weight_totals(cycle)},
+        "tag_labels": dict(PiaoTag.choices),
+    }
+    template = "planning/_tree_branch.html" if partial else "planning/tree_branch.html"
+    return render(request, template, context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@plan_view
+def tree_strategic_branch(request, pa, pk):
+    strategic = get_object_or_404(
+        StrategicObjective.objects.select_related("cycle"), pk=pk, cycle__ente=request.ente
+    )
+    label = f"{strategic.code} {strategic.title}" if strategic.code else strategic.title
+    return _branch(
+        request,
+        pa,
+        strategic.cycle,
+        title=f"Obiettivi operativi dell'obiettivo strategico {label}",
+        anchor=f"ramo-strategico-{strategic.pk}",
+        base=reverse("planning:tree_strategic_branch", args=[strategic.pk]),
+        strategic=strategic,
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@plan_view
+def tree_unit_branch(request, pa, pk=None):
+    cycle = selectors.current_cycle(request.ente, int_param(request.GET.get("anno")))
+    if cycle is None:
+        raise Http404("Nessun piano per l'anno indicato.")
+    unit = get_object_or_404(Unit, pk=pk, ente=request.ente) if pk is not None else None
+    if unit is None:
+        base = reverse("planning:tree_no_unit_branch")
+        title, anchor = "Obiettivi operativi senza unità responsabile", "ramo-senza-unita"
+    else:
+        base = reverse("planning:tree_unit_branch", args=[unit.pk])
+        title, anchor = f"Obiettivi operativi di {unit.name}", f"ramo-unita-{unit.pk}"
+    return _branch(request, pa, cycle, title=title, anchor=anchor, base=base, unit=unit)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from accounts.access import ADMIN
 from measurement.models import ObjectiveDelegate
 from organization.models import Assignment, Person, Unit, UnitKind
+from planning import selectors
 from planning.models import Cycle, CycleState, OperationalObjective
 
 pytestmark = pytest.mark.e2e
@@ -90,3 +91,19 @@ def test_staff_people_and_delegates_on_demand(live_server, plan, page):
     page.wait_for_load_state()
     page.get_by_text("è ora delegato").wait_for()
     assert ObjectiveDelegate.objects.get().person.key == "mario-rossi"
+
+
+def test_a_large_plan_tree_loads_its_branches_on_demand(live_server, plan, page, monkeypatch):
+    monkeypatch.setattr(selectors, "TREE_INLINE_LIMIT", 1)  # «large» from two objectives
+    OperationalObjective.objects.create(
+        cycle=plan.cycle, key="bilancio", title="Bilancio di previsione",
+        unit=Unit.objects.get(key="finanze"), weight=100,
+    )  # fmt: skip
+    _login(page, live_server.url, "segretario")
+    page.goto(f"{live_server.url}/piano/")
+    assert page.get_by_text("Bilancio di previsione").count() == 0  # objectives come on demand
+    page.get_by_role("button", name="Espandi tutto").click()
+    branch = page.locator(f"#ramo-unita-{plan.unit.pk}")
+    branch.get_by_role("link", name="Coordinamento").wait_for()
+    page.get_by_role("link", name="Bilancio di previsione").wait_for()
+    assert _serious(page) == []
