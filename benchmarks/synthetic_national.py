@@ -362,6 +362,12 @@ class _BatchWriter:
         InvoicePayment.objects.bulk_create(payments, batch_size=2000)
 
 
+def write_enti(plans: list[EntePlan]) -> None:
+    """Write the planned enti (any database: only `generate` insists on PostgreSQL)."""
+    with transaction.atomic():
+        _BatchWriter(plans).write()
+
+
 @dataclass
 class Timings:
     enti: int = 0
@@ -401,8 +407,7 @@ def generate(
         plans = [
             plan_ente(seed, n, year) for n in range(first, min(count, first + BATCH_ENTI - 1) + 1)
         ]
-        with transaction.atomic():
-            _BatchWriter(plans).write()
+        write_enti(plans)
         for plan in plans:
             timings.by_size[plan.size.name] += 1  # type: ignore[index]
         ente_ids.extend(p.ente.pk for p in plans)

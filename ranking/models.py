@@ -18,7 +18,7 @@ class EnteFigure(models.Model):
     ente = models.ForeignKey(Ente, on_delete=models.CASCADE, related_name="ranking_figures")
     year = models.PositiveIntegerField("anno")
     performance = models.DecimalField(
-        "performance organizzativa (%)", max_digits=9, decimal_places=4, null=True, blank=True
+        "performance organizzativa (%)", max_digits=12, decimal_places=6, null=True, blank=True
     )
     performance_token = models.CharField(
         "versione dei dati dei punteggi", max_length=32, blank=True
@@ -28,10 +28,14 @@ class EnteFigure(models.Model):
         PaymentReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     payment_delay = models.DecimalField(
-        "ritardo annuale (giorni)", max_digits=9, decimal_places=2, null=True, blank=True
+        "ritardo annuale (giorni)", max_digits=12, decimal_places=6, null=True, blank=True
     )
     itp = models.DecimalField(
-        "indicatore di tempestività (giorni)", max_digits=9, decimal_places=2, null=True, blank=True
+        "indicatore di tempestività (giorni)",
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
     )
     payments_at = models.DateTimeField("indicatori dei pagamenti del", null=True, blank=True)
 
