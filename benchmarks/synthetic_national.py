@@ -283,7 +283,7 @@ class _BatchWriter:
             "unit", "units", "responsibles", "strategic_objective", "weight_group", "phases"
         )
         maps: list[dict[str, OperationalObjective]] = []
-        owners = []
+        owners: list[tuple[OperationalObjective, Person]] = []
         through = OperationalObjective.responsibles.through
         for plan, cycle, found, persons, groups in zip(
             self.plans, cycles, units, people, group_maps, strict=True
@@ -313,7 +313,9 @@ class _BatchWriter:
         objectives: list[dict[str, OperationalObjective]],
     ) -> None:
         skip = _skip("group", "objective", "strategic_objective", "phase", "unit", "targets")
-        indicators, targets, measurements = [], [], []
+        indicators: list[Indicator] = []
+        targets: list[Target] = []
+        measurements: list[Measurement] = []
         measurement_skip = _skip("indicator", "parameter", "evidence", "corrections")
         for plan, cycle, found, goals in zip(self.plans, cycles, units, objectives, strict=True):
             by_key = {}
@@ -339,12 +341,9 @@ class _BatchWriter:
                 )
                 for item in plan.document["cycle"]["measurements"]
             )
+        # Django fills the foreign keys of the rows below from the objects just saved.
         Indicator.objects.bulk_create(indicators, batch_size=2000)
-        for target in targets:
-            target.indicator_id = target.indicator.pk
         Target.objects.bulk_create(targets, batch_size=2000)
-        for measurement in measurements:
-            measurement.indicator_id = measurement.indicator.pk  # type: ignore[union-attr]
         Measurement.objects.bulk_create(measurements, batch_size=2000)
 
     def invoices(self) -> None:
@@ -357,8 +356,6 @@ class _BatchWriter:
                     payment.invoice = invoice
                     payments.append(payment)
         Invoice.objects.bulk_create(invoices, batch_size=2000)
-        for payment in payments:
-            payment.invoice_id = payment.invoice.pk
         InvoicePayment.objects.bulk_create(payments, batch_size=2000)
 
 
