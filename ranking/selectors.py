@@ -48,14 +48,8 @@ def _fresh_payments() -> Q:
     )
 
 
-def ranking(
-    year: int, by: str = PERFORMANCE, ente_ids: Iterable[int] | None = None
-) -> list[RankRow]:
-    """The enti ranked for `year`: best performance first, or shortest payment delay first.
-
-    Equal figures share a position (1, 2, 2, 4). `ente_ids` limits the ranking to those enti
-    (an administrator of several enti sees only theirs); None ranks every ente.
-    """
+def ranked_rows(year: int, by: str = PERFORMANCE, ente_ids: Iterable[int] | None = None):
+    """The query behind `ranking`: fresh figures first, by value, then the stale ones."""
     if by not in ORDERINGS:
         raise ValueError(f"Ordinamento sconosciuto: {by}")
     fresh = _fresh_performance() if by == PERFORMANCE else _fresh_payments()
@@ -68,9 +62,20 @@ def ranking(
         rank_order=Case(When(fresh, then=Value(0)), default=Value(1)),
     )
     value_order = F(field).desc() if by == PERFORMANCE else F(field).asc()
-    values = rows.order_by("rank_order", value_order, "ente__name").values_list(
+    return rows.order_by("rank_order", value_order, "ente__name").values_list(
         "ente_id", "ente__slug", "ente__name", "ente__province", field, "itp", "is_fresh"
     )
+
+
+def ranking(
+    year: int, by: str = PERFORMANCE, ente_ids: Iterable[int] | None = None
+) -> list[RankRow]:
+    """The enti ranked for `year`: best performance first, or shortest payment delay first.
+
+    Equal figures share a position (1, 2, 2, 4). `ente_ids` limits the ranking to those enti
+    (an administrator of several enti sees only theirs); None ranks every ente.
+    """
+    values = ranked_rows(year, by, ente_ids)
     result: list[RankRow] = []
     position, previous = 0, None
     for index, (ente_id, slug, name, province, value, itp, is_fresh) in enumerate(values, 1):
