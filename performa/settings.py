@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "operations",
     "demo",
     "desk",
+    "ranking",
     "benchmarks",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("integrazioni/", include("integrations.urls")),
     path("dati-personali/", include("operations.urls")),
     path("accesso/", include("security.urls")),
+    path("classifica-enti/", include("ranking.urls")),
     path("django-admin/", admin.site.urls),
 ]
 
