@@ -371,6 +371,42 @@ def _matching_rows(
     ]
 
 
+def _branches(rows, loaded: dict[int, OperationalObjective]):
+    """The objectives (those loaded) and the counts of each strategic objective and, for the
+    objectives without one, of each unit."""
+    by_strategic: dict[int, list[OperationalObjective]] = defaultdict(list)
+    strategic_counts: dict[int, int] = defaultdict(int)
+    by_unit: dict[int | None, list[OperationalObjective]] = defaultdict(list)
+    unit_counts: dict[int | None, int] = defaultdict(int)
+    for pk, strategic_id, unit_id in rows:
+        if strategic_id:
+            strategic_counts[strategic_id] += 1
+            if pk in loaded:
+                by_strategic[strategic_id].append(loaded[pk])
+        else:
+            unit_counts[unit_id] += 1
+            if pk in loaded:
+                by_unit[unit_id].append(loaded[pk])
+    return by_strategic, strategic_counts, by_unit, unit_counts
+
+
+def _indicator_tables(cycle: Cycle) -> tuple[list[IndicatorGroup], list[Indicator]]:
+    """The ente's and the units' indicator tables, and the indicators of no table or objective."""
+    groups = list(
+        IndicatorGroup.objects.filter(
+            cycle=cycle, scope__in=[IndicatorScope.ENTE, IndicatorScope.UNIT]
+        )
+        .select_related("unit")
+        .prefetch_related(_indicators_prefetch(to_attr="indicator_list"))
+    )
+    loose = list(
+        Indicator.objects.filter(cycle=cycle, group__isnull=True, objective__isnull=True)
+        .select_related("unit", "strategic_objective")
+        .prefetch_related(_targets_prefetch())
+    )
+    return groups, loose
+
+
 def plan_tree(
     cycle: Cycle, filters: TreeFilters | None = None, *, inline_limit: int | None = None
 ) -> PlanTree:
@@ -386,19 +422,7 @@ def plan_tree(
     if inline and rows:
         loaded = objectives_queryset(cycle).in_bulk([pk for pk, _, _ in rows])
 
-    by_strategic: dict[int, list[OperationalObjective]] = defaultdict(list)
-    strategic_counts: dict[int, int] = defaultdict(int)
-    by_unit: dict[int | None, list[OperationalObjective]] = defaultdict(list)
-    unit_counts: dict[int | None, int] = defaultdict(int)
-    for pk, strategic_id, unit_id in rows:
-        if strategic_id:
-            strategic_counts[strategic_id] += 1
-            if pk in loaded:
-                by_strategic[strategic_id].append(loaded[pk])
-        else:
-            unit_counts[unit_id] += 1
-            if pk in loaded:
-                by_unit[unit_id].append(loaded[pk])
+    by_strategic, strategic_counts, by_unit, unit_counts = _branches(rows, loaded)
 
     areas = _area_nodes(cycle, by_strategic, strategic_counts, hide_empty=filters.active)
     unit_order = {unit.pk: index for index, unit in enumerate(units)}
@@ -414,18 +438,7 @@ def plan_tree(
             unit_counts.items(), key=lambda pair: unit_order.get(pair[0], len(unit_order))
         )
     ]
-    groups = list(
-        IndicatorGroup.objects.filter(
-            cycle=cycle, scope__in=[IndicatorScope.ENTE, IndicatorScope.UNIT]
-        )
-        .select_related("unit")
-        .prefetch_related(_indicators_prefetch(to_attr="indicator_list"))
-    )
-    loose = list(
-        Indicator.objects.filter(cycle=cycle, group__isnull=True, objective__isnull=True)
-        .select_related("unit", "strategic_objective")
-        .prefetch_related(_targets_prefetch())
-    )
+    groups, loose = _indicator_tables(cycle)
     return PlanTree(
         cycle=cycle,
         areas=areas,
