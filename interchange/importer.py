@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import DataError, transaction
+from django.db import DataError, connection, transaction
 from django.db.models import ProtectedError, Q
 
 from appraisal.models import (
@@ -904,13 +904,33 @@ class AppraisalImport:
 
 
 def _create_with_moments(model, rows: list, name: str, moments: list) -> None:
-    """Insert rows whose `name` column is `auto_now_add`, then give it the file's moments
-    (an insert always writes the current time into such a column)."""
-    model.objects.bulk_create(rows, batch_size=BATCH)
+    """Insert rows whose `name` column is `auto_now_add` with the file's moments in it.
+
+    `bulk_create` always writes the current time into such a column; correcting it afterwards
+    took one UPDATE per batch (a CASE per row: 25,000 scheda transitions cost more than their
+    insert). A raw insert, the one `loaddata` uses, writes the values as they are, so the
+    moment goes in with the row. None of these models has another column filled at save.
+    """
     for row, moment in zip(rows, moments, strict=True):
         setattr(row, name, moment)
-    if rows:
-        model.objects.bulk_update(rows, [name], batch_size=BATCH)
+    if not rows:
+        return
+    meta = model._meta
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    returning = meta.db_returning_fields
+    size = min(BATCH, connection.ops.bulk_batch_size(fields, rows) or BATCH)
+    for start in range(0, len(rows), size):
+        batch = rows[start : start + size]
+        returned = model._base_manager._insert(
+            batch, fields=fields, returning_fields=returning, raw=True
+        )
+        # The new ids, as `bulk_create` sets them (distributions are pointed at by lines).
+        for row, values in zip(batch, returned or [], strict=False):
+            for field, value in zip(returning, values, strict=True):
+                setattr(row, field.attname, value)
+        for row in batch:
+            row._state.adding = False
+            row._state.db = connection.alias
 
 
 def _user_or_none(user):

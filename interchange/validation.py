@@ -16,13 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.conf import settings
 from jsonschema import Draft202012Validator
+from jsonschema._utils import equal, uniq
 from jsonschema.exceptions import ValidationError
 
 from engine import appraisal as ea
@@ -220,7 +221,157 @@ def _choice_message(instance: Any, schema: dict[str, Any]) -> str:
     return f"{show(instance)} non è un valore ammesso (valori ammessi: {allowed})"
 
 
+# --- a fast yes/no pass over the schema -----------------------------------------------------
+#
+# `jsonschema` walks a 25 MB file in minutes (an object per keyword and per value, every
+# `$ref` looked up again for each row). Most files are valid, and for them only "valid or
+# not" is needed: `quick_check` compiles the schema once into plain functions that answer
+# that. When the answer is "no", `jsonschema` runs as before and writes the messages, so
+# they do not change. A keyword the compiler does not know makes it give up (None): then
+# `jsonschema` always runs.
+
+Check = Callable[[Any], bool]
+ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "$comment", "default"})
+
+
+def _is_integer(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+TYPE_CHECKS: dict[str, Check] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": _is_integer,
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+class _Unsupported(Exception):
+    pass
+
+
+class _Compiler:
+    """Schema node -> function(value) -> bool, with the meaning of JSON Schema 2020-12."""
+
+    def __init__(self, root: dict[str, Any]):
+        self.defs = root.get("$defs", {})
+        self.compiled: dict[str, Check] = {}
+
+    def ref(self, target: str) -> Check:
+        name = target.removeprefix("#/$defs/")
+        if name == target or name not in self.defs:
+            raise _Unsupported(target)
+        if name not in self.compiled:
+            # Bound late, so that a definition may refer to itself.
+            self.compiled[name] = lambda _v: True
+            check = self.node(self.defs[name])
+            self.compiled[name] = check
+        return lambda v: self.compiled[name](v)
+
+    def node(self, schema: Any) -> Check:
+        if schema is True:
+            return lambda _v: True
+        if schema is False:
+            return lambda _v: False
+        checks = [self.keyword(name, value, schema) for name, value in schema.items()]
+        checks = [c for c in checks if c is not None]
+        if len(checks) == 1:
+            return checks[0]
+        return lambda v: all(check(v) for check in checks)
+
+    def keyword(self, name: str, value: Any, schema: dict[str, Any]) -> Check | None:
+        if name in ANNOTATIONS or name == "$defs":
+            return None
+        if name == "$ref":
+            return self.ref(value)
+        if name == "type":
+            kinds = [TYPE_CHECKS[t] for t in ([value] if isinstance(value, str) else value)]
+            return lambda v: any(kind(v) for kind in kinds)
+        if name == "pattern":
+            search = re.compile(value).search
+            return lambda v: not isinstance(v, str) or search(v) is not None
+        if name == "maxLength":
+            return lambda v: not isinstance(v, str) or len(v) <= value
+        if name == "minLength":
+            return lambda v: not isinstance(v, str) or len(v) >= value
+        if name in ("minimum", "maximum"):
+            return self.bound(name, value)
+        if name in ("enum", "const"):
+            return self.choice(value if name == "enum" else [value])
+        if name == "required":
+            return lambda v: not isinstance(v, dict) or all(key in v for key in value)
+        if name == "properties":
+            return self.properties(value)
+        if name == "additionalProperties":
+            return self.additional(value, schema.get("properties", {}), schema)
+        if name == "items":
+            item = self.node(value)
+            return lambda v: not isinstance(v, list) or all(item(x) for x in v)
+        if name == "anyOf":
+            options = [self.node(option) for option in value]
+            return lambda v: any(option(v) for option in options)
+        if name == "uniqueItems":
+            return (lambda v: not isinstance(v, list) or uniq(v)) if value else None
+        raise _Unsupported(name)
+
+    def bound(self, name: str, limit: Any) -> Check:
+        def check(v: Any) -> bool:
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                return True
+            return v >= limit if name == "minimum" else v <= limit
+
+        return check
+
+    def choice(self, allowed: list[Any]) -> Check:
+        if all(isinstance(a, str) for a in allowed):
+            texts = frozenset(allowed)
+            return lambda v: isinstance(v, str) and v in texts
+        return lambda v: any(equal(v, a) for a in allowed)
+
+    def properties(self, value: dict[str, Any]) -> Check:
+        checks = {key: self.node(sub) for key, sub in value.items()}
+
+        def check(v: Any) -> bool:
+            if not isinstance(v, dict):
+                return True
+            for key, item in v.items():
+                sub = checks.get(key)
+                if sub is not None and not sub(item):
+                    return False
+            return True
+
+        return check
+
+    def additional(self, value: Any, known: dict[str, Any], schema: dict[str, Any]) -> Check:
+        if "patternProperties" in schema:
+            raise _Unsupported("patternProperties")
+        if value is True:
+            return lambda _v: True
+        extra = self.node(value)
+        return lambda v: (
+            not isinstance(v, dict)
+            or all(extra(item) for key, item in v.items() if key not in known)
+        )
+
+
+@cache
+def quick_check() -> Check | None:
+    """The compiled schema; None when it uses a keyword the compiler does not know."""
+    try:
+        return _Compiler(validator().schema).node(validator().schema)
+    except _Unsupported:
+        return None
+
+
 def schema_errors(data: dict[str, Any]) -> list[str]:
+    quick = quick_check()
+    if quick is not None and quick(data):
+        return []
     found: list[tuple[tuple, str]] = []
     for error in validator().iter_errors(data):
         for path, message in _messages_for(error):
