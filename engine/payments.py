@@ -886,18 +886,6 @@ def annual_delay(
     )
 
 
-@dataclass(frozen=True)
-class Contribution:
-    """How much one invoice weighs on the ritardo."""
-
-    invoice: Invoice
-    weight: Decimal  # Σ days × amount of its terms
-    amount: Decimal
-    days: Decimal  # its own weighted delay
-    share: Decimal  # % of the positive weight of all late invoices
-    unpaid: bool
-
-
 def _annual_delay_text(
     year: int,
     reference: dt.date,
@@ -938,6 +926,18 @@ def _annual_delay_text(
             else ""
         )
     )
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """How much one invoice weighs on the ritardo."""
+
+    invoice: Invoice
+    weight: Decimal  # Σ days × amount of its terms
+    amount: Decimal
+    days: Decimal  # its own weighted delay
+    share: Decimal  # % of the positive weight of all late invoices
+    unpaid: bool
 
 
 def heaviest_invoices(delay: AnnualDelay, limit: int = 20) -> list[Contribution]:
