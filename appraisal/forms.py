@@ -494,23 +494,12 @@ class ReopenForm(PerformaForm):
     reason = forms.CharField(label="Motivo della riapertura", widget=TEXTAREA)
 
 
-class ReportValidationForm(PerformaForm):
-    validated_on = forms.DateField(label="Data di validazione", widget=DATE_WIDGET)
-    act_label = forms.CharField(
-        label="Documento di validazione",
-        max_length=255,
-        help_text="Es. Verbale del Nucleo di Valutazione n. 2 del 20/06/2026.",
-    )
-    note = forms.CharField(label="Note", required=False, widget=TEXTAREA)
-
-
 for _form in (
     InterviewForm,
     ContestForm,
     ConciliationScheduleForm,
     ConciliationDecideForm,
     ReopenForm,
-    ReportValidationForm,
 ):
     for _field in _form.base_fields.values():
         if isinstance(_field.widget, forms.Select):

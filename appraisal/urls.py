@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from appraisal import views
 
@@ -36,7 +37,12 @@ urlpatterns = [
     ),
     path("schede/<int:pk>/definitiva/", views.scheda_finalise, name="scheda_finalise"),
     path("schede/<int:pk>/riapri/", views.scheda_reopen, name="scheda_reopen"),
-    path("cicli/<int:pk>/validazione-relazione/", views.report_validate, name="report_validate"),
+    # The page moved to documents (its write is the documents service's): old links still work.
+    path(
+        "cicli/<int:pk>/validazione-relazione/",
+        RedirectView.as_view(pattern_name="documents:report_validate", query_string=True),
+        name="report_validate",
+    ),
     path("modelli/", views.scheme_list, name="scheme_list"),
     path("cicli/<int:pk>/modelli/nuovo/", views.scheme_create, name="scheme_create"),
     path("modelli/<int:pk>/modifica/", views.scheme_edit, name="scheme_edit"),

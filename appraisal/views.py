@@ -32,7 +32,6 @@ from appraisal.models import (
 from core import locking
 from core.exceptions import ServiceError
 from core.privacy import shown_aggregates
-from documents import services as document_services
 from engine.numbers import format_number
 from measurement.selectors import ente_trend
 from planning.models import Cycle
@@ -708,31 +707,6 @@ def scheda_reopen(request, pk):
         title="Riapri la scheda",
         intro="Una scheda si riapre solo con un motivo, che resta nei passaggi di stato.",
         submit="Riapri la scheda",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@ente_required
-def report_validate(request, pk):
-    cycle = _cycle(request, pk)
-    _require(
-        rules.can_supervise(_aa(request)),
-        "La validazione della Relazione è un atto del Nucleo di Valutazione.",
-    )
-    existing = getattr(cycle, "report_validation", None)
-    form = forms.ReportValidationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            document_services.report_validate(user=request.user, cycle=cycle, **form.cleaned_data)
-        except ServiceError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, f"Validazione della Relazione {cycle.year} registrata.")
-            return redirect(f"{reverse('appraisal:nucleo_overview')}?anno={cycle.year}")
-    return render(
-        request,
-        "appraisal/report_validate.html",
-        {"cycle": cycle, "form": form, "existing": existing},
     )
 
 

@@ -402,7 +402,7 @@ def _report_tasks(cycles: list[Cycle], *, validate: bool) -> list[Task]:
                 else f"La Relazione {cycle.year} attende la validazione del Nucleo"
             ),
             detail="Il Nucleo registra la validazione con il suo documento.",
-            url=_url("appraisal:report_validate", cycle.pk),
+            url=_url("documents:report_validate", cycle.pk),
         )
         for cycle in reporting
         if cycle.pk not in validated

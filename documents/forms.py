@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from core.forms import DATE_WIDGET, TEXTAREA, PerformaForm
 from documents.models import DocumentFormat, DocumentKind, PlanShape, PublicSection
 
 
@@ -43,3 +44,13 @@ class StemmaForm(forms.Form):
 class PublishForm(forms.Form):
     year = forms.IntegerField(label="Anno")
     section = forms.ChoiceField(label="Sotto-sezione", choices=PublicSection.choices)
+
+
+class ReportValidationForm(PerformaForm):
+    validated_on = forms.DateField(label="Data di validazione", widget=DATE_WIDGET)
+    act_label = forms.CharField(
+        label="Documento di validazione",
+        max_length=255,
+        help_text="Es. Verbale del Nucleo di Valutazione n. 2 del 20/06/2026.",
+    )
+    note = forms.CharField(label="Note", required=False, widget=TEXTAREA)

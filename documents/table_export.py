@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
 
 from django.http import HttpResponse
 
 from core import tabular
+from core.parsing import lenient_decimal
 from documents.model import Column, ColumnKind, Table
-from engine.numbers import parse_number
 
 EURO = re.compile(r"^(-?[\d.]*\d(?:,\d+)?)\s*€$")
 PERCENT = re.compile(r"^(-?[\d.]*\d(?:,\d+)?)\s*%$")
@@ -27,13 +26,6 @@ NUMBER = re.compile(r"^-?\d{1,3}(?:\.\d{3})*(?:,\d+)?$|^-?\d+(?:,\d+)?$")
 DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 MAX_ROWS = 20000
 MAX_COLUMNS = 60
-
-
-def _decimal(text: str) -> Decimal | None:
-    try:
-        return parse_number(text)
-    except (ValueError, InvalidOperation):
-        return None
 
 
 def typed(text: str):
@@ -44,7 +36,7 @@ def typed(text: str):
     for pattern, kind in ((EURO, ColumnKind.EURO), (PERCENT, ColumnKind.PERCENT)):
         match = pattern.match(text)
         if match:
-            value = _decimal(match.group(1))
+            value = lenient_decimal(match.group(1))
             if value is not None:
                 return value, kind
     match = DATE.match(text)
@@ -55,7 +47,7 @@ def typed(text: str):
         except ValueError:
             return text, ColumnKind.TEXT
     if NUMBER.match(text):
-        value = _decimal(text)
+        value = lenient_decimal(text)
         if value is not None:
             return value, ColumnKind.NUMBER
     return text, ColumnKind.TEXT

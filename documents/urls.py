@@ -9,6 +9,7 @@ urlpatterns = [
     path("genera/", views.generate, name="generate"),
     path("storia/", views.history, name="history"),
     path("validazione/", views.validation, name="validation"),
+    path("cicli/<int:pk>/validazione-relazione/", views.report_validate, name="report_validate"),
     path("impostazioni/", views.settings_update, name="settings_update"),
     path("pubblica/", views.publish, name="publish"),
     path("pubblicazioni/<int:pk>/ritira/", views.withdraw, name="withdraw"),

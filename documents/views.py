@@ -308,3 +308,29 @@ def withdraw(request, pk):
     else:
         messages.success(request, f"«{publication.get_section_display()}» ritirato.")
     return redirect(_index_url(cycle))
+
+
+@require_http_methods(["GET", "POST"])
+@ente_required
+def report_validate(request, pk):
+    """The Nucleo's «valida la Relazione» page, reached from its overview in appraisal."""
+    cycle = get_object_or_404(Cycle, pk=pk, ente=request.ente)
+    if not rules.can_record_validation(request.ente_access):
+        raise PermissionDenied(
+            "La validazione della Relazione è un atto del Nucleo di Valutazione."
+        )
+    existing = getattr(cycle, "report_validation", None)
+    form = forms.ReportValidationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_validate(user=request.user, cycle=cycle, **form.cleaned_data)
+        except ServiceError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, f"Validazione della Relazione {cycle.year} registrata.")
+            return redirect(f"{reverse('appraisal:nucleo_overview')}?anno={cycle.year}")
+    return render(
+        request,
+        "documents/report_validate.html",
+        {"cycle": cycle, "form": form, "existing": existing},
+    )

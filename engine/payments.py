@@ -632,27 +632,7 @@ def _period_result(
         payment_time = internal(sums.since_receipt / paid) if paid else None
         late_mean = internal(sums.late_weighted / late_amount) if late_amount else None
     invoice_count = len(sums.keys)
-    period = f"dal {format_date(start)} al {format_date(end)}"
-    if itp is None:
-        text = f"Nessun pagamento di fatture commerciali {period}: l'indicatore non si calcola."
-    else:
-        text = (
-            "Indicatore di tempestività dei pagamenti (DPCM 22/9/2014 art. 9): per ciascuno dei "
-            f"{_n(count, 'pagamento', 'pagamenti')} {period} (su {_invoices(invoice_count)}), "
-            "giorni tra la scadenza e la data dell'ordinativo, al netto dei giorni di sospensione"
-            f" ({sums.suspended} in tutto), moltiplicati per l'importo pagato; somma "
-            f"{format_number(weighted, 2)} diviso il totale pagato {format_euro(paid)} = "
-            f"{_days_text(itp)}"
-            + (" (negativo: pagamenti in media prima della scadenza)." if itp < 0 else ".")
-            + f" Tempo medio di pagamento dalla ricezione: {_days_text(payment_time)}."
-            + (
-                f" Pagati dopo la scadenza: {_n(late_count, 'pagamento', 'pagamenti')} per "
-                f"{format_euro(late_amount)},"
-                f" ritardo medio ponderato {_days_text(late_mean)}."
-                if late_count
-                else " Nessun pagamento dopo la scadenza."
-            )
-        )
+    text = _itp_text(sums, start, end, itp, payment_time, late_mean)
     return PeriodIndicators(
         start=start,
         end=end,
@@ -685,6 +665,40 @@ def _period_result(
                 "term_days": rules.term_days,
             },
         ),
+    )
+
+
+def _itp_text(
+    sums: _ItpSums,
+    start: dt.date,
+    end: dt.date,
+    itp: Decimal | None,
+    payment_time: Decimal | None,
+    late_mean: Decimal | None,
+) -> str:
+    """The ITP of one period explained: the weighted days over the amount paid, and the late."""
+    count, paid, weighted = sums.count, sums.paid, sums.weighted
+    late_count, late_amount = sums.late_count, sums.late_amount
+    invoice_count = len(sums.keys)
+    period = f"dal {format_date(start)} al {format_date(end)}"
+    if itp is None:
+        return f"Nessun pagamento di fatture commerciali {period}: l'indicatore non si calcola."
+    return (
+        "Indicatore di tempestività dei pagamenti (DPCM 22/9/2014 art. 9): per ciascuno dei "
+        f"{_n(count, 'pagamento', 'pagamenti')} {period} (su {_invoices(invoice_count)}), "
+        "giorni tra la scadenza e la data dell'ordinativo, al netto dei giorni di sospensione"
+        f" ({sums.suspended} in tutto), moltiplicati per l'importo pagato; somma "
+        f"{format_number(weighted, 2)} diviso il totale pagato {format_euro(paid)} = "
+        f"{_days_text(itp)}"
+        + (" (negativo: pagamenti in media prima della scadenza)." if itp < 0 else ".")
+        + f" Tempo medio di pagamento dalla ricezione: {_days_text(payment_time)}."
+        + (
+            f" Pagati dopo la scadenza: {_n(late_count, 'pagamento', 'pagamenti')} per "
+            f"{format_euro(late_amount)},"
+            f" ritardo medio ponderato {_days_text(late_mean)}."
+            if late_count
+            else " Nessun pagamento dopo la scadenza."
+        )
     )
 
 
@@ -837,35 +851,9 @@ def annual_delay(
     unpaid_amount = sum((t.amount for t in unpaid), ZERO)
     days = _round_days(value) if value is not None else None
     is_estimate = bool(unpaid)
-    if value is None:
-        text = (
-            f"Nessuna fattura scaduta nel {year} né pagata nel {year} prima della scadenza: "
-            "l'indicatore di ritardo non si calcola."
-        )
-    else:
-        paid_terms = len(terms) - len(unpaid)
-        text = (
-            f"Indicatore di ritardo annuale {year} (L. 145/2018 c. 859 lett. b e c. 861): "
-            f"fatture scadute nel {year} e fatture pagate nel {year} prima della scadenza; "
-            f"{_n(paid_terms, 'pagamento', 'pagamenti')}"
-            + (
-                f" e {_n(len(unpaid), 'fattura scaduta', 'fatture scadute')} non ancora "
-                f"{'pagata' if len(unpaid) == 1 else 'pagate'} al "
-                f"{format_date(reference)} (per {format_euro(unpaid_amount)}, con il ritardo "
-                "maturato a quella data)"
-                if unpaid
-                else ""
-            )
-            + f". Σ giorni di ritardo × importo = {format_number(numerator, 2)}; Σ importi = "
-            f"{format_euro(denominator)}; ritardo = {format_number(numerator, 2)} / "
-            f"{format_number(denominator, 2)} = {_days_text(value)}, arrotondato {days} giorni."
-            + (
-                " Stima: le fatture non pagate pesano con il ritardo alla data di riferimento, "
-                "finché la PCC non pubblica il proprio valore."
-                if is_estimate
-                else ""
-            )
-        )
+    text = _annual_delay_text(
+        year, reference, len(terms), unpaid_amount, len(unpaid), numerator, denominator, value
+    )
     return AnnualDelay(
         year=year,
         reference_date=reference,
@@ -895,6 +883,48 @@ def annual_delay(
                 "term_days": rules.term_days,
             },
         ),
+    )
+
+
+def _annual_delay_text(
+    year: int,
+    reference: dt.date,
+    term_count: int,
+    unpaid_amount: Decimal,
+    unpaid_count: int,
+    numerator: Decimal,
+    denominator: Decimal,
+    value: Decimal | None,
+) -> str:
+    """The annual delay explained: which invoices count, Σ days × amount over Σ amounts."""
+    days = _round_days(value) if value is not None else None
+    if value is None:
+        return (
+            f"Nessuna fattura scaduta nel {year} né pagata nel {year} prima della scadenza: "
+            "l'indicatore di ritardo non si calcola."
+        )
+    paid_terms = term_count - unpaid_count
+    return (
+        f"Indicatore di ritardo annuale {year} (L. 145/2018 c. 859 lett. b e c. 861): "
+        f"fatture scadute nel {year} e fatture pagate nel {year} prima della scadenza; "
+        f"{_n(paid_terms, 'pagamento', 'pagamenti')}"
+        + (
+            f" e {_n(unpaid_count, 'fattura scaduta', 'fatture scadute')} non ancora "
+            f"{'pagata' if unpaid_count == 1 else 'pagate'} al "
+            f"{format_date(reference)} (per {format_euro(unpaid_amount)}, con il ritardo "
+            "maturato a quella data)"
+            if unpaid_count
+            else ""
+        )
+        + f". Σ giorni di ritardo × importo = {format_number(numerator, 2)}; Σ importi = "
+        f"{format_euro(denominator)}; ritardo = {format_number(numerator, 2)} / "
+        f"{format_number(denominator, 2)} = {_days_text(value)}, arrotondato {days} giorni."
+        + (
+            " Stima: le fatture non pagate pesano con il ritardo alla data di riferimento, "
+            "finché la PCC non pubblica il proprio valore."
+            if unpaid_count
+            else ""
+        )
     )
 
 
@@ -990,19 +1020,9 @@ def debt_stock(
     count = overdue_count = 0
     creditors: set[str] = set()
     excluded = {reason.value: ZERO for reason in StockExclusion}
-    term = dt.timedelta(days=rules.term_days)
     with arithmetic():
         for invoice in invoices:
-            if invoice.received > day:
-                continue
-            owed = invoice.owed
-            paid = ZERO
-            for payment in invoice.payments:
-                if payment.date <= day:
-                    paid += payment.amount
-            if paid >= owed or owed <= ZERO:
-                continue
-            amount = (invoice.taxable * (owed - paid) / owed).quantize(CENT, ROUND_HALF_UP)
+            amount = _unpaid_taxable(invoice, day)
             if amount <= ZERO:
                 continue
             reason = stock_exclusion(invoice, day)
@@ -1014,18 +1034,10 @@ def debt_stock(
             creditors.add(invoice.supplier or invoice.key)
             if invoice.nature is Nature.CAPITAL:
                 capital += amount
-            if invoice.suspensions:
-                late = delay_days(invoice, day, rules.term_days, rules.deduct_causes) > 0
-            else:
-                late = day > (invoice.due if invoice.due is not None else invoice.received + term)
-            if late:
+            if _overdue_at(invoice, day, rules):
                 overdue += amount
                 overdue_count += 1
-    left_out = ", ".join(
-        f"{StockExclusion(key).label} {format_euro(value)}"
-        for key, value in excluded.items()
-        if value
-    )
+    left_out = _left_out_text(excluded)
     text = (
         f"Stock del debito commerciale al {format_date(day)}: importi non ancora pagati al netto "
         f"dell'IVA di {_invoices(count)} ricevute entro quella data = {format_euro(stock)}"
@@ -1058,6 +1070,38 @@ def debt_stock(
                 "excluded": dict(excluded),
             },
         ),
+    )
+
+
+def _unpaid_taxable(invoice: Invoice, day: dt.date) -> Decimal:
+    """The taxable part of what is still owed on `invoice` at the end of `day` (0 if nothing):
+    the owed amount left unpaid, in proportion net of VAT, to the cent."""
+    if invoice.received > day:
+        return ZERO
+    owed = invoice.owed
+    paid = ZERO
+    for payment in invoice.payments:
+        if payment.date <= day:
+            paid += payment.amount
+    if paid >= owed or owed <= ZERO:
+        return ZERO
+    return (invoice.taxable * (owed - paid) / owed).quantize(CENT, ROUND_HALF_UP)
+
+
+def _overdue_at(invoice: Invoice, day: dt.date, rules: PaymentRules) -> bool:
+    """Whether `invoice` is past its due date on `day`, net of its suspensions if any."""
+    if invoice.suspensions:
+        return delay_days(invoice, day, rules.term_days, rules.deduct_causes) > 0
+    term = dt.timedelta(days=rules.term_days)
+    return day > (invoice.due if invoice.due is not None else invoice.received + term)
+
+
+def _left_out_text(excluded: Mapping[str, Decimal]) -> str:
+    """The excluded amounts by reason, those not nil, in the order of the reasons."""
+    return ", ".join(
+        f"{StockExclusion(key).label} {format_euro(value)}"
+        for key, value in excluded.items()
+        if value
     )
 
 
@@ -1108,49 +1152,13 @@ def debt_tests(
     either is enough.
     """
     with arithmetic():
-        if previous_stock is None:
-            ratio, reduction_ok = None, None
-        elif previous_stock > ZERO:
-            ratio = internal(stock / previous_stock * HUNDRED)
-            reduction_ok = ratio <= REDUCTION_LIMIT
-        else:
-            ratio = None
-            reduction_ok = stock <= ZERO
-        if received > ZERO:
-            incidence = internal(overdue / received * HUNDRED)
-            incidence_ok = incidence <= INCIDENCE_LIMIT
-        else:
-            incidence = None
-            incidence_ok = overdue <= ZERO
+        ratio, reduction_ok = _reduction(stock, previous_stock)
+        incidence, incidence_ok = _incidence(overdue, received)
     passed = bool(reduction_ok) or bool(incidence_ok)
-    parts = []
-    if previous_stock is None:
-        parts.append(
-            "stock dell'anno precedente non disponibile: verifica della riduzione non eseguita"
-        )
-    elif ratio is None:
-        parts.append(
-            f"stock precedente nullo, stock {format_euro(stock)}: riduzione "
-            + ("rispettata" if reduction_ok else "non rispettata")
-        )
-    else:
-        parts.append(
-            f"riduzione: {format_euro(stock)} / {format_euro(previous_stock)} × 100 = "
-            f"{format_percent(ratio)} (limite {format_percent(REDUCTION_LIMIT)}): "
-            + ("rispettata" if reduction_ok else "non rispettata")
-        )
-    if incidence is None:
-        parts.append(
-            "nessuna fattura ricevuta nell'anno: incidenza "
-            + ("rispettata" if incidence_ok else "non rispettata")
-        )
-    else:
-        parts.append(
-            f"incidenza dello scaduto: {format_euro(overdue)} / {format_euro(received)} "
-            f"ricevuti nell'anno × 100 = {format_percent(incidence)} (limite "
-            f"{format_percent(INCIDENCE_LIMIT)}): "
-            + ("rispettata" if incidence_ok else "non rispettata")
-        )
+    parts = [
+        _reduction_text(stock, previous_stock, ratio, reduction_ok),
+        _incidence_text(overdue, received, incidence, incidence_ok),
+    ]
     text = (
         f"Stock del debito al 31/12/{year} (L. 145/2018 c. 859 lett. a): "
         + "; ".join(parts)
@@ -1199,6 +1207,56 @@ class Fgdc:
 
 
 FGDC_BANDS = ((60, Decimal(5)), (30, Decimal(3)), (10, Decimal(2)), (0, Decimal(1)))
+
+
+def _reduction(
+    stock: Decimal, previous_stock: Decimal | None
+) -> tuple[Decimal | None, bool | None]:
+    """Stock / previous stock × 100 and whether it is within the limit (None: not known)."""
+    if previous_stock is None:
+        return None, None
+    if previous_stock > ZERO:
+        ratio = internal(stock / previous_stock * HUNDRED)
+        return ratio, ratio <= REDUCTION_LIMIT
+    return None, stock <= ZERO
+
+
+def _incidence(overdue: Decimal, received: Decimal) -> tuple[Decimal | None, bool]:
+    """Overdue / received × 100 and whether it is within the limit."""
+    if received > ZERO:
+        incidence = internal(overdue / received * HUNDRED)
+        return incidence, incidence <= INCIDENCE_LIMIT
+    return None, overdue <= ZERO
+
+
+def _reduction_text(
+    stock: Decimal, previous_stock: Decimal | None, ratio: Decimal | None, ok: bool | None
+) -> str:
+    if previous_stock is None:
+        return "stock dell'anno precedente non disponibile: verifica della riduzione non eseguita"
+    if ratio is None:
+        return f"stock precedente nullo, stock {format_euro(stock)}: riduzione " + (
+            "rispettata" if ok else "non rispettata"
+        )
+    return (
+        f"riduzione: {format_euro(stock)} / {format_euro(previous_stock)} × 100 = "
+        f"{format_percent(ratio)} (limite {format_percent(REDUCTION_LIMIT)}): "
+        + ("rispettata" if ok else "non rispettata")
+    )
+
+
+def _incidence_text(
+    overdue: Decimal, received: Decimal, incidence: Decimal | None, ok: bool
+) -> str:
+    if incidence is None:
+        return "nessuna fattura ricevuta nell'anno: incidenza " + (
+            "rispettata" if ok else "non rispettata"
+        )
+    return (
+        f"incidenza dello scaduto: {format_euro(overdue)} / {format_euro(received)} "
+        f"ricevuti nell'anno × 100 = {format_percent(incidence)} (limite "
+        f"{format_percent(INCIDENCE_LIMIT)}): " + ("rispettata" if ok else "non rispettata")
+    )
 
 
 def fgdc(
@@ -1448,32 +1506,7 @@ def objective_achievement(
     achieved = compared <= target
     shown = f"{delay.days} giorni" if rules.round_delay else _days_text(compared)
     with arithmetic():
-        if rule is ObjectiveRule.BINARY:
-            percent = HUNDRED if achieved else ZERO
-            how = (
-                f"ritardo {shown} ≤ {format_number(target)} giorni: raggiunto, 100{NBSP}%"
-                if achieved
-                else f"ritardo {shown} > {format_number(target)} giorni: non raggiunto, 0{NBSP}% "
-                "(la quota di retribuzione di risultato legata all'obiettivo non si paga)"
-            )
-        elif rule is ObjectiveRule.PROPORTIONAL:
-            excess = max(ZERO, compared - target)
-            zero_at = Decimal(rules.proportional_zero_days)
-            percent = internal(max(ZERO, HUNDRED * (1 - excess / zero_at)))
-            how = (
-                f"ritardo {shown}, {format_number(excess, 2)} giorni oltre il valore atteso "
-                f"{format_number(target)}; 100{NBSP}% × (1 − {format_number(excess, 2)} / "
-                f"{rules.proportional_zero_days}) = {format_percent(percent)}"
-            )
-        else:
-            evaluation = evaluate_table(
-                replace(rules.evaluation, delay_target=target),
-                incidence=tests.incidence if tests else None,
-                ratio=tests.ratio if tests else None,
-                delay=compared,
-            )
-            percent = evaluation.percent
-            how = evaluation.explanation.text
+        percent, how = _objective_percent(rules, compared, shown, tests)
     text = (
         f"Obiettivo sui tempi di pagamento{subject} (DL 13/2023 art. 4-bis), calcolato dalle "
         f"fatture: {delay.explanation.text} Regola del SMVP «{rule.label}»: {how}."
@@ -1498,6 +1531,42 @@ def objective_achievement(
             },
         ),
     )
+
+
+def _objective_percent(
+    rules: PaymentRules, compared: Decimal, shown: str, tests: DebtTests | None
+) -> tuple[Decimal | None, str]:
+    """The degree of achievement by the SMVP's rule, and how it was reached."""
+    target = rules.objective_target_days
+    achieved = compared <= target
+    rule = rules.objective_rule
+    if rule is ObjectiveRule.BINARY:
+        percent = HUNDRED if achieved else ZERO
+        how = (
+            f"ritardo {shown} ≤ {format_number(target)} giorni: raggiunto, 100{NBSP}%"
+            if achieved
+            else f"ritardo {shown} > {format_number(target)} giorni: non raggiunto, 0{NBSP}% "
+            "(la quota di retribuzione di risultato legata all'obiettivo non si paga)"
+        )
+    elif rule is ObjectiveRule.PROPORTIONAL:
+        excess = max(ZERO, compared - target)
+        zero_at = Decimal(rules.proportional_zero_days)
+        percent = internal(max(ZERO, HUNDRED * (1 - excess / zero_at)))
+        how = (
+            f"ritardo {shown}, {format_number(excess, 2)} giorni oltre il valore atteso "
+            f"{format_number(target)}; 100{NBSP}% × (1 − {format_number(excess, 2)} / "
+            f"{rules.proportional_zero_days}) = {format_percent(percent)}"
+        )
+    else:
+        evaluation = evaluate_table(
+            replace(rules.evaluation, delay_target=target),
+            incidence=tests.incidence if tests else None,
+            ratio=tests.ratio if tests else None,
+            delay=compared,
+        )
+        percent = evaluation.percent
+        how = evaluation.explanation.text
+    return percent, how
 
 
 # -- what-if ---------------------------------------------------------------------------------------

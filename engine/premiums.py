@@ -751,62 +751,28 @@ def _differentiate(
     fund: Decimal, ranked: Sequence[_Prepared], parameters: PremiumParameters
 ) -> tuple[Differentiation, _Cutoff]:
     n = len(ranked)
-    m, q = parameters.maggiorazione_percent, parameters.differentiation_quota
     label = "Differenziazione dei premi (art. 69 CCNL 2018, art. 81 CCNL 2022)"
     if n == 0:
-        text = (
-            f"{label}: nessun dipendente valutato positivamente con quota, nessuna maggiorazione."
-        )
-        explanation = Explanation("differentiation", label, text, {"positive_count": 0})
-        nobody = _Cutoff(frozenset(), frozenset(), 0, None, "")
-        return Differentiation(0, 0, 0, ZERO, ZERO, explanation), nobody
-    quota = int((q * n / HUNDRED).to_integral_value(rounding=parameters.quota_rounding.mode))
-    if q > ZERO:
-        quota = min(max(quota, 1), n)
-    sentences = [
-        f"{label}: quota {format_percent(q)} di {n} valutati positivamente = "
-        f"{format_number(q * n / HUNDRED, 2)}, arrotondata {parameters.quota_rounding.label}"
-        f"{' (almeno 1)' if q > ZERO else ''} → {quota}."
-    ]
+        return _nobody_differentiated(label)
+    quota, sentences = _quota(n, parameters, label)
     cutoff = _cutoff(ranked, quota, parameters)
     if cutoff.text:
         sentences.append(cutoff.text)
-    full_count, shared_count = len(cutoff.full), len(cutoff.shared)
-    awarded_count = full_count + shared_count
-    # What the maggiorazioni cost, in units of one maggiorazione.
-    units = Decimal(full_count + cutoff.slots)
-    average = fund / n
-    target = average * m / HUNDRED
-    amount = _cents_up(target) if awarded_count else ZERO
-    sentences.append(
-        f"Premio medio pro capite P̄ = {euro(fund)} / {n} = {euro(average)}; "
-        f"maggiorazione = {format_percent(m)} × P̄ = {format_number(target, 4)}{NBSP}€ → "
-        f"{euro(amount)} (arrotondata per eccesso al centesimo) a {full_count} dipendenti."
-    )
-    if awarded_count and amount * units > fund:
-        amount = _cents_down(fund / units)
-        sentences.append(
-            f"Il fondo non consente {format_number(units)} maggiorazioni di quell'importo: "
-            f"ridotte a {euro(fund)} / {format_number(units)} = {euro(amount)}."
-        )
-    shared_amount = ZERO
-    if shared_count:
-        shared_amount = _cents_down(amount * cutoff.slots / shared_count)
-        sentences.append(
-            f"Ai {shared_count} pari merito al limite: {euro(amount)} × {cutoff.slots} / "
-            f"{shared_count} = {euro(shared_amount)} ciascuno (per difetto al centesimo)."
-        )
+    average, amount, shared_amount, amount_sentences = _maggiorazione(fund, n, cutoff, parameters)
+    sentences += amount_sentences
     criteria = ", ".join(criterion.label for criterion in parameters.tie_break)
     sentences.append(
         f"Graduatoria: {criteria}; a parità su tutti i criteri: {parameters.cutoff_ties.label}."
     )
+    full_count, shared_count = len(cutoff.full), len(cutoff.shared)
+    awarded_count = full_count + shared_count
     data = {
         "positive_count": n,
-        "quota_percent": q,
+        "quota_percent": parameters.differentiation_quota,
         "quota_count": quota,
         "awarded_count": awarded_count,
         "average": internal(average),
-        "maggiorazione_percent": m,
+        "maggiorazione_percent": parameters.maggiorazione_percent,
         "amount": amount,
         "shared_count": shared_count,
         "shared_amount": shared_amount,
@@ -828,6 +794,62 @@ def _differentiate(
     return differentiation, cutoff
 
 
+def _nobody_differentiated(label: str) -> tuple[Differentiation, _Cutoff]:
+    """No one evaluated positively with a share: no quota, no maggiorazione."""
+    text = f"{label}: nessun dipendente valutato positivamente con quota, nessuna maggiorazione."
+    explanation = Explanation("differentiation", label, text, {"positive_count": 0})
+    nobody = _Cutoff(frozenset(), frozenset(), 0, None, "")
+    return Differentiation(0, 0, 0, ZERO, ZERO, explanation), nobody
+
+
+def _quota(n: int, parameters: PremiumParameters, label: str) -> tuple[int, list[str]]:
+    """How many of the n get the maggiorazione, and the sentence that says how it was rounded."""
+    q = parameters.differentiation_quota
+    quota = int((q * n / HUNDRED).to_integral_value(rounding=parameters.quota_rounding.mode))
+    if q > ZERO:
+        quota = min(max(quota, 1), n)
+    sentences = [
+        f"{label}: quota {format_percent(q)} di {n} valutati positivamente = "
+        f"{format_number(q * n / HUNDRED, 2)}, arrotondata {parameters.quota_rounding.label}"
+        f"{' (almeno 1)' if q > ZERO else ''} → {quota}."
+    ]
+    return quota, sentences
+
+
+def _maggiorazione(
+    fund: Decimal, n: int, cutoff: _Cutoff, parameters: PremiumParameters
+) -> tuple[Decimal, Decimal, Decimal, list[str]]:
+    """The average premium, the maggiorazione (reduced when the fund cannot pay it) and the
+    equal part of the ties at the limit, with their sentences."""
+    m = parameters.maggiorazione_percent
+    full_count, shared_count = len(cutoff.full), len(cutoff.shared)
+    awarded_count = full_count + shared_count
+    # What the maggiorazioni cost, in units of one maggiorazione.
+    units = Decimal(full_count + cutoff.slots)
+    average = fund / n
+    target = average * m / HUNDRED
+    amount = _cents_up(target) if awarded_count else ZERO
+    sentences = [
+        f"Premio medio pro capite P̄ = {euro(fund)} / {n} = {euro(average)}; "
+        f"maggiorazione = {format_percent(m)} × P̄ = {format_number(target, 4)}{NBSP}€ → "
+        f"{euro(amount)} (arrotondata per eccesso al centesimo) a {full_count} dipendenti."
+    ]
+    if awarded_count and amount * units > fund:
+        amount = _cents_down(fund / units)
+        sentences.append(
+            f"Il fondo non consente {format_number(units)} maggiorazioni di quell'importo: "
+            f"ridotte a {euro(fund)} / {format_number(units)} = {euro(amount)}."
+        )
+    shared_amount = ZERO
+    if shared_count:
+        shared_amount = _cents_down(amount * cutoff.slots / shared_count)
+        sentences.append(
+            f"Ai {shared_count} pari merito al limite: {euro(amount)} × {cutoff.slots} / "
+            f"{shared_count} = {euro(shared_amount)} ciascuno (per difetto al centesimo)."
+        )
+    return average, amount, shared_amount, sentences
+
+
 def _line(
     item: _Prepared,
     pool: Decimal,
@@ -838,17 +860,7 @@ def _line(
     parameters: PremiumParameters,
 ) -> PremiumLine:
     person = item.person
-    score = to_decimal(person.score)
-    share_text = (
-        f"Quota = {format_percent(item.band_percent)} (fascia) × "
-        f"{format_number(item.coefficient)} (coefficiente"
-        f"{f' {person.category_name}' if person.category else ''}) × "
-        f"{format_number(item.part_time, 4)} (part-time"
-        f"{'' if parameters.part_time_proportional else ' non proporzionale'}) × "
-        f"{format_number(item.presence, 4)} ({item.presence_text}"
-        f"{'' if parameters.presence_proportional else ', non proporzionale'}) = "
-        f"{format_number(item.share, 6)}."
-    )
+    share_text = _share_text(item, parameters)
     data: dict[str, Any] = {
         "band_percent": item.band_percent,
         "coefficient": item.coefficient,
@@ -857,61 +869,19 @@ def _line(
         "share": internal(item.share),
     }
     if not item.sharing:
-        text = f"{person.name}: nessun premio ({item.reason}). {share_text}"
-        data["reason"] = item.reason
-        explanation = Explanation("premium", "Premio individuale", text, data)
-        return PremiumLine(
-            person_id=person.id,
-            label=person.name,
-            score=score,
-            band_percent=item.band_percent,
-            eligible=person.eligible,
-            reason=item.reason,
-            negative=item.negative,
-            exclusion=item.exclusion,
-            rank=None,
-            top_ranked=False,
-            share=item.share,
-            base=ZERO,
-            maggiorazione=ZERO,
-            withheld=ZERO,
-            total=ZERO,
-            explanation=explanation,
-        )
+        return _unpaid_line(item, share_text, data)
     base = _cents_down(pool * item.share / total_share)
-    if person.id in cutoff.full:
-        extra = differentiation.amount
-    elif person.id in cutoff.shared:
-        extra = differentiation.shared_amount
-    else:
-        extra = ZERO
+    extra = _extra(person.id, cutoff, differentiation)
     awarded = person.id in cutoff.full or person.id in cutoff.shared
     gross = base + extra
-    withheld = ZERO
     sentences = [
         f"{person.name}: {share_text}",
         f"Premio base = {euro(pool)} × {format_number(item.share, 6)} / "
         f"{format_number(total_share, 6)} = {euro(base)} (per difetto al centesimo).",
     ]
-    if person.id in cutoff.shared:
-        sentences.append(
-            f"Maggiorazione per la posizione n. {ranks[person.id]} in graduatoria, a pari merito "
-            f"al limite della quota: parte uguale di {euro(extra)}."
-        )
-    elif awarded:
-        sentences.append(
-            f"Maggiorazione per la posizione n. {ranks[person.id]} in graduatoria: {euro(extra)}."
-        )
-    if cutoff.text and to_decimal(person.score) in cutoff.scores:
-        sentences.append(cutoff.text)
-    if person.payment_time_missed:
-        share = parameters.payment_time_share
-        withheld = _cents_up(gross * share / HUNDRED)
-        sentences.append(
-            f"Obiettivo sui tempi di pagamento non raggiunto (DL 13/2023 art. 4-bis): "
-            f"trattenuto {format_percent(share)} di {euro(gross)} = {euro(withheld)} "
-            f"(per eccesso al centesimo), che torna al fondo."
-        )
+    sentences += _maggiorazione_sentences(person, cutoff, ranks, extra, awarded)
+    withheld, withheld_sentences = _payment_time_withheld(person, gross, parameters)
+    sentences += withheld_sentences
     total = gross - withheld
     sentences.append(f"Totale {euro(total)}.")
     data.update(base=base, maggiorazione=extra, withheld=withheld, total=total)
@@ -919,7 +889,7 @@ def _line(
     return PremiumLine(
         person_id=person.id,
         label=person.name,
-        score=score,
+        score=to_decimal(person.score),
         band_percent=item.band_percent,
         eligible=True,
         reason="",
@@ -934,6 +904,95 @@ def _line(
         total=total,
         explanation=explanation,
     )
+
+
+def _share_text(item: _Prepared, parameters: PremiumParameters) -> str:
+    """The sentence multiplying out one person's share of the pool."""
+    person = item.person
+    return (
+        f"Quota = {format_percent(item.band_percent)} (fascia) × "
+        f"{format_number(item.coefficient)} (coefficiente"
+        f"{f' {person.category_name}' if person.category else ''}) × "
+        f"{format_number(item.part_time, 4)} (part-time"
+        f"{'' if parameters.part_time_proportional else ' non proporzionale'}) × "
+        f"{format_number(item.presence, 4)} ({item.presence_text}"
+        f"{'' if parameters.presence_proportional else ', non proporzionale'}) = "
+        f"{format_number(item.share, 6)}."
+    )
+
+
+def _unpaid_line(item: _Prepared, share_text: str, data: dict[str, Any]) -> PremiumLine:
+    """The line of someone who shares nothing of the pool, saying why."""
+    person = item.person
+    text = f"{person.name}: nessun premio ({item.reason}). {share_text}"
+    data["reason"] = item.reason
+    explanation = Explanation("premium", "Premio individuale", text, data)
+    return PremiumLine(
+        person_id=person.id,
+        label=person.name,
+        score=to_decimal(person.score),
+        band_percent=item.band_percent,
+        eligible=person.eligible,
+        reason=item.reason,
+        negative=item.negative,
+        exclusion=item.exclusion,
+        rank=None,
+        top_ranked=False,
+        share=item.share,
+        base=ZERO,
+        maggiorazione=ZERO,
+        withheld=ZERO,
+        total=ZERO,
+        explanation=explanation,
+    )
+
+
+def _extra(person_id: Hashable, cutoff: _Cutoff, differentiation: Differentiation) -> Decimal:
+    """The maggiorazione of one person: whole above the limit, an equal part at it, else none."""
+    if person_id in cutoff.full:
+        return differentiation.amount
+    if person_id in cutoff.shared:
+        return differentiation.shared_amount
+    return ZERO
+
+
+def _maggiorazione_sentences(
+    person: Person,
+    cutoff: _Cutoff,
+    ranks: Mapping[Hashable, int],
+    extra: Decimal,
+    awarded: bool,
+) -> list[str]:
+    """Why one person gets a maggiorazione (or the cutoff sentence when their score sits on it)."""
+    sentences = []
+    if person.id in cutoff.shared:
+        sentences.append(
+            f"Maggiorazione per la posizione n. {ranks[person.id]} in graduatoria, a pari merito "
+            f"al limite della quota: parte uguale di {euro(extra)}."
+        )
+    elif awarded:
+        sentences.append(
+            f"Maggiorazione per la posizione n. {ranks[person.id]} in graduatoria: {euro(extra)}."
+        )
+    if cutoff.text and to_decimal(person.score) in cutoff.scores:
+        sentences.append(cutoff.text)
+    return sentences
+
+
+def _payment_time_withheld(
+    person: Person, gross: Decimal, parameters: PremiumParameters
+) -> tuple[Decimal, list[str]]:
+    """The part withheld when the payment-time objective was missed (DL 13/2023 art. 4-bis)."""
+    if not person.payment_time_missed:
+        return ZERO, []
+    share = parameters.payment_time_share
+    withheld = _cents_up(gross * share / HUNDRED)
+    sentence = (
+        f"Obiettivo sui tempi di pagamento non raggiunto (DL 13/2023 art. 4-bis): "
+        f"trattenuto {format_percent(share)} di {euro(gross)} = {euro(withheld)} "
+        f"(per eccesso al centesimo), che torna al fondo."
+    )
+    return withheld, [sentence]
 
 
 def percent_shares(counts: Sequence[int]) -> list[Decimal]:
@@ -1249,27 +1308,12 @@ def distribute_result_pay(
         result_pool = to_decimal(result_pool)
         if result_pool < ZERO:
             raise ValueError("il fondo per la retribuzione di risultato non può essere negativo")
-        seen: set[Hashable] = set()
-        for holder in holders:
-            if holder.id in seen:
-                raise ValueError(f"la persona «{holder.id}» compare più di una volta")
-            seen.add(holder.id)
-            if to_decimal(holder.position_allowance) < ZERO:
-                raise ValueError(f"{holder.name}: la retribuzione di posizione è negativa")
-            if not ZERO <= to_decimal(holder.band_percent) <= HUNDRED:
-                raise ValueError(f"{holder.name}: la percentuale della fascia deve essere 0–100")
+        _check_holders(holders)
         if position_pool is None:
             position_pool = sum((to_decimal(h.position_allowance) for h in holders), ZERO)
         check = check_result_pool(result_pool, position_pool, parameters.minimum_result_quota)
         rate = parameters.max_result_rate
-        theoretical = {
-            holder.id: to_decimal(holder.position_allowance)
-            * rate
-            / HUNDRED
-            * to_decimal(holder.band_percent)
-            / HUNDRED
-            for holder in holders
-        }
+        theoretical = _theoretical_result(holders, rate)
         wanted = sum(theoretical.values(), ZERO)
         scale = ONE
         if wanted > ZERO and (wanted > result_pool or parameters.distribute_whole_pool):
@@ -1281,19 +1325,7 @@ def distribute_result_pay(
         totals = _totals(
             result_pool, [line.total for line in lines], [line.withheld for line in lines]
         )
-        sentences = [check.explanation.text]
-        if scale < ONE:
-            sentences.append(
-                f"Importi teorici {euro(wanted)} superiori al fondo {euro(result_pool)}: "
-                f"ridotti in proporzione (× {format_number(scale, 6)})."
-            )
-        elif scale > ONE:
-            sentences.append(
-                f"Importi teorici {euro(wanted)} inferiori al fondo {euro(result_pool)}: "
-                f"aumentati in proporzione per distribuirlo (× {format_number(scale, 6)})."
-            )
-        else:
-            sentences.append(f"Importi teorici {euro(wanted)} entro il fondo {euro(result_pool)}.")
+        sentences = [check.explanation.text, _scale_sentence(wanted, result_pool, scale)]
         sentences.append(
             f"Distribuito {euro(totals.distributed)}, trattenuto {euro(totals.withheld)}, "
             f"residuo {euro(totals.residual)}."
@@ -1310,6 +1342,48 @@ def distribute_result_pay(
             "result_pay", "Retribuzione di risultato", " ".join(sentences), data
         )
         return ResultDistribution(lines, totals, check, scale, explanation)
+
+
+def _check_holders(holders: Sequence[PositionHolder]) -> None:
+    """Each holder once, with an allowance not negative and a band percentage within 0-100."""
+    seen: set[Hashable] = set()
+    for holder in holders:
+        if holder.id in seen:
+            raise ValueError(f"la persona «{holder.id}» compare più di una volta")
+        seen.add(holder.id)
+        if to_decimal(holder.position_allowance) < ZERO:
+            raise ValueError(f"{holder.name}: la retribuzione di posizione è negativa")
+        if not ZERO <= to_decimal(holder.band_percent) <= HUNDRED:
+            raise ValueError(f"{holder.name}: la percentuale della fascia deve essere 0–100")
+
+
+def _theoretical_result(
+    holders: Sequence[PositionHolder], rate: Decimal
+) -> dict[Hashable, Decimal]:
+    """Each holder's allowance × the maximum rate × their band, before fitting the pool."""
+    return {
+        holder.id: to_decimal(holder.position_allowance)
+        * rate
+        / HUNDRED
+        * to_decimal(holder.band_percent)
+        / HUNDRED
+        for holder in holders
+    }
+
+
+def _scale_sentence(wanted: Decimal, result_pool: Decimal, scale: Decimal) -> str:
+    """Whether the theoretical amounts were scaled down, up, or left as they are."""
+    if scale < ONE:
+        return (
+            f"Importi teorici {euro(wanted)} superiori al fondo {euro(result_pool)}: "
+            f"ridotti in proporzione (× {format_number(scale, 6)})."
+        )
+    if scale > ONE:
+        return (
+            f"Importi teorici {euro(wanted)} inferiori al fondo {euro(result_pool)}: "
+            f"aumentati in proporzione per distribuirlo (× {format_number(scale, 6)})."
+        )
+    return f"Importi teorici {euro(wanted)} entro il fondo {euro(result_pool)}."
 
 
 def _result_line(

@@ -49,6 +49,7 @@ from engine.rollup import (
     score_cycle,
 )
 from engine.status import ObjectiveStatus, PhaseProgress, StatusResult, objective_status
+from engine.tree import in_order
 from measurement import scoring
 from measurement.models import (
     MEASURING_STATES,
@@ -816,25 +817,9 @@ class ScoreBoard:
     def rows(self) -> list[dict[str, str]]:
         """Flat rows (see ROW_FIELDS) for CSV: ente, units, objectives, indicators, persons."""
 
-        def percent(value: Decimal | None) -> str:
-            return "" if value is None else f"{value:.2f}"
-
-        def row(level, key, code, label, value, score_percent, status, explanation):
-            return {
-                "level": level,
-                "key": key,
-                "code": code,
-                "label": label,
-                "value": value,
-                "percent": percent(score_percent),
-                "status": status,
-                "rule": explanation.rule_label,
-                "explanation": explanation.text,
-            }
-
         ente = self.cycle.ente
         rows = [
-            row(
+            _board_row(
                 "ente",
                 ente.slug,
                 "",
@@ -846,11 +831,13 @@ class ScoreBoard:
             )
         ]
         rows += [
-            row("unit", e.key, e.unit.peg_code, e.unit.name, "", e.percent, "", e.explanation)
+            _board_row(
+                "unit", e.key, e.unit.peg_code, e.unit.name, "", e.percent, "", e.explanation
+            )
             for e in self.units
         ]
         rows += [
-            row(
+            _board_row(
                 "objective",
                 e.key,
                 e.objective.code,
@@ -863,7 +850,7 @@ class ScoreBoard:
             for e in self.objectives
         ]
         rows += [
-            row(
+            _board_row(
                 "indicator",
                 e.key,
                 e.indicator.code,
@@ -876,10 +863,34 @@ class ScoreBoard:
             for e in self.indicators
         ]
         rows += [
-            row("person", e.key, "", e.label, "", e.percent, "", e.explanation)
+            _board_row("person", e.key, "", e.label, "", e.percent, "", e.explanation)
             for e in self.persons
         ]
         return rows
+
+
+def _board_row(
+    level: str,
+    key: str,
+    code: str,
+    label: str,
+    value: str,
+    score_percent: Decimal | None,
+    status: str,
+    explanation: Explanation,
+) -> dict[str, str]:
+    """One row of ScoreBoard.rows (see ROW_FIELDS), the percentage to two decimals."""
+    return {
+        "level": level,
+        "key": key,
+        "code": code,
+        "label": label,
+        "value": value,
+        "percent": "" if score_percent is None else f"{score_percent:.2f}",
+        "status": status,
+        "rule": explanation.rule_label,
+        "explanation": explanation.text,
+    }
 
 
 def _with_formula(result: ea.Achievement, formula: FormulaResult) -> ea.Achievement:
@@ -1138,6 +1149,7 @@ def _compute_cycle_scores(
     records = replace(_structure(plan, relevant), indicators=indicators.records)
     scores = _with_formulas(score_cycle(records, settings), indicators)
     depth = _depths(plan.units)
+    by_pk = {unit.pk: unit for unit in plan.units}
     return ScoreBoard(
         cycle=cycle,
         as_of=reading.as_of,
@@ -1147,9 +1159,9 @@ def _compute_cycle_scores(
         indicators=indicators.entries,
         objectives=_objective_entries(plan, scores, reading, settings),
         units=[
-            UnitEntry(unit, scores.units[unit.key], depth.get(unit.pk, 0))
-            for unit in _tree_order(plan.units)
-            if unit.pk in relevant
+            UnitEntry(by_pk[pk], scores.units[by_pk[pk].key], depth.get(pk, 0))
+            for pk, _level in in_order({unit.pk: unit.parent_id for unit in plan.units})
+            if pk in relevant
         ],
         persons=_person_entries(plan, scores),
     )
@@ -1179,26 +1191,6 @@ def _depths(units: list[Unit]) -> dict[int, int]:
             current = by_id[current].parent_id
         depths[unit.pk] = depth
     return depths
-
-
-def _tree_order(units: list[Unit]) -> list[Unit]:
-    """Units depth-first, each followed by the units below it, in plan order."""
-    by_id = {unit.pk: unit for unit in units}
-    children: dict[int | None, list[Unit]] = defaultdict(list)
-    for unit in units:
-        parent = unit.parent_id if unit.parent_id in by_id else None
-        children[parent].append(unit)
-    ordered: list[Unit] = []
-    stack = list(reversed(children[None]))
-    seen: set[int] = set()
-    while stack:
-        unit = stack.pop()
-        if unit.pk in seen:
-            continue
-        seen.add(unit.pk)
-        ordered.append(unit)
-        stack.extend(reversed(children.get(unit.pk, [])))
-    return ordered
 
 
 def values_as_of(cycle: Cycle, day: dt.date) -> dict[str, list[dict[str, Any]]]:

@@ -105,7 +105,7 @@ def test_another_entes_ids_give_404(org, other, enter):
         reverse("appraisal:scheda_reopen", args=[other.scheda.pk]),
         reverse("appraisal:scheme_edit", args=[other.scheme.pk]),
         reverse("appraisal:scheme_components", args=[other.scheme.pk]),
-        reverse("appraisal:report_validate", args=[other.cycle.pk]),
+        reverse("documents:report_validate", args=[other.cycle.pk]),
     ]
     for url in urls:
         assert client.get(url).status_code == 404, url
@@ -378,14 +378,27 @@ def test_nucleo_overview_lists_anomalies(org, schede, enter):
     assert response.status_code == 200
     assert "Valutazioni negative" in body
     assert "Relazione sulla performance 2025" in body
-    assert reverse("appraisal:report_validate", args=[org.cycle.pk]) in body
+    assert reverse("documents:report_validate", args=[org.cycle.pk]) in body
 
 
 def _validate_report(org, enter, validated_on: dt.date):
     client = enter(org.users.nucleo, org.ente)
-    url = reverse("appraisal:report_validate", args=[org.cycle.pk])
+    url = reverse("documents:report_validate", args=[org.cycle.pk])
     assert client.get(url).status_code == 200
     return client.post(url, {"validated_on": validated_on.isoformat(), "act_label": "Verbale n. 2"})
+
+
+def test_the_old_report_validation_address_redirects(org, enter):
+    client = enter(org.users.nucleo, org.ente)
+    old = reverse("appraisal:report_validate", args=[org.cycle.pk])
+    response = client.get(old)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("documents:report_validate", args=[org.cycle.pk])
+
+
+def test_only_the_nucleo_or_an_admin_validates_the_report(org, enter):
+    url = reverse("documents:report_validate", args=[org.cycle.pk])
+    assert enter(org.users.comandante, org.ente).get(url).status_code == 403
 
 
 def test_nucleo_records_report_validation(org, enter):

@@ -105,6 +105,22 @@ def test_cells_read_the_italian_way(text, value):
     assert typed(text)[0] == value
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("1.234,56 €", "euro"),
+        ("-0,5 %", "percent"),
+        ("12,5", "number"),
+        ("1" * 40, "text"),  # looks like a number, but too many digits: the parser refuses it
+        ("12,5" + "0" * 40 + " €", "text"),
+    ],
+)
+def test_cells_the_parser_refuses_stay_text(text, kind):
+    value, column_kind = typed(text)
+    assert column_kind.value == kind
+    assert (value == text) is (kind == "text")
+
+
 def test_documents_has_no_writer_of_its_own():
     """The table download and the public CSV go through `core.tabular` (one writer, safe
     against formula injection): the documents app keeps no copy of it."""
