@@ -58,6 +58,18 @@ def machine_decimal(value: Any) -> Decimal:
     return _from_number(value)
 
 
+def optional_decimal(value: Any) -> Decimal | None:
+    """A stored figure that may be missing (a chart bar, a ranking value): None or "" is None,
+    otherwise what `machine_decimal` reads; what it refuses is None too — a figure not shown
+    rather than a page that fails."""
+    if value is None or value == "":
+        return None
+    try:
+        return machine_decimal(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+
+
 def json_decimal(value: Any) -> Decimal:
     """Read a number inside a JSON document that people may also edit (the SMVP settings, the
     parameters of a distribution): what `machine_decimal` reads, or a text with the decimal

@@ -8,27 +8,17 @@ make the figure just written stale.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from engine.numbers import optional_decimal
 from measurement import stored
 from measurement.models import MonitoringWindow
 from payments.models import PaymentReport
 from planning.models import Cycle
 from ranking import selectors
 from ranking.models import EnteFigure
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
 
 
 def record_payments(report: PaymentReport) -> EnteFigure:
@@ -41,8 +31,8 @@ def record_payments(report: PaymentReport) -> EnteFigure:
         year=report.year,
         defaults={
             "report": report,
-            "payment_delay": _decimal(delay),
-            "itp": _decimal(itp),
+            "payment_delay": optional_decimal(delay),
+            "itp": optional_decimal(itp),
             "payments_at": report.computed_at,
         },
     )

@@ -10,13 +10,14 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from core.charts import Bar, Series, bar_chart, grouped_bar_chart
+from engine.numbers import optional_decimal
 
 register = template.Library()
 
@@ -45,15 +46,6 @@ def _read(row: Any, name: str) -> Any:
     return getattr(row, name, None)
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 @register.simple_tag
 def bars(
     title: str,
@@ -63,11 +55,11 @@ def bars(
     unit: str = "%",
     maximum: Any = None,
 ) -> SafeString:
-    items = [Bar(str(_read(row, label)), _decimal(_read(row, value))) for row in rows or ()]
+    items = [Bar(str(_read(row, label)), optional_decimal(_read(row, value))) for row in rows or ()]
     if unit == "%" and maximum is None:
         maximum = Decimal(100)
     # bar_chart escapes every text it writes: the SVG is safe to insert.
-    svg = _unique_ids(bar_chart(title, items, unit=unit, maximum=_decimal(maximum)))
+    svg = _unique_ids(bar_chart(title, items, unit=unit, maximum=optional_decimal(maximum)))
     return mark_safe(f'<figure class="chart mb-3">{svg}</figure>')
 
 
@@ -78,7 +70,7 @@ def trend_chart(title: str, columns: Iterable[str], rows: Iterable[Any]) -> Safe
     rows = list(rows or ())
     columns = list(columns or ())
     series = [
-        Series(column, [_decimal(row.percents[index]) for row in rows])
+        Series(column, [optional_decimal(row.percents[index]) for row in rows])
         for index, column in enumerate(columns)
     ]
     svg = grouped_bar_chart(

@@ -231,3 +231,16 @@ def test_the_quick_plain_text_is_the_normalized_one(digits, exponent):
 
     value = Decimal(digits).scaleb(exponent)
     assert _plain(value) == _plain_general(value)
+
+
+def test_optional_decimal_reads_stored_figures_and_leaves_the_unreadable_out():
+    from decimal import Decimal
+
+    from engine.numbers import optional_decimal
+
+    assert optional_decimal(None) is None and optional_decimal("") is None
+    assert optional_decimal("12.5") == Decimal("12.5")  # the dot of a stored figure
+    assert optional_decimal(3) == Decimal(3) and optional_decimal(0.1) == Decimal("0.1")
+    assert optional_decimal(Decimal("66.67")) == Decimal("66.67")
+    for unreadable in ("1.700,5", "abc", "NaN", float("inf"), True, [1]):
+        assert optional_decimal(unreadable) is None
