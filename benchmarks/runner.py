@@ -450,20 +450,23 @@ def prepare_postgres(url: str) -> str | None:
     import dj_database_url
     import psycopg
     from psycopg import sql
+    from psycopg.conninfo import make_conninfo
 
     config = dj_database_url.parse(url)
     if config.get("ENGINE") != "django.db.backends.postgresql":
         return f"«{url}» non è un indirizzo PostgreSQL"
-    where = f"{config.get('HOST') or 'localhost'}:{config.get('PORT') or 5432}"
-    server = {
-        "host": config.get("HOST") or "localhost",
-        "port": config.get("PORT") or 5432,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "connect_timeout": 5,
-    }
+    host, port = config.get("HOST") or "localhost", config.get("PORT") or 5432
+    server = make_conninfo(
+        host=host,
+        port=port,
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        dbname="postgres",  # the database itself may not exist yet
+        connect_timeout=5,
+    )
+    where = f"{host}:{port}"
     try:
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        with psycopg.connect(server, autocommit=True) as admin:
             name = config["NAME"]
             found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
             if found is None:
