@@ -52,12 +52,15 @@ shell: deps ## Shell Django
 
 BENCH_DB ?= sqlite:///$(CURDIR)/var/bench.sqlite3
 BENCH_PROFILES ?= small,medium,metropolitan
+# The same measures again on PostgreSQL when a server answers (database created if missing);
+# `make bench BENCH_PG=` measures SQLite only.
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432/performa_bench
 
-bench: deps ## Misura le prestazioni sugli enti sintetici e scrive docs/benchmarks.md (lento)
+bench: deps ## Misura le prestazioni sugli enti sintetici (SQLite e, se risponde, PostgreSQL) e scrive docs/benchmarks.md (lento)
 	@mkdir -p var
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --noinput
 	DATABASE_URL=$(BENCH_DB) PERFORMA_DEBUG=0 $(PY) manage.py benchmark --profiles $(BENCH_PROFILES) \
-		--json var/benchmarks.json
+		--postgres "$(BENCH_PG)" --json var/benchmarks.json
 
 BENCH_LOAD_PROFILES ?= medium
 BENCH_LOAD_REQUESTS ?= 100

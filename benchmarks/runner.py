@@ -8,7 +8,14 @@ with the same seed when missing), then measures:
 - each main page, requested through Django's test client by an admin of the ente, a fixed count
   of times: latency p50/p95/p99, size and SQL queries per request;
 - `import_cycle` and `export_cycle` of the profile's file, each in a fresh process so that its
-  peak resident memory is its own.
+  peak resident memory is its own;
+- the Piano (PDF, DOCX, XLSX) and the Relazione (PDF) generated as `generate_document` does;
+- a year of synthetic invoices (`payments.synthetic`, a count proportional to the objectives)
+  imported and turned into the payment indicators as `import_invoices` does.
+
+Document generation and the invoice import run in a transaction rolled back afterwards (their
+stored files deleted), so each run measures the same work on the same ente. `postgres_pass`
+repeats everything in a child process on PostgreSQL when a server answers.
 
 `report_markdown(result)` writes the table of `docs/benchmarks.md`; `result` is JSON-ready.
 Figures depend on the machine: compare ratios, and re-measure on yours.
@@ -20,6 +27,7 @@ import datetime as dt
 import json
 import os
 import platform
+import random
 import resource
 import statistics
 import subprocess
@@ -32,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -42,11 +51,14 @@ from accounts.models import Membership, MembershipRole, User
 from accounts.services import account_save, membership_save
 from appraisal.models import Scheda
 from benchmarks.synthetic import PROFILES, build_document
+from documents.services import document_generate_now
 from engine.rollup import score_cycle
 from interchange.importer import import_cycle
 from measurement import scoring
 from measurement import selectors as measurement
 from organization.models import Ente, Unit
+from payments import services as payments
+from payments import synthetic as invoice_files
 from planning.models import Cycle, Indicator, OperationalObjective
 from rewards.models import Fund
 from rewards.services import distribution_preview
@@ -113,6 +125,73 @@ def measure_premiums(cycle: Cycle, repeat: int) -> dict[str, Any] | None:
         "lines": runs[0][2],
         "wall_s": statistics.median(run[0] for run in runs),
         "cpu_s": statistics.median(run[1] for run in runs),
+    }
+
+
+DOCUMENTS = (("piano", "pdf"), ("piano", "docx"), ("piano", "xlsx"), ("relazione", "pdf"))
+INVOICES_PER_OBJECTIVE = 40  # about 100,000 a year for a città metropolitana of 3,000
+
+
+def _generate_rolled_back(cycle: Cycle, kind: str, fmt: str) -> dict[str, Any]:
+    """One document generated as `generate_document` does; row and file gone afterwards."""
+    start, cpu = time.perf_counter(), time.process_time()
+    stored = ""
+    try:
+        with transaction.atomic():
+            document = document_generate_now(user=None, cycle=cycle, kind=kind, format=fmt)
+            wall, used = time.perf_counter() - start, time.process_time() - cpu
+            stored = document.file.name or ""
+            row = {"state": document.state, "bytes": document.size, "error": document.error}
+            raise _Rollback
+    except _Rollback:
+        pass
+    if stored:
+        default_storage.delete(stored)  # the rollback does not reach the media folder
+    return {"kind": kind, "format": fmt, "wall_s": wall, "cpu_s": used, **row}
+
+
+def measure_documents(cycle: Cycle) -> list[dict[str, Any]]:
+    """The Piano in every format and the Relazione in PDF. A document the synthetic ente lacks
+    data for is still recorded, with the state and message the app gives it."""
+    return [_generate_rolled_back(cycle, kind, fmt) for kind, fmt in DOCUMENTS]
+
+
+def _offices(cycle: Cycle, seed: int) -> dict[str, int]:
+    """The ente's units as invoice offices, each with its own mean delay (same seed, same)."""
+    rng = random.Random(seed)
+    names = (
+        Unit.objects.filter(ente=cycle.ente).order_by("order", "id").values_list("name", flat=True)
+    )
+    return {name: rng.randint(-10, 15) for name in names}
+
+
+def measure_invoices(cycle: Cycle, seed: int) -> dict[str, Any]:
+    """A year of invoices imported (read, checked, written) and the payment indicators
+    computed, as `import_invoices` does; rolled back so the ente stays as it was."""
+    count = INVOICES_PER_OBJECTIVE * OperationalObjective.objects.filter(cycle=cycle).count()
+    content = invoice_files.to_csv(
+        invoice_files.generate(count, cycle.year, seed=seed, offices=_offices(cycle, seed))
+    )
+    stored = ""
+    start, cpu = time.perf_counter(), time.process_time()
+    try:
+        with transaction.atomic():
+            batch = payments.import_invoices(
+                user=None, ente=cycle.ente, content=content, filename="fatture-sintetiche.csv"
+            )
+            wall, used = time.perf_counter() - start, time.process_time() - cpu
+            stored, valid = batch.file.name or "", batch.valid_invoices
+            raise _Rollback
+    except _Rollback:
+        pass
+    if stored:
+        default_storage.delete(stored)
+    return {
+        "invoices": count,
+        "valid": valid,
+        "file_mb": len(content) / 2**20,
+        "wall_s": wall,
+        "cpu_s": used,
     }
 
 
@@ -307,6 +386,8 @@ def run(
     requests: int = 10,
     repeat: int = 3,
     interchange: bool = True,
+    documents: bool = True,
+    invoices: bool = True,
     pages: tuple[str, ...] = (),
     log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
@@ -327,6 +408,13 @@ def run(
             if interchange:
                 log(f"[{name}] export_cycle / import_cycle")
                 entry["interchange"] = measure_interchange(cycle, Path(tmp))
+                cycle = ensure_ente(name, seed)  # the import replaced the cycle
+            if documents:
+                log(f"[{name}] documenti (Piano, Relazione)")
+                entry["documents"] = measure_documents(cycle)
+            if invoices:
+                log(f"[{name}] fatture: importazione e indicatori")
+                entry["invoices"] = measure_invoices(cycle, seed)
             results[name] = entry
     return {"machine": machine(), "profiles": results}
 
@@ -349,6 +437,72 @@ def machine() -> dict[str, Any]:
         "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "peak_mb_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The PostgreSQL pass
+# ---------------------------------------------------------------------------------------------
+
+
+def prepare_postgres(url: str) -> str | None:
+    """None when the server of `url` answers and its database exists (created if missing, as
+    .ci/run does); otherwise why the pass is skipped, in Italian."""
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import make_conninfo
+
+    config = dj_database_url.parse(url)
+    if config.get("ENGINE") != "django.db.backends.postgresql":
+        return f"«{url}» non è un indirizzo PostgreSQL"
+    host, port = config.get("HOST") or "localhost", config.get("PORT") or 5432
+    server = make_conninfo(
+        host=host,
+        port=port,
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        dbname="postgres",  # the database itself may not exist yet
+        connect_timeout=5,
+    )
+    where = f"{host}:{port}"
+    try:
+        with psycopg.connect(server, autocommit=True) as admin:
+            name = config["NAME"]
+            found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if found is None:
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        return f"nessun server PostgreSQL risponde su {where} ({type(exc).__name__})"
+    return None
+
+
+def _manage(args: list[str], url: str) -> None:
+    """`manage.py ARGS` in a child process on the database of `url` (settings read it at start)."""
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, check=True)
+
+
+def postgres_pass(url: str, benchmark_args: list[str], log: Callable[[str], None]) -> dict:
+    """The same measurements on PostgreSQL: migrate, then `benchmark` in a child process. The
+    result, or {"skipped": why} when no server answers."""
+    reason = prepare_postgres(url)
+    if reason is not None:
+        log(f"PostgreSQL saltato: {reason}.")
+        return {"skipped": reason}
+    log(f"PostgreSQL: {url}")
+    _manage(["migrate", "--noinput", "--verbosity", "0"], url)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "postgresql.json"
+        _manage(
+            [
+                "benchmark",
+                *benchmark_args,
+                f"--output={Path(tmp) / 'postgresql.md'}",
+                f"--json={data}",
+            ],
+            url,
+        )
+        return json.loads(data.read_text(encoding="utf-8"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,7 +538,61 @@ def _page_cells(row: dict[str, Any] | None) -> str:
     return f"{row['p50_ms']:.0f} / {row['p95_ms']:.0f} / {row['p99_ms']:.0f} ms"
 
 
-def report_markdown(result: dict[str, Any]) -> str:
+def _documents_lines(profiles: dict[str, Any], names: list[str]) -> list[str]:
+    measured = [n for n in names if profiles[n].get("documents")]
+    if not measured:
+        return []
+    lines = ["", "### Documenti (generati come `generate_document`, poi annullati)", ""]
+    lines += [_row(["documento", *measured, "esito"]), "|---|" + "---:|" * len(measured) + "---|"]
+    by_name = {n: {(d["kind"], d["format"]): d for d in profiles[n]["documents"]} for n in measured}
+    for kind, fmt in DOCUMENTS:
+        rows = [by_name[n].get((kind, fmt)) for n in measured]
+        cells = [
+            "–" if d is None else f"{d['wall_s']:.2f} s, {d['bytes'] / 1024:.0f} KB" for d in rows
+        ]
+        outcomes = {
+            f"{n}: {d['state']}" + (f" ({d['error']})" if d["error"] else "")
+            for n, d in zip(measured, rows, strict=True)
+            if d is not None and d["state"] != "done"
+        }
+        lines.append(
+            _row(
+                [
+                    f"{kind.capitalize()} {fmt.upper()}",
+                    *cells,
+                    "; ".join(sorted(outcomes)) or "generato",
+                ]
+            )
+        )
+    return lines
+
+
+def _invoices_lines(profiles: dict[str, Any], names: list[str]) -> list[str]:
+    measured = [(n, profiles[n]["invoices"]) for n in names if profiles[n].get("invoices")]
+    if not measured:
+        return []
+    lines = ["", "### Fatture: importazione di un anno e calcolo degli indicatori (annullati)", ""]
+    lines += [_row(["profilo", "fatture", "valide", "file", "tempo reale", "CPU"])]
+    lines.append("|---|---:|---:|---:|---:|---:|")
+    for name, x in measured:
+        cells = [str(x["invoices"]), str(x["valid"]), f"{x['file_mb']:.1f} MB"]
+        lines.append(_row([name, *cells, f"{x['wall_s']:.2f} s", f"{x['cpu_s']:.2f} s"]))
+    return lines
+
+
+def _other_databases(result: dict[str, Any]) -> list[str]:
+    """The PostgreSQL pass: its own section, or the reason it did not run."""
+    other = result.get("postgresql")
+    if other is None:
+        return []
+    if "skipped" in other:
+        return ["", f"PostgreSQL non misurato: {other['skipped']}."]
+    return ["", report_markdown(other, title="## La stessa esecuzione su PostgreSQL").rstrip()]
+
+
+def report_markdown(
+    result: dict[str, Any], title: str = "## Ultima esecuzione di `make bench`"
+) -> str:
     """The benchmark's tables in Markdown (figures with a dot for decimals, as measured)."""
     m = result["machine"]
     profiles = result["profiles"]
@@ -396,7 +604,7 @@ def report_markdown(result: dict[str, Any]) -> str:
     )
     load = m.get("load_average")
     lines = [
-        "## Ultima esecuzione di `make bench`",
+        title,
         "",
         f"- data: {m['date']}; commit `{m['commit']}`; database: {m['database']}",
         f"- macchina: {m['platform']}, {m['cpus']} CPU, Python {m['python']}"
@@ -471,6 +679,8 @@ def report_markdown(result: dict[str, Any]) -> str:
                     ]
                 )
             )
+    lines += _documents_lines(profiles, names) + _invoices_lines(profiles, names)
+    lines += _other_databases(result)
     return "\n".join(lines) + "\n"
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from benchmarks import runner
 from benchmarks.runner import percentile, report_markdown, write_report
+from documents.models import GeneratedDocument
+from payments.models import ImportBatch, Invoice
 from rewards.models import Distribution
 
 
@@ -54,6 +58,23 @@ def test_benchmark_command_writes_markdown_and_json(tmp_path, settings):
     assert 0 < small["premiums"]["lines"] <= small["size"]["schede"]
     assert not Distribution.objects.exists()
     assert "### Distribuzione dei premi" in text and "a freddo, CPU del processo" in text
+    # documents: the Piano in three formats and the Relazione, each with what the app gave
+    documents = {(d["kind"], d["format"]): d for d in small["documents"]}
+    assert set(documents) == {
+        ("piano", "pdf"),
+        ("piano", "docx"),
+        ("piano", "xlsx"),
+        ("relazione", "pdf"),
+    }
+    assert documents["piano", "pdf"]["state"] == "done" and documents["piano", "pdf"]["bytes"] > 0
+    assert "### Documenti" in text and "| Piano DOCX |" in text and "| Relazione PDF |" in text
+    assert not GeneratedDocument.objects.exists()  # rolled back
+    # invoices: a year proportional to the ente, imported and rolled back
+    assert small["invoices"]["invoices"] == 40 * 18
+    assert 0 < small["invoices"]["valid"] <= small["invoices"]["invoices"]
+    assert "### Fatture" in text
+    assert not Invoice.objects.exists() and not ImportBatch.objects.exists()
+    assert "postgresql" not in result  # no --postgres, no pass
     # a second run replaces the generated section instead of appending to it
     write_report(result, markdown)
     assert markdown.read_text(encoding="utf-8").count("## Ultima esecuzione") == 1
@@ -113,3 +134,73 @@ def test_pages_option_measures_only_the_pages_named(tmp_path, settings):
     )
     pages = [row["page"] for row in json.loads(data.read_text())["profiles"]["small"]["pages"]]
     assert pages == ["cruscotto dell'ente", "cruscotto di un'area", "monitoraggio di un indicatore"]
+
+
+@pytest.mark.django_db
+def test_postgres_pass_is_skipped_when_no_server_answers(tmp_path, settings, monkeypatch):
+    settings.ALLOWED_HOSTS = ["localhost"]
+
+    def never(args, url):
+        raise AssertionError(f"manage.py {args} non doveva partire")
+
+    monkeypatch.setattr(runner, "_manage", never)
+    markdown, data = tmp_path / "b.md", tmp_path / "b.json"
+    call_command(
+        "benchmark",
+        "--profiles=small",
+        "--requests=1",
+        "--repeat=1",
+        "--no-interchange",
+        "--no-documents",
+        "--no-invoices",
+        "--pages=cruscotto dell'ente",
+        "--postgres=postgres://postgres@127.0.0.1:1/performa_bench",  # nothing listens on 1
+        f"--output={markdown}",
+        f"--json={data}",
+    )
+    skipped = json.loads(data.read_text())["postgresql"]["skipped"]
+    assert "127.0.0.1:1" in skipped
+    assert f"PostgreSQL non misurato: {skipped}." in markdown.read_text(encoding="utf-8")
+
+
+def test_a_url_that_is_not_postgres_is_skipped():
+    assert "non è un indirizzo PostgreSQL" in runner.prepare_postgres("sqlite:///x.sqlite3")
+
+
+@pytest.mark.django_db
+def test_postgres_pass_gets_its_own_section(tmp_path, settings, monkeypatch):
+    settings.ALLOWED_HOSTS = ["localhost"]
+    calls = []
+
+    def fake_manage(args, url):
+        """Stand in for the child process: a result as a PostgreSQL run would write it."""
+        calls.append(args)
+        if args[0] == "benchmark":
+            json_path = next(a.split("=", 1)[1] for a in args if a.startswith("--json="))
+            fake = json.loads(data.read_text())
+            fake["machine"]["database"] = "postgresql"
+            fake["profiles"]["small"]["size"]["units"] = 999
+            Path(json_path).write_text(json.dumps(fake))
+
+    data = tmp_path / "first.json"
+    options = ["--profiles=small", "--requests=1", "--repeat=1", "--no-interchange"]
+    options += ["--no-documents", "--pages=cruscotto dell'ente"]
+    call_command("benchmark", *options, f"--output={tmp_path / 'a.md'}", f"--json={data}")
+    monkeypatch.setattr(runner, "prepare_postgres", lambda url: None)
+    monkeypatch.setattr(runner, "_manage", fake_manage)
+    markdown = tmp_path / "b.md"
+    call_command(
+        "benchmark",
+        *options,
+        "--postgres=postgres://x@h/db",
+        f"--output={markdown}",
+        f"--json={tmp_path / 'b.json'}",
+    )
+    assert calls[0][0] == "migrate"
+    assert "--no-documents" in calls[1] and "--profiles=small" in calls[1]
+    assert not any(a.startswith("--postgres") for a in calls[1])  # the child does not recurse
+    text = markdown.read_text(encoding="utf-8")
+    assert text.count("## Ultima esecuzione di `make bench`") == 1
+    section = text.split("## La stessa esecuzione su PostgreSQL")[1]
+    assert "database: postgresql" in section and "| small | 999 |" in section
+    assert "database: sqlite" in text.split("## La stessa esecuzione")[0]

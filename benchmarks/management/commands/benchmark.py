@@ -1,5 +1,7 @@
 """`manage.py benchmark [--profiles small,medium,metropolitan] [--requests N] [--repeat N]
-[--no-interchange] [--output docs/benchmarks.md] [--json FILE]`: measure and write the report."""
+[--no-interchange] [--no-documents] [--no-invoices] [--postgres URL] [--output docs/benchmarks.md]
+[--json FILE]`: measure and write the report; with --postgres, measure again on that database
+when its server answers (skipped with a message otherwise)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from benchmarks.runner import run, write_report
+from benchmarks.runner import postgres_pass, run, write_report
 from benchmarks.synthetic import PROFILES
 
 
@@ -24,6 +26,13 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=10, help="richieste per pagina")
         parser.add_argument("--repeat", type=int, default=3, help="ripetizioni di cycle_scores")
         parser.add_argument("--no-interchange", action="store_true")
+        parser.add_argument("--no-documents", action="store_true")
+        parser.add_argument("--no-invoices", action="store_true")
+        parser.add_argument(
+            "--postgres",
+            default="",
+            help="indirizzo PostgreSQL su cui ripetere le misure, se il server risponde",
+        )
         parser.add_argument(
             "--pages", default="", help="solo le pagine il cui nome contiene uno di questi testi"
         )
@@ -46,9 +55,30 @@ class Command(BaseCommand):
             requests=options["requests"],
             repeat=options["repeat"],
             interchange=not options["no_interchange"],
+            documents=not options["no_documents"],
+            invoices=not options["no_invoices"],
             pages=tuple(part.strip() for part in options["pages"].split(",") if part.strip()),
             log=self.stdout.write,
         )
+        if options["postgres"]:
+            result["postgresql"] = postgres_pass(
+                options["postgres"], _same_measures(options), self.stdout.write
+            )
         output = Path(options["output"])
         write_report(result, output, Path(options["json"]) if options["json"] else None)
         self.stdout.write(f"Scritto {output}.")
+
+
+def _same_measures(options) -> list[str]:
+    """The arguments that make the PostgreSQL pass measure what this one measured."""
+    args = [
+        f"--profiles={options['profiles']}",
+        f"--seed={options['seed']}",
+        f"--requests={options['requests']}",
+        f"--repeat={options['repeat']}",
+        f"--pages={options['pages']}",
+    ]
+    for flag in ("no_interchange", "no_documents", "no_invoices"):
+        if options[flag]:
+            args.append("--" + flag.replace("_", "-"))
+    return args
