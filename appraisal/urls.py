@@ -1,5 +1,4 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
 from appraisal import views
 
@@ -40,7 +39,7 @@ urlpatterns = [
     # The page moved to documents (its write is the documents service's): old links still work.
     path(
         "cicli/<int:pk>/validazione-relazione/",
-        RedirectView.as_view(pattern_name="documents:report_validate", query_string=True),
+        views.report_validate_moved,
         name="report_validate",
     ),
     path("modelli/", views.scheme_list, name="scheme_list"),

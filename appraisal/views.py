@@ -710,6 +710,17 @@ def scheda_reopen(request, pk):
     )
 
 
+@require_http_methods(["GET", "POST"])
+@ente_required
+def report_validate_moved(request, pk):
+    """The Nucleo's «valida la Relazione» page moved to documents: old links still lead there,
+    for a cycle of the user's own ente only (another ente's id is a 404, as everywhere)."""
+    cycle = _cycle(request, pk)
+    target = reverse("documents:report_validate", args=[cycle.pk])
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(f"{target}?{query}" if query else target)
+
+
 # ---------------------------------------------------------------------------------------------
 # Giunta: aggregates only
 # ---------------------------------------------------------------------------------------------
