@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from benchmarks.options import add_report_arguments, chosen_profiles
 from benchmarks.runner import postgres_pass, run, write_report
-from benchmarks.synthetic import PROFILES
 
 
 class Command(BaseCommand):
@@ -33,20 +32,10 @@ class Command(BaseCommand):
             default="",
             help="indirizzo PostgreSQL su cui ripetere le misure, se il server risponde",
         )
-        parser.add_argument(
-            "--pages", default="", help="solo le pagine il cui nome contiene uno di questi testi"
-        )
-        parser.add_argument(
-            "--output", default=str(Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
-        )
-        parser.add_argument("--json", help="file JSON con tutte le misure")
+        add_report_arguments(parser)
 
     def handle(self, *args, **options):
-        profiles = [name.strip() for name in options["profiles"].split(",") if name.strip()]
-        unknown = [name for name in profiles if name not in PROFILES]
-        if unknown:
-            known = ", ".join(sorted(PROFILES))
-            raise CommandError(f"Profilo sconosciuto: {', '.join(unknown)} (profili: {known}).")
+        profiles = chosen_profiles(options["profiles"])
         if options["requests"] < 1 or options["repeat"] < 1:
             raise CommandError("--requests e --repeat devono essere almeno 1.")
         result = run(

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from benchmarks.load import CLIENTS, run_load, write_section
-from benchmarks.synthetic import PROFILES
+from benchmarks.options import add_report_arguments, chosen_profiles
 
 
 def _integers(raw: str, option: str) -> tuple[int, ...]:
@@ -39,20 +38,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--clients", default=",".join(str(c) for c in CLIENTS))
         parser.add_argument("--workers", type=int, default=2, help="processi di gunicorn")
-        parser.add_argument(
-            "--pages", default="", help="solo le pagine il cui nome contiene uno di questi testi"
-        )
-        parser.add_argument(
-            "--output", default=str(Path(settings.BASE_DIR) / "docs" / "benchmarks.md")
-        )
-        parser.add_argument("--json", help="file JSON con tutte le misure")
+        add_report_arguments(parser)
 
     def handle(self, *args, **options):
-        profiles = [name.strip() for name in options["profiles"].split(",") if name.strip()]
-        unknown = [name for name in profiles if name not in PROFILES]
-        if unknown or not profiles:
-            known = ", ".join(sorted(PROFILES))
-            raise CommandError(f"Profilo sconosciuto: {', '.join(unknown)} (profili: {known}).")
+        profiles = chosen_profiles(options["profiles"], required=True)
         if options["requests"] < 1 or options["workers"] < 1:
             raise CommandError("--requests e --workers devono essere almeno 1.")
         try:
