@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rewards import services
-from rewards.models import Distribution, FundKind, IntegrativeContract
+from rewards.models import Distribution, IntegrativeContract
 from tests.rewards.builders import YEAR
 
 
@@ -16,18 +16,6 @@ class Boom(Exception):
 
 def _explode(*args, **kwargs):
     raise Boom
-
-
-@pytest.fixture
-def fund(staff_case):
-    return services.fund_create(
-        user=None,
-        ente=staff_case.ente,
-        year=YEAR,
-        kind=FundKind.INDIVIDUAL,
-        label="Performance individuale",
-        amount="1000",
-    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -20,18 +20,6 @@ def run(*args):
     return out.getvalue(), err.getvalue()
 
 
-@pytest.fixture
-def fund(staff_case):
-    return services.fund_create(
-        user=None,
-        ente=staff_case.ente,
-        year=YEAR,
-        kind=FundKind.INDIVIDUAL,
-        label="Performance individuale",
-        amount="1000",
-    )
-
-
 def test_preview_as_json_stores_a_new_preview(staff_case, fund):
     out, _ = run("--ente", "comune-premi", "--year", str(YEAR), "--preview", "--format", "json")
     payload = json.loads(out)
