@@ -56,17 +56,20 @@ BENCH_PROFILES ?= small,medium,metropolitan
 # `make bench BENCH_PG=` measures SQLite only.
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432/performa_bench
 
-bench: deps ## Misura le prestazioni sugli enti sintetici (SQLite e, se risponde, PostgreSQL) e scrive docs/benchmarks.md (lento)
+# `make bench` = the single-client measures (`benchmark`) and then the load test (`bench-load`):
+# both write their own section of docs/benchmarks.md.
+bench: deps ## Misura le prestazioni sugli enti sintetici (SQLite e, se risponde, PostgreSQL), poi la prova di carico, e scrive docs/benchmarks.md (lento)
 	@mkdir -p var
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --noinput
 	DATABASE_URL=$(BENCH_DB) PERFORMA_DEBUG=0 $(PY) manage.py benchmark --profiles $(BENCH_PROFILES) \
 		--postgres "$(BENCH_PG)" --json var/benchmarks.json
+	@$(MAKE) --no-print-directory bench-load
 
-BENCH_LOAD_PROFILES ?= medium
+BENCH_LOAD_PROFILES ?= medium,metropolitan
 BENCH_LOAD_REQUESTS ?= 100
 
 .PHONY: bench-load
-bench-load: deps ## Prova di carico: gunicorn su 127.0.0.1, 1/8/32 client; scrive la sua sezione di docs/benchmarks.md
+bench-load: deps ## Prova di carico: gunicorn su 127.0.0.1, 1/8/32 client (medium e metropolitano); scrive la sua sezione di docs/benchmarks.md
 	@mkdir -p var
 	DATABASE_URL=$(BENCH_DB) $(PY) manage.py migrate --noinput
 	DATABASE_URL=$(BENCH_DB) PERFORMA_DEBUG=0 $(PY) manage.py benchmark_load \

@@ -50,6 +50,7 @@ from accounts.middleware import SESSION_KEY
 from accounts.models import Membership, MembershipRole, User
 from accounts.services import account_save, membership_save
 from appraisal.models import Scheda
+from benchmarks.floor import FloorArrays, numpy_floor, rollup_python
 from benchmarks.synthetic import PROFILES, build_document
 from documents.services import document_generate_now
 from engine.rollup import score_cycle
@@ -318,7 +319,23 @@ def measure_scores(cycle: Cycle, repeat: int) -> dict[str, Any]:
         "engine_floor_s": floor_s,
         "engine_floor_cpu_s": statistics.median(f[1] for f in floor),
         "ratio_to_floor": cold_s / floor_s if floor_s else None,
+        **_array_floors(records, repeat, cold_s),
         "repeat": repeat,
+    }
+
+
+def _array_floors(records, repeat: int, cold_s: float) -> dict[str, float | None]:
+    """The roll-up over plain arrays (benchmarks.floor), in Python and, if installed, NumPy."""
+    arrays = FloorArrays.of(records)
+    python_s = statistics.median(_timed(lambda: rollup_python(arrays)) for _ in range(repeat))
+    vectorised = numpy_floor(arrays)
+    numpy_s = (
+        statistics.median(_timed(vectorised.rollup) for _ in range(repeat)) if vectorised else None
+    )
+    return {
+        "python_floor_s": python_s,
+        "numpy_floor_s": numpy_s,
+        "ratio_to_python_floor": cold_s / python_s if python_s else None,
     }
 
 
@@ -514,6 +531,10 @@ def _ms(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds * 1000:,.1f} ms".replace(",", " ")
 
 
+def _times(ratio: float | None) -> str:
+    return "" if ratio is None else f"×{ratio:.1f}"
+
+
 def _growth(small: float | None, large: float | None, size_ratio: float) -> str:
     """How a figure grows from the first profile to the last, beside how the ente grows."""
     if not small or large is None:
@@ -628,6 +649,8 @@ def report_markdown(
         ("warm_s", "a caldo (dati invariati)"),
         ("engine_floor_s", "solo motore (`score_cycle`)"),
         ("engine_floor_cpu_s", "solo motore, CPU del processo"),
+        ("python_floor_s", "pavimento: lo stesso roll-up su array, Python puro"),
+        ("numpy_floor_s", "pavimento: lo stesso roll-up su array, NumPy"),
     ):
         if any(key not in profiles[n]["scores"] for n in names):
             continue  # a report of an older run
@@ -636,8 +659,12 @@ def report_markdown(
             first_s, last_s = profiles[first]["scores"][key], profiles[last]["scores"][key]
             cells.append(_growth(first_s, last_s, size_ratio))
         lines.append(_row([label, *cells]))
-    ratios = [f"×{profiles[n]['scores']['ratio_to_floor']:.1f}" for n in names]
-    lines.append(_row(["a freddo / solo motore", *ratios, *([""] if several else [])]))
+    for key, label in (
+        ("ratio_to_floor", "a freddo / solo motore"),
+        ("ratio_to_python_floor", "a freddo / pavimento in Python puro (obiettivo: ≤ ×20)"),
+    ):
+        ratios = [_times(profiles[n]["scores"].get(key)) for n in names]
+        lines.append(_row([label, *ratios, *([""] if several else [])]))
     premiums = [(n, profiles[n].get("premiums")) for n in names if profiles[n].get("premiums")]
     if premiums:
         lines += ["", "### Distribuzione dei premi (anteprima, annullata dopo la misura)", ""]

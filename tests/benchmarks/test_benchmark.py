@@ -55,6 +55,8 @@ def test_benchmark_command_writes_markdown_and_json(tmp_path, settings):
     assert all(row["queries"] > 0 for row in small["pages"])
     assert small["scores"]["cold_s"] > 0 and small["scores"]["engine_floor_s"] > 0
     assert small["scores"]["cold_cpu_s"] > 0 and small["scores"]["engine_floor_cpu_s"] > 0
+    assert small["scores"]["python_floor_s"] > 0 and small["scores"]["numpy_floor_s"] > 0
+    assert "pavimento: lo stesso roll-up su array, Python puro" in text
     # the premium preview is measured and rolled back: no distribution is left behind
     assert 0 < small["premiums"]["lines"] <= small["size"]["schede"]
     assert not Distribution.objects.exists()
