@@ -208,3 +208,13 @@ def test_postgres_pass_gets_its_own_section(tmp_path, settings, monkeypatch):
     assert "database: postgresql" in section and "| small | 999 |" in section
     # The first run is on the database the suite runs on (SQLite, or PostgreSQL in its pass).
     assert f"database: {connection.vendor}" in text.split("## La stessa esecuzione")[0]
+
+
+def test_a_child_command_reports_its_own_peak_memory_not_its_parent_s():
+    # Linux carries the parent's high-water mark into a vforked child's ru_maxrss: with the
+    # metropolitan ente loaded the parent holds ~500 MB and every import/export reported that.
+    parent = bytearray(400 * 2**20)
+    parent[::4096] = b"\1" * len(parent[::4096])  # touch every page: it is resident
+    measured = runner._child("check")
+    assert measured["seconds"] > 0
+    assert 0 < measured["peak_mb"] < 400
