@@ -5,9 +5,10 @@ ordinary situations: a descriptive target is «non misurabile», a missing value
 mancante»; both carry a percent of None so that the roll-up can apply the ente's missing-data
 policy. Only misuse (e.g. a bands rule without bands) raises ValueError.
 
-The explanation of an achievement is recorded as it is computed, step by step (a writer and the
-values it writes), and written when it is read (`Explanation`): a large ente scores 12,000
-indicators and a page shows a few of them. The text is the same as if written at once.
+The explanation of an achievement is written when it is read (`Explanation`), not while the
+achievement is computed: a large ente scores 12,000 indicators and a page shows a few of them.
+Its text is then written by scoring the same facts again with the writing on (see `_Work`); the
+engine is pure, so the text is the one the first computation would have written.
 
 Order of the steps for a numeric target
 1. the raw achievement by the rule's method (linear, ratio, binary, bands; ranges apart);
@@ -24,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.config import (
     Band,
@@ -175,15 +176,57 @@ def score_indicator(
     cap: Decimal = HUNDRED,
 ) -> Achievement:
     """The achievement of an indicator against its target under the SMVP rule."""
-    rule = rule or IndicatorRule()
+    return _scored((target, measurement, rule or IndicatorRule(), baseline, cap), writing=False)
+
+
+# What an achievement is computed from: target, measurement, rule, baseline, cap.
+Facts = tuple[Target, Measurement, IndicatorRule, Decimal | None, Decimal]
+
+
+def _scored(facts: Facts, *, writing: bool) -> Achievement:
+    target, measurement, rule, baseline, cap = facts
+    work = _Work(facts, writing)
     with arithmetic():
         if target.kind is TargetKind.TEXT:
             if measurement.value is not None:
-                return _score_assessed(target, measurement.value)
+                return _score_assessed(target, measurement.value, work)
             return _not_measurable(target)
         if target.kind is TargetKind.BY_DATE:
-            return _score_milestone(target, measurement, rule)
-        return _score_numeric(target, measurement, rule, baseline, cap)
+            return _score_milestone(target, measurement, rule, work)
+        return _score_numeric(target, measurement, rule, baseline, cap, work)
+
+
+def _rewritten(facts: Facts) -> str:
+    """The text of an explanation: the same facts scored again, each step written."""
+    return _scored(facts, writing=True).explanation.text
+
+
+class _Work:
+    """The explanation of one computation. While `writing`, each step's sentence is written as
+    it happens; otherwise nothing is written, and the explanation's text is the computation of
+    the same facts done again with the writing on, when (if ever) the text is read."""
+
+    __slots__ = ("facts", "writing", "steps", "data")
+
+    def __init__(self, facts: Facts, writing: bool):
+        self.facts = facts
+        self.writing = writing
+        self.steps: list[str] = []
+        self.data: dict[str, Any] = {}
+
+    def say(self, write: Callable[..., str], *values: Any) -> None:
+        """A step: the sentence `write(*values)`, written only while writing."""
+        if self.writing:
+            self.steps.append(write(*values))
+
+    def explanation(self, rule: str, rule_label: str) -> Explanation:
+        text: Text = " ".join(self.steps) if self.writing else partial(_rewritten, self.facts)
+        return Explanation(rule, rule_label, text, self.data)
+
+
+def _text(sentence: str) -> str:
+    """A sentence without numbers, as it is."""
+    return sentence
 
 
 # -- outcomes without a number --------------------------------------------------------------------
@@ -203,20 +246,15 @@ def _not_measurable(target: Target) -> Achievement:
     )
 
 
-def _score_assessed(target: Target, value: Decimal) -> Achievement:
+def _score_assessed(target: Target, value: Decimal, work: _Work) -> Achievement:
     """A descriptive target has no number to compare with: whoever measures it (the responsabile,
     then the Nucleo) attests the degree of achievement as a percentage, which is used as is."""
     written = f" («{target.text}»)" if target.text else ""
     percent = internal(clamp(to_decimal(value), ZERO, HUNDRED))
+    work.say(_assessed_words, written, percent)
+    work.data = {"target_kind": target.kind, "target_text": target.text, "assessed": str(percent)}
     return Achievement(
-        Outcome.SCORED,
-        percent,
-        Explanation(
-            "assessed",
-            "Raggiungimento attestato",
-            partial(_in_context, _assessed_words, written, percent),
-            {"target_kind": target.kind, "target_text": target.text, "assessed": str(percent)},
-        ),
+        Outcome.SCORED, percent, work.explanation("assessed", "Raggiungimento attestato")
     )
 
 
@@ -226,14 +264,12 @@ def _assessed_words(written: str, percent: Decimal) -> str:
     )
 
 
-def _missing(reason: Text, data: dict[str, Any]) -> Achievement:
-    return Achievement(Outcome.MISSING, None, Explanation("missing", "Dato mancante", reason, data))
-
-
-def _in_context(write: Callable[..., str], *values: Any) -> str:
-    """A text written when read, in the engine's Decimal context whatever the reader's is."""
-    with arithmetic():
-        return write(*values)
+def _missing(
+    work: _Work, data: dict[str, Any], write: Callable[..., str], *values: Any
+) -> Achievement:
+    """Dato mancante: the reason `write(*values)` alone is the text (not the steps before)."""
+    text: Text = write(*values) if work.writing else partial(_rewritten, work.facts)
+    return Achievement(Outcome.MISSING, None, Explanation("missing", "Dato mancante", text, data))
 
 
 # -- numeric targets ------------------------------------------------------------------------------
@@ -247,8 +283,13 @@ RuleName = tuple[str, str]
 RANGE_RULE: RuleName = ("range", "Intervallo")
 
 
+_RULE_NAMES: dict[ScoringMethod, RuleName] = {
+    method: (method.value, method.label) for method in ScoringMethod
+}
+
+
 def _named(method: ScoringMethod) -> RuleName:
-    return method.value, method.label
+    return _RULE_NAMES[method]
 
 
 class Direction(StrEnum):
@@ -257,8 +298,7 @@ class Direction(StrEnum):
     RANGE = "range"
 
 
-@dataclass(frozen=True)
-class _Goal:
+class _Goal(NamedTuple):  # a tuple: one per numeric target, made 12,000 times per large ente
     direction: Direction
     low: Decimal  # the target (HIGHER/LOWER) or the lower bound (RANGE)
     high: Decimal  # equal to low except for a RANGE
@@ -303,44 +343,13 @@ _PREVIOUS_KINDS = frozenset(
 NOT_MET_CEILING = HUNDRED - Decimal("0.01")
 
 
-# One step of an explanation: the function that writes its sentence and the values it writes.
-Step = tuple[Callable[..., str], tuple[Any, ...]]
-
-
-class _Work:
-    """The steps of one computation, recorded as they happen and written when read."""
-
-    __slots__ = ("steps", "data")
-
-    def __init__(self, data: dict[str, Any]):
-        self.steps: list[Step] = []
-        self.data = data
-
-    def say(self, write: Callable[..., str], *values: Any) -> None:
-        """Record a sentence: `write(*values)`, called when the text is read. The values must
-        not change afterwards (Decimals, dates, strings, rules: all immutable)."""
-        self.steps.append((write, values))
-
-    def explanation(self, rule: str, rule_label: str) -> Explanation:
-        return Explanation(rule, rule_label, partial(_written, tuple(self.steps)), self.data)
-
-
-def _written(steps: tuple[Step, ...]) -> str:
-    with arithmetic():
-        return " ".join(write(*values) for write, values in steps)
-
-
-def _text(sentence: str) -> str:
-    """A sentence without numbers, as it is."""
-    return sentence
-
-
 def _score_numeric(
     target: Target,
     measurement: Measurement,
     rule: IndicatorRule,
     baseline: Decimal | None,
     cap: Decimal,
+    work: _Work,
 ) -> Achievement:
     inputs = {
         "target_kind": target.kind,
@@ -353,15 +362,15 @@ def _score_numeric(
     }
     goal = _goal(target)
     if goal is None:
-        return _missing(_missing_target_reason(target), inputs)
+        return _missing(work, inputs, _missing_target_reason, target)
     if measurement.value is None:
-        return _missing(partial(_in_context, _unmeasured_words, goal), inputs)
+        return _missing(work, inputs, _unmeasured_words, goal)
 
     if target.kind.is_relative_to_previous:
         inputs["previous_origin"] = target.previous_origin
         inputs["previous_year"] = target.previous_year
         inputs["previous_note"] = target.previous_note
-    work = _Work(dict(inputs))
+    work.data = inputs
     work.say(_measured_words, goal, measurement.value)
     if goal.direction is Direction.RANGE:
         raw, (code, label) = _range_achievement(goal, measurement.value, rule, work)
@@ -705,7 +714,9 @@ def _result_words(result: Decimal) -> str:
 # -- milestones -----------------------------------------------------------------------------------
 
 
-def _score_milestone(target: Target, measurement: Measurement, rule: IndicatorRule) -> Achievement:
+def _score_milestone(
+    target: Target, measurement: Measurement, rule: IndicatorRule, work: _Work
+) -> Achievement:
     inputs = {
         "target_kind": target.kind,
         "due_date": target.due_date,
@@ -715,8 +726,8 @@ def _score_milestone(target: Target, measurement: Measurement, rule: IndicatorRu
     }
     due = target.due_date
     if due is None:
-        return _missing("Traguardo senza data di scadenza.", inputs)
-    work = _Work(dict(inputs))
+        return _missing(work, inputs, _text, "Traguardo senza data di scadenza.")
+    work.data = inputs
     work.say(_due_words, due)
     done = measurement.completed_on
     if done is not None and done <= due:
@@ -729,7 +740,7 @@ def _score_milestone(target: Target, measurement: Measurement, rule: IndicatorRu
         work.say(_not_done_words)
         return _milestone_result(ZERO, rule, work)
     elif measurement.as_of <= due:
-        return _missing(partial(_not_yet_due_words, due, measurement.as_of), inputs)
+        return _missing(work, inputs, _not_yet_due_words, due, measurement.as_of)
     else:
         days_late = (measurement.as_of - due).days
         work.say(_not_yet_done_words, measurement.as_of, days_late)
