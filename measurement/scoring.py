@@ -164,6 +164,12 @@ def baseline_as_previous(indicator: Indicator | IndicatorRow) -> PreviousValue:
     )
 
 
+# The engine's enums by their stored values: a dictionary is cheaper than the enum's call, and
+# 12,000 targets are converted per board (an unknown value still goes to the call, which refuses).
+_POLARITIES = {polarity.value: polarity for polarity in ea.Polarity}
+_KINDS = {kind.value: kind for kind in ea.TargetKind}
+
+
 def engine_target(
     indicator: Indicator | IndicatorRow,
     target: Target | TargetRow | None,
@@ -174,10 +180,10 @@ def engine_target(
     `previous` is the value of the year before for the kinds relative to it (see
     `measurement.selectors`); without it the indicator's baseline is used.
     """
-    polarity = ea.Polarity(indicator.polarity)
+    polarity = _POLARITIES.get(indicator.polarity) or ea.Polarity(indicator.polarity)
     if target is None:
         return ea.Target(ea.TargetKind.VALUE, None, polarity=polarity, text="")
-    kind = ea.TargetKind(target.kind)
+    kind = _KINDS.get(target.kind) or ea.TargetKind(target.kind)
     extra = {}
     if kind.is_relative_to_previous:
         previous = previous or baseline_as_previous(indicator)

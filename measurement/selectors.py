@@ -27,8 +27,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.collector import collector_paused
@@ -241,21 +240,19 @@ def _values(
     latest of each indicator (chosen in SQL, one row per indicator), and every value of the
     parameters and indicators a formula names (a formula takes the latest period where all its
     inputs have a value). The rest only matters to deadlines and coverage (`every_value`)."""
-    rows = Measurement.objects.filter(cycle=cycle, period_end__lte=cutoff)
+    # Sorted here, not in SQL: the model's ordering goes through the cycle to the ente's name.
+    rows = Measurement.objects.filter(cycle=cycle, period_end__lte=cutoff).order_by()
     if every_value:
         return [Value(*row) for row in rows.order_by("period_end", "id").values_list(*VALUE_FIELDS)]
-    latest = (
-        rows.filter(indicator__isnull=False)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("indicator_id")],
-                order_by=[F("period_end").desc(), F("id").desc()],
-            )
-        )
-        .filter(rank=1)
-        .values_list(*VALUE_FIELDS)
+    # The latest of each indicator: no later one up to the cutoff (an indicator has one value
+    # per period end, a unique index). Half the time of a window function on SQLite.
+    later = Measurement.objects.filter(
+        cycle_id=OuterRef("cycle_id"),
+        indicator_id=OuterRef("indicator_id"),
+        period_end__lte=cutoff,
+        period_end__gt=OuterRef("period_end"),
     )
+    latest = rows.filter(indicator__isnull=False).filter(~Exists(later)).values_list(*VALUE_FIELDS)
     found = {row[0]: Value(*row) for row in latest}
     named = _names_in_formulas(indicators)
     if named:
@@ -283,10 +280,16 @@ def _people_answerable(cycle: Cycle) -> Iterable[Person]:
     """The people an objective of the cycle can be answerable to: the responsibles of the
     objectives and of the units, and the delegates; not the whole staff (one query)."""
     through = OperationalObjective.responsibles.through
-    return Person.objects.filter(ente_id=cycle.ente_id).filter(
-        Q(pk__in=Unit.objects.filter(ente_id=cycle.ente_id).values("responsible_id"))
-        | Q(pk__in=through.objects.filter(operationalobjective__cycle=cycle).values("person_id"))
-        | Q(pk__in=ObjectiveDelegate.objects.filter(objective__cycle=cycle).values("person_id"))
+    return (
+        Person.objects.filter(ente_id=cycle.ente_id)
+        .filter(
+            Q(pk__in=Unit.objects.filter(ente_id=cycle.ente_id).values("responsible_id"))
+            | Q(
+                pk__in=through.objects.filter(operationalobjective__cycle=cycle).values("person_id")
+            )
+            | Q(pk__in=ObjectiveDelegate.objects.filter(objective__cycle=cycle).values("person_id"))
+        )
+        .order_by()  # by pk in a dict; the pages sort by name
     )
 
 
@@ -311,7 +314,7 @@ def _objective_units(cycle: Cycle, objectives: list[ObjectiveRow]) -> dict[int, 
     shared: dict[int, list[int]] = defaultdict(list)
     for objective_id, unit_id in (
         ObjectiveUnit.objects.filter(objective__cycle=cycle)
-        .order_by("objective", "order", "id")
+        .order_by("objective_id", "order", "id")  # each objective's units in their order
         .values_list("objective_id", "unit_id")
     ):
         shared[objective_id].append(unit_id)
@@ -344,7 +347,9 @@ def _targets(cycle: Cycle) -> tuple[dict[int, scoring.TargetRow], dict[int, set[
     """The target of the cycle's year of each indicator, and the years each has targets for."""
     targets: dict[int, scoring.TargetRow] = {}
     years: dict[int, set[int]] = defaultdict(set)
-    rows = Target.objects.filter(indicator__cycle=cycle).values_list(*scoring.TARGET_FIELDS)
+    rows = (
+        Target.objects.filter(indicator__cycle=cycle).order_by().values_list(*scoring.TARGET_FIELDS)
+    )
     for target in map(scoring.TargetRow._make, rows):
         years[target.indicator_id].add(target.year)
         if target.year == cycle.year:
