@@ -5,6 +5,11 @@ ordinary situations: a descriptive target is «non misurabile», a missing value
 mancante»; both carry a percent of None so that the roll-up can apply the ente's missing-data
 policy. Only misuse (e.g. a bands rule without bands) raises ValueError.
 
+The explanation of an achievement is written when it is read (`Explanation`), not while the
+achievement is computed: a large ente scores 12,000 indicators and a page shows a few of them.
+Its text is then written by scoring the same facts again with the writing on (see `_Work`); the
+engine is pure, so the text is the one the first computation would have written.
+
 Order of the steps for a numeric target
 1. the raw achievement by the rule's method (linear, ratio, binary, bands; ranges apart);
 2. full credit when the value misses the target by no more than the tolerance;
@@ -15,15 +20,17 @@ Order of the steps for a numeric target
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 from engine.config import (
     Band,
     BandBasis,
+    DelayBand,
     IndicatorRule,
     LatePolicy,
     RangeOutside,
@@ -31,7 +38,7 @@ from engine.config import (
     ToleranceKind,
     coerce_enums,
 )
-from engine.explanation import Explanation
+from engine.explanation import Explanation, Text
 from engine.numbers import (
     HUNDRED,
     NBSP,
@@ -169,15 +176,57 @@ def score_indicator(
     cap: Decimal = HUNDRED,
 ) -> Achievement:
     """The achievement of an indicator against its target under the SMVP rule."""
-    rule = rule or IndicatorRule()
+    return _scored((target, measurement, rule or IndicatorRule(), baseline, cap), writing=False)
+
+
+# What an achievement is computed from: target, measurement, rule, baseline, cap.
+Facts = tuple[Target, Measurement, IndicatorRule, Decimal | None, Decimal]
+
+
+def _scored(facts: Facts, *, writing: bool) -> Achievement:
+    target, measurement, rule, baseline, cap = facts
+    work = _Work(facts, writing)
     with arithmetic():
         if target.kind is TargetKind.TEXT:
             if measurement.value is not None:
-                return _score_assessed(target, measurement.value)
+                return _score_assessed(target, measurement.value, work)
             return _not_measurable(target)
         if target.kind is TargetKind.BY_DATE:
-            return _score_milestone(target, measurement, rule)
-        return _score_numeric(target, measurement, rule, baseline, cap)
+            return _score_milestone(target, measurement, rule, work)
+        return _score_numeric(target, measurement, rule, baseline, cap, work)
+
+
+def _rewritten(facts: Facts) -> str:
+    """The text of an explanation: the same facts scored again, each step written."""
+    return _scored(facts, writing=True).explanation.text
+
+
+class _Work:
+    """The explanation of one computation. While `writing`, each step's sentence is written as
+    it happens; otherwise nothing is written, and the explanation's text is the computation of
+    the same facts done again with the writing on, when (if ever) the text is read."""
+
+    __slots__ = ("facts", "writing", "steps", "data")
+
+    def __init__(self, facts: Facts, writing: bool):
+        self.facts = facts
+        self.writing = writing
+        self.steps: list[str] = []
+        self.data: dict[str, Any] = {}
+
+    def say(self, write: Callable[..., str], *values: Any) -> None:
+        """A step: the sentence `write(*values)`, written only while writing."""
+        if self.writing:
+            self.steps.append(write(*values))
+
+    def explanation(self, rule: str, rule_label: str) -> Explanation:
+        text: Text = " ".join(self.steps) if self.writing else partial(_rewritten, self.facts)
+        return Explanation(rule, rule_label, text, self.data)
+
+
+def _text(sentence: str) -> str:
+    """A sentence without numbers, as it is."""
+    return sentence
 
 
 # -- outcomes without a number --------------------------------------------------------------------
@@ -197,26 +246,30 @@ def _not_measurable(target: Target) -> Achievement:
     )
 
 
-def _score_assessed(target: Target, value: Decimal) -> Achievement:
+def _score_assessed(target: Target, value: Decimal, work: _Work) -> Achievement:
     """A descriptive target has no number to compare with: whoever measures it (the responsabile,
     then the Nucleo) attests the degree of achievement as a percentage, which is used as is."""
     written = f" («{target.text}»)" if target.text else ""
     percent = internal(clamp(to_decimal(value), ZERO, HUNDRED))
+    work.say(_assessed_words, written, percent)
+    work.data = {"target_kind": target.kind, "target_text": target.text, "assessed": str(percent)}
     return Achievement(
-        Outcome.SCORED,
-        percent,
-        Explanation(
-            "assessed",
-            "Raggiungimento attestato",
-            f"Target descrittivo{written}: raggiungimento attestato "
-            f"{format_percent(present(percent))}.",
-            {"target_kind": target.kind, "target_text": target.text, "assessed": str(percent)},
-        ),
+        Outcome.SCORED, percent, work.explanation("assessed", "Raggiungimento attestato")
     )
 
 
-def _missing(reason: str, data: dict[str, Any]) -> Achievement:
-    return Achievement(Outcome.MISSING, None, Explanation("missing", "Dato mancante", reason, data))
+def _assessed_words(written: str, percent: Decimal) -> str:
+    return (
+        f"Target descrittivo{written}: raggiungimento attestato {format_percent(present(percent))}."
+    )
+
+
+def _missing(
+    work: _Work, data: dict[str, Any], write: Callable[..., str], *values: Any
+) -> Achievement:
+    """Dato mancante: the reason `write(*values)` alone is the text (not the steps before)."""
+    text: Text = write(*values) if work.writing else partial(_rewritten, work.facts)
+    return Achievement(Outcome.MISSING, None, Explanation("missing", "Dato mancante", text, data))
 
 
 # -- numeric targets ------------------------------------------------------------------------------
@@ -230,8 +283,13 @@ RuleName = tuple[str, str]
 RANGE_RULE: RuleName = ("range", "Intervallo")
 
 
+_RULE_NAMES: dict[ScoringMethod, RuleName] = {
+    method: (method.value, method.label) for method in ScoringMethod
+}
+
+
 def _named(method: ScoringMethod) -> RuleName:
-    return method.value, method.label
+    return _RULE_NAMES[method]
 
 
 class Direction(StrEnum):
@@ -240,13 +298,26 @@ class Direction(StrEnum):
     RANGE = "range"
 
 
-@dataclass(frozen=True)
-class _Goal:
+class _Goal(NamedTuple):  # a tuple: one per numeric target, made 12,000 times per large ente
     direction: Direction
     low: Decimal  # the target (HIGHER/LOWER) or the lower bound (RANGE)
     high: Decimal  # equal to low except for a RANGE
-    description: str
+    symbol: str  # the comparison as written («≥», «<», «=»); "" for «compreso tra»
     strict: bool = False  # a value equal to the bound does not meet it («inferiore al 45 %»)
+    # For a target relative to the previous year: where that value was read ("" if not said).
+    source: str | None = None
+
+    @property
+    def description(self) -> str:
+        """The target in words («Target ≥ 30»), written only when an explanation is read."""
+        if self.source is not None:
+            source = f", {self.source}" if self.source else ""
+            previous = format_number(self.low)
+            return f"Target {self.symbol} valore dell'anno precedente ({previous}{source})"
+        if not self.symbol:
+            low, high = format_number(self.low), format_number(self.high)
+            return f"Target compreso tra {low} e {high}"
+        return f"Target {self.symbol} {format_number(self.low)}"
 
 
 # The comparison each directional kind makes: (direction, strict, symbol).
@@ -272,27 +343,13 @@ _PREVIOUS_KINDS = frozenset(
 NOT_MET_CEILING = HUNDRED - Decimal("0.01")
 
 
-@dataclass
-class _Work:
-    """The steps of one computation, written as they happen."""
-
-    steps: list[str] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def say(self, sentence: str) -> None:
-        self.steps.append(sentence)
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.steps)
-
-
 def _score_numeric(
     target: Target,
     measurement: Measurement,
     rule: IndicatorRule,
     baseline: Decimal | None,
     cap: Decimal,
+    work: _Work,
 ) -> Achievement:
     inputs = {
         "target_kind": target.kind,
@@ -305,16 +362,16 @@ def _score_numeric(
     }
     goal = _goal(target)
     if goal is None:
-        return _missing(_missing_target_reason(target), inputs)
+        return _missing(work, inputs, _missing_target_reason, target)
     if measurement.value is None:
-        return _missing(f"{goal.description}. Valore misurato mancante.", inputs)
+        return _missing(work, inputs, _unmeasured_words, goal)
 
     if target.kind.is_relative_to_previous:
         inputs["previous_origin"] = target.previous_origin
         inputs["previous_year"] = target.previous_year
         inputs["previous_note"] = target.previous_note
-    work = _Work(data=dict(inputs))
-    work.say(f"{goal.description}; valore misurato {format_number(measurement.value)}.")
+    work.data = inputs
+    work.say(_measured_words, goal, measurement.value)
     if goal.direction is Direction.RANGE:
         raw, (code, label) = _range_achievement(goal, measurement.value, rule, work)
         ceiling = HUNDRED
@@ -322,7 +379,15 @@ def _score_numeric(
         raw, (code, label) = _directional_achievement(goal, measurement.value, rule, baseline, work)
         ceiling = cap
     percent = _finish(raw, rule, ceiling, work)
-    return Achievement(Outcome.SCORED, percent, Explanation(code, label, work.text, work.data))
+    return Achievement(Outcome.SCORED, percent, work.explanation(code, label))
+
+
+def _unmeasured_words(goal: _Goal) -> str:
+    return f"{goal.description}. Valore misurato mancante."
+
+
+def _measured_words(goal: _Goal, value: Decimal) -> str:
+    return f"{goal.description}; valore misurato {format_number(value)}."
 
 
 def _goal(target: Target) -> _Goal | None:
@@ -339,19 +404,14 @@ def _goal(target: Target) -> _Goal | None:
         }.get(target.polarity, TargetKind.EQ)
     if kind in _COMPARISONS:
         direction, strict, symbol = _COMPARISONS[kind]
-        return _Goal(direction, value, value, f"Target {symbol} {format_number(value)}", strict)
+        return _Goal(direction, value, value, symbol, strict)
     if kind is TargetKind.EQ:
-        return _Goal(Direction.RANGE, value, value, f"Target = {format_number(value)}")
+        return _Goal(Direction.RANGE, value, value, "=")
     if kind is TargetKind.BETWEEN:
         if target.value_to is None:
             return None
         low, high = sorted((value, target.value_to))
-        return _Goal(
-            Direction.RANGE,
-            low,
-            high,
-            f"Target compreso tra {format_number(low)} e {format_number(high)}",
-        )
+        return _Goal(Direction.RANGE, low, high, "")
     raise ValueError(f"tipo di target non numerico: {target.kind}")
 
 
@@ -359,15 +419,8 @@ def _previous_goal(target: Target) -> _Goal | None:
     if target.previous_value is None:
         return None
     direction, strict, symbol = _COMPARISONS[target.kind]
-    previous = format_number(target.previous_value)
-    source = f", {target.previous_words}" if target.previous_words else ""
-    return _Goal(
-        direction,
-        target.previous_value,
-        target.previous_value,
-        f"Target {symbol} valore dell'anno precedente ({previous}{source})",
-        strict,
-    )
+    value = target.previous_value
+    return _Goal(direction, value, value, symbol, strict, source=target.previous_words)
 
 
 def _missing_target_reason(target: Target) -> str:
@@ -417,7 +470,7 @@ def _directional_achievement(
 
     if rule.method is ScoringMethod.BINARY:
         raw = HUNDRED if met else ZERO
-        work.say(f"Target {'raggiunto' if met else 'non raggiunto'} → {format_percent(raw)}.")
+        work.say(_met_words, met, raw)
         return raw, _named(rule.method)
     if rule.method is ScoringMethod.BANDS and rule.bands_basis is BandBasis.VALUE:
         return _band_lookup(rule.bands, value, "valore", work), _named(rule.method)
@@ -427,21 +480,33 @@ def _directional_achievement(
     else:
         raw, label = _linear(target, value, higher, baseline, work)
     if met and not met_exactly:
-        work.say(
-            f"Scostamento entro la tolleranza ({_tolerance_words(rule)}): "
-            f"riconosciuto {format_percent(HUNDRED)}."
-        )
+        work.say(_within_tolerance_words, rule)
         raw = max(raw, HUNDRED)
     elif not met and raw >= HUNDRED:
         # Only a strict target reaches here: the value sits on the bound it had to pass.
         raw = NOT_MET_CEILING
-        work.say(
-            f"Il valore è pari al limite {format_number(target)}, che il target esclude: "
-            f"target non raggiunto → {format_percent(raw)}."
-        )
+        work.say(_on_the_bound_words, target, raw)
     if rule.method is ScoringMethod.BANDS:
         return _band_lookup(rule.bands, raw, "grado di raggiungimento", work), _named(rule.method)
     return raw, label
+
+
+def _met_words(met: bool, raw: Decimal) -> str:
+    return f"Target {'raggiunto' if met else 'non raggiunto'} → {format_percent(raw)}."
+
+
+def _within_tolerance_words(rule: IndicatorRule) -> str:
+    return (
+        f"Scostamento entro la tolleranza ({_tolerance_words(rule)}): "
+        f"riconosciuto {format_percent(HUNDRED)}."
+    )
+
+
+def _on_the_bound_words(target: Decimal, raw: Decimal) -> str:
+    return (
+        f"Il valore è pari al limite {format_number(target)}, che il target esclude: "
+        f"target non raggiunto → {format_percent(raw)}."
+    )
 
 
 def _beyond(value: Decimal, bound: Decimal, *, higher: bool, strict: bool) -> bool:
@@ -460,22 +525,32 @@ def _linear(
 ) -> tuple[Decimal, RuleName]:
     label = _named(ScoringMethod.LINEAR)
     if baseline is None:
-        work.say("Baseline non indicata: si usa il rapporto al target.")
+        work.say(_text, "Baseline non indicata: si usa il rapporto al target.")
         return _ratio(target, value, higher, work)[0], label
     span = target - baseline if higher else baseline - target
     if span <= ZERO:
-        work.say(
-            f"Il target non migliora la baseline ({format_number(baseline)}): "
-            "si usa il rapporto al target."
-        )
+        work.say(_no_improvement_words, baseline)
         return _ratio(target, value, higher, work)[0], label
     gained = value - baseline if higher else baseline - value
     raw = gained / span * HUNDRED
-    v, b, t = format_number(value), format_number(baseline), format_number(target)
-    formula = f"({v} − {b}) / ({t} − {b}) × 100" if higher else f"({b} − {v}) / ({b} − {t}) × 100"
-    work.say(f"Lineare tra baseline e target: {formula} = {format_percent(raw)}.")
+    work.say(_linear_words, value, baseline, target, higher, raw)
     work.data["raw"] = internal(raw)
     return raw, label
+
+
+def _no_improvement_words(baseline: Decimal) -> str:
+    return (
+        f"Il target non migliora la baseline ({format_number(baseline)}): "
+        "si usa il rapporto al target."
+    )
+
+
+def _linear_words(
+    value: Decimal, baseline: Decimal, target: Decimal, higher: bool, raw: Decimal
+) -> str:
+    v, b, t = format_number(value), format_number(baseline), format_number(target)
+    formula = f"({v} − {b}) / ({t} − {b}) × 100" if higher else f"({b} − {v}) / ({b} − {t}) × 100"
+    return f"Lineare tra baseline e target: {formula} = {format_percent(raw)}."
 
 
 def _ratio(target: Decimal, value: Decimal, higher: bool, work: _Work) -> tuple[Decimal, RuleName]:
@@ -483,28 +558,34 @@ def _ratio(target: Decimal, value: Decimal, higher: bool, work: _Work) -> tuple[
     if not higher and target > ZERO and value <= ZERO:
         # target / value grows without limit as the value falls to zero: better than any ratio,
         # so bands pick their top band and the cap applies, keeping the rule monotone.
-        work.say(
-            f"Valore nullo o negativo con target ≤ {format_number(target)}: rapporto illimitato."
-        )
+        work.say(_unbounded_words, target)
         return UNBOUNDED, label
     if target <= ZERO:
         met = value >= target if higher else value <= target
         raw = HUNDRED if met else ZERO
-        work.say(
-            "Rapporto non definito per valori nulli o negativi: target "
-            f"{'raggiunto' if met else 'non raggiunto'} → {format_percent(raw)}."
-        )
+        work.say(_undefined_ratio_words, met, raw)
         return raw, label
-    v, t = format_number(value), format_number(target)
-    if higher:
-        raw = value / target * HUNDRED
-        formula = f"{v} / {t} × 100"
-    else:
-        raw = target / value * HUNDRED
-        formula = f"{t} / {v} × 100"
-    work.say(f"Rapporto al target: {formula} = {format_percent(raw)}.")
+    raw = value / target * HUNDRED if higher else target / value * HUNDRED
+    work.say(_ratio_words, value, target, higher, raw)
     work.data["raw"] = internal(raw)
     return raw, label
+
+
+def _unbounded_words(target: Decimal) -> str:
+    return f"Valore nullo o negativo con target ≤ {format_number(target)}: rapporto illimitato."
+
+
+def _undefined_ratio_words(met: bool, raw: Decimal) -> str:
+    return (
+        "Rapporto non definito per valori nulli o negativi: target "
+        f"{'raggiunto' if met else 'non raggiunto'} → {format_percent(raw)}."
+    )
+
+
+def _ratio_words(value: Decimal, target: Decimal, higher: bool, raw: Decimal) -> str:
+    v, t = format_number(value), format_number(target)
+    formula = f"{v} / {t} × 100" if higher else f"{t} / {v} × 100"
+    return f"Rapporto al target: {formula} = {format_percent(raw)}."
 
 
 def _range_achievement(
@@ -517,10 +598,10 @@ def _range_achievement(
     high = goal.high + _tolerance_for(goal.high, rule)
     if low <= value <= high:
         widened = " (tolleranza compresa)" if not goal.low <= value <= goal.high else ""
-        work.say(f"Valore nell'intervallo{widened} → {format_percent(HUNDRED)}.")
+        work.say(_inside_words, widened)
         return HUNDRED, label
     if rule.method is ScoringMethod.BINARY or rule.range_outside is RangeOutside.ZERO:
-        work.say(f"Valore fuori dall'intervallo → {format_percent(ZERO)}.")
+        work.say(_outside_words)
         return ZERO, label
     bound = goal.low if value < goal.low else goal.high
     raw = _range_decrease(bound, value, rule, work)
@@ -529,22 +610,38 @@ def _range_achievement(
     return raw, label
 
 
+def _inside_words(widened: str) -> str:
+    return f"Valore nell'intervallo{widened} → {format_percent(HUNDRED)}."
+
+
+def _outside_words() -> str:
+    return f"Valore fuori dall'intervallo → {format_percent(ZERO)}."
+
+
 def _range_decrease(bound: Decimal, value: Decimal, rule: IndicatorRule, work: _Work) -> Decimal:
     """Credit falls linearly from 100 at the nearest bound to 0 at `range_zero_deviation` %."""
     if bound == ZERO:
-        work.say("Fuori dall'intervallo con limite pari a zero: scostamento non misurabile → 0 %.")
+        work.say(
+            _text, "Fuori dall'intervallo con limite pari a zero: scostamento non misurabile → 0 %."
+        )
         return ZERO
     deviation = abs(value - bound) / abs(bound) * HUNDRED
-    raw = HUNDRED - deviation / rule.range_zero_deviation * HUNDRED
-    work.say(
+    raw = max(HUNDRED - deviation / rule.range_zero_deviation * HUNDRED, ZERO)
+    work.say(_deviation_words, bound, value, deviation, rule.range_zero_deviation, raw)
+    work.data["deviation"] = internal(deviation)
+    return raw
+
+
+def _deviation_words(
+    bound: Decimal, value: Decimal, deviation: Decimal, zero_at: Decimal, raw: Decimal
+) -> str:
+    return (
         f"Fuori dall'intervallo: scostamento dal limite {format_number(bound)} = "
         f"|{format_number(value)} − {format_number(bound)}| / {format_number(abs(bound))} × 100 = "
         f"{format_percent(deviation)}; riduzione proporzionale fino a 0 % con uno scostamento del "
-        f"{format_percent(rule.range_zero_deviation)}: 100 − {format_number(deviation, 2)} / "
-        f"{format_number(rule.range_zero_deviation)} × 100 = {format_percent(max(raw, ZERO))}."
+        f"{format_percent(zero_at)}: 100 − {format_number(deviation, 2)} / "
+        f"{format_number(zero_at)} × 100 = {format_percent(raw)}."
     )
-    work.data["deviation"] = internal(deviation)
-    return max(raw, ZERO)
 
 
 def _band_lookup(bands: tuple[Band, ...], basis: Decimal, basis_name: str, work: _Work) -> Decimal:
@@ -555,45 +652,71 @@ def _band_lookup(bands: tuple[Band, ...], basis: Decimal, basis_name: str, work:
     for band in ordered:
         if basis >= band.lower:
             chosen = band
-    if basis_name == "valore":
-        shown = format_number(internal(basis))
-    else:
-        shown = "illimitato" if basis == UNBOUNDED else format_percent(basis)
     if chosen is None:
-        work.say(
-            f"Fasce: {basis_name} {shown} sotto la prima fascia "
-            f"(da {format_number(ordered[0].lower)}) → {format_percent(ZERO)}."
-        )
+        work.say(_below_the_bands_words, basis_name, basis, ordered[0].lower)
         work.data["band"] = None
         return ZERO
-    work.say(
-        f"Fasce: {basis_name} {shown} nella fascia da {format_number(chosen.lower)} "
-        f"→ {format_percent(chosen.score)}."
-    )
+    work.say(_band_words, basis_name, basis, chosen)
     work.data["band"] = {"from": chosen.lower, "score": chosen.score}
     return chosen.score
 
 
+def _band_basis_words(basis_name: str, basis: Decimal) -> str:
+    if basis_name == "valore":
+        return format_number(internal(basis))
+    return "illimitato" if basis == UNBOUNDED else format_percent(basis)
+
+
+def _below_the_bands_words(basis_name: str, basis: Decimal, first: Decimal) -> str:
+    return (
+        f"Fasce: {basis_name} {_band_basis_words(basis_name, basis)} sotto la prima fascia "
+        f"(da {format_number(first)}) → {format_percent(ZERO)}."
+    )
+
+
+def _band_words(basis_name: str, basis: Decimal, band: Band) -> str:
+    return (
+        f"Fasce: {basis_name} {_band_basis_words(basis_name, basis)} nella fascia da "
+        f"{format_number(band.lower)} → {format_percent(band.score)}."
+    )
+
+
 def _finish(raw: Decimal, rule: IndicatorRule, ceiling: Decimal, work: _Work) -> Decimal:
     if ZERO < raw < rule.minimum:
-        work.say(
-            f"Sotto la soglia minima del {format_percent(rule.minimum)} → {format_percent(ZERO)}."
-        )
+        work.say(_below_minimum_words, rule.minimum)
         raw = ZERO
     result = clamp(raw, ZERO, ceiling)
     if result < raw:
-        work.say(f"Limitato al massimo riconoscibile: {format_percent(ceiling)}.")
+        work.say(_capped_words, ceiling)
     elif result > raw:
-        work.say(f"Un raggiungimento negativo vale {format_percent(ZERO)}.")
-    work.say(f"Raggiungimento: {format_percent(result)}.")
+        work.say(_negative_words)
+    work.say(_result_words, result)
     work.data.update({"minimum": rule.minimum, "cap": ceiling, "percent": internal(result)})
     return internal(result)
+
+
+def _below_minimum_words(minimum: Decimal) -> str:
+    return f"Sotto la soglia minima del {format_percent(minimum)} → {format_percent(ZERO)}."
+
+
+def _capped_words(ceiling: Decimal) -> str:
+    return f"Limitato al massimo riconoscibile: {format_percent(ceiling)}."
+
+
+def _negative_words() -> str:
+    return f"Un raggiungimento negativo vale {format_percent(ZERO)}."
+
+
+def _result_words(result: Decimal) -> str:
+    return f"Raggiungimento: {format_percent(result)}."
 
 
 # -- milestones -----------------------------------------------------------------------------------
 
 
-def _score_milestone(target: Target, measurement: Measurement, rule: IndicatorRule) -> Achievement:
+def _score_milestone(
+    target: Target, measurement: Measurement, rule: IndicatorRule, work: _Work
+) -> Achievement:
     inputs = {
         "target_kind": target.kind,
         "due_date": target.due_date,
@@ -603,33 +726,53 @@ def _score_milestone(target: Target, measurement: Measurement, rule: IndicatorRu
     }
     due = target.due_date
     if due is None:
-        return _missing("Traguardo senza data di scadenza.", inputs)
-    work = _Work(data=dict(inputs))
-    work.say(f"Traguardo entro il {format_date(due)}.")
+        return _missing(work, inputs, _text, "Traguardo senza data di scadenza.")
+    work.data = inputs
+    work.say(_due_words, due)
     done = measurement.completed_on
     if done is not None and done <= due:
-        work.say(f"Concluso il {format_date(done)}, nei tempi → {format_percent(HUNDRED)}.")
+        work.say(_on_time_words, done)
         return _milestone_result(HUNDRED, rule, work)
     if done is not None:
         days_late = (done - due).days
-        work.say(f"Concluso il {format_date(done)}, con {days_late} giorni di ritardo.")
+        work.say(_done_late_words, done, days_late)
     elif measurement.as_of is None:
-        work.say(f"Non concluso → {format_percent(ZERO)}.")
+        work.say(_not_done_words)
         return _milestone_result(ZERO, rule, work)
     elif measurement.as_of <= due:
-        return _missing(
-            f"Traguardo entro il {format_date(due)} non ancora concluso al "
-            f"{format_date(measurement.as_of)}: scadenza non ancora passata.",
-            inputs,
-        )
+        return _missing(work, inputs, _not_yet_due_words, due, measurement.as_of)
     else:
         days_late = (measurement.as_of - due).days
-        work.say(
-            f"Non ancora concluso al {format_date(measurement.as_of)}: "
-            f"almeno {days_late} giorni di ritardo."
-        )
+        work.say(_not_yet_done_words, measurement.as_of, days_late)
     work.data["days_late"] = days_late
     return _milestone_result(_late_credit(days_late, rule, work), rule, work)
+
+
+def _due_words(due: date) -> str:
+    return f"Traguardo entro il {format_date(due)}."
+
+
+def _on_time_words(done: date) -> str:
+    return f"Concluso il {format_date(done)}, nei tempi → {format_percent(HUNDRED)}."
+
+
+def _done_late_words(done: date, days_late: int) -> str:
+    return f"Concluso il {format_date(done)}, con {days_late} giorni di ritardo."
+
+
+def _not_done_words() -> str:
+    return f"Non concluso → {format_percent(ZERO)}."
+
+
+def _not_yet_due_words(due: date, as_of: date) -> str:
+    return (
+        f"Traguardo entro il {format_date(due)} non ancora concluso al "
+        f"{format_date(as_of)}: scadenza non ancora passata."
+    )
+
+
+def _not_yet_done_words(as_of: date, days_late: int) -> str:
+    return f"Non ancora concluso al {format_date(as_of)}: almeno {days_late} giorni di ritardo."
 
 
 def _late_credit(days_late: int, rule: IndicatorRule, work: _Work) -> Decimal:
@@ -642,18 +785,26 @@ def _late_credit(days_late: int, rule: IndicatorRule, work: _Work) -> Decimal:
 
 
 def _late_zero(days_late: int, rule: IndicatorRule, work: _Work) -> Decimal:
-    work.say(f"In ritardo → {format_percent(ZERO)}.")
+    work.say(_late_zero_words)
     return ZERO
+
+
+def _late_zero_words() -> str:
+    return f"In ritardo → {format_percent(ZERO)}."
 
 
 def _late_linear(days_late: int, rule: IndicatorRule, work: _Work) -> Decimal:
     days = Decimal(rule.late_days_to_zero)
     raw = max(HUNDRED - Decimal(days_late) * HUNDRED / days, ZERO)
-    work.say(
-        f"Riduzione lineare fino a 0 in {rule.late_days_to_zero} giorni: "
-        f"100 − {days_late} × 100 / {rule.late_days_to_zero} = {format_percent(raw)}."
-    )
+    work.say(_late_linear_words, rule.late_days_to_zero, days_late, raw)
     return raw
+
+
+def _late_linear_words(days_to_zero: int, days_late: int, raw: Decimal) -> str:
+    return (
+        f"Riduzione lineare fino a 0 in {days_to_zero} giorni: "
+        f"100 − {days_late} × 100 / {days_to_zero} = {format_percent(raw)}."
+    )
 
 
 def _late_bands(days_late: int, rule: IndicatorRule, work: _Work) -> Decimal:
@@ -661,16 +812,20 @@ def _late_bands(days_late: int, rule: IndicatorRule, work: _Work) -> Decimal:
         raise ValueError("regola a fasce di ritardo senza fasce")
     for band in sorted(rule.late_bands, key=lambda band: band.max_days):
         if days_late <= band.max_days:
-            work.say(
-                f"Fascia di ritardo fino a {band.max_days} giorni → {format_percent(band.score)}."
-            )
+            work.say(_late_band_words, band)
             return band.score
-    work.say(f"Ritardo oltre l'ultima fascia → {format_percent(ZERO)}.")
+    work.say(_beyond_the_late_bands_words)
     return ZERO
+
+
+def _late_band_words(band: DelayBand) -> str:
+    return f"Fascia di ritardo fino a {band.max_days} giorni → {format_percent(band.score)}."
+
+
+def _beyond_the_late_bands_words() -> str:
+    return f"Ritardo oltre l'ultima fascia → {format_percent(ZERO)}."
 
 
 def _milestone_result(raw: Decimal, rule: IndicatorRule, work: _Work) -> Achievement:
     percent = _finish(raw, rule, HUNDRED, work)
-    return Achievement(
-        Outcome.SCORED, percent, Explanation("milestone", "Traguardo a data", work.text, work.data)
-    )
+    return Achievement(Outcome.SCORED, percent, work.explanation("milestone", "Traguardo a data"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from engine.numbers import jsonable
@@ -10,6 +12,21 @@ from engine.numbers import jsonable
 # The text of an explanation, or how to write it: a large ente has ~20,000 explanations and a
 # page shows a few, so the roll-up hands over a function and the text is written when read.
 Text = str | Callable[[], str]
+
+# Inside `written_at_once()` a text given as a function is written when the explanation is made.
+_AT_ONCE: ContextVar[bool] = ContextVar("explanations_written_at_once", default=False)
+
+
+@contextmanager
+def written_at_once() -> Iterator[None]:
+    """Write every explanation made inside the block at once, in the computation's own Decimal
+    context, as the engine wrote them before it wrote them when read: what the tests compare
+    the texts written later with (they must be the same)."""
+    token = _AT_ONCE.set(True)
+    try:
+        yield
+    finally:
+        _AT_ONCE.reset(token)
 
 
 class Explanation:
@@ -20,8 +37,9 @@ class Explanation:
     values so the UI can lay them out and JSON can carry them (see `to_dict`).
 
     `text` may be given as a function without arguments: it is called the first time the text is
-    read, and its result kept. Explanations are values: read-only, equal when their rule, text
-    and data are equal.
+    read, and its result kept (at once inside `written_at_once()`). The function must depend
+    only on values that do not change afterwards, and set its own Decimal context.
+    Explanations are values: read-only, equal when their rule, text and data are equal.
     """
 
     __slots__ = ("rule", "rule_label", "_text", "data")
@@ -34,6 +52,8 @@ class Explanation:
     def __init__(
         self, rule: str, rule_label: str, text: Text, data: Mapping[str, Any] | None = None
     ):
+        if callable(text) and _AT_ONCE.get():
+            text = text()
         object.__setattr__(self, "rule", rule)
         object.__setattr__(self, "rule_label", rule_label)
         object.__setattr__(self, "_text", text)

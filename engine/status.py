@@ -10,15 +10,19 @@ The decision, in order (the first that applies wins):
 6. otherwise                                                             → in linea.
 Progress is the achievement when there is one, otherwise the mean progress of the phases
 (a finished phase counts 100); with neither it is taken as 0 and the explanation says so.
+
+The explanation's text is written when read (a large ente has 3,000 objectives; a page shows
+the status of a few of them), from the values the decision used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from engine.config import StatusThresholds
@@ -119,28 +123,21 @@ def objective_status(
     with arithmetic():
         if achievement is not None and achievement >= thresholds.achieved:
             return _result(
-                ObjectiveStatus.ACHIEVED,
-                f"Raggiungimento {format_percent(achievement)} ≥ soglia "
-                f"{format_percent(thresholds.achieved)}.",
-                data,
+                ObjectiveStatus.ACHIEVED, data, _achieved_words, achievement, thresholds.achieved
             )
         if evaluation_date > deadline:
-            shown = "non rilevato" if achievement is None else format_percent(achievement)
             return _result(
                 ObjectiveStatus.NOT_ACHIEVED,
-                f"Scadenza del {format_date(deadline)} passata; raggiungimento {shown} sotto la "
-                f"soglia {format_percent(thresholds.achieved)}.",
                 data,
+                _past_deadline_words,
+                deadline,
+                achievement,
+                thresholds.achieved,
             )
-        overdue = [p for p in phases if _overdue(p, evaluation_date)]
+        overdue = tuple(p for p in phases if _overdue(p, evaluation_date))
         if overdue:
             data["overdue_phases"] = [p.label for p in overdue]
-            names = ", ".join(
-                f"{p.label or 'senza nome'} ({format_date(p.planned_end)})" for p in overdue
-            )
-            return _result(
-                ObjectiveStatus.LATE, f"Fasi oltre la fine prevista e non concluse: {names}.", data
-            )
+            return _result(ObjectiveStatus.LATE, data, _overdue_words, overdue)
         return _progress_status(
             achievement, evaluation_date, deadline, period_start, phases, thresholds, data
         )
@@ -159,39 +156,66 @@ def _progress_status(
     actual, source = _actual_progress(achievement, phases)
     gap = expected - actual
     data.update({"expected_progress": expected, "actual_progress": actual, "gap": gap})
-    comparison = (
-        f"Avanzamento {source} {format_percent(actual)} contro un avanzamento atteso "
-        f"{format_percent(expected)} (tempo trascorso dal {format_date(period_start)} al "
-        f"{format_date(deadline)}): scarto {format_number(gap, 2)} punti"
-    )
+    compared = (source, actual, expected, period_start, deadline, gap)
     if gap > thresholds.late_gap:
-        return _result(
-            ObjectiveStatus.LATE,
-            f"{comparison} > {format_number(thresholds.late_gap)}.",
-            data,
-        )
+        return _result(ObjectiveStatus.LATE, data, _gap_words, compared, ">", thresholds.late_gap)
     if gap > thresholds.at_risk_gap:
         return _result(
-            ObjectiveStatus.AT_RISK,
-            f"{comparison} > {format_number(thresholds.at_risk_gap)}.",
-            data,
+            ObjectiveStatus.AT_RISK, data, _gap_words, compared, ">", thresholds.at_risk_gap
         )
-    due_soon = [p for p in phases if _due_soon(p, evaluation_date, thresholds.due_soon_days)]
+    days = thresholds.due_soon_days
+    due_soon = tuple(p for p in phases if _due_soon(p, evaluation_date, days))
     if due_soon:
         data["due_soon_phases"] = [p.label for p in due_soon]
-        names = ", ".join(
-            f"{p.label or 'senza nome'} ({format_date(p.planned_end)})" for p in due_soon
-        )
-        return _result(
-            ObjectiveStatus.AT_RISK,
-            f"{comparison}. Fasi non concluse in scadenza entro {thresholds.due_soon_days} "
-            f"giorni: {names}.",
-            data,
-        )
+        return _result(ObjectiveStatus.AT_RISK, data, _due_soon_words, compared, days, due_soon)
     return _result(
-        ObjectiveStatus.ON_TRACK,
-        f"{comparison} ≤ {format_number(thresholds.at_risk_gap)}.",
-        data,
+        ObjectiveStatus.ON_TRACK, data, _gap_words, compared, "≤", thresholds.at_risk_gap
+    )
+
+
+# -- the sentences, written when the explanation is read -------------------------------------------
+
+
+def _achieved_words(achievement: Decimal, achieved: Decimal) -> str:
+    return f"Raggiungimento {format_percent(achievement)} ≥ soglia {format_percent(achieved)}."
+
+
+def _past_deadline_words(deadline: date, achievement: Decimal | None, achieved: Decimal) -> str:
+    shown = "non rilevato" if achievement is None else format_percent(achievement)
+    return (
+        f"Scadenza del {format_date(deadline)} passata; raggiungimento {shown} sotto la "
+        f"soglia {format_percent(achieved)}."
+    )
+
+
+def _phase_names(phases: tuple[PhaseProgress, ...]) -> str:
+    return ", ".join(f"{p.label or 'senza nome'} ({format_date(p.planned_end)})" for p in phases)
+
+
+def _overdue_words(overdue: tuple[PhaseProgress, ...]) -> str:
+    return f"Fasi oltre la fine prevista e non concluse: {_phase_names(overdue)}."
+
+
+def _comparison_words(
+    source: str, actual: Decimal, expected: Decimal, start: date, deadline: date, gap: Decimal
+) -> str:
+    return (
+        f"Avanzamento {source} {format_percent(actual)} contro un avanzamento atteso "
+        f"{format_percent(expected)} (tempo trascorso dal {format_date(start)} al "
+        f"{format_date(deadline)}): scarto {format_number(gap, 2)} punti"
+    )
+
+
+def _gap_words(compared: tuple[Any, ...], sign: str, limit: Decimal) -> str:
+    return f"{_comparison_words(*compared)} {sign} {format_number(limit)}."
+
+
+def _due_soon_words(
+    compared: tuple[Any, ...], days: int, due_soon: tuple[PhaseProgress, ...]
+) -> str:
+    return (
+        f"{_comparison_words(*compared)}. Fasi non concluse in scadenza entro {days} "
+        f"giorni: {_phase_names(due_soon)}."
     )
 
 
@@ -227,6 +251,15 @@ def _due_soon(phase: PhaseProgress, evaluation_date: date, days: int) -> bool:
     return 0 <= (phase.planned_end - evaluation_date).days <= days
 
 
-def _result(status: ObjectiveStatus, text: str, data: dict[str, Any]) -> StatusResult:
+def _result(
+    status: ObjectiveStatus, data: dict[str, Any], write: Callable[..., str], *values: Any
+) -> StatusResult:
+    """The status, with the text `write(*values)` written when read."""
     data = {**data, "status": status}
+    text = partial(_written, write, values)
     return StatusResult(status, Explanation(status.value, status.label, text, data))
+
+
+def _written(write: Callable[..., str], values: tuple[Any, ...]) -> str:
+    with arithmetic():
+        return write(*values)

@@ -20,7 +20,7 @@ from engine.config import (
     SmvpSettings,
 )
 from engine.numbers import NumberError, to_decimal
-from planning.models import Indicator, OrganisationalPerformanceLevel, Target
+from planning.models import Indicator, OperationalObjective, OrganisationalPerformanceLevel, Target
 
 HUNDRED = Decimal("100")
 VALUE_QUANTUM = Decimal("0.0001")  # Measurement.value has 4 decimal places
@@ -63,6 +63,89 @@ class TargetRow(NamedTuple):
 TARGET_FIELDS = TargetRow._fields
 
 
+class IndicatorRow(NamedTuple):
+    """An indicator as scoring reads it, from `values_list` (a large ente has 12,000: as model
+    instances they were a fifth of its cold scores). The score board hands it to the pages as
+    `entry.indicator`, with the fields they show; `str()` is the model's."""
+
+    pk: int
+    key: str
+    code: str
+    name: str
+    scope: str
+    objective_id: int | None
+    unit_id: int | None
+    group_unit_id: int | None  # the unit of the indicator's table, if it is in one
+    polarity: str
+    baseline_value: Decimal | None
+    baseline_year: int | None
+    weight: Decimal | None
+    formula_expression: str
+    unit_of_measure: str
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name[:80]}".strip()
+
+    @property
+    def expression(self) -> str:
+        """The machine formula of a computed indicator ('' for one measured by hand)."""
+        return (self.formula_expression or "").strip()
+
+    @property
+    def is_computed(self) -> bool:
+        return bool(self.expression)
+
+    @classmethod
+    def of(cls, indicator: Indicator) -> IndicatorRow:
+        """The row of an instance loaded with its table (`select_related("group")`)."""
+        group = indicator.group if indicator.group_id else None
+        return cls(
+            indicator.pk,
+            indicator.key,
+            indicator.code,
+            indicator.name,
+            indicator.scope,
+            indicator.objective_id,
+            indicator.unit_id,
+            group.unit_id if group is not None else None,
+            indicator.polarity,
+            indicator.baseline_value,
+            indicator.baseline_year,
+            indicator.weight,
+            indicator.formula_expression,
+            indicator.unit_of_measure,
+        )
+
+
+INDICATOR_FIELDS = ("id", *IndicatorRow._fields[1:7], "group__unit_id", *IndicatorRow._fields[8:])
+
+
+class ObjectiveRow(NamedTuple):
+    """An operational objective as scoring reads it, from `values_list`; the board hands it to
+    the pages as `entry.objective`, with the fields they show; `str()` is the model's."""
+
+    pk: int
+    key: str
+    code: str
+    title: str
+    unit_id: int | None
+    weight: Decimal | None
+    deadline: dt.date | None
+    is_payment_time: bool
+    years: list[int]
+    weight_group_id: int | None
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}".strip()
+
+    @classmethod
+    def of(cls, objective: OperationalObjective) -> ObjectiveRow:
+        return cls(*(getattr(objective, name) for name in cls._fields))
+
+
+OBJECTIVE_FIELDS = ("id", *ObjectiveRow._fields[1:])
+
+
 @dataclass(frozen=True)
 class PreviousValue:
     """The value a target relative to the previous year compares with, and where it was read
@@ -74,15 +157,21 @@ class PreviousValue:
     note: str = ""
 
 
-def baseline_as_previous(indicator: Indicator) -> PreviousValue:
+def baseline_as_previous(indicator: Indicator | IndicatorRow) -> PreviousValue:
     """The plan's «valore di partenza», used when no previous cycle says otherwise."""
     return PreviousValue(
         indicator.baseline_value, ea.PreviousOrigin.BASELINE, indicator.baseline_year
     )
 
 
+# The engine's enums by their stored values: a dictionary is cheaper than the enum's call, and
+# 12,000 targets are converted per board (an unknown value still goes to the call, which refuses).
+_POLARITIES = {polarity.value: polarity for polarity in ea.Polarity}
+_KINDS = {kind.value: kind for kind in ea.TargetKind}
+
+
 def engine_target(
-    indicator: Indicator,
+    indicator: Indicator | IndicatorRow,
     target: Target | TargetRow | None,
     previous: PreviousValue | None = None,
 ) -> ea.Target:
@@ -91,10 +180,10 @@ def engine_target(
     `previous` is the value of the year before for the kinds relative to it (see
     `measurement.selectors`); without it the indicator's baseline is used.
     """
-    polarity = ea.Polarity(indicator.polarity)
+    polarity = _POLARITIES.get(indicator.polarity) or ea.Polarity(indicator.polarity)
     if target is None:
         return ea.Target(ea.TargetKind.VALUE, None, polarity=polarity, text="")
-    kind = ea.TargetKind(target.kind)
+    kind = _KINDS.get(target.kind) or ea.TargetKind(target.kind)
     extra = {}
     if kind.is_relative_to_previous:
         previous = previous or baseline_as_previous(indicator)

@@ -27,8 +27,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.collector import collector_paused
@@ -117,29 +116,38 @@ class Value(NamedTuple):
 VALUE_FIELDS = ("id", "indicator_id", "parameter_id", "period_end", "value", "completed_on")
 
 
+IndicatorRow = scoring.IndicatorRow
+ObjectiveRow = scoring.ObjectiveRow
+
+
 @dataclass
 class _Plan:
-    """The rows of a cycle that belong to its year (see `planning.years`), loaded once."""
+    """The rows of a cycle that belong to its year (see `planning.years`), loaded once.
+
+    Objectives and indicators are rows (`scoring.ObjectiveRow`, `scoring.IndicatorRow`); their
+    model instances are loaded only for the lists of values to enter (`instances=True`)."""
 
     cycle: Cycle
     units: list[Unit]
     persons: dict[int, Person]
-    objectives: list[OperationalObjective]  # those of the cycle's year
+    objectives: list[ObjectiveRow]  # those of the cycle's year
     unit_ids: dict[int, list[int]]  # objective pk → its units, the leading one first
     responsibles: dict[int, list[int]]  # objective pk → person pks
-    indicators: list[Indicator]  # those of the cycle's year
-    formula_indicators: list[Indicator]  # every indicator: a formula may name any of them
+    indicators: list[IndicatorRow]  # those of the cycle's year
+    formula_indicators: list[IndicatorRow]  # every indicator: a formula may name any of them
     targets: dict[int, scoring.TargetRow]  # indicator pk → target of the cycle year
     phases: list[Phase]
     parameters: list[Parameter]
     yearly: dict[int, Decimal]  # parameter pk → value of the cycle year
     measurements: list[Value]  # ordered by period_end, id (see `_values`)
+    indicator_instances: dict[int, Indicator] = field(default_factory=dict)
+    objective_instances: dict[int, OperationalObjective] = field(default_factory=dict)
 
     @property
     def units_by_id(self) -> dict[int, Unit]:
         return {unit.pk: unit for unit in self.units}
 
-    def owners(self, objective: OperationalObjective) -> list[int]:
+    def owners(self, objective: ObjectiveRow) -> list[int]:
         """The people answerable for an objective: its responsibles, or the leads of its
         units (each once, the leading unit's first)."""
         named = self.responsibles.get(objective.pk)
@@ -162,15 +170,17 @@ def _unit_lead(unit_id: int | None, units: dict[int, Unit]) -> int | None:
     return None
 
 
-def _load(cycle: Cycle, cutoff: dt.date, *, every_value: bool = False) -> _Plan:
+def _load(
+    cycle: Cycle, cutoff: dt.date, *, every_value: bool = False, instances: bool = False
+) -> _Plan:
     """The cycle's rows; of the measurements up to `cutoff`, with `every_value` all of them
-    (what was entered when: deadlines, coverage), otherwise only those scoring reads (`_values`)."""
+    (what was entered when: deadlines, coverage), otherwise only those scoring reads (`_values`).
+    With `instances`, the objectives and indicators are read as model instances too (the same
+    queries), for what lists them on pages."""
     ente = cycle.ente
-    objectives = _objectives_of_year(cycle)
+    objectives, objective_instances = _objectives_of_year(cycle, instances)
     kept = {objective.pk for objective in objectives}
-    formula_indicators = list(
-        Indicator.objects.filter(cycle=cycle).select_related("group").order_by("order", "id")
-    )
+    formula_indicators, indicator_instances = _indicator_rows(cycle, instances)
     targets, target_years = _targets(cycle)
     parameters = list(Parameter.objects.filter(unit__ente=ente).order_by("unit", "order", "id"))
     return _Plan(
@@ -201,13 +211,28 @@ def _load(cycle: Cycle, cutoff: dt.date, *, every_value: bool = False) -> _Plan:
             for row in ParameterValue.objects.filter(parameter__unit__ente=ente, year=cycle.year)
         },
         measurements=_values(cycle, cutoff, formula_indicators, parameters, every_value),
+        indicator_instances=indicator_instances,
+        objective_instances=objective_instances,
     )
+
+
+def _indicator_rows(
+    cycle: Cycle, instances: bool
+) -> tuple[list[IndicatorRow], dict[int, Indicator]]:
+    """Every indicator of the cycle as a row, in the plan's order; with `instances`, read as
+    model instances (and their rows made from them), otherwise straight from `values_list`."""
+    query = Indicator.objects.filter(cycle=cycle).order_by("order", "id")
+    if not instances:
+        rows = query.values_list(*scoring.INDICATOR_FIELDS)
+        return [IndicatorRow._make(row) for row in rows], {}
+    found = {indicator.pk: indicator for indicator in query.select_related("group")}
+    return [IndicatorRow.of(indicator) for indicator in found.values()], found
 
 
 def _values(
     cycle: Cycle,
     cutoff: dt.date,
-    indicators: list[Indicator],
+    indicators: list[IndicatorRow],
     parameters: list[Parameter],
     every_value: bool,
 ) -> list[Value]:
@@ -215,21 +240,19 @@ def _values(
     latest of each indicator (chosen in SQL, one row per indicator), and every value of the
     parameters and indicators a formula names (a formula takes the latest period where all its
     inputs have a value). The rest only matters to deadlines and coverage (`every_value`)."""
-    rows = Measurement.objects.filter(cycle=cycle, period_end__lte=cutoff)
+    # Sorted here, not in SQL: the model's ordering goes through the cycle to the ente's name.
+    rows = Measurement.objects.filter(cycle=cycle, period_end__lte=cutoff).order_by()
     if every_value:
         return [Value(*row) for row in rows.order_by("period_end", "id").values_list(*VALUE_FIELDS)]
-    latest = (
-        rows.filter(indicator__isnull=False)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("indicator_id")],
-                order_by=[F("period_end").desc(), F("id").desc()],
-            )
-        )
-        .filter(rank=1)
-        .values_list(*VALUE_FIELDS)
+    # The latest of each indicator: no later one up to the cutoff (an indicator has one value
+    # per period end, a unique index). Half the time of a window function on SQLite.
+    later = Measurement.objects.filter(
+        cycle_id=OuterRef("cycle_id"),
+        indicator_id=OuterRef("indicator_id"),
+        period_end__lte=cutoff,
+        period_end__gt=OuterRef("period_end"),
     )
+    latest = rows.filter(indicator__isnull=False).filter(~Exists(later)).values_list(*VALUE_FIELDS)
     found = {row[0]: Value(*row) for row in latest}
     named = _names_in_formulas(indicators)
     if named:
@@ -242,11 +265,11 @@ def _values(
     return sorted(found.values(), key=lambda row: (row.period_end, row.id))
 
 
-def _names_in_formulas(indicators: Iterable[Indicator]) -> set[str]:
+def _names_in_formulas(indicators: Iterable[IndicatorRow]) -> set[str]:
     """Every name the valid formulas of the indicators use."""
     names: set[str] = set()
     for indicator in indicators:
-        text = formulas.formula_expression(indicator)
+        text = indicator.expression
         if text:
             with contextlib.suppress(ef.FormulaError):
                 names |= ef.parse(text).names()
@@ -257,28 +280,41 @@ def _people_answerable(cycle: Cycle) -> Iterable[Person]:
     """The people an objective of the cycle can be answerable to: the responsibles of the
     objectives and of the units, and the delegates; not the whole staff (one query)."""
     through = OperationalObjective.responsibles.through
-    return Person.objects.filter(ente_id=cycle.ente_id).filter(
-        Q(pk__in=Unit.objects.filter(ente_id=cycle.ente_id).values("responsible_id"))
-        | Q(pk__in=through.objects.filter(operationalobjective__cycle=cycle).values("person_id"))
-        | Q(pk__in=ObjectiveDelegate.objects.filter(objective__cycle=cycle).values("person_id"))
+    return (
+        Person.objects.filter(ente_id=cycle.ente_id)
+        .filter(
+            Q(pk__in=Unit.objects.filter(ente_id=cycle.ente_id).values("responsible_id"))
+            | Q(
+                pk__in=through.objects.filter(operationalobjective__cycle=cycle).values("person_id")
+            )
+            | Q(pk__in=ObjectiveDelegate.objects.filter(objective__cycle=cycle).values("person_id"))
+        )
+        .order_by()  # by pk in a dict; the pages sort by name
     )
 
 
-def _objectives_of_year(cycle: Cycle) -> list[OperationalObjective]:
-    """The cycle's objectives that belong to its year (a multi-year plan holds others too)."""
+def _objectives_of_year(
+    cycle: Cycle, instances: bool = False
+) -> tuple[list[ObjectiveRow], dict[int, OperationalObjective]]:
+    """The cycle's objectives that belong to its year (a multi-year plan holds others too), as
+    rows; with `instances`, read as model instances (and their rows made from them)."""
     group_years = dict(WeightGroup.objects.filter(cycle=cycle).values_list("pk", "years"))
-    return [
-        objective
-        for objective in OperationalObjective.objects.filter(cycle=cycle).order_by("order", "id")
-        if objective_belongs(objective, cycle.year, group_years)
-    ]
+    query = OperationalObjective.objects.filter(cycle=cycle).order_by("order", "id")
+    found: dict[int, OperationalObjective] = {}
+    if instances:
+        found = {objective.pk: objective for objective in query}
+        rows = [ObjectiveRow.of(objective) for objective in found.values()]
+    else:
+        rows = [ObjectiveRow._make(row) for row in query.values_list(*scoring.OBJECTIVE_FIELDS)]
+    rows = [row for row in rows if objective_belongs(row, cycle.year, group_years)]
+    return rows, {row.pk: found[row.pk] for row in rows} if instances else {}
 
 
-def _objective_units(cycle: Cycle, objectives: list[OperationalObjective]) -> dict[int, list[int]]:
+def _objective_units(cycle: Cycle, objectives: list[ObjectiveRow]) -> dict[int, list[int]]:
     shared: dict[int, list[int]] = defaultdict(list)
     for objective_id, unit_id in (
         ObjectiveUnit.objects.filter(objective__cycle=cycle)
-        .order_by("objective", "order", "id")
+        .order_by("objective_id", "order", "id")  # each objective's units in their order
         .values_list("objective_id", "unit_id")
     ):
         shared[objective_id].append(unit_id)
@@ -311,7 +347,9 @@ def _targets(cycle: Cycle) -> tuple[dict[int, scoring.TargetRow], dict[int, set[
     """The target of the cycle's year of each indicator, and the years each has targets for."""
     targets: dict[int, scoring.TargetRow] = {}
     years: dict[int, set[int]] = defaultdict(set)
-    rows = Target.objects.filter(indicator__cycle=cycle).values_list(*scoring.TARGET_FIELDS)
+    rows = (
+        Target.objects.filter(indicator__cycle=cycle).order_by().values_list(*scoring.TARGET_FIELDS)
+    )
     for target in map(scoring.TargetRow._make, rows):
         years[target.indicator_id].add(target.year)
         if target.year == cycle.year:
@@ -363,7 +401,7 @@ def _final_values(cycle: Cycle) -> dict[str, Decimal]:
     latest = _latest_values(plan)
     values: dict[str, Decimal] = {}
     for indicator in plan.formula_indicators:
-        if formulas.is_computed(indicator):
+        if indicator.is_computed:
             value = computed.evaluate(indicator).value
         else:
             row = latest.get(indicator.pk)
@@ -454,7 +492,7 @@ class _Formulas:
         for indicator in plan.formula_indicators:
             name = indicator_names[indicator.pk]
             self.labels.setdefault(name, indicator.name[:80])
-            text = formulas.formula_expression(indicator)
+            text = indicator.expression
             if text:
                 try:
                     self.expressions[name] = ef.parse(text)
@@ -470,9 +508,9 @@ class _Formulas:
             if name is not None and name not in self.expressions:
                 self.series[name][row.period_end] = row.value
 
-    def evaluate(self, indicator: Indicator) -> FormulaResult:
+    def evaluate(self, indicator: IndicatorRow) -> FormulaResult:
         name = formulas.formula_name(indicator.key)
-        text = formulas.formula_expression(indicator)
+        text = indicator.expression
         if name in self.errors:
             return FormulaResult(text, None, None, error=self.errors[name])
         expression = self.expressions[name]
@@ -548,7 +586,7 @@ class _Formulas:
 
 @dataclass
 class IndicatorEntry:
-    indicator: Indicator
+    indicator: IndicatorRow  # the fields pages show, not a model instance
     target: scoring.TargetRow | None  # the target of the cycle year (its text is shown)
     achievement: ea.Achievement
     measurement: Value | None = None  # the value used (None: computed or missing)
@@ -612,7 +650,7 @@ class _ScoredEntry:
 
 @dataclass
 class ObjectiveEntry(_ScoredEntry):
-    objective: OperationalObjective
+    objective: ObjectiveRow  # the fields pages show, not a model instance
     score: Score
     status: StatusResult
     owner_ids: tuple[int, ...] = ()
@@ -792,7 +830,7 @@ class ScoreBoard:
         }
 
     def _indicator_dict(
-        self, entry: IndicatorEntry, objectives: dict[int, OperationalObjective]
+        self, entry: IndicatorEntry, objectives: dict[int, ObjectiveRow]
     ) -> dict[str, Any]:
         indicator = entry.indicator
         objective = objectives.get(indicator.objective_id)
@@ -967,7 +1005,7 @@ def _indicators(plan: _Plan, reading: _Reading, settings: SmvpSettings) -> _Indi
     for indicator in plan.indicators:
         target_row = plan.targets.get(indicator.pk)
         target = scoring.engine_target(indicator, target_row, previous.get(indicator.pk))
-        formula = computed.evaluate(indicator) if formulas.is_computed(indicator) else None
+        formula = computed.evaluate(indicator) if indicator.is_computed else None
         row = None if formula is not None else latest.get(indicator.pk)
         measurement = ea.Measurement(
             value=formula.value if formula is not None else (row.value if row else None),
@@ -1272,7 +1310,7 @@ class PendingUpdate:
 class _Subject:
     indicator: Indicator | None
     parameter: Parameter | None
-    objective: OperationalObjective | None
+    objective: OperationalObjective | None  # the instances of `_load(..., instances=True)`
     owner_ids: frozenset[int]
     delegate_ids: frozenset[int]
     descriptive: bool = False
@@ -1289,7 +1327,7 @@ def _measurable_subjects(plan: _Plan, delegates: dict[int, set[int]]) -> list[_S
     subjects: list[_Subject] = []
     names_in_formulas: set[str] = set()
     for indicator in plan.indicators:
-        text = formulas.formula_expression(indicator)
+        text = indicator.expression
         if text:
             with contextlib.suppress(ef.FormulaError):
                 names_in_formulas |= ef.parse(text).names()
@@ -1303,10 +1341,18 @@ def _measurable_subjects(plan: _Plan, delegates: dict[int, set[int]]) -> list[_S
             owners = frozenset(plan.owners(objective))
             helpers = frozenset(delegates.get(objective.pk, ()))
         else:
-            unit_id = indicator.unit_id or (indicator.group.unit_id if indicator.group else None)
-            lead = _unit_lead(unit_id, units)
+            lead = _unit_lead(indicator.unit_id or indicator.group_unit_id, units)
             owners, helpers = frozenset({lead} if lead else ()), frozenset()
-        subjects.append(_Subject(indicator, None, objective, owners, helpers, descriptive))
+        subjects.append(
+            _Subject(
+                plan.indicator_instances[indicator.pk],
+                None,
+                plan.objective_instances[objective.pk] if objective is not None else None,
+                owners,
+                helpers,
+                descriptive,
+            )
+        )
     for parameter in plan.parameters:
         if formulas.formula_name(parameter.key) in names_in_formulas:
             lead = _unit_lead(parameter.unit_id, units)
@@ -1330,7 +1376,7 @@ def pending_all(cycle: Cycle, today: dt.date) -> list[PendingUpdate]:
     expected once measurement is over (the cycle in evaluation or later refuses values)."""
     if cycle.state not in MEASURING_STATES:
         return []
-    plan = _load(cycle, dt.date(cycle.year, 12, 31), every_value=True)
+    plan = _load(cycle, dt.date(cycle.year, 12, 31), every_value=True, instances=True)
     windows = list(MonitoringWindow.objects.filter(cycle=cycle).order_by("period_end"))
     subjects = _measurable_subjects(plan, _delegates(cycle))
     horizon = today + dt.timedelta(days=DUE_SOON_DAYS)
@@ -1444,7 +1490,7 @@ class Coverage:
 def coverage(cycle: Cycle, window: MonitoringWindow | None = None) -> Coverage:
     """Share of measurable indicators (and formula parameters) with a value for the window
     (any value of the cycle without a window), and owners who never entered any value."""
-    plan = _load(cycle, dt.date(cycle.year, 12, 31), every_value=True)
+    plan = _load(cycle, dt.date(cycle.year, 12, 31), every_value=True, instances=True)
     subjects = _measurable_subjects(plan, _delegates(cycle))
     index = _ValueIndex(plan)
     after: dt.date | None = None

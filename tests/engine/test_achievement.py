@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Context, Decimal, localcontext
 
 import pytest
 from hypothesis import given
@@ -29,6 +29,7 @@ from engine.config import (
     ScoringMethod,
     ToleranceKind,
 )
+from engine.explanation import written_at_once
 from engine.formula import evaluate
 from tests.engine.strategies import PROPERTY, caps, decimals
 
@@ -593,3 +594,52 @@ def test_a_strict_target_never_gives_more_than_its_inclusive_form(
     assert at_strict.percent <= at_inclusive.percent
     if value != goal:
         assert at_strict.percent == at_inclusive.percent
+
+
+# -- explanations written when read ---------------------------------------------------------------
+
+# A reader's Decimal context unlike the engine's: 3 digits, rounding down, nothing trapped. A
+# text written when read must not depend on it.
+READER_CONTEXT = Context(prec=3, rounding=ROUND_DOWN, traps=[])
+
+
+@st.composite
+def any_targets(draw) -> Target:
+    """Every kind of target, the previous-year ones with where their value was read."""
+    kind = draw(st.sampled_from(list(TargetKind)))
+    return Target(
+        kind,
+        draw(st.none() | decimals()),
+        draw(st.none() | decimals()),
+        due_date=draw(st.none() | st.dates(date(2024, 1, 1), date(2024, 12, 31))),
+        previous_value=draw(st.none() | decimals()),
+        polarity=draw(st.sampled_from(list(Polarity))),
+        text=draw(st.sampled_from(["", "entro il 31.03.2024", "almeno 30"])),
+        previous_origin=draw(st.sampled_from(list(PreviousOrigin))),
+        previous_year=draw(st.none() | st.just(2023)),
+        previous_note=draw(st.sampled_from(["", "nessun ciclo 2023 in Performa"])),
+    )
+
+
+day = st.none() | st.dates(date(2024, 1, 1), date(2024, 12, 31))
+any_rules = st.one_of(
+    rules(), st.sampled_from([IndicatorRule(), LINEAR_LATE, BANDED_LATE, SMVP_BANDS])
+)
+
+
+@PROPERTY
+@given(any_targets(), st.none() | decimals(), day, day, st.none() | decimals(), any_rules, caps)
+def test_an_explanation_written_when_read_is_the_one_written_at_once(
+    target, value, completed_on, as_of, baseline, rule, cap
+):
+    measurement = Measurement(value, completed_on, as_of)
+    with written_at_once():
+        at_once = score_indicator(target, measurement, rule, baseline=baseline, cap=cap)
+    later = score_indicator(target, measurement, rule, baseline=baseline, cap=cap)
+    # Other indicators scored in between share nothing with it.
+    score_indicator(target, Measurement(D(7), as_of=as_of), rule, baseline=D(1), cap=cap)
+    with localcontext(READER_CONTEXT):
+        text = later.explanation.text
+    assert text == at_once.explanation.text
+    assert later == at_once
+    assert later.to_dict() == at_once.to_dict()

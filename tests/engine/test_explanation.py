@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Context, Decimal, localcontext
 
 import pytest
 
 from engine.config import MissingPolicy
-from engine.explanation import Explanation
-from engine.rollup import Item, weighted_mean
+from engine.explanation import Explanation, written_at_once
+from engine.rollup import Item, score_cycle, weighted_mean
 
 
 def test_a_text_given_as_a_function_is_written_once_when_read():
@@ -56,3 +56,33 @@ def test_an_explanation_is_copied_and_pickled_with_its_written_text():
     assert copy.deepcopy(lazy) == lazy
     assert pickle.loads(pickle.dumps(lazy)) == lazy
     assert copy.copy(lazy).text == "Media: 80 %."
+
+
+def test_inside_written_at_once_a_text_is_written_when_the_explanation_is_made():
+    calls = []
+
+    def write() -> str:
+        calls.append(1)
+        return "Media: 80 %."
+
+    with written_at_once():
+        explanation = Explanation("unit", "Media", write)
+        assert calls == [1]
+    later = Explanation("unit", "Media", write)
+    assert calls == [1]
+    assert explanation == later
+    assert calls == [1, 1]
+
+
+def test_a_whole_cycle_reads_the_same_when_written_later():
+    from tests.engine.test_rollup import SEED_002, seed_002_records
+
+    with written_at_once():
+        at_once = score_cycle(seed_002_records(), SEED_002)
+    later = score_cycle(seed_002_records(), SEED_002)
+    levels = (later.indicators, later.objectives, later.units, later.persons, {"": later.ente})
+    with localcontext(Context(prec=3, rounding=ROUND_DOWN, traps=[])):
+        for scores in levels:
+            for score in scores.values():
+                assert score.explanation.text  # written here, in a context unlike the engine's
+    assert later.to_dict() == at_once.to_dict()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Context, Decimal, localcontext
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.config import StatusThresholds
+from engine.explanation import written_at_once
 from engine.status import ObjectiveStatus, PhaseProgress, expected_progress, objective_status
 from tests.engine.strategies import PROPERTY, decimals
 
@@ -133,3 +134,51 @@ def test_time_passing_never_improves_the_status(achievement, first, second):
     at_early = status(achievement, start + timedelta(days=early))
     at_late = status(achievement, start + timedelta(days=late))
     assert order.index(at_late) <= order.index(at_early)
+
+
+days_of_2024 = st.dates(date(2024, 1, 1), date(2024, 12, 31))
+phase_progress = st.builds(
+    PhaseProgress,
+    planned_end=st.none() | days_of_2024,
+    actual_end=st.none() | days_of_2024,
+    progress=st.none() | decimals(0, 120),
+    label=st.sampled_from(["", "Fase 1", "Collaudo"]),
+)
+
+
+@PROPERTY
+@given(
+    st.none() | decimals(0, 120),
+    days_of_2024,
+    st.none() | days_of_2024,
+    st.lists(phase_progress, max_size=4),
+    st.none() | st.just(date(2024, 1, 1)),
+    st.builds(
+        StatusThresholds,
+        achieved=decimals(50, 100),
+        at_risk_gap=decimals(0, 20),
+        late_gap=decimals(20, 50),
+        due_soon_days=st.integers(0, 30),
+    ),
+)
+def test_a_status_written_when_read_is_the_one_written_at_once(
+    achievement, evaluation_date, deadline, phases, period_start, thresholds
+):
+    def result():
+        return objective_status(
+            achievement=achievement,
+            evaluation_date=evaluation_date,
+            deadline=deadline,
+            phases=phases,
+            period_start=period_start,
+            thresholds=thresholds,
+        )
+
+    with written_at_once():
+        at_once = result()
+    later = result()
+    with localcontext(Context(prec=3, rounding=ROUND_DOWN, traps=[])):
+        text = later.explanation.text
+    assert text == at_once.explanation.text
+    assert later == at_once
+    assert later.to_dict() == at_once.to_dict()
