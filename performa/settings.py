@@ -217,7 +217,16 @@ CACHES = {
     "default": {
         "BACKEND": _CACHE_BACKENDS[_cache],
         "LOCATION": "performa_cache" if _cache == "database" else "performa",
-    }
+    },
+    # Rendered parts of pages keyed by the ente's data version (core/pagecache.py): in the
+    # memory of each process even with several processes, since the key holds the version
+    # read from the database, so no process can find another's stale copy.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "performa-pages",
+        "TIMEOUT": int(os.environ.get("PERFORMA_PAGE_CACHE_SECONDS", "3600")),
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PERFORMA_PAGE_CACHE_ENTRIES", "200"))},
+    },
 }
 
 REST_FRAMEWORK = {
