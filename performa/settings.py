@@ -146,6 +146,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'performa.sqlite3'}"),
         conn_max_age=int(os.environ.get("PERFORMA_DB_CONN_MAX_AGE", "0")),
+        # A connection kept between requests is checked before reuse (a restarted PostgreSQL
+        # would otherwise fail the next request of every worker).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
