@@ -62,7 +62,7 @@ def cached(ente_id: int, name: str, parts: object, build: Callable[[], T]) -> T:
         return build()
     cache = caches[CACHE_ALIAS]
     entry = key(ente_id, token, name, parts)
-    found = cache.get(entry)
+    found: T | None = cache.get(entry)
     if found is not None:
         stats["hits"] += 1
         return found
