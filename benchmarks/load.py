@@ -4,9 +4,12 @@
 starts gunicorn with `deploy/gunicorn.conf.py` on a free port of 127.0.0.1 against the same
 database with `PERFORMA_DEBUG=0`, logs in as an administrator of the ente (a session row in the
 database, sent as a cookie), and then, page by page and for each count of clients, sends a fixed
-number of GET requests from that many threads at once: latency p50/p95/p99, throughput and
-errors. The server is stopped with SIGTERM (gunicorn's graceful shutdown) at the end, and
-killed only if it does not stop.
+number of GET requests from that many threads at once, each sending its next request as soon
+as it has the answer (closed loop): latency p50/p95/p99, throughput and errors. Then each page
+is asked again in the paced mode (open loop, `pace`): 32 clients together send at a fixed rate
+whatever the answers, latency counted from the time each request was due; issue 12 §5
+(«p95 ≤ 100 ms at ≥ 100 req/s with 32 clients») is judged on that run. The server is stopped
+with SIGTERM (gunicorn's graceful shutdown) at the end, and killed only if it does not stop.
 
 The driver is our own (threads and `http.client`, docs/decisions/0008-load-driver.md). It runs on
 the same machine as the server, so it takes a little of the CPU it measures.
