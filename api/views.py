@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
+from rest_framework.response import Response
 
 from api.access import readable_cycle, readable_enti
 from api.serializers import CycleSerializer, EnteSerializer, ObjectiveSerializer
+from core import pagecache
 from planning.models import Cycle, Indicator, OperationalObjective
 
 
@@ -42,12 +44,19 @@ class CycleDetail(generics.RetrieveAPIView):
 
 
 class ObjectiveList(generics.ListAPIView):
-    """Operational objectives of a cycle, with indicators and targets (constant queries)."""
+    """Operational objectives of a cycle, with indicators and targets (constant queries).
+
+    Everyone who may read the cycle reads all of its objectives, so a page of the list is
+    serialised once per data version of the ente and per page (`core.pagecache`); the access
+    check (`readable_cycle`) runs at every request."""
 
     serializer_class = ObjectiveSerializer
 
     def get_queryset(self):
-        cycle = readable_cycle(self.request.user, self.kwargs["pk"])
+        return self._objectives(readable_cycle(self.request.user, self.kwargs["pk"]))
+
+    @staticmethod
+    def _objectives(cycle: Cycle):
         indicators = Indicator.objects.prefetch_related("targets").order_by("order", "id")
         return (
             OperationalObjective.objects.filter(cycle=cycle)
@@ -55,3 +64,20 @@ class ObjectiveList(generics.ListAPIView):
             .prefetch_related(Prefetch("indicators", queryset=indicators))
             .order_by("order", "id")
         )
+
+    def list(self, request, *args, **kwargs):
+        cycle = readable_cycle(request.user, self.kwargs["pk"])
+        paginator = self.paginator
+        if paginator is None:  # the project's default pagination is always set
+            return super().list(request, *args, **kwargs)
+        # Validated here, before the cache, so that a bad page is refused as without it; the
+        # whole address is in the key because the `next`/`previous` links repeat it.
+        limit, offset = paginator.get_limit(request), paginator.get_offset(request)
+        parts = [cycle.pk, limit, offset, request.build_absolute_uri()]
+        data = pagecache.cached(cycle.ente_id, "api-objectives", parts, lambda: self._page(cycle))
+        return Response(data)
+
+    def _page(self, cycle: Cycle):
+        page = self.paginate_queryset(self._objectives(cycle))
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data).data

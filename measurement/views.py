@@ -15,12 +15,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import NUCLEO
 from accounts.decorators import ente_required
+from core import pagecache
 from core.exceptions import AccessDenied, ServiceError
 from core.params import int_param
 from engine import achievement as ea
@@ -1200,13 +1202,36 @@ def _trend_rows(trend, level: str, keys: set[str] | None = None) -> list:
 @require_GET
 @measurement_view
 def dashboard_ente(request, ma):
-    cycle, cycles, window, windows, board = _dashboard_cycle(request)
+    """The ente's dashboard. Its body shows the same to everyone who may open it, so it is
+    rendered once per data version, cycle, window and day (`core.pagecache`); the access check
+    above and the shell around the body (menu, user) run at every request."""
+    cycle, cycles = _chosen_cycle(request)
+    window, windows = _window_choice(request, cycle) if cycle is not None else (None, [])
     context = {"cycle": cycle, "cycles": cycles, "window": window, "windows": windows}
+    if cycle is not None:
+        parts = [cycle.pk, window.pk if window else None, [c.pk for c in cycles], _today()]
+        context["body"] = pagecache.cached(
+            request.ente.pk,
+            "dashboard-ente",
+            parts,
+            lambda: _dashboard_ente_body(request.ente, context),
+        )
+    else:
+        context["body"] = _dashboard_ente_body(request.ente, context)
+    return render(request, "measurement/dashboard_ente.html", context)
+
+
+def _dashboard_ente_body(ente, context: dict) -> str:
+    """The body of the ente dashboard, from the score board of the chosen cycle and window.
+    Rendered without the request: nothing in it depends on who is looking."""
+    cycle, window = context["cycle"], context["window"]
+    body = {**context, "current_ente": ente, "board": None}
+    board = selectors.cycle_scores(cycle, window=window) if cycle is not None else None
     if board is not None:
         trend, trend_rows = (
             selectors.ente_trend(cycle, board=board) if window is None else (None, [])
         )
-        context.update(
+        body.update(
             board=board,
             ente_score=board.ente_score,
             areas=[entry for entry in board.units if entry.depth == 0],
@@ -1215,7 +1240,7 @@ def dashboard_ente(request, ma):
             trend_rows=trend_rows,
             ente_parts=_ente_parts(board),
         )
-    return render(request, "measurement/dashboard_ente.html", context)
+    return get_template("measurement/_dashboard_ente_body.html").render(body)
 
 
 def _ente_parts(board) -> list[dict]:

@@ -146,6 +146,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'performa.sqlite3'}"),
         conn_max_age=int(os.environ.get("PERFORMA_DB_CONN_MAX_AGE", "0")),
+        # A connection kept between requests is checked before reuse (a restarted PostgreSQL
+        # would otherwise fail the next request of every worker).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -217,7 +220,16 @@ CACHES = {
     "default": {
         "BACKEND": _CACHE_BACKENDS[_cache],
         "LOCATION": "performa_cache" if _cache == "database" else "performa",
-    }
+    },
+    # Rendered parts of pages keyed by the ente's data version (core/pagecache.py): in the
+    # memory of each process even with several processes, since the key holds the version
+    # read from the database, so no process can find another's stale copy.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "performa-pages",
+        "TIMEOUT": int(os.environ.get("PERFORMA_PAGE_CACHE_SECONDS", "3600")),
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PERFORMA_PAGE_CACHE_ENTRIES", "200"))},
+    },
 }
 
 REST_FRAMEWORK = {

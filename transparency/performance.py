@@ -137,7 +137,7 @@ def _section_etag(_request, slug, year, section) -> str | None:
 
 
 @require_GET
-@public_page(_index_etag)
+@public_page(_index_etag, keep_copy=True)
 def performance_index(request, slug):
     ente = get_object_or_404(Ente, slug=slug)
     publications = list(
@@ -155,7 +155,7 @@ def performance_index(request, slug):
 
 
 @require_GET
-@public_page(_section_etag)
+@public_page(_section_etag, keep_copy=True)
 def performance_section(request, slug, year, section):
     ente = get_object_or_404(Ente, slug=slug)
     publication = _publication(ente, year, section)
@@ -221,7 +221,7 @@ def _open_data(ente, year, section) -> dict:
 
 
 @require_GET
-@public_page(_section_etag)
+@public_page(_section_etag, keep_copy=True)
 def performance_json(request, slug, year, section):
     ente = get_object_or_404(Ente, slug=slug)
     payload = _open_data(ente, year, section)
@@ -234,7 +234,7 @@ def performance_json(request, slug, year, section):
 
 
 @require_GET
-@public_page(_section_etag)
+@public_page(_section_etag, keep_copy=True)
 def performance_csv(request, slug, year, section):
     ente = get_object_or_404(Ente, slug=slug)
     payload = _open_data(ente, year, section)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from core import pagecache
 from tests.rewards.builders import build_staff_case
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_pages():
+    """The anonymous copies of the public pages (`transparency.caching`) live in the process:
+    no test reads what another one kept."""
+    pagecache.clear()
+    yield
+    pagecache.clear()
 
 
 @pytest.fixture

@@ -188,3 +188,59 @@ def test_a_premium_section_follows_the_distributions_and_the_withdrawals(staff_c
     documents.publication_withdraw(user=case.admin, publication=publication)
     assert client.get(url, headers={"If-None-Match": second["ETag"]}).status_code == 404
     assert client.get(index, headers={"If-None-Match": listed["ETag"]}).status_code == 200
+
+
+def _kept_copy_case(staff_case):
+    from documents import services as documents
+    from documents.models import PublicSection
+
+    case = _published(staff_case)
+    publication = documents.publication_publish(
+        user=case.admin, ente=case.ente, year=2025, section=PublicSection.DATI_PREMI
+    )
+    section = reverse(
+        "transparency:performance_section",
+        args=[case.ente.slug, 2025, PublicSection.DATI_PREMI],
+    )
+    return case, publication, section
+
+
+def test_an_anonymous_reader_gets_the_kept_copy_of_an_unchanged_page(staff_case, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case, _publication, section = _kept_copy_case(staff_case)
+    index = reverse("transparency:performance", args=[case.ente.slug])
+    for url in (index, section, f"{section}dati.csv", f"{section}dati.json"):
+        with CaptureQueriesContext(connection) as first_queries:
+            first = client.get(url)
+        assert first.status_code == 200, url
+        with CaptureQueriesContext(connection) as again_queries:
+            again = client.get(url)
+        assert again.status_code == 200 and again.content == first.content, url
+        assert again["Content-Type"] == first["Content-Type"] and again["ETag"] == first["ETag"]
+        # the ETag's queries only: the view did not run
+        assert len(again_queries) < len(first_queries), url
+
+
+def test_a_withdrawal_or_a_new_distribution_makes_the_next_copy_fresh(staff_case, client):
+    from documents import services as documents
+
+    case, publication, section = _kept_copy_case(staff_case)
+    index = reverse("transparency:performance", args=[case.ente.slug])
+    first, listed = client.get(section), client.get(index)
+    _finalise(case, _fund(case, FundKind.ORGANISATIONAL, Decimal("2000.00")))
+    second = client.get(section)
+    assert second["ETag"] != first["ETag"] and second.content != first.content
+    documents.publication_withdraw(user=case.admin, publication=publication)
+    assert client.get(section).status_code == 404
+    after = client.get(index)
+    assert after["ETag"] != listed["ETag"] and after.content != listed.content
+
+
+def test_a_signed_in_reader_never_gets_the_anonymous_copy(staff_case, client, enter):
+    case, _publication, section = _kept_copy_case(staff_case)
+    anonymous = client.get(section)
+    signed_in = enter(case.admin, case.ente).get(section)
+    assert signed_in.status_code == 200 and signed_in["ETag"] != anonymous["ETag"]
+    assert "private" in signed_in["Cache-Control"]

@@ -1,5 +1,6 @@
 """`manage.py benchmark_load [--profiles medium] [--requests N] [--clients 1,8,32] [--workers N]
-[--pages TEXT,...] [--output docs/benchmarks.md] [--json FILE]`: the concurrent load test."""
+[--rate R] [--paced-clients N] [--paced-requests N] [--pages TEXT,...]
+[--output docs/benchmarks.md] [--json FILE]`: the concurrent load test, closed-loop and paced."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from benchmarks.load import CLIENTS, run_load, write_section
+from benchmarks.load import CLIENTS, PACED_CLIENTS, PACED_RATE, Paced, run_load, write_section
 from benchmarks.options import add_report_arguments, chosen_profiles
 
 
@@ -23,11 +24,23 @@ def _integers(raw: str, option: str) -> tuple[int, ...]:
     return values
 
 
+def _paced(options) -> Paced | None:
+    rate = options["rate"]
+    if rate < 0 or rate != rate:  # NaN is not a rate either
+        raise CommandError("--rate: un numero di richieste al secondo, 0 o più.")
+    if options["paced_clients"] < 1 or options["paced_requests"] < 0:
+        raise CommandError("--paced-clients deve essere almeno 1, --paced-requests 0 o più.")
+    if rate == 0:
+        return None
+    return Paced(clients=options["paced_clients"], rate=rate, requests=options["paced_requests"])
+
+
 class Command(BaseCommand):
     help = (
         "Serve le pagine principali con gunicorn su 127.0.0.1 e le chiede con 1, 8 e 32 client "
-        "contemporanei (un numero fisso di richieste): latenza p50/p95/p99 e throughput, "
-        "scritti nella loro sezione di docs/benchmarks.md."
+        "contemporanei che mandano la richiesta successiva appena hanno la risposta (un numero "
+        "fisso di richieste), poi con 32 client a ritmo fisso (--rate richieste/s in tutto): "
+        "latenza p50/p95/p99 e throughput, scritti nella loro sezione di docs/benchmarks.md."
     )
 
     def add_arguments(self, parser):
@@ -38,12 +51,28 @@ class Command(BaseCommand):
         )
         parser.add_argument("--clients", default=",".join(str(c) for c in CLIENTS))
         parser.add_argument("--workers", type=int, default=2, help="processi di gunicorn")
+        parser.add_argument(
+            "--rate",
+            type=float,
+            default=PACED_RATE,
+            help="richieste/s della prova a ritmo fisso, tutti i client insieme (0: non farla)",
+        )
+        parser.add_argument(
+            "--paced-clients", type=int, default=PACED_CLIENTS, help="client a ritmo fisso"
+        )
+        parser.add_argument(
+            "--paced-requests",
+            type=int,
+            default=0,
+            help="richieste per pagina a ritmo fisso (0: quante --requests)",
+        )
         add_report_arguments(parser)
 
     def handle(self, *args, **options):
         profiles = chosen_profiles(options["profiles"], required=True)
         if options["requests"] < 1 or options["workers"] < 1:
             raise CommandError("--requests e --workers devono essere almeno 1.")
+        paced = _paced(options)
         try:
             result = run_load(
                 profiles,
@@ -53,6 +82,7 @@ class Command(BaseCommand):
                 workers=options["workers"],
                 only=tuple(part.strip() for part in options["pages"].split(",") if part.strip()),
                 log=self.stdout.write,
+                paced=paced,
             )
         except RuntimeError as error:
             raise CommandError(str(error)) from error
