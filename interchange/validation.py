@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from functools import cache
@@ -916,7 +917,9 @@ class SemanticChecker:
             self.in_year((*path, "period_end"), end)
             self.date_order(item, path, "period_start", "period_end")
             if subject is not None:
-                key = (subject, end)
+                # One entry per value of the file: flat, and with the texts interned (a
+                # streamed file gives a new string for each occurrence of the same key).
+                key = (*map(sys.intern, subject), sys.intern(end))
                 if key in seen:
                     first = format_path(("cycle", "measurements", seen[key]))
                     self.error(
