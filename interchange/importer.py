@@ -3,6 +3,11 @@
 The document is checked completely before the first write (`validation.document_errors`);
 then everything is written inside one transaction, so a refused file leaves no trace.
 
+The long lists (people, objectives, indicators, values, schede, distributions) may be read
+from the file one item at a time (interchange.stream): they are written in blocks of `BATCH`
+items, and of each written row only its id is kept (key -> id maps), so that the memory of an
+import does not grow with the file.
+
 Units and people belong to the ente, not to a cycle: they are matched by key and updated in
 place, so that logins linked to a person and the other years of the ente keep pointing at the
 same rows. With `replace=True`, the cycle of that year is deleted first and, when the ente
@@ -12,7 +17,7 @@ the file then describes the ente completely.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import DataError, connection, transaction
@@ -119,6 +124,24 @@ def _without(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def blocks(items: Iterable[Any]) -> Iterator[list[Any]]:
+    """The items in lists of at most `BATCH`: one block is in memory at a time."""
+    block: list[Any] = []
+    for item in items:
+        block.append(item)
+        if len(block) >= BATCH:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _create(model, rows: Iterable[Any]) -> None:
+    """`bulk_create` one block at a time (it would otherwise turn the rows into one list)."""
+    for block in blocks(rows):
+        model.objects.bulk_create(block, batch_size=BATCH)
+
+
 class CycleImport:
     """One import run. Keeps the key -> row maps that resolve references."""
 
@@ -127,7 +150,7 @@ class CycleImport:
         self.user = user
         self.replace = replace
         self.units: dict[str, Unit] = {}
-        self.people: dict[str, Person] = {}
+        self.people: dict[str, int] = {}  # key -> id
         self.parameters: dict[tuple[str, str], Parameter] = {}
 
     def run(self) -> Cycle:
@@ -211,17 +234,22 @@ class CycleImport:
     # --- people and units ---------------------------------------------------------------------
 
     def save_people(self, prune: bool) -> None:
-        items = self.data.get("people") or []
-        existing = {p.key: p for p in Person.objects.filter(ente=self.ente)}
+        existing = dict(Person.objects.filter(ente=self.ente).values_list("key", "pk"))
         skip = _without("employments", "assignments", "absences")
-        rows = []
-        for item in items:
-            person = existing.get(item["key"]) or Person(ente=self.ente)
-            for name, value in model_values(spec.PERSON, item, skip).items():
-                setattr(person, name, value)
-            rows.append(person)
-        _save_rows(Person, rows, [f.name for f in spec.PERSON.fields if f.name not in skip])
-        self.people = {p.key: p for p in rows}
+        fields = [f.name for f in spec.PERSON.fields if f.name not in skip]
+        for block in blocks(self.data.get("people") or []):
+            # A person already known keeps its row (and what points at it): only the fields
+            # of the file are written on it.
+            rows = [
+                Person(
+                    pk=existing.get(item["key"]),
+                    ente=self.ente,
+                    **model_values(spec.PERSON, item, skip),
+                )
+                for item in block
+            ]
+            _save_rows(Person, rows, fields)
+            self.people.update((p.key, p.pk) for p in rows)
         if prune:
             Person.objects.filter(ente=self.ente).exclude(key__in=self.people).delete()
 
@@ -244,7 +272,7 @@ class CycleImport:
         self.units = {u.key: u for u in rows}
         for unit, item in zip(rows, items, strict=True):
             unit.parent = self.units.get(item.get("parent"))
-            unit.responsible = self.people.get(item.get("responsible"))
+            unit.responsible_id = self.people.get(item.get("responsible"))
         Unit.objects.bulk_update(rows, ["parent", "responsible"], batch_size=BATCH)
         if prune:
             Unit.objects.filter(ente=self.ente).exclude(key__in=self.units).delete()
@@ -301,25 +329,28 @@ class CycleImport:
         for model in (Employment, Assignment, Absence):
             model.objects.filter(person__in=people).delete()
         employers = self.employers(items)
-        employments, assignments, absences = [], [], []
-        for item in items:
-            person = self.people[item["key"]]
-            for e_item in item.get("employments") or []:
-                values = model_values(spec.EMPLOYMENT, e_item)
-                employer = employers.get(values["employer_name"])
-                employments.append(Employment(person=person, employer=employer, **values))
-            for a_item in item.get("assignments") or []:
-                values = model_values(spec.ASSIGNMENT, a_item)
-                values["unit"] = self.units[a_item["unit"]]
-                # A running position keeps, within each unit, the order of the document.
-                assignments.append(Assignment(person=person, order=len(assignments), **values))
-            for b_item in item.get("absences") or []:
-                absences.append(Absence(person=person, **model_values(spec.ABSENCE, b_item)))
-        Employment.objects.bulk_create(employments, batch_size=BATCH)
-        Assignment.objects.bulk_create(assignments, batch_size=BATCH)
-        Absence.objects.bulk_create(absences, batch_size=BATCH)
+        order = 0  # a running position keeps, within each unit, the order of the document
+        for block in blocks(items):
+            employments, assignments, absences = [], [], []
+            for item in block:
+                person = self.people[item["key"]]
+                for e_item in item.get("employments") or []:
+                    values = model_values(spec.EMPLOYMENT, e_item)
+                    employer = employers.get(values["employer_name"])
+                    employments.append(Employment(person_id=person, employer=employer, **values))
+                for a_item in item.get("assignments") or []:
+                    values = model_values(spec.ASSIGNMENT, a_item)
+                    values["unit"] = self.units[a_item["unit"]]
+                    assignments.append(Assignment(person_id=person, order=order, **values))
+                    order += 1
+                for b_item in item.get("absences") or []:
+                    values = model_values(spec.ABSENCE, b_item)
+                    absences.append(Absence(person_id=person, **values))
+            _create(Employment, employments)
+            _create(Assignment, assignments)
+            _create(Absence, absences)
 
-    def employers(self, items: list[dict[str, Any]]) -> dict[str, Ente]:
+    def employers(self, items: Iterable[dict[str, Any]]) -> dict[str, Ente]:
         """Employer name -> ente when Performa manages it; "" is the ente itself."""
         names = {
             e.get("employer_name")
@@ -404,7 +435,7 @@ class CycleImport:
                 EvaluationBodyMember(
                     body=body,
                     order=index,
-                    person=self.people.get(member.get("person")),
+                    person_id=self.people.get(member.get("person")),
                     **model_values(spec.BODY_MEMBER, member, _without("person")),
                 )
                 for body, item in zip(bodies, items, strict=True)
@@ -430,12 +461,15 @@ class CyclePlanImport:
         self.item = item
         self.ente = ente
         self.units: dict[str, Unit] = units
-        self.people: dict[str, Person] = people
+        self.people: dict[str, int] = people
         self.user = user
-        self.objectives: dict[str, OperationalObjective] = {}
+        # key -> id of what the long lists created; an objective's phases by position.
+        self.objectives: dict[str, int] = {}
+        self.phases: dict[str, list[int]] = {}
+        self.indicators: dict[str, int] = {}
         self.indicator_count = 0
 
-    def items(self, name: str) -> list[dict[str, Any]]:
+    def items(self, name: str) -> Iterable[dict[str, Any]]:
         return self.item.get(name) or []
 
     def run(self) -> Cycle:
@@ -518,7 +552,7 @@ class CyclePlanImport:
                 cycle=self.cycle,
                 order=index,
                 unit=self.units.get(item.get("unit")),
-                responsible=self.people.get(item.get("responsible")),
+                responsible_id=self.people.get(item.get("responsible")),
                 **model_values(spec.WEIGHT_GROUP, item, skip),
             )
             for index, item in enumerate(self.items("weight_groups"))
@@ -527,7 +561,10 @@ class CyclePlanImport:
         self.weight_groups = {g.key: g for g in groups}
 
     def save_objectives(self) -> None:
-        items = self.items("objectives")
+        for block in blocks(self.items("objectives")):
+            self.save_objective_block(block)
+
+    def save_objective_block(self, items: list[dict[str, Any]]) -> None:
         skip = _without(
             "unit", "units", "responsibles", "strategic_objective", "weight_group", "phases"
         )
@@ -535,7 +572,7 @@ class CyclePlanImport:
         objectives = [
             OperationalObjective(
                 cycle=self.cycle,
-                order=index,
+                order=len(self.objectives) + index,
                 unit=self.units[keys[0]] if keys else None,
                 strategic_objective=self.strategic.get(item.get("strategic_objective")),
                 weight_group=self.weight_groups.get(item.get("weight_group")),
@@ -544,33 +581,32 @@ class CyclePlanImport:
             for index, (item, keys) in enumerate(zip(items, unit_keys, strict=True))
         ]
         OperationalObjective.objects.bulk_create(objectives, batch_size=BATCH)
-        self.objectives = {o.key: o for o in objectives}
-        ObjectiveUnit.objects.bulk_create(
+        self.objectives.update((o.key, o.pk) for o in objectives)
+        _create(
+            ObjectiveUnit,
             (
                 ObjectiveUnit(objective=objective, unit=self.units[key], order=n)
                 for objective, keys in zip(objectives, unit_keys, strict=True)
                 for n, key in enumerate(keys[1:], start=1)
             ),
-            batch_size=BATCH,
         )
         through = OperationalObjective.responsibles.through
-        through.objects.bulk_create(
+        _create(
+            through,
             (
-                through(operationalobjective=objective, person=self.people[key])
+                through(operationalobjective=objective, person_id=self.people[key])
                 for objective, item in zip(objectives, items, strict=True)
                 for key in item.get("responsibles") or []
             ),
-            batch_size=BATCH,
         )
-        self.phases: dict[str, list[Phase]] = {}
-        for objective, item in zip(objectives, items, strict=True):
-            self.phases[objective.key] = [
-                Phase(objective=objective, order=index, **model_values(spec.PHASE, phase))
-                for index, phase in enumerate(item.get("phases") or [])
-            ]
-        Phase.objects.bulk_create(
-            (p for phases in self.phases.values() for p in phases), batch_size=BATCH
-        )
+        phases = [
+            Phase(objective=objective, order=index, **model_values(spec.PHASE, phase))
+            for objective, item in zip(objectives, items, strict=True)
+            for index, phase in enumerate(item.get("phases") or [])
+        ]
+        _create(Phase, phases)
+        for phase in phases:
+            self.phases.setdefault(phase.objective.key, []).append(phase.pk)
 
     def save_indicator_groups(self) -> None:
         items = self.items("indicator_groups")
@@ -594,35 +630,38 @@ class CyclePlanImport:
         IndicatorGroup.objects.bulk_update(children, ["parent"], batch_size=BATCH)
 
     def save_indicators(self) -> None:
-        items = self.items("indicators")
+        for block in blocks(self.items("indicators")):
+            self.save_indicator_block(block)
+
+    def save_indicator_block(self, items: list[dict[str, Any]]) -> None:
         skip = _without("group", "objective", "strategic_objective", "phase", "unit", "targets")
         indicators = []
-        for index, item in enumerate(items):
+        for item in items:
             objective_key = item.get("objective")
             phase_index = item.get("phase")
             phase = None if phase_index is None else self.phases[objective_key][phase_index]
             indicators.append(
                 Indicator(
                     cycle=self.cycle,
-                    order=index,
+                    order=self.indicator_count + len(indicators),
                     group=self.groups.get(item.get("group")),
-                    objective=self.objectives.get(objective_key),
+                    objective_id=self.objectives.get(objective_key),
                     strategic_objective=self.strategic.get(item.get("strategic_objective")),
-                    phase=phase,
+                    phase_id=phase,
                     unit=self.units.get(item.get("unit")),
                     **model_values(spec.INDICATOR, item, skip),
                 )
             )
         Indicator.objects.bulk_create(indicators, batch_size=BATCH)
-        self.indicator_count = len(indicators)
-        self.indicators = {indicator.key: indicator for indicator in indicators}
-        Target.objects.bulk_create(
+        self.indicator_count += len(indicators)
+        self.indicators.update((indicator.key, indicator.pk) for indicator in indicators)
+        _create(
+            Target,
             (
                 Target(indicator=indicator, **model_values(spec.TARGET, target))
                 for indicator, item in zip(indicators, items, strict=True)
                 for target in item.get("targets") or []
             ),
-            batch_size=BATCH,
         )
 
 
@@ -637,7 +676,7 @@ class MonitoringImport:
         self.parameters: dict[tuple[str, str], Parameter] = parameters
         self.measurement_count = 0
 
-    def items(self, name: str) -> list[dict[str, Any]]:
+    def items(self, name: str) -> Iterable[dict[str, Any]]:
         return self.item.get(name) or []
 
     def run(self) -> None:
@@ -666,7 +705,10 @@ class MonitoringImport:
         )
 
     def save_measurements(self) -> None:
-        items = self.items("measurements")
+        for block in blocks(self.items("measurements")):
+            self.save_measurement_block(block)
+
+    def save_measurement_block(self, items: list[dict[str, Any]]) -> None:
         indicators = self.plan.indicators
         skip = _without("indicator", "parameter", "evidence", "corrections")
         measurements = []
@@ -675,7 +717,7 @@ class MonitoringImport:
             measurements.append(
                 Measurement(
                     cycle=self.cycle,
-                    indicator=indicators.get(item.get("indicator")),
+                    indicator_id=indicators.get(item.get("indicator")),
                     parameter=(
                         None
                         if parameter is None
@@ -685,15 +727,15 @@ class MonitoringImport:
                 )
             )
         Measurement.objects.bulk_create(measurements, batch_size=BATCH)
-        self.measurement_count = len(measurements)
+        self.measurement_count += len(measurements)
         # The file describes evidence, not the files themselves: the rows have no file.
-        Evidence.objects.bulk_create(
+        _create(
+            Evidence,
             (
                 Evidence(measurement=measurement, file="", **model_values(spec.EVIDENCE, e))
                 for measurement, item in zip(measurements, items, strict=True)
                 for e in item.get("evidence") or []
             ),
-            batch_size=BATCH,
         )
         corrections, moments = [], []
         for measurement, item in zip(measurements, items, strict=True):
@@ -711,8 +753,8 @@ class MonitoringImport:
         ObjectiveDelegate.objects.bulk_create(
             (
                 ObjectiveDelegate(
-                    objective=self.plan.objectives[item["objective"]],
-                    person=self.plan.people[item["person"]],
+                    objective_id=self.plan.objectives[item["objective"]],
+                    person_id=self.plan.people[item["person"]],
                 )
                 for item in self.items("delegates")
             ),
@@ -727,7 +769,7 @@ class MonitoringImport:
             moments.append(values.pop("recorded_at"))
             actions.append(
                 CorrectiveAction(
-                    objective=self.plan.objectives[item["objective"]],
+                    objective_id=self.plan.objectives[item["objective"]],
                     window=self.windows.get(item.get("window")),
                     **values,
                 )
@@ -755,8 +797,9 @@ class AppraisalImport:
         self.user = user
         self.scheda_count = 0
         self.distribution_count = 0
+        self.schede: dict[str, int] = {}  # person key -> id
 
-    def items(self, name: str) -> list[dict[str, Any]]:
+    def items(self, name: str) -> Iterable[dict[str, Any]]:
         return self.item.get(name) or []
 
     def run(self) -> None:
@@ -812,27 +855,35 @@ class AppraisalImport:
         ScoreBand.objects.bulk_create(bands, batch_size=BATCH)
 
     def save_schede(self) -> None:
-        items = self.items("schede")
+        for block in blocks(self.items("schede")):
+            schede = self.create_schede(block)
+            self.save_scheda_details(schede, block)
+
+    def create_schede(self, items: list[dict[str, Any]]) -> list[Scheda]:
         people, units = self.plan.people, self.plan.units
-        skip = _without("items", "transitions", "conciliation")
+        skip = _without("items", "transitions", "conciliation", "band")
         schede = []
         for item in items:
-            values = model_values(spec.SCHEDA, item, skip | {"band"})
             band = item.get("band")
             schede.append(
                 Scheda(
                     cycle=self.cycle,
-                    person=people[item["person"]],
+                    person_id=people[item["person"]],
                     scheme=self.schemes[item["scheme"]],
                     unit=units.get(item.get("unit")),
-                    evaluator=people.get(item.get("evaluator")),
+                    evaluator_id=people.get(item.get("evaluator")),
                     band=None if band is None else self.bands[item["scheme"]][band],
-                    **values,
+                    **model_values(spec.SCHEDA, item, skip),
                 )
             )
         Scheda.objects.bulk_create(schede, batch_size=BATCH)
-        self.scheda_count = len(schede)
-        self.schede = {s.person.key: s for s in schede}
+        self.scheda_count += len(schede)
+        self.schede.update(
+            (item["person"], scheda.pk) for scheda, item in zip(schede, items, strict=True)
+        )
+        return schede
+
+    def save_scheda_details(self, schede: list[Scheda], items: list[dict[str, Any]]) -> None:
         scheda_items, transitions, moments, conciliations = [], [], [], []
         objectives = self.plan.objectives
         item_skip = _without("component", "behaviour", "objective")
@@ -843,7 +894,7 @@ class AppraisalImport:
                         scheda=scheda,
                         component=self.components[(item["scheme"], i_item["component"])],
                         behaviour=self.behaviours.get(i_item.get("behaviour")),
-                        objective=objectives.get(i_item.get("objective")),
+                        objective_id=objectives.get(i_item.get("objective")),
                         **model_values(spec.SCHEDA_ITEM, i_item, item_skip),
                     )
                 )
@@ -856,9 +907,9 @@ class AppraisalImport:
                 conciliations.append(
                     Conciliation(scheda=scheda, **model_values(spec.CONCILIATION, conciliation))
                 )
-        SchedaItem.objects.bulk_create(scheda_items, batch_size=BATCH)
+        _create(SchedaItem, scheda_items)
         _create_with_moments(SchedaTransition, transitions, "at", moments)
-        Conciliation.objects.bulk_create(conciliations, batch_size=BATCH)
+        _create(Conciliation, conciliations)
 
     def save_funds(self) -> None:
         """The funds of the cycle's year are replaced by those of the file."""
@@ -873,34 +924,35 @@ class AppraisalImport:
         self.funds = {fund.kind: fund for fund in funds}
 
     def save_distributions(self) -> None:
-        items = self.items("distributions")
-        distributions, moments = [], []
-        for item in items:
-            values = model_values(spec.DISTRIBUTION, item, _without("fund"))
-            moments.append(values.pop("created_at"))
-            distributions.append(
-                Distribution(
-                    fund=self.funds[item["fund"]],
-                    cycle=self.cycle,
-                    created_by=_user_or_none(self.user),
-                    **values,
+        for block in blocks(self.items("distributions")):
+            distributions, moments = [], []
+            for item in block:
+                values = model_values(spec.DISTRIBUTION, item, _without("fund"))
+                moments.append(values.pop("created_at"))
+                distributions.append(
+                    Distribution(
+                        fund=self.funds[item["fund"]],
+                        cycle=self.cycle,
+                        created_by=_user_or_none(self.user),
+                        **values,
+                    )
                 )
+            _create_with_moments(Distribution, distributions, "created_at", moments)
+            self.distribution_count += len(distributions)
+            skip = _without("person", "scheda")
+            _create(
+                DistributionLine,
+                (
+                    DistributionLine(
+                        distribution=distribution,
+                        person_id=self.plan.people[line["person"]],
+                        scheda_id=self.schede.get(line.get("scheda")),
+                        **model_values(spec.DISTRIBUTION_LINE, line, skip),
+                    )
+                    for distribution, item in zip(distributions, block, strict=True)
+                    for line in item.get("lines") or []
+                ),
             )
-        _create_with_moments(Distribution, distributions, "created_at", moments)
-        self.distribution_count = len(distributions)
-        DistributionLine.objects.bulk_create(
-            (
-                DistributionLine(
-                    distribution=distribution,
-                    person=self.plan.people[line["person"]],
-                    scheda=self.schede.get(line.get("scheda")),
-                    **model_values(spec.DISTRIBUTION_LINE, line, _without("person", "scheda")),
-                )
-                for distribution, item in zip(distributions, items, strict=True)
-                for line in item.get("lines") or []
-            ),
-            batch_size=BATCH,
-        )
 
 
 def _create_with_moments(model, rows: list, name: str, moments: list) -> None:

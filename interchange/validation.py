@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from functools import cache
@@ -29,7 +30,7 @@ from jsonschema.exceptions import ValidationError
 from engine import appraisal as ea
 from engine.config import ROOT, ConfigError
 from engine.numbers import format_number, format_percent
-from interchange import spec
+from interchange import spec, stream
 
 # Beyond this many messages the rest is summarised: the first ones are enough to fix the file.
 MAX_MESSAGES = 25
@@ -368,14 +369,89 @@ def quick_check() -> Check | None:
         return None
 
 
-def schema_errors(data: dict[str, Any]) -> list[str]:
-    quick = quick_check()
+# --- the long lists, one item at a time ------------------------------------------------------
+#
+# A long list (interchange.stream.LONG_LISTS) may be a `Streamed` list that is parsed from the
+# file at each pass: the schema checks the document without those lists, then each of their
+# items against the schema of one item. A plain list (a document read whole) goes the same way.
+
+
+def _subschema(schema: dict[str, Any], where: tuple[str, ...]) -> dict[str, Any]:
+    """The schema of one item of the list at `where`, following `$ref`s."""
+    defs = validator().schema.get("$defs", {})
+    node = schema
+    for name in (*where, "items"):
+        while "$ref" in node:
+            node = defs[node["$ref"].removeprefix("#/$defs/")]
+        node = node["items"] if name == "items" else node["properties"][name]
+    return node
+
+
+@cache
+def item_validator(where: tuple[str, ...]) -> Draft202012Validator:
+    root = validator().schema
+    return Draft202012Validator({**_subschema(root, where), "$defs": root.get("$defs", {})})
+
+
+@cache
+def item_quick_check(where: tuple[str, ...]) -> Check | None:
+    try:
+        return _Compiler(validator().schema).node(_subschema(validator().schema, where))
+    except _Unsupported:
+        return None
+
+
+def split_long_lists(data: Any) -> tuple[Any, list[tuple[tuple[str, ...], Any]]]:
+    """The document with its long lists emptied (copying only the objects that hold them),
+    and those lists with their paths, in document order."""
+    lists: list[tuple[tuple[str, ...], Any]] = []
+    outline = data
+    for where in stream.LONG_LISTS:
+        holder: Any = outline
+        for name in where[:-1]:
+            holder = holder.get(name) if isinstance(holder, dict) else None
+        items = holder.get(where[-1]) if isinstance(holder, dict) else None
+        if not isinstance(items, list | stream.Streamed):
+            continue  # absent, or of the wrong type: the schema of the document says so
+        outline = _replaced(outline, where, [])
+        lists.append((where, items))
+    lists.sort(key=lambda pair: _position(outline, pair[0]))
+    return outline, lists
+
+
+def _replaced(data: dict[str, Any], where: tuple[str, ...], value: Any) -> dict[str, Any]:
+    copy = dict(data)
+    if len(where) == 1:
+        copy[where[0]] = value
+    else:
+        copy[where[0]] = _replaced(copy[where[0]], where[1:], value)
+    return copy
+
+
+def _schema_messages(
+    check: Draft202012Validator, quick: Check | None, data: Any, base: tuple, position: tuple
+) -> list[tuple[tuple, str]]:
+    """(position in the document, message) for each schema error of `data`, which sits at
+    `base` in the document."""
     if quick is not None and quick(data):
         return []
-    found: list[tuple[tuple, str]] = []
-    for error in validator().iter_errors(data):
+    found = []
+    for error in check.iter_errors(data):
         for path, message in _messages_for(error):
-            found.append((_position(data, path), f"{format_path(path)}: {message}"))
+            found.append(
+                ((*position, *_position(data, path)), f"{format_path((*base, *path))}: {message}")
+            )
+    return found
+
+
+def schema_errors(data: dict[str, Any]) -> list[str]:
+    outline, lists = split_long_lists(data)
+    found = _schema_messages(validator(), quick_check(), outline, (), ())
+    for where, items in lists:
+        check, quick = item_validator(where), item_quick_check(where)
+        position = _position(outline, where)
+        for index, item in enumerate(items):
+            found.extend(_schema_messages(check, quick, item, (*where, index), (*position, index)))
     found.sort(key=lambda item: item[0])
     unique = list(dict.fromkeys(message for _, message in found))
     return limit(unique)
@@ -419,6 +495,10 @@ class SemanticChecker:
         self.data = data
         self.cycle = data["cycle"]
         self.errors: list[str] = []
+        # What later checks need of the long lists (which may be read from the file again at
+        # each pass, interchange.stream): only keys and counts are kept, never the items.
+        self.phase_counts: dict[str, int] = {}
+        self.percent_indicators: set[str] = set()
 
     def error(self, path: Iterable[str | int], message: str) -> None:
         self.errors.append(f"{format_path(path)}: {message}")
@@ -680,6 +760,8 @@ class SemanticChecker:
             for p_index, phase in enumerate(item.get("phases") or []):
                 p_path = (*path, "phases", p_index)
                 self.date_order(phase, p_path, "planned_start", "planned_end")
+            if keys.get(item["key"]) == index:  # the first objective with the key counts
+                self.phase_counts[item["key"]] = len(item.get("phases") or [])
         return keys
 
     def check_indicator_groups(self, units) -> dict[str, int]:
@@ -704,9 +786,10 @@ class SemanticChecker:
     def check_indicators(self, units, strategic, objectives, tables) -> dict[str, int]:
         items = self.cycle.get("indicators") or []
         keys = self.unique_keys(items, ("cycle", "indicators"))
-        objective_items = self.cycle.get("objectives") or []
         for index, item in enumerate(items):
             path = ("cycle", "indicators", index)
+            if keys.get(item["key"]) == index and item.get("unit_of_measure") == "%":
+                self.percent_indicators.add(item["key"])
             self.reference(
                 (*path, "group"),
                 item.get("group"),
@@ -729,14 +812,14 @@ class SemanticChecker:
                 "$.cycle.strategic_objectives",
             )
             self.reference((*path, "unit"), item.get("unit"), units, "unità", "$.units")
-            self.check_phase_index(path, item, objectives, objective_items)
+            self.check_phase_index(path, item, objectives)
             targets = item.get("targets") or []
             self.unique_keys(targets, (*path, "targets"), "year")
             for t_index, target in enumerate(targets):
                 self.check_target((*path, "targets", t_index), target)
         return keys
 
-    def check_phase_index(self, path, item, objectives, objective_items) -> None:
+    def check_phase_index(self, path, item, objectives) -> None:
         phase = item.get("phase")
         if phase is None:
             return
@@ -746,11 +829,11 @@ class SemanticChecker:
             return
         if objective not in objectives:
             return  # already reported on `objective`
-        phases = objective_items[objectives[objective]].get("phases") or []
-        if phase >= len(phases):
+        count = self.phase_counts[objective]
+        if phase >= count:
             self.error(
                 (*path, "phase"),
-                f"l'obiettivo \"{objective}\" ha {len(phases)} fasi: l'indice {phase} non esiste "
+                f"l'obiettivo \"{objective}\" ha {count} fasi: l'indice {phase} non esiste "
                 "(si conta da 0)",
             )
 
@@ -824,7 +907,6 @@ class SemanticChecker:
 
     def check_measurements(self, indicators: dict[str, int], windows: dict[str, dict]) -> None:
         items = self.cycle.get("measurements") or []
-        indicator_items = self.cycle.get("indicators") or []
         parameters = self.parameter_keys()
         seen: dict[tuple, int] = {}
         for index, item in enumerate(items):
@@ -835,7 +917,9 @@ class SemanticChecker:
             self.in_year((*path, "period_end"), end)
             self.date_order(item, path, "period_start", "period_end")
             if subject is not None:
-                key = (subject, end)
+                # One entry per value of the file: flat, and with the texts interned (a
+                # streamed file gives a new string for each occurrence of the same key).
+                key = (*map(sys.intern, subject), sys.intern(end))
                 if key in seen:
                     first = format_path(("cycle", "measurements", seen[key]))
                     self.error(
@@ -851,14 +935,13 @@ class SemanticChecker:
                     f"la data di completamento {done} è successiva alla fine del periodo {end}",
                 )
             value = item.get("value")
-            if value is not None and item.get("indicator") in indicators:
-                indicator = indicator_items[indicators[item["indicator"]]]
-                if indicator.get("unit_of_measure") == "%" and Decimal(value) > 100:
-                    self.error(
-                        (*path, "value"),
-                        f'"{value}" supera 100, ma l\'indicatore "{item["indicator"]}" '
-                        "è espresso in percentuale",
-                    )
+            percent = item.get("indicator") in self.percent_indicators
+            if value is not None and percent and Decimal(value) > 100:
+                self.error(
+                    (*path, "value"),
+                    f'"{value}" supera 100, ma l\'indicatore "{item["indicator"]}" '
+                    "è espresso in percentuale",
+                )
             if item.get("state") == "approved" and item.get("approved_at") is None:
                 self.error((*path, "approved_at"), "obbligatorio per un valore approvato")
             if item.get("state", "draft") == "draft" and item.get("approved_at") is not None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import ijson
 from django.core.management.base import BaseCommand, CommandError
 
 from core.limits import MAX_JSON_DEPTH, json_depth_exceeded
 from interchange.importer import InterchangeError, import_cycle
+from interchange.stream import NotStreamable, TooDeep, read_outline
 
 
 class Command(BaseCommand):
@@ -41,6 +43,22 @@ class Command(BaseCommand):
 
 
 def read_document(path: Path):
+    """The document of `path`, its long lists left in the file (interchange.stream) so that
+    the memory of the import does not grow with the file."""
+    try:
+        return read_outline(path)
+    except FileNotFoundError as exc:
+        raise CommandError(f"File non trovato: {path}") from exc
+    except TooDeep as exc:
+        raise CommandError(_too_deep(path)) from exc
+    except (ijson.JSONError, UnicodeDecodeError, NotStreamable):
+        # The stream parser does not say where the file is broken, nor does it read what
+        # `json.loads` accepts beyond the standard: the file is read whole, only in this case,
+        # for the same answer and the same message as before.
+        return read_whole_document(path)
+
+
+def read_whole_document(path: Path):
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -48,13 +66,17 @@ def read_document(path: Path):
     except UnicodeDecodeError as exc:
         raise CommandError(f"{path}: il file non è in codifica UTF-8") from exc
     if json_depth_exceeded(text):
-        raise CommandError(
-            f"{path}: il documento ha più di {MAX_JSON_DEPTH} livelli di annidamento: non è un "
-            "documento performa-cycle"
-        )
+        raise CommandError(_too_deep(path))
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CommandError(
             f"{path}: JSON non valido alla riga {exc.lineno}, colonna {exc.colno} ({exc.msg})"
         ) from exc
+
+
+def _too_deep(path: Path) -> str:
+    return (
+        f"{path}: il documento ha più di {MAX_JSON_DEPTH} livelli di annidamento: non è un "
+        "documento performa-cycle"
+    )
