@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from core.params import int_param
@@ -102,23 +102,45 @@ def _weight_of_year(group: WeightGroup, objectives, year: int) -> Decimal:
     )  # fmt: skip
 
 
+# The sums of weights are added in SQL per (group, years) and those few rows then counted by
+# year in Python: loading the 3,000 objectives of a metropolitan plan was most of the tree
+# page's time (issue 12 §5). Twenty digits, not the field's five: a wrong group can exceed 999.
+_WEIGHT_SUM = DecimalField(max_digits=20, decimal_places=2)
+
+
 def weight_totals(cycle: Cycle) -> dict[int, WeightTotal]:
     """Every weight group of the cycle with the total of its objectives of the cycle's year,
-    keyed by group id (two queries)."""
+    keyed by group id (two queries, the second one row per group and list of years)."""
     groups = list(WeightGroup.objects.filter(cycle=cycle))
-    members: dict[int, list[OperationalObjective]] = defaultdict(list)
-    for objective in OperationalObjective.objects.filter(
-        cycle=cycle, weight_group__isnull=False
-    ).only("pk", "weight", "years", "weight_group_id"):
-        members[objective.weight_group_id].append(objective)
+    sums = (
+        OperationalObjective.objects.filter(
+            cycle=cycle, weight_group__isnull=False, weight__isnull=False
+        )
+        .order_by()
+        .values_list("weight_group_id", "years")
+        .annotate(total=Sum("weight", output_field=_WEIGHT_SUM))
+    )
+    by_group: dict[int, list[tuple[Any, Decimal]]] = defaultdict(list)
+    for group_id, years, total in sums:
+        by_group[group_id].append((years, total))
     return {
         group.pk: WeightTotal(
             group=group,
-            total=_weight_of_year(group, members[group.pk], cycle.year),
+            total=_summed_of_year(group, by_group[group.pk], cycle.year),
             expected=group.expected_total,
         )
         for group in groups
     }
+
+
+def _summed_of_year(group: WeightGroup, sums, year: int) -> Decimal:
+    """`_weight_of_year` over sums per list of years instead of over the objectives."""
+    counted = _group_year(group, year)
+    return sum(
+        (Decimal(total) for years, total in sums
+         if belongs(objective_years(years, group.years), counted)),
+        ZERO,
+    )  # fmt: skip
 
 
 def weight_total_with(
@@ -355,14 +377,17 @@ def _parents(by_id: dict[int, Unit]) -> dict[int, int | None]:
 
 
 def _matching_rows(
-    cycle: Cycle, filters: TreeFilters, units: list[Unit], queryset=None
+    cycle: Cycle, filters: TreeFilters, units: list[Unit], queryset=None, limit: int | None = None
 ) -> list[tuple[int, int | None, int | None]]:
     """(pk, strategic objective id, unit id) of the objectives matching `filters`, in tree
-    order: one light query, whatever the objectives hold."""
+    order: one light query, whatever the objectives hold; at most `limit` rows when given
+    (not with a tag filter, applied after the query)."""
     base = OperationalObjective.objects.filter(cycle=cycle) if queryset is None else queryset
     rows = _filter_objectives(base, filters, units).values_list(
         "pk", "strategic_objective_id", "unit_id", "tags"
     )
+    if limit is not None and not filters.tag:
+        rows = rows[:limit]
     # Tags are a JSON list: filtered here because SQLite has no JSON containment lookup.
     return [
         (pk, strategic_id, unit_id)
@@ -388,6 +413,27 @@ def _branches(rows, loaded: dict[int, OperationalObjective]):
             if pk in loaded:
                 by_unit[unit_id].append(loaded[pk])
     return by_strategic, strategic_counts, by_unit, unit_counts
+
+
+def _branch_counts(
+    cycle: Cycle, filters: TreeFilters, units: list[Unit]
+) -> tuple[dict[int, int], dict[int | None, int]]:
+    """The counts of `_branches` in one aggregated query (a row per branch), not over a row
+    per objective: the first screen of a 3,000-objective plan needs only these."""
+    matching = OperationalObjective.objects.filter(cycle=cycle)
+    if filters.active:
+        # A subquery: the filters' joins (shared units, responsabili) would count twice.
+        chosen = _filter_objectives(matching, filters, units).values("pk")
+        matching = OperationalObjective.objects.filter(pk__in=chosen)
+    strategic_counts: dict[int, int] = defaultdict(int)
+    unit_counts: dict[int | None, int] = defaultdict(int)
+    grouped = matching.order_by().values_list("strategic_objective_id", "unit_id")
+    for strategic_id, unit_id, count in grouped.annotate(count=Count("pk")):
+        if strategic_id:
+            strategic_counts[strategic_id] += count
+        else:
+            unit_counts[unit_id] += count
+    return strategic_counts, unit_counts
 
 
 def _indicator_tables(cycle: Cycle) -> tuple[list[IndicatorGroup], list[Indicator]]:
@@ -416,13 +462,17 @@ def plan_tree(
     filters = filters or TreeFilters()
     units = list(Unit.objects.filter(ente_id=cycle.ente_id))
     units_by_id = {unit.pk: unit for unit in units}
-    rows = _matching_rows(cycle, filters, units)
-    inline = len(rows) <= (TREE_INLINE_LIMIT if inline_limit is None else inline_limit)
+    limit = TREE_INLINE_LIMIT if inline_limit is None else inline_limit
+    # One row past the limit tells a large plan apart without reading all of its rows.
+    rows = _matching_rows(cycle, filters, units, limit=limit + 1)
+    inline = len(rows) <= limit
     loaded: dict[int, OperationalObjective] = {}
     if inline and rows:
         loaded = objectives_queryset(cycle).in_bulk([pk for pk, _, _ in rows])
-
     by_strategic, strategic_counts, by_unit, unit_counts = _branches(rows, loaded)
+    if not inline and not filters.tag:
+        strategic_counts, unit_counts = _branch_counts(cycle, filters, units)
+    objective_count = sum(strategic_counts.values()) + sum(unit_counts.values())
 
     areas = _area_nodes(cycle, by_strategic, strategic_counts, hide_empty=filters.active)
     unit_order = {unit.pk: index for index, unit in enumerate(units)}
@@ -446,7 +496,7 @@ def plan_tree(
         indicator_groups=groups,
         loose_indicators=loose,
         totals=weight_totals(cycle),
-        objective_count=len(rows),
+        objective_count=objective_count,
         inline=inline,
     )
 
