@@ -611,12 +611,21 @@ def _unit_labels(ente: Ente) -> list[tuple[int, int | None, str]]:
 
 def _eligible_people(ente: Ente) -> QuerySet[Person]:
     """The people a plan can be filtered by: those leading a unit or named on an objective.
-    Subqueries rather than a join with DISTINCT over 25,000 people (33 ms on SQLite)."""
+    One subquery of the two lists (a UNION): a join with DISTINCT, or an OR of two IN, went
+    through the 25,000 people of a metropolitan ente (33 and 13 ms on SQLite, 6 ms so)."""
     leading = Unit.objects.filter(ente=ente, responsible__isnull=False).values("responsible_id")
     named = OperationalObjective.responsibles.through.objects.filter(
         operationalobjective__cycle__ente=ente
     ).values("person_id")
-    return Person.objects.filter(ente=ente).filter(Q(pk__in=leading) | Q(pk__in=named))
+    listed = leading.order_by().union(named.order_by())
+    return Person.objects.filter(ente=ente, pk__in=listed)
+
+
+_PERSON_LABEL = ("pk", "first_name", "last_name")
+
+
+def _person_label(first_name: str, last_name: str) -> str:
+    return f"{first_name} {last_name}"  # as Person.__str__, without building the person
 
 
 def _unit_choices(labelled, chosen: int | None) -> Choices:
@@ -638,14 +647,15 @@ def _person_choices(ente: Ente, labelled, chosen: int | None) -> Choices:
     rows = list(
         _eligible_people(ente)
         .annotate(first=Case(When(Q(pk__in=heads) | Q(pk=chosen or 0), then=1), default=0))
-        .order_by("-first", "last_name", "first_name", "id")[: PICKER_LIMIT + 1]
+        .order_by("-first", "last_name", "first_name", "id")
+        .values_list(*_PERSON_LABEL, "first")[: PICKER_LIMIT + 1]
     )
     complete = len(rows) <= PICKER_LIMIT
     if complete:
-        rows.sort(key=lambda person: (person.last_name, person.first_name, person.pk))
+        rows.sort(key=lambda row: (row[2], row[1], row[0]))
     else:
-        rows = [person for person in rows if person.first]
-    return Choices([(person.pk, str(person)) for person in rows], complete)
+        rows = [row for row in rows if row[3]]
+    return Choices([(pk, _person_label(first, last)) for pk, first, last, _ in rows], complete)
 
 
 def filter_choices(ente: Ente, filters: TreeFilters | None = None) -> dict[str, Choices]:
@@ -688,8 +698,8 @@ def person_matches(ente: Ente, text: str) -> tuple[list[tuple[int, str]], bool]:
         match &= (
             Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(key__icontains=word)
         )
-    people = list(_eligible_people(ente).filter(match)[: PICKER_RESULTS + 1])
-    found = [(person.pk, str(person)) for person in people]
+    rows = _eligible_people(ente).filter(match).values_list(*_PERSON_LABEL)
+    found = [(pk, _person_label(first, last)) for pk, first, last in rows[: PICKER_RESULTS + 1]]
     return found[:PICKER_RESULTS], len(found) > PICKER_RESULTS
 
 
