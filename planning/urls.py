@@ -13,6 +13,8 @@ urlpatterns = [
     ),
     path("albero/unita/<int:pk>/", views.tree_unit_branch, name="tree_unit_branch"),
     path("albero/senza-unita/", views.tree_unit_branch, name="tree_no_unit_branch"),
+    path("scelte/unita/", views.unit_options, name="unit_options"),
+    path("scelte/responsabili/", views.person_options, name="person_options"),
     path("cicli/", views.cycle_list, name="cycle_list"),
     path("cicli/nuovo/", views.cycle_create, name="cycle_create"),
     path("cicli/<int:pk>/modifica/", views.cycle_edit, name="cycle_edit"),

@@ -11,7 +11,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -117,7 +117,7 @@ def tree(request, pa):
             plan=selectors.plan_tree(cycle, filters),
             branch_query=_branch_query(request, cycle),
             filters=filters,
-            choices=selectors.filter_choices(request.ente),
+            choices=selectors.filter_choices(request.ente, filters),
             kinds=ObjectiveKind.choices,
             tags=PiaoTag.choices,
             tag_labels=dict(PiaoTag.choices),
@@ -202,6 +202,26 @@ def tree_unit_branch(request, pa, pk=None):
         base = reverse("planning:tree_unit_branch", args=[unit.pk])
         title, anchor = f"Obiettivi operativi di {unit.name}", f"ramo-unita-{unit.pk}"
     return _branch(request, pa, cycle, title=title, anchor=anchor, base=base, unit=unit)
+
+
+def _options_response(found: list[tuple[int, str]], more: bool) -> JsonResponse:
+    return JsonResponse(
+        {"options": [{"value": pk, "label": label} for pk, label in found], "more": more}
+    )
+
+
+@require_GET
+@plan_view
+def unit_options(request, pa):
+    """The units matching `?q=`, for the unit menus of the tree's filters (performa.js)."""
+    return _options_response(*selectors.unit_matches(request.ente, request.GET.get("q", "")))
+
+
+@require_GET
+@plan_view
+def person_options(request, pa):
+    """The responsabili matching `?q=`, for the tree's «Responsabile» menu (performa.js)."""
+    return _options_response(*selectors.person_matches(request.ente, request.GET.get("q", "")))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -80,6 +80,11 @@
         }
       });
     });
+    var remote = select.getAttribute("data-options-url");
+    if (remote) {
+      searchRemotely(select, input, status, options, remote);
+      return;
+    }
     input.addEventListener("input", function (event) {
       event.stopPropagation();
       var words = fold(input.value).split(/\s+/).filter(Boolean);
@@ -102,6 +107,73 @@
       select.appendChild(kept);
       options.forEach(function (option) { option.selected = chosen.indexOf(option) !== -1; });
       status.textContent = shown === 1 ? "1 voce nell'elenco" : shown + " voci nell'elenco";
+    });
+  }
+
+  // A select with data-options-url lists only some choices (a metropolitan ente has 325
+  // units): typing asks that address for the matches, a JSON {options: [{value, label}], more},
+  // and they replace the listed ones; the chosen option and the empty one always stay, and an
+  // empty box brings back the options of the page.
+  function searchRemotely(select, input, status, initial, url) {
+    var timer = null;
+    var asked = 0;
+    function show(found, more) {
+      var chosen = Array.prototype.filter.call(select.options, function (option) {
+        return option.selected && option.value !== "";
+      });
+      var values = chosen.map(function (option) { return option.value; });
+      var kept = document.createDocumentFragment();
+      initial.filter(function (option) { return option.value === ""; }).forEach(function (option) {
+        kept.appendChild(option);
+      });
+      chosen.forEach(function (option) { kept.appendChild(option); });
+      found.forEach(function (option) {
+        if (values.indexOf(option.value) === -1) {
+          kept.appendChild(option);
+        }
+      });
+      while (select.firstChild) {
+        select.removeChild(select.firstChild);
+      }
+      select.appendChild(kept);
+      chosen.forEach(function (option) { option.selected = true; });
+      var shown = found.length;
+      status.textContent = (shown === 1 ? "1 voce trovata" : shown + " voci trovate") +
+        (more ? ": le prime " + shown + ", scrivi di più per restringere" : "");
+    }
+    function ask() {
+      var text = input.value.trim();
+      if (!text) {
+        show(initial.filter(function (option) { return option.value !== ""; }), false);
+        return;
+      }
+      var mine = ++asked;
+      var address = url + (url.indexOf("?") === -1 ? "?" : "&") + "q=" + encodeURIComponent(text);
+      fetch(address, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error(String(response.status));
+          }
+          return response.json();
+        })
+        .then(function (data) {
+          if (mine !== asked) {
+            return;  // a later search has been asked meanwhile
+          }
+          show(data.options.map(function (item) {
+            return new Option(item.label, String(item.value));
+          }), data.more);
+        })
+        .catch(function () {
+          if (mine === asked) {
+            status.textContent = "Ricerca non riuscita: riprova.";
+          }
+        });
+    }
+    input.addEventListener("input", function (event) {
+      event.stopPropagation();
+      window.clearTimeout(timer);
+      timer = window.setTimeout(ask, 250);
     });
   }
 

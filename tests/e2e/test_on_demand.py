@@ -1,6 +1,7 @@
 """In a real browser, the pieces that HTMX loads on demand (issue 15): a unit's staff opened from
-the organisation chart, the people list filtered as one types, and the delegate picker of an
-objective; axe-core finds no serious or critical violation once they are loaded."""
+the organisation chart, the people list filtered as one types, the delegate picker of an
+objective, the branches of a large plan tree and its unit menu searched on the server (issue 12);
+axe-core finds no serious or critical violation once they are loaded."""
 
 from __future__ import annotations
 
@@ -106,4 +107,27 @@ def test_a_large_plan_tree_loads_its_branches_on_demand(live_server, plan, page,
     branch = page.locator(f"#ramo-unita-{plan.unit.pk}")
     branch.get_by_role("link", name="Coordinamento").wait_for()
     page.get_by_role("link", name="Bilancio di previsione").wait_for()
+    assert _serious(page) == []
+
+
+def test_a_large_entes_unit_menu_searches_on_the_server(live_server, plan, page, monkeypatch):
+    monkeypatch.setattr(selectors, "PICKER_LIMIT", 2)  # three units: the menu lists the areas
+    _login(page, live_server.url, "segretario")
+    page.goto(f"{live_server.url}/piano/")
+    menu = page.locator("#f-servizio option")
+    assert [menu.nth(n).inner_text() for n in range(menu.count())] == [
+        "Tutti", "Polizia Locale", "Servizio finanziario"
+    ]  # fmt: skip
+    page.locator("#f-servizio-cerca").fill("verbali")
+    page.locator("#f-servizio option", has_text="Ufficio verbali").wait_for(state="attached")
+    assert menu.count() == 2  # «Tutti» and the one match, asked of the server
+    page.get_by_text("1 voce trovata").wait_for(state="attached")
+    assert "verbali" not in page.url  # the search box is no filter of the tree
+    page.select_option("#f-servizio", label="Polizia Locale › Ufficio verbali")
+    page.wait_for_url(lambda url: f"servizio={plan.unit.pk}" in url)
+    results = page.locator("#plan-results")
+    results.get_by_text("1 obiettivo operativo corrisponde ai filtri").wait_for()
+    page.locator("#f-servizio-cerca").fill("")
+    page.locator("#f-servizio option", has_text="Servizio finanziario").wait_for(state="attached")
+    assert menu.count() == 4  # the areas again, with the choice
     assert _serious(page) == []
