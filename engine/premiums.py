@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from engine.appraisal import ScoreBands, raise_if_errors
@@ -73,6 +74,47 @@ MIN_RESULT_QUOTA = Decimal(15)  # art. 15 c.4 CCNL 2018, art. 17 c.4 CCNL 2022
 
 def euro(value: Decimal) -> str:
     return format_euro(value)
+
+
+# A distribution of 25,000 people writes ~250,000 numbers into its lines' explanations, but few
+# distinct ones (a handful of bands, part-times, presences, shares and amounts): the per-line
+# texts take each from here, written once. Texts depend only on the value (equal Decimals write
+# the same text) and every caller runs in the engine's `arithmetic()` context.
+@lru_cache(maxsize=16384, typed=True)
+def _number(value: Decimal, places: int | None = None) -> str:
+    return format_number(value, places)
+
+
+def _euro(value: Decimal) -> str:
+    """`euro`, through the cache of the per-line texts."""
+    return f"{_number(value, 2)}{NBSP}€"
+
+
+def _percent(value: Decimal, places: int = 2) -> str:
+    """`format_percent`, through the cache of the per-line texts."""
+    return f"{_number(value, places)}{NBSP}%"
+
+
+@lru_cache(maxsize=16384, typed=True)
+def _json_decimal(value: Decimal) -> Any:
+    return jsonable(value)
+
+
+def _json(value: Any) -> Any:
+    """`jsonable` of one flat value, Decimals through a cache (the same few values again and
+    again in 25,000 lines). Zeros go round it: 0 and -0 are equal keys but write «0» and «-0»."""
+    return _json_decimal(value) if type(value) is Decimal and value else jsonable(value)
+
+
+def _flat_explanation(explanation: Explanation) -> dict[str, Any]:
+    """`Explanation.to_dict` for the flat data of a line (values, no nested mappings needed:
+    any other value goes through `jsonable` as there)."""
+    return {
+        "rule": explanation.rule,
+        "rule_label": explanation.rule_label,
+        "text": explanation.text,
+        "data": {str(key): _json(value) for key, value in explanation.data.items()},
+    }
 
 
 def _cents_down(value: Decimal) -> Decimal:
@@ -317,8 +359,8 @@ class PremiumLine:
         return {
             "person_id": json_key(self.person_id),
             "label": self.label,
-            "score": jsonable(self.score),
-            "band_percent": jsonable(self.band_percent),
+            "score": _json(self.score),
+            "band_percent": _json(self.band_percent),
             "eligible": self.eligible,
             "reason": self.reason,
             "negative": self.negative,
@@ -326,12 +368,12 @@ class PremiumLine:
             "evaluated": self.exclusion is None or self.exclusion.evaluated,
             "rank": self.rank,
             "top_ranked": self.top_ranked,
-            "share": jsonable(internal(self.share)),
-            "base": jsonable(self.base),
-            "maggiorazione": jsonable(self.maggiorazione),
-            "withheld": jsonable(self.withheld),
-            "total": jsonable(self.total),
-            "explanation": self.explanation.to_dict(),
+            "share": _json(internal(self.share)),
+            "base": _json(self.base),
+            "maggiorazione": _json(self.maggiorazione),
+            "withheld": _json(self.withheld),
+            "total": _json(self.total),
+            "explanation": _flat_explanation(self.explanation),
         }
 
 
@@ -473,6 +515,7 @@ class _Prepared:
     negative: bool
     reason: str
     exclusion: Exclusion | None
+    rank_key: tuple = ()  # the sort values of the tie-break criteria (smaller ranks first)
 
     @property
     def sharing(self) -> bool:
@@ -506,8 +549,8 @@ def distribute_fund(
         threshold_text, threshold = _negative_rule(parameters, bands)
         prepared = [_prepare(person, parameters, bands, threshold) for person in people]
         sharing = [item for item in prepared if item.sharing]
-        ranked = sorted(sharing, key=lambda item: _rank_key(item, parameters.tie_break))
-        ranks = _ranks(ranked, parameters.tie_break)
+        ranked = sorted(sharing, key=lambda item: item.rank_key)
+        ranks = _ranks(ranked)
         differentiation, cutoff = _differentiate(fund, ranked, parameters)
         pool = fund - differentiation.cost
         total_share = sum((item.share for item in sharing), ZERO)
@@ -588,21 +631,10 @@ def _prepare(
         negative = person.negative
     else:
         negative = band_percent == ZERO if threshold is None else score < threshold
-    reason, exclusion = "", None
-    if not person.eligible:
-        reason = person.ineligible_reason or "escluso secondo il contratto integrativo"
-        exclusion = Exclusion(person.ineligible_kind)
-    elif service < parameters.min_service_days:
-        reason = (
-            f"servizio di {format_number(service, 0)} giorni, inferiore al minimo di "
-            f"{parameters.min_service_days} stabilito dal contratto integrativo"
-        )
-        exclusion = Exclusion.SERVICE
-    elif negative:
-        reason = f"valutazione negativa (punteggio {format_number(score, 2)})"
-        exclusion = Exclusion.NEGATIVE
-    elif share == ZERO:
-        reason, exclusion = "quota nulla", Exclusion.ZERO_SHARE
+    reason, exclusion = _exclusion(person, parameters, service, negative, share)
+    rank_key = tuple(
+        _criterion_value(person, coefficient, criterion) for criterion in parameters.tie_break
+    )
     return _Prepared(
         person,
         band_percent,
@@ -614,7 +646,29 @@ def _prepare(
         negative,
         reason,
         exclusion,
+        rank_key,
     )
+
+
+def _exclusion(
+    person: Person, parameters: PremiumParameters, service: Decimal, negative: bool, share: Decimal
+) -> tuple[str, Exclusion | None]:
+    """Why the person takes no part in the sharing, and its kind (("", None) when they do)."""
+    if not person.eligible:
+        reason = person.ineligible_reason or "escluso secondo il contratto integrativo"
+        return reason, Exclusion(person.ineligible_kind)
+    if service < parameters.min_service_days:
+        reason = (
+            f"servizio di {_number(service, 0)} giorni, inferiore al minimo di "
+            f"{parameters.min_service_days} stabilito dal contratto integrativo"
+        )
+        return reason, Exclusion.SERVICE
+    if negative:
+        score = to_decimal(person.score)
+        return f"valutazione negativa (punteggio {_number(score, 2)})", Exclusion.NEGATIVE
+    if share == ZERO:
+        return "quota nulla", Exclusion.ZERO_SHARE
+    return "", None
 
 
 def _presence(person: Person, parameters: PremiumParameters) -> tuple[Decimal, Decimal, str]:
@@ -632,7 +686,7 @@ def _presence(person: Person, parameters: PremiumParameters) -> tuple[Decimal, D
         if not ZERO <= ratio <= ONE:
             raise ValueError(f"{who}: il rapporto di presenza deve essere tra 0 e 1")
         days = ratio * person.year_days
-        text = f"presenza {format_number(ratio, 4)}"
+        text = f"presenza {_number(ratio, 4)}"
     elif person.service_days is None:
         ratio, days, text = ONE, Decimal(person.year_days), "servizio per tutto l'anno"
     else:
@@ -640,25 +694,20 @@ def _presence(person: Person, parameters: PremiumParameters) -> tuple[Decimal, D
         if person.service_days < 0 or days > person.year_days:
             raise ValueError(f"{who}: i giorni di servizio devono essere tra 0 e quelli dell'anno")
         ratio = internal(days / person.year_days)
-        text = f"presenza {format_number(days)}/{person.year_days}"
+        text = f"presenza {_number(days)}/{person.year_days}"
         if protected:
             text += f" (compresi {protected} giorni di congedo tutelato)"
     return ratio, days, text
 
 
-def _rank_key(item: _Prepared, criteria: Sequence[TieBreak]) -> tuple:
-    return tuple(_criterion_value(item, criterion) for criterion in criteria)
-
-
-def _criterion_value(item: _Prepared, criterion: TieBreak) -> Any:
+def _criterion_value(person: Person, coefficient: Decimal, criterion: TieBreak) -> Any:
     """The sort value of one criterion (smaller ranks first); never the person's id."""
-    person = item.person
     if criterion is TieBreak.SCORE:
         return -to_decimal(person.score)
     if criterion is TieBreak.ABSENCES:
         return person.absence_days
     if criterion is TieBreak.COEFFICIENT:
-        return -item.coefficient
+        return -coefficient
     return (person.seniority is None, person.seniority or date.min)
 
 
@@ -676,12 +725,12 @@ def _criterion_text(item: _Prepared, criterion: TieBreak) -> str:
     return f"anzianità dal {person.seniority.strftime('%d/%m/%Y')}"
 
 
-def _ranks(ranked: Sequence[_Prepared], criteria: Sequence[TieBreak]) -> dict[Hashable, int]:
+def _ranks(ranked: Sequence[_Prepared]) -> dict[Hashable, int]:
     """Position in the ranking; people tied on every criterion share it."""
     ranks: dict[Hashable, int] = {}
     previous = None
     for position, item in enumerate(ranked, start=1):
-        key = _rank_key(item, criteria)
+        key = item.rank_key
         if key != previous:
             rank, previous = position, key
         ranks[item.person.id] = rank
@@ -706,7 +755,7 @@ def _cutoff(ranked: Sequence[_Prepared], quota: int, parameters: PremiumParamete
     if quota == 0 or quota >= len(ranked):
         return _Cutoff(everyone, frozenset(), 0, None, "")
     criteria = parameters.tie_break
-    keys = [_rank_key(item, criteria) for item in ranked]
+    keys = [item.rank_key for item in ranked]
     if keys[quota - 1] != keys[quota]:
         last, first = ranked[quota - 1], ranked[quota]
         pairs = zip(keys[quota - 1], keys[quota], strict=True)
@@ -876,14 +925,14 @@ def _line(
     gross = base + extra
     sentences = [
         f"{person.name}: {share_text}",
-        f"Premio base = {euro(pool)} × {format_number(item.share, 6)} / "
-        f"{format_number(total_share, 6)} = {euro(base)} (per difetto al centesimo).",
+        f"Premio base = {_euro(pool)} × {_number(item.share, 6)} / "
+        f"{_number(total_share, 6)} = {_euro(base)} (per difetto al centesimo).",
     ]
     sentences += _maggiorazione_sentences(person, cutoff, ranks, extra, awarded)
     withheld, withheld_sentences = _payment_time_withheld(person, gross, parameters)
     sentences += withheld_sentences
     total = gross - withheld
-    sentences.append(f"Totale {euro(total)}.")
+    sentences.append(f"Totale {_euro(total)}.")
     data.update(base=base, maggiorazione=extra, withheld=withheld, total=total)
     explanation = Explanation("premium", "Premio individuale", " ".join(sentences), data)
     return PremiumLine(
@@ -910,14 +959,14 @@ def _share_text(item: _Prepared, parameters: PremiumParameters) -> str:
     """The sentence multiplying out one person's share of the pool."""
     person = item.person
     return (
-        f"Quota = {format_percent(item.band_percent)} (fascia) × "
-        f"{format_number(item.coefficient)} (coefficiente"
+        f"Quota = {_percent(item.band_percent)} (fascia) × "
+        f"{_number(item.coefficient)} (coefficiente"
         f"{f' {person.category_name}' if person.category else ''}) × "
-        f"{format_number(item.part_time, 4)} (part-time"
+        f"{_number(item.part_time, 4)} (part-time"
         f"{'' if parameters.part_time_proportional else ' non proporzionale'}) × "
-        f"{format_number(item.presence, 4)} ({item.presence_text}"
+        f"{_number(item.presence, 4)} ({item.presence_text}"
         f"{'' if parameters.presence_proportional else ', non proporzionale'}) = "
-        f"{format_number(item.share, 6)}."
+        f"{_number(item.share, 6)}."
     )
 
 
@@ -968,11 +1017,11 @@ def _maggiorazione_sentences(
     if person.id in cutoff.shared:
         sentences.append(
             f"Maggiorazione per la posizione n. {ranks[person.id]} in graduatoria, a pari merito "
-            f"al limite della quota: parte uguale di {euro(extra)}."
+            f"al limite della quota: parte uguale di {_euro(extra)}."
         )
     elif awarded:
         sentences.append(
-            f"Maggiorazione per la posizione n. {ranks[person.id]} in graduatoria: {euro(extra)}."
+            f"Maggiorazione per la posizione n. {ranks[person.id]} in graduatoria: {_euro(extra)}."
         )
     if cutoff.text and to_decimal(person.score) in cutoff.scores:
         sentences.append(cutoff.text)
@@ -989,7 +1038,7 @@ def _payment_time_withheld(
     withheld = _cents_up(gross * share / HUNDRED)
     sentence = (
         f"Obiettivo sui tempi di pagamento non raggiunto (DL 13/2023 art. 4-bis): "
-        f"trattenuto {format_percent(share)} di {euro(gross)} = {euro(withheld)} "
+        f"trattenuto {_percent(share)} di {_euro(gross)} = {_euro(withheld)} "
         f"(per eccesso al centesimo), che torna al fondo."
     )
     return withheld, [sentence]
@@ -1397,22 +1446,22 @@ def _result_line(
     # theoretical × pool / wanted: multiplying first keeps a single holder's amount exact.
     gross = _cents_down(theoretical * factor[0] / factor[1])
     sentences = [
-        f"{holder.name}: {euro(to_decimal(holder.position_allowance))} × {format_percent(rate)} "
-        f"× {format_percent(to_decimal(holder.band_percent))} (fascia) = {euro(theoretical)}"
+        f"{holder.name}: {_euro(to_decimal(holder.position_allowance))} × {_percent(rate)} "
+        f"× {_percent(to_decimal(holder.band_percent))} (fascia) = {_euro(theoretical)}"
     ]
     if scale != ONE:
-        sentences[0] += f" × {format_number(scale, 6)}"
-    sentences[0] += f" → {euro(gross)} (per difetto al centesimo)."
+        sentences[0] += f" × {_number(scale, 6)}"
+    sentences[0] += f" → {_euro(gross)} (per difetto al centesimo)."
     withheld = ZERO
     if holder.payment_time_missed:
         share = parameters.payment_time_share
         withheld = _cents_up(gross * share / HUNDRED)
         sentences.append(
             f"Obiettivo sui tempi di pagamento non raggiunto (DL 13/2023 art. 4-bis): "
-            f"trattenuto {format_percent(share)} = {euro(withheld)}, che torna al fondo."
+            f"trattenuto {_percent(share)} = {_euro(withheld)}, che torna al fondo."
         )
     total = gross - withheld
-    sentences.append(f"Totale {euro(total)}.")
+    sentences.append(f"Totale {_euro(total)}.")
     data = {
         "position_allowance": holder.position_allowance,
         "rate": rate,

@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, Sum
@@ -108,7 +108,20 @@ def is_evaluated(facts: dict[str, Any]) -> bool:
     return facts.get("score") is not None and facts.get("eligible", True) is not False
 
 
-def entries_from_lines(lines: Iterable[DistributionLine]) -> list[_Entry]:
+class StoredLine(Protocol):
+    """What the aggregates read of a line: a `DistributionLine` or a `selectors.LineRow`."""
+
+    @property
+    def person_id(self) -> int: ...
+
+    @property
+    def total_amount(self) -> Decimal: ...
+
+    @property
+    def explanation(self) -> dict[str, Any]: ...
+
+
+def entries_from_lines(lines: Iterable[StoredLine]) -> list[_Entry]:
     return [
         _Entry(
             person=line.person_id,

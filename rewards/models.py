@@ -82,6 +82,12 @@ class Distribution(models.Model):
     )
     finalised_at = models.DateTimeField(null=True, blank=True)
 
+    # Not a field: the lines as `rewards.services.distribution_preview` has just written them
+    # (`rewards.selectors.LineRow`, in the order `rewards.selectors` reads them), so that the
+    # page and the command that show a new preview do not read 25,000 rows back. Lines are
+    # never changed once written; None on an instance read from the database.
+    written_lines: list | None = None
+
     class Meta:
         ordering = ["fund", "-created_at"]
         verbose_name = "distribuzione"

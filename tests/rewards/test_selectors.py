@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from appraisal.models import Scheda
 from rewards import selectors, services
 from rewards.models import FundKind
 from tests.rewards.builders import YEAR, make_cycle, make_member, make_scheme, validate_report
@@ -172,31 +173,59 @@ def test_funds_overview(staff_case):
     assert rows[FundKind.ORGANISATIONAL]["distributed"] is None
 
 
-def test_the_population_shares_one_scheme_and_band_instance_and_reads_in_constant_queries(
+def test_the_population_is_read_as_tuples_sharing_one_scheme_and_band_instance(
     staff_case, django_assert_num_queries
 ):
     with django_assert_num_queries(3):  # schede with people, schemes, bands
         schede = selectors.population_schede(staff_case.cycle, managerial=False)
     assert len(schede) == 5
-    assert [s.person.last_name for s in schede] == sorted(s.person.last_name for s in schede)
+    assert [s.last_name for s in schede] == sorted(s.last_name for s in schede)
     assert len({id(s.scheme) for s in schede}) == 1
-    with_band = [s for s in schede if s.band_id is not None]
-    assert with_band and all(s.band.pk == s.band_id for s in with_band)
+    with_band = [s for s in schede if s.band is not None]
+    assert with_band
     by_band: dict[int, set[int]] = {}
     for scheda in with_band:
-        by_band.setdefault(scheda.band_id, set()).add(id(scheda.band))
+        by_band.setdefault(scheda.band.pk, set()).add(id(scheda.band))
     assert all(len(instances) == 1 for instances in by_band.values())
-    with django_assert_num_queries(2):
-        contracts = selectors.employments_of(s.person_id for s in schede)
-        selectors.absences_of([s.person_id for s in schede], YEAR_START, YEAR_END)
-    for scheda in schede:
-        rows = contracts.get(scheda.person_id, [])
-        expected = list(
-            scheda.person.employments.order_by("start_date", "id").values_list(
-                "start_date", "part_time_percent", "role"
-            )
+    # Each row holds what the model instance holds.
+    stored = {
+        s.pk: s for s in Scheda.objects.filter(cycle=staff_case.cycle).select_related("person")
+    }
+    for row in schede:
+        scheda = stored[row.id]
+        assert row.person_id == scheda.person_id
+        assert (row.person_key, row.last_name, row.first_name) == (
+            scheda.person.key,
+            scheda.person.last_name,
+            scheda.person.first_name,
         )
-        assert [(r.start_date, r.part_time_percent, r.role) for r in rows] == expected
+        assert row.label == f"{scheda.person.last_name} {scheda.person.first_name}"
+        assert (row.state, row.total_points, row.premium_percent) == (
+            scheda.state,
+            scheda.total_points,
+            scheda.premium_percent,
+        )
+        assert (row.is_negative, row.is_eligible, row.eligibility_note) == (
+            scheda.is_negative,
+            scheda.is_eligible,
+            scheda.eligibility_note,
+        )
+        assert row.scheme.pk == scheda.scheme_id
+        assert (row.band.pk if row.band else None) == scheda.band_id
+    with django_assert_num_queries(2):
+        people = selectors.population_people(staff_case.cycle, managerial=False)
+        contracts = selectors.employments_of(people)
+        selectors.absences_of(people, YEAR_START, YEAR_END)
+    assert contracts == selectors.employments_of(s.person_id for s in schede)
+    for row in schede:
+        expected = list(
+            stored[row.id]
+            .person.employments.order_by("start_date", "id")
+            .values_list("start_date", "part_time_percent", "role")
+        )
+        assert [(r.start_date, r.part_time_percent, r.role) for r in contracts[row.person_id]] == (
+            expected
+        )
 
 
 def test_the_preview_is_computed_with_the_cycle_collector_paused(staff_case, monkeypatch):
