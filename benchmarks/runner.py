@@ -51,6 +51,7 @@ from accounts.models import Membership, MembershipRole, User
 from accounts.services import account_save, membership_save
 from appraisal.models import Scheda
 from benchmarks.floor import FloorArrays, numpy_floor, rollup_python
+from benchmarks.scored import score_schede
 from benchmarks.synthetic import PROFILES, build_document
 from documents.services import document_generate_now
 from engine.rollup import score_cycle
@@ -99,33 +100,45 @@ class _Rollback(Exception):
     pass
 
 
-def _preview_timed(fund: Fund, cycle: Cycle) -> tuple[float, float, int]:
-    """Wall and CPU seconds of one premium preview and its lines, rolled back afterwards."""
-    start, cpu = time.perf_counter(), time.process_time()
+def _preview_timed(
+    fund: Fund, cycle: Cycle, *, scored: bool = False
+) -> tuple[float, float, int, int]:
+    """Wall and CPU seconds of one premium preview, its lines and the lines paid something,
+    rolled back afterwards. With `scored`, the schede get year-end points first (untimed)."""
     try:
         with transaction.atomic():
+            if scored:
+                score_schede(cycle)
+            start, cpu = time.perf_counter(), time.process_time()
             distribution = distribution_preview(user=None, fund=fund, cycle=cycle)
-            lines = distribution.lines.count()
             wall, used = time.perf_counter() - start, time.process_time() - cpu
+            lines = distribution.lines.count()
+            paid = distribution.lines.filter(total_amount__gt=0).count()
             raise _Rollback
     except _Rollback:
         pass
-    return wall, used, lines
+    return wall, used, lines, paid
 
 
 def measure_premiums(cycle: Cycle, repeat: int) -> dict[str, Any] | None:
     """The premium preview of the ente's largest fund (as `distribute_premiums --preview`
-    computes it), in a transaction rolled back so the database stays as it was."""
+    computes it), in a transaction rolled back so the database stays as it was: once with the
+    schede as generated (drafts without points) and once scored as at the end of the year
+    (`benchmarks.scored`), which is the distribution that ranks, bands and pays."""
     funds = list(Fund.objects.filter(ente=cycle.ente, year=cycle.year).order_by("kind"))
     if not funds:
         return None
     fund = max(funds, key=lambda f: f.amount)
     runs = [_preview_timed(fund, cycle) for _ in range(repeat)]
+    scored = [_preview_timed(fund, cycle, scored=True) for _ in range(repeat)]
     return {
         "fund": fund.kind,
         "lines": runs[0][2],
         "wall_s": statistics.median(run[0] for run in runs),
         "cpu_s": statistics.median(run[1] for run in runs),
+        "scored_paid": scored[0][3],
+        "scored_wall_s": statistics.median(run[0] for run in scored),
+        "scored_cpu_s": statistics.median(run[1] for run in scored),
     }
 
 
@@ -542,6 +555,10 @@ def _ms(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds * 1000:,.1f} ms".replace(",", " ")
 
 
+def _wall_cpu(wall: float | None, cpu: float | None) -> str:
+    return "–" if wall is None else f"{_ms(wall)} (CPU {_ms(cpu)})"
+
+
 def _times(ratio: float | None) -> str:
     return "" if ratio is None else f"×{ratio:.1f}"
 
@@ -680,11 +697,26 @@ def report_markdown(
     if premiums:
         lines += ["", "### Distribuzione dei premi (anteprima, annullata dopo la misura)", ""]
         lines += [
-            _row(["profilo", "fondo", "righe", "tempo reale", "CPU"]),
-            "|---|---|---:|---:|---:|",
+            "Schede come generate (bozze senza punti: tutte «senza punteggio») e schede con i"
+            " punti di fine anno (`benchmarks.scored`: fasce, esclusi, part-time, assunzioni,"
+            " assenze), che sono la distribuzione che ordina, assegna le fasce e paga.",
+            "",
+            _row(
+                [
+                    "profilo",
+                    "fondo",
+                    "righe",
+                    "schede come generate",
+                    "schede con punti",
+                    "righe pagate (con punti)",
+                ]
+            ),
+            "|---|---|---:|---:|---:|---:|",
         ]
         for name, p in premiums:
-            cells = [name, p["fund"], str(p["lines"]), _ms(p["wall_s"]), _ms(p["cpu_s"])]
+            cells = [name, p["fund"], str(p["lines"]), _wall_cpu(p["wall_s"], p["cpu_s"])]
+            cells.append(_wall_cpu(p.get("scored_wall_s"), p.get("scored_cpu_s")))
+            cells.append(str(p.get("scored_paid", "–")))
             lines.append(_row(cells))
     lines += ["", "### Pagine", ""]
     header = ["pagina", *(f"{n} p50 / p95 / p99" for n in names), "query", "KB"]

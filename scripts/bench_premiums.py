@@ -1,7 +1,7 @@
 """Time (or profile) the premium distribution preview of every fund of a synthetic ente.
 
     DATABASE_URL=sqlite:///var/b.sqlite3 PERFORMA_DEBUG=0 \
-        .venv/bin/python scripts/bench_premiums.py [ente-slug] [--profile] [--repeat N]
+        .venv/bin/python scripts/bench_premiums.py [ente-slug] [--profile] [--repeat N] [--scored]
 
 Each preview runs `rewards.services.distribution_preview` as `distribute_premiums --preview`
 does, inside a transaction that is rolled back, so the database is left as it was. Prints the
@@ -38,15 +38,20 @@ def main(argv: list[str]) -> None:
     if "--profile" in argv:
         profile = cProfile.Profile()
         for fund in funds:
-            profile.runcall(_preview, fund, cycle)
+            profile.runcall(_preview, fund, cycle, scored="--scored" in argv)
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
         pstats.Stats(profile).sort_stats("tottime").print_stats(20)
         return
+    scored = "--scored" in argv  # the schede with year-end points (benchmarks.scored)
     for fund in funds:
-        runs = [_preview(fund, cycle) for _ in range(repeat)]
+        runs = [_preview(fund, cycle, scored=scored) for _ in range(repeat)]
         wall = statistics.median(run[0] for run in runs)
         cpu = statistics.median(run[1] for run in runs)
-        print(f"{slug} {fund.kind}: {runs[0][2]} lines, {cpu:.2f} s CPU, {wall:.2f} s wall")
+        paid = runs[0][3]
+        print(
+            f"{slug} {fund.kind}: {runs[0][2]} lines ({paid} paid), "
+            f"{cpu:.2f} s CPU, {wall:.2f} s wall"
+        )
 
 
 if __name__ == "__main__":

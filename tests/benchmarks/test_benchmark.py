@@ -59,6 +59,9 @@ def test_benchmark_command_writes_markdown_and_json(tmp_path, settings):
     assert "pavimento: lo stesso roll-up su array, Python puro" in text
     # the premium preview is measured and rolled back: no distribution is left behind
     assert 0 < small["premiums"]["lines"] <= small["size"]["schede"]
+    # with year-end points the same fund is ranked and paid; without, nobody is
+    assert 0 < small["premiums"]["scored_paid"] <= small["premiums"]["lines"]
+    assert small["premiums"]["scored_cpu_s"] > 0
     assert not Distribution.objects.exists()
     assert "### Distribuzione dei premi" in text and "a freddo, CPU del processo" in text
     # documents: the Piano in three formats and the Relazione, each with what the app gave
@@ -218,3 +221,26 @@ def test_a_child_command_reports_its_own_peak_memory_not_its_parent_s():
     measured = runner._child("check")
     assert measured["seconds"] > 0
     assert 0 < measured["peak_mb"] < 400
+
+
+@pytest.mark.django_db
+def test_scored_schede_fall_in_the_band_of_their_points_and_the_same_seed_scores_alike():
+    from appraisal.models import Scheda
+    from benchmarks.scored import score_schede
+
+    cycle = runner.ensure_ente("small", 1)
+
+    def figures():
+        return list(
+            Scheda.objects.filter(cycle=cycle)
+            .order_by("pk")
+            .values_list("total_points", "band_id", "premium_percent", "is_eligible", "state")
+        )
+
+    assert score_schede(cycle, seed=3) > 0
+    first = figures()
+    for scheda in Scheda.objects.filter(cycle=cycle, total_points__isnull=False):
+        assert scheda.band.min_points <= scheda.total_points <= scheda.band.max_points
+        assert scheda.premium_percent == scheda.band.premium_percent
+    assert score_schede(cycle, seed=3) > 0
+    assert figures() == first
