@@ -8,7 +8,7 @@ choice, home) are a layer above planning.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -130,9 +130,13 @@ def access_for(user, ente: Ente) -> EnteAccess | None:
 
 
 def _read_access(user, ente: Ente, platform: bool) -> EnteAccess | None:
-    rows: Iterable[Membership] = Membership.objects.filter(user=user, ente=ente)
-    roles = frozenset(m.role for m in rows)
-    persons = frozenset(m.person_id for m in rows if m.person_id)
+    # Two columns and no ordering: the model's ordering would join the ente to sort by its name,
+    # and the roles are a set.
+    rows: list[tuple[str, int | None]] = list(
+        Membership.objects.filter(user=user, ente=ente).order_by().values_list("role", "person_id")
+    )
+    roles = frozenset(role for role, _ in rows)
+    persons = frozenset(person_id for _, person_id in rows if person_id)
     if not roles and not platform:
         return None
     return EnteAccess(ente=ente, roles=roles, person_ids=persons, is_platform_admin=platform)
