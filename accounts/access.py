@@ -8,11 +8,14 @@ choice, home) are a layer above planning.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.db.models.signals import post_delete, post_save
 
 from accounts.models import Membership, MembershipRole
 
@@ -76,14 +79,64 @@ class AppAccess:
         return self.access.person_ids
 
 
+# The accesses computed during the current request, keyed by (user, ente, platform flags).
+# The decorator, the context processor and the access module of each app ask `access_for` for
+# the same pair several times per request; the answer is reused only within one request
+# (`CurrentEnteMiddleware` opens and closes the memo around it, and keeps it on the request as
+# `request.access_memo`), so a role granted or revoked is seen by the next request. Outside a
+# request (services, commands, tests) there is no memo and every call reads the database.
+_memo: ContextVar[dict[tuple, EnteAccess | None] | None] = ContextVar(
+    "performa_access_memo", default=None
+)
+
+
+@contextmanager
+def request_memo(request) -> Iterator[None]:
+    """Memoise `access_for` for the duration of `request` (and only for it)."""
+    request.access_memo = {}
+    token = _memo.set(request.access_memo)
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def forget_accesses(**_kwargs) -> None:
+    """Drop the accesses memoised in this request: a membership was written, the next check
+    reads it again (a role given or taken within a request takes effect at once)."""
+    memo = _memo.get()
+    if memo:
+        memo.clear()
+
+
+post_save.connect(forget_accesses, sender=Membership, dispatch_uid="accounts.access.forget_save")
+post_delete.connect(
+    forget_accesses, sender=Membership, dispatch_uid="accounts.access.forget_delete"
+)
+
+
 def access_for(user, ente: Ente) -> EnteAccess | None:
     """The user's access to `ente`, or None when they have no role there."""
     if not getattr(user, "is_authenticated", False):
         return None
     platform = bool(user.is_platform_admin or user.is_superuser)
-    rows: Iterable[Membership] = Membership.objects.filter(user=user, ente=ente)
-    roles = frozenset(m.role for m in rows)
-    persons = frozenset(m.person_id for m in rows if m.person_id)
+    memo = _memo.get()
+    if memo is None:
+        return _read_access(user, ente, platform)
+    key = (user.pk, ente.pk, platform)
+    if key not in memo:
+        memo[key] = _read_access(user, ente, platform)
+    return memo[key]
+
+
+def _read_access(user, ente: Ente, platform: bool) -> EnteAccess | None:
+    # Two columns and no ordering: the model's ordering would join the ente to sort by its name,
+    # and the roles are a set.
+    rows: list[tuple[str, int | None]] = list(
+        Membership.objects.filter(user=user, ente=ente).order_by().values_list("role", "person_id")
+    )
+    roles = frozenset(role for role, _ in rows)
+    persons = frozenset(person_id for _, person_id in rows if person_id)
     if not roles and not platform:
         return None
     return EnteAccess(ente=ente, roles=roles, person_ids=persons, is_platform_admin=platform)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from accounts.access import request_memo
 from organization.models import Ente
 
 SESSION_KEY = "performa_ente_id"
@@ -18,4 +19,6 @@ class CurrentEnteMiddleware:
             # The stemma (documents.EnteBranding, reached by its related name, no import) comes
             # in the same query: the header of every page shows it.
             request.ente = Ente.objects.select_related("branding").filter(pk=ente_id).first()
-        return self.get_response(request)
+        # The accesses of this request are computed once (see `accounts.access.access_for`).
+        with request_memo(request):
+            return self.get_response(request)

@@ -162,11 +162,22 @@ class SchedaDetail:
         return [t for t in self.transitions if t.is_reopening]
 
 
-def scheda_detail(scheda: Scheda) -> SchedaDetail:
-    """A scheda with items, transitions, conciliation and bands: five queries."""
-    scheda = Scheda.objects.select_related(
-        "cycle__ente", "person", "scheme", "unit", "evaluator", "band"
-    ).get(pk=scheda.pk)
+# What a scheda's page shows of it and of its relations; the conciliation (one to one) comes
+# in the same row.
+DETAIL_RELATED = ("cycle__ente", "person", "scheme", "unit", "evaluator", "band", "conciliation")
+
+
+def detail_queryset() -> QuerySet[Scheda]:
+    """The schede with what `scheda_detail` needs of them, in one query."""
+    return Scheda.objects.select_related(*DETAIL_RELATED)
+
+
+def scheda_detail(scheda: Scheda, *, reload: bool = True) -> SchedaDetail:
+    """A scheda with items, transitions, conciliation and bands: four queries, three when the
+    scheda was read with `detail_queryset()` and `reload=False` (the pages that have just
+    fetched it, to check who may read it)."""
+    if reload:
+        scheda = detail_queryset().get(pk=scheda.pk)
     items = list(
         SchedaItem.objects.filter(scheda=scheda)
         .select_related("component", "behaviour", "objective")
@@ -182,7 +193,10 @@ def scheda_detail(scheda: Scheda) -> SchedaDetail:
         .annotate(by_person=Subquery(person_name))
         .order_by("at", "id")
     )
-    conciliation = Conciliation.objects.filter(scheda=scheda).first()
+    try:
+        conciliation: Conciliation | None = scheda.conciliation
+    except Conciliation.DoesNotExist:
+        conciliation = None
     bands = list(ScoreBand.objects.filter(scheme_id=scheda.scheme_id))
     return SchedaDetail(scheda, items, transitions, conciliation, bands, contest_deadline(scheda))
 

@@ -82,11 +82,9 @@ def _cycle(request, pk: int) -> Cycle:
 
 
 def _scheda(request, pk: int) -> Scheda:
-    return get_object_or_404(
-        Scheda.objects.select_related("cycle__ente", "person", "scheme", "unit", "evaluator"),
-        pk=pk,
-        cycle__ente=request.ente,
-    )
+    """The scheda with what its page shows (`selectors.detail_queryset`), read once: the
+    access check and the page use the same row."""
+    return get_object_or_404(selectors.detail_queryset(), pk=pk, cycle__ente=request.ente)
 
 
 def _scheme(request, pk: int) -> EvaluationScheme:
@@ -177,8 +175,15 @@ def _may_self_evaluate(aa, scheda: Scheda) -> bool:
     )
 
 
-def _scheda_page(request, scheda: Scheda, *, template="appraisal/scheda_detail.html", **extra):
-    detail = selectors.scheda_detail(scheda)
+def _scheda_page(
+    request,
+    scheda: Scheda,
+    *,
+    template="appraisal/scheda_detail.html",
+    reload: bool = True,
+    **extra,
+):
+    detail = selectors.scheda_detail(scheda, reload=reload)
     context = {
         "scheda": detail.scheda,
         "detail": detail,
@@ -238,11 +243,11 @@ def evaluator_list(request):
 def scheda_detail(request, pk):
     scheda = _scheda(request, pk)
     _readable(request, scheda)
-    return _scheda_page(request, scheda)
+    return _scheda_page(request, scheda, reload=False)
 
 
 def _score_form(request, scheda: Scheda, data=None) -> forms.ScoreForm:
-    items = selectors.scheda_detail(scheda).items
+    items = selectors.scheda_detail(scheda, reload=False).items
     lines = forms.scheda_lines(scheda, items)
     return forms.ScoreForm(data, scheda=scheda, lines=lines)
 
@@ -553,7 +558,7 @@ def scheda_pdf(request, pk):
 
     scheda = _scheda(request, pk)
     _readable(request, scheda)
-    content = render_pdf(selectors.scheda_detail(scheda))
+    content = render_pdf(selectors.scheda_detail(scheda, reload=False))
     response = HttpResponse(content, content_type="application/pdf")
     name = f"scheda-{scheda.cycle.year}-{scheda.person.last_name}-{scheda.pk}".lower()
     safe = "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in name)

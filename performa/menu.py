@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 
 from accounts import access as base
 from accounts.access import EnteAccess, access_for
@@ -75,11 +79,34 @@ ACCOUNT_ENTRIES: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...]
 )
 
 
-def _url(name: str) -> str | None:
+def _entry_urls() -> dict[str, str | None]:
+    """The URLs of the menu entries, from the table of the process (see `_urls`)."""
+    return _urls(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language())
+
+
+@lru_cache(maxsize=16)
+def _urls(urlconf: str, _script_prefix: str, _language: str | None) -> dict[str, str | None]:
+    """The URL of every entry, reversed once per process and URL configuration: the entries
+    take no argument, so their URLs change only with the URL conf, the prefix the server is
+    mounted at and the language (the key of this cache: `reverse` reads the last two itself).
+    None for an app not installed."""
+    return {name: _reverse(name, urlconf) for _, name, _, _ in ENTRIES + ACCOUNT_ENTRIES}
+
+
+def _reverse(name: str, urlconf: str | None = None) -> str | None:
     try:
-        return reverse(name)
+        return reverse(name, urlconf=urlconf)
     except NoReverseMatch:
         return None
+
+
+def _forget_urls(*, setting: str, **_kwargs) -> None:
+    # Tests that swap the URL conf get the entries of the new one.
+    if setting == "ROOT_URLCONF":
+        _urls.cache_clear()
+
+
+setting_changed.connect(_forget_urls, dispatch_uid="performa.menu.forget_urls")
 
 
 def _current(path: str, url: str, nested: bool, other_urls: list[str]) -> str:
@@ -100,10 +127,11 @@ def entries_for(
     entries: tuple[tuple[str, str, Callable[[EnteAccess], bool], bool], ...] = ENTRIES,
 ) -> list[MenuEntry]:
     """The menu entries `access` may open, the one of `path` marked as current."""
+    known = _entry_urls()
     visible = [
         (label, name, url, nested)
         for label, name, rule, nested in entries
-        if (url := _url(name)) is not None and rule(access)
+        if (url := known[name] if name in known else _reverse(name)) is not None and rule(access)
     ]
     urls = [url for _, _, url, _ in visible]
     counts = counts or {}

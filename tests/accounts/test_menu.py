@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse, set_script_prefix
 
 from accounts.access import access_for
-from performa.menu import ACCOUNT_ENTRIES, entries_for
+from performa.menu import ACCOUNT_ENTRIES, ENTRIES, _current, entries_for
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +84,48 @@ def test_only_the_administrator_is_offered_the_plan_import(world):
     assert "Importa il piano" in _labels(world, "admin")
     for role in ("dipendente", "responsabile", "giunta"):
         assert "Importa il piano" not in _labels(world, role), role
+
+
+def _reference_menu(access, path: str, entries) -> list[tuple[str, str, str]]:
+    """The menu worked out from scratch, each URL reversed now (what the menu did before its
+    URL table was kept per process)."""
+    visible = []
+    for label, name, rule, nested in entries:
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        if rule(access):
+            visible.append((label, url, nested))
+    urls = [url for _, url, _ in visible]
+    return [(label, url, _current(path, url, nested, urls)) for label, url, nested in visible]
+
+
+@pytest.mark.parametrize("role", ["admin", "responsabile", "dipendente", "nucleo", "giunta"])
+def test_the_menu_of_each_role_equals_a_fresh_computation(world, role):
+    access = access_for(world.users[role], world.ente)
+    paths = ["/", reverse("planning:tree"), reverse("measurement:my_deadlines"), "/altrove/"]
+    for path in paths:
+        for entries in (ENTRIES, ACCOUNT_ENTRIES):
+            shown = [(e.label, e.url, e.current) for e in entries_for(access, path, None, entries)]
+            assert shown == _reference_menu(access, path, entries), (role, path)
+
+
+def test_the_menu_follows_the_prefix_the_site_is_mounted_at(world):
+    access = access_for(world.users["admin"], world.ente)
+    set_script_prefix("/performa/")
+    try:
+        mounted = entries_for(access, "/performa/")
+    finally:
+        set_script_prefix("/")
+    assert mounted and all(entry.url.startswith("/performa/") for entry in mounted)
+    assert not any(entry.url.startswith("/performa/") for entry in entries_for(access, "/"))
+
+
+def test_the_page_menu_marks_the_entry_of_each_request(enter, world):
+    client = enter(world.users["dipendente"], world.ente)
+    chart = client.get(reverse("organization:chart")).content.decode()
+    tree = client.get(reverse("planning:tree")).content.decode()
+    assert 'href="/organizzazione/" aria-current="page"' in chart
+    assert 'href="/organizzazione/" aria-current' not in tree
+    assert f'href="{reverse("planning:tree")}" aria-current="page"' in tree
