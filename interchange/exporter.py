@@ -9,6 +9,10 @@ absences, targets…) follow creation order, which for an imported plan is the o
 The long lists (people, objectives, indicators, measurements, schede, distributions) are
 `Rows`: produced block by block while the document is written by `write_cycle`, so that the
 memory needed does not grow with the plan. `export_cycle` gives the same document as a dict.
+Their rows and those of their nested lists are plain `values()` dicts (no model instances, no
+`prefetch_related`: one query per nested list and block), put in canonical form by a `_Shape`
+compiled once per spec and encoded by `_json_text`, which writes what `json.dumps(…, indent=2)`
+writes at a fraction of the cost (issue 12: the metropolitan export from 26 s to 5 s of CPU).
 """
 
 from __future__ import annotations
