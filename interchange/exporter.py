@@ -9,13 +9,20 @@ absences, targets…) follow creation order, which for an imported plan is the o
 The long lists (people, objectives, indicators, measurements, schede, distributions) are
 `Rows`: produced block by block while the document is written by `write_cycle`, so that the
 memory needed does not grow with the plan. `export_cycle` gives the same document as a dict.
+Their rows and those of their nested lists are plain `values()` dicts (no model instances, no
+`prefetch_related`: one query per nested list and block), put in canonical form by a `_Shape`
+compiled once per spec and encoded by `_json_text`, which writes what `json.dumps(…, indent=2)`
+writes at a fraction of the cost (issue 12: the metropolitan export from 26 s to 5 s of CPU).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from json.encoder import encode_basestring
 from typing import Any
 
 from django.db.models import Prefetch
@@ -33,7 +40,7 @@ from appraisal.models import (
 )
 from documents.models import ReportValidation
 from interchange import spec
-from interchange.fields import document_values
+from interchange.fields import document_values, plain_fields
 from measurement.models import (
     CorrectiveAction,
     Evidence,
@@ -70,6 +77,7 @@ from rewards.models import Distribution, DistributionLine, Fund, IntegrativeCont
 IN_ORDER = ("order", "id")
 # Rows read per query by the long lists (and held in memory at once).
 CHUNK = 2000
+DISTRIBUTION_CHUNK = 100
 INDENT = "  "
 
 
@@ -138,8 +146,94 @@ def _canonical(object_spec: spec.ObjectSpec, data: dict[str, Any]) -> dict[str, 
 
 
 def _canonical_rows(item_spec: spec.ObjectSpec, rows: Rows) -> Iterator[dict[str, Any]]:
+    canonical = _shape(item_spec).canonical
     for item in rows:
-        yield _canonical(item_spec, item)
+        yield canonical(item)
+
+
+class _Shape:
+    """`spec.canonical_object` for one object spec, with the per-field decisions taken once.
+
+    The rows of the long lists come straight from `values()`: dates and moments are still
+    `date`/`datetime` and are written here (the same text as `to_json` then `canonical_value`),
+    and the keys a spec does not name (ids, foreign key columns) are ignored."""
+
+    def __init__(self, object_spec: spec.ObjectSpec):
+        self.fields = [
+            (
+                fld.name,
+                fld.required,
+                fld.normalize,
+                _default_text(fld),
+                _converter(fld),
+            )
+            for fld in object_spec.fields
+        ]
+
+    def canonical(self, data: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for name, required, normalize, default, convert in self.fields:
+            if name not in data:
+                continue
+            value = data[name]
+            if value is None:
+                if required:
+                    result[name] = None
+                continue
+            if normalize is not None:
+                value = normalize(value)
+                if value is None:
+                    if required:
+                        result[name] = None
+                    continue
+            if convert is not None:
+                value = convert(value)
+            if required or default is _NO_DEFAULT or value != default:
+                result[name] = value
+        return result
+
+
+_NO_DEFAULT = object()
+_SHAPES: dict[str, _Shape] = {}
+
+
+def _shape(object_spec: spec.ObjectSpec) -> _Shape:
+    shape = _SHAPES.get(object_spec.name)
+    if shape is None:
+        shape = _SHAPES[object_spec.name] = _Shape(object_spec)
+    return shape
+
+
+def _default_text(fld: spec.Field) -> Any:
+    """The default as the converted value compares with it (decimals by their text, which is
+    the same for equal numbers)."""
+    if fld.default is None:
+        return _NO_DEFAULT
+    if fld.kind == spec.DECIMAL:
+        return spec.format_decimal(fld.default)
+    return fld.default
+
+
+def _date_text(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _converter(fld: spec.Field) -> Callable[[Any], Any] | None:
+    if fld.kind == spec.DECIMAL:
+        return spec.format_decimal
+    if fld.kind == spec.DATETIME:
+        return spec.format_datetime
+    if fld.kind == spec.DATE:
+        return _date_text
+    if fld.kind in (spec.OBJECTS, spec.NESTED):
+        assert fld.item is not None
+        item_spec = fld.item
+        if fld.kind == spec.NESTED:
+            return lambda value: _shape(item_spec).canonical(value)
+        return lambda value: [_shape(item_spec).canonical(item) for item in value]
+    if fld.kind == spec.OBJECT:
+        return lambda value: spec.canonical_value(fld, value)
+    return None
 
 
 def _materialize(value: Any) -> Any:
@@ -167,8 +261,7 @@ def _write_json(value: Any, write: Callable[[str], Any], level: int) -> None:
         write("[")
         separator = inner
         for item in value:
-            write(separator)
-            _write_json(item, write, level + 1)
+            write(separator + _json_text(item, inner))
             separator = "," + inner
         write("\n" + INDENT * level + "]")
     elif isinstance(value, dict) and value and _lazy(value):
@@ -176,26 +269,66 @@ def _write_json(value: Any, write: Callable[[str], Any], level: int) -> None:
         write("{")
         separator = inner
         for key, item in value.items():
-            write(separator + json.dumps(key, ensure_ascii=False) + ": ")
+            write(separator + encode_basestring(key) + ": ")
             _write_json(item, write, level + 1)
             separator = "," + inner
         write("\n" + INDENT * level + "}")
     else:
-        text = json.dumps(value, indent=2, ensure_ascii=False)
-        write(text.replace("\n", "\n" + INDENT * level) if level else text)
+        write(_json_text(value, "\n" + INDENT * level))
+
+
+def _json_text(value: Any, newline: str) -> str:
+    """The text `json.dumps(value, indent=2, ensure_ascii=False)` gives, its lines after the
+    first indented by `newline`. Python's `json` leaves the C encoder aside as soon as there is
+    an indentation, and its pure Python one (a generator per container) was most of the time
+    of a large export; strings still go through the C `encode_basestring`."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    if type(value) is dict:
+        if not value:
+            return "{}"
+        inner = newline + INDENT
+        if not all(type(key) is str for key in value):
+            return _fallback(value, newline)
+        return (
+            "{"
+            + inner
+            + ("," + inner).join(
+                encode_basestring(key) + ": " + _json_text(item, inner)
+                for key, item in value.items()
+            )
+            + newline
+            + "}"
+        )
+    if type(value) is list or type(value) is tuple:
+        if not value:
+            return "[]"
+        inner = newline + INDENT
+        return (
+            "["
+            + inner
+            + ("," + inner).join(_json_text(item, inner) for item in value)
+            + newline
+            + "]"
+        )
+    return _fallback(value, newline)
+
+
+def _fallback(value: Any, newline: str) -> str:
+    """Anything else (floats, keys that are not strings, subclasses) as `json` writes it."""
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", newline)
 
 
 def _document(cycle: Cycle) -> dict[str, Any]:
     ente = cycle.ente
-    people = (
-        Person.objects.filter(ente=ente)
-        .order_by("id")
-        .prefetch_related(
-            Prefetch("employments", queryset=Employment.objects.order_by("id")),
-            Prefetch("assignments", queryset=Assignment.objects.order_by(*IN_ORDER)),
-            Prefetch("absences", queryset=Absence.objects.order_by("id")),
-        )
-    )
     person_keys = dict(Person.objects.filter(ente=ente).values_list("id", "key"))
     units = list(
         Unit.objects.filter(ente=ente)
@@ -221,7 +354,7 @@ def _document(cycle: Cycle) -> dict[str, Any]:
         "version": spec.VERSION_TEXT,
         "ente": _ente(ente),
         "units": [_unit(u, unit_keys, person_keys) for u in parents_first(units)],
-        "people": Rows(_person(p, unit_keys) for p in people.iterator(chunk_size=CHUNK)),
+        "people": Rows(_people(ente, unit_keys)),
         "evaluation_bodies": _evaluation_bodies(ente, person_keys),
         "integrative_contracts": [
             document_values(spec.INTEGRATIVE_CONTRACT, contract)
@@ -291,15 +424,23 @@ def _unit(unit: Unit, unit_keys: dict[int, str], person_keys: dict[int, str]) ->
     return data
 
 
-def _person(person: Person, unit_keys: dict[int, str]) -> dict[str, Any]:
-    data = document_values(spec.PERSON, person)
-    data["employments"] = [document_values(spec.EMPLOYMENT, e) for e in person.employments.all()]
-    data["assignments"] = [
-        {**document_values(spec.ASSIGNMENT, a), "unit": unit_keys[a.unit_id]}
-        for a in person.assignments.all()
-    ]
-    data["absences"] = [document_values(spec.ABSENCE, a) for a in person.absences.all()]
-    return data
+def _people(ente, unit_keys: dict[int, str]) -> Iterator[dict[str, Any]]:
+    rows = Person.objects.filter(ente=ente).order_by("id").values("id", *_names(spec.PERSON))
+    for block in _streamed(rows):
+        ids = [row["id"] for row in block]
+        employments = _children(Employment, "person_id", ids, ("id",), _names(spec.EMPLOYMENT))
+        assignments = _children(
+            Assignment, "person_id", ids, IN_ORDER, _names(spec.ASSIGNMENT, "unit_id")
+        )
+        absences = _children(Absence, "person_id", ids, ("id",), _names(spec.ABSENCE))
+        for row in block:
+            person = row["id"]
+            for assignment in assignments[person]:
+                assignment["unit"] = unit_keys[assignment["unit_id"]]
+            row["employments"] = employments[person]
+            row["assignments"] = assignments[person]
+            row["absences"] = absences[person]
+            yield row
 
 
 def _evaluation_bodies(ente, person_keys: dict[int, str]) -> list[dict[str, Any]]:
@@ -329,6 +470,38 @@ def _pairs(
     for owner_id, target_id in rows.values_list(owner, target):
         links[owner_id].append(target_id)
     return links
+
+
+def _names(
+    object_spec: spec.ObjectSpec, *extra: str, skip: frozenset[str] = frozenset()
+) -> list[str]:
+    """The columns `values()` reads for the plain fields of `object_spec` (same names), but
+    those in `skip`, whose value is not the column's."""
+    return [fld.name for fld in plain_fields(object_spec, skip)] + list(extra)
+
+
+def _blocks(rows: Iterable[Any], size: int | None = None) -> Iterator[list[Any]]:
+    """The rows of a query in blocks of `size` (CHUNK) rows, read as they are needed."""
+    iterator = iter(rows)
+    while block := list(islice(iterator, size or CHUNK)):
+        yield block
+
+
+def _children(
+    model, owner: str, owner_ids: list[int], order: tuple[str, ...], names: list[str]
+) -> dict[int, list[dict[str, Any]]]:
+    """The rows of `model` that belong to a block of owners, by owner, in `order`: one query
+    per block, and plain dicts rather than instances (most of the time of the export went into
+    building instances and the querysets of `prefetch_related`)."""
+    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    rows = model.objects.filter(**{f"{owner}__in": owner_ids}).order_by(*order)
+    for row in rows.values(owner, *names):
+        grouped[row[owner]].append(row)
+    return grouped
+
+
+def _streamed(rows, size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    return _blocks(rows.iterator(chunk_size=size or CHUNK), size)
 
 
 class CyclePlanExport:
@@ -411,31 +584,30 @@ class CyclePlanExport:
 
     def measurements(self) -> Rows:
         """In the order they were made (the order of the file, for an imported cycle)."""
-        rows = (
-            Measurement.objects.filter(cycle=self.cycle)
-            .order_by("id")
-            .prefetch_related(
-                Prefetch("evidence", queryset=Evidence.objects.order_by("id")),
-                Prefetch("corrections", queryset=MeasurementCorrection.objects.order_by("id")),
+        return Rows(self._measurements())
+
+    def _measurements(self) -> Iterator[dict[str, Any]]:
+        rows = Measurement.objects.filter(cycle=self.cycle).order_by("id")
+        rows = rows.values("id", "indicator_id", "parameter_id", *_names(spec.MEASUREMENT))
+        for block in _streamed(rows):
+            ids = [row["id"] for row in block]
+            evidence = _children(Evidence, "measurement_id", ids, ("id",), _names(spec.EVIDENCE))
+            corrections = _children(
+                MeasurementCorrection,
+                "measurement_id",
+                ids,
+                ("id",),
+                _names(spec.CORRECTION, "window_id"),
             )
-        )
-        skip = frozenset({"indicator", "parameter"})
-        return Rows(
-            {
-                **document_values(spec.MEASUREMENT, m, skip),
-                "indicator": self.indicator_keys.get(m.indicator_id),
-                "parameter": self.parameter_keys.get(m.parameter_id),
-                "evidence": [document_values(spec.EVIDENCE, e) for e in m.evidence.all()],
-                "corrections": [
-                    {
-                        **document_values(spec.CORRECTION, c, frozenset({"window"})),
-                        "window": self.window_keys[c.window_id],
-                    }
-                    for c in m.corrections.all()
-                ],
-            }
-            for m in rows.iterator(chunk_size=CHUNK)
-        )
+            for row in block:
+                measurement = row["id"]
+                for correction in corrections[measurement]:
+                    correction["window"] = self.window_keys[correction["window_id"]]
+                row["indicator"] = self.indicator_keys.get(row["indicator_id"])
+                row["parameter"] = self.parameter_keys.get(row["parameter_id"])
+                row["evidence"] = evidence[measurement]
+                row["corrections"] = corrections[measurement]
+                yield row
 
     def strategic_objectives(self, area_keys: dict[int, str]) -> list[dict[str, Any]]:
         objectives = list(self.cycle.strategic_objectives.order_by(*IN_ORDER))
@@ -463,9 +635,6 @@ class CyclePlanExport:
         ]
 
     def objectives(self, group_keys: dict[int, str]) -> Rows:
-        objectives = self.cycle.operational_objectives.order_by(*IN_ORDER).prefetch_related(
-            Prefetch("phases", queryset=Phase.objects.order_by(*IN_ORDER))
-        )
         self.objective_keys = dict(self.cycle.operational_objectives.values_list("id", "key"))
         # Indicators name a phase by its position within its objective.
         self.phase_positions: dict[int, tuple[int, int]] = {}
@@ -483,17 +652,30 @@ class CyclePlanExport:
         units = _pairs(
             ObjectiveUnit, "objective_id", "unit_id", self.objective_keys, ("order", "id")
         )
-        return Rows(
-            {
-                **document_values(spec.OBJECTIVE, o),
-                "units": [self.unit_keys[u] for u in [o.unit_id, *units[o.id]] if u is not None],
-                "responsibles": [self.person_keys[p] for p in responsibles[o.id]],
-                "strategic_objective": self.strategic_keys.get(o.strategic_objective_id),
-                "weight_group": group_keys.get(o.weight_group_id),
-                "phases": [document_values(spec.PHASE, p) for p in o.phases.all()],
-            }
-            for o in objectives.iterator(chunk_size=CHUNK)
+        return Rows(self._objectives(group_keys, units, responsibles))
+
+    def _objectives(
+        self,
+        group_keys: dict[int, str],
+        units: dict[int, list[int]],
+        responsibles: dict[int, list[int]],
+    ) -> Iterator[dict[str, Any]]:
+        rows = self.cycle.operational_objectives.order_by(*IN_ORDER).values(
+            "id", "unit_id", "strategic_objective_id", "weight_group_id", *_names(spec.OBJECTIVE)
         )
+        unit_keys, person_keys = self.unit_keys, self.person_keys
+        for block in _streamed(rows):
+            ids = [row["id"] for row in block]
+            phases = _children(Phase, "objective_id", ids, IN_ORDER, _names(spec.PHASE))
+            for row in block:
+                objective = row["id"]
+                listed = [row["unit_id"], *units[objective]]
+                row["units"] = [unit_keys[u] for u in listed if u is not None]
+                row["responsibles"] = [person_keys[p] for p in responsibles[objective]]
+                row["strategic_objective"] = self.strategic_keys.get(row["strategic_objective_id"])
+                row["weight_group"] = group_keys.get(row["weight_group_id"])
+                row["phases"] = phases[objective]
+                yield row
 
     def indicator_groups(self) -> list[dict[str, Any]]:
         groups = list(IndicatorGroup.objects.filter(cycle=self.cycle).order_by(*IN_ORDER))
@@ -510,23 +692,28 @@ class CyclePlanExport:
     def indicators(self) -> Rows:
         indicators = Indicator.objects.filter(cycle=self.cycle).order_by(*IN_ORDER)
         self.indicator_keys = dict(indicators.values_list("id", "key"))
-        indicators = indicators.prefetch_related(
-            Prefetch("targets", queryset=Target.objects.order_by("id"))
-        )
-        return Rows(self.indicator(i) for i in indicators.iterator(chunk_size=CHUNK))
+        return Rows(self._indicators(indicators))
 
-    def indicator(self, indicator: Indicator) -> dict[str, Any]:
-        data = document_values(spec.INDICATOR, indicator, frozenset({"phase"}))
-        data["group"] = self.group_keys.get(indicator.group_id)
-        data["objective"] = self.objective_keys.get(indicator.objective_id)
-        data["strategic_objective"] = self.strategic_keys.get(indicator.strategic_objective_id)
-        data["unit"] = self.unit_keys.get(indicator.unit_id)
-        position = self.phase_positions.get(indicator.phase_id)
+    def _indicators(self, indicators) -> Iterator[dict[str, Any]]:
+        references = ("group_id", "objective_id", "strategic_objective_id", "unit_id", "phase_id")
+        names = _names(spec.INDICATOR, skip=frozenset({"phase"}))
+        for block in _streamed(indicators.values("id", *references, *names)):
+            ids = [row["id"] for row in block]
+            targets = _children(Target, "indicator_id", ids, ("id",), _names(spec.TARGET))
+            for row in block:
+                self.indicator(row)
+                row["targets"] = targets[row["id"]]
+                yield row
+
+    def indicator(self, row: dict[str, Any]) -> None:
+        row["group"] = self.group_keys.get(row["group_id"])
+        row["objective"] = self.objective_keys.get(row["objective_id"])
+        row["strategic_objective"] = self.strategic_keys.get(row["strategic_objective_id"])
+        row["unit"] = self.unit_keys.get(row["unit_id"])
+        position = self.phase_positions.get(row["phase_id"])
         # A phase of another objective cannot be written as an index of this one.
-        if position is not None and position[0] == indicator.objective_id:
-            data["phase"] = position[1]
-        data["targets"] = [document_values(spec.TARGET, t) for t in indicator.targets.all()]
-        return data
+        if position is not None and position[0] == row["objective_id"]:
+            row["phase"] = position[1]
 
 
 class AppraisalExport:
@@ -597,17 +784,6 @@ class AppraisalExport:
         return result
 
     def schede(self) -> Rows:
-        schede = (
-            Scheda.objects.filter(cycle=self.cycle)
-            .order_by("id")
-            .prefetch_related(
-                Prefetch("items", queryset=SchedaItem.objects.order_by("id")),
-                Prefetch("transitions", queryset=SchedaTransition.objects.order_by("id")),
-            )
-        )
-        conciliations = {
-            c.scheda_id: c for c in Conciliation.objects.filter(scheda__cycle=self.cycle)
-        }
         people = self.plan.person_keys
         self.scheda_people = {
             scheda_id: people[person_id]
@@ -615,55 +791,70 @@ class AppraisalExport:
                 "id", "person_id"
             )
         }
-        rows = schede.iterator(chunk_size=CHUNK)
-        return Rows(self.scheda(scheda, conciliations.get(scheda.id)) for scheda in rows)
+        return Rows(self._schede())
 
-    def scheda(self, scheda: Scheda, conciliation: Conciliation | None) -> dict[str, Any]:
+    def _schede(self) -> Iterator[dict[str, Any]]:
+        references = ("person_id", "scheme_id", "unit_id", "evaluator_id", "band_id")
+        rows = Scheda.objects.filter(cycle=self.cycle).order_by("id")
+        for block in _streamed(
+            rows.values("id", *references, *_names(spec.SCHEDA, skip=frozenset({"band"})))
+        ):
+            ids = [row["id"] for row in block]
+            items = _children(
+                SchedaItem,
+                "scheda_id",
+                ids,
+                ("id",),
+                _names(spec.SCHEDA_ITEM, "component_id", "behaviour_id", "objective_id"),
+            )
+            transitions = _children(
+                SchedaTransition, "scheda_id", ids, ("id",), _names(spec.SCHEDA_TRANSITION)
+            )
+            conciliations = _children(
+                Conciliation, "scheda_id", ids, ("id",), _names(spec.CONCILIATION)
+            )
+            for row in block:
+                scheda = row["id"]
+                self.scheda(row, items[scheda])
+                row["transitions"] = transitions[scheda]
+                found = conciliations.get(scheda)
+                row["conciliation"] = found[0] if found else None
+                yield row
+
+    def scheda(self, row: dict[str, Any], items: list[dict[str, Any]]) -> None:
         people = self.plan.person_keys
-        return {
-            **document_values(spec.SCHEDA, scheda),
-            "person": people[scheda.person_id],
-            "scheme": self.scheme_keys[scheda.scheme_id],
-            "unit": self.plan.unit_keys.get(scheda.unit_id),
-            "evaluator": people.get(scheda.evaluator_id),
-            "band": self.band_positions.get(scheda.band_id),
-            "items": [
-                {
-                    **document_values(spec.SCHEDA_ITEM, item),
-                    "component": self.component_keys[item.component_id],
-                    "behaviour": self.behaviour_keys.get(item.behaviour_id),
-                    "objective": self.plan.objective_keys.get(item.objective_id),
-                }
-                for item in scheda.items.all()
-            ],
-            "transitions": [
-                document_values(spec.SCHEDA_TRANSITION, t) for t in scheda.transitions.all()
-            ],
-            "conciliation": (
-                None if conciliation is None else document_values(spec.CONCILIATION, conciliation)
-            ),
-        }
+        row["person"] = people[row["person_id"]]
+        row["scheme"] = self.scheme_keys[row["scheme_id"]]
+        row["unit"] = self.plan.unit_keys.get(row["unit_id"])
+        row["evaluator"] = people.get(row["evaluator_id"])
+        row["band"] = self.band_positions.get(row["band_id"])
+        for item in items:
+            item["component"] = self.component_keys[item["component_id"]]
+            item["behaviour"] = self.behaviour_keys.get(item["behaviour_id"])
+            item["objective"] = self.plan.objective_keys.get(item["objective_id"])
+        row["items"] = items
 
     def distributions(self) -> Rows:
-        distributions = (
-            Distribution.objects.filter(cycle=self.cycle)
-            .order_by("id")
-            .select_related("fund")
-            .prefetch_related(Prefetch("lines", queryset=DistributionLine.objects.order_by("id")))
-        )
+        return Rows(self._distributions())
+
+    def _distributions(self) -> Iterator[dict[str, Any]]:
+        rows = Distribution.objects.filter(cycle=self.cycle).order_by("id")
+        rows = rows.values("id", "fund__kind", *_names(spec.DISTRIBUTION, skip=frozenset({"fund"})))
         people = self.plan.person_keys
-        return Rows(
-            {
-                **document_values(spec.DISTRIBUTION, d),
-                "fund": d.fund.kind,
-                "lines": [
-                    {
-                        **document_values(spec.DISTRIBUTION_LINE, line),
-                        "person": people[line.person_id],
-                        "scheda": self.scheda_people.get(line.scheda_id),
-                    }
-                    for line in d.lines.all()
-                ],
-            }
-            for d in distributions.iterator(chunk_size=100)
-        )
+        # Blocks of few distributions: each one has a line per person.
+        for block in _streamed(rows, DISTRIBUTION_CHUNK):
+            ids = [row["id"] for row in block]
+            lines = _children(
+                DistributionLine,
+                "distribution_id",
+                ids,
+                ("id",),
+                _names(spec.DISTRIBUTION_LINE, "person_id", "scheda_id"),
+            )
+            for row in block:
+                for line in lines[row["id"]]:
+                    line["person"] = people[line["person_id"]]
+                    line["scheda"] = self.scheda_people.get(line["scheda_id"])
+                row["fund"] = row["fund__kind"]
+                row["lines"] = lines[row["id"]]
+                yield row
