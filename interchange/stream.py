@@ -71,7 +71,10 @@ class Streamed:
         if self.spool is not None:
             with open(self.spool, "rb") as handle:
                 for _ in range(self.count):
-                    yield marshal.load(handle)
+                    # `marshal.load` on a file reads it a few bytes at a time: each item
+                    # is read whole first, after its length.
+                    size = int.from_bytes(handle.read(4), "little")
+                    yield marshal.loads(handle.read(size))
             return
         prefix = ".".join((*self.where, "item"))
         with open(self.path, "rb") as handle:
@@ -177,7 +180,9 @@ def _spool_list(events, prefix: str, depth: int, out: BinaryIO) -> int:
             builder = ObjectBuilder()
         builder.event(event, value)
         if depth == level:
-            marshal.dump(builder.value, out)
+            data = marshal.dumps(builder.value)
+            out.write(len(data).to_bytes(4, "little"))
+            out.write(data)
             builder = None
     raise ijson.IncompleteJSONError("incomplete JSON")  # the parser reports it first
 
