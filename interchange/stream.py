@@ -4,8 +4,11 @@ A metropolitan file (25 MB) read with `json.loads` becomes a few hundred MB of d
 and the memory of the import grows with the file. Here the file is read once, with ijson's
 parser events, to build the *outline*: the document as `json.loads` would return it, except
 that the long lists (`LONG_LISTS`: people, objectives, indicators, values, schede,
-distributions) are `Streamed` objects that know how many items they hold and parse them from
-the file again, one at a time, at every pass. Validation and import walk them item by item,
+distributions) are `Streamed` objects that know how many items they hold and read them, one
+at a time, at every pass. During the outline pass each item of a long list is written to the
+list's spool, a temporary file (marshal, after its length): reading a list back then costs
+that list only, where parsing it from the file again read the whole file at each of the ~25
+passes of the checks and the import. Validation and import walk them item by item,
 so at any moment only one item (or one block of items) is in memory, whatever the size of the
 file. The few short lists and the scalars stay in the outline.
 
