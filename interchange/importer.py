@@ -1005,10 +1005,16 @@ def _insert_rows(model, rows: list, *, raw: bool = False) -> None:
 
 
 def _plain_insert_possible(fields: list) -> bool:
-    """A multi-row INSERT … RETURNING with plain placeholders (SQLite ≥ 3.35, PostgreSQL);
-    a field with its own placeholder (none of Performa's) would need Django's compiler."""
-    return connection.features.can_return_rows_from_bulk_insert and not any(
-        hasattr(field, "get_placeholder") for field in fields
+    """A multi-row INSERT … RETURNING with plain placeholders (SQLite ≥ 3.35); a field with
+    its own placeholder (none of Performa's) would need Django's compiler.
+
+    On PostgreSQL `bulk_create` already sends one array per column (`INSERT … SELECT * FROM
+    UNNEST(…)`), which costs less than this statement's one placeholder per value (measured on
+    the metropolitan file: 25.6 s of CPU against 36.7 s), so it keeps Django's insert."""
+    return (
+        connection.vendor != "postgresql"
+        and connection.features.can_return_rows_from_bulk_insert
+        and not any(hasattr(field, "get_placeholder") for field in fields)
     )
 
 
