@@ -8,19 +8,21 @@ import io
 import json
 import tracemalloc
 
+import ijson
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from appraisal.models import SchedaItem, SchedaTransition
 from benchmarks.synthetic import Profile, build_document
 from core.limits import MAX_JSON_DEPTH
-from interchange import importer, validation
+from interchange import importer, stream, validation
 from interchange.exporter import dumps, export_cycle
 from interchange.importer import InterchangeError, import_cycle
 from interchange.management.commands.import_cycle import read_document
 from interchange.stream import LONG_LISTS, Streamed, read_outline
 from measurement.models import Measurement
-from planning.models import Cycle
+from planning.models import Cycle, Target
 from tests.interchange.documents import rich_document
 
 
@@ -151,3 +153,94 @@ def test_the_memory_of_the_file_import_does_not_grow_with_the_file(db, tmp_path,
     # Holding the document (or one instance per row) would grow the peak by more than the
     # document itself; what grows here is key -> id maps and key sets.
     assert large_peak - small_peak < growth / 2
+
+
+def _spools(outline):
+    return [_at(outline, where).spool for where in LONG_LISTS]
+
+
+def test_the_spools_of_the_long_lists_go_with_the_outline(tmp_path):
+    outline = read_outline(_write(tmp_path, rich_document()))
+    spools = _spools(outline)
+    assert all(spool.exists() for spool in spools)
+    del outline
+    gc.collect()
+    assert not any(spool.exists() for spool in spools)
+
+
+def test_a_file_broken_after_a_long_list_leaves_no_spool(tmp_path, monkeypatch):
+    made = []
+    real = stream._spool_file
+    monkeypatch.setattr(stream, "_spool_file", lambda: made.append(real()) or made[-1])
+    text = json.dumps(rich_document(), ensure_ascii=False)
+    path = tmp_path / "rotto.json"
+    path.write_text(text[: len(text) - 40], encoding="utf-8")
+    with pytest.raises(ijson.JSONError):
+        read_outline(path)
+    assert made  # the people were spooled before the file broke
+    assert not any(spool.exists() for spool in made)
+
+
+def _rows(model, cycle):
+    rows = list(model.objects.filter(**{_cycle_path(model): cycle}).order_by("pk"))
+    for row in rows:
+        row.pk = None
+        row._state.adding = True
+    return rows
+
+
+def _cycle_path(model):
+    return {
+        Measurement: "cycle",
+        Target: "indicator__cycle",
+        SchedaItem: "scheda__cycle",
+        SchedaTransition: "scheda__cycle",
+    }[model]
+
+
+def _reinsert(model, cycle, insert, raw_moments: bool = False) -> list:
+    """Delete the cycle's rows of `model`, insert copies with `insert`, return their values."""
+    rows = _rows(model, cycle)
+    model.objects.filter(**{_cycle_path(model): cycle}).delete()
+    insert(rows)
+    assert all(row.pk is not None and not row._state.adding for row in rows)
+    # The time of the insert (auto_now, auto_now_add) differs from run to run: it is compared
+    # as "set", the rest as it is.
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    stamps = {
+        f.attname
+        for f in fields
+        if getattr(f, "auto_now", False) or (not raw_moments and getattr(f, "auto_now_add", False))
+    }
+    inserted = model.objects.filter(pk__in=[row.pk for row in rows]).order_by("pk")
+    return [
+        tuple(
+            (value is not None) if f.attname in stamps else value
+            for f, value in zip(fields, values, strict=True)
+        )
+        for values in inserted.values_list(*[f.attname for f in fields])
+    ]
+
+
+@pytest.mark.parametrize("model", [Measurement, Target, SchedaItem])
+def test_the_plain_insert_stores_what_bulk_create_stores(db, model):
+    cycle = import_cycle(rich_document())
+    by_django = _reinsert(model, cycle, model.objects.bulk_create)
+    assert by_django
+    assert _reinsert(model, cycle, lambda rows: importer._insert_rows(model, rows)) == by_django
+
+
+def test_the_raw_insert_keeps_the_moments_of_the_file(db):
+    cycle = import_cycle(rich_document())
+    model = SchedaTransition  # `at` is auto_now_add: bulk_create would write the current time
+    fields = [f for f in model._meta.local_concrete_fields if not f.primary_key]
+
+    def by_django(rows):
+        importer._django_insert(model, rows, fields, raw=True)
+
+    def plain(rows):
+        importer._insert_rows(model, rows, raw=True)
+
+    before = _reinsert(model, cycle, by_django, raw_moments=True)
+    assert before
+    assert _reinsert(model, cycle, plain, raw_moments=True) == before
