@@ -15,8 +15,9 @@ from rest_framework.views import APIView
 
 from accounts.access import access_for
 from api.access import readable_cycle
+from api.pagination import BadParameter
 from documents import access as rules
-from documents.models import GeneratedDocument
+from documents.models import DocumentFormat, DocumentKind, GeneratedDocument
 
 
 class GeneratedDocumentSerializer(serializers.ModelSerializer):
@@ -71,8 +72,11 @@ def _readable(user, pk: int) -> GeneratedDocument:
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("kind", str, description="Tipo di documento (piano, relazione, …)"),
-        OpenApiParameter("format", str, description="pdf, docx o xlsx"),
+        OpenApiParameter("kind", str, description="Tipo di documento", enum=DocumentKind.values),
+        # not «format»: DRF reads that parameter to choose the renderer (?format=json)
+        OpenApiParameter(
+            "file_format", str, description="Formato del file", enum=DocumentFormat.values
+        ),
     ]
 )
 class CycleDocumentList(generics.ListAPIView):
@@ -86,10 +90,16 @@ class CycleDocumentList(generics.ListAPIView):
         rows = GeneratedDocument.objects.filter(cycle=cycle).select_related(
             "cycle__ente", "window", "person"
         )
-        for name in ("kind", "format"):
-            value = self.request.query_params.get(name)
-            if value:
-                rows = rows.filter(**{name: value})
+        filters = (
+            ("kind", "kind", DocumentKind.values),
+            ("file_format", "format", DocumentFormat.values),
+        )
+        for name, field, allowed in filters:
+            if name in self.request.query_params:
+                value = self.request.query_params[name]
+                if value not in allowed:
+                    raise BadParameter(f"{name}: valore non ammesso ({', '.join(allowed)}).")
+                rows = rows.filter(**{field: value})
         readable = [row.pk for row in rows if rules.can_read(access, row)]
         return rows.filter(pk__in=readable).order_by("-requested_at", "-id")
 

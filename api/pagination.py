@@ -15,6 +15,14 @@ class BadPagination(APIException):
     default_detail = "Parametri di paginazione non validi."
 
 
+class BadParameter(APIException):
+    """A filter of a list that the schema does not allow (an unknown kind, a malformed slug)."""
+
+    status_code = 400
+    default_code = "invalid_parameter"
+    default_detail = "Parametro non valido."
+
+
 class StrictLimitOffsetPagination(LimitOffsetPagination):
     default_limit = 100
     max_limit = MAX_LIMIT

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 
 from api.access import readable_cycle, readable_enti
+from api.pagination import BadParameter
 from api.serializers import CycleSerializer, EnteSerializer, ObjectiveSerializer
 from core import pagecache
 from planning.models import Cycle, Indicator, OperationalObjective
@@ -23,15 +26,25 @@ class EnteList(generics.ListAPIView):
         return readable_enti(self.request.user)
 
 
-@extend_schema(parameters=[OpenApiParameter("ente", str, description="Slug dell'ente")])
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+# The schema says what a slug is, and the view refuses anything else with a 400 (a NUL byte is
+# refused even earlier, by security.middleware): a client learns of a typo instead of getting an
+# empty list.
+@extend_schema(
+    parameters=[OpenApiParameter("ente", str, description="Slug dell'ente", pattern=SLUG_PATTERN)]
+)
 class CycleList(generics.ListAPIView):
     serializer_class = CycleSerializer
 
     def get_queryset(self):
         enti = readable_enti(self.request.user)
         queryset = Cycle.objects.filter(ente__in=enti).select_related("ente")
-        slug = self.request.query_params.get("ente")
-        if slug:
+        if "ente" in self.request.query_params:
+            slug = self.request.query_params["ente"]
+            if not re.fullmatch(SLUG_PATTERN, slug):
+                raise BadParameter("ente: identificativo dell'ente non valido.")
             queryset = queryset.filter(ente__slug=slug)
         return queryset.order_by("ente__name", "-year")
 

@@ -63,6 +63,20 @@ def test_cycles_of_other_enti_are_invisible(two_enti):
     assert [e["slug"] for e in client.get(reverse("api:enti")).json()] == ["ente-a"]
 
 
+def test_list_filters_outside_the_schema_are_refused_not_ignored(two_enti):
+    ente_a, _, user_a = two_enti
+    cycle = _cycle_with_objectives(ente_a, 1)
+    client = _client(user_a)
+    assert client.get(reverse("api:cycles"), {"ente": "ente-a"}).json()["count"] == 1
+    refused = client.get(reverse("api:cycles"), {"ente": "ente a;"})
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "invalid_parameter" and "ente" in refused.json()["detail"]
+    documents = reverse("api:documents", args=[cycle.pk])
+    assert client.get(documents, {"kind": "piano"}).status_code == 200
+    assert client.get(documents, {"file_format": "pdf"}).status_code == 200
+    assert client.get(documents, {"file_format": "odt"}).status_code == 400
+
+
 def test_objectives_carry_indicators_and_targets(two_enti):
     ente_a, _, user_a = two_enti
     cycle = _cycle_with_objectives(ente_a, 2)
