@@ -246,6 +246,11 @@ class TreeFilters:
 # first screen of a 3,000-objective plan does not grow with the plan (issue 15).
 TREE_INLINE_LIMIT = 200
 TREE_PAGE_SIZE = 50
+# Above this many unit branches (objectives without a strategic link, after the filters) the
+# first screen lists the areas of the chart with their counts, and an area opened loads its
+# branches: building and writing the 300 branches of a metropolitan ente was a third of the
+# page's time (issue 12 §5).
+TREE_BRANCH_LIMIT = 40
 
 
 @dataclass
@@ -282,6 +287,25 @@ class UnitNode:
 
 
 @dataclass
+class UnitArea:
+    """An area of the chart (a unit of the first level) standing for the unit branches below
+    it, itself included, when a large plan has too many of them to list (TREE_BRANCH_LIMIT)."""
+
+    unit: Unit
+    count: int = 0  # objectives without a strategic link led by the area or a unit below it
+    branches: int = 0  # units of the area leading some of them
+
+    @property
+    def anchor(self) -> str:
+        return f"ramo-area-{self.unit.pk}"
+
+    @property
+    def url(self) -> str:
+        """The address of the area's unit branches (a page of its own without JavaScript)."""
+        return reverse("planning:tree_area_branch", args=[self.unit.pk])
+
+
+@dataclass
 class PlanTree:
     cycle: Cycle
     areas: list[AreaNode]
@@ -291,6 +315,8 @@ class PlanTree:
     totals: dict[int, WeightTotal]
     objective_count: int
     inline: bool = True  # False: the branches hold counts and load their objectives on demand
+    # Not empty: the unit branches are grouped by area and loaded when an area is opened.
+    unit_areas: list[UnitArea] = field(default_factory=list)
 
     @property
     def flagged_totals(self) -> list[WeightTotal]:
@@ -431,11 +457,12 @@ def _branches(rows, loaded: dict[int, OperationalObjective]):
 
 
 def _branch_counts(
-    cycle: Cycle, filters: TreeFilters, units: list[Unit]
+    cycle: Cycle, filters: TreeFilters, units: list[Unit], queryset=None
 ) -> tuple[dict[int, int], dict[int | None, int]]:
     """The counts of `_branches` in one aggregated query (a row per branch), not over a row
-    per objective: the first screen of a 3,000-objective plan needs only these."""
-    matching = OperationalObjective.objects.filter(cycle=cycle)
+    per objective: the first screen of a 3,000-objective plan needs only these. Over
+    `queryset` (some of the cycle's objectives) when given."""
+    matching = OperationalObjective.objects.filter(cycle=cycle) if queryset is None else queryset
     if filters.active:
         # A subquery: the filters' joins (shared units, responsabili) would count twice.
         chosen = _filter_objectives(matching, filters, units).values("pk")
@@ -476,7 +503,6 @@ def plan_tree(
     `inline_limit` matching objectives the branches carry only their counts (`inline` False)."""
     filters = filters or TreeFilters()
     units = list(Unit.objects.filter(ente_id=cycle.ente_id))
-    units_by_id = {unit.pk: unit for unit in units}
     limit = TREE_INLINE_LIMIT if inline_limit is None else inline_limit
     # One row past the limit tells a large plan apart without reading all of its rows.
     rows = _matching_rows(cycle, filters, units, limit=limit + 1)
@@ -490,19 +516,11 @@ def plan_tree(
     objective_count = sum(strategic_counts.values()) + sum(unit_counts.values())
 
     areas = _area_nodes(cycle, by_strategic, strategic_counts, hide_empty=filters.active)
-    unit_order = {unit.pk: index for index, unit in enumerate(units)}
-    parents = _parents(units_by_id)
-    unlinked = [
-        UnitNode(
-            unit=units_by_id.get(unit_id),
-            path=_unit_path(units_by_id.get(unit_id), units_by_id, parents),
-            objectives=by_unit[unit_id],
-            count=count,
-        )
-        for unit_id, count in sorted(
-            unit_counts.items(), key=lambda pair: unit_order.get(pair[0], len(unit_order))
-        )
-    ]
+    unit_areas: list[UnitArea] = []
+    if not inline and len(unit_counts) > TREE_BRANCH_LIMIT:
+        unit_areas = _unit_areas(unit_counts, units)
+        unit_counts = {None: unit_counts[None]} if None in unit_counts else {}
+    unlinked = _unit_nodes(unit_counts, units, by_unit)
     groups, loose = _indicator_tables(cycle)
     return PlanTree(
         cycle=cycle,
@@ -513,7 +531,62 @@ def plan_tree(
         totals=weight_totals(cycle),
         objective_count=objective_count,
         inline=inline,
+        unit_areas=unit_areas,
     )
+
+
+def _unit_nodes(
+    unit_counts: dict[int | None, int],
+    units: list[Unit],
+    by_unit: dict[int | None, list[OperationalObjective]] | None = None,
+) -> list[UnitNode]:
+    """The branches of the units with objectives without a strategic link, in chart order
+    (the objectives of no unit last)."""
+    units_by_id = {unit.pk: unit for unit in units}
+    unit_order = {unit.pk: index for index, unit in enumerate(units)}
+    parents = _parents(units_by_id)
+    return [
+        UnitNode(
+            unit=units_by_id.get(unit_id),
+            path=_unit_path(units_by_id.get(unit_id), units_by_id, parents),
+            objectives=by_unit[unit_id] if by_unit is not None else [],
+            count=count,
+        )
+        for unit_id, count in sorted(
+            unit_counts.items(), key=lambda pair: unit_order.get(pair[0], len(unit_order))
+        )
+    ]
+
+
+def _unit_areas(unit_counts: dict[int | None, int], units: list[Unit]) -> list[UnitArea]:
+    """The unit branches added up by the area (first-level unit) above each, in chart order;
+    the objectives of no unit are no area's."""
+    parent_of = {unit.pk: unit.parent_id for unit in units}
+    areas = {unit.pk: UnitArea(unit=unit) for unit in units if unit.parent_id is None}
+    for unit_id, count in unit_counts.items():
+        if unit_id is None:
+            continue
+        above = tree.ancestors(parent_of, unit_id)
+        area = areas.get(above[-1] if above else unit_id)
+        if area is not None:
+            area.count += count
+            area.branches += 1
+    return [area for area in areas.values() if area.count]
+
+
+def area_branches(cycle: Cycle, filters: TreeFilters, area: Unit) -> list[UnitNode]:
+    """The unit branches of `area` and of the units below it that hold objectives matching
+    `filters` without a strategic link, with their counts (a fixed number of queries)."""
+    units = list(Unit.objects.filter(ente_id=cycle.ente_id))
+    inside = OperationalObjective.objects.filter(
+        cycle=cycle, strategic_objective__isnull=True, unit_id__in=subtree_ids(units, {area.pk})
+    )
+    if filters.tag:
+        rows = _matching_rows(cycle, filters, units, inside)
+        unit_counts = _branches(rows, {})[3]
+    else:
+        unit_counts = _branch_counts(cycle, filters, units, inside)[1]
+    return _unit_nodes(dict(unit_counts), units)
 
 
 def branch_page(

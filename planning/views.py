@@ -204,6 +204,30 @@ def tree_unit_branch(request, pa, pk=None):
     return _branch(request, pa, cycle, title=title, anchor=anchor, base=base, unit=unit)
 
 
+@require_GET
+@vary_on_headers("HX-Request")
+@plan_view
+def tree_area_branch(request, pa, pk):
+    """The unit branches of an area of a large plan (selectors.TREE_BRANCH_LIMIT): the tree asks
+    for them with HTMX when the area is opened; without JavaScript a page of its own."""
+    cycle = selectors.current_cycle(request.ente, int_param(request.GET.get("anno")))
+    if cycle is None:
+        raise Http404("Nessun piano per l'anno indicato.")
+    area = get_object_or_404(Unit, pk=pk, ente=request.ente)
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    context = {
+        "pa": pa,
+        "cycle": cycle,
+        "area": area,
+        "title": f"Obiettivi operativi per unità di {area.name}",
+        "anchor": f"ramo-area-{area.pk}",
+        "nodes": selectors.area_branches(cycle, _filters(request), area),
+        "branch_query": _branch_query(request, cycle),
+    }
+    template = "planning/_tree_area.html" if partial else "planning/tree_area.html"
+    return render(request, template, context)
+
+
 def _options_response(found: list[tuple[int, str]], more: bool) -> JsonResponse:
     return JsonResponse(
         {"options": [{"value": pk, "label": label} for pk, label in found], "more": more}
