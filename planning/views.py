@@ -146,6 +146,10 @@ def _page_links(page) -> list[int | None]:
     return [None if number == page.paginator.ELLIPSIS else number for number in numbers]
 
 
+def _groups_of(objectives) -> set[int]:
+    return {o.weight_group_id for o in objectives if o.weight_group_id is not None}
+
+
 def _branch(request, pa, cycle: Cycle, *, title: str, anchor: str, base: str, **branch):
     """One branch of the tree a page at a time: the tree asks for it with HTMX when the branch
     is opened; without JavaScript the same address is a page of its own."""
@@ -161,7 +165,7 @@ def _branch(request, pa, cycle: Cycle, *, title: str, anchor: str, base: str, **
         "base": base,
         "query": _branch_query(request, cycle),
         "target": f"#{anchor}" if partial else "",
-        "plan": {"totals": selectors.weight_totals(cycle)},
+        "plan": {"totals": selectors.weight_totals(cycle, _groups_of(page.object_list))},
         "tag_labels": dict(PiaoTag.choices),
     }
     template = "planning/_tree_branch.html" if partial else "planning/tree_branch.html"

@@ -149,3 +149,17 @@ def test_another_entes_area_is_404(many, enter, make_ente, make_user):
     client = enter(make_user("altro-admin", other, "admin"), other)
     url = reverse("planning:tree_area_branch", args=[many.pl.pk])
     assert client.get(url, {"anno": 2025}, **HTMX).status_code == 404
+
+
+def test_a_large_tree_warns_of_the_groups_that_do_not_add_up(many, enter):
+    client = enter(many.users.admin, many.ente)
+    _, body = _get(client, reverse("planning:tree"))
+    assert "Pesi da verificare" not in body  # Sorbara's groups add up
+    objective = OperationalObjective.objects.get(key="ob-0-0")
+    objective.weight, objective.weight_group = 10, many.pl_group
+    objective.save()
+    _, body = _get(client, reverse("planning:tree"))
+    flagged = selectors.flagged_weight_totals(many.cycle)
+    assert [t.group.pk for t in flagged] == [many.pl_group.pk]
+    assert "Pesi da verificare" in body
+    assert f"Il gruppo «{many.pl_group.label}» totalizza 110" in body and "eccedono" in body
