@@ -335,7 +335,7 @@ class UnitArea:
     def anchor(self) -> str:
         return f"ramo-area-{self.unit.pk}"
 
-    @property
+    @cached_property
     def url(self) -> str:
         """The address of the area's unit branches (a page of its own without JavaScript)."""
         return reverse("planning:tree_area_branch", args=[self.unit.pk])
