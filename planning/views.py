@@ -6,6 +6,7 @@ Objects are fetched with the ente in the query, so ids of another ente give 404.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from decimal import Decimal
 from functools import wraps
 
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import ente_required
-from core import locking
+from core import locking, pagecache
 from core.exceptions import ServiceError
 from core.params import int_param
 from engine.numbers import parse_number
@@ -114,10 +115,15 @@ def tree(request, pa):
     if cycle is not None:
         filters = _filters(request)
         context.update(
-            plan=selectors.plan_tree(cycle, filters),
+            plan=_cached_tree(cycle, filters),
             branch_query=_branch_query(request, cycle),
             filters=filters,
-            choices=selectors.filter_choices(request.ente, filters),
+            choices=pagecache.cached(
+                cycle.ente_id,
+                "plan-tree-choices",
+                [filters.area, filters.service, filters.person, selectors.PICKER_LIMIT],
+                lambda: selectors.filter_choices(request.ente, filters),
+            ),
             kinds=ObjectiveKind.choices,
             tags=PiaoTag.choices,
             tag_labels=dict(PiaoTag.choices),
@@ -130,6 +136,21 @@ def tree(request, pa):
         if request.htmx and request.htmx.target == "plan-results":
             return render(request, "planning/_tree_results.html", context)
     return render(request, "planning/tree.html", context)
+
+
+def _cached_tree(cycle: Cycle, filters: selectors.TreeFilters) -> selectors.PlanTree:
+    """The tree, built once per data version of the ente and per filters (`core.pagecache`):
+    the access is checked before on every request, and the tree shows the same to every reader
+    of the plan. Building a metropolitan tree was most of its page's time (issue 12 §5)."""
+    parts = [
+        cycle.pk,
+        asdict(filters),
+        selectors.TREE_INLINE_LIMIT,
+        selectors.TREE_BRANCH_LIMIT,
+    ]
+    return pagecache.cached(
+        cycle.ente_id, "plan-tree", parts, lambda: selectors.plan_tree(cycle, filters)
+    )
 
 
 def _branch_query(request, cycle: Cycle) -> str:
