@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, DecimalField, Prefetch, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, When
 from django.http import Http404
 from django.urls import reverse
 
@@ -91,7 +91,11 @@ class WeightTotal:
 def _group_year(group: WeightGroup, year: int) -> int:
     """The year whose objectives a group's total counts: the cycle's, or the group's first
     year when the group belongs to other years of a multi-year plan only."""
-    return year if belongs(group.years, year) else normal_years(group.years)[0]
+    return _counted_year(group.years, year)
+
+
+def _counted_year(group_years, year: int) -> int:
+    return year if belongs(group_years, year) else normal_years(group_years)[0]
 
 
 def _weight_of_year(group: WeightGroup, objectives, year: int) -> Decimal:
@@ -111,37 +115,69 @@ def _weight_of_year(group: WeightGroup, objectives, year: int) -> Decimal:
 _WEIGHT_SUM = DecimalField(max_digits=20, decimal_places=2)
 
 
-def weight_totals(cycle: Cycle) -> dict[int, WeightTotal]:
-    """Every weight group of the cycle with the total of its objectives of the cycle's year,
-    keyed by group id (two queries, the second one row per group and list of years)."""
-    groups = list(WeightGroup.objects.filter(cycle=cycle))
-    sums = (
-        OperationalObjective.objects.filter(
-            cycle=cycle, weight_group__isnull=False, weight__isnull=False
-        )
-        .order_by()
+def _weight_sums(cycle: Cycle, group_ids: Iterable[int] | None) -> dict[int, list]:
+    """(years, sum of the weights) of the cycle's objectives per group and list of years."""
+    sums = OperationalObjective.objects.filter(
+        cycle=cycle, weight_group__isnull=False, weight__isnull=False
+    )
+    if group_ids is not None:
+        sums = sums.filter(weight_group_id__in=list(group_ids))
+    rows = (
+        sums.order_by()
         .values_list("weight_group_id", "years")
         .annotate(total=Sum("weight", output_field=_WEIGHT_SUM))
     )
     by_group: dict[int, list[tuple[Any, Decimal]]] = defaultdict(list)
-    for group_id, years, total in sums:
+    for group_id, years, total in rows:
         by_group[group_id].append((years, total))
+    return by_group
+
+
+def weight_totals(cycle: Cycle, group_ids: Iterable[int] | None = None) -> dict[int, WeightTotal]:
+    """Every weight group of the cycle (those of `group_ids` when given: a branch of the tree
+    shows the badges of its objectives' groups only) with the total of its objectives of the
+    cycle's year, keyed by group id (two queries, the second one row per group and years)."""
+    groups = WeightGroup.objects.filter(cycle=cycle)
+    if group_ids is not None:
+        group_ids = set(group_ids)
+        groups = groups.filter(pk__in=list(group_ids))
+    by_group = _weight_sums(cycle, group_ids)
     return {
         group.pk: WeightTotal(
             group=group,
-            total=_summed_of_year(group, by_group[group.pk], cycle.year),
+            total=_summed_of_year(group.years, by_group[group.pk], cycle.year),
             expected=group.expected_total,
         )
         for group in groups
     }
 
 
-def _summed_of_year(group: WeightGroup, sums, year: int) -> Decimal:
-    """`_weight_of_year` over sums per list of years instead of over the objectives."""
-    counted = _group_year(group, year)
+def flagged_weight_totals(cycle: Cycle) -> list[WeightTotal]:
+    """The totals of `weight_totals` that are not correct, in the groups' order. The groups are
+    read as plain rows and only those flagged as instances: building the 300 groups of a
+    metropolitan plan was a fifth of its tree's first screen (issue 12 §5)."""
+    by_group = _weight_sums(cycle, None)
+    rows = WeightGroup.objects.filter(cycle=cycle).values_list("pk", "years", "expected_total")
+    wrong = {}
+    for pk, years, expected in rows:
+        total = _summed_of_year(years, by_group[pk], cycle.year)
+        if abs(total - expected) > WEIGHT_TOLERANCE:
+            wrong[pk] = total
+    if not wrong:
+        return []
+    return [
+        WeightTotal(group=group, total=wrong[group.pk], expected=group.expected_total)
+        for group in WeightGroup.objects.filter(pk__in=list(wrong))
+    ]
+
+
+def _summed_of_year(group_years, sums, year: int) -> Decimal:
+    """`_weight_of_year` over sums per list of years instead of over the objectives (those of
+    a group of `group_years`)."""
+    counted = _counted_year(group_years, year)
     return sum(
         (Decimal(total) for years, total in sums
-         if belongs(objective_years(years, group.years), counted)),
+         if belongs(objective_years(years, group_years), counted)),
         ZERO,
     )  # fmt: skip
 
@@ -246,6 +282,11 @@ class TreeFilters:
 # first screen of a 3,000-objective plan does not grow with the plan (issue 15).
 TREE_INLINE_LIMIT = 200
 TREE_PAGE_SIZE = 50
+# Above this many unit branches (objectives without a strategic link, after the filters) the
+# first screen lists the areas of the chart with their counts, and an area opened loads its
+# branches: building and writing the 300 branches of a metropolitan ente was a third of the
+# page's time (issue 12 §5).
+TREE_BRANCH_LIMIT = 40
 
 
 @dataclass
@@ -282,19 +323,37 @@ class UnitNode:
 
 
 @dataclass
+class UnitArea:
+    """An area of the chart (a unit of the first level) standing for the unit branches below
+    it, itself included, when a large plan has too many of them to list (TREE_BRANCH_LIMIT)."""
+
+    unit: Unit
+    count: int = 0  # objectives without a strategic link led by the area or a unit below it
+    branches: int = 0  # units of the area leading some of them
+
+    @property
+    def anchor(self) -> str:
+        return f"ramo-area-{self.unit.pk}"
+
+    @cached_property
+    def url(self) -> str:
+        """The address of the area's unit branches (a page of its own without JavaScript)."""
+        return reverse("planning:tree_area_branch", args=[self.unit.pk])
+
+
+@dataclass
 class PlanTree:
     cycle: Cycle
     areas: list[AreaNode]
     unlinked: list[UnitNode]
     indicator_groups: list[IndicatorGroup]
     loose_indicators: list[Indicator]
-    totals: dict[int, WeightTotal]
+    totals: dict[int, WeightTotal]  # of every group inline, else none: no badge is shown
     objective_count: int
     inline: bool = True  # False: the branches hold counts and load their objectives on demand
-
-    @property
-    def flagged_totals(self) -> list[WeightTotal]:
-        return [total for total in self.totals.values() if not total.ok]
+    # Not empty: the unit branches are grouped by area and loaded when an area is opened.
+    unit_areas: list[UnitArea] = field(default_factory=list)
+    flagged_totals: list[WeightTotal] = field(default_factory=list)
 
 
 def _targets_prefetch() -> Prefetch:
@@ -431,11 +490,12 @@ def _branches(rows, loaded: dict[int, OperationalObjective]):
 
 
 def _branch_counts(
-    cycle: Cycle, filters: TreeFilters, units: list[Unit]
+    cycle: Cycle, filters: TreeFilters, units: list[Unit], queryset=None
 ) -> tuple[dict[int, int], dict[int | None, int]]:
     """The counts of `_branches` in one aggregated query (a row per branch), not over a row
-    per objective: the first screen of a 3,000-objective plan needs only these."""
-    matching = OperationalObjective.objects.filter(cycle=cycle)
+    per objective: the first screen of a 3,000-objective plan needs only these. Over
+    `queryset` (some of the cycle's objectives) when given."""
+    matching = OperationalObjective.objects.filter(cycle=cycle) if queryset is None else queryset
     if filters.active:
         # A subquery: the filters' joins (shared units, responsabili) would count twice.
         chosen = _filter_objectives(matching, filters, units).values("pk")
@@ -460,8 +520,13 @@ def _indicator_tables(cycle: Cycle) -> tuple[list[IndicatorGroup], list[Indicato
         .select_related("unit")
         .prefetch_related(_indicators_prefetch(to_attr="indicator_list"))
     )
+    # «cycle_id + 0» keeps the database off the cycle's index: through it SQLite read each of the
+    # 12,000 indicators of a metropolitan plan to find none loose (2.3 ms, 0.5 ms by the index
+    # of the objective, where the loose ones are the few NULLs).
     loose = list(
-        Indicator.objects.filter(cycle=cycle, group__isnull=True, objective__isnull=True)
+        Indicator.objects.filter(group__isnull=True, objective__isnull=True)
+        .alias(in_cycle=F("cycle_id") + 0)
+        .filter(in_cycle=cycle.pk)
         .select_related("unit", "strategic_objective")
         .prefetch_related(_targets_prefetch())
     )
@@ -476,7 +541,6 @@ def plan_tree(
     `inline_limit` matching objectives the branches carry only their counts (`inline` False)."""
     filters = filters or TreeFilters()
     units = list(Unit.objects.filter(ente_id=cycle.ente_id))
-    units_by_id = {unit.pk: unit for unit in units}
     limit = TREE_INLINE_LIMIT if inline_limit is None else inline_limit
     # One row past the limit tells a large plan apart without reading all of its rows.
     rows = _matching_rows(cycle, filters, units, limit=limit + 1)
@@ -490,19 +554,11 @@ def plan_tree(
     objective_count = sum(strategic_counts.values()) + sum(unit_counts.values())
 
     areas = _area_nodes(cycle, by_strategic, strategic_counts, hide_empty=filters.active)
-    unit_order = {unit.pk: index for index, unit in enumerate(units)}
-    parents = _parents(units_by_id)
-    unlinked = [
-        UnitNode(
-            unit=units_by_id.get(unit_id),
-            path=_unit_path(units_by_id.get(unit_id), units_by_id, parents),
-            objectives=by_unit[unit_id],
-            count=count,
-        )
-        for unit_id, count in sorted(
-            unit_counts.items(), key=lambda pair: unit_order.get(pair[0], len(unit_order))
-        )
-    ]
+    unit_areas: list[UnitArea] = []
+    if not inline and len(unit_counts) > TREE_BRANCH_LIMIT:
+        unit_areas = _unit_areas(unit_counts, units)
+        unit_counts = {None: unit_counts[None]} if None in unit_counts else {}
+    unlinked = _unit_nodes(unit_counts, units, by_unit)
     groups, loose = _indicator_tables(cycle)
     return PlanTree(
         cycle=cycle,
@@ -510,10 +566,74 @@ def plan_tree(
         unlinked=unlinked,
         indicator_groups=groups,
         loose_indicators=loose,
-        totals=weight_totals(cycle),
         objective_count=objective_count,
         inline=inline,
+        unit_areas=unit_areas,
+        **_tree_totals(cycle, inline),
     )
+
+
+def _tree_totals(cycle: Cycle, inline: bool) -> dict[str, Any]:
+    """Inline every group's total (the objectives' badges) and those flagged; else only
+    those flagged, for the warning above the tree."""
+    if not inline:
+        return {"totals": {}, "flagged_totals": flagged_weight_totals(cycle)}
+    totals = weight_totals(cycle)
+    return {"totals": totals, "flagged_totals": [t for t in totals.values() if not t.ok]}
+
+
+def _unit_nodes(
+    unit_counts: dict[int | None, int],
+    units: list[Unit],
+    by_unit: dict[int | None, list[OperationalObjective]] | None = None,
+) -> list[UnitNode]:
+    """The branches of the units with objectives without a strategic link, in chart order
+    (the objectives of no unit last)."""
+    units_by_id = {unit.pk: unit for unit in units}
+    unit_order = {unit.pk: index for index, unit in enumerate(units)}
+    parents = _parents(units_by_id)
+    return [
+        UnitNode(
+            unit=units_by_id.get(unit_id),
+            path=_unit_path(units_by_id.get(unit_id), units_by_id, parents),
+            objectives=by_unit[unit_id] if by_unit is not None else [],
+            count=count,
+        )
+        for unit_id, count in sorted(
+            unit_counts.items(), key=lambda pair: unit_order.get(pair[0], len(unit_order))
+        )
+    ]
+
+
+def _unit_areas(unit_counts: dict[int | None, int], units: list[Unit]) -> list[UnitArea]:
+    """The unit branches added up by the area (first-level unit) above each, in chart order;
+    the objectives of no unit are no area's."""
+    parent_of = {unit.pk: unit.parent_id for unit in units}
+    areas = {unit.pk: UnitArea(unit=unit) for unit in units if unit.parent_id is None}
+    for unit_id, count in unit_counts.items():
+        if unit_id is None:
+            continue
+        above = tree.ancestors(parent_of, unit_id)
+        area = areas.get(above[-1] if above else unit_id)
+        if area is not None:
+            area.count += count
+            area.branches += 1
+    return [area for area in areas.values() if area.count]
+
+
+def area_branches(cycle: Cycle, filters: TreeFilters, area: Unit) -> list[UnitNode]:
+    """The unit branches of `area` and of the units below it that hold objectives matching
+    `filters` without a strategic link, with their counts (a fixed number of queries)."""
+    units = list(Unit.objects.filter(ente_id=cycle.ente_id))
+    inside = OperationalObjective.objects.filter(
+        cycle=cycle, strategic_objective__isnull=True, unit_id__in=subtree_ids(units, {area.pk})
+    )
+    if filters.tag:
+        rows = _matching_rows(cycle, filters, units, inside)
+        unit_counts = _branches(rows, {})[3]
+    else:
+        unit_counts = _branch_counts(cycle, filters, units, inside)[1]
+    return _unit_nodes(dict(unit_counts), units)
 
 
 def branch_page(

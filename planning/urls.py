@@ -13,6 +13,7 @@ urlpatterns = [
     ),
     path("albero/unita/<int:pk>/", views.tree_unit_branch, name="tree_unit_branch"),
     path("albero/senza-unita/", views.tree_unit_branch, name="tree_no_unit_branch"),
+    path("albero/aree/<int:pk>/", views.tree_area_branch, name="tree_area_branch"),
     path("scelte/unita/", views.unit_options, name="unit_options"),
     path("scelte/responsabili/", views.person_options, name="person_options"),
     path("cicli/", views.cycle_list, name="cycle_list"),

@@ -6,6 +6,7 @@ Objects are fetched with the ente in the query, so ids of another ente give 404.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from decimal import Decimal
 from functools import wraps
 
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import ente_required
-from core import locking
+from core import locking, pagecache
 from core.exceptions import ServiceError
 from core.params import int_param
 from engine.numbers import parse_number
@@ -114,10 +115,15 @@ def tree(request, pa):
     if cycle is not None:
         filters = _filters(request)
         context.update(
-            plan=selectors.plan_tree(cycle, filters),
+            plan=_cached_tree(cycle, filters),
             branch_query=_branch_query(request, cycle),
             filters=filters,
-            choices=selectors.filter_choices(request.ente, filters),
+            choices=pagecache.cached(
+                cycle.ente_id,
+                "plan-tree-choices",
+                [filters.area, filters.service, filters.person, selectors.PICKER_LIMIT],
+                lambda: selectors.filter_choices(request.ente, filters),
+            ),
             kinds=ObjectiveKind.choices,
             tags=PiaoTag.choices,
             tag_labels=dict(PiaoTag.choices),
@@ -132,6 +138,21 @@ def tree(request, pa):
     return render(request, "planning/tree.html", context)
 
 
+def _cached_tree(cycle: Cycle, filters: selectors.TreeFilters) -> selectors.PlanTree:
+    """The tree, built once per data version of the ente and per filters (`core.pagecache`):
+    the access is checked before on every request, and the tree shows the same to every reader
+    of the plan. Building a metropolitan tree was most of its page's time (issue 12 §5)."""
+    parts = [
+        cycle.pk,
+        asdict(filters),
+        selectors.TREE_INLINE_LIMIT,
+        selectors.TREE_BRANCH_LIMIT,
+    ]
+    return pagecache.cached(
+        cycle.ente_id, "plan-tree", parts, lambda: selectors.plan_tree(cycle, filters)
+    )
+
+
 def _branch_query(request, cycle: Cycle) -> str:
     """The tree's year and filters, encoded for the address of a branch (its pages apart)."""
     query = request.GET.copy()
@@ -144,6 +165,10 @@ def _page_links(page) -> list[int | None]:
     """Page numbers around the current one, first and last included; None marks a gap."""
     numbers = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     return [None if number == page.paginator.ELLIPSIS else number for number in numbers]
+
+
+def _groups_of(objectives) -> set[int]:
+    return {o.weight_group_id for o in objectives if o.weight_group_id is not None}
 
 
 def _branch(request, pa, cycle: Cycle, *, title: str, anchor: str, base: str, **branch):
@@ -161,7 +186,7 @@ def _branch(request, pa, cycle: Cycle, *, title: str, anchor: str, base: str, **
         "base": base,
         "query": _branch_query(request, cycle),
         "target": f"#{anchor}" if partial else "",
-        "plan": {"totals": selectors.weight_totals(cycle)},
+        "plan": {"totals": selectors.weight_totals(cycle, _groups_of(page.object_list))},
         "tag_labels": dict(PiaoTag.choices),
     }
     template = "planning/_tree_branch.html" if partial else "planning/tree_branch.html"
@@ -202,6 +227,30 @@ def tree_unit_branch(request, pa, pk=None):
         base = reverse("planning:tree_unit_branch", args=[unit.pk])
         title, anchor = f"Obiettivi operativi di {unit.name}", f"ramo-unita-{unit.pk}"
     return _branch(request, pa, cycle, title=title, anchor=anchor, base=base, unit=unit)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@plan_view
+def tree_area_branch(request, pa, pk):
+    """The unit branches of an area of a large plan (selectors.TREE_BRANCH_LIMIT): the tree asks
+    for them with HTMX when the area is opened; without JavaScript a page of its own."""
+    cycle = selectors.current_cycle(request.ente, int_param(request.GET.get("anno")))
+    if cycle is None:
+        raise Http404("Nessun piano per l'anno indicato.")
+    area = get_object_or_404(Unit, pk=pk, ente=request.ente)
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    context = {
+        "pa": pa,
+        "cycle": cycle,
+        "area": area,
+        "title": f"Obiettivi operativi per unità di {area.name}",
+        "anchor": f"ramo-area-{area.pk}",
+        "nodes": selectors.area_branches(cycle, _filters(request), area),
+        "branch_query": _branch_query(request, cycle),
+    }
+    template = "planning/_tree_area.html" if partial else "planning/tree_area.html"
+    return render(request, template, context)
 
 
 def _options_response(found: list[tuple[int, str]], more: bool) -> JsonResponse:

@@ -110,6 +110,37 @@ def test_a_large_plan_tree_loads_its_branches_on_demand(live_server, plan, page,
     assert _serious(page) == []
 
 
+def test_a_large_plan_tree_opens_its_areas_then_their_branches(
+    live_server, plan, page, monkeypatch
+):
+    # «Large» from two objectives, by area from two unit branches: the first level is the chart's.
+    monkeypatch.setattr(selectors, "TREE_INLINE_LIMIT", 1)
+    monkeypatch.setattr(selectors, "TREE_BRANCH_LIMIT", 1)
+    OperationalObjective.objects.create(
+        cycle=plan.cycle, key="bilancio", title="Bilancio di previsione",
+        unit=Unit.objects.get(key="finanze"), weight=100,
+    )  # fmt: skip
+    _login(page, live_server.url, "segretario")
+    page.goto(f"{live_server.url}/piano/")
+    tree = page.locator("#plan-results")
+    assert tree.get_by_text("Ufficio verbali").count() == 0  # the units come with their area
+    area = tree.locator("summary", has_text="Polizia Locale")
+    area.focus()
+    page.keyboard.press("Enter")  # a summary opens from the keyboard
+    office = tree.locator("summary", has_text="Polizia Locale › Ufficio verbali")
+    office.wait_for()
+    assert tree.get_by_text("Coordinamento").count() == 0
+    office.click()
+    page.locator(f"#ramo-unita-{plan.unit.pk}").get_by_role("link", name="Coordinamento").wait_for()
+    assert tree.get_by_text("Bilancio di previsione").count() == 0  # its area still closed
+    # «Espandi tutto» opens what is on the page: the other area, then its branch.
+    page.get_by_role("button", name="Espandi tutto").click()
+    tree.locator("summary", has_text="Servizio finanziario (1 obiettivo)").wait_for()
+    page.get_by_role("button", name="Espandi tutto").click()
+    page.get_by_role("link", name="Bilancio di previsione").wait_for()
+    assert _serious(page) == []
+
+
 def test_a_large_entes_unit_menu_searches_on_the_server(live_server, plan, page, monkeypatch):
     monkeypatch.setattr(selectors, "PICKER_LIMIT", 2)  # three units: the menu lists the areas
     _login(page, live_server.url, "segretario")

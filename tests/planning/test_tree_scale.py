@@ -57,6 +57,15 @@ def test_weight_totals_from_sql_equal_a_fresh_sum_over_the_objectives(plan):
     assert totals[multi.pk].total == Decimal("53.08")
     assert totals[later.pk].total == Decimal("1100.49")  # past the field's five digits
     assert totals[plan.pl_group.pk].ok and not totals[later.pk].ok
+    # The warning of a large tree reads the same totals, groups built only for those flagged.
+    flagged = selectors.flagged_weight_totals(plan.cycle)
+    assert [(t.group.pk, t.total, t.expected) for t in flagged] == [
+        (pk, t.total, t.expected) for pk, t in totals.items() if not t.ok
+    ]
+    assert later.pk in {t.group.pk for t in flagged}
+    # A branch asks only for its objectives' groups.
+    some = selectors.weight_totals(plan.cycle, [multi.pk])
+    assert list(some) == [multi.pk] and some[multi.pk].total == totals[multi.pk].total
 
 
 def _counts_by_rows(plan, filters):
@@ -165,7 +174,9 @@ def test_the_first_screen_of_a_large_ente_does_not_grow_with_its_units(
         9,
         9,
     ]  # only the three new areas and their heads: none of their 36 services
-    assert body.count('hx-trigger="toggle once"') == 3 * 4 + 3 * 12 + 3  # and the 3 units of before
+    # Above TREE_BRANCH_LIMIT unit branches the first screen lists the areas holding objectives
+    # (the 6 added and Sorbara's 2), each loading its branches (tests/planning/test_tree_areas.py).
+    assert body.count('hx-trigger="toggle once"') == 8
 
 
 def _grow_ente_area(plan, a: int, services: int) -> None:
