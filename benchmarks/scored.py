@@ -26,18 +26,16 @@ def score_schede(cycle: Cycle, seed: int = 1) -> int:
     """Score every scheda of `cycle` as a closed appraisal would; returns the schede scored."""
     rng = random.Random(seed)
     bands: dict[int, list[ScoreBand]] = {}
-    for band in ScoreBand.objects.filter(scheme__cycle=cycle).order_by("min_points"):
-        bands.setdefault(band.scheme_id, []).append(band)
+    for row in ScoreBand.objects.filter(scheme__cycle=cycle).order_by("min_points"):
+        bands.setdefault(row.scheme_id, []).append(row)
     schede = list(Scheda.objects.filter(cycle=cycle).order_by("pk"))
     scored = 0
     for scheda in schede:
         if rng.random() < 0.02:
             continue  # no points yet: counted apart by the distribution
         points = min(Decimal(100), Decimal(rng.randint(3000, 10000)) / 100)
-        band = next(
-            (b for b in bands.get(scheda.scheme_id, ()) if b.min_points <= points <= b.max_points),
-            None,
-        )
+        fitting = bands.get(scheda.scheme_id, ())
+        band = next((b for b in fitting if b.min_points <= points <= b.max_points), None)
         scheda.total_points, scheda.band = points, band
         scheda.premium_percent = band.premium_percent if band else None
         scheda.is_negative = bool(band and band.premium_percent == 0)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.core.cache import caches
@@ -37,12 +38,27 @@ T = TypeVar("T")
 stats = {"hits": 0, "misses": 0, "uncached": 0}
 
 
+@dataclass(frozen=True)
+class VersionSource:
+    """How to read an ente's data version; the version lives in an app above core."""
+
+    token_of: Callable[[int], str | None]  # the committed token, None when the ente has none
+    bumped_in_transaction: Callable[[int], bool]  # the current transaction wrote to the ente
+
+
+# Set by `register_version_source` (measurement does it when the apps are ready). Without a
+# source nothing is cached: every call builds.
+_source: VersionSource | None = None
+
+
+def register_version_source(source: VersionSource | None) -> None:
+    global _source
+    _source = source
+
+
 def data_version(ente_id: int) -> str | None:
     """The ente's current data token (one small query), or None when it has none."""
-    from measurement.models import ScoreVersion  # core sits below the apps
-
-    rows = ScoreVersion.objects.filter(ente_id=ente_id).values_list("token", flat=True)
-    return rows.first()
+    return _source.token_of(ente_id) if _source else None
 
 
 def key(ente_id: int, token: str, name: str, parts: object) -> str:
@@ -54,10 +70,8 @@ def key(ente_id: int, token: str, name: str, parts: object) -> str:
 
 def cached(ente_id: int, name: str, parts: object, build: Callable[[], T]) -> T:
     """`build()`, reused while the ente's data version and `parts` stay the same."""
-    from measurement import versions
-
     token = data_version(ente_id)
-    if token is None or versions.bumped_in_transaction(ente_id):
+    if token is None or _source is None or _source.bumped_in_transaction(ente_id):
         stats["uncached"] += 1
         return build()
     cache = caches[CACHE_ALIAS]

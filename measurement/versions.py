@@ -76,6 +76,12 @@ def _state(connection: Any) -> _Transaction | None:
     return state
 
 
+def token_of(ente_id: int) -> str | None:
+    """The ente's committed data token (one small query), or None when it has none."""
+    rows = ScoreVersion.objects.filter(ente_id=ente_id).values_list("token", flat=True)
+    return rows.first()
+
+
 def bumped_in_transaction(ente_id: int, using: str = DEFAULT_DB_ALIAS) -> bool:
     """True when the current transaction has changed the ente's data (not committed yet)."""
     connection = connections[using]
