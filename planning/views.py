@@ -12,9 +12,11 @@ from functools import wraps
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -114,9 +116,13 @@ def tree(request, pa):
     context = {"pa": pa, "cycle": cycle, "cycles": selectors.cycles_of(request.ente)}
     if cycle is not None:
         filters = _filters(request)
+        can_structure = rules.can_edit_structure(pa, cycle, has_open_revision=_has_open(cycle))
+        branch_query = _branch_query(request, cycle)
+        flagged_totals, results = _cached_results(cycle, filters, can_structure, branch_query)
         context.update(
-            plan=_cached_tree(cycle, filters),
-            branch_query=_branch_query(request, cycle),
+            flagged_totals=flagged_totals,
+            tree_results=mark_safe(results),  # written by our own template, escaped there
+            branch_query=branch_query,
             filters=filters,
             choices=pagecache.cached(
                 cycle.ente_id,
@@ -129,28 +135,46 @@ def tree(request, pa):
             tag_labels=dict(PiaoTag.choices),
             can_manage=rules.can_manage_cycle(pa),
             can_add=rules.can_add_objective(pa, cycle, has_open_revision=_has_open(cycle)),
-            can_structure=rules.can_edit_structure(pa, cycle, has_open_revision=_has_open(cycle)),
+            can_structure=can_structure,
             revision=selectors.open_revision(cycle),
             next_phase_label=_next_phase_label(cycle),
         )
         if request.htmx and request.htmx.target == "plan-results":
-            return render(request, "planning/_tree_results.html", context)
+            return HttpResponse(results)
     return render(request, "planning/tree.html", context)
 
 
-def _cached_tree(cycle: Cycle, filters: selectors.TreeFilters) -> selectors.PlanTree:
-    """The tree, built once per data version of the ente and per filters (`core.pagecache`):
-    the access is checked before on every request, and the tree shows the same to every reader
-    of the plan. Building a metropolitan tree was most of its page's time (issue 12 §5)."""
+def _cached_results(
+    cycle: Cycle, filters: selectors.TreeFilters, can_structure: bool, branch_query: str
+) -> tuple[list, str]:
+    """The tree's results as written HTML, with the weight totals to flag, once per data
+    version of the ente, filters and what the fragment reads of the viewer (`can_structure`):
+    the access is checked before on every request, and the fragment has no form or token. The
+    written text, not the tree: the cache keeps a copy (pickle), and reading back a whole
+    Sorbara-size tree of model instances cost as much as writing it again (issue 12 §5)."""
     parts = [
         cycle.pk,
         asdict(filters),
         selectors.TREE_INLINE_LIMIT,
         selectors.TREE_BRANCH_LIMIT,
+        can_structure,
+        branch_query,
     ]
-    return pagecache.cached(
-        cycle.ente_id, "plan-tree", parts, lambda: selectors.plan_tree(cycle, filters)
-    )
+
+    def build() -> tuple[list, str]:
+        plan = selectors.plan_tree(cycle, filters)
+        fragment = {
+            "plan": plan,
+            "filters": filters,
+            "can_structure": can_structure,
+            "branch_query": branch_query,
+            "tags": PiaoTag.choices,
+            "tag_labels": dict(PiaoTag.choices),
+        }
+        html = render_to_string("planning/_tree_results.html", fragment)
+        return list(plan.flagged_totals), html
+
+    return pagecache.cached(cycle.ente_id, "plan-tree-results", parts, build)
 
 
 def _branch_query(request, cycle: Cycle) -> str:

@@ -79,3 +79,20 @@ def test_another_entes_reader_never_gets_this_entes_tree(plan, enter, make_ente,
     assert "Polizia Locale" in mine
     theirs = _page(enter(make_user("altrove-admin", other, "admin"), other))
     assert "Polizia Locale" not in theirs
+
+
+def test_the_kept_results_follow_what_each_reader_may_do(plan, enter):
+    # The results are kept as written HTML: the «Modifica» links of whoever may change the
+    # structure must never reach a reader who may not, whichever of the two comes first.
+    from planning.models import OperationalObjective, StrategicArea, StrategicObjective
+
+    area = StrategicArea.objects.create(cycle=plan.cycle, key="sicurezza", name="Sicurezza")
+    strategic = StrategicObjective.objects.create(
+        cycle=plan.cycle, key="presidio", title="Presidio del territorio", area=area
+    )
+    OperationalObjective.objects.filter(cycle=plan.cycle).update(strategic_objective=strategic)
+    pagecache.clear()
+    assert "Modifica area" not in _page(enter(plan.users.giunta, plan.ente))
+    assert "Modifica area" in _page(enter(plan.users.admin, plan.ente))
+    again = _page(enter(plan.users.giunta, plan.ente))  # after the admin's copy was kept
+    assert "Modifica area" not in again and "Presidio del territorio" in again
