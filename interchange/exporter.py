@@ -176,16 +176,12 @@ class _Shape:
             if name not in data:
                 continue
             value = data[name]
-            if value is None:
+            if value is not None and normalize is not None:
+                value = normalize(value)
+            if value is None:  # absent or normalised away: written only when required
                 if required:
                     result[name] = None
                 continue
-            if normalize is not None:
-                value = normalize(value)
-                if value is None:
-                    if required:
-                        result[name] = None
-                    continue
             if convert is not None:
                 value = convert(value)
             if required or default is _NO_DEFAULT or value != default:
